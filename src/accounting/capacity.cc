@@ -1,0 +1,134 @@
+#include "accounting/capacity.h"
+
+#include <algorithm>
+#include <map>
+
+#include "model/enums.h"
+
+namespace zhisuan::accounting {
+
+Capacity& Capacity::operator+=(const Capacity& other) {
+  tflops += other.tflops;
+  devices += other.devices;
+  unknown_devices += other.unknown_devices;
+  centers += other.centers;
+  return *this;
+}
+
+Capacity PoolCapacity(const Registry& registry, const Center& center, const Pool& pool, Measure measure) {
+  Capacity c;
+  c.devices = pool.devices;
+  const Accelerator* accelerator = registry.FindAccelerator(pool.accelerator);
+  const auto per_device = accelerator ? DeviceTflops(center.kind, *accelerator, measure) : std::nullopt;
+  if (per_device) c.tflops = *per_device * static_cast<double>(pool.devices);
+  else c.unknown_devices = pool.devices;
+  return c;
+}
+
+Capacity CenterCapacity(const Registry& registry, const Center& center, Measure measure) {
+  Capacity c;
+  for (const Pool& pool : center.pools) c += PoolCapacity(registry, center, pool, measure);
+  c.centers = 1;
+  return c;
+}
+
+std::string_view Name(GroupBy g) {
+  switch (g) {
+    case GroupBy::kCenter: return "center";
+    case GroupBy::kProvince: return "province";
+    case GroupBy::kHub: return "hub";
+    case GroupBy::kCluster: return "cluster";
+    case GroupBy::kKind: return "kind";
+    case GroupBy::kCategory: return "category";
+    case GroupBy::kNation: return "nation";
+  }
+  return "?";
+}
+
+std::optional<GroupBy> ParseGroupBy(std::string_view s) {
+  for (GroupBy g : {GroupBy::kCenter, GroupBy::kProvince, GroupBy::kHub, GroupBy::kCluster, GroupBy::kKind,
+                    GroupBy::kCategory, GroupBy::kNation}) {
+    if (Name(g) == s) return g;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+struct GroupName {
+  std::string key, zh, en;
+};
+
+GroupName GroupOf(const Registry& registry, const Center& center, GroupBy by) {
+  switch (by) {
+    case GroupBy::kCenter: return {center.id, center.name, center.name_en};
+    case GroupBy::kProvince: {
+      const Region* r = registry.FindRegion(center.province);
+      return {center.province, r ? r->name_zh : "", r ? r->name_en : ""};
+    }
+    case GroupBy::kHub: {
+      const Hub* h = center.hub ? registry.FindHub(*center.hub) : nullptr;
+      if (h == nullptr) return {"none", "非枢纽", "outside the hubs"};
+      return {h->id, h->name_zh, h->name_en};
+    }
+    case GroupBy::kCluster: {
+      const Cluster* c = center.cluster ? registry.FindCluster(*center.cluster) : nullptr;
+      if (c == nullptr) return {"none", "非集群", "outside the clusters"};
+      return {c->id, c->name_zh, c->name_en};
+    }
+    case GroupBy::kKind: {
+      static constexpr const char* kZh[] = {"智算中心", "超算中心", "通用数据中心", "边缘"};
+      return {std::string(Name(center.kind)), kZh[static_cast<int>(center.kind)], std::string(Name(center.kind))};
+    }
+    case GroupBy::kCategory:  // handled per pool by the caller
+    case GroupBy::kNation: return {"china", "全国", "China"};
+  }
+  return {"?", "", ""};
+}
+
+}  // namespace
+
+std::vector<GroupCapacity> CapacityBy(const Registry& registry, GroupBy by, Measure measure) {
+  std::map<std::string, GroupCapacity> groups;
+  for (const Center& center : registry.centers()) {
+    if (by == GroupBy::kCategory) {
+      std::map<std::string, Capacity> per_category;
+      for (const Pool& pool : center.pools) {
+        const Accelerator* a = registry.FindAccelerator(pool.accelerator);
+        if (a == nullptr) continue;
+        per_category[std::string(Name(CategoryOf(center.kind, *a)))] += PoolCapacity(registry, center, pool, measure);
+      }
+      static constexpr std::pair<const char*, const char*> kNames[] = {
+          {"基础算力", "basic"}, {"智能算力", "intelligent"}, {"超算算力", "super"}};
+      for (auto& [key, cap] : per_category) {
+        GroupCapacity& g = groups[key];
+        g.key = key;
+        for (const auto& [zh, en] : kNames) {
+          if (key == en) g.name_zh = zh, g.name_en = en;
+        }
+        cap.centers = 1;
+        g.capacity += cap;
+      }
+      continue;
+    }
+    GroupName name = GroupOf(registry, center, by);
+    GroupCapacity& g = groups[name.key];
+    if (g.key.empty()) g = {name.key, name.zh, name.en, {}};
+    g.capacity += CenterCapacity(registry, center, measure);
+  }
+  std::vector<GroupCapacity> out;
+  out.reserve(groups.size());
+  for (auto& [key, g] : groups) out.push_back(std::move(g));
+  std::ranges::stable_sort(out, [](const GroupCapacity& a, const GroupCapacity& b) {
+    return a.capacity.tflops > b.capacity.tflops;
+  });
+  return out;
+}
+
+Capacity NationalCapacity(const Registry& registry, Measure measure) {
+  Capacity total;
+  for (const Center& center : registry.centers()) total += CenterCapacity(registry, center, measure);
+  return total;
+}
+
+}  // namespace zhisuan::accounting

@@ -1,0 +1,47 @@
+// accounting/capacity.h — capacity totals per pool, center, province, hub, cluster, kind and nation.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "accounting/flops.h"
+#include "model/registry.h"
+
+namespace zhisuan::accounting {
+
+struct Capacity {
+  double tflops = 0;
+  int64_t devices = 0;
+  // Devices whose peak under the measure is not published; they add nothing to tflops.
+  int64_t unknown_devices = 0;
+  int centers = 0;
+
+  Capacity& operator+=(const Capacity& other);
+};
+
+Capacity PoolCapacity(const Registry& registry, const Center& center, const Pool& pool, Measure measure);
+Capacity CenterCapacity(const Registry& registry, const Center& center, Measure measure);
+
+enum class GroupBy { kCenter, kProvince, kHub, kCluster, kKind, kCategory, kNation };
+std::string_view Name(GroupBy g);
+std::optional<GroupBy> ParseGroupBy(std::string_view s);
+inline constexpr std::string_view kGroupByNames = "province, hub, cluster, kind, category, center, nation";
+
+struct GroupCapacity {
+  std::string key;      // "guangdong", "jing-jin-ji", "none" for centers outside any hub/cluster
+  std::string name_zh;  // display names
+  std::string name_en;
+  Capacity capacity;
+};
+
+// Totals per group, largest first (ties by key). Grouping by category splits centers across groups, so there
+// `centers` counts each center in every category it contributes to.
+std::vector<GroupCapacity> CapacityBy(const Registry& registry, GroupBy by, Measure measure);
+
+// The national total (every center).
+Capacity NationalCapacity(const Registry& registry, Measure measure);
+
+}  // namespace zhisuan::accounting

@@ -1,0 +1,61 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "model/load_parts.h"
+
+namespace zhisuan::load {
+
+NetworkModel Network(const YamlField& doc, const std::vector<Region>& regions) {
+  NetworkModel n;
+  if (!doc.ExpectMap({"model", "measured"})) return n;
+  const YamlField m = doc.Child("model");
+  if (m.ExpectMap({"fibre_km_per_ms", "route_factor", "overhead_ms", "intra_province_rtt_ms", "source",
+                   "estimated", "derivation"})) {
+    n.fibre_km_per_ms = m.Number("fibre_km_per_ms", 1, 300).value_or(n.fibre_km_per_ms);
+    n.route_factor = m.Number("route_factor", 1, 5).value_or(n.route_factor);
+    n.overhead_ms = m.Quantity("overhead_ms", units::Dimension::kLatency, 0, 100).value_or(n.overhead_ms);
+    n.intra_province_rtt_ms =
+        m.Quantity("intra_province_rtt_ms", units::Dimension::kLatency, 0.01, 100).value_or(n.intra_province_rtt_ms);
+    n.provenance = m.ReadProvenance();
+  }
+  auto known = [&](const std::string& id) {
+    return std::ranges::any_of(regions, [&](const Region& r) { return r.id == id; });
+  };
+  for (const YamlField& f : doc.Items("measured", false)) {
+    if (!f.ExpectMap({"a", "b", "rtt_ms", "source", "estimated", "derivation"})) continue;
+    MeasuredRtt r;
+    const auto a = f.Id("a");
+    const auto b = f.Id("b");
+    const auto rtt = f.Quantity("rtt_ms", units::Dimension::kLatency, 0.01, 1000);
+    r.provenance = f.ReadProvenance();
+    if (a && !known(*a)) f.Child("a").Error(fmt::format("unknown province '{}'", *a));
+    if (b && !known(*b)) f.Child("b").Error(fmt::format("unknown province '{}'", *b));
+    if (!a || !b || !rtt) continue;
+    r.a = *a;
+    r.b = *b;
+    r.rtt_ms = *rtt;
+    n.measured.push_back(std::move(r));
+  }
+  return n;
+}
+
+PricingParams Pricing(const YamlField& doc) {
+  PricingParams p;
+  if (!doc.ExpectMap({"pricing"})) return p;
+  const YamlField f = doc.Child("pricing");
+  if (!f.ExpectMap({"capex_cny_per_fp16_tflops", "capex_cny_per_fp32_tflops_cpu", "life_years", "utilisation",
+                    "margin", "source", "estimated", "derivation"})) {
+    return p;
+  }
+  p.capex_cny_per_fp16_tflops = f.Number("capex_cny_per_fp16_tflops", 0, 1e7).value_or(p.capex_cny_per_fp16_tflops);
+  p.capex_cny_per_fp32_tflops_cpu =
+      f.Number("capex_cny_per_fp32_tflops_cpu", 0, 1e8).value_or(p.capex_cny_per_fp32_tflops_cpu);
+  p.life_years = f.Number("life_years", 0.5, 30).value_or(p.life_years);
+  p.utilisation = f.Number("utilisation", 0.01, 1).value_or(p.utilisation);
+  p.margin = f.Number("margin", 0, 10).value_or(p.margin);
+  p.provenance = f.ReadProvenance();
+  return p;
+}
+
+}  // namespace zhisuan::load

@@ -1,0 +1,165 @@
+#include "model/loader.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "testing/fixtures.h"
+
+namespace zhisuan {
+namespace {
+
+using testing::FileContent;
+using testing::TinyDataFiles;
+using testing::WithFile;
+
+// Loads `files`, expects failure with `code`, and returns the message.
+std::string LoadError(const std::vector<DataFile>& files, ErrorCode code = ErrorCode::kValidation) {
+  Result<Registry> r = LoadRegistry(files);
+  EXPECT_FALSE(r.has_value());
+  if (r) return {};
+  EXPECT_EQ(r.error().code, code) << r.error().message;
+  return r.error().message;
+}
+
+std::string Replace(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << "fixture text not found: " << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+std::vector<DataFile> EditCenters(const std::string& from, const std::string& to) {
+  auto files = TinyDataFiles();
+  return WithFile(files, "centers.yaml", Replace(FileContent(files, "centers.yaml"), from, to));
+}
+
+TEST(Loader, TinyDataLoads) {
+  Result<Registry> r = LoadRegistry(TinyDataFiles());
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->accelerators().size(), 2u);
+  EXPECT_EQ(r->regions().size(), 3u);
+  ASSERT_EQ(r->centers().size(), 2u);
+  const Center* c2 = r->FindCenter("c2");
+  ASSERT_NE(c2, nullptr);
+  EXPECT_EQ(c2->hub, "hub-w");  // derived from the province
+  EXPECT_EQ(c2->cluster, "cl-w");
+  EXPECT_EQ(c2->pools[1].devices_per_node, 1);  // CPU pools default to one server a node
+  EXPECT_EQ(c2->pools[0].devices_per_node, 8);
+  EXPECT_EQ(c2->pools[0].free_devices, 10);
+  EXPECT_TRUE(c2->green_provenance.estimated);
+  EXPECT_FALSE(r->FindCenter("c1")->hub.has_value());
+}
+
+TEST(Loader, ShippedDataLoads) {
+  Result<std::vector<DataFile>> files = ReadDataDir(testing::ShippedDataDir());
+  ASSERT_TRUE(files.has_value()) << files.error().message;
+  Result<Registry> r = LoadRegistry(*files);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->regions().size(), 31u);
+  EXPECT_EQ(r->hubs().size(), 8u);
+  EXPECT_EQ(r->clusters().size(), 10u);
+  EXPECT_GE(r->centers().size(), 30u);
+  for (const Center& c : r->centers()) {
+    EXPECT_FALSE(c.pools.empty()) << c.id;
+    EXPECT_EQ(c.backend, BackendKind::kSim) << c.id;
+    EXPECT_FALSE(c.provenance.source.empty()) << c.id;
+  }
+}
+
+TEST(Loader, MissingFieldNamesFileLineAndPath) {
+  const std::string msg = LoadError(EditCenters("    city: WB\n", ""));
+  EXPECT_NE(msg.find("tiny/centers.yaml:"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("centers[1].city: is required"), std::string::npos) << msg;
+}
+
+TEST(Loader, BadFieldType) {
+  const std::string msg = LoadError(EditCenters("devices: 100", "devices: many"));
+  EXPECT_TRUE(std::regex_search(msg, std::regex(R"(tiny/centers\.yaml:\d+: centers\[0\]\.pools\[0\]\.devices: 'many' is not an integer)")))
+      << msg;
+}
+
+TEST(Loader, WrongUnit) {
+  auto files = TinyDataFiles();
+  files = WithFile(files, "accelerators.yaml",
+                   Replace(FileContent(files, "accelerators.yaml"), "memory_gb: 80", "memory_gb: 80 W"));
+  const std::string msg = LoadError(files);
+  EXPECT_NE(msg.find("accelerators[0].memory_gb: wrong unit 'W'"), std::string::npos) << msg;
+}
+
+TEST(Loader, UnitsConvert) {
+  auto files = TinyDataFiles();
+  files = WithFile(files, "accelerators.yaml",
+                   Replace(FileContent(files, "accelerators.yaml"), "tdp_w: 500", "tdp_w: 0.5 kW"));
+  Result<Registry> r = LoadRegistry(files);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_DOUBLE_EQ(r->FindAccelerator("acc-a")->tdp_w, 500.0);
+}
+
+TEST(Loader, UnknownAccelerator) {
+  const std::string msg = LoadError(EditCenters("{accelerator: acc-a, devices: 100", "{accelerator: acc-z, devices: 100"));
+  EXPECT_NE(msg.find("centers[0].pools[0].accelerator: unknown accelerator 'acc-z'"), std::string::npos) << msg;
+}
+
+TEST(Loader, DuplicateId) {
+  const std::string msg = LoadError(EditCenters("  - id: c2\n", "  - id: c1\n"));
+  EXPECT_NE(msg.find("centers[1].id: duplicate id 'c1' (first defined at line 2)"), std::string::npos) << msg;
+}
+
+TEST(Loader, NegativeCount) {
+  const std::string msg = LoadError(EditCenters("devices: 100", "devices: -4"));
+  EXPECT_NE(msg.find("centers[0].pools[0].devices: must be >= 0 (got -4)"), std::string::npos) << msg;
+}
+
+TEST(Loader, MalformedYaml) {
+  auto files = WithFile(TinyDataFiles(), "hubs.yaml", "hubs:\n  - {id: hub-w, name_zh: [unclosed\n");
+  const std::string msg = LoadError(files, ErrorCode::kParse);
+  EXPECT_TRUE(std::regex_search(msg, std::regex(R"(tiny/hubs\.yaml:\d+: malformed YAML)"))) << msg;
+}
+
+TEST(Loader, UnknownFieldIsReported) {
+  const std::string msg = LoadError(EditCenters("    city: EA\n", "    city: EA\n    cty: EA\n"));
+  EXPECT_NE(msg.find("centers[0].cty: unknown field"), std::string::npos) << msg;
+}
+
+TEST(Loader, EstimateMustSayHow) {
+  const std::string msg = LoadError(EditCenters("estimated: true, derivation: test}", "estimated: true}"));
+  EXPECT_NE(msg.find("centers[1].green_share.derivation: is required when estimated is true"), std::string::npos)
+      << msg;
+}
+
+TEST(Loader, HubMustMatchProvince) {
+  const std::string msg = LoadError(EditCenters("    city: EA\n", "    city: EA\n    hub: hub-w\n"));
+  EXPECT_NE(msg.find("centers[0].hub: province 'east-a' is not in hub 'hub-w'"), std::string::npos) << msg;
+}
+
+TEST(Loader, ReportsEveryProblemAtOnce) {
+  auto files = EditCenters("devices: 100", "devices: -1");
+  files = WithFile(files, "accelerators.yaml",
+                   Replace(FileContent(files, "accelerators.yaml"), "tdp_w: 500", "tdp_w: -5"));
+  const std::string msg = LoadError(files);
+  EXPECT_NE(msg.find("accelerators[0].tdp_w"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("centers[0].pools[0].devices"), std::string::npos) << msg;
+}
+
+TEST(Loader, MissingFileIsAnIoError) {
+  testing::TempDir dir;
+  Result<std::vector<DataFile>> files = ReadDataDir(dir.path());
+  ASSERT_FALSE(files.has_value());
+  EXPECT_EQ(files.error().code, ErrorCode::kIo);
+  EXPECT_NE(files.error().message.find("accelerators.yaml: cannot read"), std::string::npos);
+}
+
+TEST(Loader, TouMustCoverTheDay) {
+  auto files = TinyDataFiles();
+  files = WithFile(files, "regions.yaml",
+                   Replace(FileContent(files, "regions.yaml"), "tariff: {flat_cny_per_kwh: 0.3, source: test}",
+                           "tariff: {flat_cny_per_kwh: 0.3, source: test, tou: [{label: peak, start_hour: 8, "
+                           "end_hour: 20, multiplier: 1.5}]}"));
+  const std::string msg = LoadError(files);
+  EXPECT_NE(msg.find("regions[1].tariff.tou: periods must cover all 24 hours exactly (cover 12)"), std::string::npos)
+      << msg;
+}
+
+}  // namespace
+}  // namespace zhisuan
