@@ -163,3 +163,43 @@ TEST(Loader, TouMustCoverTheDay) {
 
 }  // namespace
 }  // namespace zhisuan
+
+namespace zhisuan {
+namespace {
+
+// Seeded mutation fuzzing: whatever the bytes, loading returns a value or an error and never throws or crashes.
+TEST(LoaderFuzz, MutatedFilesNeverThrow) {
+  const auto base = testing::TinyDataFiles();
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  const std::string tokens[] = {":", "-", "[", "]", "{", "}", "\n", " ", "null", "~", "-1", "1e999", "\"", "'",
+                                "&a", "*a", "!!int", "x", "0", "devices", "pools:", "\t"};
+  int failures = 0;
+  for (int round = 0; round < 400; ++round) {
+    auto files = base;
+    DataFile& f = files[next() % files.size()];
+    for (int edits = 1 + static_cast<int>(next() % 4); edits > 0; --edits) {
+      const size_t at = f.content.empty() ? 0 : next() % f.content.size();
+      switch (next() % 3) {
+        case 0: f.content.insert(at, tokens[next() % std::size(tokens)]); break;
+        case 1: f.content.erase(at, 1 + next() % 8); break;
+        default: f.content[at] = static_cast<char>(next() % 128); break;
+      }
+    }
+    Result<Registry> r;
+    ASSERT_NO_THROW(r = LoadRegistry(files)) << "round " << round << " file " << f.name;
+    if (!r) {
+      ++failures;
+      EXPECT_FALSE(r.error().message.empty());
+    }
+  }
+  EXPECT_GT(failures, 100);  // most mutations break something, and each says what
+}
+
+}  // namespace
+}  // namespace zhisuan

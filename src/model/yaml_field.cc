@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
 
 namespace zhisuan {
 
@@ -29,7 +30,9 @@ std::string Diagnostics::Join(size_t limit) const {
 
 YamlField::YamlField(YAML::Node node, const std::string* file, std::string path, Diagnostics* diag,
                      int line_hint)
-    : node_(std::move(node)), file_(file), path_(std::move(path)), diag_(diag), line_hint_(line_hint) {}
+    // A child of a missing key is a "zombie" node on which yaml-cpp throws; keep a plain undefined node instead.
+    : node_(node.IsDefined() ? std::move(node) : YAML::Node(YAML::NodeType::Undefined)),
+      file_(file), path_(std::move(path)), diag_(diag), line_hint_(line_hint) {}
 
 int YamlField::line() const {
   if (node_.IsDefined()) {
@@ -40,14 +43,16 @@ int YamlField::line() const {
 }
 
 bool YamlField::Has(std::string_view key) const {
-  return node_.IsMap() && node_[std::string(key)].IsDefined() && !node_[std::string(key)].IsNull();
+  if (!node_.IsMap()) return false;
+  const YAML::Node child = std::as_const(node_)[std::string(key)];
+  return child.IsDefined() && !child.IsNull();
 }
 
 void YamlField::Error(std::string_view problem) const { diag_->Add(*file_, line(), path_, problem); }
 
 YamlField YamlField::Child(std::string_view key) const {
   std::string path = path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
-  YAML::Node child = node_.IsMap() ? node_[std::string(key)] : YAML::Node(YAML::NodeType::Undefined);
+  YAML::Node child = node_.IsMap() ? std::as_const(node_)[std::string(key)] : YAML::Node(YAML::NodeType::Undefined);
   return YamlField(child, file_, std::move(path), diag_, line());
 }
 

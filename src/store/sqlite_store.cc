@@ -1,0 +1,196 @@
+#include "store/sqlite_store.h"
+
+#include <fmt/format.h>
+
+#include <mutex>
+
+#include "model/enums.h"
+#include "store/sqlite.h"
+
+namespace zhisuan {
+namespace {
+
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+// Append only: a released migration never changes.
+constexpr Migration kMigrations[] = {
+    {1, R"sql(
+      CREATE TABLE registry_documents (
+        name TEXT PRIMARY KEY,      -- data file name, e.g. centers.yaml
+        label TEXT NOT NULL,        -- where it was loaded from
+        content TEXT NOT NULL,      -- the validated YAML as loaded
+        loaded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+      );
+      CREATE TABLE centers (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        province TEXT NOT NULL,
+        hub TEXT,
+        cluster TEXT,
+        state TEXT NOT NULL DEFAULT 'up'
+      );
+      CREATE TABLE pools (
+        center_id TEXT NOT NULL REFERENCES centers(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        accelerator TEXT NOT NULL,
+        devices INTEGER NOT NULL CHECK (devices >= 0),
+        free_devices INTEGER NOT NULL CHECK (free_devices >= 0),
+        PRIMARY KEY (center_id, idx)
+      );
+    )sql"},
+};
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(sql::Connection db, int version) : db_(std::move(db)), version_(version) {}
+
+  int SchemaVersion() const override { return version_; }
+
+  Result<std::optional<std::vector<DataFile>>> LoadRegistryDocuments() override {
+    std::lock_guard lock(mu_);
+    auto stmt = db_.Prepare("SELECT name, label, content FROM registry_documents ORDER BY name");
+    if (!stmt) return std::unexpected(stmt.error());
+    std::vector<DataFile> files;
+    while (true) {
+      Result<bool> row = stmt->Step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      files.push_back({stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnText(2)});
+    }
+    if (files.empty()) return std::optional<std::vector<DataFile>>();
+    return std::optional(std::move(files));
+  }
+
+  Status SaveRegistry(const std::vector<DataFile>& files, const Registry& registry) override {
+    std::lock_guard lock(mu_);
+    if (auto s = db_.Exec("BEGIN IMMEDIATE"); !s) return s;
+    Status s = WriteRegistry(files, registry);
+    if (!s) {
+      (void)db_.Exec("ROLLBACK");
+      return s;
+    }
+    return db_.Exec("COMMIT");
+  }
+
+  Result<std::vector<CenterRuntime>> LoadCenterRuntime() override {
+    std::lock_guard lock(mu_);
+    auto stmt = db_.Prepare(
+        "SELECT c.id, c.state, p.free_devices FROM centers c LEFT JOIN pools p ON p.center_id = c.id "
+        "ORDER BY c.id, p.idx");
+    if (!stmt) return std::unexpected(stmt.error());
+    std::vector<CenterRuntime> out;
+    while (true) {
+      Result<bool> row = stmt->Step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      const std::string id = stmt->ColumnText(0);
+      if (out.empty() || out.back().center_id != id) {
+        const auto state = ParseCenterState(stmt->ColumnText(1));
+        if (!state) {
+          return Fail(ErrorCode::kStore, fmt::format("centers.state of '{}' is corrupt: '{}'", id, stmt->ColumnText(1)));
+        }
+        out.push_back({id, *state, {}});
+      }
+      out.back().free_devices.push_back(stmt->ColumnInt(2));
+    }
+    return out;
+  }
+
+  Status SetCenterState(const std::string& center_id, CenterState state) override {
+    std::lock_guard lock(mu_);
+    auto stmt = db_.Prepare("UPDATE centers SET state = ?1 WHERE id = ?2");
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(1, Name(state)).Bind(2, center_id);
+    if (auto s = stmt->Run(); !s) return s;
+    return {};
+  }
+
+ private:
+  Status WriteRegistry(const std::vector<DataFile>& files, const Registry& registry) {
+    for (const char* sql : {"DELETE FROM pools", "DELETE FROM centers", "DELETE FROM registry_documents"}) {
+      if (auto s = db_.Exec(sql); !s) return s;
+    }
+    for (const DataFile& f : files) {
+      auto stmt = db_.Prepare("INSERT INTO registry_documents (name, label, content) VALUES (?1, ?2, ?3)");
+      if (!stmt) return std::unexpected(stmt.error());
+      stmt->Bind(1, f.name).Bind(2, f.label).Bind(3, f.content);
+      if (auto s = stmt->Run(); !s) return s;
+    }
+    for (const Center& c : registry.centers()) {
+      auto stmt = db_.Prepare(
+          "INSERT INTO centers (id, name, kind, province, hub, cluster, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      if (!stmt) return std::unexpected(stmt.error());
+      stmt->Bind(1, c.id).Bind(2, c.name).Bind(3, Name(c.kind)).Bind(4, c.province);
+      stmt->Bind(5, c.hub.value_or("")).Bind(6, c.cluster.value_or("")).Bind(7, Name(c.state));
+      if (auto s = stmt->Run(); !s) return s;
+      for (size_t i = 0; i < c.pools.size(); ++i) {
+        auto pool = db_.Prepare(
+            "INSERT INTO pools (center_id, idx, accelerator, devices, free_devices) VALUES (?1, ?2, ?3, ?4, ?5)");
+        if (!pool) return std::unexpected(pool.error());
+        pool->Bind(1, c.id).Bind(2, static_cast<int64_t>(i)).Bind(3, c.pools[i].accelerator);
+        pool->Bind(4, c.pools[i].devices).Bind(5, c.pools[i].free_devices);
+        if (auto s = pool->Run(); !s) return s;
+      }
+    }
+    return {};
+  }
+
+  std::mutex mu_;
+  sql::Connection db_;  // GUARDED_BY(mu_)
+  int version_;
+};
+
+Result<int> CurrentVersion(sql::Connection& db) {
+  if (auto s = db.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                       "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))");
+      !s) {
+    return std::unexpected(s.error());
+  }
+  auto stmt = db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  if (!stmt) return std::unexpected(stmt.error());
+  Result<bool> row = stmt->Step();
+  if (!row) return std::unexpected(row.error());
+  return static_cast<int>(stmt->ColumnInt(0));
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return kMigrations[std::size(kMigrations) - 1].version; }
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+  Result<sql::Connection> db = sql::Connection::Open(path, /*create=*/true);
+  if (!db) return std::unexpected(db.error());
+  auto prefix = [&](Error e) {
+    e.message = fmt::format("{}: {}", path, e.message);
+    return std::unexpected(std::move(e));
+  };
+  // journal_mode answers with a row; Exec discards it. WAL keeps readers off the writer's back.
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+    if (auto s = db->Exec(pragma); !s) return prefix(s.error());
+  }
+  Result<int> version = CurrentVersion(*db);
+  if (!version) return prefix(version.error());
+  if (*version > LatestSchemaVersion()) {
+    return Fail(ErrorCode::kStore, fmt::format("{}: database schema version {} is newer than this zhisuan's ({})",
+                                               path, *version, LatestSchemaVersion()));
+  }
+  for (const Migration& m : kMigrations) {
+    if (m.version <= *version) continue;
+    Status s = db->Exec("BEGIN IMMEDIATE");
+    if (s) s = db->Exec(m.sql);
+    if (s) s = db->Exec(fmt::format("INSERT INTO schema_migrations (version) VALUES ({})", m.version));
+    if (s) s = db->Exec("COMMIT");
+    if (!s) {
+      (void)db->Exec("ROLLBACK");
+      return prefix(s.error());
+    }
+    *version = m.version;
+  }
+  return std::make_unique<SqliteStore>(std::move(*db), *version);
+}
+
+}  // namespace zhisuan
