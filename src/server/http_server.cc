@@ -1,0 +1,196 @@
+#include "server/http_server.h"
+
+#include <fmt/format.h>
+#include <httplib.h>
+
+#include <sys/socket.h>
+
+#include <chrono>
+
+#include "accounting/capacity.h"
+#include "server/metrics.h"
+#include "server/views.h"
+
+namespace zhisuan {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Per-request bookkeeping of the worker thread that answers it (httplib answers a request on one thread).
+thread_local Clock::time_point tl_start;
+thread_local std::string tl_route;
+
+views::Params ParamsOf(const httplib::Request& req) {
+  views::Params params;
+  for (const auto& [key, value] : req.params) params[key] = value;  // the last of repeated keys wins
+  return params;
+}
+
+void Reply(httplib::Response& res, const Result<views::Json>& result) {
+  if (result) {
+    res.status = 200;
+    res.set_content(result->dump(), "application/json");
+  } else {
+    res.status = HttpStatus(result.error().code);
+    res.set_content(views::ErrorBody(result.error()).dump(), "application/json");
+  }
+}
+
+std::string CapacityGauges(const Registry& registry) {
+  std::string out = "# HELP zhisuan_center_capacity_pflops Peak capacity of a center in PFLOPS by precision.\n"
+                    "# TYPE zhisuan_center_capacity_pflops gauge\n";
+  for (const Center& c : registry.centers()) {
+    for (auto m : {accounting::Measure::kFp16, accounting::Measure::kFp32, accounting::Measure::kFp64,
+                   accounting::Measure::kFp32Equivalent}) {
+      out += fmt::format("zhisuan_center_capacity_pflops{{center=\"{}\",province=\"{}\",precision=\"{}\"}} {}\n",
+                         c.id, c.province, accounting::Name(m),
+                         accounting::CenterCapacity(registry, c, m).tflops / 1000.0);
+    }
+  }
+  out += "# HELP zhisuan_center_devices Devices of a center (accelerators and CPU servers).\n"
+         "# TYPE zhisuan_center_devices gauge\n";
+  for (const Center& c : registry.centers()) {
+    out += fmt::format("zhisuan_center_devices{{center=\"{}\"}} {}\n", c.id,
+                       accounting::CenterCapacity(registry, c, accounting::Measure::kFp16).devices);
+  }
+  return out;
+}
+
+constexpr const char* kIndexHtml = R"html(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>zhisuan 智算</title></head>
+<body><h1>zhisuan 智算 — compute-network supervision and scheduling</h1>
+<ul>
+<li><a href="/api/v1/health">/api/v1/health</a></li>
+<li><a href="/api/v1/accelerators">/api/v1/accelerators</a></li>
+<li><a href="/api/v1/centers">/api/v1/centers</a> (province, hub, cluster, kind, accelerator)</li>
+<li><a href="/api/v1/regions">/api/v1/regions</a></li>
+<li><a href="/api/v1/stats/capacity?by=hub&amp;precision=fp16">/api/v1/stats/capacity?by=hub&amp;precision=fp16</a></li>
+<li><a href="/metrics">/metrics</a></li>
+</ul></body></html>
+)html";
+
+}  // namespace
+
+struct HttpServer::Impl {
+  const Registry& registry;
+  int schema_version;
+  Clock::time_point started = Clock::now();
+  Metrics metrics;
+  httplib::Server server;
+  int port = 0;
+
+  Impl(const Registry& r, int version) : registry(r), schema_version(version) {}
+
+  // Registers a GET route; `route` labels it in /metrics.
+  template <typename Handler>
+  void Get(const std::string& pattern, std::string route, Handler handler) {
+    server.Get(pattern, [route = std::move(route), handler](const httplib::Request& req, httplib::Response& res) {
+      tl_route = route;
+      handler(req, res);
+    });
+  }
+
+  void Routes() {
+    Get("/", "/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kIndexHtml, "text/html"); });
+    Get("/api/v1/health", "/api/v1/health", [this](const httplib::Request& req, httplib::Response& res) {
+      if (Status s = views::CheckParams(ParamsOf(req), {}); !s) return Reply(res, std::unexpected(s.error()));
+      const double uptime = std::chrono::duration<double>(Clock::now() - started).count();
+      Reply(res, views::Health(registry, schema_version, uptime));
+    });
+    Get("/api/v1/accelerators", "/api/v1/accelerators", [this](const httplib::Request& req, httplib::Response& res) {
+      if (Status s = views::CheckParams(ParamsOf(req), {}); !s) return Reply(res, std::unexpected(s.error()));
+      Reply(res, views::Accelerators(registry));
+    });
+    Get("/api/v1/regions", "/api/v1/regions", [this](const httplib::Request& req, httplib::Response& res) {
+      if (Status s = views::CheckParams(ParamsOf(req), {}); !s) return Reply(res, std::unexpected(s.error()));
+      Reply(res, views::Regions(registry));
+    });
+    Get("/api/v1/centers", "/api/v1/centers", [this](const httplib::Request& req, httplib::Response& res) {
+      Reply(res, views::Centers(registry, ParamsOf(req)));
+    });
+    Get(R"(/api/v1/centers/([^/]+))", "/api/v1/centers/{id}",
+        [this](const httplib::Request& req, httplib::Response& res) {
+          if (Status s = views::CheckParams(ParamsOf(req), {}); !s) return Reply(res, std::unexpected(s.error()));
+          Reply(res, views::Center(registry, req.matches[1].str()));
+        });
+    Get("/api/v1/stats/capacity", "/api/v1/stats/capacity", [this](const httplib::Request& req, httplib::Response& res) {
+      Reply(res, views::Capacity(registry, ParamsOf(req)));
+    });
+    Get("/metrics", "/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      std::string body = metrics.Render();
+      body += CapacityGauges(registry);
+      const double uptime = std::chrono::duration<double>(Clock::now() - started).count();
+      body += fmt::format("# TYPE zhisuan_uptime_seconds gauge\nzhisuan_uptime_seconds {}\n", uptime);
+      res.set_content(body, "text/plain; version=0.0.4");
+    });
+  }
+
+  void Hooks() {
+    server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+      tl_start = Clock::now();
+      tl_route = "unmatched";
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+    server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+      if (!res.body.empty()) return;
+      const ErrorCode code = res.status == 404 ? ErrorCode::kNotFound : ErrorCode::kInvalidArgument;
+      const std::string message = res.status == 404 ? fmt::format("no route for {} {}", req.method, req.path)
+                                                    : fmt::format("request rejected with HTTP {}", res.status);
+      res.set_content(views::ErrorBody({code, message}).dump(), "application/json");
+    });
+    server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+      std::string what = "unknown exception";
+      try {
+        std::rethrow_exception(ep);
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+      }
+      res.status = 500;
+      res.set_content(views::ErrorBody({ErrorCode::kInternal, what}).dump(), "application/json");
+    });
+    server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+      const double seconds = std::chrono::duration<double>(Clock::now() - tl_start).count();
+      metrics.Observe(tl_route, req.method, res.status, seconds);
+    });
+  }
+};
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpServer::~HttpServer() { Stop(); }
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry, int schema_version,
+                                                       const ServerOptions& options) {
+  if (options.port < 0 || options.port > 65535) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("port: must be between 0 and 65535 (got {})", options.port));
+  }
+  if (options.threads < 1 || options.threads > 1024) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("threads: must be between 1 and 1024 (got {})", options.threads));
+  }
+  auto impl = std::make_unique<Impl>(registry, schema_version);
+  const int threads = options.threads;
+  impl->server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  // httplib's default also sets SO_REUSEPORT, which lets a second server bind a port already in use.
+  impl->server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  impl->Routes();
+  impl->Hooks();
+  if (options.port == 0) {
+    impl->port = impl->server.bind_to_any_port(options.host);
+  } else {
+    impl->port = impl->server.bind_to_port(options.host, options.port) ? options.port : -1;
+  }
+  if (impl->port <= 0) {
+    return Fail(ErrorCode::kIo, fmt::format("cannot listen on {}:{} (address in use or not permitted)", options.host,
+                                            options.port));
+  }
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+int HttpServer::port() const { return impl_->port; }
+void HttpServer::Run() { impl_->server.listen_after_bind(); }
+void HttpServer::Stop() { impl_->server.stop(); }
+
+}  // namespace zhisuan

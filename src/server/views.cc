@@ -1,0 +1,312 @@
+#include "server/views.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "accounting/capacity.h"
+#include "accounting/energy.h"
+#include "model/enums.h"
+
+namespace zhisuan::views {
+namespace {
+
+using accounting::Measure;
+
+constexpr Measure kMeasures[] = {Measure::kFp16, Measure::kFp32, Measure::kFp64, Measure::kFp32Equivalent};
+
+Json Optional(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
+Json Optional(const std::optional<std::string>& v) { return v ? Json(*v) : Json(nullptr); }
+
+void AddProvenance(Json& j, const Provenance& p) {
+  j["source"] = p.source;
+  j["estimated"] = p.estimated;
+  if (!p.derivation.empty()) j["derivation"] = p.derivation;
+}
+
+Json ProvenanceJson(const Provenance& p) {
+  Json j = Json::object();
+  AddProvenance(j, p);
+  return j;
+}
+
+Json CapacityPflops(const Registry& registry, const zhisuan::Center& center) {
+  Json j = Json::object();
+  for (Measure m : kMeasures) j[std::string(Name(m))] = accounting::CenterCapacity(registry, center, m).tflops / 1000.0;
+  return j;
+}
+
+Json CenterSummary(const Registry& registry, const zhisuan::Center& c) {
+  Json j;
+  j["id"] = c.id;
+  j["name"] = c.name;
+  j["name_en"] = c.name_en;
+  j["kind"] = Name(c.kind);
+  j["province"] = c.province;
+  j["city"] = c.city;
+  j["hub"] = Optional(c.hub);
+  j["cluster"] = Optional(c.cluster);
+  j["state"] = Name(c.state);
+  j["backend"] = Name(c.backend);
+  j["pue"] = c.pue;
+  j["green_share"] = c.green_share;
+  int64_t devices = 0;
+  Json accelerators = Json::array();
+  for (const Pool& p : c.pools) {
+    devices += p.devices;
+    accelerators.push_back(p.accelerator);
+  }
+  j["devices"] = devices;
+  j["accelerators"] = std::move(accelerators);
+  j["capacity_pflops"] = CapacityPflops(registry, c);
+  j["published_compute"] = c.published_compute;
+  return j;
+}
+
+Result<std::string> ParamOr(const Params& params, const std::string& key, std::string fallback) {
+  const auto it = params.find(key);
+  if (it == params.end()) return fallback;
+  if (it->second.empty()) return Fail(ErrorCode::kInvalidArgument, fmt::format("{}: must not be empty", key));
+  return it->second;
+}
+
+}  // namespace
+
+Status CheckParams(const Params& params, std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, value] : params) {
+    if (std::ranges::find(allowed, key) != allowed.end()) continue;
+    std::string list;
+    for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("unknown query parameter '{}' (allowed: {})", key, list.empty() ? "none" : list));
+  }
+  return {};
+}
+
+Json Health(const Registry& registry, int schema_version, double uptime_s) {
+  Json j;
+  j["status"] = "ok";
+  j["version"] = "0.1.0";
+  j["schema_version"] = schema_version;
+  j["centers"] = registry.centers().size();
+  j["accelerators"] = registry.accelerators().size();
+  j["uptime_s"] = uptime_s;
+  return j;
+}
+
+Json Accelerators(const Registry& registry) {
+  Json list = Json::array();
+  for (const Accelerator& a : registry.accelerators()) {
+    Json j;
+    j["id"] = a.id;
+    j["name"] = a.name;
+    j["vendor"] = a.vendor;
+    j["class"] = Name(a.device_class);
+    j["peak_tflops"] = {{"fp16", Optional(accounting::PeakTflops(a, Precision::kFp16))},
+                        {"fp32", Optional(accounting::PeakTflops(a, Precision::kFp32))},
+                        {"fp64", Optional(accounting::PeakTflops(a, Precision::kFp64))}};
+    if (a.cpu) {
+      j["cpu"] = {{"chips", a.cpu->chips},
+                  {"cores_per_chip", a.cpu->cores_per_chip},
+                  {"frequency_ghz", a.cpu->frequency_ghz},
+                  {"fp64_flops_per_cycle", a.cpu->fp64_flops_per_cycle},
+                  {"fp32_flops_per_cycle", a.cpu->fp32_flops_per_cycle},
+                  {"formula", "chips x FLOPs per cycle x frequency x cores"}};
+    }
+    j["memory_gb"] = a.memory_gb;
+    j["tdp_w"] = a.tdp_w;
+    AddProvenance(j, a.provenance);
+    list.push_back(std::move(j));
+  }
+  return Json{{"accelerators", std::move(list)}};
+}
+
+Json Regions(const Registry& registry) {
+  Json regions = Json::array();
+  for (const Region& r : registry.regions()) {
+    const Hub* hub = registry.HubOfProvince(r.id);
+    Json tou = Json::array();
+    for (const TouPeriod& p : r.tariff.periods) {
+      tou.push_back({{"label", p.label}, {"start_hour", p.start_hour}, {"end_hour", p.end_hour},
+                     {"multiplier", p.multiplier}});
+    }
+    Json tariff = {{"flat_cny_per_kwh", r.tariff.flat_cny_per_kwh}, {"tou", std::move(tou)}};
+    AddProvenance(tariff, r.tariff.provenance);
+    Json carbon = {{"kg_per_kwh", r.carbon_kg_per_kwh}};
+    AddProvenance(carbon, r.carbon_provenance);
+    Json j = {{"id", r.id},
+              {"name_zh", r.name_zh},
+              {"name_en", r.name_en},
+              {"capital", r.capital},
+              {"lat", r.capital_location.lat_deg},
+              {"lon", r.capital_location.lon_deg},
+              {"grid", r.grid},
+              {"hub", hub ? Json(hub->id) : Json(nullptr)},
+              {"carbon", std::move(carbon)},
+              {"tariff", std::move(tariff)}};
+    AddProvenance(j, r.provenance);
+    regions.push_back(std::move(j));
+  }
+  Json hubs = Json::array();
+  for (const Hub& h : registry.hubs()) {
+    Json j = {{"id", h.id}, {"name_zh", h.name_zh}, {"name_en", h.name_en}, {"west", h.west},
+              {"provinces", h.provinces}};
+    AddProvenance(j, h.provenance);
+    hubs.push_back(std::move(j));
+  }
+  Json clusters = Json::array();
+  for (const Cluster& c : registry.clusters()) {
+    Json j = {{"id", c.id},       {"name_zh", c.name_zh}, {"name_en", c.name_en},
+              {"hub", c.hub},     {"provinces", c.provinces}, {"cities", c.cities},
+              {"pue_target", Optional(c.pue_target)}};
+    AddProvenance(j, c.provenance);
+    clusters.push_back(std::move(j));
+  }
+  const NetworkModel& n = registry.network();
+  Json measured = Json::array();
+  for (const MeasuredRtt& m : n.measured) {
+    Json j = {{"a", m.a}, {"b", m.b}, {"rtt_ms", m.rtt_ms}};
+    AddProvenance(j, m.provenance);
+    measured.push_back(std::move(j));
+  }
+  Json network = {{"fibre_km_per_ms", n.fibre_km_per_ms},
+                  {"route_factor", n.route_factor},
+                  {"overhead_ms", n.overhead_ms},
+                  {"intra_province_rtt_ms", n.intra_province_rtt_ms},
+                  {"measured", std::move(measured)}};
+  AddProvenance(network, n.provenance);
+  return Json{{"regions", std::move(regions)},
+              {"hubs", std::move(hubs)},
+              {"clusters", std::move(clusters)},
+              {"network", std::move(network)}};
+}
+
+Result<Json> Centers(const Registry& registry, const Params& params) {
+  if (Status s = CheckParams(params, {"province", "hub", "cluster", "kind", "accelerator"}); !s) {
+    return std::unexpected(s.error());
+  }
+  auto get = [&](const char* key) -> std::optional<std::string> {
+    const auto it = params.find(key);
+    return it == params.end() ? std::nullopt : std::optional(it->second);
+  };
+  const auto province = get("province");
+  const auto hub = get("hub");
+  const auto cluster = get("cluster");
+  const auto kind_name = get("kind");
+  const auto accelerator = get("accelerator");
+  if (province && registry.FindRegion(*province) == nullptr) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("province: unknown province '{}'", *province));
+  }
+  if (hub && *hub != "none" && registry.FindHub(*hub) == nullptr) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("hub: unknown hub '{}' (or 'none')", *hub));
+  }
+  if (cluster && *cluster != "none" && registry.FindCluster(*cluster) == nullptr) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("cluster: unknown cluster '{}' (or 'none')", *cluster));
+  }
+  std::optional<CenterKind> kind;
+  if (kind_name) {
+    kind = ParseCenterKind(*kind_name);
+    if (!kind) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("kind: unknown kind '{}' (one of {})", *kind_name, CenterKindNames()));
+    }
+  }
+  if (accelerator && registry.FindAccelerator(*accelerator) == nullptr) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("accelerator: unknown accelerator '{}'", *accelerator));
+  }
+  Json list = Json::array();
+  for (const zhisuan::Center& c : registry.centers()) {
+    if (province && c.province != *province) continue;
+    if (hub && c.hub.value_or("none") != *hub) continue;
+    if (cluster && c.cluster.value_or("none") != *cluster) continue;
+    if (kind && c.kind != *kind) continue;
+    if (accelerator &&
+        std::ranges::none_of(c.pools, [&](const Pool& p) { return p.accelerator == *accelerator; })) {
+      continue;
+    }
+    list.push_back(CenterSummary(registry, c));
+  }
+  const size_t count = list.size();
+  return Json{{"count", count}, {"centers", std::move(list)}};
+}
+
+Result<Json> Center(const Registry& registry, const std::string& id) {
+  const zhisuan::Center* c = registry.FindCenter(id);
+  if (c == nullptr) return Fail(ErrorCode::kNotFound, fmt::format("center '{}' not found", id));
+  Json j = CenterSummary(registry, *c);
+  const double tariff = accounting::CenterTariffCnyPerKwh(registry, *c);
+  const double grid = accounting::CenterGridFactor(registry, *c);
+  j["tariff_cny_per_kwh"] = tariff;
+  j["grid_kg_per_kwh"] = grid;
+  j["uplink_gbps"] = c->uplink_gbps;
+  j["pue_provenance"] = ProvenanceJson(c->pue_provenance);
+  j["green_share_provenance"] = ProvenanceJson(c->green_provenance);
+  Json pools = Json::array();
+  for (const Pool& p : c->pools) {
+    const Accelerator& a = *registry.FindAccelerator(p.accelerator);
+    const double kwh = accounting::DeviceHourEnergyKwh(a, c->pue);
+    Json peaks = Json::object();
+    for (Measure m : kMeasures) {
+      peaks[std::string(Name(m))] = accounting::PoolCapacity(registry, *c, p, m).tflops / 1000.0;
+    }
+    Json pj = {{"accelerator", p.accelerator},
+               {"devices", p.devices},
+               {"devices_per_node", p.devices_per_node},
+               {"free_devices", p.free_devices},
+               {"category", Name(accounting::CategoryOf(c->kind, a))},
+               {"capacity_pflops", std::move(peaks)},
+               {"energy_kwh_per_device_hour", kwh},
+               {"carbon_kg_per_device_hour", accounting::CarbonKg(kwh, c->green_share, grid)},
+               {"price_cny_per_device_hour", accounting::PoolPriceCnyPerDeviceHour(registry, *c, p)},
+               {"price_estimated", !p.price_cny_per_device_hour.has_value()}};
+    AddProvenance(pj, p.provenance);
+    pools.push_back(std::move(pj));
+  }
+  j["pools"] = std::move(pools);
+  AddProvenance(j, c->provenance);
+  return j;
+}
+
+Result<Json> Capacity(const Registry& registry, const Params& params) {
+  if (Status s = CheckParams(params, {"by", "precision"}); !s) return std::unexpected(s.error());
+  const Result<std::string> by_name = ParamOr(params, "by", "province");
+  if (!by_name) return std::unexpected(by_name.error());
+  const Result<std::string> precision_name = ParamOr(params, "precision", "fp16");
+  if (!precision_name) return std::unexpected(precision_name.error());
+  const auto by = accounting::ParseGroupBy(*by_name);
+  if (!by) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("by: unknown grouping '{}' (one of {})", *by_name, accounting::kGroupByNames));
+  }
+  const auto measure = accounting::ParseMeasure(*precision_name);
+  if (!measure) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("precision: unknown precision '{}' (one of {})", *precision_name, accounting::kMeasureNames));
+  }
+  const accounting::Capacity total = accounting::NationalCapacity(registry, *measure);
+  Json groups = Json::array();
+  for (const auto& g : accounting::CapacityBy(registry, *by, *measure)) {
+    groups.push_back({{"key", g.key},
+                      {"name_zh", g.name_zh},
+                      {"name_en", g.name_en},
+                      {"pflops", g.capacity.tflops / 1000.0},
+                      {"share", total.tflops > 0 ? g.capacity.tflops / total.tflops : 0.0},
+                      {"devices", g.capacity.devices},
+                      {"unknown_devices", g.capacity.unknown_devices},
+                      {"centers", g.capacity.centers}});
+  }
+  return Json{{"by", Name(*by)},
+              {"precision", Name(*measure)},
+              {"unit", "PFLOPS"},
+              {"total", {{"pflops", total.tflops / 1000.0},
+                         {"devices", total.devices},
+                         {"unknown_devices", total.unknown_devices},
+                         {"centers", total.centers}}},
+              {"groups", std::move(groups)}};
+}
+
+Json ErrorBody(const Error& error) {
+  return Json{{"error", {{"code", ErrorCodeName(error.code)}, {"message", error.message}}}};
+}
+
+}  // namespace zhisuan::views
