@@ -1,0 +1,125 @@
+#include "cli/app.h"
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+
+#include "cli/render.h"
+#include "cli/serve.h"
+#include "store/registry_source.h"
+
+namespace zhisuan::cli {
+namespace {
+
+struct Options {
+  std::string db = "zhisuan.db";
+  std::string data;
+  bool reload = false;
+  bool json = false;
+  ServerOptions server;
+  views::Params filters;  // centers filters and stats parameters
+  std::string center_id;
+};
+
+std::string DefaultDataDir() {
+  if (const char* env = std::getenv("ZHISUAN_DATA"); env != nullptr && *env != '\0') return env;
+  return ZHISUAN_DEFAULT_DATA_DIR;
+}
+
+int Report(const Error& error) {
+  fmt::print(stderr, "zhisuan: error: {}\n", error.message);
+  return ExitCode(error.code);
+}
+
+// Prints a view as JSON or as a table.
+int Print(const Result<views::Json>& view, bool json, const std::function<std::string(const views::Json&)>& table) {
+  if (!view) return Report(view.error());
+  if (json) fmt::print("{}\n", view->dump(2));
+  else fmt::print("{}", table(*view));
+  return 0;
+}
+
+// Adds `--name VALUE` to `cmd` that fills params[name] when given.
+void AddParam(CLI::App* cmd, Options& o, const std::string& name, const std::string& help) {
+  cmd->add_option_function<std::string>(
+      "--" + name, [&o, name](const std::string& value) { o.filters[name] = value; }, help);
+}
+
+}  // namespace
+
+int Run(int argc, char** argv) {
+  Options o;
+  o.data = DefaultDataDir();
+  CLI::App app{"zhisuan 智算 — supervision and scheduling of a network of compute centers"};
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand: `zhisuan validate --data DIR`
+  app.add_option("--db", o.db, "SQLite database file (created and seeded from --data on first start)")
+      ->capture_default_str();
+  app.add_option("--data", o.data, "directory of the registry's data files (env ZHISUAN_DATA)")
+      ->capture_default_str();
+  app.add_flag("--reload", o.reload, "replace the stored registry with the data files");
+
+  CLI::App* serve = app.add_subcommand("serve", "run the HTTP API server");
+  serve->add_option("--host", o.server.host, "address to listen on")->capture_default_str();
+  serve->add_option("--port", o.server.port, "port to listen on (0 picks a free one)")->capture_default_str();
+  serve->add_option("--threads", o.server.threads, "worker threads")->capture_default_str();
+
+  CLI::App* centers = app.add_subcommand("centers", "list compute centers");
+  for (const char* f : {"province", "hub", "cluster", "kind", "accelerator"}) {
+    AddParam(centers, o, f, fmt::format("only centers with this {}", f));
+  }
+  CLI::App* center = app.add_subcommand("center", "show one center with its pools");
+  center->add_option("id", o.center_id, "center id")->required();
+  CLI::App* accelerators = app.add_subcommand("accelerators", "list accelerators and reference CPU servers");
+  CLI::App* regions = app.add_subcommand("regions", "list provinces with grid carbon factor and tariff");
+  CLI::App* stats = app.add_subcommand("stats", "statistics of the compute network");
+  stats->require_subcommand(1);
+  stats->fallthrough();
+  CLI::App* capacity = stats->add_subcommand("capacity", "capacity totals by group and precision");
+  AddParam(capacity, o, "by", "province, hub, cluster, kind, category, center or nation (default province)");
+  AddParam(capacity, o, "precision", "fp16, fp32, fp64 or fp32e (FP32-equivalent; default fp16)");
+  CLI::App* validate = app.add_subcommand("validate", "check the data files without touching the database");
+  for (CLI::App* cmd : {centers, center, accelerators, regions, capacity}) {
+    cmd->add_flag("--json", o.json, "print JSON (the API's document) instead of a table");
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return ExitCode(ErrorCode::kInvalidArgument);
+  }
+
+  if (validate->parsed()) {
+    Result<std::vector<DataFile>> files = ReadDataDir(o.data);
+    if (!files) return Report(files.error());
+    Result<Registry> registry = LoadRegistry(*files);
+    if (!registry) return Report(registry.error());
+    fmt::print("{}: ok: {} accelerators, {} regions, {} hubs, {} clusters, {} centers\n", o.data,
+               registry->accelerators().size(), registry->regions().size(), registry->hubs().size(),
+               registry->clusters().size(), registry->centers().size());
+    return 0;
+  }
+
+  Result<OpenedRegistry> opened = OpenRegistry(o.db, o.data, o.reload);
+  if (!opened) return Report(opened.error());
+  const Registry& registry = opened->registry;
+  if (opened->seeded) fmt::print(stderr, "zhisuan: loaded the registry from {} into {}\n", o.data, o.db);
+
+  if (serve->parsed()) return Serve(registry, opened->store->SchemaVersion(), o.server);
+  if (centers->parsed()) return Print(views::Centers(registry, o.filters), o.json, RenderCenters);
+  if (center->parsed()) return Print(views::Center(registry, o.center_id), o.json, RenderCenter);
+  if (accelerators->parsed()) return Print(views::Accelerators(registry), o.json, RenderAccelerators);
+  if (regions->parsed()) return Print(views::Regions(registry), o.json, RenderRegions);
+  if (capacity->parsed()) return Print(views::Capacity(registry, o.filters), o.json, RenderCapacity);
+  return ExitCode(ErrorCode::kInvalidArgument);
+}
+
+}  // namespace zhisuan::cli

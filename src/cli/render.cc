@@ -1,0 +1,98 @@
+#include "cli/render.h"
+
+#include <fmt/format.h>
+
+#include "cli/table.h"
+
+namespace zhisuan::cli {
+namespace {
+
+using Json = views::Json;
+constexpr auto kR = Table::Align::kRight;
+constexpr auto kL = Table::Align::kLeft;
+
+std::string Num(const Json& v, int decimals = 1) {
+  if (v.is_null()) return "-";
+  if (v.is_number_integer()) return fmt::format("{}", v.get<int64_t>());
+  return fmt::format("{:.{}f}", v.get<double>(), decimals);
+}
+
+std::string Str(const Json& v) { return v.is_null() ? "-" : v.get<std::string>(); }
+
+std::string Est(const Json& item) { return item.value("estimated", false) ? "yes" : ""; }
+
+}  // namespace
+
+std::string RenderCenters(const Json& j) {
+  Table t({"ID", "NAME", "KIND", "PROVINCE", "HUB", "DEVICES", "FP16 PFLOPS", "FP64 PFLOPS", "PUE", "STATE"},
+          {kL, kL, kL, kL, kL, kR, kR, kR, kR, kL});
+  for (const Json& c : j["centers"]) {
+    t.AddRow({Str(c["id"]), Str(c["name"]), Str(c["kind"]), Str(c["province"]), Str(c["hub"]), Num(c["devices"]),
+              Num(c["capacity_pflops"]["fp16"]), Num(c["capacity_pflops"]["fp64"]), Num(c["pue"], 2), Str(c["state"])});
+  }
+  return t.Render() + fmt::format("{} centers\n", j["count"].get<int64_t>());
+}
+
+std::string RenderCenter(const Json& c) {
+  std::string out = fmt::format("{} {} ({})\n", Str(c["id"]), Str(c["name"]), Str(c["name_en"]));
+  out += fmt::format("  kind {}, {} {}, hub {}, cluster {}, state {}, backend {}\n", Str(c["kind"]),
+                     Str(c["province"]), Str(c["city"]), Str(c["hub"]), Str(c["cluster"]), Str(c["state"]),
+                     Str(c["backend"]));
+  out += fmt::format("  PUE {:.2f}{}, green share {:.0f}%{}, tariff {:.3f} CNY/kWh, grid {:.4f} kgCO2/kWh\n",
+                     c["pue"].get<double>(), c["pue_provenance"]["estimated"].get<bool>() ? " (est.)" : "",
+                     100 * c["green_share"].get<double>(),
+                     c["green_share_provenance"]["estimated"].get<bool>() ? " (est.)" : "",
+                     c["tariff_cny_per_kwh"].get<double>(), c["grid_kg_per_kwh"].get<double>());
+  const Json& cap = c["capacity_pflops"];
+  out += fmt::format("  capacity PFLOPS: fp16 {:.1f}, fp32 {:.1f}, fp64 {:.1f}, fp32-equivalent {:.1f}\n",
+                     cap["fp16"].get<double>(), cap["fp32"].get<double>(), cap["fp64"].get<double>(),
+                     cap["fp32e"].get<double>());
+  out += fmt::format("  published: {}\n  source: {}\n\n", Str(c["published_compute"]), Str(c["source"]));
+  Table t({"ACCELERATOR", "DEVICES", "FREE", "CATEGORY", "FP16 PFLOPS", "kWh/DEV-H", "kgCO2/DEV-H", "CNY/DEV-H", "EST"},
+          {kL, kR, kR, kL, kR, kR, kR, kR, kL});
+  for (const Json& p : c["pools"]) {
+    t.AddRow({Str(p["accelerator"]), Num(p["devices"]), Num(p["free_devices"]), Str(p["category"]),
+              Num(p["capacity_pflops"]["fp16"]), Num(p["energy_kwh_per_device_hour"], 3),
+              Num(p["carbon_kg_per_device_hour"], 3), Num(p["price_cny_per_device_hour"], 2), Est(p)});
+  }
+  return out + t.Render();
+}
+
+std::string RenderAccelerators(const Json& j) {
+  Table t({"ID", "VENDOR", "CLASS", "FP16 TF", "FP32 TF", "FP64 TF", "MEM GB", "TDP W", "EST"},
+          {kL, kL, kL, kR, kR, kR, kR, kR, kL});
+  for (const Json& a : j["accelerators"]) {
+    const Json& p = a["peak_tflops"];
+    t.AddRow({Str(a["id"]), Str(a["vendor"]), Str(a["class"]), Num(p["fp16"]), Num(p["fp32"]), Num(p["fp64"], 2),
+              Num(a["memory_gb"], 0), Num(a["tdp_w"], 0), Est(a)});
+  }
+  return t.Render();
+}
+
+std::string RenderRegions(const Json& j) {
+  Table t({"ID", "NAME", "CAPITAL", "GRID", "HUB", "kgCO2/kWh", "CNY/kWh", "TOU"},
+          {kL, kL, kL, kL, kL, kR, kR, kL});
+  for (const Json& r : j["regions"]) {
+    t.AddRow({Str(r["id"]), Str(r["name_zh"]), Str(r["capital"]), Str(r["grid"]), Str(r["hub"]),
+              Num(r["carbon"]["kg_per_kwh"], 4) + (r["carbon"]["estimated"].get<bool>() ? "*" : ""),
+              Num(r["tariff"]["flat_cny_per_kwh"], 2) + (r["tariff"]["estimated"].get<bool>() ? "*" : ""),
+              r["tariff"]["tou"].empty() ? "" : "yes"});
+  }
+  return t.Render() + "* estimated (see data/regions.yaml for how)\n";
+}
+
+std::string RenderCapacity(const Json& j) {
+  const std::string unit = fmt::format("{} PFLOPS", Str(j["precision"]));
+  Table t({Str(j["by"]), "NAME", unit, "SHARE", "DEVICES", "UNKNOWN", "CENTERS"}, {kL, kL, kR, kR, kR, kR, kR});
+  for (const Json& g : j["groups"]) {
+    t.AddRow({Str(g["key"]), Str(g["name_zh"]), Num(g["pflops"]), fmt::format("{:.1f}%", 100 * g["share"].get<double>()),
+              Num(g["devices"]), Num(g["unknown_devices"]), Num(g["centers"])});
+  }
+  t.AddRule();
+  const Json& total = j["total"];
+  t.AddRow({"total", "", Num(total["pflops"]), "100.0%", Num(total["devices"]), Num(total["unknown_devices"]),
+            Num(total["centers"])});
+  return t.Render() + "UNKNOWN: devices without a published peak at this precision (counted as 0)\n";
+}
+
+}  // namespace zhisuan::cli

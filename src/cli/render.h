@@ -1,0 +1,16 @@
+// cli/render.h — terminal tables for the API's JSON views (server/views.h).
+#pragma once
+
+#include <string>
+
+#include "server/views.h"
+
+namespace zhisuan::cli {
+
+std::string RenderCenters(const views::Json& centers);
+std::string RenderCenter(const views::Json& center);
+std::string RenderAccelerators(const views::Json& accelerators);
+std::string RenderRegions(const views::Json& regions);
+std::string RenderCapacity(const views::Json& capacity);
+
+}  // namespace zhisuan::cli

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# End to end through the real zhisuan binary: validation exit codes, nothing written on bad data, the server on
+# port 0 answering over loopback HTTP, capacity per hub agreeing with the CLI, /metrics, clean SIGTERM.
+# Usage: cli_test.sh PATH/TO/zhisuan PATH/TO/data
+set -u
+ZHISUAN=$1
+DATA=$2
+WORK=$(mktemp -d)
+SERVER_PID=
+cleanup() { [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+passed=0
+failed=0
+check() {  # check NAME COMMAND...: the command must succeed
+  local name=$1; shift
+  if "$@"; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
+}
+jqq() { jq -e "$@" >/dev/null; }
+contains() { grep -qF -- "$2" "$1" || { echo "  '$2' not in $1:"; sed 's/^/    /' "$1" | head -20; return 1; }; }
+
+# --- validation ---------------------------------------------------------------------------------------------
+"$ZHISUAN" validate --data "$DATA" >"$WORK/validate.out" 2>&1
+check "shipped data validates" test $? -eq 0
+check "validate reports counts" contains "$WORK/validate.out" "31 regions, 8 hubs, 10 clusters"
+
+cp -r "$DATA" "$WORK/bad"
+sed -i '0,/devices: 4096/s//devices: -4096/' "$WORK/bad/centers.yaml"
+"$ZHISUAN" validate --data "$WORK/bad" >"$WORK/bad.out" 2>&1
+check "bad data exits 3" test $? -eq 3
+check "bad data names file, line, path" grep -qE "bad/centers.yaml:[0-9]+: centers\[0\]\.pools\[0\]\.devices: must be >= 0 \(got -4096\)" "$WORK/bad.out"
+
+"$ZHISUAN" --db "$WORK/bad.db" --data "$WORK/bad" serve --port 0 >"$WORK/bad-serve.out" 2>&1
+check "server refuses to start on bad data" test $? -eq 3
+check "nothing written on bad data" test ! -e "$WORK/bad.db"
+
+printf 'centers: [\n' >"$WORK/bad/centers.yaml"
+"$ZHISUAN" validate --data "$WORK/bad" >"$WORK/malformed.out" 2>&1
+check "malformed YAML exits 3" test $? -eq 3
+check "malformed YAML is named" contains "$WORK/malformed.out" "malformed YAML"
+
+# --- CLI ----------------------------------------------------------------------------------------------------
+DB="$WORK/z.db"
+"$ZHISUAN" --db "$DB" --data "$DATA" stats capacity --by hub --precision fp16 --json >"$WORK/cli-hub.json" 2>"$WORK/cli.err"
+check "cli stats capacity --json" test $? -eq 0
+check "first start seeds the store" contains "$WORK/cli.err" "loaded the registry"
+check "cli json parses" jqq '.groups | length == 8' "$WORK/cli-hub.json"
+"$ZHISUAN" --db "$DB" centers --province guangdong >"$WORK/centers.out" 2>&1
+check "cli centers table" contains "$WORK/centers.out" "pengcheng-cloud-brain-2"
+"$ZHISUAN" --db "$DB" center nowhere >"$WORK/nf.out" 2>&1
+check "unknown center exits 4" test $? -eq 4
+"$ZHISUAN" --db "$DB" stats capacity --precision fp8 >"$WORK/p.out" 2>&1
+check "bad precision exits 2" test $? -eq 2
+check "bad precision message" contains "$WORK/p.out" "precision: unknown precision 'fp8'"
+"$ZHISUAN" --db "$DB" accelerators >"$WORK/acc.out" 2>&1
+check "cli accelerators" contains "$WORK/acc.out" "huawei-ascend-910b"
+
+# --- server -------------------------------------------------------------------------------------------------
+"$ZHISUAN" --db "$DB" serve --port 0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
+SERVER_PID=$!
+URL=
+for _ in $(seq 1 100); do
+  URL=$(grep -oE 'http://[0-9.]+:[0-9]+' "$WORK/serve.out" 2>/dev/null | head -1)
+  [ -n "$URL" ] && break
+  sleep 0.1
+done
+check "server prints its URL" test -n "$URL"
+curl -sf "$URL/api/v1/health" >"$WORK/health.json"
+check "health answers" jqq '.status == "ok"' "$WORK/health.json"
+curl -sf "$URL/api/v1/stats/capacity?by=hub&precision=fp16" >"$WORK/api-hub.json"
+check "per-hub totals agree with the CLI" test "$(jq -c .groups "$WORK/api-hub.json")" = "$(jq -c .groups "$WORK/cli-hub.json")"
+check "per-hub totals sum to the nation" jqq '([.groups[].pflops] | add) - .total.pflops | fabs < 1e-6' "$WORK/api-hub.json"
+code=$(curl -s -o "$WORK/err.json" -w '%{http_code}' "$URL/api/v1/centers?province=atlantis")
+check "unknown province is 400" test "$code" = 400
+check "400 body names the field" jqq '.error.message == "province: unknown province '"'"'atlantis'"'"'"' "$WORK/err.json"
+curl -sf "$URL/metrics" >"$WORK/metrics.txt"
+check "metrics count requests" contains "$WORK/metrics.txt" 'zhisuan_http_requests_total{route="/api/v1/health",method="GET",status="200"} 1'
+kill -TERM "$SERVER_PID"
+stopped=no
+for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || { stopped=yes; break; }; sleep 0.1; done
+wait "$SERVER_PID"
+rc=$?
+SERVER_PID=
+check "SIGTERM stops the server" test "$stopped" = yes
+check "clean exit after SIGTERM" test "$rc" -eq 0
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
