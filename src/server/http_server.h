@@ -12,7 +12,7 @@ namespace zhisuan {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0 picks a free port; port() tells which
-  int threads = 8;
+  int threads = 32;  // httplib holds one worker per open keep-alive connection
 };
 
 class HttpServer {
