@@ -58,4 +58,31 @@ PricingParams Pricing(const YamlField& doc) {
   return p;
 }
 
+PlacementParams Placement(const YamlField& doc) {
+  PlacementParams p;
+  if (!doc.ExpectMap({"placement"})) return p;
+  const YamlField f = doc.Child("placement");
+  if (!f.ExpectMap({"efficiency", "host_overhead", "transfer_fee_cny_per_gb", "inter_province_gbps", "max_wait_h",
+                    "carbon_price_cny_per_t", "utc_offset_h", "source", "estimated", "derivation"})) {
+    return p;
+  }
+  const YamlField e = f.Child("efficiency");
+  if (e.ExpectMap({"train", "infer", "hpc", "batch"})) {
+    p.efficiency_train = e.Number("train", 0.001, 1).value_or(p.efficiency_train);
+    p.efficiency_infer = e.Number("infer", 0.001, 1).value_or(p.efficiency_infer);
+    p.efficiency_hpc = e.Number("hpc", 0.001, 1).value_or(p.efficiency_hpc);
+    p.efficiency_batch = e.Number("batch", 0.001, 1).value_or(p.efficiency_batch);
+  }
+  p.host_overhead = f.Number("host_overhead", 0, 5).value_or(p.host_overhead);
+  p.transfer_fee_cny_per_gb =
+      f.Quantity("transfer_fee_cny_per_gb", units::Dimension::kPrice, 0, 1000).value_or(p.transfer_fee_cny_per_gb);
+  p.inter_province_gbps =
+      f.Quantity("inter_province_gbps", units::Dimension::kBandwidth, 0.001, 1e6).value_or(p.inter_province_gbps);
+  p.max_wait_h = f.Number("max_wait_h", 0, 24 * 365).value_or(p.max_wait_h);
+  p.carbon_price_cny_per_t = f.Number("carbon_price_cny_per_t", 0, 1e6).value_or(p.carbon_price_cny_per_t);
+  p.utc_offset_h = f.Number("utc_offset_h", -12, 14).value_or(p.utc_offset_h);
+  p.provenance = f.ReadProvenance();
+  return p;
+}
+
 }  // namespace zhisuan::load

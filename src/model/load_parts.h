@@ -18,6 +18,7 @@ void HubsAndClusters(const YamlField& doc, const std::vector<Region>& regions, s
                      std::vector<Cluster>& clusters);
 NetworkModel Network(const YamlField& doc, const std::vector<Region>& regions);
 PricingParams Pricing(const YamlField& doc);
+PlacementParams Placement(const YamlField& doc);
 // Centers reference everything above; `partial` is a Registry of the parts read so far.
 std::vector<Center> Centers(const YamlField& doc, const Registry& partial);
 

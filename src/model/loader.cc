@@ -60,9 +60,10 @@ Result<Registry> LoadRegistry(const std::vector<DataFile>& files) {
   PricingParams pricing = load::Pricing(field(4));
   const Registry partial(accelerators, regions, hubs, clusters, {}, network, pricing);
   std::vector<Center> centers = load::Centers(field(5), partial);
+  PlacementParams placement = load::Placement(field(6));
   if (!diag.empty()) return Fail(ErrorCode::kValidation, diag.Join());
   return Registry(std::move(accelerators), std::move(regions), std::move(hubs), std::move(clusters),
-                  std::move(centers), std::move(network), std::move(pricing));
+                  std::move(centers), std::move(network), std::move(pricing), std::move(placement));
 }
 
 }  // namespace zhisuan

@@ -13,8 +13,8 @@
 namespace zhisuan {
 
 // The registry's data files by name, in load order.
-inline constexpr const char* kDataFileNames[] = {"accelerators.yaml", "regions.yaml", "hubs.yaml",
-                                                  "network.yaml",      "pricing.yaml", "centers.yaml"};
+inline constexpr const char* kDataFileNames[] = {"accelerators.yaml", "regions.yaml", "hubs.yaml",   "network.yaml",
+                                                  "pricing.yaml",      "centers.yaml", "placement.yaml"};
 
 struct DataFile {
   std::string name;     // "centers.yaml"

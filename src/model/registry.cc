@@ -22,14 +22,15 @@ const T* Find(const std::vector<T>& items, const std::unordered_map<std::string,
 
 Registry::Registry(std::vector<Accelerator> accelerators, std::vector<Region> regions, std::vector<Hub> hubs,
                    std::vector<Cluster> clusters, std::vector<Center> centers, NetworkModel network,
-                   PricingParams pricing)
+                   PricingParams pricing, PlacementParams placement)
     : accelerators_(std::move(accelerators)),
       regions_(std::move(regions)),
       hubs_(std::move(hubs)),
       clusters_(std::move(clusters)),
       centers_(std::move(centers)),
       network_(std::move(network)),
-      pricing_(std::move(pricing)) {
+      pricing_(std::move(pricing)),
+      placement_(std::move(placement)) {
   BuildIndex();
 }
 

@@ -17,7 +17,7 @@ class Registry {
   Registry() = default;
   Registry(std::vector<Accelerator> accelerators, std::vector<Region> regions, std::vector<Hub> hubs,
            std::vector<Cluster> clusters, std::vector<Center> centers, NetworkModel network,
-           PricingParams pricing);
+           PricingParams pricing, PlacementParams placement = {});
 
   const std::vector<Accelerator>& accelerators() const { return accelerators_; }
   const std::vector<Region>& regions() const { return regions_; }
@@ -26,6 +26,7 @@ class Registry {
   const std::vector<Center>& centers() const { return centers_; }
   const NetworkModel& network() const { return network_; }
   const PricingParams& pricing() const { return pricing_; }
+  const PlacementParams& placement() const { return placement_; }
 
   // Lookups return nullptr when the id is unknown. Pointers stay valid while the Registry lives unmoved.
   const Accelerator* FindAccelerator(std::string_view id) const;
@@ -50,6 +51,7 @@ class Registry {
   std::vector<Center> centers_;
   NetworkModel network_;
   PricingParams pricing_;
+  PlacementParams placement_;
   std::unordered_map<std::string, size_t> accelerator_index_;
   std::unordered_map<std::string, size_t> region_index_;
   std::unordered_map<std::string, size_t> hub_index_;

@@ -154,4 +154,20 @@ struct PricingParams {
   Provenance provenance;
 };
 
+// Coefficients of the placement cost model (data/placement.yaml); every one configurable.
+struct PlacementParams {
+  // Effective share of peak a job of each kind reaches (train, infer, hpc, batch).
+  double efficiency_train = 0.4;
+  double efficiency_infer = 0.25;
+  double efficiency_hpc = 0.7;
+  double efficiency_batch = 0.5;
+  double host_overhead = 0.25;             // host power as a share of accelerator TDP
+  double transfer_fee_cny_per_gb = 0.2;    // between provinces; none within one
+  double inter_province_gbps = 10;         // bottleneck of a transfer between provinces
+  double max_wait_h = 2;                   // how long a job without deadline may wait for a cheaper pool
+  double carbon_price_cny_per_t = 100;     // for the weighted objective
+  double utc_offset_h = 8;                 // local time of the tariff periods
+  Provenance provenance;
+};
+
 }  // namespace zhisuan

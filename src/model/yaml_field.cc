@@ -74,6 +74,17 @@ std::vector<YamlField> YamlField::Items(std::string_view key, bool required) con
   return items;
 }
 
+std::vector<std::pair<std::string, YamlField>> YamlField::Entries() const {
+  std::vector<std::pair<std::string, YamlField>> out;
+  if (!node_.IsMap()) return out;
+  for (const auto& kv : node_) {
+    const std::string key = kv.first.Scalar();
+    out.emplace_back(key, YamlField(kv.second, file_, path_.empty() ? key : fmt::format("{}.{}", path_, key), diag_,
+                                    line()));
+  }
+  return out;
+}
+
 bool YamlField::ExpectMap(std::initializer_list<std::string_view> allowed) const {
   if (!node_.IsMap()) {
     Error(defined() ? "must be a map of fields" : "is required (a map of fields)");

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "model/types.h"
@@ -46,6 +47,9 @@ class YamlField {
   YamlField Child(std::string_view key) const;
   // Requires a sequence at `key` (an empty one when `required` is false and the key is absent).
   std::vector<YamlField> Items(std::string_view key, bool required = true) const;
+
+  // The entries of this map with their fields (empty when not a map).
+  std::vector<std::pair<std::string, YamlField>> Entries() const;
 
   // Records "unknown field" for every key of this map not in `allowed`; requires a map.
   bool ExpectMap(std::initializer_list<std::string_view> allowed) const;

@@ -84,12 +84,24 @@ constexpr const char* kCenters = R"(centers:
       - {accelerator: cpu-b, devices: 50, source: test}
 )";
 
+constexpr const char* kPlacement = R"(placement:
+  efficiency: {train: 0.5, infer: 0.25, hpc: 0.5, batch: 0.5}
+  host_overhead: 0.0
+  transfer_fee_cny_per_gb: 0.1
+  inter_province_gbps: 8
+  max_wait_h: 2
+  carbon_price_cny_per_t: 100
+  utc_offset_h: 8
+  source: test
+)";
+
 }  // namespace
 
 std::vector<DataFile> TinyDataFiles() {
   const std::pair<const char*, const char*> contents[] = {
       {"accelerators.yaml", kAccelerators}, {"regions.yaml", kRegions}, {"hubs.yaml", kHubs},
-      {"network.yaml", kNetwork},           {"pricing.yaml", kPricing}, {"centers.yaml", kCenters}};
+      {"network.yaml", kNetwork},           {"pricing.yaml", kPricing}, {"centers.yaml", kCenters},
+      {"placement.yaml", kPlacement}};
   std::vector<DataFile> files;
   for (const auto& [name, content] : contents) files.push_back({name, std::string("tiny/") + name, content});
   return files;

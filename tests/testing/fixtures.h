@@ -14,7 +14,8 @@ namespace zhisuan::testing {
 // (2 chips x 10 cores x 2.0 GHz, 16/32 FP64/FP32 FLOPs per cycle: 0.64 / 1.28 TFLOPS, 400 W);
 // regions east-a (carbon 0.6, tariff 0.6), west-b (0.2, 0.3), mid-c (0.5, 0.5); hub hub-w = {west-b} with
 // cluster cl-w; centers c1 (east-a, intelligent, PUE 1.5, green 0, 100 x acc-a) and c2 (west-b, super, cl-w,
-// PUE 1.2, green 0.5, 10 x acc-a + 50 x cpu-b).
+// PUE 1.2, green 0.5, 10 x acc-a + 50 x cpu-b); placement: train efficiency 0.5, no host overhead, transfer
+// fee 0.1 CNY/GB at 8 Gbps, max wait 2 h.
 std::vector<DataFile> TinyDataFiles();
 
 // `files` with the content of `name` replaced.

@@ -1,0 +1,63 @@
+// placement/decision.h — what placement answers: the chosen candidate, the ranked alternatives with their cost
+// breakdowns, and for every rejected center the first constraint that rejected it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zhisuan::placement {
+
+enum class ObjectiveKind { kCost, kEnergy, kCarbon, kTime, kWeighted };
+std::string_view Name(ObjectiveKind k);
+std::optional<ObjectiveKind> ParseObjective(std::string_view s);
+inline constexpr std::string_view kObjectiveNames = "cost, energy, carbon, time, weighted";
+
+// The weighted objective: price + transfer fee + energy CNY x energy_weight + carbon t x carbon price
+// + finish hours x time value.
+struct Objective {
+  ObjectiveKind kind = ObjectiveKind::kCost;
+  double energy_weight = 1.0;
+  double carbon_price_cny_per_t = 100;
+  double time_value_cny_per_h = 0;
+};
+
+// One feasible placement with its full breakdown. Times are hours from the decision time.
+struct Candidate {
+  uint32_t center = 0;
+  uint32_t pool = 0;
+  uint32_t accelerator = 0;
+  int64_t devices = 0;
+  double start_h = 0;     // when the devices are free
+  double transfer_h = 0;  // moving the input data; overlaps the wait
+  double run_h = 0;
+  double finish_h = 0;    // max(start, transfer) + run
+  double device_hours = 0;
+  double energy_kwh = 0;
+  double energy_cny = 0;  // at the center's tariff over the run window, time-of-use aware
+  double price_cny = 0;   // tenant price: device-hours x price per device-hour
+  double transfer_gb = 0;
+  double transfer_fee_cny = 0;
+  double carbon_kg = 0;
+  double rtt_ms = 0;      // to the user province (or the data province when no users are named)
+  double score = 0;       // under the decision's objective; lower is better
+};
+
+struct Rejection {
+  uint32_t center = 0;
+  std::string reason;  // the first constraint that rejected the center, in words
+};
+
+struct Decision {
+  std::string policy;
+  Objective objective;
+  std::optional<Candidate> chosen;
+  std::vector<Candidate> candidates;   // best first, at most top_k (the chosen one first)
+  std::vector<Rejection> rejections;   // filled when explaining
+  int64_t feasible_centers = -1;       // -1 when not counted (fast path)
+  std::string why;                     // one sentence on the choice
+};
+
+}  // namespace zhisuan::placement

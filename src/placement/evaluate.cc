@@ -1,0 +1,213 @@
+#include "placement/evaluate.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
+#include <cmath>
+
+namespace zhisuan::placement {
+namespace {
+
+// Integral of the multiplier from local midnight to `hour_of_day` (0..24).
+double DayIntegral(const std::vector<TouPeriod>& periods, double hour_of_day) {
+  double sum = 0;
+  for (const TouPeriod& p : periods) {
+    const double lo = p.start_hour;
+    const double hi = std::min<double>(p.end_hour, hour_of_day);
+    if (hi > lo) sum += (hi - lo) * p.multiplier;
+  }
+  return sum;
+}
+
+double Integral(const std::vector<TouPeriod>& periods, double t_h) {
+  const double days = std::floor(t_h / 24.0);
+  return days * DayIntegral(periods, 24.0) + DayIntegral(periods, t_h - days * 24.0);
+}
+
+std::string JoinIds(const std::vector<std::string>& ids) { return fmt::format("{}", fmt::join(ids, ", ")); }
+
+}  // namespace
+
+double AverageTouMultiplier(const std::vector<TouPeriod>& periods, double local_start_h, double duration_h) {
+  if (periods.empty()) return 1.0;
+  if (duration_h <= 0) {
+    const double h = local_start_h - std::floor(local_start_h / 24.0) * 24.0;
+    for (const TouPeriod& p : periods) {
+      if (h >= p.start_hour && h < p.end_hour) return p.multiplier;
+    }
+    return 1.0;
+  }
+  return (Integral(periods, local_start_h + duration_h) - Integral(periods, local_start_h)) / duration_h;
+}
+
+double Score(const Candidate& c, const Objective& o) {
+  switch (o.kind) {
+    case ObjectiveKind::kCost: return c.price_cny + c.transfer_fee_cny;
+    case ObjectiveKind::kEnergy: return c.energy_kwh;
+    case ObjectiveKind::kCarbon: return c.carbon_kg;
+    case ObjectiveKind::kTime: return c.finish_h;
+    case ObjectiveKind::kWeighted:
+      return c.price_cny + c.transfer_fee_cny + o.energy_weight * c.energy_cny +
+             c.carbon_kg / 1000.0 * o.carbon_price_cny_per_t + o.time_value_cny_per_h * c.finish_h;
+  }
+  return 0;
+}
+
+Evaluator::Evaluator(const Snapshot& snapshot, const PreparedJob& job, const Objective& objective, double now_s,
+                     bool with_reasons)
+    : snapshot_(snapshot),
+      job_(job),
+      objective_(objective),
+      local_start_h_(now_s / 3600.0 + snapshot.params().utc_offset_h),
+      with_reasons_(with_reasons) {}
+
+std::string Evaluator::ModelName(uint32_t accelerator) const { return snapshot_.accelerators()[accelerator].id; }
+
+Reject Evaluator::CheckCenter(uint32_t center, std::string* reason) const {
+  const CenterInfo& c = snapshot_.centers()[center];
+  const Job& job = *job_.job;
+  if (c.state != CenterState::kUp) {
+    if (reason) *reason = fmt::format("center is {}", c.state == CenterState::kDraining ? "draining" : "down");
+    return Reject::kCenterState;
+  }
+  if (!job_.residency.empty() && !job_.residency[static_cast<size_t>(c.province)]) {
+    if (reason) {
+      std::vector<std::string> allowed = job.residency_provinces;
+      for (const std::string& h : job.residency_hubs) allowed.push_back("hub " + h);
+      *reason = fmt::format("{} not in residency [{}]", snapshot_.provinces()[static_cast<size_t>(c.province)],
+                            JoinIds(allowed));
+    }
+    return Reject::kResidency;
+  }
+  if (job.latency_slo_ms && job_.user_province != kNone) {
+    const double rtt = snapshot_.RttMs(job_.user_province, c.province);
+    if (rtt > *job.latency_slo_ms) {
+      if (reason) {
+        *reason = fmt::format("RTT {:.1f} ms from {} > SLO {} ms", rtt, job.user_province, *job.latency_slo_ms);
+      }
+      return Reject::kLatency;
+    }
+  }
+  if (job_.models.empty()) {
+    if (reason) *reason = job_.no_model_reason;
+    return Reject::kNoModel;
+  }
+  return Reject::kOk;
+}
+
+Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
+  Evaluation e;
+  const PoolInfo& pool = snapshot_.pools()[pool_id];
+  const CenterInfo& center = snapshot_.centers()[pool.center];
+  const Job& job = *job_.job;
+  const int32_t slot = job_.model_slot[pool.accelerator];
+  if (slot == kNone) {
+    e.reject = Reject::kNoModel;
+    if (with_reasons_) {
+      e.reason = job.accelerator.models.empty()
+                     ? fmt::format("no pool with a model meeting the job's minimums ({} does not)",
+                                   ModelName(pool.accelerator))
+                     : fmt::format("no pool of an allowed model [{}] ({} is not)", JoinIds(job.accelerator.models),
+                                   ModelName(pool.accelerator));
+    }
+    return e;
+  }
+  const JobModel& model = job_.models[static_cast<size_t>(slot)];
+  if (pool.devices < job.devices) {
+    e.reject = Reject::kTooSmall;
+    if (with_reasons_) {
+      e.reason = fmt::format("no pool with {} {} (largest has {})", job.devices, ModelName(pool.accelerator),
+                             pool.devices);
+    }
+    return e;
+  }
+  // When do enough devices come free?
+  double start_h = 0;
+  if (pool.free_devices < job.devices) {
+    int64_t free = pool.free_devices;
+    start_h = -1;
+    for (const Release& r : pool.releases) {
+      free += r.devices;
+      if (free >= job.devices) {
+        start_h = r.at_h;
+        break;
+      }
+    }
+  }
+  Candidate& c = e.candidate;
+  c.center = pool.center;
+  c.pool = pool_id;
+  c.accelerator = pool.accelerator;
+  c.devices = job.devices;
+  c.start_h = start_h;
+  c.run_h = model.run_h;
+  if (job_.data_province != kNone && job.data.size_gb > 0 && job_.data_province != center.province) {
+    const double gbps = std::min(center.uplink_gbps, snapshot_.params().inter_province_gbps);
+    c.transfer_gb = job.data.size_gb;
+    c.transfer_h = job.data.size_gb * 8.0 / gbps / 3600.0;
+    c.transfer_fee_cny = job.data.size_gb * snapshot_.params().transfer_fee_cny_per_gb;
+  }
+  const double wait_limit = job.deadline_h ? *job.deadline_h : max_wait_h();
+  if (start_h < 0 || (!job.deadline_h && start_h > wait_limit)) {
+    e.reject = Reject::kBusy;
+    if (with_reasons_) {
+      e.reason = start_h < 0 ? fmt::format("no pool with {} free {} ({} free, no release known)", job.devices,
+                                           ModelName(pool.accelerator), pool.free_devices)
+                             : fmt::format("no pool with {} free {} (earliest start in {:.1f} h > max wait {} h)",
+                                           job.devices, ModelName(pool.accelerator), start_h, wait_limit);
+    }
+    return e;
+  }
+  c.finish_h = std::max(c.start_h, c.transfer_h) + c.run_h;
+  if (job.deadline_h && c.finish_h > *job.deadline_h) {
+    e.reject = Reject::kDeadline;
+    if (with_reasons_) {
+      e.reason = fmt::format("estimated finish {:.1f} h > deadline {} h (on {} {})", c.finish_h, *job.deadline_h,
+                             job.devices, ModelName(pool.accelerator));
+    }
+    return e;
+  }
+  const double devices = static_cast<double>(job.devices);
+  c.device_hours = devices * c.run_h;
+  c.energy_kwh = c.device_hours * pool.energy_kwh_per_device_hour;
+  const double run_start = std::max(c.start_h, c.transfer_h);
+  const double multiplier =
+      center.tou == kNone
+          ? 1.0
+          : AverageTouMultiplier(snapshot_.tou_tables()[static_cast<size_t>(center.tou)], local_start_h_ + run_start,
+                                 c.run_h);
+  c.energy_cny = c.energy_kwh * center.tariff_cny_per_kwh * multiplier;
+  c.price_cny = c.device_hours * pool.price_cny_per_device_hour;
+  c.carbon_kg = c.device_hours * pool.carbon_kg_per_device_hour;
+  const int32_t from = job_.user_province != kNone ? job_.user_province : job_.data_province;
+  c.rtt_ms = from == kNone ? 0 : snapshot_.RttMs(from, center.province);
+  c.score = Score(c, objective_);
+  return e;
+}
+
+Evaluation Evaluator::EvaluateCenter(uint32_t center_id) const {
+  Evaluation best;
+  std::string* reason = with_reasons_ ? &best.reason : nullptr;
+  best.reject = CheckCenter(center_id, reason);
+  if (best.reject != Reject::kOk) return best;
+  const CenterInfo& c = snapshot_.centers()[center_id];
+  bool found = false;
+  bool any = false;
+  best.reject = Reject::kNoModel;
+  for (uint32_t p = c.first_pool; p < c.first_pool + c.pool_count; ++p) {
+    Evaluation e = EvaluatePool(p);
+    if (e.reject == Reject::kOk) {
+      if (!found || e.candidate.score < best.candidate.score) best = std::move(e);
+      found = true;
+    } else if (!found && (!any || e.reject > best.reject)) {
+      best = std::move(e);
+    }
+    any = true;
+  }
+  if (c.pool_count == 0 && with_reasons_) best.reason = "center has no pools";
+  return best;
+}
+
+}  // namespace zhisuan::placement

@@ -1,0 +1,56 @@
+// placement/evaluate.h — the cost model and the feasibility checks of one job on one pool.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "placement/decision.h"
+#include "placement/prepared_job.h"
+
+namespace zhisuan::placement {
+
+// Why a pool or center cannot take a job, in the order the checks run. A center's reason is the reason of the
+// pool that got furthest.
+enum class Reject { kOk, kCenterState, kResidency, kLatency, kNoModel, kTooSmall, kBusy, kDeadline };
+
+struct Evaluation {
+  Reject reject = Reject::kOk;
+  std::string reason;  // filled only when asked for (explaining), since formatting costs more than evaluating
+  Candidate candidate;
+};
+
+// Average time-of-use multiplier over [start, start + duration) hours of local clock time (hours since local
+// midnight of day 0 may exceed 24). Flat (1.0) for an empty table.
+double AverageTouMultiplier(const std::vector<TouPeriod>& periods, double local_start_h, double duration_h);
+
+// The score of a candidate under an objective.
+double Score(const Candidate& c, const Objective& objective);
+
+class Evaluator {
+ public:
+  // `now_s` is the decision time (seconds since the Unix epoch, UTC); it places the run in the tariff periods.
+  Evaluator(const Snapshot& snapshot, const PreparedJob& job, const Objective& objective, double now_s,
+            bool with_reasons);
+
+  // Checks that concern the whole center (state, residency, latency); kNone when it may host the job.
+  Reject CheckCenter(uint32_t center, std::string* reason) const;
+  // Evaluates the job on one pool of a center that passed CheckCenter.
+  Evaluation EvaluatePool(uint32_t pool) const;
+  // CheckCenter and then every pool; the best feasible pool, or the furthest rejection.
+  Evaluation EvaluateCenter(uint32_t center) const;
+
+  // How long the job may wait for devices when it has no deadline.
+  double max_wait_h() const { return snapshot_.params().max_wait_h; }
+
+ private:
+  std::string ModelName(uint32_t accelerator) const;
+
+  const Snapshot& snapshot_;
+  const PreparedJob& job_;
+  const Objective& objective_;
+  double local_start_h_;  // the decision time in local hours since some local midnight
+  bool with_reasons_;
+};
+
+}  // namespace zhisuan::placement

@@ -1,0 +1,236 @@
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "model/job.h"
+#include "placement/evaluate.h"
+#include "placement/policy.h"
+#include "store/registry_source.h"
+#include "testing/fixtures.h"
+
+namespace zhisuan::placement {
+namespace {
+
+// The tiny network (tests/testing/fixtures.h). Hand-computed rates:
+//   price of acc-a at c1 = (100 x 500 / 26280 + 0.5 kW x 1.5 x 0.6) x 1.3 = 3.0583653 CNY/device-hour
+//   price of acc-a at c2 = (100 x 500 / 26280 + 0.5 kW x 1.2 x 0.3) x 1.3 = 2.7073653
+// A train job of 8 acc-a, 10 reference hours on acc-a: effective 100 x 0.5 = 50 TFLOPS, work 500 TFLOPS-h,
+// run 500 / (8 x 50) = 1.25 h, 10 device-hours.
+constexpr double kPriceC1 = (100 * 500.0 / 26280 + 0.5 * 1.5 * 0.6) * 1.3;
+constexpr double kPriceC2 = (100 * 500.0 / 26280 + 0.5 * 1.2 * 0.3) * 1.3;
+constexpr const char* kTrain8 = "name: t\nkind: train\ndevices: 8\naccelerator: {models: [acc-a]}\n"
+                                "work: {reference_hours: 10, reference: acc-a}\n";
+
+class Tiny : public ::testing::Test {
+ protected:
+  Tiny() : registry_(testing::TinyRegistry()), snapshot_(Snapshot::Build(registry_)) {}
+
+  Decision Place(const std::string& spec, PlaceOptions o = {}, std::string_view policy = "lowest-cost") {
+    auto job = ParseJob(spec, registry_);
+    EXPECT_TRUE(job.has_value()) << job.error().message;
+    job_ = std::move(*job);
+    auto prepared = Prepare(snapshot_, job_);
+    EXPECT_TRUE(prepared.has_value()) << prepared.error().message;
+    auto p = MakePolicy(policy, 7);
+    return (*p)->Place(snapshot_, *prepared, o);
+  }
+
+  std::string ReasonFor(const Decision& d, const std::string& center) const {
+    for (const Rejection& r : d.rejections) {
+      if (snapshot_.centers()[r.center].id == center) return r.reason;
+    }
+    return "(not rejected)";
+  }
+
+  std::string CenterOf(const Decision& d) const {
+    return d.chosen ? snapshot_.centers()[d.chosen->center].id : "(none)";
+  }
+
+  Registry registry_;
+  Snapshot snapshot_;
+  Job job_;
+};
+
+TEST_F(Tiny, HandComputedBreakdownOnC2) {
+  const Decision d = Place(kTrain8);
+  ASSERT_TRUE(d.chosen);
+  EXPECT_EQ(CenterOf(d), "c2");  // cheaper tariff, lower PUE
+  const Candidate& c = *d.chosen;
+  EXPECT_DOUBLE_EQ(c.run_h, 1.25);
+  EXPECT_DOUBLE_EQ(c.device_hours, 10);
+  EXPECT_NEAR(c.price_cny, 10 * kPriceC2, 1e-9);
+  EXPECT_NEAR(c.energy_kwh, 10 * 0.5 * 1.2, 1e-12);      // no host overhead in the fixture
+  EXPECT_NEAR(c.energy_cny, 6.0 * 0.3, 1e-12);           // flat tariff
+  EXPECT_NEAR(c.carbon_kg, 6.0 * (1 - 0.5) * 0.2, 1e-12);
+  EXPECT_EQ(c.transfer_fee_cny, 0);
+  EXPECT_EQ(c.start_h, 0);
+  EXPECT_DOUBLE_EQ(c.finish_h, 1.25);
+  ASSERT_EQ(d.candidates.size(), 2u);
+  EXPECT_NEAR(d.candidates[1].price_cny, 10 * kPriceC1, 1e-9);
+  EXPECT_NE(d.why.find("lowest cost among 2 feasible centers: c2"), std::string::npos) << d.why;
+}
+
+TEST_F(Tiny, DataTransferMovesCostTowardsTheData) {
+  // 100 GB in east-a: to c2 costs 0.1 CNY/GB = 10 CNY and 100 x 8 / 8 Gbps = 100 s.
+  const std::string spec = std::string(kTrain8) + "data: {size_gb: 100, province: east-a}\n";
+  const Decision d = Place(spec);
+  EXPECT_EQ(CenterOf(d), "c1");
+  const Candidate& c2 = d.candidates[1];
+  EXPECT_NEAR(c2.transfer_fee_cny, 10.0, 1e-12);
+  EXPECT_NEAR(c2.transfer_h, 100.0 / 3600, 1e-12);
+  EXPECT_NEAR(c2.finish_h, 100.0 / 3600 + 1.25, 1e-12);
+  EXPECT_NEAR(c2.score, 10 * kPriceC2 + 10, 1e-9);
+}
+
+TEST_F(Tiny, CarbonObjectivePicksTheGreenWesternCenter) {
+  const std::string spec = std::string(kTrain8) + "data: {size_gb: 100, province: east-a}\n";
+  PlaceOptions o;
+  o.objective.kind = ObjectiveKind::kCarbon;
+  EXPECT_EQ(CenterOf(Place(spec, o)), "c2");
+  o.objective.kind = ObjectiveKind::kEnergy;
+  EXPECT_EQ(CenterOf(Place(spec, o)), "c2");  // PUE 1.2 < 1.5
+  o.objective.kind = ObjectiveKind::kTime;
+  EXPECT_EQ(CenterOf(Place(spec, o)), "c1");  // no transfer
+}
+
+TEST_F(Tiny, TightLatencySloKeepsInferenceNearItsUsers) {
+  const char* spec = "kind: infer\ndevices: 2\naccelerator: {models: [acc-a]}\nwork: {pflop: 100}\n"
+                     "user_province: east-a\nlatency_slo_ms: 20\n";
+  const Decision d = Place(spec);
+  EXPECT_EQ(CenterOf(d), "c1");
+  const std::string reason = ReasonFor(d, "c2");
+  EXPECT_NE(reason.find("RTT "), std::string::npos) << reason;
+  EXPECT_NE(reason.find(" ms from east-a > SLO 20 ms"), std::string::npos) << reason;
+}
+
+TEST_F(Tiny, EachConstraintRejectsWithItsReason) {
+  EXPECT_EQ(ReasonFor(Place(std::string(kTrain8) + "residency: {provinces: [west-b]}\n"), "c1"),
+            "east-a not in residency [west-b]");
+  EXPECT_EQ(ReasonFor(Place("kind: train\ndevices: 16\naccelerator: {models: [acc-a]}\nwork: {pflop: 10}\n"), "c2"),
+            "no pool with 16 acc-a (largest has 10)");
+  EXPECT_EQ(ReasonFor(Place(std::string(kTrain8) + "deadline_h: 1\n"), "c2"),
+            "estimated finish 1.2 h > deadline 1 h (on 8 acc-a)");
+  EXPECT_NE(ReasonFor(Place("kind: train\ndevices: 1\naccelerator: {min_memory_gb: 300}\nwork: {pflop: 1}\n"), "c1")
+                .find("no accelerator model satisfies the job"),
+            std::string::npos);
+  snapshot_.SetCenterState(0, CenterState::kDraining);
+  EXPECT_EQ(ReasonFor(Place(kTrain8), "c1"), "center is draining");
+  snapshot_.SetCenterState(0, CenterState::kUp);
+  snapshot_.SetPoolState(0, 4, {{3.0, 60}});
+  snapshot_.SetPoolState(1, 0, {});
+  EXPECT_EQ(ReasonFor(Place(kTrain8), "c1"), "no pool with 8 free acc-a (earliest start in 3.0 h > max wait 2 h)");
+  EXPECT_EQ(ReasonFor(Place(kTrain8), "c2"), "no pool with 8 free acc-a (0 free, no release known)");
+}
+
+TEST_F(Tiny, WaitAwareLowestCostWaitsForTheCheaperPool) {
+  // c2 (cheaper) is busy until 1.5 h; c1 is free now.
+  snapshot_.SetPoolState(1, 0, {{1.5, 10}});
+  const std::string spec = std::string(kTrain8) + "deadline_h: 10\n";
+  const Decision lowest = Place(spec);
+  EXPECT_EQ(CenterOf(lowest), "c2");
+  EXPECT_DOUBLE_EQ(lowest.chosen->start_h, 1.5);
+  EXPECT_DOUBLE_EQ(lowest.chosen->finish_h, 2.75);
+  EXPECT_NE(lowest.why.find("waiting 1.50 h"), std::string::npos) << lowest.why;
+  EXPECT_EQ(CenterOf(Place(spec, {}, "first-fit")), "c1");  // baselines take what is free now
+  // A deadline the wait would miss sends it to c1.
+  EXPECT_EQ(CenterOf(Place(std::string(kTrain8) + "deadline_h: 2.5\n")), "c1");
+}
+
+TEST_F(Tiny, ThroughputOverrideChangesRunTime) {
+  const Decision d = Place("kind: train\ndevices: 8\naccelerator: {models: [acc-a]}\n"
+                           "work: {reference_hours: 10, reference: acc-a, throughput_tflops: {acc-a: 25}}\n");
+  ASSERT_TRUE(d.chosen);
+  EXPECT_DOUBLE_EQ(d.chosen->run_h, 10 * 25.0 / (8 * 25.0));
+  // Work in PFLOP: 90 PFLOP = 25 TFLOPS-h x 1000 ... 90 x 1000 / 3600 = 25 TFLOPS-h on 8 x 50 TFLOPS.
+  const Decision p = Place("kind: train\ndevices: 8\naccelerator: {models: [acc-a]}\nwork: {pflop: 90}\n");
+  EXPECT_DOUBLE_EQ(p.chosen->run_h, 25.0 / 400.0);
+}
+
+TEST_F(Tiny, NoFeasiblePlacementSaysWhy) {
+  const Decision d = Place(std::string(kTrain8) + "residency: {provinces: [mid-c]}\n");
+  EXPECT_FALSE(d.chosen);
+  EXPECT_EQ(d.rejections.size(), 2u);
+  EXPECT_EQ(d.why, "no feasible placement: all 2 centers rejected");
+}
+
+TEST_F(Tiny, BaselinePolicies) {
+  const std::string spec = std::string(kTrain8) + "data: {size_gb: 100, province: west-b}\n";
+  EXPECT_EQ(CenterOf(Place(spec, {}, "nearest-data")), "c2");
+  EXPECT_EQ(CenterOf(Place(spec, {}, "first-fit")), "c1");
+  EXPECT_EQ(CenterOf(Place(spec, {}, "least-loaded")), "c2");  // both wholly free: the tie goes to cost
+  snapshot_.SetPoolState(1, 8, {{5, 2}});                        // c2 now 58 of 60 free
+  EXPECT_EQ(CenterOf(Place(spec, {}, "least-loaded")), "c1");
+  const Decision r = Place(spec, {}, "random");
+  EXPECT_TRUE(r.chosen);
+  EXPECT_FALSE(MakePolicy("smartest").has_value());
+}
+
+TEST(Tou, AverageMultiplier) {
+  const std::vector<TouPeriod> gd = {{"valley", 0, 8, 0.38}, {"flat", 8, 10, 1.0}, {"peak", 10, 12, 1.7},
+                                     {"flat", 12, 14, 1.0},  {"peak", 14, 19, 1.7}, {"flat", 19, 24, 1.0}};
+  EXPECT_DOUBLE_EQ(AverageTouMultiplier(gd, 0, 8), 0.38);
+  EXPECT_DOUBLE_EQ(AverageTouMultiplier(gd, 10, 2), 1.7);
+  EXPECT_NEAR(AverageTouMultiplier(gd, 0, 24), (8 * 0.38 + 9 * 1.0 + 7 * 1.7) / 24, 1e-12);
+  EXPECT_NEAR(AverageTouMultiplier(gd, 7, 2), (0.38 + 1.0) / 2, 1e-12);
+  EXPECT_NEAR(AverageTouMultiplier(gd, 23, 2), (1.0 + 0.38) / 2, 1e-12);  // across midnight
+  EXPECT_NEAR(AverageTouMultiplier(gd, 24 * 5 + 10.5, 1), 1.7, 1e-12);
+  EXPECT_DOUBLE_EQ(AverageTouMultiplier({}, 3, 5), 1.0);
+  EXPECT_DOUBLE_EQ(AverageTouMultiplier(gd, 11, 0), 1.7);
+}
+
+// Property: on random states of the shipped network, the chosen candidate is never worse under the objective than
+// any feasible candidate, and the indexed search finds the same optimum as the full scan.
+TEST(PlacementProperty, ChosenIsNeverWorseAndIndexAgrees) {
+  testing::TempDir dir;
+  auto opened = OpenRegistry(dir.path() / "z.db", testing::ShippedDataDir());
+  ASSERT_TRUE(opened.has_value()) << opened.error().message;
+  const Registry& registry = opened->registry;
+  std::mt19937_64 rng(20261122);
+  const std::vector<std::string> models = {"huawei-ascend-910b", "nvidia-a800-sxm-80gb", "nvidia-h20",
+                                           "huawei-ascend-910", "nvidia-a100-sxm-80gb", "hygon-k100-ai"};
+  const std::vector<std::string> provinces = {"beijing", "guangdong", "shanghai", "gansu", "sichuan", "hubei"};
+  auto policy = MakePolicy("lowest-cost");
+  int compared = 0;
+  for (int round = 0; round < 300; ++round) {
+    Snapshot s = Snapshot::Build(registry);
+    for (uint32_t p = 0; p < s.pools().size(); ++p) {
+      const int64_t total = s.pools()[p].devices;
+      const int64_t free = static_cast<int64_t>(rng() % static_cast<uint64_t>(total + 1));
+      std::vector<Release> releases;
+      if (free < total) releases.push_back({static_cast<double>(rng() % 50) / 10.0, total - free});
+      s.SetPoolState(p, free, releases);
+    }
+    const std::string m1 = models[rng() % models.size()], m2 = models[rng() % models.size()];
+    std::string spec = fmt::format("kind: train\ndevices: {}\naccelerator: {{models: [{}, {}]}}\n"
+                                   "work: {{reference_hours: {}, reference: nvidia-a100-sxm-80gb}}\n",
+                                   1 << (rng() % 9), m1, m2, 1 + rng() % 500);
+    if (rng() % 2) spec += fmt::format("data: {{size_gb: {}, province: {}}}\n", rng() % 5000, provinces[rng() % 6]);
+    if (rng() % 3 == 0) spec += fmt::format("deadline_h: {}\n", 1 + rng() % 200);
+    if (rng() % 4 == 0) spec += fmt::format("residency: {{provinces: [{}, {}]}}\n", provinces[rng() % 6], provinces[rng() % 6]);
+    auto job = ParseJob(spec, registry);
+    ASSERT_TRUE(job.has_value()) << job.error().message << "\n" << spec;
+    auto prepared = Prepare(s, *job);
+    ASSERT_TRUE(prepared.has_value());
+    for (ObjectiveKind kind : {ObjectiveKind::kCost, ObjectiveKind::kEnergy, ObjectiveKind::kCarbon}) {
+      PlaceOptions full;
+      full.objective.kind = kind;
+      full.now_s = 1.7e9 + static_cast<double>(rng() % 86400);
+      PlaceOptions fast = full;
+      fast.explain = false;
+      const Decision a = (*policy)->Place(s, *prepared, full);
+      const Decision b = (*policy)->Place(s, *prepared, fast);
+      ASSERT_EQ(a.chosen.has_value(), b.chosen.has_value()) << spec;
+      if (!a.chosen) continue;
+      ++compared;
+      for (const Candidate& c : ScanAll(s, *prepared, full, false).feasible) {
+        EXPECT_LE(a.chosen->score, c.score * (1 + 1e-12) + 1e-12) << spec;
+      }
+      EXPECT_NEAR(a.chosen->score, b.chosen->score, 1e-9 * std::max(1.0, a.chosen->score)) << spec;
+    }
+  }
+  EXPECT_GT(compared, 300);  // most rounds have a feasible placement
+}
+
+}  // namespace
+}  // namespace zhisuan::placement

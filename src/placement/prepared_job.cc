@@ -1,0 +1,105 @@
+#include "placement/prepared_job.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
+#include "model/enums.h"
+
+namespace zhisuan::placement {
+namespace {
+
+double Efficiency(const PlacementParams& p, JobKind kind) {
+  switch (kind) {
+    case JobKind::kTrain: return p.efficiency_train;
+    case JobKind::kInfer: return p.efficiency_infer;
+    case JobKind::kHpc: return p.efficiency_hpc;
+    case JobKind::kBatch: return p.efficiency_batch;
+  }
+  return 1.0;
+}
+
+// Effective TFLOPS of one device of `a` for the job: the override, else peak x efficiency; < 0 when unknown.
+double EffectiveTflops(const Snapshot& s, const Job& job, const AcceleratorInfo& a) {
+  if (const auto it = job.work.throughput_tflops.find(a.id); it != job.work.throughput_tflops.end()) {
+    return it->second;
+  }
+  const double peak = a.peak_tflops[static_cast<size_t>(job.precision)];
+  return peak < 0 ? -1.0 : peak * Efficiency(s.params(), job.kind);
+}
+
+}  // namespace
+
+Result<PreparedJob> Prepare(const Snapshot& s, const Job& job) {
+  PreparedJob p;
+  p.job = &job;
+  const std::string precision(Name(job.precision));
+  if (job.work.pflop) {
+    p.work_tflop_h = *job.work.pflop * 1000.0 / 3600.0;
+  } else {
+    const int32_t ref = s.AcceleratorIndex(job.work.reference);
+    if (ref == kNone) {
+      return Fail(ErrorCode::kValidation, fmt::format("work.reference: unknown accelerator '{}'", job.work.reference));
+    }
+    const double eff = EffectiveTflops(s, job, s.accelerators()[static_cast<size_t>(ref)]);
+    if (eff <= 0) {
+      return Fail(ErrorCode::kValidation,
+                  fmt::format("work.reference: '{}' has no published {} peak; give work.throughput_tflops for it",
+                              job.work.reference, precision));
+    }
+    p.work_tflop_h = *job.work.reference_hours * eff;
+  }
+
+  p.model_slot.assign(s.accelerators().size(), kNone);
+  int unknown_peak = 0, too_slow = 0, too_small = 0;
+  for (uint32_t i = 0; i < s.accelerators().size(); ++i) {
+    const AcceleratorInfo& a = s.accelerators()[i];
+    const auto& allowed = job.accelerator.models;
+    if (!allowed.empty() && std::ranges::find(allowed, a.id) == allowed.end()) continue;
+    const double peak = a.peak_tflops[static_cast<size_t>(job.precision)];
+    if (job.accelerator.min_tflops && (peak < 0 || peak < *job.accelerator.min_tflops)) {
+      ++too_slow;
+      continue;
+    }
+    if (a.memory_gb < job.accelerator.min_memory_gb) {
+      ++too_small;
+      continue;
+    }
+    const double eff = EffectiveTflops(s, job, a);
+    if (eff <= 0) {
+      ++unknown_peak;
+      continue;
+    }
+    p.model_slot[i] = static_cast<int32_t>(p.models.size());
+    p.models.push_back({i, eff, p.work_tflop_h / (static_cast<double>(job.devices) * eff)});
+  }
+  if (p.models.empty()) {
+    p.no_model_reason = fmt::format(
+        "no accelerator model satisfies the job ({}{}{}{} checked: {} below {} {} TFLOPS, {} below {} GB memory, "
+        "{} without a published {} peak)",
+        job.accelerator.models.empty() ? "any model" : "models ",
+        job.accelerator.models.empty() ? "" : fmt::format("{}", fmt::join(job.accelerator.models, ", ")),
+        job.accelerator.min_tflops ? fmt::format(", min {} TFLOPS", *job.accelerator.min_tflops) : "",
+        job.accelerator.min_memory_gb > 0 ? fmt::format(", min {} GB", job.accelerator.min_memory_gb) : "", too_slow,
+        job.accelerator.min_tflops.value_or(0), precision, too_small, job.accelerator.min_memory_gb, unknown_peak,
+        precision);
+  }
+  if (!job.data.province.empty()) p.data_province = s.ProvinceIndex(job.data.province);
+  if (!job.user_province.empty()) p.user_province = s.ProvinceIndex(job.user_province);
+  if (!job.residency_provinces.empty() || !job.residency_hubs.empty()) {
+    p.residency.assign(s.provinces().size(), 0);
+    for (const std::string& id : job.residency_provinces) {
+      if (const int32_t i = s.ProvinceIndex(id); i != kNone) p.residency[static_cast<size_t>(i)] = 1;
+    }
+    for (const std::string& hub : job.residency_hubs) {
+      const int32_t h = s.HubIndex(hub);
+      for (const CenterInfo& c : s.centers()) {
+        if (h != kNone && c.hub == h) p.residency[static_cast<size_t>(c.province)] = 1;
+      }
+    }
+  }
+  return p;
+}
+
+}  // namespace zhisuan::placement

@@ -1,0 +1,35 @@
+// placement/prepared_job.h — a Job resolved against a Snapshot: which accelerator models may run it and for how
+// long, the province indexes of its data, users and residency.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "model/job.h"
+#include "placement/snapshot.h"
+#include "util/error.h"
+
+namespace zhisuan::placement {
+
+struct JobModel {
+  uint32_t accelerator = 0;
+  double effective_tflops = 0;  // per device, at the job's precision
+  double run_h = 0;             // on `devices` devices of this model
+};
+
+struct PreparedJob {
+  const Job* job = nullptr;  // not owned; must outlive the PreparedJob
+  std::vector<JobModel> models;  // eligible models
+  std::string no_model_reason;   // why no model is eligible, when models is empty
+  std::vector<int32_t> model_slot;  // accelerator index -> position in `models`, or kNone
+  int32_t data_province = kNone;
+  int32_t user_province = kNone;
+  std::vector<char> residency;  // per province: allowed; empty = everywhere
+  double work_tflop_h = 0;      // total work in TFLOPS x hours
+};
+
+// Resolves `job` (which must outlive the result). Fails when the work cannot be converted, e.g. the reference
+// device has no published peak at the job's precision and no throughput override.
+Result<PreparedJob> Prepare(const Snapshot& snapshot, const Job& job);
+
+}  // namespace zhisuan::placement

@@ -1,0 +1,154 @@
+#include "placement/snapshot.h"
+
+#include <algorithm>
+
+#include "accounting/energy.h"
+#include "accounting/flops.h"
+#include "model/network.h"
+
+namespace zhisuan::placement {
+namespace {
+
+template <typename T>
+int32_t IndexOf(const std::vector<T>& items, const std::string& id) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (items[i] == id) return static_cast<int32_t>(i);
+    } else {
+      if (items[i].id == id) return static_cast<int32_t>(i);
+    }
+  }
+  return kNone;
+}
+
+}  // namespace
+
+Snapshot Snapshot::Build(const Registry& registry) {
+  Snapshot s;
+  s.params_ = registry.placement();
+  for (const Accelerator& a : registry.accelerators()) {
+    AcceleratorInfo info{a.id, {}, a.memory_gb, a.tdp_w};
+    for (Precision p : {Precision::kFp64, Precision::kFp32, Precision::kFp16}) {
+      const auto peak = accounting::PeakTflops(a, p);
+      info.peak_tflops[static_cast<size_t>(p)] = peak.value_or(-1.0);
+    }
+    s.accelerators_.push_back(std::move(info));
+  }
+  for (const Region& r : registry.regions()) s.provinces_.push_back(r.id);
+  for (const Hub& h : registry.hubs()) s.hubs_.push_back(h.id);
+  const RttMatrix rtt(registry);
+  const size_t n = s.provinces_.size();
+  s.rtt_ms_.resize(n * n);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < n; ++j) s.rtt_ms_[i * n + j] = static_cast<float>(*rtt.RttMs(s.provinces_[i], s.provinces_[j]));
+  }
+  std::vector<int32_t> tou_of_region(registry.regions().size(), kNone);
+  for (size_t i = 0; i < registry.regions().size(); ++i) {
+    const auto& periods = registry.regions()[i].tariff.periods;
+    if (periods.empty()) continue;
+    tou_of_region[i] = static_cast<int32_t>(s.tou_tables_.size());
+    s.tou_tables_.push_back(periods);
+  }
+  const double host = 1.0 + s.params_.host_overhead;
+  for (const Center& c : registry.centers()) {
+    CenterInfo ci;
+    ci.id = c.id;
+    ci.province = s.ProvinceIndex(c.province);
+    ci.hub = c.hub ? s.HubIndex(*c.hub) : kNone;
+    ci.state = c.state;
+    ci.pue = c.pue;
+    ci.green_share = c.green_share;
+    ci.grid_kg_per_kwh = accounting::CenterGridFactor(registry, c);
+    ci.tariff_cny_per_kwh = accounting::CenterTariffCnyPerKwh(registry, c);
+    // A center's own published tariff is flat; the province's time-of-use periods apply otherwise.
+    ci.tou = c.tariff_cny_per_kwh ? kNone : tou_of_region[static_cast<size_t>(ci.province)];
+    ci.uplink_gbps = c.uplink_gbps;
+    ci.first_pool = static_cast<uint32_t>(s.pools_.size());
+    ci.pool_count = static_cast<uint32_t>(c.pools.size());
+    for (const Pool& p : c.pools) {
+      PoolInfo pi;
+      pi.center = static_cast<uint32_t>(s.centers_.size());
+      pi.accelerator = static_cast<uint32_t>(s.AcceleratorIndex(p.accelerator));
+      pi.devices = p.devices;
+      pi.free_devices = p.free_devices;
+      pi.price_cny_per_device_hour = accounting::PoolPriceCnyPerDeviceHour(registry, c, p);
+      pi.energy_kwh_per_device_hour = s.accelerators_[pi.accelerator].tdp_w / 1000.0 * host * c.pue;
+      pi.carbon_kg_per_device_hour =
+          accounting::CarbonKg(pi.energy_kwh_per_device_hour, c.green_share, ci.grid_kg_per_kwh);
+      s.pools_.push_back(std::move(pi));
+    }
+    s.centers_.push_back(std::move(ci));
+  }
+  s.BuildIndex();
+  return s;
+}
+
+void Snapshot::BuildIndex() {
+  const size_t n_acc = accelerators_.size();
+  const size_t n_prov = provinces_.size();
+  for (int k = 0; k < kRateKinds; ++k) {
+    const auto kind = static_cast<RateKind>(k);
+    auto& by_acc = index_[static_cast<size_t>(k)];
+    auto& by_prov = by_province_[static_cast<size_t>(k)];
+    by_acc.assign(n_acc, {});
+    by_prov.assign(n_acc * n_prov, {});
+    for (uint32_t p = 0; p < pools_.size(); ++p) {
+      by_acc[pools_[p].accelerator].push_back(p);
+      by_prov[pools_[p].accelerator * n_prov + static_cast<size_t>(centers_[pools_[p].center].province)].push_back(p);
+    }
+    auto by_rate = [&](uint32_t a, uint32_t b) {
+      const double ra = Rate(pools_[a], kind);
+      const double rb = Rate(pools_[b], kind);
+      return ra != rb ? ra < rb : a < b;
+    };
+    for (auto& list : by_acc) std::ranges::sort(list, by_rate);
+    for (auto& list : by_prov) std::ranges::sort(list, by_rate);
+  }
+}
+
+double Snapshot::Rate(const PoolInfo& pool, RateKind kind) const {
+  switch (kind) {
+    case RateKind::kPrice: return pool.price_cny_per_device_hour;
+    case RateKind::kEnergy: return pool.energy_kwh_per_device_hour;
+    case RateKind::kCarbon: return pool.carbon_kg_per_device_hour;
+  }
+  return 0;
+}
+
+const std::vector<uint32_t>& Snapshot::PoolsByRate(uint32_t accelerator, RateKind kind) const {
+  return index_[static_cast<size_t>(kind)][accelerator];
+}
+
+const std::vector<uint32_t>& Snapshot::PoolsByRate(uint32_t accelerator, int32_t province, RateKind kind) const {
+  return by_province_[static_cast<size_t>(kind)][accelerator * provinces_.size() + static_cast<size_t>(province)];
+}
+
+int32_t Snapshot::ProvinceIndex(const std::string& id) const { return IndexOf(provinces_, id); }
+int32_t Snapshot::HubIndex(const std::string& id) const { return IndexOf(hubs_, id); }
+int32_t Snapshot::AcceleratorIndex(const std::string& id) const { return IndexOf(accelerators_, id); }
+int32_t Snapshot::CenterIndex(const std::string& id) const { return IndexOf(centers_, id); }
+
+void Snapshot::SetPoolState(uint32_t pool, int64_t free_devices, std::vector<Release> releases) {
+  std::ranges::sort(releases, {}, &Release::at_h);
+  pools_[pool].free_devices = free_devices;
+  pools_[pool].releases = std::move(releases);
+}
+
+size_t Snapshot::MemoryBytes() const {
+  size_t bytes = sizeof(*this);
+  for (const auto& a : accelerators_) bytes += sizeof(a) + a.id.capacity();
+  for (const auto& c : centers_) bytes += sizeof(c) + (c.id.capacity() > 15 ? c.id.capacity() : 0);
+  for (const auto& p : pools_) bytes += sizeof(p) + p.releases.capacity() * sizeof(Release);
+  for (const auto& s : provinces_) bytes += sizeof(s) + s.capacity();
+  for (const auto& s : hubs_) bytes += sizeof(s) + s.capacity();
+  bytes += rtt_ms_.capacity() * sizeof(float);
+  for (const auto& kind : index_) {
+    for (const auto& list : kind) bytes += sizeof(list) + list.capacity() * sizeof(uint32_t);
+  }
+  for (const auto& kind : by_province_) {
+    for (const auto& list : kind) bytes += sizeof(list) + list.capacity() * sizeof(uint32_t);
+  }
+  return bytes;
+}
+
+}  // namespace zhisuan::placement

@@ -1,0 +1,109 @@
+// placement/snapshot.h — a compact, immutable view of the network for placement: flat arrays of accelerators,
+// centers and pools with their per-device-hour rates precomputed, the RTT matrix, and per-accelerator pool lists
+// sorted by each static objective (the index that lets a decision skip most of the network).
+// Pure data: no clock, no store, no I/O. The server, the simulator and the benchmarks build it from a Registry.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/registry.h"
+
+namespace zhisuan::placement {
+
+inline constexpr int32_t kNone = -1;
+
+struct AcceleratorInfo {
+  std::string id;
+  std::array<double, 3> peak_tflops{};  // by Precision; < 0 when unpublished
+  double memory_gb = 0;
+  double tdp_w = 0;
+};
+
+struct CenterInfo {
+  std::string id;
+  int32_t province = 0;  // index into Snapshot::provinces()
+  int32_t hub = kNone;   // index into Snapshot::hubs()
+  CenterState state = CenterState::kUp;
+  double pue = 1;
+  double green_share = 0;
+  double grid_kg_per_kwh = 0;
+  double tariff_cny_per_kwh = 0;  // flat
+  int32_t tou = kNone;            // index into Snapshot::tou_tables(), kNone = flat all day
+  double uplink_gbps = 100;
+  uint32_t first_pool = 0;
+  uint32_t pool_count = 0;
+};
+
+// Devices a pool gets back at a time, in hours from the decision time.
+struct Release {
+  double at_h = 0;
+  int64_t devices = 0;
+};
+
+struct PoolInfo {
+  uint32_t center = 0;
+  uint32_t accelerator = 0;
+  int64_t devices = 0;
+  int64_t free_devices = 0;
+  double price_cny_per_device_hour = 0;
+  double energy_kwh_per_device_hour = 0;  // TDP x (1 + host overhead) x PUE
+  double carbon_kg_per_device_hour = 0;
+  std::vector<Release> releases;  // sorted by at_h
+};
+
+// Static objectives whose score is a per-device-hour rate of the pool times device-hours, plus non-negative terms.
+enum class RateKind { kPrice = 0, kEnergy = 1, kCarbon = 2 };
+inline constexpr int kRateKinds = 3;
+
+class Snapshot {
+ public:
+  // Builds from the registry's centers with their current free devices. `registry` need not outlive it.
+  static Snapshot Build(const Registry& registry);
+
+  const std::vector<AcceleratorInfo>& accelerators() const { return accelerators_; }
+  const std::vector<CenterInfo>& centers() const { return centers_; }
+  const std::vector<PoolInfo>& pools() const { return pools_; }
+  const std::vector<std::string>& provinces() const { return provinces_; }
+  const std::vector<std::string>& hubs() const { return hubs_; }
+  const std::vector<std::vector<TouPeriod>>& tou_tables() const { return tou_tables_; }
+  const PlacementParams& params() const { return params_; }
+
+  double RttMs(int32_t a, int32_t b) const { return rtt_ms_[static_cast<size_t>(a) * provinces_.size() + b]; }
+  int32_t ProvinceIndex(const std::string& id) const;
+  int32_t HubIndex(const std::string& id) const;
+  int32_t AcceleratorIndex(const std::string& id) const;
+  int32_t CenterIndex(const std::string& id) const;
+
+  // Pools of an accelerator sorted by a static rate (ascending), over all provinces or one.
+  const std::vector<uint32_t>& PoolsByRate(uint32_t accelerator, RateKind kind) const;
+  const std::vector<uint32_t>& PoolsByRate(uint32_t accelerator, int32_t province, RateKind kind) const;
+  double Rate(const PoolInfo& pool, RateKind kind) const;
+
+  // Runtime state for the lifecycle and the simulator: free devices and the release schedule of a pool, the
+  // state of a center.
+  void SetPoolState(uint32_t pool, int64_t free_devices, std::vector<Release> releases);
+  void SetCenterState(uint32_t center, CenterState state) { centers_[center].state = state; }
+
+  // Bytes held, for the memory target of the benchmarks.
+  size_t MemoryBytes() const;
+
+ private:
+  void BuildIndex();
+
+  std::vector<AcceleratorInfo> accelerators_;
+  std::vector<CenterInfo> centers_;
+  std::vector<PoolInfo> pools_;
+  std::vector<std::string> provinces_;
+  std::vector<std::string> hubs_;
+  std::vector<std::vector<TouPeriod>> tou_tables_;
+  std::vector<float> rtt_ms_;  // provinces squared
+  PlacementParams params_;
+  // index_[kind][accelerator] and by_province_[kind][accelerator * provinces + province]: pool ids by rate.
+  std::array<std::vector<std::vector<uint32_t>>, kRateKinds> index_;
+  std::array<std::vector<std::vector<uint32_t>>, kRateKinds> by_province_;
+};
+
+}  // namespace zhisuan::placement
