@@ -3,7 +3,7 @@
 set -euo pipefail
 PACKAGES=(
   g++ cmake ninja-build pkg-config
-  libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libsqlite3-dev libcpp-httplib-dev
+  libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libsqlite3-dev libcpp-httplib-dev liblemon-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   curl jq wrk
 )
