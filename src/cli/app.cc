@@ -5,10 +5,15 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <functional>
+#include <chrono>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "cli/render.h"
 #include "cli/serve.h"
+#include "placement/snapshot.h"
+#include "server/quote_view.h"
 #include "store/registry_source.h"
 
 namespace zhisuan::cli {
@@ -22,6 +27,7 @@ struct Options {
   ServerOptions server;
   views::Params filters;  // centers filters and stats parameters
   std::string center_id;
+  std::string spec_file;
 };
 
 std::string DefaultDataDir() {
@@ -37,15 +43,28 @@ int Report(const Error& error) {
 // Prints a view as JSON or as a table.
 int Print(const Result<views::Json>& view, bool json, const std::function<std::string(const views::Json&)>& table) {
   if (!view) return Report(view.error());
-  if (json) fmt::print("{}\n", view->dump(2));
+  if (json) fmt::print("{}\n", views::Dump(*view, 2));
   else fmt::print("{}", table(*view));
   return 0;
 }
 
-// Adds `--name VALUE` to `cmd` that fills params[name] when given.
-void AddParam(CLI::App* cmd, Options& o, const std::string& name, const std::string& help) {
+// Adds `--flag VALUE` to `cmd` that fills params[key] (the API's parameter name) when given.
+void AddParam(CLI::App* cmd, Options& o, const std::string& flag, const std::string& help, std::string key = "") {
+  if (key.empty()) key = flag;
   cmd->add_option_function<std::string>(
-      "--" + name, [&o, name](const std::string& value) { o.filters[name] = value; }, help);
+      "--" + flag, [&o, key](const std::string& value) { o.filters[key] = value; }, help);
+}
+
+Result<std::string> ReadSpec(const std::string& path) {
+  std::ostringstream text;
+  if (path == "-") {
+    text << std::cin.rdbuf();
+    return text.str();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Fail(ErrorCode::kIo, fmt::format("{}: cannot read job spec", path));
+  text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace
@@ -81,8 +100,19 @@ int Run(int argc, char** argv) {
   CLI::App* capacity = stats->add_subcommand("capacity", "capacity totals by group and precision");
   AddParam(capacity, o, "by", "province, hub, cluster, kind, category, center or nation (default province)");
   AddParam(capacity, o, "precision", "fp16, fp32, fp64 or fp32e (FP32-equivalent; default fp16)");
+  CLI::App* quote = app.add_subcommand("quote", "quote a job: where it runs at the lowest cost, and why");
+  quote->add_option("spec", o.spec_file, "job spec file, YAML or JSON (- reads standard input)")->required();
+  AddParam(quote, o, "policy", "lowest-cost (default), nearest-data, least-loaded, first-fit, random");
+  AddParam(quote, o, "objective", "cost (default), energy, carbon, time, weighted");
+  AddParam(quote, o, "top", "candidates to show (default 5)");
+  AddParam(quote, o, "seed", "seed of the random policy");
+  AddParam(quote, o, "carbon-price", "CNY per tonne CO2 in the weighted objective", "carbon_price");
+  AddParam(quote, o, "energy-weight", "weight of energy CNY in the weighted objective", "energy_weight");
+  AddParam(quote, o, "time-value", "CNY per hour of finish time in the weighted objective", "time_value");
+  quote->add_flag_callback("--no-explain", [&o] { o.filters["explain"] = "false"; },
+                           "skip the reasons of rejected centers (lowest-cost then uses its index)");
   CLI::App* validate = app.add_subcommand("validate", "check the data files without touching the database");
-  for (CLI::App* cmd : {centers, center, accelerators, regions, capacity}) {
+  for (CLI::App* cmd : {centers, center, accelerators, regions, capacity, quote}) {
     cmd->add_flag("--json", o.json, "print JSON (the API's document) instead of a table");
   }
 
@@ -119,6 +149,13 @@ int Run(int argc, char** argv) {
   if (accelerators->parsed()) return Print(views::Accelerators(registry), o.json, RenderAccelerators);
   if (regions->parsed()) return Print(views::Regions(registry), o.json, RenderRegions);
   if (capacity->parsed()) return Print(views::Capacity(registry, o.filters), o.json, RenderCapacity);
+  if (quote->parsed()) {
+    Result<std::string> spec = ReadSpec(o.spec_file);
+    if (!spec) return Report(spec.error());
+    const placement::Snapshot snapshot = placement::Snapshot::Build(registry);
+    const double now_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return Print(views::Quote(registry, snapshot, *spec, o.filters, now_s, o.spec_file), o.json, RenderQuote);
+  }
   return ExitCode(ErrorCode::kInvalidArgument);
 }
 

@@ -95,4 +95,30 @@ std::string RenderCapacity(const Json& j) {
   return t.Render() + "UNKNOWN: devices without a published peak at this precision (counted as 0)\n";
 }
 
+std::string RenderQuote(const Json& q) {
+  const Json& job = q["job"];
+  std::string out = fmt::format("job {} ({}, {} devices, {}), policy {}, objective {}\n", Str(job["name"]),
+                                Str(job["kind"]), Num(job["devices"]), Str(job["precision"]), Str(q["policy"]),
+                                Str(q["objective"]));
+  out += fmt::format("{}\n\n", Str(q["why"]));
+  Table t({"#", "CENTER", "PROVINCE", "ACCELERATOR", "START H", "FINISH H", "DEV-H", "kWh", "ENERGY CNY", "PRICE CNY",
+           "FEE CNY", "kgCO2", "RTT ms", "SCORE"},
+          {kR, kL, kL, kL, kR, kR, kR, kR, kR, kR, kR, kR, kR, kR});
+  int rank = 0;
+  for (const Json& c : q["candidates"]) {
+    t.AddRow({std::to_string(++rank), Str(c["center"]), Str(c["province"]), Str(c["accelerator"]), Num(c["start_h"], 2),
+              Num(c["finish_h"], 2), Num(c["device_hours"], 1), Num(c["energy_kwh"], 1), Num(c["energy_cny"], 2),
+              Num(c["price_cny"], 2), Num(c["transfer_fee_cny"], 2), Num(c["carbon_kg"], 1), Num(c["rtt_ms"], 1),
+              Num(c["score"], 2)});
+  }
+  if (rank > 0) out += t.Render();
+  if (!q["rejected"].empty()) {
+    out += fmt::format("\nrejected ({}):\n", q["rejected"].size());
+    Table r({"CENTER", "PROVINCE", "REASON"}, {kL, kL, kL});
+    for (const Json& x : q["rejected"]) r.AddRow({Str(x["center"]), Str(x["province"]), Str(x["reason"])});
+    out += r.Render();
+  }
+  return out;
+}
+
 }  // namespace zhisuan::cli

@@ -207,6 +207,18 @@ Evaluation Evaluator::EvaluateCenter(uint32_t center_id) const {
     any = true;
   }
   if (c.pool_count == 0 && with_reasons_) best.reason = "center has no pools";
+  if (!found && best.reject == Reject::kNoModel && with_reasons_ && c.pool_count > 1) {
+    // Name every model the center has, not just the last pool's.
+    std::vector<std::string> has;
+    for (uint32_t p = c.first_pool; p < c.first_pool + c.pool_count; ++p) {
+      has.push_back(ModelName(snapshot_.pools()[p].accelerator));
+    }
+    const Job& job = *job_.job;
+    best.reason = job.accelerator.models.empty()
+                      ? fmt::format("no pool with a model meeting the job's minimums (has {})", JoinIds(has))
+                      : fmt::format("no pool of an allowed model [{}] (has {})", JoinIds(job.accelerator.models),
+                                    JoinIds(has));
+  }
   return best;
 }
 

@@ -73,7 +73,7 @@ void FillWhy(const Snapshot& s, Decision& d, std::string_view rule) {
   if (d.candidates.size() > 1) {
     const Candidate& next = d.candidates[1];
     const double pct = c.score > 0 ? 100.0 * (next.score - c.score) / c.score : 0.0;
-    d.why += fmt::format("; next best {} at {} ({:+.1f}%)", s.centers()[next.center].id, ScoreText(next, d.objective),
+    d.why += fmt::format("; next best {} at {} ({:+.2f}%)", s.centers()[next.center].id, ScoreText(next, d.objective),
                          pct);
   }
 }

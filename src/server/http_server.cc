@@ -10,7 +10,9 @@
 #include <chrono>
 
 #include "accounting/capacity.h"
+#include "placement/snapshot.h"
 #include "server/metrics.h"
+#include "server/quote_view.h"
 #include "server/views.h"
 
 namespace zhisuan {
@@ -22,19 +24,25 @@ using Clock = std::chrono::steady_clock;
 thread_local Clock::time_point tl_start;
 thread_local std::string tl_route;
 
+// Parameters of the URL's query string only: httplib also merges form-encoded bodies into req.params, and a
+// job spec posted by `curl --data-binary` arrives form-encoded.
 views::Params ParamsOf(const httplib::Request& req) {
   views::Params params;
-  for (const auto& [key, value] : req.params) params[key] = value;  // the last of repeated keys wins
+  const size_t q = req.target.find('?');
+  if (q == std::string::npos) return params;
+  httplib::Params parsed;
+  httplib::detail::parse_query_text(req.target.substr(q + 1), parsed);
+  for (const auto& [key, value] : parsed) params[key] = value;  // the last of repeated keys wins
   return params;
 }
 
 void Reply(httplib::Response& res, const Result<views::Json>& result) {
   if (result) {
     res.status = 200;
-    res.set_content(result->dump(), "application/json");
+    res.set_content(views::Dump(*result), "application/json");
   } else {
     res.status = HttpStatus(result.error().code);
-    res.set_content(views::ErrorBody(result.error()).dump(), "application/json");
+    res.set_content(views::Dump(views::ErrorBody(result.error())), "application/json");
   }
 }
 
@@ -67,6 +75,7 @@ constexpr const char* kIndexHtml = R"html(<!doctype html>
 <li><a href="/api/v1/centers">/api/v1/centers</a> (province, hub, cluster, kind, accelerator)</li>
 <li><a href="/api/v1/regions">/api/v1/regions</a></li>
 <li><a href="/api/v1/stats/capacity?by=hub&amp;precision=fp16">/api/v1/stats/capacity?by=hub&amp;precision=fp16</a></li>
+<li>POST /api/v1/quote (a job spec in YAML or JSON; policy, objective, top, explain)</li>
 <li><a href="/metrics">/metrics</a></li>
 </ul></body></html>
 )html";
@@ -75,13 +84,15 @@ constexpr const char* kIndexHtml = R"html(<!doctype html>
 
 struct HttpServer::Impl {
   const Registry& registry;
+  const placement::Snapshot snapshot;  // of the registry as loaded; immutable while serving
   int schema_version;
   Clock::time_point started = Clock::now();
   Metrics metrics;
   httplib::Server server;
   int port = 0;
 
-  Impl(const Registry& r, int version) : registry(r), schema_version(version) {}
+  Impl(const Registry& r, int version)
+      : registry(r), snapshot(placement::Snapshot::Build(r)), schema_version(version) {}
 
   // Registers a GET route; `route` labels it in /metrics.
   template <typename Handler>
@@ -118,6 +129,11 @@ struct HttpServer::Impl {
     Get("/api/v1/stats/capacity", "/api/v1/stats/capacity", [this](const httplib::Request& req, httplib::Response& res) {
       Reply(res, views::Capacity(registry, ParamsOf(req)));
     });
+    server.Post("/api/v1/quote", [this](const httplib::Request& req, httplib::Response& res) {
+      tl_route = "/api/v1/quote";
+      const double now_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+      Reply(res, views::Quote(registry, snapshot, req.body, ParamsOf(req), now_s, "request body"));
+    });
     Get("/metrics", "/metrics", [this](const httplib::Request&, httplib::Response& res) {
       std::string body = metrics.Render();
       body += CapacityGauges(registry);
@@ -138,7 +154,7 @@ struct HttpServer::Impl {
       const ErrorCode code = res.status == 404 ? ErrorCode::kNotFound : ErrorCode::kInvalidArgument;
       const std::string message = res.status == 404 ? fmt::format("no route for {} {}", req.method, req.path)
                                                     : fmt::format("request rejected with HTTP {}", res.status);
-      res.set_content(views::ErrorBody({code, message}).dump(), "application/json");
+      res.set_content(views::Dump(views::ErrorBody({code, message})), "application/json");
     });
     server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
       std::string what = "unknown exception";
@@ -149,7 +165,7 @@ struct HttpServer::Impl {
       } catch (...) {
       }
       res.status = 500;
-      res.set_content(views::ErrorBody({ErrorCode::kInternal, what}).dump(), "application/json");
+      res.set_content(views::Dump(views::ErrorBody({ErrorCode::kInternal, what})), "application/json");
     });
     server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
       const double seconds = std::chrono::duration<double>(Clock::now() - tl_start).count();
@@ -179,6 +195,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
   });
+  impl->server.set_payload_max_length(1 << 20);  // a job spec is a few hundred bytes
   impl->Routes();
   impl->Hooks();
   if (options.port == 0) {

@@ -197,6 +197,72 @@ TEST_F(ServerTest, ConcurrentClients) {
   EXPECT_EQ(ok.load(), 100);
 }
 
+TEST_F(ServerTest, QuoteJsonAndYaml) {
+  const std::string json_body = R"({"kind": "train", "devices": 64,
+    "accelerator": {"models": ["huawei-ascend-910b", "nvidia-a800-sxm-80gb"]},
+    "work": {"reference_hours": 2000, "reference": "nvidia-a100-sxm-80gb"},
+    "data": {"size_gb": 2000, "province": "beijing"}})";
+  auto res = client_->Post("/api/v1/quote?top=3", json_body, "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json j = json::parse(res->body);
+  ASSERT_FALSE(j["chosen"].is_null());
+  EXPECT_EQ(j["candidates"].size(), 3u);
+  EXPECT_EQ(j["chosen"]["center"], j["candidates"][0]["center"]);
+  EXPECT_LE(j["candidates"][0]["score"].get<double>(), j["candidates"][1]["score"].get<double>());
+  EXPECT_EQ(j["rejected"].size() + j["feasible_centers"].get<size_t>(), registry().centers().size());
+  const std::string yaml_body = "kind: train\ndevices: 64\naccelerator: {models: [huawei-ascend-910b, "
+                                "nvidia-a800-sxm-80gb]}\nwork: {reference_hours: 2000, reference: "
+                                "nvidia-a100-sxm-80gb}\ndata: {size_gb: 2000, province: beijing}\n";
+  res = client_->Post("/api/v1/quote?top=3", yaml_body, "application/yaml");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(json::parse(res->body)["chosen"], j["chosen"]);
+  res = client_->Post("/api/v1/quote?objective=carbon&explain=false", yaml_body, "application/yaml");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+}
+
+TEST_F(ServerTest, QuoteErrorsAre400WithFieldPaths) {
+  auto res = client_->Post("/api/v1/quote", "kind: train\ndevices: 0\nwork: {pflop: 1}\n", "application/yaml");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  const json j = json::parse(res->body);
+  EXPECT_EQ(j["error"]["code"], "validation_error");
+  EXPECT_NE(j["error"]["message"].get<std::string>().find("request body:2: devices: must be >= 1 (got 0)"),
+            std::string::npos);
+  res = client_->Post("/api/v1/quote?objective=vibes", "kind: train", "application/yaml");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+}
+
+// Seeded random-input fuzz of the quote handler: every answer is 200 or 4xx and the server keeps serving.
+TEST_F(ServerTest, QuoteFuzzNeverCrashesOrAnswers5xx) {
+  const std::string base = "kind: train\ndevices: 8\naccelerator: {models: [huawei-ascend-910b]}\n"
+                           "work: {reference_hours: 10, reference: nvidia-a100-sxm-80gb}\n"
+                           "data: {size_gb: 10, province: beijing}\ndeadline_h: 30\n";
+  const std::string tokens[] = {"{", "}", "[", "]", ":", ",", "\"", "-", "1e308", "-1", "null", "\n", " ", "\t",
+                                "&x", "*x", "!!binary", "devices", "kind", "0.0", "NaN", "\x00", "\xff"};
+  uint64_t state = 42;
+  auto next = [&state] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return state >> 33;
+  };
+  for (int i = 0; i < 300; ++i) {
+    std::string body = base;
+    for (int k = 1 + static_cast<int>(next() % 5); k > 0; --k) {
+      const size_t at = next() % (body.size() + 1);
+      if (next() % 2) body.insert(at, tokens[next() % std::size(tokens)]);
+      else if (at < body.size()) body.erase(at, 1 + next() % 6);
+    }
+    auto res = client_->Post("/api/v1/quote", body, "application/yaml");
+    ASSERT_TRUE(res) << "request " << i << " got no answer";
+    EXPECT_TRUE(res->status == 200 || (res->status >= 400 && res->status < 500))
+        << "status " << res->status << " for body:\n" << body << "\n" << res->body;
+  }
+  EXPECT_EQ(Get("/api/v1/health")["status"], "ok");
+}
+
 TEST(HttpServerCreate, RejectsBadOptions) {
   const Registry r = testing::TinyRegistry();
   auto s = HttpServer::Create(r, 1, {"127.0.0.1", 70000, 4});

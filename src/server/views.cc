@@ -305,6 +305,8 @@ Result<Json> Capacity(const Registry& registry, const Params& params) {
               {"groups", std::move(groups)}};
 }
 
+std::string Dump(const Json& j, int indent) { return j.dump(indent, ' ', false, Json::error_handler_t::replace); }
+
 Json ErrorBody(const Error& error) {
   return Json{{"error", {{"code", ErrorCodeName(error.code)}, {"message", error.message}}}};
 }

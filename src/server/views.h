@@ -35,6 +35,9 @@ Result<Json> Center(const Registry& registry, const std::string& id);
 // (defaults: province, fp16), in PFLOPS.
 Result<Json> Capacity(const Registry& registry, const Params& params);
 
+// Serialises a view; bytes of invalid UTF-8 (which user input can carry into messages) become U+FFFD.
+std::string Dump(const Json& j, int indent = -1);
+
 // {"error": {"code": ..., "message": ...}}
 Json ErrorBody(const Error& error);
 

@@ -52,7 +52,8 @@ Result<OpenedRegistry> OpenRegistry(const std::filesystem::path& db_path, const 
     if (*saved) {
       Result<Registry> registry = LoadRegistry(**saved);
       if (!registry) {
-        return Fail(ErrorCode::kStore, fmt::format("{}: saved registry no longer validates:\n{}", db_path.string(),
+        return Fail(ErrorCode::kStore, fmt::format("{}: saved registry no longer validates (--reload replaces it with "
+                                                   "the data files):\n{}", db_path.string(),
                                                    registry.error().message));
       }
       if (Status s = ApplyRuntime(**store, *registry); !s) return std::unexpected(s.error());

@@ -55,6 +55,15 @@ check "bad precision message" contains "$WORK/p.out" "precision: unknown precisi
 "$ZHISUAN" --db "$DB" accelerators >"$WORK/acc.out" 2>&1
 check "cli accelerators" contains "$WORK/acc.out" "huawei-ascend-910b"
 
+EXAMPLES=$(dirname "$DATA")/examples
+"$ZHISUAN" --db "$DB" quote "$EXAMPLES/finetune.yaml" --top 3 --json >"$WORK/quote.json" 2>&1
+check "cli quote --json" jqq '.chosen.center != null and (.candidates | length) == 3' "$WORK/quote.json"
+"$ZHISUAN" --db "$DB" quote "$EXAMPLES/chatbot.json" >"$WORK/quote.out" 2>&1
+check "cli quote table explains rejections" contains "$WORK/quote.out" "not in residency"
+printf 'kind: train\ndevices: -1\nwork: {pflop: 1}\n' | "$ZHISUAN" --db "$DB" quote - >"$WORK/qbad.out" 2>&1
+check "bad job spec exits 3" test $? -eq 3
+check "bad job spec names the field" contains "$WORK/qbad.out" "-:2: devices: must be >= 1 (got -1)"
+
 # --- server -------------------------------------------------------------------------------------------------
 "$ZHISUAN" --db "$DB" serve --port 0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
 SERVER_PID=$!
@@ -73,6 +82,9 @@ check "per-hub totals sum to the nation" jqq '([.groups[].pflops] | add) - .tota
 code=$(curl -s -o "$WORK/err.json" -w '%{http_code}' "$URL/api/v1/centers?province=atlantis")
 check "unknown province is 400" test "$code" = 400
 check "400 body names the field" jqq '.error.message == "province: unknown province '"'"'atlantis'"'"'"' "$WORK/err.json"
+code=$(curl -s -o "$WORK/q.json" -w '%{http_code}' --data-binary @"$EXAMPLES/finetune.yaml" "$URL/api/v1/quote?top=3")
+check "POST /api/v1/quote answers 200" test "$code" = 200
+check "API quote agrees with the CLI" test "$(jq -c .chosen.center "$WORK/q.json")" = "$(jq -c .chosen.center "$WORK/quote.json")"
 curl -sf "$URL/metrics" >"$WORK/metrics.txt"
 check "metrics count requests" contains "$WORK/metrics.txt" 'zhisuan_http_requests_total{route="/api/v1/health",method="GET",status="200"} 1'
 kill -TERM "$SERVER_PID"
