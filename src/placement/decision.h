@@ -57,7 +57,6 @@ struct Decision {
   std::vector<Candidate> candidates;   // best first, at most top_k (the chosen one first)
   std::vector<Rejection> rejections;   // filled when explaining
   int64_t feasible_centers = -1;       // -1 when not counted (fast path)
-  std::string why;                     // one sentence on the choice
 };
 
 }  // namespace zhisuan::placement

@@ -68,7 +68,7 @@ TEST_F(Tiny, HandComputedBreakdownOnC2) {
   EXPECT_DOUBLE_EQ(c.finish_h, 1.25);
   ASSERT_EQ(d.candidates.size(), 2u);
   EXPECT_NEAR(d.candidates[1].price_cny, 10 * kPriceC1, 1e-9);
-  EXPECT_NE(d.why.find("lowest cost among 2 feasible centers: c2"), std::string::npos) << d.why;
+  EXPECT_NE(Why(snapshot_, d).find("lowest cost among 2 feasible centers: c2"), std::string::npos) << Why(snapshot_, d);
 }
 
 TEST_F(Tiny, DataTransferMovesCostTowardsTheData) {
@@ -131,7 +131,7 @@ TEST_F(Tiny, WaitAwareLowestCostWaitsForTheCheaperPool) {
   EXPECT_EQ(CenterOf(lowest), "c2");
   EXPECT_DOUBLE_EQ(lowest.chosen->start_h, 1.5);
   EXPECT_DOUBLE_EQ(lowest.chosen->finish_h, 2.75);
-  EXPECT_NE(lowest.why.find("waiting 1.50 h"), std::string::npos) << lowest.why;
+  EXPECT_NE(Why(snapshot_, lowest).find("waiting 1.50 h"), std::string::npos) << Why(snapshot_, lowest);
   EXPECT_EQ(CenterOf(Place(spec, {}, "first-fit")), "c1");  // baselines take what is free now
   // A deadline the wait would miss sends it to c1.
   EXPECT_EQ(CenterOf(Place(std::string(kTrain8) + "deadline_h: 2.5\n")), "c1");
@@ -151,7 +151,7 @@ TEST_F(Tiny, NoFeasiblePlacementSaysWhy) {
   const Decision d = Place(std::string(kTrain8) + "residency: {provinces: [mid-c]}\n");
   EXPECT_FALSE(d.chosen);
   EXPECT_EQ(d.rejections.size(), 2u);
-  EXPECT_EQ(d.why, "no feasible placement: all 2 centers rejected");
+  EXPECT_EQ(Why(snapshot_, d), "no feasible placement: all 2 centers rejected");
 }
 
 TEST_F(Tiny, BaselinePolicies) {

@@ -59,29 +59,41 @@ std::string ScoreText(const Candidate& c, const Objective& o) {
   return "";
 }
 
-void FillWhy(const Snapshot& s, Decision& d, std::string_view rule) {
+std::string RuleOf(std::string_view policy, ObjectiveKind kind) {
+  if (policy == "lowest-cost") return fmt::format("lowest {}", Name(kind));
+  if (policy == "nearest-data") return "nearest to the data";
+  if (policy == "least-loaded") return "least loaded";
+  if (policy == "first-fit") return "first fit";
+  return "random draw";
+}
+
+}  // namespace
+
+std::string Why(const Snapshot& s, const Decision& d) {
   if (!d.chosen) {
-    d.why = d.rejections.empty() ? "no feasible placement"
-                                 : fmt::format("no feasible placement: all {} centers rejected", d.rejections.size());
-    return;
+    return d.rejections.empty() ? "no feasible placement"
+                                : fmt::format("no feasible placement: all {} centers rejected", d.rejections.size());
   }
   const Candidate& c = *d.chosen;
-  std::string counted = d.feasible_centers >= 0 ? fmt::format(" among {} feasible centers", d.feasible_centers) : "";
-  d.why = fmt::format("{}{}: {} pool {} with {}", rule, counted, s.centers()[c.center].id,
-                      s.accelerators()[c.accelerator].id, ScoreText(c, d.objective));
-  if (c.start_h > 0) d.why += fmt::format(", waiting {:.2f} h for devices", c.start_h);
+  const std::string counted =
+      d.feasible_centers >= 0 ? fmt::format(" among {} feasible centers", d.feasible_centers) : "";
+  std::string why = fmt::format("{}{}: {} pool {} with {}", RuleOf(d.policy, d.objective.kind), counted,
+                                s.centers()[c.center].id, s.accelerators()[c.accelerator].id, ScoreText(c, d.objective));
+  if (c.start_h > 0) why += fmt::format(", waiting {:.2f} h for devices", c.start_h);
   if (d.candidates.size() > 1) {
     const Candidate& next = d.candidates[1];
     const double pct = c.score > 0 ? 100.0 * (next.score - c.score) / c.score : 0.0;
-    d.why += fmt::format("; next best {} at {} ({:+.2f}%)", s.centers()[next.center].id, ScoreText(next, d.objective),
-                         pct);
+    why += fmt::format("; next best {} at {} ({:+.2f}%)", s.centers()[next.center].id, ScoreText(next, d.objective),
+                       pct);
   }
+  return why;
 }
+
+namespace {
 
 // The ranked decision of a scan under a policy's order.
 template <typename Less>
-Decision Rank(const Snapshot& s, Scan scan, const PlaceOptions& o, std::string_view policy, std::string_view rule,
-              Less less) {
+Decision Rank(Scan scan, const PlaceOptions& o, std::string_view policy, Less less) {
   Decision d;
   d.policy = std::string(policy);
   d.objective = o.objective;
@@ -91,7 +103,6 @@ Decision Rank(const Snapshot& s, Scan scan, const PlaceOptions& o, std::string_v
   d.candidates = std::move(scan.feasible);
   if (!d.candidates.empty()) d.chosen = d.candidates.front();
   d.rejections = std::move(scan.rejections);
-  FillWhy(s, d, rule);
   return d;
 }
 
@@ -110,36 +121,57 @@ class LowestCost final : public Policy {
   Decision Place(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o) override {
     const auto kind = o.objective.kind;
     if (o.explain || kind == ObjectiveKind::kTime || kind == ObjectiveKind::kWeighted) {
-      return Rank(s, ScanAll(s, job, o, o.explain), o, name(), fmt::format("lowest {}", Name(kind)), ByScore);
+      return Rank(ScanAll(s, job, o, o.explain), o, name(), ByScore);
     }
     return Indexed(s, job, o);
   }
 
  private:
-  // Walks each eligible model's pools in ascending rate: a pool's score is at least rate x device-hours (fees
-  // and waiting only add), so a list stops at the first pool whose bound cannot beat the k-th best so far.
+  // Walks each eligible model's pools in ascending rate. A pool's score is at least rate x device-hours plus the
+  // transfer fee when the pool is outside the data's province (the fee is the same for every other province), so
+  // the data province's list is walked first and each list stops at the first pool whose bound cannot beat the
+  // k-th best so far.
   Decision Indexed(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o) {
     const Evaluator ev(s, job, o.objective, o.now_s, false);
     const RateKind rate = RateFor(o.objective.kind);
     TopK top(o.top_k);
-    const double devices = static_cast<double>(job.job->devices);
-    auto walk = [&](const std::vector<uint32_t>& pools, double device_hours) {
-      for (uint32_t p : pools) {
-        const PoolInfo& pool = s.pools()[p];
-        if (s.Rate(pool, rate) * device_hours >= top.threshold()) break;
+    const Job& spec = *job.job;
+    const double devices = static_cast<double>(spec.devices);
+    const bool has_fee = rate == RateKind::kPrice && job.data_province != kNone && spec.data.size_gb > 0;
+    const double fee = has_fee ? spec.data.size_gb * s.params().transfer_fee_cny_per_gb : 0.0;
+    // `skip_province`: pools there were walked already (the data province's own list).
+    auto walk = [&](const std::vector<RatedPool>& pools, double device_hours, double extra, int32_t skip_province) {
+      for (const RatedPool& rp : pools) {
+        if (rp.rate * device_hours + extra >= top.threshold()) break;
+        const PoolInfo& pool = s.pools()[rp.pool];
+        if (skip_province != kNone && s.centers()[pool.center].province == skip_province) continue;
         if (ev.CheckCenter(pool.center, nullptr) != Reject::kOk) continue;
-        const Evaluation e = ev.EvaluatePool(p);
+        const Evaluation e = ev.EvaluatePool(rp.pool);
         if (e.reject == Reject::kOk) top.Offer(e.candidate);
       }
     };
+    // Models in order of their best bound, so the threshold tightens early.
+    std::vector<std::pair<double, const JobModel*>> order;
+    order.reserve(job.models.size());
     for (const JobModel& m : job.models) {
-      const double device_hours = devices * m.run_h;
-      if (job.residency.empty()) {
-        walk(s.PoolsByRate(m.accelerator, rate), device_hours);
-      } else {
+      const auto& all = s.PoolsByRate(m.accelerator, rate);
+      order.emplace_back(all.empty() ? kInf : all.front().rate * devices * m.run_h, &m);
+    }
+    std::ranges::sort(order, {}, &std::pair<double, const JobModel*>::first);
+    for (const auto& [bound, m] : order) {
+      const double device_hours = devices * m->run_h;
+      if (bound >= top.threshold()) continue;
+      if (!job.residency.empty()) {
         for (size_t prov = 0; prov < job.residency.size(); ++prov) {
-          if (job.residency[prov]) walk(s.PoolsByRate(m.accelerator, static_cast<int32_t>(prov), rate), device_hours);
+          if (!job.residency[prov]) continue;
+          const bool local = static_cast<int32_t>(prov) == job.data_province;
+          walk(s.PoolsByRate(m->accelerator, static_cast<int32_t>(prov), rate), device_hours, local ? 0.0 : fee, kNone);
         }
+      } else if (has_fee) {
+        walk(s.PoolsByRate(m->accelerator, job.data_province, rate), device_hours, 0.0, kNone);
+        walk(s.PoolsByRate(m->accelerator, rate), device_hours, fee, job.data_province);
+      } else {
+        walk(s.PoolsByRate(m->accelerator, rate), device_hours, 0.0, kNone);
       }
     }
     Decision d;
@@ -147,7 +179,6 @@ class LowestCost final : public Policy {
     d.objective = o.objective;
     d.candidates = top.Take();
     if (!d.candidates.empty()) d.chosen = d.candidates.front();
-    FillWhy(s, d, fmt::format("lowest {}", Name(o.objective.kind)));
     return d;
   }
 };
@@ -159,7 +190,7 @@ class NearestData final : public Policy {
  public:
   std::string_view name() const override { return "nearest-data"; }
   Decision Place(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o) override {
-    return Rank(s, ScanAll(s, job, o, o.explain), o, name(), "nearest to the data", [](const Candidate& a, const Candidate& b) {
+    return Rank(ScanAll(s, job, o, o.explain), o, name(), [](const Candidate& a, const Candidate& b) {
       if (StartsLater(a, b) != StartsLater(b, a)) return StartsLater(b, a);
       if (a.rtt_ms != b.rtt_ms) return a.rtt_ms < b.rtt_ms;
       return ByScore(a, b);
@@ -180,7 +211,7 @@ class LeastLoaded final : public Policy {
       }
       return total > 0 ? static_cast<double>(free) / static_cast<double>(total) : 0.0;
     };
-    return Rank(s, ScanAll(s, job, o, o.explain), o, name(), "least loaded", [&](const Candidate& a, const Candidate& b) {
+    return Rank(ScanAll(s, job, o, o.explain), o, name(), [&](const Candidate& a, const Candidate& b) {
       if (StartsLater(a, b) != StartsLater(b, a)) return StartsLater(b, a);
       const double fa = free_share(a), fb = free_share(b);
       if (fa != fb) return fa > fb;
@@ -193,7 +224,7 @@ class FirstFit final : public Policy {
  public:
   std::string_view name() const override { return "first-fit"; }
   Decision Place(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o) override {
-    return Rank(s, ScanAll(s, job, o, o.explain), o, name(), "first fit", [](const Candidate& a, const Candidate& b) {
+    return Rank(ScanAll(s, job, o, o.explain), o, name(), [](const Candidate& a, const Candidate& b) {
       if (StartsLater(a, b) != StartsLater(b, a)) return StartsLater(b, a);
       if (a.start_h != b.start_h) return a.start_h < b.start_h;
       return a.pool < b.pool;
@@ -216,7 +247,7 @@ class Random final : public Policy {
     });
     scan.feasible.clear();
     for (auto& [key, c] : keyed) scan.feasible.push_back(c);
-    return Rank(s, std::move(scan), o, name(), "random draw", [](const Candidate&, const Candidate&) { return false; });
+    return Rank(std::move(scan), o, name(), [](const Candidate&, const Candidate&) { return false; });
   }
 
  private:

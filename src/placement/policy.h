@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "placement/decision.h"
@@ -38,6 +39,9 @@ inline constexpr std::string_view kPolicyNames = "lowest-cost, nearest-data, lea
 
 // A policy by name; `seed` seeds the random policy.
 Result<std::unique_ptr<Policy>> MakePolicy(std::string_view name, uint64_t seed = 1);
+
+// One sentence on a decision: the rule, the choice with its score, any wait, and the margin over the next best.
+std::string Why(const Snapshot& snapshot, const Decision& decision);
 
 // Every feasible center's best candidate and every rejected center's reason (the naive scan; also the baseline
 // of the benchmarks).

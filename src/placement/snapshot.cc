@@ -93,34 +93,16 @@ void Snapshot::BuildIndex() {
     by_acc.assign(n_acc, {});
     by_prov.assign(n_acc * n_prov, {});
     for (uint32_t p = 0; p < pools_.size(); ++p) {
-      by_acc[pools_[p].accelerator].push_back(p);
-      by_prov[pools_[p].accelerator * n_prov + static_cast<size_t>(centers_[pools_[p].center].province)].push_back(p);
+      const RatedPool rated{Rate(pools_[p], kind), p};
+      by_acc[pools_[p].accelerator].push_back(rated);
+      by_prov[pools_[p].accelerator * n_prov + static_cast<size_t>(centers_[pools_[p].center].province)].push_back(rated);
     }
-    auto by_rate = [&](uint32_t a, uint32_t b) {
-      const double ra = Rate(pools_[a], kind);
-      const double rb = Rate(pools_[b], kind);
-      return ra != rb ? ra < rb : a < b;
+    auto by_rate = [](const RatedPool& a, const RatedPool& b) {
+      return a.rate != b.rate ? a.rate < b.rate : a.pool < b.pool;
     };
     for (auto& list : by_acc) std::ranges::sort(list, by_rate);
     for (auto& list : by_prov) std::ranges::sort(list, by_rate);
   }
-}
-
-double Snapshot::Rate(const PoolInfo& pool, RateKind kind) const {
-  switch (kind) {
-    case RateKind::kPrice: return pool.price_cny_per_device_hour;
-    case RateKind::kEnergy: return pool.energy_kwh_per_device_hour;
-    case RateKind::kCarbon: return pool.carbon_kg_per_device_hour;
-  }
-  return 0;
-}
-
-const std::vector<uint32_t>& Snapshot::PoolsByRate(uint32_t accelerator, RateKind kind) const {
-  return index_[static_cast<size_t>(kind)][accelerator];
-}
-
-const std::vector<uint32_t>& Snapshot::PoolsByRate(uint32_t accelerator, int32_t province, RateKind kind) const {
-  return by_province_[static_cast<size_t>(kind)][accelerator * provinces_.size() + static_cast<size_t>(province)];
 }
 
 int32_t Snapshot::ProvinceIndex(const std::string& id) const { return IndexOf(provinces_, id); }
@@ -143,10 +125,10 @@ size_t Snapshot::MemoryBytes() const {
   for (const auto& s : hubs_) bytes += sizeof(s) + s.capacity();
   bytes += rtt_ms_.capacity() * sizeof(float);
   for (const auto& kind : index_) {
-    for (const auto& list : kind) bytes += sizeof(list) + list.capacity() * sizeof(uint32_t);
+    for (const auto& list : kind) bytes += sizeof(list) + list.capacity() * sizeof(RatedPool);
   }
   for (const auto& kind : by_province_) {
-    for (const auto& list : kind) bytes += sizeof(list) + list.capacity() * sizeof(uint32_t);
+    for (const auto& list : kind) bytes += sizeof(list) + list.capacity() * sizeof(RatedPool);
   }
   return bytes;
 }

@@ -54,6 +54,12 @@ struct PoolInfo {
   std::vector<Release> releases;  // sorted by at_h
 };
 
+// A pool in a rate-sorted list, with its rate inline so a walk touches one array.
+struct RatedPool {
+  double rate = 0;
+  uint32_t pool = 0;
+};
+
 // Static objectives whose score is a per-device-hour rate of the pool times device-hours, plus non-negative terms.
 enum class RateKind { kPrice = 0, kEnergy = 1, kCarbon = 2 };
 inline constexpr int kRateKinds = 3;
@@ -78,9 +84,20 @@ class Snapshot {
   int32_t CenterIndex(const std::string& id) const;
 
   // Pools of an accelerator sorted by a static rate (ascending), over all provinces or one.
-  const std::vector<uint32_t>& PoolsByRate(uint32_t accelerator, RateKind kind) const;
-  const std::vector<uint32_t>& PoolsByRate(uint32_t accelerator, int32_t province, RateKind kind) const;
-  double Rate(const PoolInfo& pool, RateKind kind) const;
+  const std::vector<RatedPool>& PoolsByRate(uint32_t accelerator, RateKind kind) const {
+    return index_[static_cast<size_t>(kind)][accelerator];
+  }
+  const std::vector<RatedPool>& PoolsByRate(uint32_t accelerator, int32_t province, RateKind kind) const {
+    return by_province_[static_cast<size_t>(kind)][accelerator * provinces_.size() + static_cast<size_t>(province)];
+  }
+  static double Rate(const PoolInfo& pool, RateKind kind) {
+    switch (kind) {
+      case RateKind::kPrice: return pool.price_cny_per_device_hour;
+      case RateKind::kEnergy: return pool.energy_kwh_per_device_hour;
+      case RateKind::kCarbon: return pool.carbon_kg_per_device_hour;
+    }
+    return 0;
+  }
 
   // Runtime state for the lifecycle and the simulator: free devices and the release schedule of a pool, the
   // state of a center.
@@ -102,8 +119,8 @@ class Snapshot {
   std::vector<float> rtt_ms_;  // provinces squared
   PlacementParams params_;
   // index_[kind][accelerator] and by_province_[kind][accelerator * provinces + province]: pool ids by rate.
-  std::array<std::vector<std::vector<uint32_t>>, kRateKinds> index_;
-  std::array<std::vector<std::vector<uint32_t>>, kRateKinds> by_province_;
+  std::array<std::vector<std::vector<RatedPool>>, kRateKinds> index_;
+  std::array<std::vector<std::vector<RatedPool>>, kRateKinds> by_province_;
 };
 
 }  // namespace zhisuan::placement

@@ -127,7 +127,7 @@ Result<Json> Quote(const Registry& registry, const placement::Snapshot& snapshot
                 {"work_tflop_h", prepared->work_tflop_h},
                 {"models", std::move(models)}}},
               {"chosen", d.chosen ? CandidateJson(registry, snapshot, *d.chosen) : Json(nullptr)},
-              {"why", d.why},
+              {"why", placement::Why(snapshot, d)},
               {"feasible_centers", d.feasible_centers < 0 ? Json(nullptr) : Json(d.feasible_centers)},
               {"candidates", std::move(candidates)},
               {"rejected", std::move(rejected)}};

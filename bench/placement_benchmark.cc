@@ -1,0 +1,126 @@
+// Placement decisions per second on synthetic networks, the indexed lowest-cost search against the naive scan of
+// every center (the baseline, measured in the same run), the snapshot's memory, and batch-optimal at scale.
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+
+#include "model/loader.h"
+
+#include "placement/batch.h"
+#include "placement/policy.h"
+#include "synthetic.h"
+
+namespace zhisuan::bench {
+namespace {
+
+const Registry& Shipped() {
+  static const Registry r = [] {
+    auto files = ReadDataDir(std::filesystem::path(ZHISUAN_SOURCE_DIR) / "data");
+    return std::move(*LoadRegistry(*files));
+  }();
+  return r;
+}
+
+struct Fixture {
+  Registry network;
+  placement::Snapshot snapshot;
+  std::vector<Job> jobs;
+  std::vector<placement::PreparedJob> prepared;
+
+  explicit Fixture(int centers, int jobs_count = 1024)
+      : network(SyntheticNetwork(Shipped(), centers, 42)),
+        snapshot(placement::Snapshot::Build(network)),
+        jobs(SyntheticJobs(network, jobs_count, 7)) {
+    for (const Job& j : jobs) prepared.push_back(*placement::Prepare(snapshot, j));
+  }
+};
+
+Fixture& FixtureFor(int centers) {
+  static std::map<int, std::unique_ptr<Fixture>> cache;
+  auto& f = cache[centers];
+  if (!f) f = std::make_unique<Fixture>(centers);
+  return *f;
+}
+
+void Decide(benchmark::State& state, bool indexed) {
+  Fixture& f = FixtureFor(static_cast<int>(state.range(0)));
+  auto policy = std::move(*placement::MakePolicy("lowest-cost"));
+  placement::PlaceOptions o;
+  o.top_k = 1;
+  o.explain = false;
+  o.now_s = 1.7e9;
+  size_t i = 0, placed = 0;
+  for (auto _ : state) {
+    const auto& job = f.prepared[i++ % f.prepared.size()];
+    if (indexed) {
+      const placement::Decision d = policy->Place(f.snapshot, job, o);
+      placed += d.chosen.has_value();
+    } else {
+      const placement::Scan scan = placement::ScanAll(f.snapshot, job, o, false);
+      const auto best = std::ranges::min_element(scan.feasible, {}, &placement::Candidate::score);
+      placed += best != scan.feasible.end();
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.counters["placed_share"] = static_cast<double>(placed) / static_cast<double>(state.iterations());
+  state.counters["snapshot_MB"] = static_cast<double>(f.snapshot.MemoryBytes()) / 1e6;
+  state.counters["pools"] = static_cast<double>(f.snapshot.pools().size());
+}
+
+void BM_DecideIndexed(benchmark::State& state) { Decide(state, true); }
+void BM_DecideScanBaseline(benchmark::State& state) { Decide(state, false); }
+BENCHMARK(BM_DecideIndexed)->Arg(100)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_DecideScanBaseline)->Arg(100)->Arg(1000)->Arg(10000);
+
+// Prepare + decide: what a quote costs beyond parsing.
+void BM_PrepareAndDecide(benchmark::State& state) {
+  Fixture& f = FixtureFor(static_cast<int>(state.range(0)));
+  auto policy = std::move(*placement::MakePolicy("lowest-cost"));
+  placement::PlaceOptions o;
+  o.top_k = 1;
+  o.explain = false;
+  size_t i = 0;
+  for (auto _ : state) {
+    auto prepared = placement::Prepare(f.snapshot, f.jobs[i++ % f.jobs.size()]);
+    benchmark::DoNotOptimize(policy->Place(f.snapshot, *prepared, o));
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_PrepareAndDecide)->Arg(100)->Arg(10000);
+
+// Explaining: every center evaluated and every rejection worded.
+void BM_DecideExplained(benchmark::State& state) {
+  Fixture& f = FixtureFor(static_cast<int>(state.range(0)));
+  auto policy = std::move(*placement::MakePolicy("lowest-cost"));
+  placement::PlaceOptions o;
+  size_t i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(policy->Place(f.snapshot, f.prepared[i++ % f.prepared.size()], o));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_DecideExplained)->Arg(100)->Arg(10000);
+
+void Batch(benchmark::State& state, bool optimal) {
+  static Fixture f(100, 10000);
+  placement::PlaceOptions o;
+  o.explain = false;
+  placement::BatchResult r;
+  for (auto _ : state) {
+    r = optimal ? placement::PlaceBatchOptimal(f.snapshot, f.prepared, o) : placement::PlaceGreedy(f.snapshot, f.prepared, o);
+  }
+  state.counters["jobs"] = static_cast<double>(f.prepared.size());
+  state.counters["placed"] = static_cast<double>(r.placed);
+  state.counters["total_cny"] = r.total_score;
+  if (optimal) state.counters["lp_bound_penalized"] = r.lp_bound;
+  state.counters["penalized"] = r.penalized_score;
+}
+void BM_BatchOptimal_10000x100(benchmark::State& state) { Batch(state, true); }
+void BM_BatchGreedy_10000x100(benchmark::State& state) { Batch(state, false); }
+BENCHMARK(BM_BatchGreedy_10000x100)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_BatchOptimal_10000x100)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+}  // namespace
+}  // namespace zhisuan::bench
+
+BENCHMARK_MAIN();
