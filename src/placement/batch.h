@@ -5,7 +5,7 @@
 // bounds every assignment from below. The flow is rounded to whole-job assignments (integral jobs kept, split
 // jobs placed cheapest-first in the residual capacity), and the result is compared with the greedy baseline:
 // the better of the two is returned, so batch-optimal is never worse than greedy.
-// Jobs that cannot be placed now stay unassigned; each costs a penalty larger than any placement, so placing more
+// Every job is placed whole in one pool here, gang or not. Jobs that cannot be placed now stay unassigned; each costs a penalty larger than any placement, so placing more
 // jobs always wins.
 #pragma once
 

@@ -24,6 +24,12 @@ struct Objective {
   double time_value_cny_per_h = 0;
 };
 
+// Devices taken from one pool by a job split across pools (gang: false).
+struct PoolShare {
+  uint32_t pool = 0;
+  int64_t devices = 0;
+};
+
 // One feasible placement with its full breakdown. Times are hours from the decision time.
 struct Candidate {
   uint32_t center = 0;
@@ -43,6 +49,9 @@ struct Candidate {
   double carbon_kg = 0;
   double rtt_ms = 0;      // to the user province (or the data province when no users are named)
   double score = 0;       // under the decision's objective; lower is better
+  // A non-gang job spread over several pools of the center: every pool and its devices (`pool` and `accelerator`
+  // are the first share's). Empty for a job in one pool.
+  std::vector<PoolShare> split;
 };
 
 struct Rejection {

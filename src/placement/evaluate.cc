@@ -169,9 +169,27 @@ Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
     }
     return e;
   }
-  const double devices = static_cast<double>(job.devices);
-  c.device_hours = devices * c.run_h;
-  c.energy_kwh = c.device_hours * pool.energy_kwh_per_device_hour;
+  Price(c, center);
+  return e;
+}
+
+void Evaluator::Price(Candidate& c, const CenterInfo& center) const {
+  c.device_hours = 0;
+  c.energy_kwh = 0;
+  c.price_cny = 0;
+  c.carbon_kg = 0;
+  auto add = [&](const PoolInfo& pool, int64_t devices) {
+    const double device_hours = static_cast<double>(devices) * c.run_h;
+    c.device_hours += device_hours;
+    c.energy_kwh += device_hours * pool.energy_kwh_per_device_hour;
+    c.price_cny += device_hours * pool.price_cny_per_device_hour;
+    c.carbon_kg += device_hours * pool.carbon_kg_per_device_hour;
+  };
+  if (c.split.empty()) {
+    add(snapshot_.pools()[c.pool], c.devices);
+  } else {
+    for (const PoolShare& share : c.split) add(snapshot_.pools()[share.pool], share.devices);
+  }
   const double run_start = std::max(c.start_h, c.transfer_h);
   const double multiplier =
       center.tou == kNone
@@ -179,12 +197,55 @@ Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
           : AverageTouMultiplier(snapshot_.tou_tables()[static_cast<size_t>(center.tou)], local_start_h_ + run_start,
                                  c.run_h);
   c.energy_cny = c.energy_kwh * center.tariff_cny_per_kwh * multiplier;
-  c.price_cny = c.device_hours * pool.price_cny_per_device_hour;
-  c.carbon_kg = c.device_hours * pool.carbon_kg_per_device_hour;
   const int32_t from = job_.user_province != kNone ? job_.user_province : job_.data_province;
   c.rtt_ms = from == kNone ? 0 : snapshot_.RttMs(from, center.province);
   c.score = Score(c, objective_);
-  return e;
+}
+
+std::optional<Candidate> Evaluator::Split(const CenterInfo& center) const {
+  const Job& job = *job_.job;
+  struct Option {
+    double cost_per_tflops;
+    uint32_t pool;
+    double eff;
+  };
+  std::vector<Option> options;
+  for (uint32_t p = center.first_pool; p < center.first_pool + center.pool_count; ++p) {
+    const PoolInfo& pool = snapshot_.pools()[p];
+    const int32_t slot = job_.model_slot[pool.accelerator];
+    if (slot == kNone || pool.free_devices <= 0) continue;
+    const double eff = job_.models[static_cast<size_t>(slot)].effective_tflops;
+    options.push_back({pool.price_cny_per_device_hour / eff, p, eff});
+  }
+  if (options.size() < 2) return std::nullopt;
+  std::ranges::sort(options, {}, &Option::cost_per_tflops);
+  Candidate c;
+  int64_t left = job.devices;
+  double throughput = 0;
+  for (const Option& o : options) {
+    if (left == 0) break;
+    const int64_t take = std::min(left, snapshot_.pools()[o.pool].free_devices);
+    c.split.push_back({o.pool, take});
+    throughput += static_cast<double>(take) * o.eff;
+    left -= take;
+  }
+  if (left > 0 || c.split.size() < 2) return std::nullopt;
+  const PoolInfo& first = snapshot_.pools()[c.split.front().pool];
+  c.center = first.center;
+  c.pool = c.split.front().pool;
+  c.accelerator = first.accelerator;
+  c.devices = job.devices;
+  c.run_h = job_.work_tflop_h / throughput;
+  if (job_.data_province != kNone && job.data.size_gb > 0 && job_.data_province != center.province) {
+    const double gbps = std::min(center.uplink_gbps, snapshot_.params().inter_province_gbps);
+    c.transfer_gb = job.data.size_gb;
+    c.transfer_h = job.data.size_gb * 8.0 / gbps / 3600.0;
+    c.transfer_fee_cny = job.data.size_gb * snapshot_.params().transfer_fee_cny_per_gb;
+  }
+  c.finish_h = c.transfer_h + c.run_h;
+  if (job.deadline_h && c.finish_h > *job.deadline_h) return std::nullopt;
+  Price(c, center);
+  return c;
 }
 
 Evaluation Evaluator::EvaluateCenter(uint32_t center_id) const {
@@ -205,6 +266,14 @@ Evaluation Evaluator::EvaluateCenter(uint32_t center_id) const {
       best = std::move(e);
     }
     any = true;
+  }
+  if (!job_.job->gang) {
+    if (std::optional<Candidate> split = Split(c); split && (!found || split->score < best.candidate.score)) {
+      best.reject = Reject::kOk;
+      best.reason.clear();
+      best.candidate = std::move(*split);
+      found = true;
+    }
   }
   if (c.pool_count == 0 && with_reasons_) best.reason = "center has no pools";
   if (!found && best.reject == Reject::kNoModel && with_reasons_ && c.pool_count > 1) {

@@ -37,7 +37,8 @@ class Evaluator {
   Reject CheckCenter(uint32_t center, std::string* reason) const;
   // Evaluates the job on one pool of a center that passed CheckCenter.
   Evaluation EvaluatePool(uint32_t pool) const;
-  // CheckCenter and then every pool; the best feasible pool, or the furthest rejection.
+  // CheckCenter and then every pool; the best feasible pool, or the furthest rejection. A non-gang job may also
+  // be split over the center's pools with devices free now.
   Evaluation EvaluateCenter(uint32_t center) const;
 
   // How long the job may wait for devices when it has no deadline.
@@ -45,6 +46,11 @@ class Evaluator {
 
  private:
   std::string ModelName(uint32_t accelerator) const;
+  // The split of a non-gang job over the center's eligible pools with devices free now, cheapest price per
+  // effective TFLOPS first (a heuristic); nullopt when they do not add up to the job's devices.
+  std::optional<Candidate> Split(const CenterInfo& center) const;
+  // Fills energy, price, carbon, RTT and score of `c` from its shares (run_h, start and transfer set).
+  void Price(Candidate& c, const CenterInfo& center) const;
 
   const Snapshot& snapshot_;
   const PreparedJob& job_;

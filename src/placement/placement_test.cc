@@ -43,6 +43,10 @@ class Tiny : public ::testing::Test {
     return "(not rejected)";
   }
 
+  double PoolPrice(uint32_t pool_of_c2) const {
+    return snapshot_.pools()[snapshot_.centers()[1].first_pool + pool_of_c2].price_cny_per_device_hour;
+  }
+
   std::string CenterOf(const Decision& d) const {
     return d.chosen ? snapshot_.centers()[d.chosen->center].id : "(none)";
   }
@@ -230,6 +234,31 @@ TEST(PlacementProperty, ChosenIsNeverWorseAndIndexAgrees) {
     }
   }
   EXPECT_GT(compared, 300);  // most rounds have a feasible placement
+}
+
+}  // namespace
+}  // namespace zhisuan::placement
+
+namespace zhisuan::placement {
+namespace {
+
+TEST_F(Tiny, NonGangJobSpansPoolsOfOneCenter) {
+  // 55 devices: neither c2 pool has 55 (acc-a 10, cpu-b 50), but together they do when not gang.
+  snapshot_.SetCenterState(0, CenterState::kDown);
+  const char* gang = "kind: batch\ndevices: 55\nprecision: fp32\nwork: {pflop: 36}\n";
+  EXPECT_FALSE(Place(gang).chosen);
+  const Decision d = Place(std::string(gang) + "gang: false\n");
+  ASSERT_TRUE(d.chosen) << Why(snapshot_, d);
+  const Candidate& c = *d.chosen;
+  ASSERT_EQ(c.split.size(), 2u);
+  // acc-a: 20 TFLOPS fp32 x 0.5 = 10 effective, price/TFLOPS 0.27; cpu-b: 1.28 x 0.5 = 0.64 effective.
+  EXPECT_EQ(snapshot_.pools()[c.split[0].pool].accelerator, 0u);
+  EXPECT_EQ(c.split[0].devices, 10);
+  EXPECT_EQ(c.split[1].devices, 45);
+  // 36 PFLOP = 10 TFLOPS-h over 10 x 10 + 45 x 0.64 = 128.8 effective TFLOPS.
+  EXPECT_NEAR(c.run_h, 10.0 / 128.8, 1e-12);
+  EXPECT_NEAR(c.device_hours, 55 * c.run_h, 1e-12);
+  EXPECT_NEAR(c.price_cny, c.run_h * (10 * kPriceC2 + 45 * PoolPrice(1)), 1e-9);
 }
 
 }  // namespace

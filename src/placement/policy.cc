@@ -120,7 +120,8 @@ class LowestCost final : public Policy {
 
   Decision Place(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o) override {
     const auto kind = o.objective.kind;
-    if (o.explain || kind == ObjectiveKind::kTime || kind == ObjectiveKind::kWeighted) {
+    // The rate bound holds for one pool; a non-gang job may span pools, so it takes the full scan.
+    if (o.explain || kind == ObjectiveKind::kTime || kind == ObjectiveKind::kWeighted || !job.job->gang) {
       return Rank(ScanAll(s, job, o, o.explain), o, name(), ByScore);
     }
     return Indexed(s, job, o);

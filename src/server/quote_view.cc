@@ -31,6 +31,12 @@ Result<double> NumberParam(const Params& params, const std::string& key, double 
 Json CandidateJson(const Registry& registry, const placement::Snapshot& s, const Candidate& c) {
   const placement::CenterInfo& center = s.centers()[c.center];
   const zhisuan::Center* rc = registry.FindCenter(center.id);
+  Json split = Json::array();
+  for (const placement::PoolShare& share : c.split) {
+    split.push_back({{"pool", share.pool - center.first_pool},
+                     {"accelerator", s.accelerators()[s.pools()[share.pool].accelerator].id},
+                     {"devices", share.devices}});
+  }
   return Json{{"center", center.id},
               {"center_name", rc ? rc->name : ""},
               {"province", s.provinces()[static_cast<size_t>(center.province)]},
@@ -50,7 +56,8 @@ Json CandidateJson(const Registry& registry, const placement::Snapshot& s, const
               {"transfer_fee_cny", c.transfer_fee_cny},
               {"carbon_kg", c.carbon_kg},
               {"rtt_ms", c.rtt_ms},
-              {"score", c.score}};
+              {"score", c.score},
+              {"split", std::move(split)}};
 }
 
 }  // namespace
