@@ -60,6 +60,7 @@ Evaluator::Evaluator(const Snapshot& snapshot, const PreparedJob& job, const Obj
     : snapshot_(snapshot),
       job_(job),
       objective_(objective),
+      now_s_(now_s),
       local_start_h_(now_s / 3600.0 + snapshot.params().utc_offset_h),
       with_reasons_(with_reasons) {}
 
@@ -131,7 +132,7 @@ Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
     for (const Release& r : pool.releases) {
       free += r.devices;
       if (free >= job.devices) {
-        start_h = r.at_h;
+        start_h = std::max(0.0, (r.at_s - now_s_) / 3600.0);
         break;
       }
     }

@@ -55,6 +55,7 @@ class Evaluator {
   const Snapshot& snapshot_;
   const PreparedJob& job_;
   const Objective& objective_;
+  double now_s_;
   double local_start_h_;  // the decision time in local hours since some local midnight
   bool with_reasons_;
 };

@@ -121,7 +121,7 @@ TEST_F(Tiny, EachConstraintRejectsWithItsReason) {
   snapshot_.SetCenterState(0, CenterState::kDraining);
   EXPECT_EQ(ReasonFor(Place(kTrain8), "c1"), "center is draining");
   snapshot_.SetCenterState(0, CenterState::kUp);
-  snapshot_.SetPoolState(0, 4, {{3.0, 60}});
+  snapshot_.SetPoolState(0, 4, {{3.0 * 3600, 60}});
   snapshot_.SetPoolState(1, 0, {});
   EXPECT_EQ(ReasonFor(Place(kTrain8), "c1"), "no pool with 8 free acc-a (earliest start in 3.0 h > max wait 2 h)");
   EXPECT_EQ(ReasonFor(Place(kTrain8), "c2"), "no pool with 8 free acc-a (0 free, no release known)");
@@ -129,7 +129,7 @@ TEST_F(Tiny, EachConstraintRejectsWithItsReason) {
 
 TEST_F(Tiny, WaitAwareLowestCostWaitsForTheCheaperPool) {
   // c2 (cheaper) is busy until 1.5 h; c1 is free now.
-  snapshot_.SetPoolState(1, 0, {{1.5, 10}});
+  snapshot_.SetPoolState(1, 0, {{1.5 * 3600, 10}});
   const std::string spec = std::string(kTrain8) + "deadline_h: 10\n";
   const Decision lowest = Place(spec);
   EXPECT_EQ(CenterOf(lowest), "c2");
@@ -163,7 +163,7 @@ TEST_F(Tiny, BaselinePolicies) {
   EXPECT_EQ(CenterOf(Place(spec, {}, "nearest-data")), "c2");
   EXPECT_EQ(CenterOf(Place(spec, {}, "first-fit")), "c1");
   EXPECT_EQ(CenterOf(Place(spec, {}, "least-loaded")), "c2");  // both wholly free: the tie goes to cost
-  snapshot_.SetPoolState(1, 8, {{5, 2}});                        // c2 now 58 of 60 free
+  snapshot_.SetPoolState(1, 8, {{5 * 3600, 2}});                        // c2 now 58 of 60 free
   EXPECT_EQ(CenterOf(Place(spec, {}, "least-loaded")), "c1");
   const Decision r = Place(spec, {}, "random");
   EXPECT_TRUE(r.chosen);
@@ -202,7 +202,7 @@ TEST(PlacementProperty, ChosenIsNeverWorseAndIndexAgrees) {
       const int64_t total = s.pools()[p].devices;
       const int64_t free = static_cast<int64_t>(rng() % static_cast<uint64_t>(total + 1));
       std::vector<Release> releases;
-      if (free < total) releases.push_back({static_cast<double>(rng() % 50) / 10.0, total - free});
+      if (free < total) releases.push_back({1.7e9 + static_cast<double>(rng() % 50) * 360.0, total - free});
       s.SetPoolState(p, free, releases);
     }
     const std::string m1 = models[rng() % models.size()], m2 = models[rng() % models.size()];
@@ -219,7 +219,7 @@ TEST(PlacementProperty, ChosenIsNeverWorseAndIndexAgrees) {
     for (ObjectiveKind kind : {ObjectiveKind::kCost, ObjectiveKind::kEnergy, ObjectiveKind::kCarbon}) {
       PlaceOptions full;
       full.objective.kind = kind;
-      full.now_s = 1.7e9 + static_cast<double>(rng() % 86400);
+      full.now_s = 1.7e9 + static_cast<double>(rng() % 3600);
       PlaceOptions fast = full;
       fast.explain = false;
       const Decision a = (*policy)->Place(s, *prepared, full);
@@ -259,6 +259,30 @@ TEST_F(Tiny, NonGangJobSpansPoolsOfOneCenter) {
   EXPECT_NEAR(c.run_h, 10.0 / 128.8, 1e-12);
   EXPECT_NEAR(c.device_hours, 55 * c.run_h, 1e-12);
   EXPECT_NEAR(c.price_cny, c.run_h * (10 * kPriceC2 + 45 * PoolPrice(1)), 1e-9);
+}
+
+}  // namespace
+}  // namespace zhisuan::placement
+
+namespace zhisuan::placement {
+namespace {
+
+TEST_F(Tiny, AllocateAndFreeKeepTheReleaseSchedule) {
+  snapshot_.Allocate(0, 60, 7200);
+  snapshot_.Allocate(0, 30, 3600);
+  const PoolInfo& pool = snapshot_.pools()[0];
+  EXPECT_EQ(pool.free_devices, 10);
+  ASSERT_EQ(pool.releases.size(), 2u);
+  EXPECT_EQ(pool.releases[0].at_s, 3600);
+  // A job of 50 needs the 10 free plus the release at 1 h.
+  const Decision d = Place(std::string("kind: train\ndevices: 40\naccelerator: {models: [acc-a]}\nwork: {pflop: 1}\n") +
+                           "residency: {provinces: [east-a]}\ndeadline_h: 5\n");
+  ASSERT_TRUE(d.chosen);
+  EXPECT_DOUBLE_EQ(d.chosen->start_h, 1.0);
+  snapshot_.Free(0, 30, 3600);
+  EXPECT_EQ(pool.free_devices, 40);
+  ASSERT_EQ(pool.releases.size(), 1u);
+  EXPECT_EQ(pool.releases[0].at_s, 7200);
 }
 
 }  // namespace

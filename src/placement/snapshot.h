@@ -37,9 +37,10 @@ struct CenterInfo {
   uint32_t pool_count = 0;
 };
 
-// Devices a pool gets back at a time, in hours from the decision time.
+// Devices a pool gets back at a time (seconds since the Unix epoch, like PlaceOptions::now_s), e.g. when a
+// running job finishes.
 struct Release {
-  double at_h = 0;
+  double at_s = 0;
   int64_t devices = 0;
 };
 
@@ -51,7 +52,7 @@ struct PoolInfo {
   double price_cny_per_device_hour = 0;
   double energy_kwh_per_device_hour = 0;  // TDP x (1 + host overhead) x PUE
   double carbon_kg_per_device_hour = 0;
-  std::vector<Release> releases;  // sorted by at_h
+  std::vector<Release> releases;  // sorted by at_s
 };
 
 // A pool in a rate-sorted list, with its rate inline so a walk touches one array.
@@ -102,6 +103,10 @@ class Snapshot {
   // Runtime state for the lifecycle and the simulator: free devices and the release schedule of a pool, the
   // state of a center.
   void SetPoolState(uint32_t pool, int64_t free_devices, std::vector<Release> releases);
+  // Incremental changes for an event-driven caller: devices taken now and given back at `release_at_s`, and
+  // their return.
+  void Allocate(uint32_t pool, int64_t devices, double release_at_s);
+  void Free(uint32_t pool, int64_t devices, double release_at_s);
   void SetCenterState(uint32_t center, CenterState state) { centers_[center].state = state; }
 
   // Bytes held, for the memory target of the benchmarks.

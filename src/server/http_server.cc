@@ -167,7 +167,9 @@ struct HttpServer::Impl {
       res.status = 500;
       res.set_content(views::Dump(views::ErrorBody({ErrorCode::kInternal, what})), "application/json");
     });
-    server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    // Recorded before the response is written (the logger runs after), so a client that has its answer sees it
+    // counted.
+    server.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       const double seconds = std::chrono::duration<double>(Clock::now() - tl_start).count();
       metrics.Observe(tl_route, req.method, res.status, seconds);
     });
