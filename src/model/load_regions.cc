@@ -48,8 +48,8 @@ std::optional<Tariff> ReadTariff(const YamlField& f) {
 }
 
 std::optional<Region> ReadRegion(const YamlField& f, IdSet& ids) {
-  if (!f.ExpectMap({"id", "name_zh", "name_en", "capital", "lat", "lon", "grid", "carbon", "tariff", "source",
-                    "estimated", "derivation"})) {
+  if (!f.ExpectMap({"id", "name_zh", "name_en", "capital", "lat", "lon", "grid", "gdp", "carbon", "tariff",
+                    "source", "estimated", "derivation"})) {
     return std::nullopt;
   }
   Region r;
@@ -67,6 +67,13 @@ std::optional<Region> ReadRegion(const YamlField& f, IdSet& ids) {
   if (carbon.ExpectMap({"kg_per_kwh", "source", "estimated", "derivation"})) {
     factor = carbon.Number("kg_per_kwh", 0, 2);
     r.carbon_provenance = carbon.ReadProvenance();
+  }
+  if (f.Has("gdp")) {
+    const YamlField gdp = f.Child("gdp");
+    if (gdp.ExpectMap({"trillion_cny", "source", "estimated", "derivation"})) {
+      r.gdp_trillion_cny = gdp.Number("trillion_cny", 0, 1000).value_or(0);
+      r.gdp_provenance = gdp.ReadProvenance();
+    }
   }
   std::optional<Tariff> tariff = ReadTariff(f.Child("tariff"));
   if (!id || !lat || !lon || !factor || !tariff) return std::nullopt;

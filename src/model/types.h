@@ -69,6 +69,8 @@ struct Region {
   std::string capital;
   geo::LatLon capital_location;
   std::string grid;  // regional grid id, e.g. "south"
+  double gdp_trillion_cny = 0;  // economic weight (0 when not given)
+  Provenance gdp_provenance;
   double carbon_kg_per_kwh = 0;
   Provenance carbon_provenance;
   Tariff tariff;

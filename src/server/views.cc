@@ -142,6 +142,7 @@ Json Regions(const Registry& registry) {
               {"lon", r.capital_location.lon_deg},
               {"grid", r.grid},
               {"hub", hub ? Json(hub->id) : Json(nullptr)},
+              {"gdp_trillion_cny", r.gdp_trillion_cny},
               {"carbon", std::move(carbon)},
               {"tariff", std::move(tariff)}};
     AddProvenance(j, r.provenance);
