@@ -12,6 +12,7 @@
 
 #include "cli/render.h"
 #include "cli/serve.h"
+#include "cli/sim_command.h"
 #include "placement/snapshot.h"
 #include "server/quote_view.h"
 #include "store/registry_source.h"
@@ -111,6 +112,22 @@ int Run(int argc, char** argv) {
   AddParam(quote, o, "time-value", "CNY per hour of finish time in the weighted objective", "time_value");
   quote->add_flag_callback("--no-explain", [&o] { o.filters["explain"] = "false"; },
                            "skip the reasons of rejected centers (lowest-cost then uses its index)");
+  SimArgs sim_args;
+  CLI::App* sim = app.add_subcommand("sim", "replay a job trace through the network and compare policies");
+  sim->add_option("--trace", sim_args.trace, "trace file: philly.csv, Alibaba GPU 2023 pod list, or zhisuan JSONL")
+      ->required();
+  sim->add_option("--format", sim_args.format, "philly, alibaba, jsonl or auto")->capture_default_str();
+  sim->add_option("--policy", sim_args.policies, "comma-separated policies")->capture_default_str();
+  sim->add_option("--objective", sim_args.objective, "cost, energy, carbon, time or weighted")->capture_default_str();
+  sim->add_option("--seed", sim_args.seed, "seed of the province draws and the random policy")->capture_default_str();
+  sim->add_option("--time-scale", sim_args.time_scale, "divide arrival times by this")->capture_default_str();
+  sim->add_option("--sample-h", sim_args.sample_h, "hours between utilisation samples (0: none)")->capture_default_str();
+  sim->add_option("--fail", sim_args.failures, "CENTER@HOURS[+DURATION]: the center goes down (repeatable)");
+  sim->add_option("--add-center", sim_args.add_centers, "YAML file of extra centers (repeatable)");
+  sim->add_option("--tariff-scale", sim_args.tariff_scales, "PROVINCE=FACTOR on the flat tariff (repeatable)");
+  sim->add_flag("--strict", sim_args.strict, "a malformed trace row is fatal");
+  sim->add_option("--report", sim_args.report_dir, "write report.json, CSVs and report.html into this directory");
+  sim->add_flag("--json", sim_args.json, "print the report JSON");
   CLI::App* validate = app.add_subcommand("validate", "check the data files without touching the database");
   for (CLI::App* cmd : {centers, center, accelerators, regions, capacity, quote}) {
     cmd->add_flag("--json", o.json, "print JSON (the API's document) instead of a table");
@@ -149,6 +166,7 @@ int Run(int argc, char** argv) {
   if (accelerators->parsed()) return Print(views::Accelerators(registry), o.json, RenderAccelerators);
   if (regions->parsed()) return Print(views::Regions(registry), o.json, RenderRegions);
   if (capacity->parsed()) return Print(views::Capacity(registry, o.filters), o.json, RenderCapacity);
+  if (sim->parsed()) return RunSim(registry, sim_args);
   if (quote->parsed()) {
     Result<std::string> spec = ReadSpec(o.spec_file);
     if (!spec) return Report(spec.error());

@@ -150,8 +150,10 @@ Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
     c.transfer_h = job.data.size_gb * 8.0 / gbps / 3600.0;
     c.transfer_fee_cny = job.data.size_gb * snapshot_.params().transfer_fee_cny_per_gb;
   }
-  const double wait_limit = job.deadline_h ? *job.deadline_h : max_wait_h();
-  if (start_h < 0 || (!job.deadline_h && start_h > wait_limit)) {
+  const bool has_deadline = std::isfinite(job_.deadline_at_s);
+  const double deadline_h = has_deadline ? (job_.deadline_at_s - now_s_) / 3600.0 : 0.0;
+  const double wait_limit = has_deadline ? deadline_h : max_wait_h();
+  if (start_h < 0 || (!has_deadline && start_h > wait_limit)) {
     e.reject = Reject::kBusy;
     if (with_reasons_) {
       e.reason = start_h < 0 ? fmt::format("no pool with {} free {} ({} free, no release known)", job.devices,
@@ -162,10 +164,10 @@ Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
     return e;
   }
   c.finish_h = std::max(c.start_h, c.transfer_h) + c.run_h;
-  if (job.deadline_h && c.finish_h > *job.deadline_h) {
+  if (has_deadline && c.finish_h > deadline_h) {
     e.reject = Reject::kDeadline;
     if (with_reasons_) {
-      e.reason = fmt::format("estimated finish {:.1f} h > deadline {} h (on {} {})", c.finish_h, *job.deadline_h,
+      e.reason = fmt::format("estimated finish {:.1f} h > deadline {:.4g} h (on {} {})", c.finish_h, deadline_h,
                              job.devices, ModelName(pool.accelerator));
     }
     return e;
@@ -244,7 +246,7 @@ std::optional<Candidate> Evaluator::Split(const CenterInfo& center) const {
     c.transfer_fee_cny = job.data.size_gb * snapshot_.params().transfer_fee_cny_per_gb;
   }
   c.finish_h = c.transfer_h + c.run_h;
-  if (job.deadline_h && c.finish_h > *job.deadline_h) return std::nullopt;
+  if (std::isfinite(job_.deadline_at_s) && c.finish_h > (job_.deadline_at_s - now_s_) / 3600.0) return std::nullopt;
   Price(c, center);
   return c;
 }

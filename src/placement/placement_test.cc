@@ -15,8 +15,8 @@ namespace {
 // The tiny network (tests/testing/fixtures.h). Hand-computed rates:
 //   price of acc-a at c1 = (100 x 500 / 26280 + 0.5 kW x 1.5 x 0.6) x 1.3 = 3.0583653 CNY/device-hour
 //   price of acc-a at c2 = (100 x 500 / 26280 + 0.5 kW x 1.2 x 0.3) x 1.3 = 2.7073653
-// A train job of 8 acc-a, 10 reference hours on acc-a: effective 100 x 0.5 = 50 TFLOPS, work 500 TFLOPS-h,
-// run 500 / (8 x 50) = 1.25 h, 10 device-hours.
+// A train job of 8 acc-a taking 10 hours on 8 acc-a: effective 100 x 0.5 = 50 TFLOPS a device, work
+// 10 x 8 x 50 = 4000 TFLOPS-h, run 10 h, 80 device-hours.
 constexpr double kPriceC1 = (100 * 500.0 / 26280 + 0.5 * 1.5 * 0.6) * 1.3;
 constexpr double kPriceC2 = (100 * 500.0 / 26280 + 0.5 * 1.2 * 0.3) * 1.3;
 constexpr const char* kTrain8 = "name: t\nkind: train\ndevices: 8\naccelerator: {models: [acc-a]}\n"
@@ -61,34 +61,35 @@ TEST_F(Tiny, HandComputedBreakdownOnC2) {
   ASSERT_TRUE(d.chosen);
   EXPECT_EQ(CenterOf(d), "c2");  // cheaper tariff, lower PUE
   const Candidate& c = *d.chosen;
-  EXPECT_DOUBLE_EQ(c.run_h, 1.25);
-  EXPECT_DOUBLE_EQ(c.device_hours, 10);
-  EXPECT_NEAR(c.price_cny, 10 * kPriceC2, 1e-9);
-  EXPECT_NEAR(c.energy_kwh, 10 * 0.5 * 1.2, 1e-12);      // no host overhead in the fixture
-  EXPECT_NEAR(c.energy_cny, 6.0 * 0.3, 1e-12);           // flat tariff
-  EXPECT_NEAR(c.carbon_kg, 6.0 * (1 - 0.5) * 0.2, 1e-12);
+  EXPECT_DOUBLE_EQ(c.run_h, 10);
+  EXPECT_DOUBLE_EQ(c.device_hours, 80);
+  EXPECT_NEAR(c.price_cny, 80 * kPriceC2, 1e-9);
+  EXPECT_NEAR(c.energy_kwh, 80 * 0.5 * 1.2, 1e-12);      // no host overhead in the fixture
+  EXPECT_NEAR(c.energy_cny, 48.0 * 0.3, 1e-12);          // flat tariff
+  EXPECT_NEAR(c.carbon_kg, 48.0 * (1 - 0.5) * 0.2, 1e-12);
   EXPECT_EQ(c.transfer_fee_cny, 0);
   EXPECT_EQ(c.start_h, 0);
-  EXPECT_DOUBLE_EQ(c.finish_h, 1.25);
+  EXPECT_DOUBLE_EQ(c.finish_h, 10);
   ASSERT_EQ(d.candidates.size(), 2u);
-  EXPECT_NEAR(d.candidates[1].price_cny, 10 * kPriceC1, 1e-9);
+  EXPECT_NEAR(d.candidates[1].price_cny, 80 * kPriceC1, 1e-9);
   EXPECT_NE(Why(snapshot_, d).find("lowest cost among 2 feasible centers: c2"), std::string::npos) << Why(snapshot_, d);
 }
 
 TEST_F(Tiny, DataTransferMovesCostTowardsTheData) {
-  // 100 GB in east-a: to c2 costs 0.1 CNY/GB = 10 CNY and 100 x 8 / 8 Gbps = 100 s.
-  const std::string spec = std::string(kTrain8) + "data: {size_gb: 100, province: east-a}\n";
+  // 500 GB in east-a: to c2 costs 0.1 CNY/GB = 50 CNY (more than the 28 CNY c2 saves) and 500 x 8 / 8 Gbps
+  // = 500 s.
+  const std::string spec = std::string(kTrain8) + "data: {size_gb: 500, province: east-a}\n";
   const Decision d = Place(spec);
   EXPECT_EQ(CenterOf(d), "c1");
   const Candidate& c2 = d.candidates[1];
-  EXPECT_NEAR(c2.transfer_fee_cny, 10.0, 1e-12);
-  EXPECT_NEAR(c2.transfer_h, 100.0 / 3600, 1e-12);
-  EXPECT_NEAR(c2.finish_h, 100.0 / 3600 + 1.25, 1e-12);
-  EXPECT_NEAR(c2.score, 10 * kPriceC2 + 10, 1e-9);
+  EXPECT_NEAR(c2.transfer_fee_cny, 50.0, 1e-12);
+  EXPECT_NEAR(c2.transfer_h, 500.0 / 3600, 1e-12);
+  EXPECT_NEAR(c2.finish_h, 500.0 / 3600 + 10, 1e-12);
+  EXPECT_NEAR(c2.score, 80 * kPriceC2 + 50, 1e-9);
 }
 
 TEST_F(Tiny, CarbonObjectivePicksTheGreenWesternCenter) {
-  const std::string spec = std::string(kTrain8) + "data: {size_gb: 100, province: east-a}\n";
+  const std::string spec = std::string(kTrain8) + "data: {size_gb: 500, province: east-a}\n";
   PlaceOptions o;
   o.objective.kind = ObjectiveKind::kCarbon;
   EXPECT_EQ(CenterOf(Place(spec, o)), "c2");
@@ -114,7 +115,7 @@ TEST_F(Tiny, EachConstraintRejectsWithItsReason) {
   EXPECT_EQ(ReasonFor(Place("kind: train\ndevices: 16\naccelerator: {models: [acc-a]}\nwork: {pflop: 10}\n"), "c2"),
             "no pool with 16 acc-a (largest has 10)");
   EXPECT_EQ(ReasonFor(Place(std::string(kTrain8) + "deadline_h: 1\n"), "c2"),
-            "estimated finish 1.2 h > deadline 1 h (on 8 acc-a)");
+            "estimated finish 10.0 h > deadline 1 h (on 8 acc-a)");
   EXPECT_NE(ReasonFor(Place("kind: train\ndevices: 1\naccelerator: {min_memory_gb: 300}\nwork: {pflop: 1}\n"), "c1")
                 .find("no accelerator model satisfies the job"),
             std::string::npos);
@@ -130,23 +131,27 @@ TEST_F(Tiny, EachConstraintRejectsWithItsReason) {
 TEST_F(Tiny, WaitAwareLowestCostWaitsForTheCheaperPool) {
   // c2 (cheaper) is busy until 1.5 h; c1 is free now.
   snapshot_.SetPoolState(1, 0, {{1.5 * 3600, 10}});
-  const std::string spec = std::string(kTrain8) + "deadline_h: 10\n";
+  const std::string spec = std::string(kTrain8) + "deadline_h: 20\n";
   const Decision lowest = Place(spec);
   EXPECT_EQ(CenterOf(lowest), "c2");
   EXPECT_DOUBLE_EQ(lowest.chosen->start_h, 1.5);
-  EXPECT_DOUBLE_EQ(lowest.chosen->finish_h, 2.75);
+  EXPECT_DOUBLE_EQ(lowest.chosen->finish_h, 11.5);
   EXPECT_NE(Why(snapshot_, lowest).find("waiting 1.50 h"), std::string::npos) << Why(snapshot_, lowest);
   EXPECT_EQ(CenterOf(Place(spec, {}, "first-fit")), "c1");  // baselines take what is free now
   // A deadline the wait would miss sends it to c1.
-  EXPECT_EQ(CenterOf(Place(std::string(kTrain8) + "deadline_h: 2.5\n")), "c1");
+  EXPECT_EQ(CenterOf(Place(std::string(kTrain8) + "deadline_h: 11\n")), "c1");
 }
 
 TEST_F(Tiny, ThroughputOverrideChangesRunTime) {
   const Decision d = Place("kind: train\ndevices: 8\naccelerator: {models: [acc-a]}\n"
                            "work: {reference_hours: 10, reference: acc-a, throughput_tflops: {acc-a: 25}}\n");
   ASSERT_TRUE(d.chosen);
-  EXPECT_DOUBLE_EQ(d.chosen->run_h, 10 * 25.0 / (8 * 25.0));
-  // Work in PFLOP: 90 PFLOP = 25 TFLOPS-h x 1000 ... 90 x 1000 / 3600 = 25 TFLOPS-h on 8 x 50 TFLOPS.
+  EXPECT_DOUBLE_EQ(d.chosen->run_h, 10 * 25.0 / 25.0);  // the override is the reference's throughput too
+  const Decision faster = Place("kind: train\ndevices: 8\naccelerator: {models: [acc-a]}\n"
+                                "work: {reference_hours: 10, reference: cpu-b, throughput_tflops: {acc-a: 64}}\n");
+  // 10 h on 8 cpu-b (1.28 x 0.5 = 0.64 effective each) is 10 x 0.64 / 64 h on acc-a at the override.
+  EXPECT_DOUBLE_EQ(faster.chosen->run_h, 0.1);
+  // Work in PFLOP: 90 PFLOP = 90 x 1000 / 3600 = 25 TFLOPS-h, on 8 x 50 effective TFLOPS.
   const Decision p = Place("kind: train\ndevices: 8\naccelerator: {models: [acc-a]}\nwork: {pflop: 90}\n");
   EXPECT_DOUBLE_EQ(p.chosen->run_h, 25.0 / 400.0);
 }
@@ -283,6 +288,26 @@ TEST_F(Tiny, AllocateAndFreeKeepTheReleaseSchedule) {
   EXPECT_EQ(pool.free_devices, 40);
   ASSERT_EQ(pool.releases.size(), 1u);
   EXPECT_EQ(pool.releases[0].at_s, 7200);
+}
+
+}  // namespace
+}  // namespace zhisuan::placement
+
+namespace zhisuan::placement {
+namespace {
+
+TEST_F(Tiny, DeadlineCountsFromSubmissionNotFromThePlacement) {
+  // Submitted at 0 with 11 h to finish; placed 2 h later only 9 h remain, and a 10 h run no longer fits.
+  auto job = ParseJob(std::string(kTrain8) + "deadline_h: 11\n", registry_);
+  ASSERT_TRUE(job.has_value());
+  auto prepared = Prepare(snapshot_, *job, /*submitted_s=*/0);
+  ASSERT_TRUE(prepared.has_value());
+  PlaceOptions o;
+  o.now_s = 2 * 3600;
+  const Decision d = (*MakePolicy("lowest-cost"))->Place(snapshot_, *prepared, o);
+  EXPECT_FALSE(d.chosen);
+  ASSERT_FALSE(d.rejections.empty());
+  EXPECT_EQ(d.rejections[0].reason, "estimated finish 10.0 h > deadline 9 h (on 8 acc-a)");
 }
 
 }  // namespace

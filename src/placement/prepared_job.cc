@@ -31,9 +31,10 @@ double EffectiveTflops(const Snapshot& s, const Job& job, const AcceleratorInfo&
 
 }  // namespace
 
-Result<PreparedJob> Prepare(const Snapshot& s, const Job& job) {
+Result<PreparedJob> Prepare(const Snapshot& s, const Job& job, double submitted_s) {
   PreparedJob p;
   p.job = &job;
+  if (job.deadline_h) p.deadline_at_s = submitted_s + *job.deadline_h * 3600.0;
   const std::string precision(Name(job.precision));
   if (job.work.pflop) {
     p.work_tflop_h = *job.work.pflop * 1000.0 / 3600.0;
@@ -48,7 +49,8 @@ Result<PreparedJob> Prepare(const Snapshot& s, const Job& job) {
                   fmt::format("work.reference: '{}' has no published {} peak; give work.throughput_tflops for it",
                               job.work.reference, precision));
     }
-    p.work_tflop_h = *job.work.reference_hours * eff;
+    // Wall hours on `devices` reference devices.
+    p.work_tflop_h = *job.work.reference_hours * static_cast<double>(job.devices) * eff;
   }
 
   p.model_slot.assign(s.accelerators().size(), kNone);

@@ -2,6 +2,7 @@
 // long, the province indexes of its data, users and residency.
 #pragma once
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -25,11 +26,15 @@ struct PreparedJob {
   int32_t data_province = kNone;
   int32_t user_province = kNone;
   std::vector<char> residency;  // per province: allowed; empty = everywhere
-  double work_tflop_h = 0;      // total work in TFLOPS x hours
+  double work_tflop_h = 0;      // total work in effective TFLOPS x hours (all devices)
+  // When the job must be finished, seconds since the epoch (infinity without a deadline). A job re-placed after
+  // waiting has less time left than its spec's deadline_h.
+  double deadline_at_s = std::numeric_limits<double>::infinity();
 };
 
-// Resolves `job` (which must outlive the result). Fails when the work cannot be converted, e.g. the reference
-// device has no published peak at the job's precision and no throughput override.
-Result<PreparedJob> Prepare(const Snapshot& snapshot, const Job& job);
+// Resolves `job` (which must outlive the result), submitted at `submitted_s` (seconds since the epoch; its
+// deadline counts from then). Fails when the work cannot be converted, e.g. the reference device has no
+// published peak at the job's precision and no throughput override.
+Result<PreparedJob> Prepare(const Snapshot& snapshot, const Job& job, double submitted_s = 0);
 
 }  // namespace zhisuan::placement

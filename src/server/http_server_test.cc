@@ -200,7 +200,7 @@ TEST_F(ServerTest, ConcurrentClients) {
 TEST_F(ServerTest, QuoteJsonAndYaml) {
   const std::string json_body = R"({"kind": "train", "devices": 64,
     "accelerator": {"models": ["huawei-ascend-910b", "nvidia-a800-sxm-80gb"]},
-    "work": {"reference_hours": 2000, "reference": "nvidia-a100-sxm-80gb"},
+    "work": {"reference_hours": 48, "reference": "nvidia-a100-sxm-80gb"},
     "data": {"size_gb": 2000, "province": "beijing"}})";
   auto res = client_->Post("/api/v1/quote?top=3", json_body, "application/json");
   ASSERT_TRUE(res);
@@ -212,7 +212,7 @@ TEST_F(ServerTest, QuoteJsonAndYaml) {
   EXPECT_LE(j["candidates"][0]["score"].get<double>(), j["candidates"][1]["score"].get<double>());
   EXPECT_EQ(j["rejected"].size() + j["feasible_centers"].get<size_t>(), registry().centers().size());
   const std::string yaml_body = "kind: train\ndevices: 64\naccelerator: {models: [huawei-ascend-910b, "
-                                "nvidia-a800-sxm-80gb]}\nwork: {reference_hours: 2000, reference: "
+                                "nvidia-a800-sxm-80gb]}\nwork: {reference_hours: 48, reference: "
                                 "nvidia-a100-sxm-80gb}\ndata: {size_gb: 2000, province: beijing}\n";
   res = client_->Post("/api/v1/quote?top=3", yaml_body, "application/yaml");
   ASSERT_TRUE(res);

@@ -105,7 +105,7 @@ Result<Json> Quote(const Registry& registry, const placement::Snapshot& snapshot
 
   Result<Job> job = ParseJob(body, registry, label);
   if (!job) return std::unexpected(job.error());
-  Result<placement::PreparedJob> prepared = placement::Prepare(snapshot, *job);
+  Result<placement::PreparedJob> prepared = placement::Prepare(snapshot, *job, now_s);
   if (!prepared) return std::unexpected(prepared.error());
   const placement::Decision d = (*policy)->Place(snapshot, *prepared, options);
 

@@ -18,10 +18,10 @@ TEST(QuoteView, DecisionWithBreakdownAndReasons) {
   EXPECT_EQ((*j)["policy"], "lowest-cost");
   EXPECT_EQ((*j)["chosen"]["center"], "c1");
   EXPECT_EQ((*j)["chosen"]["center_name"], "中心一");
-  EXPECT_DOUBLE_EQ((*j)["chosen"]["device_hours"].get<double>(), 10);
+  EXPECT_DOUBLE_EQ((*j)["chosen"]["device_hours"].get<double>(), 80);
   EXPECT_EQ((*j)["rejected"][0]["center"], "c2");
   EXPECT_EQ((*j)["rejected"][0]["reason"], "west-b not in residency [east-a]");
-  EXPECT_EQ((*j)["job"]["models"][0]["run_h"], 1.25);
+  EXPECT_EQ((*j)["job"]["models"][0]["run_h"], 10.0);
   EXPECT_EQ((*j)["feasible_centers"], 1);
 }
 

@@ -1,0 +1,118 @@
+#include "cli/sim_command.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <sstream>
+
+#include "cli/table.h"
+#include "sim/report.h"
+#include "sim/scenario.h"
+
+namespace zhisuan::cli {
+namespace {
+
+int Report(const Error& e) {
+  fmt::print(stderr, "zhisuan: error: {}\n", e.message);
+  return ExitCode(e.code);
+}
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+std::string EchartsPath() {
+  if (const char* env = std::getenv("ZHISUAN_ECHARTS"); env != nullptr && *env != '\0') return env;
+  return ZHISUAN_ECHARTS_JS;
+}
+
+}  // namespace
+
+int RunSim(const Registry& base, const SimArgs& a) {
+  sim::RunReport report;
+  report.trace_path = a.trace;
+  const auto format = sim::ParseTraceFormat(a.format, a.trace);
+  if (!format) return Report(format.error());
+  report.trace_format = *format == sim::TraceFormat::kPhilly ? "philly" : *format == sim::TraceFormat::kAlibaba ? "alibaba" : "jsonl";
+  const auto objective = placement::ParseObjective(a.objective);
+  if (!objective) {
+    return Report({ErrorCode::kInvalidArgument, fmt::format("objective: unknown objective '{}' (one of {})",
+                                                            a.objective, placement::kObjectiveNames)});
+  }
+  sim::SimOptions& o = report.options;
+  o.objective.kind = *objective;
+  o.objective.carbon_price_cny_per_t = base.placement().carbon_price_cny_per_t;
+  o.seed = a.seed;
+  o.time_scale = a.time_scale;
+  o.sample_interval_s = a.sample_h * 3600;
+  if (!(a.time_scale > 0)) return Report({ErrorCode::kInvalidArgument, "time-scale: must be > 0"});
+  if (a.sample_h < 0) return Report({ErrorCode::kInvalidArgument, "sample-h: must be >= 0"});
+  for (const std::string& f : a.failures) {
+    auto failure = sim::ParseFailure(f);
+    if (!failure) return Report(failure.error());
+    o.failures.push_back(*failure);
+    report.what_if.push_back("fail " + f);
+  }
+  for (const std::string& t : a.tariff_scales) report.what_if.push_back("tariff-scale " + t);
+  for (const std::string& c : a.add_centers) report.what_if.push_back("add-center " + c);
+  auto registry = sim::ApplyWhatIf(base, a.tariff_scales, a.add_centers);
+  if (!registry) return Report(registry.error());
+  const std::vector<std::string> policies = SplitList(a.policies);
+  if (policies.empty()) return Report({ErrorCode::kInvalidArgument, "policy: give at least one policy"});
+  for (const std::string& p : policies) {
+    if (auto check = placement::MakePolicy(p); !check) return Report(check.error());
+  }
+
+  auto open = [&]() { return sim::OpenTrace(a.trace, *format, *registry, a.seed, a.strict); };
+  auto source = open();
+  if (!source) return Report(source.error());
+  report.trace = (*source)->stats();
+  auto bound = sim::OfflineBound(*registry, **source, o);
+  if (!bound) return Report(bound.error());
+  report.bound = *bound;
+  for (const std::string& p : policies) {
+    auto run_source = open();
+    if (!run_source) return Report(run_source.error());
+    o.policy = p;
+    auto result = sim::Simulate(*registry, **run_source, o);
+    if (!result) return Report(result.error());
+    report.results.push_back(std::move(*result));
+  }
+  if (!a.report_dir.empty()) {
+    if (Status s = sim::WriteReport(report, a.report_dir, EchartsPath()); !s) return Report(s.error());
+  }
+  if (a.json) {
+    fmt::print("{}\n", sim::ToJson(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    return 0;
+  }
+  fmt::print("trace {} ({}): {} rows, {} jobs, {} skipped, {} malformed\n", a.trace, report.trace_format,
+             report.trace.rows, report.trace.jobs, report.trace.skipped, report.trace.malformed);
+  for (const std::string& p : report.trace.problems) fmt::print("  {}\n", p);
+  fmt::print("offline bound: {:.0f} CNY ({})\n\n", report.bound.tenant_cost_cny,
+             report.bound.binding_pools == 0 ? "capacity does not bind: the LP optimum"
+                                             : fmt::format("capacity binds at {} pools: a weaker bound", report.bound.binding_pools));
+  Table t({"POLICY", "DONE", "COST CNY", "/ BOUND", "ENERGY MWh", "CARBON t", "QUEUE h", "JCT p50 h", "JCT p99 h",
+           "MOVED", "JAIN", "WEST"},
+          {Table::Align::kLeft, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight,
+           Table::Align::kRight, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight,
+           Table::Align::kRight, Table::Align::kRight});
+  for (const sim::SimResult& s : report.results) {
+    t.AddRow({s.policy, std::to_string(s.completed), fmt::format("{:.0f}", s.tenant_cost_cny),
+              fmt::format("{:.4f}", report.bound.tenant_cost_cny > 0 ? s.tenant_cost_cny / report.bound.tenant_cost_cny : 0),
+              fmt::format("{:.1f}", s.energy_kwh / 1000), fmt::format("{:.1f}", s.carbon_t),
+              fmt::format("{:.3f}", s.queue_delay_h.mean), fmt::format("{:.2f}", s.jct_h.p50),
+              fmt::format("{:.1f}", s.jct_h.p99), std::to_string(s.moved_by_failures),
+              fmt::format("{:.3f}", s.fairness_jain), fmt::format("{:.1f}%", 100 * s.west_device_hours_share)});
+  }
+  fmt::print("{}", t.Render());
+  if (!a.report_dir.empty()) fmt::print("report written to {}/report.html\n", a.report_dir);
+  return 0;
+}
+
+}  // namespace zhisuan::cli

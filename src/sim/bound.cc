@@ -1,0 +1,45 @@
+#include "sim/bound.h"
+
+#include <algorithm>
+
+namespace zhisuan::sim {
+
+Result<Bound> OfflineBound(const Registry& registry, JobSource& source, const SimOptions& options) {
+  const placement::Snapshot empty = placement::Snapshot::Build(registry);
+  auto policy = placement::MakePolicy("lowest-cost");
+  if (!policy) return std::unexpected(policy.error());
+  placement::PlaceOptions o;
+  o.objective.kind = placement::ObjectiveKind::kCost;
+  o.top_k = 1;
+  o.explain = false;
+  Bound b;
+  std::vector<double> demand_dh(empty.pools().size(), 0.0);
+  double horizon_s = 0;
+  while (std::optional<TraceJob> t = source.Next()) {
+    ++b.jobs;
+    const double arrival = t->arrival_s / options.time_scale;
+    o.now_s = options.start_epoch_s + arrival;
+    auto prepared = placement::Prepare(empty, t->job, o.now_s);
+    const placement::Decision d = prepared ? (*policy)->Place(empty, *prepared, o) : placement::Decision{};
+    if (!d.chosen) {
+      ++b.unplaceable;
+      continue;
+    }
+    b.tenant_cost_cny += d.chosen->price_cny + d.chosen->transfer_fee_cny;
+    horizon_s = std::max(horizon_s, arrival + d.chosen->finish_h * 3600.0);
+    if (d.chosen->split.empty()) {
+      demand_dh[d.chosen->pool] += d.chosen->device_hours;
+    } else {
+      for (const placement::PoolShare& s : d.chosen->split) {
+        demand_dh[s.pool] += static_cast<double>(s.devices) * d.chosen->run_h;
+      }
+    }
+  }
+  b.horizon_h = horizon_s / 3600.0;
+  for (size_t p = 0; p < demand_dh.size(); ++p) {
+    if (demand_dh[p] > static_cast<double>(empty.pools()[p].devices) * b.horizon_h) ++b.binding_pools;
+  }
+  return b;
+}
+
+}  // namespace zhisuan::sim

@@ -1,0 +1,414 @@
+#include "sim/engine.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <deque>
+#include <cmath>
+#include <map>
+#include <queue>
+
+namespace zhisuan::sim {
+namespace {
+
+using placement::Candidate;
+using placement::PoolShare;
+
+enum class EventKind { kFinish = 0, kCenterDown = 1, kCenterUp = 2, kArrival = 3, kSample = 4 };
+
+struct Event {
+  double t_s;
+  uint64_t seq;  // ties broken by creation order: deterministic
+  EventKind kind;
+  uint64_t ref;  // running job, failure or arrival index
+  bool operator>(const Event& o) const { return t_s != o.t_s ? t_s > o.t_s : seq > o.seq; }
+};
+
+// A job in the system, from arrival to finish. Slots are reused; a deque keeps them in place, since the
+// PreparedJob points at its Job.
+struct JobSlot {
+  Job job;
+  placement::PreparedJob prepared;
+  double arrival_s = 0;
+  int moved = 0;
+};
+
+struct Running {
+  uint32_t job = 0;  // slot
+  Candidate c;
+  double start_s = 0;
+  double finish_s = 0;
+  uint32_t generation = 0;  // bumped on reuse, so a stale finish event is recognised
+  bool live = false;
+};
+
+Distribution Summarise(std::vector<float>& v) {
+  Distribution d;
+  if (v.empty()) return d;
+  std::ranges::sort(v);
+  double sum = 0;
+  for (double x : v) sum += x;
+  d.mean = sum / static_cast<double>(v.size());
+  auto q = [&](double p) {
+    return static_cast<double>(v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))]);
+  };
+  d.p50 = q(0.50);
+  d.p95 = q(0.95);
+  d.p99 = q(0.99);
+  return d;
+}
+
+class Engine {
+ public:
+  Engine(const Registry& registry, const SimOptions& o)
+      : registry_(registry), o_(o), snapshot_(placement::Snapshot::Build(registry)), empty_(snapshot_) {
+    popts_.objective = o.objective;
+    popts_.top_k = 1;
+    popts_.explain = false;
+    for (const Hub& h : registry.hubs()) result_.hub_ids.push_back(h.id);
+    result_.hub_ids.push_back("none");
+    total_by_hub_.assign(result_.hub_ids.size(), 0);
+    busy_by_hub_.assign(result_.hub_ids.size(), 0);
+    busy_by_center_.assign(snapshot_.centers().size(), 0);
+    total_by_center_.assign(snapshot_.centers().size(), 0);
+    busy_integral_.assign(snapshot_.centers().size(), 0);
+    last_change_.assign(snapshot_.centers().size(), 0);
+    for (const auto& c : snapshot_.centers()) result_.center_ids.push_back(c.id);
+    for (const auto& p : snapshot_.pools()) {
+      total_by_center_[p.center] += p.devices;
+      total_by_hub_[HubSlot(p.center)] += p.devices;
+    }
+  }
+
+  Result<SimResult> Run(JobSource& source) {
+    auto policy = placement::MakePolicy(o_.policy, o_.seed);
+    if (!policy) return std::unexpected(policy.error());
+    policy_ = std::move(*policy);
+    for (size_t i = 0; i < o_.failures.size(); ++i) {
+      const int32_t c = snapshot_.CenterIndex(o_.failures[i].center);
+      if (c == placement::kNone) {
+        return Fail(ErrorCode::kInvalidArgument, fmt::format("fail: unknown center '{}'", o_.failures[i].center));
+      }
+      Push(o_.failures[i].at_s, EventKind::kCenterDown, i);
+    }
+    // Arrivals are pulled from the source one ahead, so a streaming source never sits in memory.
+    std::optional<TraceJob> next = source.Next();
+    double last_arrival = 0;
+    if (o_.sample_interval_s > 0) Push(0, EventKind::kSample, 0);
+    while (true) {
+      const bool have_event = !events_.empty();
+      if (next && (!have_event || next->arrival_s / o_.time_scale <= events_.top().t_s)) {
+        const double t = next->arrival_s / o_.time_scale;
+        if (t < last_arrival) {
+          return Fail(ErrorCode::kInvalidArgument, fmt::format("trace: arrivals go back in time at job '{}'", next->job.name));
+        }
+        last_arrival = t;
+        Advance(t);
+        ++result_.events;
+        Arrive(std::move(next->job), t);
+        next = source.Next();
+        continue;
+      }
+      if (!have_event) break;
+      const Event e = events_.top();
+      events_.pop();
+      if (e.kind == EventKind::kSample && !next && running_count_ == 0 && pending_.empty()) continue;
+      Advance(e.t_s);
+      ++result_.events;
+      switch (e.kind) {
+        case EventKind::kFinish: Finish(e.ref); break;
+        case EventKind::kCenterDown: Down(e.ref); break;
+        case EventKind::kCenterUp: Up(e.ref); break;
+        case EventKind::kSample: SampleNow(); break;
+        case EventKind::kArrival: break;
+      }
+    }
+    return Finalise(source);
+  }
+
+ private:
+  size_t HubSlot(uint32_t center) const {
+    const int32_t h = snapshot_.centers()[center].hub;
+    return h == placement::kNone ? result_.hub_ids.size() - 1 : static_cast<size_t>(h);
+  }
+
+  void Push(double t, EventKind kind, uint64_t ref) { events_.push({t, seq_++, kind, ref}); }
+
+  void Advance(double t) { now_ = std::max(now_, t); }
+
+  // Busy devices of a center change: integrate the old count up to now first (for the mean busy share).
+  void ChangeBusy(uint32_t center, int64_t delta) {
+    busy_integral_[center] += (now_ - last_change_[center]) * static_cast<double>(busy_by_center_[center]);
+    last_change_[center] = now_;
+    busy_by_center_[center] += delta;
+    busy_by_hub_[HubSlot(center)] += delta;
+  }
+
+  uint32_t NewJob(Job job, double t) {
+    uint32_t id;
+    if (!free_jobs_.empty()) {
+      id = free_jobs_.back();
+      free_jobs_.pop_back();
+    } else {
+      id = static_cast<uint32_t>(jobs_.size());
+      jobs_.emplace_back();
+    }
+    jobs_[id].job = std::move(job);
+    jobs_[id].arrival_s = t;
+    jobs_[id].moved = 0;
+    return id;
+  }
+
+  void DropJob(uint32_t id) {
+    jobs_[id] = JobSlot{};
+    free_jobs_.push_back(id);
+  }
+
+  void Arrive(Job job, double t) {
+    ++result_.jobs;
+    if (job.latency_slo_ms) ++result_.slo_jobs;
+    const uint32_t id = NewJob(std::move(job), t);
+    auto prepared = placement::Prepare(snapshot_, jobs_[id].job, o_.start_epoch_s + t);
+    popts_.now_s = o_.start_epoch_s + t;
+    // A job no pool could ever take, even with the whole network free, is rejected rather than queued forever.
+    if (!prepared || !policy_->Place(empty_, *prepared, popts_).chosen) {
+      ++result_.unplaceable;
+      DropJob(id);
+      return;
+    }
+    jobs_[id].prepared = std::move(*prepared);
+    if (!TryStart(id)) AddPending(id);
+  }
+
+  void AddPending(uint32_t id) {
+    // Highest priority first, then arrival order.
+    const int priority = jobs_[id].job.priority;
+    pending_.insert(std::ranges::upper_bound(pending_, priority, std::greater<>(),
+                                             [&](uint32_t j) { return jobs_[j].job.priority; }),
+                    id);
+  }
+
+  bool TryStart(uint32_t id) {
+    popts_.now_s = o_.start_epoch_s + now_;
+    placement::PreparedJob& prepared = jobs_[id].prepared;
+    placement::Decision d = policy_->Place(snapshot_, prepared, popts_);
+    if (!d.chosen && std::isfinite(prepared.deadline_at_s)) {
+      // Once waiting has made the deadline unreachable anywhere, the job runs best-effort; its miss is counted.
+      double fastest_h = std::numeric_limits<double>::infinity();
+      for (const placement::JobModel& m : prepared.models) fastest_h = std::min(fastest_h, m.run_h);
+      if (popts_.now_s + fastest_h * 3600.0 > prepared.deadline_at_s) {
+        prepared.deadline_at_s = std::numeric_limits<double>::infinity();
+        d = policy_->Place(snapshot_, prepared, popts_);
+      }
+    }
+    if (!d.chosen || d.chosen->start_h > 0) return false;  // waiting candidates retry as capacity frees
+    Start(id, *d.chosen);
+    return true;
+  }
+
+  void Start(uint32_t id, const Candidate& c) {
+    const double finish = now_ + c.finish_h * 3600.0;
+    uint32_t r;
+    if (!free_runs_.empty()) {
+      r = free_runs_.back();
+      free_runs_.pop_back();
+    } else {
+      r = static_cast<uint32_t>(running_.size());
+      running_.emplace_back();
+    }
+    Running& run = running_[r];
+    run.job = id;
+    run.c = c;
+    run.start_s = now_;
+    run.finish_s = finish;
+    run.live = true;
+    ++running_count_;
+    ForShares(c, [&](uint32_t pool, int64_t devices) {
+      snapshot_.Allocate(pool, devices, o_.start_epoch_s + finish);
+      ChangeBusy(snapshot_.pools()[pool].center, devices);
+    });
+    Push(finish, EventKind::kFinish, (static_cast<uint64_t>(run.generation) << 32) | r);
+  }
+
+  template <typename F>
+  static void ForShares(const Candidate& c, F f) {
+    if (c.split.empty()) {
+      f(c.pool, c.devices);
+    } else {
+      for (const PoolShare& s : c.split) f(s.pool, s.devices);
+    }
+  }
+
+  // Gives the run's devices back and frees its slot.
+  void Release(uint32_t r) {
+    Running& run = running_[r];
+    ForShares(run.c, [&](uint32_t pool, int64_t devices) {
+      snapshot_.Free(pool, devices, o_.start_epoch_s + run.finish_s);
+      ChangeBusy(snapshot_.pools()[pool].center, -devices);
+    });
+    run.live = false;
+    ++run.generation;
+    free_runs_.push_back(r);
+    --running_count_;
+  }
+
+  void Finish(uint64_t ref) {
+    const uint32_t r = static_cast<uint32_t>(ref & 0xffffffffu);
+    if (!running_[r].live || running_[r].generation != static_cast<uint32_t>(ref >> 32)) return;  // killed earlier
+    const Running run = running_[r];
+    Release(r);
+    const JobSlot& w = jobs_[run.job];
+    const Candidate& c = run.c;
+    ++result_.completed;
+    result_.price_cny += c.price_cny;
+    result_.transfer_fee_cny += c.transfer_fee_cny;
+    result_.energy_kwh += c.energy_kwh;
+    result_.energy_cny += c.energy_cny;
+    result_.carbon_t += c.carbon_kg / 1000.0;
+    result_.device_hours += c.device_hours;
+    const bool west = IsWest(c.center);
+    if (west) {
+      west_dh_ += c.device_hours;
+      west_kwh_ += c.energy_kwh;
+      west_cost_ += c.price_cny + c.transfer_fee_cny;
+    }
+    if (!IsWestProvince(w.job.data.province)) {
+      ++east_data_jobs_;
+      if (west) ++east_data_to_west_;
+    }
+    const double delay_h = (run.start_s - w.arrival_s) / 3600.0;
+    const double jct_h = (now_ - w.arrival_s) / 3600.0;
+    delays_.push_back(static_cast<float>(delay_h));
+    jcts_.push_back(static_cast<float>(jct_h));
+    if (w.job.deadline_h && jct_h > *w.job.deadline_h + 1e-9) ++result_.deadline_misses;
+    auto& [run_sum, jct_sum] = tenant_[w.job.tenant];
+    run_sum += c.run_h;
+    jct_sum += std::max(jct_h, 1e-12);
+    DropJob(run.job);
+    RetryPending();
+  }
+
+  bool IsWest(uint32_t center) const {
+    const int32_t h = snapshot_.centers()[center].hub;
+    return h != placement::kNone && registry_.hubs()[static_cast<size_t>(h)].west;
+  }
+  bool IsWestProvince(const std::string& province) const {
+    const Hub* hub = registry_.HubOfProvince(province);
+    return hub != nullptr && hub->west;
+  }
+
+  void RetryPending() {
+    int tries = 0;
+    for (auto it = pending_.begin(); it != pending_.end() && tries < o_.max_pending_tries; ++tries) {
+      if (TryStart(*it)) it = pending_.erase(it);
+      else ++it;
+    }
+  }
+
+  void Down(uint64_t f) {
+    const Failure& failure = o_.failures[f];
+    const uint32_t center = static_cast<uint32_t>(snapshot_.CenterIndex(failure.center));
+    snapshot_.SetCenterState(center, CenterState::kDown);
+    for (uint32_t r = 0; r < running_.size(); ++r) {
+      const Running& run = running_[r];
+      if (!run.live || run.c.center != center) continue;
+      // The work done so far is lost and paid for; the job goes back to the queue.
+      const double fraction = (now_ - run.start_s) / std::max(1e-9, run.finish_s - run.start_s);
+      result_.price_cny += run.c.price_cny * fraction;
+      result_.energy_kwh += run.c.energy_kwh * fraction;
+      result_.energy_cny += run.c.energy_cny * fraction;
+      result_.carbon_t += run.c.carbon_kg * fraction / 1000.0;
+      const uint32_t job = run.job;
+      Release(r);
+      ++result_.moved_by_failures;
+      ++jobs_[job].moved;
+      AddPending(job);
+    }
+    if (std::isfinite(failure.duration_s)) Push(now_ + failure.duration_s, EventKind::kCenterUp, f);
+    RetryPending();
+  }
+
+  void Up(uint64_t f) {
+    snapshot_.SetCenterState(static_cast<uint32_t>(snapshot_.CenterIndex(o_.failures[f].center)), CenterState::kUp);
+    RetryPending();
+  }
+
+  void SampleNow() {
+    Sample s;
+    s.t_h = now_ / 3600.0;
+    int64_t busy = 0, total = 0;
+    for (size_t h = 0; h < busy_by_hub_.size(); ++h) {
+      s.hub_utilisation.push_back(total_by_hub_[h] > 0 ? static_cast<double>(busy_by_hub_[h]) / static_cast<double>(total_by_hub_[h]) : 0.0);
+      busy += busy_by_hub_[h];
+      total += total_by_hub_[h];
+    }
+    s.busy_share = total > 0 ? static_cast<double>(busy) / static_cast<double>(total) : 0.0;
+    s.running = running_count_;
+    s.pending = static_cast<int64_t>(pending_.size());
+    result_.samples.push_back(std::move(s));
+    Push(now_ + o_.sample_interval_s, EventKind::kSample, 0);
+  }
+
+  Result<SimResult> Finalise(const JobSource&) {
+    result_.policy = o_.policy;
+    result_.pending_at_end = static_cast<int64_t>(pending_.size());
+    result_.tenant_cost_cny = result_.price_cny + result_.transfer_fee_cny;
+    result_.queue_delay_h = Summarise(delays_);
+    result_.jct_h = Summarise(jcts_);
+    double sum = 0, sum_sq = 0;
+    for (const auto& [tenant, sums] : tenant_) {
+      const double x = sums.first / sums.second;
+      sum += x;
+      sum_sq += x * x;
+    }
+    result_.fairness_jain = tenant_.empty() ? 0.0 : sum * sum / (static_cast<double>(tenant_.size()) * sum_sq);
+    result_.west_device_hours_share = result_.device_hours > 0 ? west_dh_ / result_.device_hours : 0;
+    result_.west_energy_share = result_.energy_kwh > 0 ? west_kwh_ / result_.energy_kwh : 0;
+    result_.west_cost_share = result_.tenant_cost_cny > 0 ? west_cost_ / result_.tenant_cost_cny : 0;
+    result_.east_data_jobs_to_west_share =
+        east_data_jobs_ > 0 ? static_cast<double>(east_data_to_west_) / static_cast<double>(east_data_jobs_) : 0;
+    result_.makespan_h = now_ / 3600.0;
+    for (size_t c = 0; c < busy_integral_.size(); ++c) {
+      busy_integral_[c] += (now_ - last_change_[c]) * static_cast<double>(busy_by_center_[c]);
+      result_.center_utilisation.push_back(now_ > 0 && total_by_center_[c] > 0
+                                               ? busy_integral_[c] / (now_ * static_cast<double>(total_by_center_[c]))
+                                               : 0.0);
+    }
+    return std::move(result_);
+  }
+
+  const Registry& registry_;
+  const SimOptions& o_;
+  placement::Snapshot snapshot_;
+  const placement::Snapshot empty_;  // the network with every device free: the unplaceable test
+  placement::PlaceOptions popts_;
+  std::unique_ptr<placement::Policy> policy_;
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
+  uint64_t seq_ = 0;
+  double now_ = 0;
+  std::deque<JobSlot> jobs_;
+  std::vector<uint32_t> free_jobs_;
+  std::vector<Running> running_;
+  std::vector<uint32_t> free_runs_;
+  int64_t running_count_ = 0;
+  std::vector<uint32_t> pending_;
+  std::vector<int64_t> busy_by_center_, total_by_center_, busy_by_hub_, total_by_hub_;
+  std::vector<double> busy_integral_, last_change_;
+  std::vector<float> delays_, jcts_;
+  std::map<std::string, std::pair<double, double>> tenant_;  // tenant -> (sum of run h, sum of JCT h)
+  double west_dh_ = 0, west_kwh_ = 0, west_cost_ = 0;
+  int64_t east_data_jobs_ = 0, east_data_to_west_ = 0;
+  SimResult result_;
+};
+
+}  // namespace
+
+Result<SimResult> Simulate(const Registry& registry, JobSource& source, const SimOptions& options) {
+  if (!(options.time_scale > 0)) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("time-scale: must be > 0 (got {})", options.time_scale));
+  }
+  Engine engine(registry, options);
+  return engine.Run(source);
+}
+
+}  // namespace zhisuan::sim

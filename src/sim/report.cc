@@ -1,0 +1,224 @@
+#include "sim/report.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "placement/decision.h"
+
+namespace zhisuan::sim {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json DistJson(const Distribution& d) { return Json{{"mean", d.mean}, {"p50", d.p50}, {"p95", d.p95}, {"p99", d.p99}}; }
+
+double Ratio(double cost, double bound) { return bound > 0 ? cost / bound : 0.0; }
+
+Status WriteFile(const std::filesystem::path& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+  if (!out) return Fail(ErrorCode::kIo, fmt::format("{}: cannot write", path.string()));
+  return {};
+}
+
+std::string Escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (c == '&') out += "&amp;";
+    else out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+Json ToJson(const RunReport& r) {
+  Json policies = Json::array();
+  for (const SimResult& s : r.results) {
+    policies.push_back({{"policy", s.policy},
+                        {"jobs", s.jobs},
+                        {"completed", s.completed},
+                        {"unplaceable", s.unplaceable},
+                        {"pending_at_end", s.pending_at_end},
+                        {"tenant_cost_cny", s.tenant_cost_cny},
+                        {"cost_ratio_to_bound", Ratio(s.tenant_cost_cny, r.bound.tenant_cost_cny)},
+                        {"price_cny", s.price_cny},
+                        {"transfer_fee_cny", s.transfer_fee_cny},
+                        {"energy_kwh", s.energy_kwh},
+                        {"energy_cny", s.energy_cny},
+                        {"carbon_t", s.carbon_t},
+                        {"device_hours", s.device_hours},
+                        {"queue_delay_h", DistJson(s.queue_delay_h)},
+                        {"jct_h", DistJson(s.jct_h)},
+                        {"deadline_misses", s.deadline_misses},
+                        {"slo_jobs", s.slo_jobs},
+                        {"moved_by_failures", s.moved_by_failures},
+                        {"fairness_jain", s.fairness_jain},
+                        {"west",
+                         {{"device_hours_share", s.west_device_hours_share},
+                          {"energy_share", s.west_energy_share},
+                          {"cost_share", s.west_cost_share},
+                          {"east_data_jobs_to_west_share", s.east_data_jobs_to_west_share}}},
+                        {"makespan_h", s.makespan_h},
+                        {"events", s.events}});
+  }
+  Json series = Json::object();
+  for (const SimResult& s : r.results) {
+    Json t = Json::array(), busy = Json::array(), running = Json::array(), pending = Json::array();
+    Json hubs = Json::object();
+    for (size_t h = 0; h < s.hub_ids.size(); ++h) hubs[s.hub_ids[h]] = Json::array();
+    for (const Sample& x : s.samples) {
+      t.push_back(x.t_h);
+      busy.push_back(x.busy_share);
+      running.push_back(x.running);
+      pending.push_back(x.pending);
+      for (size_t h = 0; h < s.hub_ids.size(); ++h) hubs[s.hub_ids[h]].push_back(x.hub_utilisation[h]);
+    }
+    Json centers = Json::object();
+    for (size_t c = 0; c < s.center_ids.size(); ++c) centers[s.center_ids[c]] = s.center_utilisation[c];
+    series[s.policy] = {{"t_h", std::move(t)},         {"busy_share", std::move(busy)},
+                        {"running", std::move(running)}, {"pending", std::move(pending)},
+                        {"hub_utilisation", std::move(hubs)}, {"center_mean_utilisation", std::move(centers)}};
+  }
+  Json failures = Json::array();
+  for (const Failure& f : r.options.failures) {
+    failures.push_back({{"center", f.center}, {"at_h", f.at_s / 3600}, {"duration_h", std::isfinite(f.duration_s) ? Json(f.duration_s / 3600) : Json(nullptr)}});
+  }
+  return Json{{"trace",
+               {{"path", r.trace_path},
+                {"format", r.trace_format},
+                {"rows", r.trace.rows},
+                {"jobs", r.trace.jobs},
+                {"skipped", r.trace.skipped},
+                {"malformed", r.trace.malformed},
+                {"problems", r.trace.problems}}},
+              {"scenario",
+               {{"objective", placement::Name(r.options.objective.kind)},
+                {"seed", r.options.seed},
+                {"time_scale", r.options.time_scale},
+                {"start_epoch_s", r.options.start_epoch_s},
+                {"failures", std::move(failures)},
+                {"what_if", r.what_if}}},
+              {"bound",
+               {{"tenant_cost_cny", r.bound.tenant_cost_cny},
+                {"jobs", r.bound.jobs},
+                {"unplaceable", r.bound.unplaceable},
+                {"binding_pools", r.bound.binding_pools},
+                {"horizon_h", r.bound.horizon_h},
+                {"is_lp_optimum", r.bound.binding_pools == 0},
+                {"method", "each job at its cheapest feasible pool; capacity over time relaxed"}}},
+              {"policies", std::move(policies)},
+              {"series", std::move(series)}};
+}
+
+std::string PoliciesCsv(const RunReport& r) {
+  std::string out =
+      "policy,jobs,completed,unplaceable,pending_at_end,tenant_cost_cny,cost_ratio_to_bound,energy_kwh,energy_cny,"
+      "carbon_t,queue_delay_mean_h,queue_delay_p99_h,jct_mean_h,jct_p50_h,jct_p95_h,jct_p99_h,deadline_misses,"
+      "moved_by_failures,fairness_jain,west_device_hours_share,west_energy_share,west_cost_share\n";
+  for (const SimResult& s : r.results) {
+    out += fmt::format("{},{},{},{},{},{:.2f},{:.4f},{:.1f},{:.2f},{:.3f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{},{},{:.4f},{:.4f},{:.4f},{:.4f}\n",
+                       s.policy, s.jobs, s.completed, s.unplaceable, s.pending_at_end, s.tenant_cost_cny,
+                       Ratio(s.tenant_cost_cny, r.bound.tenant_cost_cny), s.energy_kwh, s.energy_cny, s.carbon_t,
+                       s.queue_delay_h.mean, s.queue_delay_h.p99, s.jct_h.mean, s.jct_h.p50, s.jct_h.p95, s.jct_h.p99,
+                       s.deadline_misses, s.moved_by_failures, s.fairness_jain, s.west_device_hours_share,
+                       s.west_energy_share, s.west_cost_share);
+  }
+  return out;
+}
+
+std::string UtilisationCsv(const RunReport& r) {
+  std::string out = "policy,t_h,busy_share,running,pending";
+  if (!r.results.empty()) {
+    for (const std::string& h : r.results.front().hub_ids) out += ",hub_" + h;
+  }
+  out += "\n";
+  for (const SimResult& s : r.results) {
+    for (const Sample& x : s.samples) {
+      out += fmt::format("{},{:.3f},{:.6f},{},{}", s.policy, x.t_h, x.busy_share, x.running, x.pending);
+      for (double u : x.hub_utilisation) out += fmt::format(",{:.6f}", u);
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+std::string Html(const RunReport& r, const std::string& echarts_js) {
+  std::string rows;
+  for (const SimResult& s : r.results) {
+    rows += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{:.0f}</td><td>{:.4f}</td><td>{:.0f}</td><td>{:.1f}</td><td>{:.3f}</td>"
+        "<td>{:.3f}</td><td>{:.3f}</td><td>{}</td><td>{:.3f}</td><td>{:.1f}%</td></tr>\n",
+        Escape(s.policy), s.completed, s.tenant_cost_cny, Ratio(s.tenant_cost_cny, r.bound.tenant_cost_cny),
+        s.energy_kwh, s.carbon_t, s.queue_delay_h.mean, s.jct_h.p50, s.jct_h.p99, s.deadline_misses, s.fairness_jain,
+        100 * s.west_device_hours_share);
+  }
+  std::string data = ToJson(r).dump(-1, ' ', false, Json::error_handler_t::replace);
+  // A JSON string inside a <script> element must not close it.
+  for (size_t at = data.find("</"); at != std::string::npos; at = data.find("</", at + 2)) data.replace(at, 2, "<\\/");
+  return fmt::format(R"html(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>zhisuan simulation report</title>
+<style>body{{font-family:sans-serif;margin:24px;color:#222}} table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}} td:first-child,th:first-child{{text-align:left}}
+.chart{{width:960px;height:360px;margin:16px 0}}</style>
+<script>{}</script></head><body>
+<h1>zhisuan simulation report</h1>
+<p>Trace <code>{}</code> ({}): {} rows, {} jobs, {} skipped, {} malformed. Objective {}, seed {}, time scale {}.</p>
+<p>Offline bound on tenant cost: <b>{:.0f} CNY</b> ({}).</p>
+<table><tr><th>policy</th><th>completed</th><th>tenant cost CNY</th><th>ratio to bound</th><th>energy kWh</th>
+<th>carbon t</th><th>mean queue h</th><th>JCT p50 h</th><th>JCT p99 h</th><th>deadline misses</th><th>Jain</th>
+<th>west share</th></tr>
+{}</table>
+<div id="ratio" class="chart"></div><div id="busy" class="chart"></div><div id="west" class="chart"></div>
+<script id="data" type="application/json">{}</script>
+<script>
+const report = JSON.parse(document.getElementById('data').textContent);
+const names = report.policies.map(p => p.policy);
+echarts.init(document.getElementById('ratio')).setOption({{title:{{text:'Tenant cost / offline bound'}},
+  tooltip:{{}}, xAxis:{{type:'category',data:names}}, yAxis:{{type:'value',min:0.9}},
+  series:[{{type:'bar',data:report.policies.map(p => p.cost_ratio_to_bound)}}]}});
+echarts.init(document.getElementById('busy')).setOption({{title:{{text:'Busy share of all devices over time'}},
+  tooltip:{{trigger:'axis'}}, legend:{{top:24}}, xAxis:{{type:'value',name:'hours'}}, yAxis:{{type:'value'}},
+  series:names.map(n => ({{name:n,type:'line',showSymbol:false,
+    data:report.series[n].t_h.map((t,i) => [t, report.series[n].busy_share[i]])}}))}});
+echarts.init(document.getElementById('west')).setOption({{title:{{text:'East to west: shares in western hubs'}},
+  tooltip:{{}}, legend:{{top:24}}, xAxis:{{type:'category',data:names}}, yAxis:{{type:'value',max:1}},
+  series:['device_hours_share','energy_share','cost_share','east_data_jobs_to_west_share'].map(k => ({{name:k,
+    type:'bar',data:report.policies.map(p => p.west[k])}}))}});
+</script></body></html>
+)html",
+                     echarts_js, Escape(r.trace_path), Escape(r.trace_format), r.trace.rows, r.trace.jobs,
+                     r.trace.skipped, r.trace.malformed, placement::Name(r.options.objective.kind), r.options.seed,
+                     r.options.time_scale, r.bound.tenant_cost_cny,
+                     r.bound.binding_pools == 0 ? "capacity does not bind: the LP optimum"
+                                                : "capacity binds in places: a weaker bound",
+                     rows, data);
+}
+
+Status WriteReport(const RunReport& r, const std::filesystem::path& dir, const std::filesystem::path& echarts_path) {
+  std::ifstream in(echarts_path, std::ios::binary);
+  if (!in) {
+    return Fail(ErrorCode::kIo, fmt::format("{}: ECharts not found (scripts/setup.sh installs it with npm into web/)",
+                                            echarts_path.string()));
+  }
+  std::ostringstream echarts;
+  echarts << in.rdbuf();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Fail(ErrorCode::kIo, fmt::format("{}: cannot create report directory: {}", dir.string(), ec.message()));
+  for (const auto& [name, content] :
+       {std::pair<const char*, std::string>{"report.json", ToJson(r).dump(2, ' ', false, Json::error_handler_t::replace) + "\n"},
+        {"policies.csv", PoliciesCsv(r)},
+        {"utilisation.csv", UtilisationCsv(r)},
+        {"report.html", Html(r, echarts.str())}}) {
+    if (Status s = WriteFile(dir / name, content); !s) return s;
+  }
+  return {};
+}
+
+}  // namespace zhisuan::sim

@@ -1,0 +1,82 @@
+#include "sim/scenario.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "model/load_parts.h"
+
+namespace zhisuan::sim {
+namespace {
+
+std::optional<double> Number(std::string_view s) {
+  double v = 0;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+Result<Failure> ParseFailure(const std::string& text) {
+  const size_t at = text.find('@');
+  if (at == std::string::npos || at == 0) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("fail: '{}' is not CENTER@HOURS[+DURATION_HOURS]", text));
+  }
+  Failure f;
+  f.center = text.substr(0, at);
+  const std::string rest = text.substr(at + 1);
+  const size_t plus = rest.find('+');
+  const auto when = Number(std::string_view(rest).substr(0, plus));
+  if (!when || *when < 0) return Fail(ErrorCode::kInvalidArgument, fmt::format("fail: '{}': hours must be >= 0", text));
+  f.at_s = *when * 3600;
+  if (plus != std::string::npos) {
+    const auto duration = Number(std::string_view(rest).substr(plus + 1));
+    if (!duration || *duration <= 0) {
+      return Fail(ErrorCode::kInvalidArgument, fmt::format("fail: '{}': the duration must be > 0 hours", text));
+    }
+    f.duration_s = *duration * 3600;
+  }
+  return f;
+}
+
+Result<Registry> ApplyWhatIf(const Registry& base, const std::vector<std::string>& tariff_scales,
+                             const std::vector<std::string>& center_files) {
+  std::vector<Region> regions = base.regions();
+  for (const std::string& edit : tariff_scales) {
+    const size_t eq = edit.find('=');
+    const auto factor = eq == std::string::npos ? std::nullopt : Number(std::string_view(edit).substr(eq + 1));
+    if (!factor || *factor <= 0) {
+      return Fail(ErrorCode::kInvalidArgument, fmt::format("tariff-scale: '{}' is not PROVINCE=FACTOR (> 0)", edit));
+    }
+    const std::string province = edit.substr(0, eq);
+    auto it = std::ranges::find(regions, province, &Region::id);
+    if (it == regions.end()) {
+      return Fail(ErrorCode::kInvalidArgument, fmt::format("tariff-scale: unknown province '{}'", province));
+    }
+    it->tariff.flat_cny_per_kwh *= *factor;
+  }
+  std::vector<Center> centers = base.centers();
+  for (const std::string& path : center_files) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Fail(ErrorCode::kIo, fmt::format("{}: cannot read", path));
+    std::ostringstream text;
+    text << in.rdbuf();
+    Diagnostics diag;
+    const auto doc = ParseYaml(path, text.str(), diag);
+    if (!doc) return Fail(ErrorCode::kParse, diag.Join());
+    std::vector<Center> added = load::Centers(YamlField(*doc, &path, "", &diag), base);
+    for (const Center& c : added) {
+      if (base.FindCenter(c.id) != nullptr) diag.Add(path, 0, "centers", fmt::format("center '{}' already exists", c.id));
+    }
+    if (!diag.empty()) return Fail(ErrorCode::kValidation, diag.Join());
+    centers.insert(centers.end(), added.begin(), added.end());
+  }
+  return Registry(base.accelerators(), std::move(regions), base.hubs(), base.clusters(), std::move(centers),
+                  base.network(), base.pricing(), base.placement());
+}
+
+}  // namespace zhisuan::sim

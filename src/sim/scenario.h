@@ -1,0 +1,20 @@
+// sim/scenario.h — what-if edits of the network for a simulation: added centers, scaled tariffs, failures.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "model/registry.h"
+#include "sim/engine.h"
+
+namespace zhisuan::sim {
+
+// "CENTER@HOURS" or "CENTER@HOURS+DURATION_HOURS" (hours after the first arrival).
+Result<Failure> ParseFailure(const std::string& text);
+
+// Applies "PROVINCE=FACTOR" tariff scalings and centers from YAML files (`centers: [...]`, the schema of
+// data/centers.yaml) to a copy of `base`. Prices that were estimated follow the new tariffs.
+Result<Registry> ApplyWhatIf(const Registry& base, const std::vector<std::string>& tariff_scales,
+                             const std::vector<std::string>& center_files);
+
+}  // namespace zhisuan::sim

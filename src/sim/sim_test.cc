@@ -1,0 +1,227 @@
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "sim/bound.h"
+#include "sim/report.h"
+#include "sim/scenario.h"
+#include "store/registry_source.h"
+#include "testing/fixtures.h"
+
+namespace zhisuan::sim {
+namespace {
+
+const std::string kGoldenDir = std::string(ZHISUAN_SOURCE_DIR) + "/tests/golden";
+
+std::string WriteTemp(const testing::TempDir& dir, const std::string& name, const std::string& content) {
+  const std::string path = (dir.path() / name).string();
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The tiny trace through every policy on the tiny network, as the report JSON.
+std::string TinyReport(const Registry& registry, SimOptions o) {
+  RunReport report;
+  report.trace_path = "tiny_trace.jsonl";
+  report.trace_format = "jsonl";
+  report.options = o;
+  auto source = OpenTrace(kGoldenDir + "/tiny_trace.jsonl", TraceFormat::kJsonl, registry, o.seed, false);
+  EXPECT_TRUE(source.has_value());
+  report.trace = (*source)->stats();
+  report.bound = *OfflineBound(registry, **source, o);
+  for (const char* policy : {"lowest-cost", "nearest-data", "least-loaded", "first-fit", "random"}) {
+    auto s = OpenTrace(kGoldenDir + "/tiny_trace.jsonl", TraceFormat::kJsonl, registry, o.seed, false);
+    o.policy = policy;
+    auto r = Simulate(registry, **s, o);
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+    report.results.push_back(std::move(*r));
+  }
+  report.options.policy = "";
+  return ToJson(report).dump(2) + "\n";
+}
+
+SimOptions TinyOptions() {
+  SimOptions o;
+  o.seed = 3;
+  o.sample_interval_s = 1800;
+  o.failures.push_back(*ParseFailure("c2@0.5+1"));
+  return o;
+}
+
+TEST(Sim, GoldenReportOnTheTinyNetwork) {
+  const Registry r = testing::TinyRegistry();
+  const std::string got = TinyReport(r, TinyOptions());
+  const std::string golden_path = kGoldenDir + "/tiny_report.json";
+  if (std::getenv("ZHISUAN_UPDATE_GOLDEN") != nullptr) std::ofstream(golden_path, std::ios::binary) << got;
+  EXPECT_EQ(got, ReadFile(golden_path)) << "regenerate with ZHISUAN_UPDATE_GOLDEN=1 after checking the change";
+}
+
+TEST(Sim, SameInputsAndSeedGiveByteIdenticalJson) {
+  const Registry r = testing::TinyRegistry();
+  EXPECT_EQ(TinyReport(r, TinyOptions()), TinyReport(r, TinyOptions()));
+}
+
+TEST(Sim, TinyTraceBehaviour) {
+  const Registry r = testing::TinyRegistry();
+  auto source = OpenTrace(kGoldenDir + "/tiny_trace.jsonl", TraceFormat::kJsonl, r, 3, false);
+  ASSERT_TRUE(source.has_value());
+  EXPECT_EQ((*source)->stats().rows, 8);
+  EXPECT_EQ((*source)->stats().jobs, 6);
+  EXPECT_EQ((*source)->stats().malformed, 2);
+  ASSERT_EQ((*source)->stats().problems.size(), 2u);
+  EXPECT_NE((*source)->stats().problems[0].find("tiny_trace.jsonl:6: not a JSON object"), std::string::npos);
+  EXPECT_NE((*source)->stats().problems[1].find("devices: must be >= 1"), std::string::npos);
+  SimOptions o = TinyOptions();
+  auto result = Simulate(r, **source, o);
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->jobs, 6);
+  EXPECT_EQ(result->unplaceable, 1);  // d: an SLO of 1 ms holds nowhere (2 ms within a province)
+  EXPECT_EQ(result->completed, 5);
+  EXPECT_EQ(result->pending_at_end, 0);
+  EXPECT_GE(result->moved_by_failures, 1);  // c2 fails at 0.5 h with b running
+  EXPECT_GT(result->queue_delay_h.p99, 3.5);  // c waits about 4 h for b to finish
+  EXPECT_EQ(result->deadline_misses, 1);      // and so misses its 5 h deadline, running best-effort
+  EXPECT_GT(result->fairness_jain, 0);
+  EXPECT_LE(result->fairness_jain, 1.0 + 1e-12);
+}
+
+TEST(Sim, StrictMakesMalformedRowsFatal) {
+  const Registry r = testing::TinyRegistry();
+  auto source = OpenTrace(kGoldenDir + "/tiny_trace.jsonl", TraceFormat::kJsonl, r, 3, true);
+  ASSERT_FALSE(source.has_value());
+  EXPECT_NE(source.error().message.find("tiny_trace.jsonl:6: not a JSON object"), std::string::npos);
+}
+
+class ShippedNetwork : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = OpenRegistry(dir_.path() / "z.db", testing::ShippedDataDir());
+    ASSERT_TRUE(opened.has_value()) << opened.error().message;
+    registry_ = std::make_unique<Registry>(std::move(opened->registry));
+  }
+  testing::TempDir dir_;
+  std::unique_ptr<Registry> registry_;
+};
+
+TEST_F(ShippedNetwork, PhillyRowsMapAndMalformedRowsAreCounted) {
+  const std::string path = WriteTemp(dir_, "p.csv",
+                                     "timestamp,duration,num_gpus,gpu_time,cluster\n"
+                                     "2017-10-09 07:01:55,3600.0,8,28800.0,vc1\n"
+                                     "2017-10-09 06:01:55,60.0,1,60.0,vc2\n"
+                                     "2017-10-09 99:01:55,60.0,1,60.0,vc2\n"
+                                     "2017-10-09 08:00:00,-5,1,60.0,vc2\n"
+                                     "2017-10-09 08:00:00,5,0.5,60.0,vc2\n"
+                                     "2017-10-09 08:00:00,5\n");
+  auto source = OpenTrace(path, TraceFormat::kPhilly, *registry_, 1, false);
+  ASSERT_TRUE(source.has_value()) << source.error().message;
+  const TraceStats& st = (*source)->stats();
+  EXPECT_EQ(st.rows, 6);
+  EXPECT_EQ(st.jobs, 2);
+  EXPECT_EQ(st.malformed, 4);
+  EXPECT_NE(st.problems[0].find("p.csv:4: timestamp"), std::string::npos) << st.problems[0];
+  EXPECT_NE(st.problems[1].find("p.csv:5: duration"), std::string::npos);
+  EXPECT_NE(st.problems[2].find("p.csv:6: num_gpus"), std::string::npos);
+  EXPECT_NE(st.problems[3].find("p.csv:7: expected 5 fields, got 2"), std::string::npos);
+  auto first = (*source)->Next();  // sorted by arrival: the 06:01:55 row first, at 0 s
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->arrival_s, 0);
+  EXPECT_EQ(first->job.tenant, "vc2");
+  auto second = (*source)->Next();
+  EXPECT_EQ(second->arrival_s, 3600);
+  EXPECT_EQ(second->job.devices, 8);
+  EXPECT_DOUBLE_EQ(*second->job.work.reference_hours, 1.0);
+  EXPECT_EQ(second->job.work.reference, "nvidia-p100-sxm2-16gb");
+  EXPECT_FALSE(second->job.data.province.empty());
+  EXPECT_FALSE((*source)->Next());
+}
+
+TEST_F(ShippedNetwork, AlibabaPodsMap) {
+  const std::string path = WriteTemp(dir_, "a.csv",
+                                     "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,"
+                                     "deletion_time,scheduled_time\n"
+                                     "p0,12000,16384,1,1000,,LS,Running,0,7200,0\n"
+                                     "p1,6000,12288,0,0,,BE,Running,10,100,10\n"
+                                     "p2,6000,12288,2,1000,A10|T4,BE,Succeeded,20,3620,20\n"
+                                     "p3,6000,12288,2,1000,,BE,Succeeded,20,10,20\n");
+  auto source = OpenTrace(path, TraceFormat::kAlibaba, *registry_, 1, false);
+  ASSERT_TRUE(source.has_value()) << source.error().message;
+  EXPECT_EQ((*source)->stats().skipped, 1);
+  EXPECT_EQ((*source)->stats().malformed, 1);
+  auto ls = (*source)->Next();
+  EXPECT_EQ(ls->job.kind, JobKind::kInfer);
+  EXPECT_EQ(ls->job.latency_slo_ms, 20);
+  auto be = (*source)->Next();
+  EXPECT_EQ(be->job.kind, JobKind::kBatch);
+  EXPECT_EQ(be->job.work.reference, "nvidia-a10");
+  EXPECT_DOUBLE_EQ(be->job.accelerator.min_memory_gb, 16);  // the smaller of A10 (24 GB) and T4 (16 GB)
+}
+
+TEST_F(ShippedNetwork, WhatIfEditsAndErrors) {
+  auto scaled = ApplyWhatIf(*registry_, {"guizhou=2"}, {});
+  ASSERT_TRUE(scaled.has_value());
+  EXPECT_DOUBLE_EQ(scaled->FindRegion("guizhou")->tariff.flat_cny_per_kwh, 0.70);
+  EXPECT_FALSE(ApplyWhatIf(*registry_, {"atlantis=2"}, {}).has_value());
+  EXPECT_FALSE(ApplyWhatIf(*registry_, {"guizhou=-1"}, {}).has_value());
+  const std::string extra = WriteTemp(dir_, "extra.yaml",
+                                      "centers:\n  - id: new-west\n    name: 新西部\n    name_en: New West\n"
+                                      "    kind: intelligent\n    province: ningxia\n    city: Zhongwei\n"
+                                      "    source: what-if\n    pue: {value: 1.15, source: what-if}\n"
+                                      "    green_share: {value: 0.9, source: what-if}\n"
+                                      "    pools: [{accelerator: huawei-ascend-910b, devices: 4096, source: what-if}]\n");
+  auto added = ApplyWhatIf(*registry_, {}, {extra});
+  ASSERT_TRUE(added.has_value()) << added.error().message;
+  EXPECT_NE(added->FindCenter("new-west"), nullptr);
+  EXPECT_EQ(added->FindCenter("new-west")->hub, "ningxia");
+  const std::string bad = WriteTemp(dir_, "bad.yaml", "centers:\n  - id: x\n    province: mars\n");
+  auto rejected = ApplyWhatIf(*registry_, {}, {bad});
+  ASSERT_FALSE(rejected.has_value());
+  EXPECT_NE(rejected.error().message.find("unknown province 'mars'"), std::string::npos);
+  EXPECT_FALSE(ParseFailure("nsc-wuxi").has_value());
+  EXPECT_FALSE(ParseFailure("nsc-wuxi@x").has_value());
+  EXPECT_FALSE(ParseFailure("nsc-wuxi@1+0").has_value());
+  EXPECT_DOUBLE_EQ(ParseFailure("nsc-wuxi@2+3")->duration_s, 3 * 3600);
+}
+
+TEST_F(ShippedNetwork, LowestCostNeverBelowTheBound) {
+  const std::string path = WriteTemp(dir_, "p.csv", [] {
+    std::string s = "timestamp,duration,num_gpus,gpu_time,cluster\n";
+    for (int i = 0; i < 300; ++i) {
+      s += fmt::format("2017-10-09 {:02d}:{:02d}:00,{}.0,{},0,vc{}\n", 6 + i / 60, i % 60, 600 + 97 * i, 1 << (i % 6), i % 5);
+    }
+    return s;
+  }());
+  SimOptions o;
+  o.time_scale = 200;  // compress to create queues
+  auto bound_source = OpenTrace(path, TraceFormat::kPhilly, *registry_, 5, false);
+  const Bound bound = *OfflineBound(*registry_, **bound_source, o);
+  for (const char* policy : {"lowest-cost", "first-fit", "random"}) {
+    auto source = OpenTrace(path, TraceFormat::kPhilly, *registry_, 5, false);
+    o.policy = policy;
+    auto r = Simulate(*registry_, **source, o);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->completed, 300) << policy;
+    EXPECT_GE(r->tenant_cost_cny, bound.tenant_cost_cny * (1 - 1e-9)) << policy;
+  }
+}
+
+TEST_F(ShippedNetwork, UnknownFailureCenterIsAnError) {
+  const std::string path = WriteTemp(dir_, "p.csv", "timestamp,duration,num_gpus,gpu_time,cluster\n2017-10-09 07:01:55,60,1,60,v\n");
+  auto source = OpenTrace(path, TraceFormat::kPhilly, *registry_, 1, false);
+  SimOptions o;
+  o.failures.push_back(*ParseFailure("atlantis@1"));
+  auto r = Simulate(*registry_, **source, o);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message, "fail: unknown center 'atlantis'");
+}
+
+}  // namespace
+}  // namespace zhisuan::sim
