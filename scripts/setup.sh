@@ -5,17 +5,23 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config
   libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libsqlite3-dev libcpp-httplib-dev liblemon-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  curl jq wrk
+  curl jq wrk nodejs npm
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
+  # node and npm may come from outside Debian's packages (as on the development image): a working command counts.
+  case "$p" in nodejs | npm) command -v "${p/nodejs/node}" >/dev/null && continue ;; esac
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-SUDO=
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
-echo "setup: installing ${missing[*]}"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Front-end assets (ECharts for the simulator's reports), pinned by web/package-lock.json.
+cd "$(dirname "$0")/../web"
+if [ ! -f node_modules/echarts/dist/echarts.min.js ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi

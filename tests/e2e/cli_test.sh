@@ -64,6 +64,19 @@ printf 'kind: train\ndevices: -1\nwork: {pflop: 1}\n' | "$ZHISUAN" --db "$DB" qu
 check "bad job spec exits 3" test $? -eq 3
 check "bad job spec names the field" contains "$WORK/qbad.out" "-:2: devices: must be >= 1 (got -1)"
 
+GOLDEN=$(dirname "$DATA")/tests/golden
+"$ZHISUAN" --db "$DB" sim --trace "$GOLDEN/philly_sample.csv" --policy lowest-cost,first-fit --report "$WORK/rep" >"$WORK/sim.out" 2>&1
+check "sim runs the Philly sample" test $? -eq 0
+check "sim prints the policy table" contains "$WORK/sim.out" "lowest-cost"
+check "sim writes the HTML report with ECharts inlined" grep -q "echarts" "$WORK/rep/report.html"
+check "sim writes a CSV row per policy" test "$(wc -l <"$WORK/rep/policies.csv")" -eq 3
+check "sim report JSON parses" jqq '.policies | length == 2' "$WORK/rep/report.json"
+check "lowest-cost is never below the bound" jqq '.policies[0].cost_ratio_to_bound >= 0.999999' "$WORK/rep/report.json"
+printf 'timestamp,duration,num_gpus,gpu_time,cluster\n2017-10-09 07:01:55,66.0,x,66.0,a\n' >"$WORK/badtrace.csv"
+"$ZHISUAN" --db "$DB" sim --trace "$WORK/badtrace.csv" --strict >"$WORK/strict.out" 2>&1
+check "sim --strict fails on a malformed row" test $? -eq 3
+check "sim names the malformed line" contains "$WORK/strict.out" "badtrace.csv:2: num_gpus"
+
 # --- server -------------------------------------------------------------------------------------------------
 "$ZHISUAN" --db "$DB" serve --port 0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
 SERVER_PID=$!
