@@ -179,15 +179,18 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}} td:first-child,t
 <script>
 const report = JSON.parse(document.getElementById('data').textContent);
 const names = report.policies.map(p => p.policy);
-echarts.init(document.getElementById('ratio')).setOption({{title:{{text:'Tenant cost / offline bound'}},
-  tooltip:{{}}, xAxis:{{type:'category',data:names}}, yAxis:{{type:'value',min:0.9}},
-  series:[{{type:'bar',data:report.policies.map(p => p.cost_ratio_to_bound)}}]}});
-echarts.init(document.getElementById('busy')).setOption({{title:{{text:'Busy share of all devices over time'}},
-  tooltip:{{trigger:'axis'}}, legend:{{top:24}}, xAxis:{{type:'value',name:'hours'}}, yAxis:{{type:'value'}},
+// A report is a document: no animation, so printing or a screenshot shows the final charts.
+const base = {{animation:false, grid:{{top:48, bottom:64}}, legend:{{bottom:0}}}};
+echarts.init(document.getElementById('ratio')).setOption({{...base, title:{{text:'Tenant cost / offline bound'}},
+  tooltip:{{}}, xAxis:{{type:'category',data:names}}, yAxis:{{type:'value',min:0}},
+  series:[{{type:'bar',data:report.policies.map(p => p.cost_ratio_to_bound),
+    label:{{show:true,position:'top',formatter:v => v.value.toFixed(4)}}}}]}});
+echarts.init(document.getElementById('busy')).setOption({{...base, title:{{text:'Busy share of all devices over time'}},
+  tooltip:{{trigger:'axis'}}, xAxis:{{type:'value',name:'hours',max:'dataMax'}}, yAxis:{{type:'value'}},
   series:names.map(n => ({{name:n,type:'line',showSymbol:false,
     data:report.series[n].t_h.map((t,i) => [t, report.series[n].busy_share[i]])}}))}});
-echarts.init(document.getElementById('west')).setOption({{title:{{text:'East to west: shares in western hubs'}},
-  tooltip:{{}}, legend:{{top:24}}, xAxis:{{type:'category',data:names}}, yAxis:{{type:'value',max:1}},
+echarts.init(document.getElementById('west')).setOption({{...base, title:{{text:'East to west: shares in western hubs'}},
+  tooltip:{{}}, xAxis:{{type:'category',data:names}}, yAxis:{{type:'value',max:1}},
   series:['device_hours_share','energy_share','cost_share','east_data_jobs_to_west_share'].map(k => ({{name:k,
     type:'bar',data:report.policies.map(p => p.west[k])}}))}});
 </script></body></html>
