@@ -126,8 +126,8 @@ Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
   }
   // When do enough devices come free?
   double start_h = 0;
-  if (pool.free_devices < job.devices) {
-    int64_t free = pool.free_devices;
+  if (pool.free_devices - pool.queued_devices < job.devices) {
+    int64_t free = pool.free_devices - pool.queued_devices;
     start_h = -1;
     for (const Release& r : pool.releases) {
       free += r.devices;

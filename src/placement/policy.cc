@@ -22,7 +22,7 @@ bool ByScore(const Candidate& a, const Candidate& b) {
 // Keeps the best `k` candidates, one per center.
 class TopK {
  public:
-  explicit TopK(int k) : k_(static_cast<size_t>(std::max(1, k))) {}
+  explicit TopK(int k) : k_(static_cast<size_t>(std::max(1, k))) { items_.reserve(k_); }
   double threshold() const { return items_.size() < k_ ? kInf : items_.back().score; }
   void Offer(const Candidate& c) {
     for (Candidate& have : items_) {

@@ -53,6 +53,8 @@ struct PoolInfo {
   double energy_kwh_per_device_hour = 0;  // TDP x (1 + host overhead) x PUE
   double carbon_kg_per_device_hour = 0;
   std::vector<Release> releases;  // sorted by at_s
+  // Devices that jobs already waiting for this pool will take first: a newcomer's start estimate counts them.
+  int64_t queued_devices = 0;
 };
 
 // A pool in a rate-sorted list, with its rate inline so a walk touches one array.
@@ -107,6 +109,8 @@ class Snapshot {
   // their return.
   void Allocate(uint32_t pool, int64_t devices, double release_at_s);
   void Free(uint32_t pool, int64_t devices, double release_at_s);
+  // Jobs begin or stop waiting for a pool (`devices` > 0 when they begin).
+  void Queue(uint32_t pool, int64_t devices) { pools_[pool].queued_devices += devices; }
   void SetCenterState(uint32_t center, CenterState state) { centers_[center].state = state; }
 
   // Bytes held, for the memory target of the benchmarks.

@@ -12,6 +12,7 @@ namespace zhisuan::sim {
 namespace {
 
 using placement::Candidate;
+using placement::CenterInfo;
 using placement::PoolShare;
 
 enum class EventKind { kFinish = 0, kCenterDown = 1, kCenterUp = 2, kArrival = 3, kSample = 4 };
@@ -74,6 +75,7 @@ class Engine {
     busy_integral_.assign(snapshot_.centers().size(), 0);
     last_change_.assign(snapshot_.centers().size(), 0);
     for (const auto& c : snapshot_.centers()) result_.center_ids.push_back(c.id);
+    waiting_on_pool_.resize(snapshot_.pools().size());
     for (const auto& p : snapshot_.pools()) {
       total_by_center_[p.center] += p.devices;
       total_by_hub_[HubSlot(p.center)] += p.devices;
@@ -112,7 +114,7 @@ class Engine {
       if (!have_event) break;
       const Event e = events_.top();
       events_.pop();
-      if (e.kind == EventKind::kSample && !next && running_count_ == 0 && pending_.empty()) continue;
+      if (e.kind == EventKind::kSample && !next && running_count_ == 0 && pending_count_ == 0) continue;
       Advance(e.t_s);
       ++result_.events;
       switch (e.kind) {
@@ -169,26 +171,86 @@ class Engine {
     if (job.latency_slo_ms) ++result_.slo_jobs;
     const uint32_t id = NewJob(std::move(job), t);
     auto prepared = placement::Prepare(snapshot_, jobs_[id].job, o_.start_epoch_s + t);
-    popts_.now_s = o_.start_epoch_s + t;
-    // A job no pool could ever take, even with the whole network free, is rejected rather than queued forever.
-    if (!prepared || !policy_->Place(empty_, *prepared, popts_).chosen) {
+    if (!prepared) {  // e.g. a reference device without a peak at the job's precision
       ++result_.unplaceable;
       DropJob(id);
       return;
     }
     jobs_[id].prepared = std::move(*prepared);
-    if (!TryStart(id)) AddPending(id);
+    int32_t wait_pool = placement::kNone;
+    if (TryStart(id, &wait_pool)) return;
+    // A job no pool could ever take, even with the whole network free, is rejected rather than queued forever.
+    popts_.now_s = o_.start_epoch_s + t;
+    if (wait_pool == placement::kNone && !policy_->Place(empty_, jobs_[id].prepared, popts_).chosen) {
+      ++result_.unplaceable;
+      DropJob(id);
+      return;
+    }
+    Enqueue(id, wait_pool);
   }
 
-  void AddPending(uint32_t id) {
-    // Highest priority first, then arrival order.
+  // Highest priority first, then arrival order.
+  void InsertByPriority(std::vector<uint32_t>& list, uint32_t id) {
     const int priority = jobs_[id].job.priority;
-    pending_.insert(std::ranges::upper_bound(pending_, priority, std::greater<>(),
-                                             [&](uint32_t j) { return jobs_[j].job.priority; }),
-                    id);
+    list.insert(std::ranges::upper_bound(list, priority, std::greater<>(),
+                                         [&](uint32_t j) { return jobs_[j].job.priority; }),
+                id);
   }
 
-  bool TryStart(uint32_t id) {
+  enum class Outcome { kStarted, kWaiting, kNoCandidate };
+
+  // Starts the job if a candidate can start now. Otherwise it waits: on the busy pool the policy chose (it is
+  // retried when that pool frees devices), or, with no candidate at all, in the general pending list.
+  Outcome Schedule(uint32_t id) {
+    int32_t wait_pool = placement::kNone;
+    if (TryStart(id, &wait_pool)) return Outcome::kStarted;
+    return Enqueue(id, wait_pool);
+  }
+
+  Outcome Enqueue(uint32_t id, int32_t wait_pool) {
+    ++pending_count_;
+    if (wait_pool != placement::kNone) {
+      InsertByPriority(waiting_on_pool_[static_cast<size_t>(wait_pool)], id);
+      snapshot_.Queue(static_cast<uint32_t>(wait_pool), jobs_[id].job.devices);
+      return Outcome::kWaiting;
+    }
+    if (pending_.empty() || jobs_[pending_.back()].job.priority >= jobs_[id].job.priority) {
+      pending_.push_back(id);
+    } else {
+      InsertByPriority(pending_, id);
+    }
+    return Outcome::kNoCandidate;
+  }
+
+  // Retries the jobs waiting on `pool` in queue order after it freed devices, stopping at the first that still
+  // has to wait for it: the queue is first-come first-served per pool, and a release costs O(started + 1).
+  void RetryPool(uint32_t pool) {
+    std::vector<uint32_t>& waiting = waiting_on_pool_[pool];
+    size_t done = 0;
+    while (done < waiting.size()) {
+      const uint32_t id = waiting[done];
+      // Out of the queue while it is re-placed, so its own devices do not delay it.
+      snapshot_.Queue(pool, -jobs_[id].job.devices);
+      int32_t wait_pool = placement::kNone;
+      if (TryStart(id, &wait_pool)) {
+        ++done;
+        --pending_count_;
+        continue;
+      }
+      if (wait_pool == static_cast<int32_t>(pool)) {  // still this pool's head: the rest wait behind it
+        snapshot_.Queue(pool, jobs_[id].job.devices);
+        break;
+      }
+      ++done;  // it now prefers another pool, or has no candidate: queue it there
+      --pending_count_;
+      moved_queue_.push_back({id, wait_pool});
+    }
+    waiting.erase(waiting.begin(), waiting.begin() + static_cast<std::ptrdiff_t>(done));
+    for (const auto& [id, wait_pool] : moved_queue_) Enqueue(id, wait_pool);
+    moved_queue_.clear();
+  }
+
+  bool TryStart(uint32_t id, int32_t* wait_pool = nullptr) {
     popts_.now_s = o_.start_epoch_s + now_;
     placement::PreparedJob& prepared = jobs_[id].prepared;
     placement::Decision d = policy_->Place(snapshot_, prepared, popts_);
@@ -201,7 +263,11 @@ class Engine {
         d = policy_->Place(snapshot_, prepared, popts_);
       }
     }
-    if (!d.chosen || d.chosen->start_h > 0) return false;  // waiting candidates retry as capacity frees
+    if (!d.chosen) return false;
+    if (d.chosen->start_h > 0) {  // the policy prefers to wait for a busy pool
+      if (wait_pool) *wait_pool = static_cast<int32_t>(d.chosen->pool);
+      return false;
+    }
     Start(id, *d.chosen);
     return true;
   }
@@ -260,6 +326,8 @@ class Engine {
     const JobSlot& w = jobs_[run.job];
     const Candidate& c = run.c;
     ++result_.completed;
+    freed_pools_.clear();
+    ForShares(c, [&](uint32_t pool, int64_t) { freed_pools_.push_back(pool); });
     result_.price_cny += c.price_cny;
     result_.transfer_fee_cny += c.transfer_fee_cny;
     result_.energy_kwh += c.energy_kwh;
@@ -285,6 +353,7 @@ class Engine {
     run_sum += c.run_h;
     jct_sum += std::max(jct_h, 1e-12);
     DropJob(run.job);
+    for (uint32_t pool : freed_pools_) RetryPool(pool);
     RetryPending();
   }
 
@@ -297,11 +366,28 @@ class Engine {
     return hub != nullptr && hub->west;
   }
 
+  // Retries jobs that had no candidate at all, highest priority first: at most max_pending_tries of them, and
+  // no further after 8 in a row still find none (the capacity that freed is taken).
   void RetryPending() {
-    int tries = 0;
-    for (auto it = pending_.begin(); it != pending_.end() && tries < o_.max_pending_tries; ++tries) {
-      if (TryStart(*it)) it = pending_.erase(it);
-      else ++it;
+    size_t i = 0;
+    int tries = 0, misses = 0;
+    while (i < pending_.size() && tries < o_.max_pending_tries && misses < 8) {
+      const uint32_t id = pending_[i];
+      ++tries;
+      int32_t wait_pool = placement::kNone;
+      if (TryStart(id, &wait_pool)) {
+        pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(i));
+        --pending_count_;
+        misses = 0;
+      } else if (wait_pool != placement::kNone) {
+        pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(i));
+        --pending_count_;
+        Enqueue(id, wait_pool);
+        misses = 0;
+      } else {
+        ++i;
+        ++misses;
+      }
     }
   }
 
@@ -322,10 +408,14 @@ class Engine {
       Release(r);
       ++result_.moved_by_failures;
       ++jobs_[job].moved;
-      AddPending(job);
+      moved_.push_back(job);
     }
+    // Jobs waiting on the failed center's pools, and the moved ones, look for a place again.
+    const CenterInfo& info = snapshot_.centers()[center];
+    for (uint32_t p = info.first_pool; p < info.first_pool + info.pool_count; ++p) RetryPool(p);
+    for (uint32_t job : moved_) Schedule(job);
+    moved_.clear();
     if (std::isfinite(failure.duration_s)) Push(now_ + failure.duration_s, EventKind::kCenterUp, f);
-    RetryPending();
   }
 
   void Up(uint64_t f) {
@@ -344,14 +434,14 @@ class Engine {
     }
     s.busy_share = total > 0 ? static_cast<double>(busy) / static_cast<double>(total) : 0.0;
     s.running = running_count_;
-    s.pending = static_cast<int64_t>(pending_.size());
+    s.pending = pending_count_;
     result_.samples.push_back(std::move(s));
     Push(now_ + o_.sample_interval_s, EventKind::kSample, 0);
   }
 
   Result<SimResult> Finalise(const JobSource&) {
     result_.policy = o_.policy;
-    result_.pending_at_end = static_cast<int64_t>(pending_.size());
+    result_.pending_at_end = pending_count_;
     result_.tenant_cost_cny = result_.price_cny + result_.transfer_fee_cny;
     result_.queue_delay_h = Summarise(delays_);
     result_.jct_h = Summarise(jcts_);
@@ -391,7 +481,11 @@ class Engine {
   std::vector<Running> running_;
   std::vector<uint32_t> free_runs_;
   int64_t running_count_ = 0;
-  std::vector<uint32_t> pending_;
+  std::vector<uint32_t> pending_;                       // jobs with no candidate now
+  std::vector<std::vector<uint32_t>> waiting_on_pool_;  // jobs waiting for a busy pool the policy chose
+  int64_t pending_count_ = 0;                           // both kinds
+  std::vector<uint32_t> freed_pools_, moved_;
+  std::vector<std::pair<uint32_t, int32_t>> moved_queue_;
   std::vector<int64_t> busy_by_center_, total_by_center_, busy_by_hub_, total_by_hub_;
   std::vector<double> busy_integral_, last_change_;
   std::vector<float> delays_, jcts_;

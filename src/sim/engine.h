@@ -29,7 +29,7 @@ struct SimOptions {
   double start_epoch_s = 1.7040348e9;  // 2024-01-01 00:00 China Standard Time: places the run in tariff periods
   std::vector<Failure> failures;
   double sample_interval_s = 3600;  // utilisation samples; 0 turns them off
-  int max_pending_tries = 256;      // pending jobs re-tried per capacity change
+  int max_pending_tries = 64;       // jobs without a candidate re-tried per capacity change
 };
 
 struct Sample {
