@@ -190,10 +190,15 @@ class Engine {
   }
 
   // Highest priority first, then arrival order.
-  void InsertByPriority(std::vector<uint32_t>& list, uint32_t id) {
+  template <typename List>
+  void InsertByPriority(List& list, uint32_t id) {
     const int priority = jobs_[id].job.priority;
-    list.insert(std::ranges::upper_bound(list, priority, std::greater<>(),
-                                         [&](uint32_t j) { return jobs_[j].job.priority; }),
+    if (list.empty() || jobs_[list.back()].job.priority >= priority) {
+      list.push_back(id);  // the common case: no priorities, arrival order
+      return;
+    }
+    list.insert(std::upper_bound(list.begin(), list.end(), priority,
+                                 [&](int p, uint32_t j) { return p > jobs_[j].job.priority; }),
                 id);
   }
 
@@ -214,18 +219,14 @@ class Engine {
       snapshot_.Queue(static_cast<uint32_t>(wait_pool), jobs_[id].job.devices);
       return Outcome::kWaiting;
     }
-    if (pending_.empty() || jobs_[pending_.back()].job.priority >= jobs_[id].job.priority) {
-      pending_.push_back(id);
-    } else {
-      InsertByPriority(pending_, id);
-    }
+    InsertByPriority(pending_, id);
     return Outcome::kNoCandidate;
   }
 
   // Retries the jobs waiting on `pool` in queue order after it freed devices, stopping at the first that still
   // has to wait for it: the queue is first-come first-served per pool, and a release costs O(started + 1).
   void RetryPool(uint32_t pool) {
-    std::vector<uint32_t>& waiting = waiting_on_pool_[pool];
+    std::deque<uint32_t>& waiting = waiting_on_pool_[pool];
     size_t done = 0;
     while (done < waiting.size()) {
       const uint32_t id = waiting[done];
@@ -482,7 +483,7 @@ class Engine {
   std::vector<uint32_t> free_runs_;
   int64_t running_count_ = 0;
   std::vector<uint32_t> pending_;                       // jobs with no candidate now
-  std::vector<std::vector<uint32_t>> waiting_on_pool_;  // jobs waiting for a busy pool the policy chose
+  std::vector<std::deque<uint32_t>> waiting_on_pool_;   // jobs waiting for a busy pool the policy chose
   int64_t pending_count_ = 0;                           // both kinds
   std::vector<uint32_t> freed_pools_, moved_;
   std::vector<std::pair<uint32_t, int32_t>> moved_queue_;
