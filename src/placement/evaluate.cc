@@ -144,12 +144,7 @@ Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
   c.devices = job.devices;
   c.start_h = start_h;
   c.run_h = model.run_h;
-  if (job_.data_province != kNone && job.data.size_gb > 0 && job_.data_province != center.province) {
-    const double gbps = std::min(center.uplink_gbps, snapshot_.params().inter_province_gbps);
-    c.transfer_gb = job.data.size_gb;
-    c.transfer_h = job.data.size_gb * 8.0 / gbps / 3600.0;
-    c.transfer_fee_cny = job.data.size_gb * snapshot_.params().transfer_fee_cny_per_gb;
-  }
+  AddTransfer(c, center);
   const bool has_deadline = std::isfinite(job_.deadline_at_s);
   const double deadline_h = has_deadline ? (job_.deadline_at_s - now_s_) / 3600.0 : 0.0;
   const double wait_limit = has_deadline ? deadline_h : max_wait_h();
@@ -174,6 +169,15 @@ Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
   }
   Price(c, center);
   return e;
+}
+
+void Evaluator::AddTransfer(Candidate& c, const CenterInfo& center) const {
+  const Job& job = *job_.job;
+  if (job_.data_province == kNone || job.data.size_gb <= 0 || job_.data_province == center.province) return;
+  const double gbps = std::min(center.uplink_gbps, snapshot_.params().inter_province_gbps);
+  c.transfer_gb = job.data.size_gb;
+  c.transfer_h = job.data.size_gb * 8.0 / gbps / 3600.0;
+  c.transfer_fee_cny = job.data.size_gb * snapshot_.params().transfer_fee_cny_per_gb;
 }
 
 void Evaluator::Price(Candidate& c, const CenterInfo& center) const {
@@ -239,12 +243,7 @@ std::optional<Candidate> Evaluator::Split(const CenterInfo& center) const {
   c.accelerator = first.accelerator;
   c.devices = job.devices;
   c.run_h = job_.work_tflop_h / throughput;
-  if (job_.data_province != kNone && job.data.size_gb > 0 && job_.data_province != center.province) {
-    const double gbps = std::min(center.uplink_gbps, snapshot_.params().inter_province_gbps);
-    c.transfer_gb = job.data.size_gb;
-    c.transfer_h = job.data.size_gb * 8.0 / gbps / 3600.0;
-    c.transfer_fee_cny = job.data.size_gb * snapshot_.params().transfer_fee_cny_per_gb;
-  }
+  AddTransfer(c, center);
   c.finish_h = c.transfer_h + c.run_h;
   if (std::isfinite(job_.deadline_at_s) && c.finish_h > (job_.deadline_at_s - now_s_) / 3600.0) return std::nullopt;
   Price(c, center);

@@ -49,6 +49,9 @@ class Evaluator {
   // The split of a non-gang job over the center's eligible pools with devices free now, cheapest price per
   // effective TFLOPS first (a heuristic); nullopt when they do not add up to the job's devices.
   std::optional<Candidate> Split(const CenterInfo& center) const;
+  // Moving the input data to the center: size, time at the bottleneck bandwidth and fee (nothing within the
+  // data's province).
+  void AddTransfer(Candidate& c, const CenterInfo& center) const;
   // Fills energy, price, carbon, RTT and score of `c` from its shares (run_h, start and transfer set).
   void Price(Candidate& c, const CenterInfo& center) const;
 
