@@ -123,6 +123,8 @@ int Run(int argc, char** argv) {
   sim->add_option("--time-scale", sim_args.time_scale, "divide arrival times by this")->capture_default_str();
   sim->add_option("--sample-h", sim_args.sample_h, "hours between utilisation samples (0: none)")->capture_default_str();
   sim->add_option("--fail", sim_args.failures, "CENTER@HOURS[+DURATION]: the center goes down (repeatable)");
+  sim->add_option("--random-failures", sim_args.random_failures,
+                  "MTBF_H[:MTTR_H]: every center fails at random (seeded), mean hours between failures and to repair");
   sim->add_option("--add-center", sim_args.add_centers, "YAML file of extra centers (repeatable)");
   sim->add_option("--tariff-scale", sim_args.tariff_scales, "PROVINCE=FACTOR on the flat tariff (repeatable)");
   sim->add_flag("--strict", sim_args.strict, "a malformed trace row is fatal");

@@ -59,6 +59,13 @@ int RunSim(const Registry& base, const SimArgs& a) {
     o.failures.push_back(*failure);
     report.what_if.push_back("fail " + f);
   }
+  if (!a.random_failures.empty()) {
+    auto parsed = sim::ParseRandomFailures(a.random_failures);
+    if (!parsed) return Report(parsed.error());
+    o.random_mtbf_h = parsed->first;
+    o.random_mttr_h = parsed->second;
+    report.what_if.push_back("random-failures " + a.random_failures);
+  }
   for (const std::string& t : a.tariff_scales) report.what_if.push_back("tariff-scale " + t);
   for (const std::string& c : a.add_centers) report.what_if.push_back("add-center " + c);
   auto registry = sim::ApplyWhatIf(base, a.tariff_scales, a.add_centers);

@@ -17,6 +17,7 @@ struct SimArgs {
   double time_scale = 1;
   double sample_h = 1;
   std::vector<std::string> failures;
+  std::string random_failures;  // "MTBF_H[:MTTR_H]"
   std::vector<std::string> add_centers;
   std::vector<std::string> tariff_scales;
   bool strict = false;

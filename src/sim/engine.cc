@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 #include <queue>
+#include <random>
 
 namespace zhisuan::sim {
 namespace {
@@ -41,6 +42,29 @@ struct Running {
   double finish_s = 0;
   uint32_t generation = 0;  // bumped on reuse, so a stale finish event is recognised
   bool live = false;
+};
+
+// Reusable slots of a container: indices stay valid while a slot is held; freed slots are reused first.
+template <typename Container>
+class Slots {
+ public:
+  uint32_t Acquire() {
+    if (!free_.empty()) {
+      const uint32_t i = free_.back();
+      free_.pop_back();
+      return i;
+    }
+    items_.emplace_back();
+    return static_cast<uint32_t>(items_.size() - 1);
+  }
+  void Release(uint32_t i) { free_.push_back(i); }
+  auto& operator[](uint32_t i) { return items_[i]; }
+  const auto& operator[](uint32_t i) const { return items_[i]; }
+  uint32_t size() const { return static_cast<uint32_t>(items_.size()); }
+
+ private:
+  Container items_;
+  std::vector<uint32_t> free_;
 };
 
 Distribution Summarise(std::vector<float>& v) {
@@ -86,12 +110,16 @@ class Engine {
     auto policy = placement::MakePolicy(o_.policy, o_.seed);
     if (!policy) return std::unexpected(policy.error());
     policy_ = std::move(*policy);
-    for (size_t i = 0; i < o_.failures.size(); ++i) {
-      const int32_t c = snapshot_.CenterIndex(o_.failures[i].center);
+    failures_ = o_.failures;
+    for (size_t i = 0; i < failures_.size(); ++i) {
+      const int32_t c = snapshot_.CenterIndex(failures_[i].center);
       if (c == placement::kNone) {
-        return Fail(ErrorCode::kInvalidArgument, fmt::format("fail: unknown center '{}'", o_.failures[i].center));
+        return Fail(ErrorCode::kInvalidArgument, fmt::format("fail: unknown center '{}'", failures_[i].center));
       }
-      Push(o_.failures[i].at_s, EventKind::kCenterDown, i);
+      Push(failures_[i].at_s, EventKind::kCenterDown, i);
+    }
+    if (o_.random_mtbf_h > 0) {
+      for (const CenterInfo& c : snapshot_.centers()) ScheduleRandomFailure(c.id, 0);
     }
     // Arrivals are pulled from the source one ahead, so a streaming source never sits in memory.
     std::optional<TraceJob> next = source.Next();
@@ -114,7 +142,9 @@ class Engine {
       if (!have_event) break;
       const Event e = events_.top();
       events_.pop();
-      if (e.kind == EventKind::kSample && !next && running_count_ == 0 && pending_count_ == 0) continue;
+      // Samples and random failures repeat forever: once the trace is done and the network idle, they stop.
+      const bool repeating = e.kind == EventKind::kSample || (e.kind != EventKind::kFinish && e.ref >= o_.failures.size());
+      if (repeating && !next && running_count_ == 0 && pending_count_ == 0) continue;
       Advance(e.t_s);
       ++result_.events;
       switch (e.kind) {
@@ -147,14 +177,7 @@ class Engine {
   }
 
   uint32_t NewJob(Job job, double t) {
-    uint32_t id;
-    if (!free_jobs_.empty()) {
-      id = free_jobs_.back();
-      free_jobs_.pop_back();
-    } else {
-      id = static_cast<uint32_t>(jobs_.size());
-      jobs_.emplace_back();
-    }
+    const uint32_t id = jobs_.Acquire();
     jobs_[id].job = std::move(job);
     jobs_[id].arrival_s = t;
     jobs_[id].moved = 0;
@@ -163,7 +186,7 @@ class Engine {
 
   void DropJob(uint32_t id) {
     jobs_[id] = JobSlot{};
-    free_jobs_.push_back(id);
+    jobs_.Release(id);
   }
 
   void Arrive(Job job, double t) {
@@ -275,14 +298,7 @@ class Engine {
 
   void Start(uint32_t id, const Candidate& c) {
     const double finish = now_ + c.finish_h * 3600.0;
-    uint32_t r;
-    if (!free_runs_.empty()) {
-      r = free_runs_.back();
-      free_runs_.pop_back();
-    } else {
-      r = static_cast<uint32_t>(running_.size());
-      running_.emplace_back();
-    }
+    const uint32_t r = running_.Acquire();
     Running& run = running_[r];
     run.job = id;
     run.c = c;
@@ -315,7 +331,7 @@ class Engine {
     });
     run.live = false;
     ++run.generation;
-    free_runs_.push_back(r);
+    running_.Release(r);
     --running_count_;
   }
 
@@ -392,8 +408,18 @@ class Engine {
     }
   }
 
+  // The next random failure of `center` after `after_s`, with its repair time drawn now.
+  void ScheduleRandomFailure(const std::string& center, double after_s) {
+    Failure f;
+    f.center = center;
+    f.at_s = after_s + std::exponential_distribution<double>(1.0 / (o_.random_mtbf_h * 3600.0))(failure_rng_);
+    f.duration_s = std::exponential_distribution<double>(1.0 / (o_.random_mttr_h * 3600.0))(failure_rng_);
+    failures_.push_back(f);
+    Push(f.at_s, EventKind::kCenterDown, failures_.size() - 1);
+  }
+
   void Down(uint64_t f) {
-    const Failure& failure = o_.failures[f];
+    const Failure failure = failures_[f];
     const uint32_t center = static_cast<uint32_t>(snapshot_.CenterIndex(failure.center));
     snapshot_.SetCenterState(center, CenterState::kDown);
     for (uint32_t r = 0; r < running_.size(); ++r) {
@@ -420,7 +446,11 @@ class Engine {
   }
 
   void Up(uint64_t f) {
-    snapshot_.SetCenterState(static_cast<uint32_t>(snapshot_.CenterIndex(o_.failures[f].center)), CenterState::kUp);
+    const uint32_t center = static_cast<uint32_t>(snapshot_.CenterIndex(failures_[f].center));
+    snapshot_.SetCenterState(center, CenterState::kUp);
+    if (f >= o_.failures.size()) ScheduleRandomFailure(failures_[f].center, now_);
+    const CenterInfo& info = snapshot_.centers()[center];
+    for (uint32_t p = info.first_pool; p < info.first_pool + info.pool_count; ++p) RetryPool(p);
     RetryPending();
   }
 
@@ -470,6 +500,8 @@ class Engine {
 
   const Registry& registry_;
   const SimOptions& o_;
+  std::vector<Failure> failures_;  // scheduled ones first, then random ones as they are drawn
+  std::mt19937_64 failure_rng_{o_.seed ^ 0x5DEECE66Dull};
   placement::Snapshot snapshot_;
   const placement::Snapshot empty_;  // the network with every device free: the unplaceable test
   placement::PlaceOptions popts_;
@@ -477,10 +509,8 @@ class Engine {
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
   uint64_t seq_ = 0;
   double now_ = 0;
-  std::deque<JobSlot> jobs_;
-  std::vector<uint32_t> free_jobs_;
-  std::vector<Running> running_;
-  std::vector<uint32_t> free_runs_;
+  Slots<std::deque<JobSlot>> jobs_;  // a deque: a PreparedJob points at its slot's Job
+  Slots<std::vector<Running>> running_;
   int64_t running_count_ = 0;
   std::vector<uint32_t> pending_;                       // jobs with no candidate now
   std::vector<std::deque<uint32_t>> waiting_on_pool_;   // jobs waiting for a busy pool the policy chose

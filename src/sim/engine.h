@@ -28,6 +28,10 @@ struct SimOptions {
   double time_scale = 1.0;         // arrivals are divided by it (2 = the trace in half the time)
   double start_epoch_s = 1.7040348e9;  // 2024-01-01 00:00 China Standard Time: places the run in tariff periods
   std::vector<Failure> failures;
+  // Seeded random failures: every center fails after an exponential time with this mean, and is repaired after
+  // an exponential time with mean random_mttr_h. 0 turns them off.
+  double random_mtbf_h = 0;
+  double random_mttr_h = 4;
   double sample_interval_s = 3600;  // utilisation samples; 0 turns them off
   int max_pending_tries = 64;       // jobs without a candidate re-tried per capacity change
 };

@@ -103,6 +103,8 @@ Json ToJson(const RunReport& r) {
                 {"time_scale", r.options.time_scale},
                 {"start_epoch_s", r.options.start_epoch_s},
                 {"failures", std::move(failures)},
+                {"random_mtbf_h", r.options.random_mtbf_h},
+                {"random_mttr_h", r.options.random_mttr_h},
                 {"what_if", r.what_if}}},
               {"bound",
                {{"tenant_cost_cny", r.bound.tenant_cost_cny},

@@ -43,6 +43,17 @@ Result<Failure> ParseFailure(const std::string& text) {
   return f;
 }
 
+Result<std::pair<double, double>> ParseRandomFailures(const std::string& text) {
+  const size_t colon = text.find(':');
+  const auto mtbf = Number(std::string_view(text).substr(0, colon));
+  const auto mttr = colon == std::string::npos ? std::optional<double>(4.0) : Number(std::string_view(text).substr(colon + 1));
+  if (!mtbf || !mttr || *mtbf <= 0 || *mttr <= 0) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("random-failures: '{}' is not MTBF_H[:MTTR_H] with both > 0 hours", text));
+  }
+  return std::pair{*mtbf, *mttr};
+}
+
 Result<Registry> ApplyWhatIf(const Registry& base, const std::vector<std::string>& tariff_scales,
                              const std::vector<std::string>& center_files) {
   std::vector<Region> regions = base.regions();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/registry.h"
@@ -11,6 +12,9 @@ namespace zhisuan::sim {
 
 // "CENTER@HOURS" or "CENTER@HOURS+DURATION_HOURS" (hours after the first arrival).
 Result<Failure> ParseFailure(const std::string& text);
+
+// "MTBF_H" or "MTBF_H:MTTR_H" (MTTR defaults to 4 h): mean hours between failures of a center, and to repair.
+Result<std::pair<double, double>> ParseRandomFailures(const std::string& text);
 
 // Applies "PROVINCE=FACTOR" tariff scalings and centers from YAML files (`centers: [...]`, the schema of
 // data/centers.yaml) to a copy of `base`. Prices that were estimated follow the new tariffs.

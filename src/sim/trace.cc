@@ -220,7 +220,7 @@ void ReadJsonl(std::istream& in, Reader& r) {
       continue;
     }
     if (!row.contains("job")) { r.Malformed(n, "job: is required"); continue; }
-    Result<Job> job = ParseJob(row["job"].dump(), r.registry, fmt::format("{}:{}: job", r.path, n));
+    Result<Job> job = ParseJob(row["job"].dump(), r.registry, "job");
     if (!job) { r.Malformed(n, job.error().message); continue; }
     const bool has_data = !job->data.province.empty();
     const double arrival = row["arrival_s"].get<double>();
