@@ -2,6 +2,7 @@
 // every center (the baseline, measured in the same run), the snapshot's memory, and batch-optimal at scale.
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -14,6 +15,9 @@
 
 namespace zhisuan::bench {
 namespace {
+
+// The decision time of every benchmark decision; jobs are submitted then too.
+constexpr double kNow = 1.7e9;
 
 const Registry& Shipped() {
   static const Registry r = [] {
@@ -33,7 +37,7 @@ struct Fixture {
       : network(SyntheticNetwork(Shipped(), centers, 42)),
         snapshot(placement::Snapshot::Build(network)),
         jobs(SyntheticJobs(network, jobs_count, 7)) {
-    for (const Job& j : jobs) prepared.push_back(*placement::Prepare(snapshot, j));
+    for (const Job& j : jobs) prepared.push_back(*placement::Prepare(snapshot, j, kNow));
   }
 };
 
@@ -44,13 +48,30 @@ Fixture& FixtureFor(int centers) {
   return *f;
 }
 
+// Figures count only if the fast path answers right: the indexed choice must match the full scan's optimum.
+int64_t Disagreements(Fixture& f, placement::Policy& policy, const placement::PlaceOptions& o) {
+  int64_t bad = 0;
+  for (const auto& job : f.prepared) {
+    const placement::Decision d = policy.Place(f.snapshot, job, o);
+    const placement::Scan scan = placement::ScanAll(f.snapshot, job, o, false);
+    const auto best = std::ranges::min_element(scan.feasible, {}, &placement::Candidate::score);
+    const bool scan_found = best != scan.feasible.end();
+    if (d.chosen.has_value() != scan_found ||
+        (scan_found && std::abs(d.chosen->score - best->score) > 1e-9 * std::max(1.0, best->score))) {
+      ++bad;
+    }
+  }
+  return bad;
+}
+
 void Decide(benchmark::State& state, bool indexed) {
   Fixture& f = FixtureFor(static_cast<int>(state.range(0)));
   auto policy = std::move(*placement::MakePolicy("lowest-cost"));
   placement::PlaceOptions o;
   o.top_k = 1;
   o.explain = false;
-  o.now_s = 1.7e9;
+  o.now_s = kNow;
+  if (indexed) state.counters["disagreements"] = static_cast<double>(Disagreements(f, *policy, o));
   size_t i = 0, placed = 0;
   for (auto _ : state) {
     const auto& job = f.prepared[i++ % f.prepared.size()];
@@ -81,9 +102,10 @@ void BM_PrepareAndDecide(benchmark::State& state) {
   placement::PlaceOptions o;
   o.top_k = 1;
   o.explain = false;
+  o.now_s = kNow;
   size_t i = 0;
   for (auto _ : state) {
-    auto prepared = placement::Prepare(f.snapshot, f.jobs[i++ % f.jobs.size()]);
+    auto prepared = placement::Prepare(f.snapshot, f.jobs[i++ % f.jobs.size()], kNow);
     benchmark::DoNotOptimize(policy->Place(f.snapshot, *prepared, o));
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
@@ -95,6 +117,7 @@ void BM_DecideExplained(benchmark::State& state) {
   Fixture& f = FixtureFor(static_cast<int>(state.range(0)));
   auto policy = std::move(*placement::MakePolicy("lowest-cost"));
   placement::PlaceOptions o;
+  o.now_s = kNow;
   size_t i = 0;
   for (auto _ : state) benchmark::DoNotOptimize(policy->Place(f.snapshot, f.prepared[i++ % f.prepared.size()], o));
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
@@ -105,6 +128,7 @@ void Batch(benchmark::State& state, bool optimal) {
   static Fixture f(100, 10000);
   placement::PlaceOptions o;
   o.explain = false;
+  o.now_s = kNow;
   placement::BatchResult r;
   for (auto _ : state) {
     r = optimal ? placement::PlaceBatchOptimal(f.snapshot, f.prepared, o) : placement::PlaceGreedy(f.snapshot, f.prepared, o);

@@ -55,7 +55,8 @@ std::vector<Job> SyntheticJobs(const Registry& network, int count, uint64_t seed
     j.kind = rng() % 4 == 0 ? JobKind::kInfer : JobKind::kTrain;
     j.devices = 8 << (rng() % 4);
     for (int m = 0; m < 2 + static_cast<int>(rng() % 2); ++m) j.accelerator.models.push_back(kModels[rng() % kModels.size()]);
-    j.work.reference_hours = 1.0 + static_cast<double>(rng() % 2000);
+    // 1-2,000 device-hours of A100 work, as wall hours on the job's devices.
+    j.work.reference_hours = (1.0 + static_cast<double>(rng() % 2000)) / static_cast<double>(j.devices);
     j.work.reference = "nvidia-a100-sxm-80gb";
     if (rng() % 2) {
       j.data.size_gb = static_cast<double>(rng() % 5000);

@@ -22,7 +22,7 @@ TEST(Batch, JointAssignmentBeatsGreedyOnAClassicTrap) {
   jobs[1] = *ParseJob("kind: train\ndevices: 10\naccelerator: {models: [acc-a]}\nwork: {pflop: 100}\n"
                       "data: {size_gb: 5000, province: west-b}\n", r);
   std::vector<PreparedJob> prepared;
-  for (const Job& j : jobs) prepared.push_back(*Prepare(s, j));
+  for (const Job& j : jobs) prepared.push_back(*Prepare(s, j, /*submitted_s=*/0));
   const BatchResult greedy = PlaceGreedy(s, prepared, {});
   const BatchResult joint = PlaceBatchOptimal(s, prepared, {});
   ASSERT_EQ(greedy.placed, 2);
@@ -43,7 +43,7 @@ TEST(Batch, UnplaceableJobsStayQueued) {
     jobs.push_back(*ParseJob("kind: train\ndevices: 40\naccelerator: {models: [acc-a]}\nwork: {pflop: 10}\n", r));
   }
   std::vector<PreparedJob> prepared;
-  for (const Job& j : jobs) prepared.push_back(*Prepare(s, j));
+  for (const Job& j : jobs) prepared.push_back(*Prepare(s, j, /*submitted_s=*/0));
   const BatchResult b = PlaceBatchOptimal(s, prepared, {});
   EXPECT_EQ(b.placed, 2);  // c1 has 100 devices: two jobs of 40; c2 has 10
   EXPECT_EQ(std::count_if(b.assignment.begin(), b.assignment.end(), [](const auto& a) { return !a; }), 3);
@@ -73,7 +73,7 @@ TEST(BatchProperty, NeverWorseThanGreedyAndAboveTheBound) {
                                registry));
     }
     std::vector<PreparedJob> prepared;
-    for (const Job& j : jobs) prepared.push_back(*Prepare(s, j));
+    for (const Job& j : jobs) prepared.push_back(*Prepare(s, j, /*submitted_s=*/0));
     const BatchResult greedy = PlaceGreedy(s, prepared, {});
     const BatchResult joint = PlaceBatchOptimal(s, prepared, {});
     EXPECT_LE(joint.penalized_score, greedy.penalized_score + 1e-6) << round;

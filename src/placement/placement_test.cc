@@ -30,7 +30,7 @@ class Tiny : public ::testing::Test {
     auto job = ParseJob(spec, registry_);
     EXPECT_TRUE(job.has_value()) << job.error().message;
     job_ = std::move(*job);
-    auto prepared = Prepare(snapshot_, job_);
+    auto prepared = Prepare(snapshot_, job_, o.now_s);
     EXPECT_TRUE(prepared.has_value()) << prepared.error().message;
     auto p = MakePolicy(policy, 7);
     return (*p)->Place(snapshot_, *prepared, o);
@@ -219,12 +219,13 @@ TEST(PlacementProperty, ChosenIsNeverWorseAndIndexAgrees) {
     if (rng() % 4 == 0) spec += fmt::format("residency: {{provinces: [{}, {}]}}\n", provinces[rng() % 6], provinces[rng() % 6]);
     auto job = ParseJob(spec, registry);
     ASSERT_TRUE(job.has_value()) << job.error().message << "\n" << spec;
-    auto prepared = Prepare(s, *job);
+    const double now_s = 1.7e9 + static_cast<double>(rng() % 3600);
+    auto prepared = Prepare(s, *job, now_s);
     ASSERT_TRUE(prepared.has_value());
     for (ObjectiveKind kind : {ObjectiveKind::kCost, ObjectiveKind::kEnergy, ObjectiveKind::kCarbon}) {
       PlaceOptions full;
       full.objective.kind = kind;
-      full.now_s = 1.7e9 + static_cast<double>(rng() % 3600);
+      full.now_s = now_s;
       PlaceOptions fast = full;
       fast.explain = false;
       const Decision a = (*policy)->Place(s, *prepared, full);

@@ -159,9 +159,11 @@ class LowestCost final : public Policy {
       order.emplace_back(all.empty() ? kInf : all.front().rate * devices * m.run_h, &m);
     }
     std::ranges::sort(order, {}, &std::pair<double, const JobModel*>::first);
+    // No pool of a model can meet the deadline when the run alone is longer than the time left.
+    const double deadline_h = (job.deadline_at_s - o.now_s) / 3600.0;
     for (const auto& [bound, m] : order) {
       const double device_hours = devices * m->run_h;
-      if (bound >= top.threshold()) continue;
+      if (bound >= top.threshold() || m->run_h > deadline_h) continue;
       if (!job.residency.empty()) {
         for (size_t prov = 0; prov < job.residency.size(); ++prov) {
           if (!job.residency[prov]) continue;

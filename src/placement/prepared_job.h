@@ -35,6 +35,6 @@ struct PreparedJob {
 // Resolves `job` (which must outlive the result), submitted at `submitted_s` (seconds since the epoch; its
 // deadline counts from then). Fails when the work cannot be converted, e.g. the reference device has no
 // published peak at the job's precision and no throughput override.
-Result<PreparedJob> Prepare(const Snapshot& snapshot, const Job& job, double submitted_s = 0);
+Result<PreparedJob> Prepare(const Snapshot& snapshot, const Job& job, double submitted_s);
 
 }  // namespace zhisuan::placement
