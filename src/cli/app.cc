@@ -86,6 +86,8 @@ int Run(int argc, char** argv) {
   serve->add_option("--host", o.server.host, "address to listen on")->capture_default_str();
   serve->add_option("--port", o.server.port, "port to listen on (0 picks a free one)")->capture_default_str();
   serve->add_option("--threads", o.server.threads, "worker threads")->capture_default_str();
+  serve->add_option("--policy", o.server.policy, "placement policy of quotes that name none")->capture_default_str();
+  serve->add_option("--objective", o.server.objective, "objective of quotes that name none")->capture_default_str();
 
   CLI::App* centers = app.add_subcommand("centers", "list compute centers");
   for (const char* f : {"province", "hub", "cluster", "kind", "accelerator"}) {

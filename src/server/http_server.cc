@@ -10,6 +10,7 @@
 #include <chrono>
 
 #include "accounting/capacity.h"
+#include "placement/policy.h"
 #include "placement/snapshot.h"
 #include "server/metrics.h"
 #include "server/quote_view.h"
@@ -86,6 +87,8 @@ struct HttpServer::Impl {
   const Registry& registry;
   const placement::Snapshot snapshot;  // of the registry as loaded; immutable while serving
   int schema_version;
+  std::string default_policy;
+  std::string default_objective;
   Clock::time_point started = Clock::now();
   Metrics metrics;
   httplib::Server server;
@@ -132,7 +135,10 @@ struct HttpServer::Impl {
     server.Post("/api/v1/quote", [this](const httplib::Request& req, httplib::Response& res) {
       tl_route = "/api/v1/quote";
       const double now_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-      Reply(res, views::Quote(registry, snapshot, req.body, ParamsOf(req), now_s, "request body"));
+      views::Params params = ParamsOf(req);
+      params.try_emplace("policy", default_policy);
+      params.try_emplace("objective", default_objective);
+      Reply(res, views::Quote(registry, snapshot, req.body, params, now_s, "request body"));
     });
     Get("/metrics", "/metrics", [this](const httplib::Request&, httplib::Response& res) {
       std::string body = metrics.Render();
@@ -187,7 +193,16 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
   if (options.threads < 1 || options.threads > 1024) {
     return Fail(ErrorCode::kInvalidArgument, fmt::format("threads: must be between 1 and 1024 (got {})", options.threads));
   }
+  if (Result<std::unique_ptr<placement::Policy>> p = placement::MakePolicy(options.policy); !p) {
+    return std::unexpected(p.error());
+  }
+  if (!placement::ParseObjective(options.objective)) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("objective: unknown objective '{}' (one of {})",
+                                                         options.objective, placement::kObjectiveNames));
+  }
   auto impl = std::make_unique<Impl>(registry, schema_version);
+  impl->default_policy = options.policy;
+  impl->default_objective = options.objective;
   const int threads = options.threads;
   impl->server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   // httplib's default also sets SO_REUSEPORT, which lets a second server bind a port already in use.

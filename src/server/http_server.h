@@ -13,6 +13,9 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0 picks a free port; port() tells which
   int threads = 32;  // httplib holds one worker per open keep-alive connection
+  // The platform's placement policy and objective for quotes that name none (a request's own always wins).
+  std::string policy = "lowest-cost";
+  std::string objective = "cost";
 };
 
 class HttpServer {

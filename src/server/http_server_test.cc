@@ -263,6 +263,34 @@ TEST_F(ServerTest, QuoteFuzzNeverCrashesOrAnswers5xx) {
   EXPECT_EQ(Get("/api/v1/health")["status"], "ok");
 }
 
+TEST(HttpServerCreate, PlatformDefaultPolicyAndObjective) {
+  const Registry r = testing::TinyRegistry();
+  ServerOptions options{"127.0.0.1", 0, 2};
+  options.policy = "first-fit";
+  options.objective = "carbon";
+  auto server = HttpServer::Create(r, 1, options);
+  ASSERT_TRUE(server.has_value()) << server.error().message;
+  std::thread t([&] { (*server)->Run(); });
+  httplib::Client c("127.0.0.1", (*server)->port());
+  const std::string job = "kind: train\ndevices: 8\naccelerator: {models: [acc-a]}\nwork: {pflop: 10}\n";
+  auto res = c.Post("/api/v1/quote", job, "application/yaml");
+  ASSERT_TRUE(res);
+  json j = json::parse(res->body);
+  EXPECT_EQ(j["policy"], "first-fit");
+  EXPECT_EQ(j["objective"], "carbon");
+  res = c.Post("/api/v1/quote?policy=lowest-cost&objective=cost", job, "application/yaml");
+  ASSERT_TRUE(res);
+  j = json::parse(res->body);
+  EXPECT_EQ(j["policy"], "lowest-cost");  // the request's own choice wins
+  EXPECT_EQ(j["objective"], "cost");
+  (*server)->Stop();
+  t.join();
+  options.policy = "psychic";
+  auto bad = HttpServer::Create(r, 1, options);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("policy: unknown policy 'psychic'"), std::string::npos);
+}
+
 TEST(HttpServerCreate, RejectsBadOptions) {
   const Registry r = testing::TinyRegistry();
   auto s = HttpServer::Create(r, 1, {"127.0.0.1", 70000, 4});
