@@ -206,6 +206,7 @@ class Engine {
     popts_.now_s = o_.start_epoch_s + t;
     if (wait_pool == placement::kNone && !policy_->Place(empty_, jobs_[id].prepared, popts_).chosen) {
       ++result_.unplaceable;
+      if (jobs_[id].job.latency_slo_ms) ++result_.slo_misses;
       DropJob(id);
       return;
     }

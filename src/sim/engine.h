@@ -56,7 +56,8 @@ struct SimResult {
   int64_t pending_at_end = 0;
   int64_t moved_by_failures = 0;
   int64_t deadline_misses = 0;
-  int64_t slo_jobs = 0;      // jobs with a latency SLO, all placed within it or unplaceable
+  int64_t slo_jobs = 0;      // jobs with a latency SLO; those placed always run within it
+  int64_t slo_misses = 0;    // jobs with a latency SLO that no center could serve within it (also unplaceable)
   double tenant_cost_cny = 0;  // price + transfer fees of completed jobs
   double price_cny = 0;
   double transfer_fee_cny = 0;

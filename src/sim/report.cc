@@ -57,6 +57,7 @@ Json ToJson(const RunReport& r) {
                         {"jct_h", DistJson(s.jct_h)},
                         {"deadline_misses", s.deadline_misses},
                         {"slo_jobs", s.slo_jobs},
+                        {"slo_misses", s.slo_misses},
                         {"moved_by_failures", s.moved_by_failures},
                         {"fairness_jain", s.fairness_jain},
                         {"west",
@@ -122,13 +123,13 @@ std::string PoliciesCsv(const RunReport& r) {
   std::string out =
       "policy,jobs,completed,unplaceable,pending_at_end,tenant_cost_cny,cost_ratio_to_bound,energy_kwh,energy_cny,"
       "carbon_t,queue_delay_mean_h,queue_delay_p99_h,jct_mean_h,jct_p50_h,jct_p95_h,jct_p99_h,deadline_misses,"
-      "moved_by_failures,fairness_jain,west_device_hours_share,west_energy_share,west_cost_share\n";
+      "slo_misses,moved_by_failures,fairness_jain,west_device_hours_share,west_energy_share,west_cost_share\n";
   for (const SimResult& s : r.results) {
-    out += fmt::format("{},{},{},{},{},{:.2f},{:.4f},{:.1f},{:.2f},{:.3f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{},{},{:.4f},{:.4f},{:.4f},{:.4f}\n",
+    out += fmt::format("{},{},{},{},{},{:.2f},{:.4f},{:.1f},{:.2f},{:.3f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{},{},{},{:.4f},{:.4f},{:.4f},{:.4f}\n",
                        s.policy, s.jobs, s.completed, s.unplaceable, s.pending_at_end, s.tenant_cost_cny,
                        Ratio(s.tenant_cost_cny, r.bound.tenant_cost_cny), s.energy_kwh, s.energy_cny, s.carbon_t,
                        s.queue_delay_h.mean, s.queue_delay_h.p99, s.jct_h.mean, s.jct_h.p50, s.jct_h.p95, s.jct_h.p99,
-                       s.deadline_misses, s.moved_by_failures, s.fairness_jain, s.west_device_hours_share,
+                       s.deadline_misses, s.slo_misses, s.moved_by_failures, s.fairness_jain, s.west_device_hours_share,
                        s.west_energy_share, s.west_cost_share);
   }
   return out;

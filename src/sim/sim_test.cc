@@ -90,6 +90,8 @@ TEST(Sim, TinyTraceBehaviour) {
   ASSERT_TRUE(result.has_value()) << result.error().message;
   EXPECT_EQ(result->jobs, 6);
   EXPECT_EQ(result->unplaceable, 1);  // d: an SLO of 1 ms holds nowhere (2 ms within a province)
+  EXPECT_EQ(result->slo_jobs, 1);
+  EXPECT_EQ(result->slo_misses, 1);
   EXPECT_EQ(result->completed, 5);
   EXPECT_EQ(result->pending_at_end, 0);
   EXPECT_GE(result->moved_by_failures, 1);  // c2 fails at 0.5 h with b running
