@@ -170,6 +170,8 @@ TEST_F(ShippedNetwork, AlibabaPodsMap) {
   EXPECT_EQ(be->job.kind, JobKind::kBatch);
   EXPECT_EQ(be->job.work.reference, "nvidia-a10");
   EXPECT_DOUBLE_EQ(be->job.accelerator.min_memory_gb, 16);  // the smaller of A10 (24 GB) and T4 (16 GB)
+  EXPECT_DOUBLE_EQ(*be->job.accelerator.min_tflops, 65);   // and the slower FP16 peak: T4's 65 TFLOPS
+  EXPECT_DOUBLE_EQ(*ls->job.accelerator.min_tflops, 21.2); // no spec: a P100's, so no CPU server runs a GPU pod
 }
 
 TEST_F(ShippedNetwork, WhatIfEditsAndErrors) {

@@ -180,6 +180,7 @@ void ReadAlibaba(std::istream& in, Reader& r) {
     if (*deleted < start) { r.Malformed(n, fmt::format("deletion_time {} before the pod started at {}", *deleted, start)); continue; }
     std::string reference = "nvidia-p100-sxm2-16gb";
     double min_memory = 1e9;
+    double min_fp16 = 1e9;  // a GPU pod needs an accelerator at least as fast as its slowest allowed type
     std::string spec(f[5]);
     size_t pos = 0;
     bool first = true;
@@ -191,14 +192,19 @@ void ReadAlibaba(std::istream& in, Reader& r) {
         if (first) reference = mapped;
         first = false;
         min_memory = std::min(min_memory, a->memory_gb);
+        min_fp16 = std::min(min_fp16, a->fp16_tflops.value_or(0.0));
       }
       if (bar == std::string::npos) break;
       pos = bar + 1;
     }
     if (min_memory == 1e9) min_memory = 16;
+    if (min_fp16 == 1e9) {
+      const Accelerator* p100 = r.registry.FindAccelerator("nvidia-p100-sxm2-16gb");
+      min_fp16 = p100 && p100->fp16_tflops ? *p100->fp16_tflops : 0.0;
+    }
     const std::string_view qos = f[6];
     const JobKind kind = qos == "LS" ? JobKind::kInfer : qos == "BE" ? JobKind::kBatch : JobKind::kTrain;
-    Job j = TraceJobSpec(kind, static_cast<int64_t>(*gpus), (*deleted - start) / 3600.0, reference, min_memory, 0);
+    Job j = TraceJobSpec(kind, static_cast<int64_t>(*gpus), (*deleted - start) / 3600.0, reference, min_memory, min_fp16);
     if (kind == JobKind::kInfer) j.latency_slo_ms = 20;
     j.name = std::string(f[0]);
     j.tenant = fmt::format("qos-{}", qos);

@@ -9,8 +9,9 @@
 //   alibaba pods   creation_time -> arrival; num_gpu -> devices (a fractional gpu_milli share counts as one
 //                  device; pods without GPUs are skipped); deletion_time - scheduled_time -> work in hours on
 //                  the first GPU type of gpu_spec (P100, T4, V100M16/M32, A10; else P100); gpu_spec ->
-//                  minimum memory of its types; qos LS -> infer with a 20 ms latency SLO to the user province,
-//                  BE -> batch, Burstable/Guaranteed -> train.
+//                  minimum memory and FP16 peak of its types (a P100's without a spec, so no CPU server
+//                  qualifies); qos LS -> infer with a 20 ms latency SLO to the user province, BE -> batch,
+//                  Burstable/Guaranteed -> train.
 //   jsonl          one object per line: {"arrival_s": ..., "job": {job spec}}.
 // For every trace job the data province is drawn with probability proportional to provincial GDP (seeded), the
 // users sit in the same province, and the input size is log-uniform between 1 GB and 1 TB.
