@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "model/loader.h"
 
@@ -48,16 +49,31 @@ Fixture& FixtureFor(int centers) {
   return *f;
 }
 
+// Decisions as the simulator and the lifecycle make them: top 1, no explanation, at kNow.
+placement::PlaceOptions FastOptions() {
+  placement::PlaceOptions o;
+  o.top_k = 1;
+  o.explain = false;
+  o.now_s = kNow;
+  return o;
+}
+
+// The baseline: evaluate every center and take the least score; nullopt when nothing is feasible.
+std::optional<double> ScanBest(const Fixture& f, const placement::PreparedJob& job, const placement::PlaceOptions& o) {
+  const placement::Scan scan = placement::ScanAll(f.snapshot, job, o, false);
+  const auto best = std::ranges::min_element(scan.feasible, {}, &placement::Candidate::score);
+  if (best == scan.feasible.end()) return std::nullopt;
+  return best->score;
+}
+
 // Figures count only if the fast path answers right: the indexed choice must match the full scan's optimum.
 int64_t Disagreements(Fixture& f, placement::Policy& policy, const placement::PlaceOptions& o) {
   int64_t bad = 0;
   for (const auto& job : f.prepared) {
     const placement::Decision d = policy.Place(f.snapshot, job, o);
-    const placement::Scan scan = placement::ScanAll(f.snapshot, job, o, false);
-    const auto best = std::ranges::min_element(scan.feasible, {}, &placement::Candidate::score);
-    const bool scan_found = best != scan.feasible.end();
-    if (d.chosen.has_value() != scan_found ||
-        (scan_found && std::abs(d.chosen->score - best->score) > 1e-9 * std::max(1.0, best->score))) {
+    const std::optional<double> best = ScanBest(f, job, o);
+    if (d.chosen.has_value() != best.has_value() ||
+        (best && std::abs(d.chosen->score - *best) > 1e-9 * std::max(1.0, *best))) {
       ++bad;
     }
   }
@@ -67,10 +83,7 @@ int64_t Disagreements(Fixture& f, placement::Policy& policy, const placement::Pl
 void Decide(benchmark::State& state, bool indexed) {
   Fixture& f = FixtureFor(static_cast<int>(state.range(0)));
   auto policy = std::move(*placement::MakePolicy("lowest-cost"));
-  placement::PlaceOptions o;
-  o.top_k = 1;
-  o.explain = false;
-  o.now_s = kNow;
+  const placement::PlaceOptions o = FastOptions();
   if (indexed) state.counters["disagreements"] = static_cast<double>(Disagreements(f, *policy, o));
   size_t i = 0, placed = 0;
   for (auto _ : state) {
@@ -79,9 +92,7 @@ void Decide(benchmark::State& state, bool indexed) {
       const placement::Decision d = policy->Place(f.snapshot, job, o);
       placed += d.chosen.has_value();
     } else {
-      const placement::Scan scan = placement::ScanAll(f.snapshot, job, o, false);
-      const auto best = std::ranges::min_element(scan.feasible, {}, &placement::Candidate::score);
-      placed += best != scan.feasible.end();
+      placed += ScanBest(f, job, o).has_value();
     }
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
@@ -99,10 +110,7 @@ BENCHMARK(BM_DecideScanBaseline)->Arg(100)->Arg(1000)->Arg(10000);
 void BM_PrepareAndDecide(benchmark::State& state) {
   Fixture& f = FixtureFor(static_cast<int>(state.range(0)));
   auto policy = std::move(*placement::MakePolicy("lowest-cost"));
-  placement::PlaceOptions o;
-  o.top_k = 1;
-  o.explain = false;
-  o.now_s = kNow;
+  const placement::PlaceOptions o = FastOptions();
   size_t i = 0;
   for (auto _ : state) {
     auto prepared = placement::Prepare(f.snapshot, f.jobs[i++ % f.jobs.size()], kNow);
@@ -126,9 +134,7 @@ BENCHMARK(BM_DecideExplained)->Arg(100)->Arg(10000);
 
 void Batch(benchmark::State& state, bool optimal) {
   static Fixture f(100, 10000);
-  placement::PlaceOptions o;
-  o.explain = false;
-  o.now_s = kNow;
+  const placement::PlaceOptions o = FastOptions();
   placement::BatchResult r;
   for (auto _ : state) {
     r = optimal ? placement::PlaceBatchOptimal(f.snapshot, f.prepared, o) : placement::PlaceGreedy(f.snapshot, f.prepared, o);

@@ -76,18 +76,16 @@ int RunSim(const Registry& base, const SimArgs& a) {
     if (auto check = placement::MakePolicy(p); !check) return Report(check.error());
   }
 
-  auto open = [&]() { return sim::OpenTrace(a.trace, *format, *registry, a.seed, a.strict); };
-  auto source = open();
-  if (!source) return Report(source.error());
-  report.trace = (*source)->stats();
-  auto bound = sim::OfflineBound(*registry, **source, o);
+  // Read and map the trace once; the bound and every policy replay it.
+  const auto trace = sim::LoadTrace(a.trace, *format, *registry, a.seed, a.strict);
+  if (!trace) return Report(trace.error());
+  report.trace = trace->stats;
+  auto bound = sim::OfflineBound(*registry, *sim::Replay(*trace), o);
   if (!bound) return Report(bound.error());
   report.bound = *bound;
   for (const std::string& p : policies) {
-    auto run_source = open();
-    if (!run_source) return Report(run_source.error());
     o.policy = p;
-    auto result = sim::Simulate(*registry, **run_source, o);
+    auto result = sim::Simulate(*registry, *sim::Replay(*trace), o);
     if (!result) return Report(result.error());
     report.results.push_back(std::move(*result));
   }

@@ -16,7 +16,7 @@ using placement::Candidate;
 using placement::CenterInfo;
 using placement::PoolShare;
 
-enum class EventKind { kFinish = 0, kCenterDown = 1, kCenterUp = 2, kArrival = 3, kSample = 4 };
+enum class EventKind { kFinish, kCenterDown, kCenterUp, kSample };  // arrivals are pulled from the source
 
 struct Event {
   double t_s;
@@ -152,10 +152,9 @@ class Engine {
         case EventKind::kCenterDown: Down(e.ref); break;
         case EventKind::kCenterUp: Up(e.ref); break;
         case EventKind::kSample: SampleNow(); break;
-        case EventKind::kArrival: break;
       }
     }
-    return Finalise(source);
+    return Finalise();
   }
 
  private:
@@ -226,25 +225,21 @@ class Engine {
                 id);
   }
 
-  enum class Outcome { kStarted, kWaiting, kNoCandidate };
-
   // Starts the job if a candidate can start now. Otherwise it waits: on the busy pool the policy chose (it is
   // retried when that pool frees devices), or, with no candidate at all, in the general pending list.
-  Outcome Schedule(uint32_t id) {
+  void Schedule(uint32_t id) {
     int32_t wait_pool = placement::kNone;
-    if (TryStart(id, &wait_pool)) return Outcome::kStarted;
-    return Enqueue(id, wait_pool);
+    if (!TryStart(id, &wait_pool)) Enqueue(id, wait_pool);
   }
 
-  Outcome Enqueue(uint32_t id, int32_t wait_pool) {
+  void Enqueue(uint32_t id, int32_t wait_pool) {
     ++pending_count_;
     if (wait_pool != placement::kNone) {
       InsertByPriority(waiting_on_pool_[static_cast<size_t>(wait_pool)], id);
       snapshot_.Queue(static_cast<uint32_t>(wait_pool), jobs_[id].job.devices);
-      return Outcome::kWaiting;
+      return;
     }
     InsertByPriority(pending_, id);
-    return Outcome::kNoCandidate;
   }
 
   // Retries the jobs waiting on `pool` in queue order after it freed devices, stopping at the first that still
@@ -471,7 +466,7 @@ class Engine {
     Push(now_ + o_.sample_interval_s, EventKind::kSample, 0);
   }
 
-  Result<SimResult> Finalise(const JobSource&) {
+  Result<SimResult> Finalise() {
     result_.policy = o_.policy;
     result_.pending_at_end = pending_count_;
     result_.tenant_cost_cny = result_.price_cny + result_.transfer_fee_cny;

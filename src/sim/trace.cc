@@ -57,20 +57,23 @@ std::optional<double> ParseTimestamp(std::string_view s) {
   return static_cast<double>(timegm(&tm));
 }
 
-// A source over jobs read and sorted up front.
-class VectorSource final : public JobSource {
+// Serves a loaded trace: by copy from a shared one, or by move from one it owns.
+class LoadedSource final : public JobSource {
  public:
-  VectorSource(std::vector<TraceJob> jobs, TraceStats stats) : jobs_(std::move(jobs)), stats_(std::move(stats)) {}
+  explicit LoadedSource(const LoadedTrace& trace) : trace_(&trace) {}
+  explicit LoadedSource(LoadedTrace&& owned) : owned_(std::move(owned)), trace_(&owned_), move_(true) {}
   std::optional<TraceJob> Next() override {
-    if (next_ == jobs_.size()) return std::nullopt;
-    return std::move(jobs_[next_++]);
+    if (next_ == trace_->jobs.size()) return std::nullopt;
+    if (move_) return std::move(owned_.jobs[next_++]);
+    return trace_->jobs[next_++];
   }
-  const TraceStats& stats() const override { return stats_; }
+  const TraceStats& stats() const override { return trace_->stats; }
 
  private:
-  std::vector<TraceJob> jobs_;
+  LoadedTrace owned_;
+  const LoadedTrace* trace_;
+  bool move_ = false;
   size_t next_ = 0;
-  TraceStats stats_;
 };
 
 struct Reader {
@@ -275,8 +278,8 @@ Result<TraceFormat> ParseTraceFormat(const std::string& name, const std::string&
               fmt::format("{}: cannot tell the trace format from its name or header; give --format", path));
 }
 
-Result<std::unique_ptr<JobSource>> OpenTrace(const std::string& path, TraceFormat format, const Registry& registry,
-                                              uint64_t seed, bool strict) {
+Result<LoadedTrace> LoadTrace(const std::string& path, TraceFormat format, const Registry& registry, uint64_t seed,
+                              bool strict) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Fail(ErrorCode::kIo, fmt::format("{}: cannot read trace", path));
   Reader r{path, registry, ProvinceDraw(registry, seed), strict, {}, {}, {}};
@@ -287,7 +290,16 @@ Result<std::unique_ptr<JobSource>> OpenTrace(const std::string& path, TraceForma
   }
   if (r.fatal) return std::unexpected(*r.fatal);
   std::ranges::stable_sort(r.jobs, {}, &TraceJob::arrival_s);
-  return std::make_unique<VectorSource>(std::move(r.jobs), std::move(r.stats));
+  return LoadedTrace{std::move(r.jobs), std::move(r.stats)};
+}
+
+std::unique_ptr<JobSource> Replay(const LoadedTrace& trace) { return std::make_unique<LoadedSource>(trace); }
+
+Result<std::unique_ptr<JobSource>> OpenTrace(const std::string& path, TraceFormat format, const Registry& registry,
+                                              uint64_t seed, bool strict) {
+  Result<LoadedTrace> trace = LoadTrace(path, format, registry, seed, strict);
+  if (!trace) return std::unexpected(trace.error());
+  return std::make_unique<LoadedSource>(std::move(*trace));
 }
 
 }  // namespace zhisuan::sim

@@ -65,8 +65,21 @@ class ProvinceDraw {
   std::mt19937_64 rng_;
 };
 
-// Opens a trace file. The file is read whole and sorted by arrival (the traces are small); a malformed row is
-// counted and reported, or with `strict` fails the whole read with its line number.
+// A trace read whole and sorted by arrival, to replay any number of times.
+struct LoadedTrace {
+  std::vector<TraceJob> jobs;
+  TraceStats stats;
+};
+
+// Reads a trace file. A malformed row is counted and reported, or with `strict` fails the whole read with its
+// line number.
+Result<LoadedTrace> LoadTrace(const std::string& path, TraceFormat format, const Registry& registry, uint64_t seed,
+                              bool strict);
+
+// A source serving copies of `trace`'s jobs; `trace` must outlive it.
+std::unique_ptr<JobSource> Replay(const LoadedTrace& trace);
+
+// LoadTrace, served once.
 Result<std::unique_ptr<JobSource>> OpenTrace(const std::string& path, TraceFormat format, const Registry& registry,
                                               uint64_t seed, bool strict);
 
