@@ -74,6 +74,24 @@ std::vector<YamlField> YamlField::Items(std::string_view key, bool required) con
   return items;
 }
 
+std::vector<YamlField> YamlField::Elements() const {
+  std::vector<YamlField> items;
+  if (!node_.IsSequence()) {
+    Error(defined() ? "must be a list" : "is required (a list)");
+    return items;
+  }
+  items.reserve(node_.size());
+  for (size_t i = 0; i < node_.size(); ++i) {
+    items.emplace_back(node_[i], file_, fmt::format("{}[{}]", path_, i), diag_, line());
+  }
+  return items;
+}
+
+std::optional<std::string> YamlField::Scalar() const {
+  if (!node_.IsScalar()) return std::nullopt;
+  return node_.Scalar();
+}
+
 std::vector<std::pair<std::string, YamlField>> YamlField::Entries() const {
   std::vector<std::pair<std::string, YamlField>> out;
   if (!node_.IsMap()) return out;

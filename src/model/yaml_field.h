@@ -48,6 +48,11 @@ class YamlField {
   // Requires a sequence at `key` (an empty one when `required` is false and the key is absent).
   std::vector<YamlField> Items(std::string_view key, bool required = true) const;
 
+  // The elements of this field when it is a list (records "must be a list" otherwise).
+  std::vector<YamlField> Elements() const;
+  // This field's scalar text, or nullopt (without a problem) when it is not a scalar.
+  std::optional<std::string> Scalar() const;
+
   // The entries of this map with their fields (empty when not a map).
   std::vector<std::pair<std::string, YamlField>> Entries() const;
 
