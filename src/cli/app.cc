@@ -10,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/index_command.h"
 #include "cli/render.h"
 #include "cli/serve.h"
 #include "cli/sim_command.h"
@@ -132,6 +133,26 @@ int Run(int argc, char** argv) {
   sim->add_flag("--strict", sim_args.strict, "a malformed trace row is fatal");
   sim->add_option("--report", sim_args.report_dir, "write report.json, CSVs and report.html into this directory");
   sim->add_flag("--json", sim_args.json, "print the report JSON");
+  IndexArgs index_args;
+  CLI::App* index = app.add_subcommand("index", "the compute development index (算力发展指数)");
+  index->require_subcommand(1);
+  index->fallthrough();
+  CLI::App* index_compute = index->add_subcommand("compute", "rank regions by an indicator system");
+  index_compute->add_option("--spec", index_args.spec, "indicator system YAML (default: the shipped CAICT 3.0)");
+  index_compute->add_option("--data", index_args.data, "CSV: region, year, one column per indicator")->required();
+  index_compute->add_option("--weights", index_args.weights, "YAML map from node id to a weighting, overriding the spec");
+  index_compute->add_option("--impute", index_args.impute, "missing values: error, mean, zero or previous-year")
+      ->capture_default_str();
+  index_compute->add_option("--draws", index_args.draws, "Monte Carlo draws for rank intervals (0: none)")
+      ->capture_default_str();
+  index_compute->add_option("--mc", index_args.mc, "dirichlet (perturb weights) or experts (resample AHP experts)")
+      ->capture_default_str();
+  index_compute->add_option("--concentration", index_args.concentration,
+                            "Dirichlet concentration around the weights (larger: tighter)")->capture_default_str();
+  index_compute->add_option("--seed", index_args.seed, "seed of the Monte Carlo and the k-means")->capture_default_str();
+  index_compute->add_option("--explain", index_args.explain, "A,B: why region A outranks region B (default: #1 vs #2)");
+  index_compute->add_option("--report", index_args.report_dir, "write index.json, index.csv and index.html here");
+  index_compute->add_flag("--json", index_args.json, "print the report JSON");
   CLI::App* validate = app.add_subcommand("validate", "check the data files without touching the database");
   for (CLI::App* cmd : {centers, center, accelerators, regions, capacity, quote}) {
     cmd->add_flag("--json", o.json, "print JSON (the API's document) instead of a table");
@@ -158,6 +179,8 @@ int Run(int argc, char** argv) {
                registry->clusters().size(), registry->centers().size());
     return 0;
   }
+
+  if (index_compute->parsed()) return RunIndexCompute(index_args, o.data);
 
   Result<OpenedRegistry> opened = OpenRegistry(o.db, o.data, o.reload);
   if (!opened) return Report(opened.error());
