@@ -187,7 +187,10 @@ int Run(int argc, char** argv) {
   const Registry& registry = opened->registry;
   if (opened->seeded) fmt::print(stderr, "zhisuan: loaded the registry from {} into {}\n", o.data, o.db);
 
-  if (serve->parsed()) return Serve(registry, opened->store->SchemaVersion(), o.server);
+  if (serve->parsed()) {
+    o.server.index_spec_path = o.data + "/index/caict-3.0.yaml";
+    return Serve(registry, opened->store->SchemaVersion(), o.server);
+  }
   if (centers->parsed()) return Print(views::Centers(registry, o.filters), o.json, RenderCenters);
   if (center->parsed()) return Print(views::Center(registry, o.center_id), o.json, RenderCenter);
   if (accelerators->parsed()) return Print(views::Accelerators(registry), o.json, RenderAccelerators);

@@ -8,11 +8,15 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 
 #include "accounting/capacity.h"
 #include "placement/policy.h"
 #include "placement/snapshot.h"
 #include "server/metrics.h"
+#include "index/spec.h"
+#include "server/index_view.h"
 #include "server/quote_view.h"
 #include "server/views.h"
 
@@ -77,6 +81,7 @@ constexpr const char* kIndexHtml = R"html(<!doctype html>
 <li><a href="/api/v1/regions">/api/v1/regions</a></li>
 <li><a href="/api/v1/stats/capacity?by=hub&amp;precision=fp16">/api/v1/stats/capacity?by=hub&amp;precision=fp16</a></li>
 <li>POST /api/v1/quote (a job spec in YAML or JSON; policy, objective, top, explain)</li>
+<li>POST /api/v1/index/compute (JSON: data_csv, and optionally spec, weights, impute, draws, seed, mc, explain)</li>
 <li><a href="/metrics">/metrics</a></li>
 </ul></body></html>
 )html";
@@ -89,6 +94,7 @@ struct HttpServer::Impl {
   int schema_version;
   std::string default_policy;
   std::string default_objective;
+  std::string index_spec_text;  // the default indicator system, read at start
   Clock::time_point started = Clock::now();
   Metrics metrics;
   httplib::Server server;
@@ -139,6 +145,11 @@ struct HttpServer::Impl {
       params.try_emplace("policy", default_policy);
       params.try_emplace("objective", default_objective);
       Reply(res, views::Quote(registry, snapshot, req.body, params, now_s, "request body"));
+    });
+    server.Post("/api/v1/index/compute", [this](const httplib::Request& req, httplib::Response& res) {
+      tl_route = "/api/v1/index/compute";
+      if (Status s = views::CheckParams(ParamsOf(req), {}); !s) return Reply(res, std::unexpected(s.error()));
+      Reply(res, views::IndexCompute(req.body, index_spec_text));
     });
     Get("/metrics", "/metrics", [this](const httplib::Request&, httplib::Response& res) {
       std::string body = metrics.Render();
@@ -203,6 +214,14 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
   auto impl = std::make_unique<Impl>(registry, schema_version);
   impl->default_policy = options.policy;
   impl->default_objective = options.objective;
+  if (!options.index_spec_path.empty()) {
+    std::ifstream in(options.index_spec_path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in) return Fail(ErrorCode::kIo, fmt::format("{}: cannot read the indicator system", options.index_spec_path));
+    if (auto spec = index::ParseSpec(options.index_spec_path, text.str()); !spec) return std::unexpected(spec.error());
+    impl->index_spec_text = text.str();
+  }
   const int threads = options.threads;
   impl->server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   // httplib's default also sets SO_REUSEPORT, which lets a second server bind a port already in use.
@@ -212,7 +231,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
   });
-  impl->server.set_payload_max_length(1 << 20);  // a job spec is a few hundred bytes
+  impl->server.set_payload_max_length(8 << 20);  // a job spec is a few hundred bytes, index data a few MB at most
   impl->Routes();
   impl->Hooks();
   if (options.port == 0) {

@@ -16,6 +16,8 @@ struct ServerOptions {
   // The platform's placement policy and objective for quotes that name none (a request's own always wins).
   std::string policy = "lowest-cost";
   std::string objective = "cost";
+  // The indicator system POST /api/v1/index/compute uses when a request brings none (empty: none).
+  std::string index_spec_path = "";
 };
 
 class HttpServer {

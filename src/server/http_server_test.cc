@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <fstream>
+#include <random>
+#include <sstream>
 #include <thread>
 
 #include "accounting/capacity.h"
@@ -27,7 +30,9 @@ class ServerTest : public ::testing::Test {
     auto opened = OpenRegistry(dir_.path() / "zhisuan.db", testing::ShippedDataDir());
     ASSERT_TRUE(opened.has_value()) << opened.error().message;
     opened_ = std::make_unique<OpenedRegistry>(std::move(*opened));
-    auto server = HttpServer::Create(opened_->registry, opened_->store->SchemaVersion(), {"127.0.0.1", 0, 4});
+    ServerOptions options{"127.0.0.1", 0, 4};
+    options.index_spec_path = (testing::ShippedDataDir() / "index" / "caict-3.0.yaml").string();
+    auto server = HttpServer::Create(opened_->registry, opened_->store->SchemaVersion(), options);
     ASSERT_TRUE(server.has_value()) << server.error().message;
     server_ = std::move(*server);
     ASSERT_GT(server_->port(), 0);
@@ -221,6 +226,75 @@ TEST_F(ServerTest, QuoteJsonAndYaml) {
   res = client_->Post("/api/v1/quote?objective=carbon&explain=false", yaml_body, "application/yaml");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200) << res->body;
+}
+
+std::string SampleIndexCsv() {
+  std::ifstream in(testing::ShippedDataDir() / "index" / "sample-2023.csv");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST_F(ServerTest, IndexComputeOnTheShippedSample) {
+  const json body = {{"data_csv", SampleIndexCsv()}, {"draws", 200}, {"explain", {"北京", "上海"}}};
+  auto res = client_->Post("/api/v1/index/compute", body.dump(), "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json j = json::parse(res->body);
+  EXPECT_EQ(j["spec"]["id"], "caict-3-0");
+  ASSERT_EQ(j["regions"].size(), 31u);
+  EXPECT_EQ(j["regions"][0]["rank"], 1);
+  EXPECT_GE(j["regions"][0]["index"].get<double>(), j["regions"][1]["index"].get<double>());
+  EXPECT_TRUE(j["regions"][0].contains("rank_interval"));
+  EXPECT_EQ(j["explanation"]["a"], "北京");
+  double sum = 0;
+  for (const auto& c : j["explanation"]["indicators"]) sum += c["contribution"].get<double>();
+  EXPECT_NEAR(sum, j["explanation"]["difference"].get<double>(), 1e-3);
+  EXPECT_FALSE(j["regressions"].empty());
+  // The same request gives the same answer.
+  auto again = client_->Post("/api/v1/index/compute", body.dump(), "application/json");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->body, res->body);
+}
+
+TEST_F(ServerTest, IndexComputeErrorsAre400AndTheServerKeepsServing) {
+  const std::string spec_bad_matrix = R"({"id": "t", "name": {"zh": "t", "en": "t"}, "root": {"id": "r",
+    "name": {"zh": "r", "en": "r"}, "weighting": {"method": "ahp", "matrix": [[1, 2], [2, 1]]},
+    "children": [{"id": "a", "name": {"zh": "a", "en": "a"}, "unit": "个", "direction": "benefit"},
+                 {"id": "b", "name": {"zh": "b", "en": "b"}, "unit": "个", "direction": "benefit"}]}})";
+  const struct {
+    std::string body, expect;
+  } cases[] = {
+      {"not json", "malformed JSON"},
+      {"[]", "must be a JSON object"},
+      {R"({"draws": 5})", "data_csv: is required"},
+      {R"({"data_csv": "region,year\n", "colour": 1})", "colour: unknown field"},
+      {R"({"data_csv": 7})", "data_csv: must be a string"},
+      {R"({"data_csv": "region,year,x\nA,2023,1\n"})", "column 'x': unknown indicator"},
+      {R"({"data_csv": "region,year\n", "spec": )" + spec_bad_matrix + "}", "root.weighting.matrix"},
+      {R"({"data_csv": "region,year\n", "draws": 100001})", "draws: must be between"},
+      {R"({"data_csv": "region,year\n", "impute": "median"})", "impute: 'median'"},
+      {R"({"data_csv": "region,year\n", "explain": ["a"]})", "explain: name exactly two"},
+  };
+  for (const auto& c : cases) {
+    auto res = client_->Post("/api/v1/index/compute", c.body, "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << c.body << " -> " << res->body;
+    EXPECT_NE(res->body.find(c.expect), std::string::npos) << res->body;
+  }
+  // Seeded random mutations of a valid body: every answer is 200 or 4xx, never a crash or a 500.
+  const std::string valid = json({{"data_csv", SampleIndexCsv()}, {"draws", 20}}).dump();
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 60; ++i) {
+    std::string body = valid;
+    for (int k = 0; k < 4; ++k) body[rng() % body.size()] = static_cast<char>(rng() % 256);
+    auto res = client_->Post("/api/v1/index/compute", body, "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_TRUE(res->status == 200 || (res->status >= 400 && res->status < 500)) << res->status << " " << res->body;
+  }
+  auto health = client_->Get("/api/v1/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
 }
 
 TEST_F(ServerTest, QuoteErrorsAre400WithFieldPaths) {
