@@ -70,26 +70,6 @@ KMeans LloydOnce(std::span<const double> p, size_t n, size_t dims, size_t k, std
   return km;
 }
 
-std::vector<double> Dirichlet(std::span<const double> mean, double concentration, std::mt19937_64& rng) {
-  std::vector<double> g(mean.size());
-  double sum = 0;
-  for (size_t i = 0; i < mean.size(); ++i) {
-    const double alpha = std::max(1e-6, concentration * mean[i]);
-    g[i] = std::gamma_distribution<double>(alpha, 1.0)(rng);
-    sum += g[i];
-  }
-  for (double& x : g) x = sum > 0 ? x / sum : 1.0 / static_cast<double>(g.size());
-  return g;
-}
-
-// Ranks of one draw's composites, written into `rank` (1 = best). Sorting keys carry the region index in their low
-// bits, so equal composites are ordered by region and the result is deterministic.
-void RankInto(std::span<const double> composite, std::vector<std::pair<double, uint32_t>>& keys, std::span<uint32_t> rank) {
-  for (size_t r = 0; r < composite.size(); ++r) keys[r] = {-composite[r], static_cast<uint32_t>(r)};
-  std::sort(keys.begin(), keys.end());
-  for (size_t k = 0; k < keys.size(); ++k) rank[keys[k].second] = static_cast<uint32_t>(k + 1);
-}
-
 }  // namespace
 
 std::optional<Ols> FitOls(std::span<const double> x, std::span<const double> y) {
@@ -163,84 +143,6 @@ std::optional<Typology> Classify(const IndexSpec& spec, const YearResult& year, 
     else t.cluster_type.push_back({"coordinated", "协同发展型"});
   }
   return t;
-}
-
-Result<std::vector<RankInterval>> RankStability(const IndexSpec& spec, const YearResult& year,
-                                                const StabilityOptions& options) {
-  const size_t n = year.regions.size(), nl = spec.leaves.size(), nn = spec.nodes.size();
-  if (options.draws < 1) return Fail(ErrorCode::kInvalidArgument, "draws: must be at least 1");
-  if (!(options.concentration > 0)) return Fail(ErrorCode::kInvalidArgument, "concentration: must be positive");
-  // Leaf scores transposed (leaves x regions) so that one draw's composites are a sum of scaled rows.
-  std::vector<double> st(nl * n);
-  for (size_t l = 0; l < nl; ++l) {
-    for (size_t r = 0; r < n; ++r) st[l * n + r] = year.Score(r, static_cast<size_t>(spec.leaves[l]));
-  }
-  std::mt19937_64 rng(options.seed);
-  // Draws are processed in blocks: the composites of kBlock draws at once reuse each row of scores kBlock times.
-  constexpr size_t kBlock = 8;
-  std::vector<double> local(nn), global(nn), gw(kBlock * nl), comp(kBlock * n);
-  std::vector<uint32_t> ranks(static_cast<size_t>(options.draws) * n);  // draw-major
-  std::vector<std::pair<double, uint32_t>> keys(n);
-  for (size_t start = 0; start < static_cast<size_t>(options.draws); start += kBlock) {
-    const size_t block = std::min(kBlock, static_cast<size_t>(options.draws) - start);
-    for (size_t b = 0; b < block; ++b) {
-      local = year.local;
-      for (size_t k = 0; k < nn; ++k) {
-        const Node& node = spec.nodes[k];
-        if (node.children.size() < 2) continue;
-        std::vector<double> w;
-        if (options.experts) {
-          const Weighting& wt = node.weighting.method == WeightMethod::kCombined ? *node.weighting.subjective : node.weighting;
-          if (wt.method != WeightMethod::kAhp || wt.ahp.matrices.size() < 2) continue;
-          Ahp resampled = wt.ahp;
-          std::uniform_int_distribution<size_t> pick(0, wt.ahp.matrices.size() - 1);
-          for (auto& m : resampled.matrices) m = wt.ahp.matrices[pick(rng)];
-          Result<AhpOutcome> out = EvaluateAhp(resampled, node.children.size());
-          if (!out) return std::unexpected(out.error());
-          w = out->weights;
-        } else {
-          std::vector<double> mean;
-          for (int c : node.children) mean.push_back(year.local[static_cast<size_t>(c)]);
-          w = Dirichlet(mean, options.concentration, rng);
-        }
-        for (size_t c = 0; c < node.children.size(); ++c) local[static_cast<size_t>(node.children[c])] = w[c];
-      }
-      global[0] = 1;
-      for (size_t k = 1; k < nn; ++k) global[k] = global[static_cast<size_t>(spec.nodes[k].parent)] * local[k];
-      for (size_t l = 0; l < nl; ++l) gw[b * nl + l] = global[static_cast<size_t>(spec.leaves[l])];
-    }
-    std::fill(comp.begin(), comp.end(), 0.0);
-    for (size_t l = 0; l < nl; ++l) {
-      const double* row = &st[l * n];
-      for (size_t b = 0; b < block; ++b) {
-        const double w = gw[b * nl + l];
-        double* out = &comp[b * n];
-        for (size_t r = 0; r < n; ++r) out[r] += w * row[r];
-      }
-    }
-    for (size_t b = 0; b < block; ++b) {
-      RankInto(std::span(comp).subspan(b * n, n), keys, std::span(ranks).subspan((start + b) * n, n));
-    }
-  }
-  std::vector<RankInterval> out(n);
-  std::vector<uint32_t> mine(static_cast<size_t>(options.draws));
-  for (size_t r = 0; r < n; ++r) {
-    double sum = 0;
-    for (size_t d = 0; d < mine.size(); ++d) {
-      mine[d] = ranks[d * n + r];
-      sum += mine[d];
-    }
-    auto pct = [&](double q) {
-      const size_t at = static_cast<size_t>(std::floor(q * static_cast<double>(mine.size() - 1) + 0.5));
-      std::nth_element(mine.begin(), mine.begin() + static_cast<std::ptrdiff_t>(at), mine.end());
-      return static_cast<int>(mine[at]);
-    };
-    out[r].p5 = pct(0.05);
-    out[r].p50 = pct(0.50);
-    out[r].p95 = pct(0.95);
-    out[r].mean = sum / static_cast<double>(mine.size());
-  }
-  return out;
 }
 
 }  // namespace zhisuan::index

@@ -77,6 +77,28 @@ printf 'timestamp,duration,num_gpus,gpu_time,cluster\n2017-10-09 07:01:55,66.0,x
 check "sim --strict fails on a malformed row" test $? -eq 3
 check "sim names the malformed line" contains "$WORK/strict.out" "badtrace.csv:2: num_gpus"
 
+# --- compute development index ------------------------------------------------------------------------------
+SAMPLE="$DATA/index/sample-2023.csv"
+"$ZHISUAN" --data "$DATA" index compute --data "$SAMPLE" --draws 200 --report "$WORK/idx" >"$WORK/idx.out" 2>&1
+check "index compute on the sample" test $? -eq 0
+check "index ranks 31 provinces" jqq '.regions | length == 31' "$WORK/idx/index.json"
+check "index report has HTML and CSV" test -s "$WORK/idx/index.html" -a "$(wc -l <"$WORK/idx/index.csv")" -eq 32
+check "index HTML inlines ECharts and the map" contains "$WORK/idx/index.html" "registerMap"
+check "index prints the GDP sentence" contains "$WORK/idx.out" "each index point is worth"
+"$ZHISUAN" --data "$DATA" index compute --data "$SAMPLE" --draws 200 --explain 北京,上海 --json >"$WORK/idx.json" 2>&1
+check "index --explain A,B" jqq '.explanation.a == "北京" and .explanation.b == "上海"' "$WORK/idx.json"
+check "contributions sum to the difference" jqq '(([.explanation.indicators[].contribution] | add) - .explanation.difference) | fabs < 0.001' "$WORK/idx.json"
+sed 's/^广东,2023,[^,]*,/广东,2023,,/' "$SAMPLE" >"$WORK/missing.csv"
+"$ZHISUAN" index compute --data "$WORK/missing.csv" >"$WORK/missing.out" 2>&1
+check "a missing value exits 3" test $? -eq 3
+check "a missing value names row, region and indicator" grep -qE "missing.csv:[0-9]+: 广东 2023: server-compute: missing value" "$WORK/missing.out"
+"$ZHISUAN" index compute --data "$WORK/missing.csv" --impute mean --draws 0 >"$WORK/imputed.out" 2>&1
+check "--impute mean fills it and says so" contains "$WORK/imputed.out" "server-compute imputed as"
+printf 'cdi: {method: ahp, matrix: [[1, 9, 1/9, 1, 1], [1/9, 1, 9, 1, 1], [9, 1/9, 1, 1, 1], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1]]}\n' >"$WORK/w.yaml"
+"$ZHISUAN" index compute --data "$SAMPLE" --weights "$WORK/w.yaml" >"$WORK/w.out" 2>&1
+check "inconsistent weights exit 3" test $? -eq 3
+check "inconsistent weights name the judgements" contains "$WORK/w.out" "inconsistent judgements: consistency ratio"
+
 # --- server -------------------------------------------------------------------------------------------------
 "$ZHISUAN" --db "$DB" serve --port 0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
 SERVER_PID=$!
@@ -98,6 +120,10 @@ check "400 body names the field" jqq '.error.message == "province: unknown provi
 code=$(curl -s -o "$WORK/q.json" -w '%{http_code}' --data-binary @"$EXAMPLES/finetune.yaml" "$URL/api/v1/quote?top=3")
 check "POST /api/v1/quote answers 200" test "$code" = 200
 check "API quote agrees with the CLI" test "$(jq -c .chosen.center "$WORK/q.json")" = "$(jq -c .chosen.center "$WORK/quote.json")"
+jq -n --rawfile csv "$SAMPLE" '{data_csv: $csv, draws: 200, explain: ["北京", "上海"]}' >"$WORK/idx-req.json"
+code=$(curl -s -o "$WORK/idx-api.json" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$WORK/idx-req.json" "$URL/api/v1/index/compute")
+check "POST /api/v1/index/compute answers 200" test "$code" = 200
+check "API index agrees with the CLI" test "$(jq -c .regions "$WORK/idx-api.json")" = "$(jq -c .regions "$WORK/idx.json")"
 curl -sf "$URL/metrics" >"$WORK/metrics.txt"
 check "metrics count requests" contains "$WORK/metrics.txt" 'zhisuan_http_requests_total{route="/api/v1/health",method="GET",status="200"} 1'
 kill -TERM "$SERVER_PID"
