@@ -26,6 +26,17 @@ def spread(indicator, total, power, only=None, share=None, exclude=()):
                                  + (f" over {len(group)} named provinces" if only else ""))
 
 
+def order(indicator, leaders, source):
+    """Reassigns the values of the provinces that are not quoted so that `leaders` (a ranking the seed states) hold
+    the largest ones in that order and the rest follow GDP; the total stays the same."""
+    free = [n for n in names if notes[(n, indicator)][0] == "illustrative"]
+    values = sorted((cells[(n, indicator)] for n in free), reverse=True)
+    ranked = [n for n in leaders if n in free] + sorted((n for n in free if n not in leaders), key=lambda n: -gdp[n])
+    for n, v in zip(ranked, values):
+        cells[(n, indicator)] = v
+        notes[(n, indicator)] = ("illustrative", notes[(n, indicator)][1] + f"; order of the leaders from seed 004 ({source})")
+
+
 def quote(n, indicator, value, note, lower_bound=False):
     if lower_bound:
         value = max(value, cells.get((n, indicator), 0))
@@ -103,6 +114,19 @@ for n in names:
     cells[(n, "gdp")] = gdp[n]
     notes[(n, "gdp")] = ("estimated", "data/regions.yaml gdp (2023 provincial communiqués, estimated)")
 spread("digital-economy", 574 / 0.00106, 1.2)
+
+order("server-compute", ["北京", "广东", "浙江", "江苏", "上海", "山东", "天津"], "算力规模")
+order("ai-server-compute", ["北京", "广东", "浙江", "江苏", "上海", "山东", "天津"], "算力规模")
+order("supercomputer-compute", SUPER, "超算算力")
+order("equipment-output", ["福建", "天津", "江苏", "山东"], "计算设备")
+order("ic-output", ["广东", "甘肃", "上海", "浙江", "北京"], "计算芯片")
+order("software-revenue", ["北京", "广东", "江苏", "山东", "上海"], "计算软件")
+order("patent-applications", ["北京", "上海", "浙江", "江苏", "山东", "湖南", "湖北", "安徽", "四川"], "创新水平")
+order("patent-grants", ["北京", "上海", "浙江", "江苏", "山东", "湖南", "湖北", "安徽", "四川"], "创新水平")
+order("computer-rnd", ["江苏", "浙江", "湖北", "上海", "山东", "福建", "安徽", "四川", "北京"], "研发投入")
+order("interprovincial-bandwidth", ["广东", "浙江", "江苏", "上海", "北京", "河南", "河北"], "网络环境")
+order("it-spending", ["上海", "江苏", "浙江"], "算力投入")
+
 
 def fmt(x):
     return f"{x:.0f}" if x >= 100 else f"{x:.2f}" if x >= 1 else f"{x:.4f}"
