@@ -4,7 +4,6 @@
 // with each draw's weights fixed (large case; timed on a few draws and scaled), which is what the tools analysts use
 // today amount to.
 #include <fmt/format.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <fstream>
@@ -12,17 +11,11 @@
 #include <sstream>
 
 #include "index/run.h"
+#include "timing.h"
 
 namespace zhisuan::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
-double PeakRssMb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;
-}
 std::string Read(const std::string& path) {
   std::ifstream in(path);
   std::ostringstream s;

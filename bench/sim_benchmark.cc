@@ -2,7 +2,6 @@
 // 10-million-job trace streamed through the engine (targets >= 1,000,000 events/s and < 1 GB peak memory).
 // Baselines measured in the same run: reading the Philly trace alone, and generating the synthetic jobs alone.
 #include <fmt/format.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <filesystem>
@@ -10,17 +9,11 @@
 
 #include "model/loader.h"
 #include "sim/engine.h"
+#include "timing.h"
 
 namespace zhisuan::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
-double PeakRssMb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;
-}
 
 // Streams `count` small jobs (1-8 devices, 0.1-10 h on an A100) with Poisson arrivals at `per_hour`; each allows
 // the Ascend 910B (most of the shipped fleet) and two models drawn from the rest. Never holds more than one job.

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "index/analysis.h"
+#include "index/run.h"
 
 namespace zhisuan::index {
 namespace {
@@ -179,6 +180,43 @@ TEST(Analysis, RankStabilityIntervalsContainTheRankAndWidenWithUncertainty) {
   for (const RankInterval& r : *wide) width += r.p95 - r.p5;
   EXPECT_GT(width, 0);
   EXPECT_FALSE(RankStability(t.spec, t.years[0], StabilityOptions{.draws = 0}));
+}
+
+}  // namespace
+}  // namespace zhisuan::index
+
+namespace zhisuan::index {
+namespace {
+
+TEST(Run, YearOverYearChangeAndExpertResampling) {
+  Result<IndexSpec> spec = ParseSpec("tiny.yaml", kTinySpec);
+  ASSERT_TRUE(spec);
+  // Two experts disagree on supply: resampling them moves the weights, so ranks can move too.
+  ASSERT_TRUE(ApplyWeights(*spec, "w.yaml",
+                           "supply: {method: ahp, experts: [{name: a, matrix: [[1, 5], [1/5, 1]]}, "
+                           "{name: b, matrix: [[1, 1/5], [5, 1]]}]}"));
+  const std::string csv =
+      "region,year,compute,price,apps\n"
+      "A,2022,1,1,10\nB,2022,3,3,0\nC,2022,2,2,5\n"
+      "A,2023,1,0.5,10\nB,2023,3,1.0,0\nC,2023,2,0.75,5\n";
+  RunOptions o;
+  o.stability = {.draws = 400, .seed = 9, .concentration = 200, .experts = true};
+  Result<IndexRun> run = RunIndex(*spec, "t.csv", csv, o);
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_EQ(run->years.size(), 2u);
+  const nlohmann::ordered_json j = ToJson(*run);
+  EXPECT_EQ(j["year"], 2023);
+  for (const auto& r : j["regions"]) {
+    ASSERT_TRUE(r["change"].is_object()) << r.dump();
+    EXPECT_EQ(r["change"]["from_year"], 2022);
+    EXPECT_LE(r["rank_interval"]["p5"].get<int>(), r["rank"].get<int>() + 1);
+  }
+  // Group AHP by judgements: the geometric mean of 5 and 1/5 is 1, equal weights.
+  EXPECT_NEAR(run->latest().local[static_cast<size_t>(spec->Find("compute"))], 0.5, 1e-9);
+  EXPECT_EQ(j["stability"]["mode"], "experts");
+  RunOptions unknown;
+  unknown.explain = {"A", "Z"};
+  EXPECT_FALSE(RunIndex(*spec, "t.csv", csv, unknown));
 }
 
 }  // namespace
