@@ -52,6 +52,10 @@ struct Job {
   std::vector<std::string> residency_hubs;
   int priority = 0;
   bool gang = true;  // all devices in one pool
+  // What runs on a real backend (local, slurm): the program and its arguments, never a shell string. Jobs for
+  // simulated centers may omit it.
+  std::vector<std::string> command;
+  std::optional<double> walltime_h;  // wall-time limit on a real backend; default: 2 x the modelled run time
 };
 
 // Parses and validates a job spec (YAML or JSON) against the registry's accelerators, provinces and hubs.

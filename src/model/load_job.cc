@@ -44,7 +44,8 @@ std::string_view Name(JobKind k) {
 
 std::optional<Job> ReadJob(const YamlField& f, const Registry& registry) {
   if (!f.ExpectMap({"name", "tenant", "kind", "precision", "devices", "accelerator", "work", "deadline_h",
-                    "latency_slo_ms", "user_province", "data", "residency", "priority", "gang"})) {
+                    "latency_slo_ms", "user_province", "data", "residency", "priority", "gang", "command",
+                    "walltime_h"})) {
     return std::nullopt;
   }
   Job job;
@@ -156,6 +157,14 @@ std::optional<Job> ReadJob(const YamlField& f, const Registry& registry) {
   }
   job.priority = static_cast<int>(f.OptInteger("priority", -1000, 1000).value_or(0));
   job.gang = f.Bool("gang", true);
+  if (f.Has("command")) {
+    job.command = f.StringList("command");
+    if (job.command.empty()) f.Child("command").Error("must list the program and its arguments (an argv array)");
+    for (const std::string& arg : job.command) {
+      if (arg.find('\0') != std::string::npos) f.Child("command").Error("arguments must not contain NUL bytes");
+    }
+  }
+  job.walltime_h = f.OptNumber("walltime_h", 1e-6, 1e5);
   if (!ok) return std::nullopt;
   return job;
 }

@@ -24,12 +24,18 @@ class Statement {
   // Bind by 1-based index.
   Statement& Bind(int index, std::string_view text);
   Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, double value);
+  Statement& BindNull(int index);
+  // Clears bindings and rewinds, to run the statement again.
+  void Reset();
   // Steps once: true while a row is available, false when done; errors are kStore.
   Result<bool> Step();
   // Runs to completion.
   Status Run();
   int64_t ColumnInt(int column) const;
   std::string ColumnText(int column) const;
+  double ColumnDouble(int column) const;
+  bool ColumnIsNull(int column) const;
 
  private:
   sqlite3* db_;
@@ -47,6 +53,8 @@ class Connection {
 
   Status Exec(std::string_view sql);
   Result<Statement> Prepare(std::string_view sql);
+  int64_t LastInsertRowid() const;
+  int Changes() const;
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}

@@ -42,6 +42,61 @@ constexpr Migration kMigrations[] = {
         PRIMARY KEY (center_id, idx)
       );
     )sql"},
+    {2, R"sql(
+      CREATE TABLE tokens (
+        hash TEXT PRIMARY KEY,      -- SHA-256 of the token, hex; the token itself is never stored
+        tenant TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('operator', 'tenant')),
+        created_at REAL NOT NULL
+      );
+      CREATE TABLE quotas (
+        tenant TEXT NOT NULL,
+        accelerator TEXT NOT NULL,  -- an accelerator id
+        max_devices INTEGER NOT NULL CHECK (max_devices >= 0),
+        PRIMARY KEY (tenant, accelerator)
+      );
+      CREATE TABLE jobs (           -- immutable: what was submitted
+        id INTEGER PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        idempotency_key TEXT,
+        spec TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        submitted_at REAL NOT NULL,
+        UNIQUE (tenant, idempotency_key)
+      );
+      CREATE TABLE job_state (      -- mutable: where the job is now
+        job_id INTEGER PRIMARY KEY REFERENCES jobs(id),
+        state TEXT NOT NULL,
+        center TEXT,
+        pool INTEGER,
+        accelerator TEXT,
+        devices INTEGER,
+        backend TEXT,
+        backend_id TEXT,
+        decision TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        excluded TEXT NOT NULL DEFAULT '',
+        started_at REAL,
+        finished_at REAL,
+        exit_code INTEGER,
+        device_hours REAL,
+        energy_kwh REAL,
+        energy_fen INTEGER,
+        price_fen INTEGER,
+        carbon_kg REAL,
+        message TEXT NOT NULL DEFAULT '',
+        updated_at REAL NOT NULL
+      );
+      CREATE INDEX job_state_by_state ON job_state(state);
+      CREATE TABLE job_events (     -- every transition, in order
+        job_id INTEGER NOT NULL REFERENCES jobs(id),
+        seq INTEGER NOT NULL,
+        at REAL NOT NULL,
+        state TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (job_id, seq)
+      );
+    )sql"},
 };
 
 class SqliteStore final : public Store {

@@ -1,0 +1,281 @@
+#include "store/job_store.h"
+
+#include <fmt/format.h>
+
+#include <functional>
+#include <mutex>
+#include <tuple>
+
+#include "store/sqlite.h"
+
+namespace zhisuan {
+namespace {
+
+constexpr const char* kColumns =
+    "j.id, j.tenant, COALESCE(j.idempotency_key, ''), j.spec, j.priority, j.submitted_at, s.state, "
+    "COALESCE(s.center, ''), COALESCE(s.pool, -1), COALESCE(s.accelerator, ''), COALESCE(s.devices, 0), "
+    "COALESCE(s.backend, ''), COALESCE(s.backend_id, ''), COALESCE(s.decision, ''), s.attempts, s.excluded, "
+    "s.started_at, s.finished_at, s.exit_code, s.device_hours, s.energy_kwh, s.energy_fen, s.price_fen, "
+    "s.carbon_kg, s.message, s.updated_at";
+
+JobRecord ReadRecord(const sql::Statement& st) {
+  JobRecord r;
+  r.id = st.ColumnInt(0);
+  r.tenant = st.ColumnText(1);
+  r.idempotency_key = st.ColumnText(2);
+  r.spec = st.ColumnText(3);
+  r.priority = static_cast<int>(st.ColumnInt(4));
+  r.submitted_at = st.ColumnDouble(5);
+  r.state = ParseJobState(st.ColumnText(6)).value_or(JobState::kFailed);
+  r.center = st.ColumnText(7);
+  r.pool = st.ColumnInt(8);
+  r.accelerator = st.ColumnText(9);
+  r.devices = st.ColumnInt(10);
+  r.backend = st.ColumnText(11);
+  r.backend_id = st.ColumnText(12);
+  r.decision = st.ColumnText(13);
+  r.attempts = static_cast<int>(st.ColumnInt(14));
+  r.excluded = st.ColumnText(15);
+  if (!st.ColumnIsNull(16)) r.started_at = st.ColumnDouble(16);
+  if (!st.ColumnIsNull(17)) r.finished_at = st.ColumnDouble(17);
+  if (!st.ColumnIsNull(18)) r.exit_code = static_cast<int>(st.ColumnInt(18));
+  if (!st.ColumnIsNull(19)) {
+    r.accounting = JobAccounting{st.ColumnDouble(19), st.ColumnDouble(20), st.ColumnInt(21), st.ColumnInt(22),
+                                 st.ColumnDouble(23)};
+  }
+  r.message = st.ColumnText(24);
+  r.updated_at = st.ColumnDouble(25);
+  return r;
+}
+
+}  // namespace
+
+struct JobStore::Impl {
+  explicit Impl(sql::Connection connection) : db(std::move(connection)) {}
+  sql::Connection db;
+  std::mutex mu;
+
+  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back on error.
+  template <typename F>
+  Status Transaction(F&& body) {
+    if (Status s = db.Exec("BEGIN IMMEDIATE"); !s) return s;
+    Status s = body();
+    if (s) s = db.Exec("COMMIT");
+    if (!s) (void)db.Exec("ROLLBACK");
+    return s;
+  }
+
+  Result<std::vector<JobRecord>> Query(const std::string& where, const std::function<void(sql::Statement&)>& bind) {
+    auto st = db.Prepare(fmt::format("SELECT {} FROM jobs j JOIN job_state s ON s.job_id = j.id {}", kColumns, where));
+    if (!st) return std::unexpected(st.error());
+    bind(*st);
+    std::vector<JobRecord> out;
+    while (true) {
+      Result<bool> row = st->Step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      out.push_back(ReadRecord(*st));
+    }
+    return out;
+  }
+};
+
+JobStore::JobStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+JobStore::~JobStore() = default;
+
+Result<std::unique_ptr<JobStore>> JobStore::Open(const std::string& path) {
+  Result<sql::Connection> db = sql::Connection::Open(path, /*create=*/false);
+  if (!db) return std::unexpected(db.error());
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+    if (Status s = db->Exec(pragma); !s) return std::unexpected(s.error());
+  }
+  auto impl = std::make_unique<Impl>(std::move(*db));
+  return std::unique_ptr<JobStore>(new JobStore(std::move(impl)));
+}
+
+Result<std::vector<Accepted>> JobStore::Insert(std::span<const NewJob> jobs, double now) {
+  std::lock_guard lock(impl_->mu);
+  std::vector<Accepted> out;
+  Status s = impl_->Transaction([&]() -> Status {
+    auto find = impl_->db.Prepare("SELECT id FROM jobs WHERE tenant = ?1 AND idempotency_key = ?2");
+    auto job = impl_->db.Prepare(
+        "INSERT INTO jobs (tenant, idempotency_key, spec, priority, submitted_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+    auto state = impl_->db.Prepare("INSERT INTO job_state (job_id, state, updated_at) VALUES (?1, 'pending', ?2)");
+    auto event = impl_->db.Prepare("INSERT INTO job_events (job_id, seq, at, state, detail) VALUES (?1, 1, ?2, 'pending', 'accepted')");
+    if (!find || !job || !state || !event) {
+      return std::unexpected(!find ? find.error() : !job ? job.error() : !state ? state.error() : event.error());
+    }
+    for (const NewJob& j : jobs) {
+      if (!j.idempotency_key.empty()) {
+        find->Reset();
+        find->Bind(1, j.tenant).Bind(2, j.idempotency_key);
+        Result<bool> row = find->Step();
+        if (!row) return std::unexpected(row.error());
+        if (*row) {
+          out.push_back({find->ColumnInt(0), true});
+          continue;
+        }
+      }
+      job->Reset();
+      job->Bind(1, j.tenant);
+      if (j.idempotency_key.empty()) job->BindNull(2);
+      else job->Bind(2, j.idempotency_key);
+      job->Bind(3, j.spec).Bind(4, static_cast<int64_t>(j.priority)).Bind(5, j.submitted_at);
+      if (Status r = job->Run(); !r) return r;
+      const int64_t id = impl_->db.LastInsertRowid();
+      state->Reset();
+      state->Bind(1, id).Bind(2, now);
+      if (Status r = state->Run(); !r) return r;
+      event->Reset();
+      event->Bind(1, id).Bind(2, now);
+      if (Status r = event->Run(); !r) return r;
+      out.push_back({id, false});
+    }
+    return {};
+  });
+  if (!s) return std::unexpected(s.error());
+  return out;
+}
+
+Status JobStore::Save(std::span<const Transition> transitions) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Transaction([&]() -> Status {
+    auto update = impl_->db.Prepare(
+        "UPDATE job_state SET state = ?2, center = ?3, pool = ?4, accelerator = ?5, devices = ?6, backend = ?7, "
+        "backend_id = ?8, decision = ?9, attempts = ?10, excluded = ?11, started_at = ?12, finished_at = ?13, "
+        "exit_code = ?14, device_hours = ?15, energy_kwh = ?16, energy_fen = ?17, price_fen = ?18, carbon_kg = ?19, "
+        "message = ?20, updated_at = ?21 WHERE job_id = ?1");
+    auto event = impl_->db.Prepare(
+        "INSERT INTO job_events (job_id, seq, at, state, detail) "
+        "SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4 FROM job_events WHERE job_id = ?1");
+    if (!update) return std::unexpected(update.error());
+    if (!event) return std::unexpected(event.error());
+    for (const Transition& t : transitions) {
+      const JobRecord& r = t.record;
+      update->Reset();
+      update->Bind(1, r.id).Bind(2, Name(r.state)).Bind(3, r.center).Bind(4, r.pool).Bind(5, r.accelerator);
+      update->Bind(6, r.devices).Bind(7, r.backend).Bind(8, r.backend_id).Bind(9, r.decision);
+      update->Bind(10, static_cast<int64_t>(r.attempts)).Bind(11, r.excluded);
+      if (r.started_at) update->Bind(12, *r.started_at);
+      if (r.finished_at) update->Bind(13, *r.finished_at);
+      if (r.exit_code) update->Bind(14, static_cast<int64_t>(*r.exit_code));
+      if (r.accounting) {
+        update->Bind(15, r.accounting->device_hours).Bind(16, r.accounting->energy_kwh);
+        update->Bind(17, r.accounting->energy_fen).Bind(18, r.accounting->price_fen).Bind(19, r.accounting->carbon_kg);
+      }
+      update->Bind(20, r.message).Bind(21, r.updated_at);
+      if (Status s = update->Run(); !s) return s;
+      if (impl_->db.Changes() != 1) return Fail(ErrorCode::kNotFound, fmt::format("job {} does not exist", r.id));
+      event->Reset();
+      event->Bind(1, r.id).Bind(2, r.updated_at).Bind(3, Name(r.state)).Bind(4, t.detail);
+      if (Status s = event->Run(); !s) return s;
+    }
+    return {};
+  });
+}
+
+Result<std::optional<JobRecord>> JobStore::Get(int64_t id) {
+  std::lock_guard lock(impl_->mu);
+  auto rows = impl_->Query("WHERE j.id = ?1", [&](sql::Statement& st) { st.Bind(1, id); });
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return std::optional<JobRecord>();
+  return std::optional<JobRecord>(std::move(rows->front()));
+}
+
+Result<std::vector<JobRecord>> JobStore::List(const JobFilter& f) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Query(
+      "WHERE j.id > ?1 AND (?2 = '' OR s.state = ?2) AND (?3 = '' OR j.tenant = ?3) AND (?4 = '' OR s.center = ?4) "
+      "ORDER BY j.id LIMIT ?5",
+      [&](sql::Statement& st) {
+        st.Bind(1, f.after_id).Bind(2, f.state ? Name(*f.state) : std::string_view()).Bind(3, f.tenant);
+        st.Bind(4, f.center).Bind(5, static_cast<int64_t>(f.limit));
+      });
+}
+
+Result<std::vector<JobRecord>> JobStore::Unfinished() {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Query("WHERE s.state NOT IN ('succeeded', 'failed', 'cancelled') ORDER BY j.id",
+                      [](sql::Statement&) {});
+}
+
+Result<std::vector<JobEvent>> JobStore::Events(int64_t id) {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->db.Prepare("SELECT seq, at, state, detail FROM job_events WHERE job_id = ?1 ORDER BY seq");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, id);
+  std::vector<JobEvent> out;
+  while (true) {
+    Result<bool> row = st->Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back({st->ColumnInt(0), st->ColumnDouble(1), ParseJobState(st->ColumnText(2)).value_or(JobState::kFailed),
+                   st->ColumnText(3)});
+  }
+  return out;
+}
+
+Result<std::vector<UsageRow>> JobStore::Usage(bool by_tenant, double from, double to) {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->db.Prepare(fmt::format(
+      "SELECT {} AS k, COUNT(*), SUM(s.device_hours), SUM(s.energy_kwh), SUM(s.carbon_kg), SUM(s.energy_fen), "
+      "SUM(s.price_fen) FROM jobs j JOIN job_state s ON s.job_id = j.id WHERE s.device_hours IS NOT NULL AND "
+      "s.finished_at >= ?1 AND s.finished_at < ?2 GROUP BY k ORDER BY k",
+      by_tenant ? "j.tenant" : "s.center"));
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, from).Bind(2, to);
+  std::vector<UsageRow> out;
+  while (true) {
+    Result<bool> row = st->Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back({st->ColumnText(0), st->ColumnInt(1), st->ColumnDouble(2), st->ColumnDouble(3), st->ColumnDouble(4),
+                   st->ColumnInt(5), st->ColumnInt(6)});
+  }
+  return out;
+}
+
+Status JobStore::AddToken(const std::string& hash, const Token& token, double now) {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->db.Prepare("INSERT INTO tokens (hash, tenant, role, created_at) VALUES (?1, ?2, ?3, ?4)");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, hash).Bind(2, token.tenant).Bind(3, token.role).Bind(4, now);
+  return st->Run();
+}
+
+Result<std::optional<Token>> JobStore::FindToken(const std::string& hash) {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->db.Prepare("SELECT tenant, role FROM tokens WHERE hash = ?1");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, hash);
+  Result<bool> row = st->Step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<Token>();
+  return std::optional<Token>(Token{st->ColumnText(0), st->ColumnText(1)});
+}
+
+Status JobStore::SetQuota(const std::string& tenant, const std::string& accelerator, int64_t max_devices) {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->db.Prepare(
+      "INSERT INTO quotas (tenant, accelerator, max_devices) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT (tenant, accelerator) DO UPDATE SET max_devices = excluded.max_devices");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, tenant).Bind(2, accelerator).Bind(3, max_devices);
+  return st->Run();
+}
+
+Result<std::vector<std::tuple<std::string, std::string, int64_t>>> JobStore::Quotas() {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->db.Prepare("SELECT tenant, accelerator, max_devices FROM quotas ORDER BY tenant, accelerator");
+  if (!st) return std::unexpected(st.error());
+  std::vector<std::tuple<std::string, std::string, int64_t>> out;
+  while (true) {
+    Result<bool> row = st->Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.emplace_back(st->ColumnText(0), st->ColumnText(1), st->ColumnInt(2));
+  }
+  return out;
+}
+
+}  // namespace zhisuan
