@@ -1,0 +1,55 @@
+// dispatch/backend.h — where a center's jobs really run. One interface; a center chooses its backend (sim, local,
+// slurm). Every call is idempotent by job id so that a restarted server can reconcile: Find() tells whether an
+// earlier process already submitted a job, and its handle is re-attached instead of submitting it twice.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/error.h"
+
+namespace zhisuan::dispatch {
+
+struct DispatchRequest {
+  int64_t job_id = 0;
+  std::string tenant = "";
+  std::vector<std::string> command = {};  // argv; empty for sim
+  int64_t devices = 1;
+  std::vector<int> device_ids = {};   // the devices of the pool this job holds (ZHISUAN_VISIBLE_DEVICES)
+  double walltime_s = 3600;
+  double modelled_run_s = 0;          // the placement's run-time estimate
+};
+
+enum class RunState { kQueued, kRunning, kSucceeded, kFailed, kCancelled, kLost };
+std::string_view Name(RunState s);
+
+struct RunStatus {
+  RunState state = RunState::kQueued;
+  std::optional<int> exit_code;
+  std::optional<double> started_at, finished_at;  // seconds since the Unix epoch, as the backend saw them
+  std::string detail;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string_view kind() const = 0;
+  // Starts the job; returns the backend's handle. Submitting a job id that was already submitted returns the
+  // existing handle.
+  virtual Result<std::string> Submit(const DispatchRequest& request) = 0;
+  // The handle of an earlier submission of this job id, if any (recovery after a crash).
+  virtual Result<std::optional<std::string>> Find(int64_t job_id) = 0;
+  virtual Result<RunStatus> Poll(const std::string& handle) = 0;
+  virtual Status Cancel(const std::string& handle) = 0;
+  // Whether the backend answers at all (a center whose backend stops answering is marked down).
+  virtual Status Ping() = 0;
+  // The job's stdout and stderr (the last `max_bytes` of each).
+  virtual Result<std::string> Logs(const std::string& handle, size_t max_bytes) = 0;
+  // Accounted hours per wall-clock hour: 1 for real backends; the sim backend runs faster than the model.
+  virtual double time_scale() const { return 1.0; }
+};
+
+}  // namespace zhisuan::dispatch

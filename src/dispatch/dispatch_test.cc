@@ -1,0 +1,153 @@
+// The local backend with real processes (through the real zhisuan-runner), the sim backend, and the Slurm batch
+// script's quoting. The Slurm backend against real clusters is tested in tests/ (it needs slurmctld and munge).
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "dispatch/local_backend.h"
+#include "dispatch/process.h"
+#include "dispatch/sim_backend.h"
+#include "dispatch/slurm_backend.h"
+#include "testing/fixtures.h"
+
+namespace zhisuan::dispatch {
+namespace {
+
+const std::filesystem::path kRunner = std::filesystem::path(ZHISUAN_BINARY_DIR) / "zhisuan-runner";
+
+RunStatus WaitDone(Backend& b, const std::string& handle, double timeout_s = 20) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (std::chrono::steady_clock::now() < until) {
+    Result<RunStatus> s = b.Poll(handle);
+    EXPECT_TRUE(s) << s.error().message;
+    if (!s) return {};
+    if (s->state != RunState::kQueued && s->state != RunState::kRunning) return *s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ADD_FAILURE() << "job " << handle << " did not finish";
+  return {};
+}
+
+std::string ReadAll(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(LocalBackend, RunsAnArgvWithItsEnvironmentAndCapturesOutput) {
+  testing::TempDir dir;
+  LocalBackend b(dir.path(), kRunner);
+  ASSERT_TRUE(b.Ping());
+  DispatchRequest r{.job_id = 7, .tenant = "acme",
+                    .command = {"/bin/sh", "-c", "echo job=$ZHISUAN_JOB_ID devices=$ZHISUAN_DEVICES visible=$ZHISUAN_VISIBLE_DEVICES; pwd; echo oops >&2"},
+                    .devices = 2, .device_ids = {0, 1}, .walltime_s = 30, .modelled_run_s = 1};
+  Result<std::string> h = b.Submit(r);
+  ASSERT_TRUE(h) << h.error().message;
+  const RunStatus s = WaitDone(b, *h);
+  EXPECT_EQ(s.state, RunState::kSucceeded) << s.detail;
+  EXPECT_EQ(s.exit_code, 0);
+  ASSERT_TRUE(s.started_at && s.finished_at);
+  EXPECT_LE(*s.started_at, *s.finished_at);
+  const std::string logs = *b.Logs(*h, 4096);
+  EXPECT_NE(logs.find("job=7 devices=2 visible=0,1"), std::string::npos) << logs;
+  EXPECT_NE(logs.find((dir.path() / "job-7").string()), std::string::npos) << logs;  // its own working directory
+  EXPECT_NE(logs.find("oops"), std::string::npos);
+  // Submitting the same job again returns the same run, it does not start a second one.
+  EXPECT_EQ(*b.Submit(r), *h);
+}
+
+TEST(LocalBackend, ArgumentsAreNeverAShell) {
+  testing::TempDir dir;
+  LocalBackend b(dir.path(), kRunner);
+  const std::string marker = (dir.path() / "pwned").string();
+  DispatchRequest r{.job_id = 1, .command = {"/bin/echo", "$(touch " + marker + ")", "; touch " + marker},
+                    .walltime_s = 30};
+  const std::string h = *b.Submit(r);
+  EXPECT_EQ(WaitDone(b, h).state, RunState::kSucceeded);
+  EXPECT_FALSE(std::filesystem::exists(marker));
+  EXPECT_NE(b.Logs(h, 4096)->find("$(touch"), std::string::npos);
+}
+
+TEST(LocalBackend, FailureWallTimeAndCancel) {
+  testing::TempDir dir;
+  LocalBackend b(dir.path(), kRunner);
+  const std::string fail = *b.Submit({.job_id = 1, .command = {"/bin/sh", "-c", "exit 3"}, .walltime_s = 30});
+  const RunStatus f = WaitDone(b, fail);
+  EXPECT_EQ(f.state, RunState::kFailed);
+  EXPECT_EQ(f.exit_code, 3);
+  const std::string slow = *b.Submit({.job_id = 2, .command = {"/bin/sleep", "30"}, .walltime_s = 0.5});
+  const RunStatus t = WaitDone(b, slow);
+  EXPECT_EQ(t.state, RunState::kFailed);
+  EXPECT_EQ(t.detail, "wall-time limit reached");
+  // Cancel kills the whole process group, including what the job started.
+  const std::string tree = *b.Submit({.job_id = 3, .command = {"/bin/sh", "-c", "sleep 30 & echo $! > child; wait"},
+                                      .walltime_s = 60});
+  for (int i = 0; i < 200 && !std::filesystem::exists(dir.path() / "job-3" / "child"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(b.Poll(tree)->state, RunState::kRunning);
+  ASSERT_TRUE(b.Cancel(tree));
+  EXPECT_EQ(WaitDone(b, tree).state, RunState::kCancelled);
+  const pid_t child = static_cast<pid_t>(std::atol(ReadAll(dir.path() / "job-3" / "child").c_str()));
+  ASSERT_GT(child, 0);
+  for (int i = 0; i < 100 && ::kill(child, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_NE(::kill(child, 0), 0) << "the job's child survived the cancel";
+}
+
+TEST(LocalBackend, ANewBackendReattachesToARunningJob) {
+  testing::TempDir dir;
+  std::string handle;
+  {
+    LocalBackend first(dir.path(), kRunner);
+    handle = *first.Submit({.job_id = 5, .command = {"/bin/sh", "-c", "sleep 0.5; echo done"}, .walltime_s = 30});
+  }
+  LocalBackend second(dir.path(), kRunner);  // as after a server restart
+  const Result<std::optional<std::string>> found = second.Find(5);
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ(**found, handle);
+  EXPECT_FALSE(second.Find(6)->has_value());
+  EXPECT_EQ(WaitDone(second, handle).state, RunState::kSucceeded);
+  EXPECT_FALSE(second.Poll("local-x"));
+  EXPECT_FALSE(second.Submit({.job_id = 9}));  // no command
+}
+
+TEST(SimBackend, FinishesAfterTheModelledTimeTimesTheFactor) {
+  double now = 1000;
+  SimBackend b(0.01, [&] { return now; });
+  const std::string h = *b.Submit({.job_id = 1, .modelled_run_s = 3600});
+  EXPECT_EQ(b.Poll(h)->state, RunState::kRunning);
+  now += 35;
+  EXPECT_EQ(b.Poll(h)->state, RunState::kRunning);
+  now += 1;
+  const RunStatus s = *b.Poll(h);
+  EXPECT_EQ(s.state, RunState::kSucceeded);
+  EXPECT_DOUBLE_EQ(*s.finished_at - *s.started_at, 36);
+  EXPECT_DOUBLE_EQ(b.time_scale(), 100);  // 36 s of wall time account as the modelled hour
+  const std::string c = *b.Submit({.job_id = 2, .modelled_run_s = 3600});
+  ASSERT_TRUE(b.Cancel(c));
+  EXPECT_EQ(b.Poll(c)->state, RunState::kCancelled);
+  EXPECT_FALSE(b.Poll("sim-garbage"));
+}
+
+TEST(SlurmBackend, BatchScriptQuotesEveryUserValue) {
+  SlurmBackend b({.slurm_conf = "/x/slurm.conf", .spool = "/spool"});
+  const std::string script = b.BatchScript({.job_id = 4, .command = {"/bin/echo", "it's $(rm -rf /)", "`id`", "a b"},
+                                            .devices = 2, .device_ids = {0, 1}, .walltime_s = 90});
+  EXPECT_NE(script.find("exec '/bin/echo' 'it'\\''s $(rm -rf /)' '`id`' 'a b'\n"), std::string::npos) << script;
+  EXPECT_NE(script.find("#SBATCH --job-name=zhisuan-4\n"), std::string::npos);
+  EXPECT_NE(script.find("#SBATCH --time=2\n"), std::string::npos);
+  EXPECT_NE(script.find("#SBATCH --cpus-per-task=2\n"), std::string::npos);
+  // Running the quoted words through a real shell gives back the arguments exactly.
+  const Result<CommandResult> echo =
+      RunCommand({"/bin/sh", "-c", "printf '%s|' " + ShellQuote("it's $(id)") + " " + ShellQuote("`id`")}, {}, 5);
+  ASSERT_TRUE(echo);
+  EXPECT_EQ(echo->out, "it's $(id)|`id`|");
+}
+
+}  // namespace
+}  // namespace zhisuan::dispatch

@@ -1,0 +1,45 @@
+// dispatch/slurm_backend.h — one center = one Slurm cluster, addressed by its own slurm.conf (SLURM_CONF). Jobs go
+// in with sbatch from a generated batch script in which every user value is single-quoted (no shell injection),
+// are tracked with squeue and scontrol (and the jobcomp/filetxt record when configured), and cancelled with
+// scancel. A job is named zhisuan-ID, so a restarted server finds an earlier submission instead of repeating it.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "dispatch/backend.h"
+
+namespace zhisuan::dispatch {
+
+struct SlurmOptions {
+  std::filesystem::path slurm_conf;  // the cluster's slurm.conf
+  std::filesystem::path spool;       // where batch scripts and job output go (job-ID/)
+  std::filesystem::path jobcomp = {};  // the cluster's JobCompLoc file, if it keeps one (optional)
+  std::string partition = "";        // empty: the default partition
+  double command_timeout_s = 10;
+};
+
+class SlurmBackend final : public Backend {
+ public:
+  explicit SlurmBackend(SlurmOptions options) : o_(std::move(options)) {}
+  std::string_view kind() const override { return "slurm"; }
+  Result<std::string> Submit(const DispatchRequest& request) override;
+  Result<std::optional<std::string>> Find(int64_t job_id) override;
+  Result<RunStatus> Poll(const std::string& handle) override;
+  Status Cancel(const std::string& handle) override;
+  Status Ping() override;
+  Result<std::string> Logs(const std::string& handle, size_t max_bytes) override;
+
+  // The batch script for a request (exposed for the injection tests).
+  std::string BatchScript(const DispatchRequest& request) const;
+
+ private:
+  Result<std::string> Run(const std::vector<std::string>& argv) const;
+  std::filesystem::path JobDir(int64_t job_id) const { return o_.spool / ("job-" + std::to_string(job_id)); }
+  SlurmOptions o_;
+};
+
+// 'text' with every ' written as '\'' — safe as one word in a POSIX shell.
+std::string ShellQuote(const std::string& text);
+
+}  // namespace zhisuan::dispatch
