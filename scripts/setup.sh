@@ -4,7 +4,8 @@ set -euo pipefail
 PACKAGES=(
   g++ cmake ninja-build pkg-config
   libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libsqlite3-dev libcpp-httplib-dev liblemon-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
+  slurm-wlm munge
   curl jq wrk nodejs npm
 )
 missing=()
@@ -20,8 +21,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# Front-end assets (ECharts for the simulator's reports), pinned by web/package-lock.json.
+# Front-end assets (ECharts for the reports, echarts4 for its China map), pinned by web/package-lock.json.
 cd "$(dirname "$0")/../web"
-if [ ! -f node_modules/echarts/dist/echarts.min.js ]; then
+if [ ! -f node_modules/echarts/dist/echarts.min.js ] || [ ! -f node_modules/echarts4/map/json/china.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi

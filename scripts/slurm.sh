@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Starts or stops real single-node Slurm clusters on this machine, one per center, for the Slurm backend's tests
+# (see ../shared/reference/slurm-local.md). Needs root, slurm-wlm and munge (scripts/setup.sh installs them).
+#
+#   scripts/slurm.sh up DIR NAME PORT [NAME PORT ...]   # each cluster gets DIR/NAME/slurm.conf; waits until idle
+#   scripts/slurm.sh down DIR                            # stops every daemon started under DIR
+set -euo pipefail
+
+cmd=${1:?usage: slurm.sh up DIR NAME PORT ... | down DIR}
+dir=${2:?DIR}
+host=$(hostname -s)
+cpus=$(nproc)
+mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 / 2 ))
+
+start_munge() {
+  if pgrep -x munged >/dev/null; then return; fi
+  mkdir -p /run/munge /var/log/munge /var/lib/munge /etc/munge
+  [ -s /etc/munge/munge.key ] || { dd if=/dev/urandom bs=1 count=1024 of=/etc/munge/munge.key 2>/dev/null; }
+  chown munge:munge /run/munge /var/log/munge /var/lib/munge /etc/munge /etc/munge/munge.key
+  chmod 0400 /etc/munge/munge.key
+  runuser -u munge -- /usr/sbin/munged
+}
+
+case "$cmd" in
+  up)
+    shift 2
+    start_munge
+    while [ $# -gt 0 ]; do
+      name=$1 port=$2
+      shift 2
+      c="$dir/$name"
+      mkdir -p "$c/state" "$c/spool" "$c/log" "$c/jobs"
+      chmod 755 "$dir" "$c" "$c/jobs"
+      cat >"$c/slurm.conf" <<CONF
+ClusterName=$name
+SlurmctldHost=$host
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+StateSaveLocation=$c/state
+SlurmdSpoolDir=$c/spool
+SlurmctldPidFile=$c/slurmctld.pid
+SlurmdPidFile=$c/slurmd.pid
+SlurmctldLogFile=$c/log/slurmctld.log
+SlurmdLogFile=$c/log/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SchedulerType=sched/backfill
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+ReturnToService=2
+MinJobAge=3600
+JobCompType=jobcomp/filetxt
+JobCompLoc=$c/jobcomp.txt
+MpiDefault=none
+NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
+PartitionName=main Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+CONF
+      SLURM_CONF="$c/slurm.conf" /usr/sbin/slurmctld -f "$c/slurm.conf"
+      SLURM_CONF="$c/slurm.conf" /usr/sbin/slurmd -f "$c/slurm.conf" -N "$host"
+    done
+    # Wait until every cluster's node is idle.
+    for c in "$dir"/*/; do
+      [ -f "$c/slurm.conf" ] || continue
+      for _ in $(seq 1 150); do
+        state=$(SLURM_CONF="$c/slurm.conf" sinfo -h -o %t 2>/dev/null | head -1 || true)
+        [ "$state" = idle ] && break
+        sleep 0.2
+      done
+      [ "$state" = idle ] || { echo "slurm.sh: $c did not come up (state '$state')" >&2; tail -5 "$c/log/"*.log >&2; exit 1; }
+    done
+    ;;
+  down)
+    for c in "$dir"/*/; do
+      for pidfile in "$c/slurmd.pid" "$c/slurmctld.pid"; do
+        [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+      done
+    done
+    ;;
+  *) echo "usage: slurm.sh up DIR NAME PORT ... | down DIR" >&2; exit 2 ;;
+esac
