@@ -10,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/client.h"
 #include "cli/index_command.h"
 #include "cli/render.h"
 #include "cli/serve.h"
@@ -89,6 +90,10 @@ int Run(int argc, char** argv) {
   serve->add_option("--threads", o.server.threads, "worker threads")->capture_default_str();
   serve->add_option("--policy", o.server.policy, "placement policy of quotes that name none")->capture_default_str();
   serve->add_option("--objective", o.server.objective, "objective of quotes that name none")->capture_default_str();
+  JobOptions job_options;
+  serve->add_option("--backends", job_options.backends_file, "YAML: Slurm and local settings of centers, sim_factor");
+  serve->add_option("--sim-factor", job_options.sim_factor,
+                    "simulated jobs run their modelled time x this (overrides the backends file)");
 
   CLI::App* centers = app.add_subcommand("centers", "list compute centers");
   for (const char* f : {"province", "hub", "cluster", "kind", "accelerator"}) {
@@ -133,6 +138,48 @@ int Run(int argc, char** argv) {
   sim->add_flag("--strict", sim_args.strict, "a malformed trace row is fatal");
   sim->add_option("--report", sim_args.report_dir, "write report.json, CSVs and report.html into this directory");
   sim->add_flag("--json", sim_args.json, "print the report JSON");
+  ClientArgs client;
+  auto add_client = [&client](CLI::App* cmd) {
+    cmd->add_option("--server", client.server, "server URL (default $ZHISUAN_SERVER or http://127.0.0.1:8080)");
+    cmd->add_option("--token-file", client.token_file, "file with the API token (default $ZHISUAN_TOKEN or ~/.config/zhisuan/token)");
+    cmd->add_flag("--json", client.json, "print the API's JSON");
+  };
+  CLI::App* submit = app.add_subcommand("submit", "submit a job to a running server");
+  submit->add_option("spec", client.spec_file, "job spec, YAML or JSON (- reads standard input)")->required();
+  submit->add_option("--idempotency-key", client.idempotency_key, "the same key returns the same job");
+  CLI::App* jobs_cmd = app.add_subcommand("jobs", "list jobs");
+  jobs_cmd->add_option("--state", client.state, "pending, placed, dispatched, running, succeeded, failed, cancelled, requeued");
+  jobs_cmd->add_option("--tenant", client.tenant, "operators: one tenant's jobs");
+  jobs_cmd->add_option("--center", client.center, "jobs of one center");
+  jobs_cmd->add_option("--after", client.after, "page: jobs after this id");
+  jobs_cmd->add_option("--limit", client.limit, "page size (default 100)");
+  CLI::App* job_cmd = app.add_subcommand("job", "one job: state history, decision, accounting");
+  CLI::App* cancel_cmd = app.add_subcommand("cancel", "cancel a job");
+  CLI::App* logs_cmd = app.add_subcommand("logs", "a job's stdout and stderr");
+  for (CLI::App* cmd : {job_cmd, cancel_cmd, logs_cmd}) cmd->add_option("id", client.id, "job id")->required();
+  CLI::App* usage_cmd = app.add_subcommand("usage", "device-hours, energy, carbon and money of finished jobs");
+  usage_cmd->add_option("--by", client.by, "tenant (default) or center");
+  usage_cmd->add_option("--from", client.from, "from (seconds since the epoch or YYYY-MM-DD)");
+  usage_cmd->add_option("--to", client.to, "to (exclusive)");
+  CLI::App* drain_cmd = app.add_subcommand("drain", "operators: a center takes no new jobs");
+  CLI::App* undrain_cmd = app.add_subcommand("undrain", "operators: a drained center takes jobs again");
+  for (CLI::App* cmd : {drain_cmd, undrain_cmd}) cmd->add_option("center", client.center, "center id")->required();
+  for (CLI::App* cmd : {submit, jobs_cmd, job_cmd, cancel_cmd, logs_cmd, usage_cmd, drain_cmd, undrain_cmd}) add_client(cmd);
+  std::string token_tenant, token_role = "tenant", quota_accelerator;
+  int64_t quota_max = 0;
+  CLI::App* token = app.add_subcommand("token", "API tokens");
+  token->require_subcommand(1);
+  token->fallthrough();
+  CLI::App* token_create = token->add_subcommand("create", "create a token and print it once");
+  token_create->add_option("--tenant", token_tenant, "the tenant it acts for")->required();
+  token_create->add_option("--role", token_role, "tenant or operator")->capture_default_str();
+  CLI::App* quota = app.add_subcommand("quota", "per-tenant device quotas");
+  quota->require_subcommand(1);
+  quota->fallthrough();
+  CLI::App* quota_set = quota->add_subcommand("set", "the most devices of one accelerator a tenant may hold at once");
+  quota_set->add_option("--tenant", token_tenant, "tenant")->required();
+  quota_set->add_option("--accelerator", quota_accelerator, "accelerator id")->required();
+  quota_set->add_option("--max", quota_max, "devices")->required();
   IndexArgs index_args;
   CLI::App* index = app.add_subcommand("index", "the compute development index (算力发展指数)");
   index->require_subcommand(1);
@@ -181,6 +228,15 @@ int Run(int argc, char** argv) {
   }
 
   if (index_compute->parsed()) return RunIndexCompute(index_args, o.data);
+  if (submit->parsed()) return ClientSubmit(client);
+  if (jobs_cmd->parsed()) return ClientJobs(client);
+  if (job_cmd->parsed()) return ClientJob(client);
+  if (cancel_cmd->parsed()) return ClientCancel(client);
+  if (logs_cmd->parsed()) return ClientLogs(client);
+  if (usage_cmd->parsed()) return ClientUsage(client);
+  if (drain_cmd->parsed()) return ClientDrain(client, true);
+  if (undrain_cmd->parsed()) return ClientDrain(client, false);
+  if (token_create->parsed()) return TokenCreate(o.db, token_tenant, token_role);
 
   Result<OpenedRegistry> opened = OpenRegistry(o.db, o.data, o.reload);
   if (!opened) return Report(opened.error());
@@ -189,7 +245,14 @@ int Run(int argc, char** argv) {
 
   if (serve->parsed()) {
     o.server.index_spec_path = o.data + "/index/caict-3.0.yaml";
-    return Serve(registry, opened->store->SchemaVersion(), o.server);
+    job_options.db = o.db;
+    return Serve(registry, opened->store->SchemaVersion(), o.server, job_options);
+  }
+  if (quota_set->parsed()) {
+    if (registry.FindAccelerator(quota_accelerator) == nullptr) {
+      return Report({ErrorCode::kNotFound, fmt::format("accelerator: unknown accelerator '{}'", quota_accelerator)});
+    }
+    return QuotaSet(o.db, token_tenant, quota_accelerator, quota_max);
   }
   if (centers->parsed()) return Print(views::Centers(registry, o.filters), o.json, RenderCenters);
   if (center->parsed()) return Print(views::Center(registry, o.center_id), o.json, RenderCenter);

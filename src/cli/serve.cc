@@ -5,12 +5,33 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
+
+#include "lifecycle/backends.h"
+#include "lifecycle/service.h"
+#include "store/job_store.h"
 
 namespace zhisuan::cli {
 
-int Serve(const Registry& registry, int schema_version, const ServerOptions& options) {
+namespace {
+
+int Report(const Error& e) {
+  fmt::print(stderr, "zhisuan: error: {}\n", e.message);
+  return ExitCode(e.code);
+}
+
+double WallNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+int Serve(const Registry& registry, int schema_version, const ServerOptions& options, const JobOptions& job_options) {
   // Block the termination signals before any server thread exists, so only the waiter below receives them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -18,11 +39,32 @@ int Serve(const Registry& registry, int schema_version, const ServerOptions& opt
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto server = HttpServer::Create(registry, schema_version, options);
-  if (!server) {
-    fmt::print(stderr, "zhisuan: error: {}\n", server.error().message);
-    return ExitCode(server.error().code);
+  Result<std::unique_ptr<JobStore>> store = JobStore::Open(job_options.db);
+  if (!store) return Report(store.error());
+  std::string backends_text;
+  if (!job_options.backends_file.empty()) {
+    std::ifstream in(job_options.backends_file);
+    if (!in) return Report({ErrorCode::kIo, fmt::format("{}: cannot read the backends file", job_options.backends_file)});
+    std::ostringstream text;
+    text << in.rdbuf();
+    backends_text = text.str();
   }
+  if (job_options.sim_factor > 0) backends_text += fmt::format("\nsim_factor: {}\n", job_options.sim_factor);
+  const std::string state_dir = std::filesystem::absolute(job_options.db).parent_path().string();
+  Result<lifecycle::BackendMap> backends =
+      lifecycle::MakeBackends(registry, job_options.backends_file.empty() ? "--sim-factor" : job_options.backends_file,
+                              backends_text, state_dir, WallNow);
+  if (!backends) return Report(backends.error());
+  lifecycle::ServiceOptions service_options;
+  service_options.policy = options.policy;
+  if (auto kind = placement::ParseObjective(options.objective)) service_options.objective.kind = *kind;
+  service_options.objective.carbon_price_cny_per_t = registry.placement().carbon_price_cny_per_t;
+  Result<std::unique_ptr<lifecycle::JobService>> jobs =
+      lifecycle::JobService::Create(registry, **store, std::move(*backends), service_options, WallNow);
+  if (!jobs) return Report(jobs.error());
+  if (Status s = (*jobs)->Start(); !s) return Report(s.error());
+  auto server = HttpServer::Create(registry, schema_version, options, jobs->get());
+  if (!server) return Report(server.error());
   std::atomic<bool> stopping{false};
   std::thread waiter([&] {
     int signal = 0;
@@ -38,6 +80,7 @@ int Serve(const Registry& registry, int schema_version, const ServerOptions& opt
   (*server)->Run();
   if (!stopping.exchange(true)) pthread_kill(waiter.native_handle(), SIGTERM);  // wake the waiter
   waiter.join();
+  (*jobs)->Stop();
   return 0;
 }
 

@@ -6,7 +6,14 @@
 
 namespace zhisuan::cli {
 
-// Serves `registry` until a termination signal; prints the URL on stdout once listening. Returns the exit code.
-int Serve(const Registry& registry, int schema_version, const ServerOptions& options);
+struct JobOptions {
+  std::string db;             // the SQLite file the jobs live in (the registry's)
+  std::string backends_file;  // optional: machine-specific backend settings (lifecycle/backends.h)
+  double sim_factor = 0;      // > 0 overrides the backends file's sim_factor
+};
+
+// Serves `registry` and runs its jobs until a termination signal; prints the URL on stdout once listening.
+// Returns the exit code.
+int Serve(const Registry& registry, int schema_version, const ServerOptions& options, const JobOptions& jobs);
 
 }  // namespace zhisuan::cli

@@ -28,9 +28,10 @@ std::string_view Name(RunState s);
 
 struct RunStatus {
   RunState state = RunState::kQueued;
-  std::optional<int> exit_code;
-  std::optional<double> started_at, finished_at;  // seconds since the Unix epoch, as the backend saw them
-  std::string detail;
+  std::optional<int> exit_code = std::nullopt;
+  std::optional<double> started_at = std::nullopt;   // seconds since the Unix epoch, as the backend saw them
+  std::optional<double> finished_at = std::nullopt;
+  std::string detail = "";
 };
 
 class Backend {

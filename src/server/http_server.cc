@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <charconv>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -17,6 +18,7 @@
 #include "server/metrics.h"
 #include "index/spec.h"
 #include "server/index_view.h"
+#include "server/job_view.h"
 #include "server/quote_view.h"
 #include "server/views.h"
 
@@ -82,6 +84,8 @@ constexpr const char* kIndexHtml = R"html(<!doctype html>
 <li><a href="/api/v1/stats/capacity?by=hub&amp;precision=fp16">/api/v1/stats/capacity?by=hub&amp;precision=fp16</a></li>
 <li>POST /api/v1/quote (a job spec in YAML or JSON; policy, objective, top, explain)</li>
 <li>POST /api/v1/index/compute (JSON: data_csv, and optionally spec, weights, impute, draws, seed, mc, explain)</li>
+<li>POST/GET /api/v1/jobs, GET/DELETE /api/v1/jobs/{id}, GET /api/v1/jobs/{id}/logs, GET /api/v1/usage,
+POST /api/v1/centers/{id}/drain and /undrain (Authorization: Bearer TOKEN)</li>
 <li><a href="/metrics">/metrics</a></li>
 </ul></body></html>
 )html";
@@ -95,6 +99,96 @@ struct HttpServer::Impl {
   std::string default_policy;
   std::string default_objective;
   std::string index_spec_text;  // the default indicator system, read at start
+  lifecycle::JobService* jobs = nullptr;
+
+  // The caller of a job route, or a 401 already written to `res`.
+  std::optional<lifecycle::Principal> Authenticate(const httplib::Request& req, httplib::Response& res) {
+    const std::string header = req.get_header_value("Authorization");
+    std::optional<lifecycle::Principal> who;
+    if (header.starts_with("Bearer ")) who = jobs->Authenticate(header.substr(7));
+    if (!who) {
+      Reply(res, Fail(ErrorCode::kUnauthenticated,
+                      header.empty() ? "Authorization: a bearer token is required (zhisuan token create)"
+                                     : "Authorization: the token is not valid"));
+      res.set_header("WWW-Authenticate", "Bearer");
+    }
+    return who;
+  }
+
+  static Result<int64_t> JobId(const std::string& text) {
+    int64_t id = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) {
+      return Fail(ErrorCode::kInvalidArgument, fmt::format("id: '{}' is not a job id", text));
+    }
+    return id;
+  }
+
+  void JobRoutes() {
+    auto route = [this](const char* name, auto handler) {
+      return [this, name, handler](const httplib::Request& req, httplib::Response& res) {
+        tl_route = name;
+        std::optional<lifecycle::Principal> who = Authenticate(req, res);
+        if (who) handler(*who, req, res);
+      };
+    };
+    server.Post("/api/v1/jobs", route("/api/v1/jobs", [this](const lifecycle::Principal& who, const httplib::Request& req,
+                                                              httplib::Response& res) {
+      if (Status s = views::CheckParams(ParamsOf(req), {}); !s) return Reply(res, std::unexpected(s.error()));
+      auto submitted = jobs->Submit(who, req.body, req.get_header_value("Idempotency-Key"));
+      if (!submitted) return Reply(res, std::unexpected(submitted.error()));
+      Reply(res, views::JobJson(submitted->job));
+      if (submitted->created) res.status = 201;
+    }));
+    server.Get("/api/v1/jobs", route("/api/v1/jobs", [this](const lifecycle::Principal& who, const httplib::Request& req,
+                                                             httplib::Response& res) {
+      Reply(res, views::ListJobs(*jobs, who, ParamsOf(req)));
+    }));
+    server.Get(R"(/api/v1/jobs/([^/]+))", route("/api/v1/jobs/{id}", [this](const lifecycle::Principal& who,
+                                                                             const httplib::Request& req,
+                                                                             httplib::Response& res) {
+      Result<int64_t> id = JobId(req.matches[1].str());
+      if (!id) return Reply(res, std::unexpected(id.error()));
+      Result<JobRecord> job = jobs->Get(who, *id);
+      if (!job) return Reply(res, std::unexpected(job.error()));
+      Result<std::vector<JobEvent>> history = jobs->History(who, *id);
+      if (!history) return Reply(res, std::unexpected(history.error()));
+      Reply(res, views::JobDetail(*job, *history));
+    }));
+    server.Delete(R"(/api/v1/jobs/([^/]+))", route("/api/v1/jobs/{id}", [this](const lifecycle::Principal& who,
+                                                                                const httplib::Request& req,
+                                                                                httplib::Response& res) {
+      Result<int64_t> id = JobId(req.matches[1].str());
+      if (!id) return Reply(res, std::unexpected(id.error()));
+      Result<JobRecord> job = jobs->Cancel(who, *id);
+      Reply(res, job ? Result<views::Json>(views::JobJson(*job)) : std::unexpected(job.error()));
+    }));
+    server.Get(R"(/api/v1/jobs/([^/]+)/logs)", route("/api/v1/jobs/{id}/logs", [this](const lifecycle::Principal& who,
+                                                                                      const httplib::Request& req,
+                                                                                      httplib::Response& res) {
+      Result<int64_t> id = JobId(req.matches[1].str());
+      if (!id) return Reply(res, std::unexpected(id.error()));
+      Result<std::string> logs = jobs->Logs(who, *id);
+      if (!logs) return Reply(res, std::unexpected(logs.error()));
+      res.set_content(*logs, "text/plain; charset=utf-8");
+    }));
+    server.Get("/api/v1/usage", route("/api/v1/usage", [this](const lifecycle::Principal& who,
+                                                               const httplib::Request& req, httplib::Response& res) {
+      Reply(res, views::Usage(*jobs, who, ParamsOf(req)));
+    }));
+    for (const bool drain : {true, false}) {
+      server.Post(drain ? R"(/api/v1/centers/([^/]+)/drain)" : R"(/api/v1/centers/([^/]+)/undrain)",
+                  route(drain ? "/api/v1/centers/{id}/drain" : "/api/v1/centers/{id}/undrain",
+                        [this, drain](const lifecycle::Principal& who, const httplib::Request& req,
+                                      httplib::Response& res) {
+                          const std::string center = req.matches[1].str();
+                          if (Status s = jobs->SetDrained(who, center, drain); !s) {
+                            return Reply(res, std::unexpected(s.error()));
+                          }
+                          Reply(res, views::Json{{"center", center}, {"state", jobs->CenterStates()[center]}});
+                        }));
+    }
+  }
   Clock::time_point started = Clock::now();
   Metrics metrics;
   httplib::Server server;
@@ -197,7 +291,7 @@ HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpServer::~HttpServer() { Stop(); }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry, int schema_version,
-                                                       const ServerOptions& options) {
+                                                       const ServerOptions& options, lifecycle::JobService* jobs) {
   if (options.port < 0 || options.port > 65535) {
     return Fail(ErrorCode::kInvalidArgument, fmt::format("port: must be between 0 and 65535 (got {})", options.port));
   }
@@ -232,7 +326,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
     ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
   });
   impl->server.set_payload_max_length(8 << 20);  // a job spec is a few hundred bytes, index data a few MB at most
+  impl->jobs = jobs;
   impl->Routes();
+  if (jobs != nullptr) impl->JobRoutes();
   impl->Hooks();
   if (options.port == 0) {
     impl->port = impl->server.bind_to_any_port(options.host);

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "lifecycle/service.h"
 #include "model/registry.h"
 #include "util/error.h"
 
@@ -23,8 +24,11 @@ struct ServerOptions {
 class HttpServer {
  public:
   // Binds the listening socket. `registry` must outlive the server and is read-only while it runs.
+  // `jobs` (optional) serves the job API under /api/v1/jobs, /api/v1/usage and the drain routes; it must
+  // outlive the server.
   static Result<std::unique_ptr<HttpServer>> Create(const Registry& registry, int schema_version,
-                                                     const ServerOptions& options);
+                                                     const ServerOptions& options,
+                                                     lifecycle::JobService* jobs = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -188,7 +188,7 @@ Result<std::vector<JobRecord>> JobStore::List(const JobFilter& f) {
       "WHERE j.id > ?1 AND (?2 = '' OR s.state = ?2) AND (?3 = '' OR j.tenant = ?3) AND (?4 = '' OR s.center = ?4) "
       "ORDER BY j.id LIMIT ?5",
       [&](sql::Statement& st) {
-        st.Bind(1, f.after_id).Bind(2, f.state ? Name(*f.state) : std::string_view()).Bind(3, f.tenant);
+        st.Bind(1, f.after_id).Bind(2, f.state ? std::string(Name(*f.state)) : std::string("")).Bind(3, f.tenant);
         st.Bind(4, f.center).Bind(5, static_cast<int64_t>(f.limit));
       });
 }

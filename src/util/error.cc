@@ -12,6 +12,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kIo: return "io_error";
     case ErrorCode::kStore: return "store_error";
     case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kUnauthenticated: return "unauthenticated";
+    case ErrorCode::kPermissionDenied: return "permission_denied";
   }
   return "internal";
 }
@@ -26,6 +28,8 @@ int HttpStatus(ErrorCode code) {
     case ErrorCode::kIo:
     case ErrorCode::kStore:
     case ErrorCode::kInternal: return 500;
+    case ErrorCode::kUnauthenticated: return 401;
+    case ErrorCode::kPermissionDenied: return 403;
   }
   return 500;
 }
@@ -40,6 +44,8 @@ int ExitCode(ErrorCode code) {
     case ErrorCode::kIo:
     case ErrorCode::kStore: return 5;
     case ErrorCode::kInternal: return 1;
+    case ErrorCode::kUnauthenticated:
+    case ErrorCode::kPermissionDenied: return 7;
   }
   return 1;
 }

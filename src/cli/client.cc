@@ -1,0 +1,253 @@
+#include "cli/client.h"
+
+#include <fmt/format.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/table.h"
+#include "lifecycle/auth.h"
+#include "store/job_store.h"
+#include "store/sqlite_store.h"
+
+namespace zhisuan::cli {
+namespace {
+
+using Json = nlohmann::json;
+
+int Report(ErrorCode code, const std::string& message) {
+  fmt::print(stderr, "zhisuan: error: {}\n", message);
+  return ExitCode(code);
+}
+
+std::string ServerUrl(const ClientArgs& a) {
+  if (!a.server.empty()) return a.server;
+  if (const char* env = std::getenv("ZHISUAN_SERVER"); env != nullptr && *env != '\0') return env;
+  return "http://127.0.0.1:8080";
+}
+
+std::string Trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string Token(const ClientArgs& a) {
+  std::string path = a.token_file;
+  if (path.empty()) {
+    if (const char* env = std::getenv("ZHISUAN_TOKEN"); env != nullptr && *env != '\0') return env;
+    const char* config = std::getenv("XDG_CONFIG_HOME");
+    const char* home = std::getenv("HOME");
+    path = config != nullptr ? std::string(config) + "/zhisuan/token"
+                             : std::string(home != nullptr ? home : ".") + "/.config/zhisuan/token";
+  }
+  std::ifstream in(path);
+  std::string token;
+  std::getline(in, token);
+  return Trimmed(token);
+}
+
+// Sends a request; prints the error and returns its exit code, or 0 with the body in `out`.
+int Call(const ClientArgs& a, const std::string& method, const std::string& path, const std::string& body,
+         const httplib::Headers& extra, std::string& out) {
+  httplib::Client client(ServerUrl(a));
+  client.set_connection_timeout(5);
+  client.set_read_timeout(60);
+  httplib::Headers headers = extra;
+  if (const std::string token = Token(a); !token.empty()) headers.emplace("Authorization", "Bearer " + token);
+  httplib::Result r = method == "GET"      ? client.Get(path, headers)
+                      : method == "DELETE" ? client.Delete(path, headers)
+                                           : client.Post(path, headers, body, "application/yaml");
+  if (!r) {
+    return Report(ErrorCode::kIo, fmt::format("{}: cannot reach the server: {}", ServerUrl(a), httplib::to_string(r.error())));
+  }
+  if (r->status >= 400) {
+    const Json j = Json::parse(r->body, nullptr, false);
+    const std::string message = !j.is_discarded() && j.contains("error") ? j["error"].value("message", r->body) : r->body;
+    const ErrorCode code = r->status == 401   ? ErrorCode::kUnauthenticated
+                           : r->status == 403 ? ErrorCode::kPermissionDenied
+                           : r->status == 404 ? ErrorCode::kNotFound
+                           : r->status == 409 ? ErrorCode::kConflict
+                           : r->status < 500  ? ErrorCode::kValidation
+                                              : ErrorCode::kInternal;
+    return Report(code, fmt::format("{} ({})", message, r->status));
+  }
+  out = r->body;
+  return 0;
+}
+
+std::string Str(const Json& j, const char* key) {
+  if (!j.contains(key) || j[key].is_null()) return "-";
+  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+}
+
+std::string Query(std::initializer_list<std::pair<const char*, const std::string*>> params) {
+  std::string q;
+  for (const auto& [key, value] : params) {
+    if (value->empty()) continue;
+    q += (q.empty() ? "?" : "&") + std::string(key) + "=" + httplib::detail::encode_query_param(*value);
+  }
+  return q;
+}
+
+int PrintJob(const std::string& body, bool json) {
+  if (json) {
+    fmt::print("{}\n", body);
+    return 0;
+  }
+  const Json j = Json::parse(body);
+  fmt::print("job {}  {}  tenant {}\n", Str(j, "id"), Str(j, "state"), Str(j, "tenant"));
+  fmt::print("center {}  accelerator {}  devices {}  backend {} {}\n", Str(j, "center"), Str(j, "accelerator"),
+             Str(j, "devices"), Str(j, "backend"), Str(j, "backend_id"));
+  fmt::print("{}\n", Str(j, "message"));
+  if (j.contains("accounting") && !j["accounting"].is_null()) {
+    const Json& a = j["accounting"];
+    fmt::print("used {:.4f} device-hours, {:.4f} kWh, {:.4f} kg CO2; billed {} CNY\n", a["device_hours"].get<double>(),
+               a["energy_kwh"].get<double>(), a["carbon_kg"].get<double>(), a["price_cny"].get<std::string>());
+  }
+  if (j.contains("history")) {
+    for (const Json& e : j["history"]) {
+      fmt::print("  {:>14.3f}  {:<10}  {}\n", e["at"].get<double>(), e["state"].get<std::string>(),
+                 e["detail"].get<std::string>());
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int ClientSubmit(const ClientArgs& a) {
+  std::ostringstream spec;
+  if (a.spec_file == "-") {
+    spec << std::cin.rdbuf();
+  } else {
+    std::ifstream in(a.spec_file, std::ios::binary);
+    if (!in) return Report(ErrorCode::kIo, fmt::format("{}: cannot read job spec", a.spec_file));
+    spec << in.rdbuf();
+  }
+  httplib::Headers headers;
+  if (!a.idempotency_key.empty()) headers.emplace("Idempotency-Key", a.idempotency_key);
+  std::string body;
+  if (int rc = Call(a, "POST", "/api/v1/jobs", spec.str(), headers, body); rc != 0) return rc;
+  if (a.json) return PrintJob(body, true);
+  const Json j = Json::parse(body);
+  fmt::print("job {} {}\n", Str(j, "id"), Str(j, "state"));
+  return 0;
+}
+
+int ClientJobs(const ClientArgs& a) {
+  std::string body;
+  const std::string q = Query({{"state", &a.state}, {"tenant", &a.tenant}, {"center", &a.center},
+                               {"after", &a.after}, {"limit", &a.limit}});
+  if (int rc = Call(a, "GET", "/api/v1/jobs" + q, "", {}, body); rc != 0) return rc;
+  if (a.json) {
+    fmt::print("{}\n", body);
+    return 0;
+  }
+  const Json j = Json::parse(body);
+  Table t({"ID", "TENANT", "STATE", "CENTER", "DEVICES", "ACCELERATOR", "PRICE CNY", "MESSAGE"},
+          {Table::Align::kRight, Table::Align::kLeft, Table::Align::kLeft, Table::Align::kLeft, Table::Align::kRight,
+           Table::Align::kLeft, Table::Align::kRight, Table::Align::kLeft});
+  for (const Json& job : j["jobs"]) {
+    std::string message = Str(job, "message");
+    if (message.size() > 60) message = message.substr(0, 57) + "...";
+    t.AddRow({Str(job, "id"), Str(job, "tenant"), Str(job, "state"), Str(job, "center"), Str(job, "devices"),
+              Str(job, "accelerator"),
+              job["accounting"].is_null() ? "-" : job["accounting"]["price_cny"].get<std::string>(), message});
+  }
+  fmt::print("{}", t.Render());
+  if (!j["next_after"].is_null()) fmt::print("more: --after {}\n", j["next_after"].dump());
+  return 0;
+}
+
+int ClientJob(const ClientArgs& a) {
+  std::string body;
+  if (int rc = Call(a, "GET", fmt::format("/api/v1/jobs/{}", a.id), "", {}, body); rc != 0) return rc;
+  return PrintJob(body, a.json);
+}
+
+int ClientCancel(const ClientArgs& a) {
+  std::string body;
+  if (int rc = Call(a, "DELETE", fmt::format("/api/v1/jobs/{}", a.id), "", {}, body); rc != 0) return rc;
+  return PrintJob(body, a.json);
+}
+
+int ClientLogs(const ClientArgs& a) {
+  std::string body;
+  if (int rc = Call(a, "GET", fmt::format("/api/v1/jobs/{}/logs", a.id), "", {}, body); rc != 0) return rc;
+  fmt::print("{}", body);
+  return 0;
+}
+
+int ClientUsage(const ClientArgs& a) {
+  std::string body;
+  if (int rc = Call(a, "GET", "/api/v1/usage" + Query({{"by", &a.by}, {"from", &a.from}, {"to", &a.to}}), "", {}, body);
+      rc != 0) {
+    return rc;
+  }
+  if (a.json) {
+    fmt::print("{}\n", body);
+    return 0;
+  }
+  const Json j = Json::parse(body);
+  const std::string by = j["by"];
+  Table t({by == "tenant" ? "TENANT" : "CENTER", "JOBS", "DEVICE-HOURS", "ENERGY kWh", "CARBON kg", "BILLED CNY"},
+          {Table::Align::kLeft, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight,
+           Table::Align::kRight});
+  for (const Json& g : j["groups"]) {
+    const int64_t fen = g["price_fen"].get<int64_t>();
+    t.AddRow({g[by].get<std::string>(), g["jobs"].dump(), fmt::format("{:.3f}", g["device_hours"].get<double>()),
+              fmt::format("{:.3f}", g["energy_kwh"].get<double>()), fmt::format("{:.3f}", g["carbon_kg"].get<double>()),
+              fmt::format("{}.{:02}", fen / 100, fen % 100)});
+  }
+  fmt::print("{}", t.Render());
+  return 0;
+}
+
+int ClientDrain(const ClientArgs& a, bool drain) {
+  std::string body;
+  if (int rc = Call(a, "POST", fmt::format("/api/v1/centers/{}/{}", a.center, drain ? "drain" : "undrain"), "", {}, body);
+      rc != 0) {
+    return rc;
+  }
+  const Json j = Json::parse(body);
+  fmt::print("{} {}\n", Str(j, "center"), Str(j, "state"));
+  return 0;
+}
+
+int TokenCreate(const std::string& db, const std::string& tenant, const std::string& role) {
+  if (role != "tenant" && role != "operator") {
+    return Report(ErrorCode::kInvalidArgument, fmt::format("role: '{}' is not one of: tenant, operator", role));
+  }
+  if (tenant.empty()) return Report(ErrorCode::kInvalidArgument, "tenant: is required");
+  if (auto store = OpenSqliteStore(db); !store) return Report(store.error().code, store.error().message);
+  Result<std::unique_ptr<JobStore>> jobs = JobStore::Open(db);
+  if (!jobs) return Report(jobs.error().code, jobs.error().message);
+  Result<std::string> token = lifecycle::NewToken();
+  if (!token) return Report(token.error().code, token.error().message);
+  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  if (Status s = (*jobs)->AddToken(lifecycle::HashToken(*token), {tenant, role}, now); !s) {
+    return Report(s.error().code, s.error().message);
+  }
+  fmt::print("{}\n", *token);
+  fmt::print(stderr, "zhisuan: a {} token for tenant '{}'; it is shown only now (the database keeps its hash)\n", role,
+             tenant);
+  return 0;
+}
+
+int QuotaSet(const std::string& db, const std::string& tenant, const std::string& accelerator, int64_t max_devices) {
+  if (tenant.empty() || accelerator.empty()) return Report(ErrorCode::kInvalidArgument, "tenant and accelerator are required");
+  if (max_devices < 0) return Report(ErrorCode::kInvalidArgument, "max: must be >= 0");
+  if (auto store = OpenSqliteStore(db); !store) return Report(store.error().code, store.error().message);
+  Result<std::unique_ptr<JobStore>> jobs = JobStore::Open(db);
+  if (!jobs) return Report(jobs.error().code, jobs.error().message);
+  if (Status s = (*jobs)->SetQuota(tenant, accelerator, max_devices); !s) return Report(s.error().code, s.error().message);
+  fmt::print("tenant {} may hold at most {} {} devices at once\n", tenant, max_devices, accelerator);
+  return 0;
+}
+
+}  // namespace zhisuan::cli

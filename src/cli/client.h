@@ -1,0 +1,31 @@
+// cli/client.h — the commands that talk to a running server (submit, jobs, job, cancel, logs, usage, drain) and
+// the local administration of tokens and quotas.
+#pragma once
+
+#include <string>
+
+namespace zhisuan::cli {
+
+struct ClientArgs {
+  std::string server;      // --server URL, else $ZHISUAN_SERVER, else http://127.0.0.1:8080
+  std::string token_file;  // --token-file, else $ZHISUAN_TOKEN, else ~/.config/zhisuan/token
+  bool json = false;
+  // Command arguments.
+  std::string spec_file, idempotency_key;
+  int64_t id = 0;
+  std::string state, tenant, center, after, limit, by, from, to;
+};
+
+int ClientSubmit(const ClientArgs& a);
+int ClientJobs(const ClientArgs& a);
+int ClientJob(const ClientArgs& a);
+int ClientCancel(const ClientArgs& a);
+int ClientLogs(const ClientArgs& a);
+int ClientUsage(const ClientArgs& a);
+int ClientDrain(const ClientArgs& a, bool drain);
+
+// Local: writes to the database directly.
+int TokenCreate(const std::string& db, const std::string& tenant, const std::string& role);
+int QuotaSet(const std::string& db, const std::string& tenant, const std::string& accelerator, int64_t max_devices);
+
+}  // namespace zhisuan::cli

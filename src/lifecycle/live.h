@@ -1,0 +1,31 @@
+// lifecycle/live.h — the in-memory side of an unfinished job (internal to the lifecycle module).
+#pragma once
+
+#include <future>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lifecycle/service.h"
+
+namespace zhisuan::lifecycle {
+
+// Pools with at most this many devices get device ids (ZHISUAN_VISIBLE_DEVICES); larger ones are simulated fleets.
+inline constexpr int64_t kMaxTrackedDevices = 4096;
+
+struct JobService::Live {
+  JobRecord rec;
+  Job job;
+  std::vector<std::pair<uint32_t, int64_t>> shares;  // snapshot pool index, devices held
+  std::vector<int> device_ids;
+  double next_poll = 0;
+  bool dispatching = false;  // being submitted to its backend outside the lock
+};
+
+struct JobService::Pending {
+  NewJob job;
+  Job parsed;
+  std::promise<Result<Accepted>> done;
+};
+
+}  // namespace zhisuan::lifecycle

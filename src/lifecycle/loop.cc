@@ -1,0 +1,407 @@
+// The scheduling loop of the job service: place waiting jobs, dispatch placed ones, poll running ones, watch the
+// backends' health. State changes are committed under the lock before anything acts on them; backend calls run
+// outside the lock.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "lifecycle/live.h"
+
+namespace zhisuan::lifecycle {
+namespace {
+
+using Json = nlohmann::json;
+
+bool Excluded(const JobRecord& r, const std::string& center) {
+  return (',' + r.excluded + ',').find(',' + center + ',') != std::string::npos;
+}
+
+void Exclude(JobRecord& r, const std::string& center) {
+  if (!Excluded(r, center)) r.excluded += (r.excluded.empty() ? "" : ",") + center;
+}
+
+}  // namespace
+
+void JobService::MainLoop() {
+  double next_health = 0, next_quotas = 0;
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait_for(lock, std::chrono::duration<double>(options_.tick_s));
+      if (stopping_) return;
+    }
+    const double now = now_();
+    if (now >= next_quotas) {
+      ReloadQuotas();
+      next_quotas = now + 2;
+    }
+    if (now >= next_health) {
+      CheckHealth();
+      next_health = now + options_.health_interval_s;
+    }
+    Schedule();
+    Dispatch();
+    PollJobs();
+  }
+}
+
+bool JobService::Restore(Live& l) {
+  if (l.rec.decision.empty()) return false;
+  const int32_t c = snapshot_.CenterIndex(l.rec.center);
+  if (c < 0) return false;
+  Json d = Json::parse(l.rec.decision, nullptr, false);
+  if (d.is_discarded() || !d.contains("shares")) return false;
+  const placement::CenterInfo& center = snapshot_.centers()[static_cast<size_t>(c)];
+  l.shares.clear();
+  for (const Json& s : d["shares"]) {
+    const int64_t pool = s.at(0).get<int64_t>(), devices = s.at(1).get<int64_t>();
+    if (pool < 0 || pool >= center.pool_count) return false;
+    l.shares.emplace_back(center.first_pool + static_cast<uint32_t>(pool), devices);
+  }
+  l.device_ids = d.value("device_ids", std::vector<int>{});
+  const double finish = d.value("finish_at", now_());
+  for (const auto& [pool, devices] : l.shares) {
+    snapshot_.Allocate(pool, devices, finish);
+    held_[{l.rec.tenant, snapshot_.accelerators()[snapshot_.pools()[pool].accelerator].id}] += devices;
+  }
+  if (!l.shares.empty() && !device_used_[l.shares.front().first].empty()) {
+    for (int id : l.device_ids) device_used_[l.shares.front().first][static_cast<size_t>(id)] = 1;
+  }
+  return true;
+}
+
+void JobService::Release(Live& l) {
+  const double now = now_();
+  for (const auto& [pool, devices] : l.shares) {
+    snapshot_.Free(pool, devices, now);
+    auto& held = held_[{l.rec.tenant, snapshot_.accelerators()[snapshot_.pools()[pool].accelerator].id}];
+    held = std::max<int64_t>(0, held - devices);
+  }
+  if (!l.shares.empty() && !device_used_[l.shares.front().first].empty()) {
+    for (int id : l.device_ids) device_used_[l.shares.front().first][static_cast<size_t>(id)] = 0;
+  }
+  l.shares.clear();
+  l.device_ids.clear();
+}
+
+void JobService::Account(Live& l, const dispatch::RunStatus& status, double time_scale) {
+  const double finished = status.finished_at.value_or(now_());
+  const double started = status.started_at.value_or(l.rec.started_at.value_or(finished));
+  l.rec.started_at = started;
+  l.rec.finished_at = finished;
+  const double hours = std::max(0.0, finished - started) / 3600.0 * time_scale;
+  JobAccounting a;
+  double energy_cny = 0, price_cny = 0;
+  for (const auto& [pool, devices] : l.shares) {
+    const placement::PoolInfo& p = snapshot_.pools()[pool];
+    const double dh = static_cast<double>(devices) * hours;
+    const double kwh = dh * p.energy_kwh_per_device_hour;
+    a.device_hours += dh;
+    a.energy_kwh += kwh;
+    a.carbon_kg += dh * p.carbon_kg_per_device_hour;
+    energy_cny += kwh * snapshot_.centers()[p.center].tariff_cny_per_kwh;
+    price_cny += dh * p.price_cny_per_device_hour;
+  }
+  a.energy_fen = std::llround(energy_cny * 100);
+  a.price_fen = std::llround(price_cny * 100);
+  l.rec.accounting = a;
+}
+
+void JobService::Schedule() {
+  std::lock_guard lock(mu_);
+  std::vector<Live*> waiting;
+  for (auto& [id, l] : live_) {
+    if (l->rec.state == JobState::kPending || l->rec.state == JobState::kRequeued) waiting.push_back(l.get());
+  }
+  if (waiting.empty()) return;
+  std::stable_sort(waiting.begin(), waiting.end(), [](const Live* a, const Live* b) {
+    if (a->rec.priority != b->rec.priority) return a->rec.priority > b->rec.priority;
+    return a->rec.submitted_at < b->rec.submitted_at;
+  });
+  const double now = now_();
+  std::vector<Transition> transitions;
+  std::vector<JobRecord> before;
+  for (Live* l : waiting) {
+    Result<placement::PreparedJob> prepared = placement::Prepare(snapshot_, l->job, l->rec.submitted_at);
+    if (!prepared) {
+      before.push_back(l->rec);
+      l->rec.state = JobState::kFailed;
+      l->rec.message = "cannot be placed: " + prepared.error().message;
+      l->rec.updated_at = now;
+      transitions.push_back({l->rec, l->rec.message});
+      continue;
+    }
+    // Centers that failed this job are closed to it for this placement.
+    std::vector<std::pair<uint32_t, CenterState>> closed;
+    for (size_t c = 0; c < snapshot_.centers().size(); ++c) {
+      if (Excluded(l->rec, snapshot_.centers()[c].id)) {
+        closed.emplace_back(static_cast<uint32_t>(c), snapshot_.centers()[c].state);
+        snapshot_.SetCenterState(static_cast<uint32_t>(c), CenterState::kDown);
+      }
+    }
+    placement::PlaceOptions o{.objective = options_.objective, .top_k = 1, .explain = false, .now_s = now};
+    placement::Decision d = policy_->Place(snapshot_, *prepared, o);
+    std::string waiting_for;
+    if (!d.chosen) {
+      o.explain = true;
+      d = policy_->Place(snapshot_, *prepared, o);
+      waiting_for = d.rejections.empty() ? "no center can run it now"
+                                         : fmt::format("no center can run it now; e.g. {}: {}",
+                                                       snapshot_.centers()[d.rejections.front().center].id,
+                                                       d.rejections.front().reason);
+      d.chosen.reset();
+    } else if (d.chosen->start_h > 1e-9) {
+      waiting_for = fmt::format("waiting for free devices (the best center, {}, frees them in {:.2f} h)",
+                                snapshot_.centers()[d.chosen->center].id, d.chosen->start_h);
+      d.chosen.reset();
+    } else {
+      const std::string& model = snapshot_.accelerators()[d.chosen->accelerator].id;
+      if (auto q = quotas_.find({l->rec.tenant, model}); q != quotas_.end()) {
+        const int64_t held = held_[{l->rec.tenant, model}];
+        if (held + d.chosen->devices > q->second) {
+          waiting_for = fmt::format("quota: tenant '{}' holds {} of its {} {} devices", l->rec.tenant, held, q->second, model);
+          d.chosen.reset();
+        }
+      }
+    }
+    for (const auto& [c, state] : closed) snapshot_.SetCenterState(c, state);
+    if (!d.chosen) {
+      if (l->rec.message != waiting_for) {
+        l->rec.message = waiting_for;  // shown by GET; not a transition
+      }
+      continue;
+    }
+    const placement::Candidate& c = *d.chosen;
+    const placement::CenterInfo& center = snapshot_.centers()[c.center];
+    before.push_back(l->rec);
+    l->shares.clear();
+    if (c.split.empty()) l->shares.emplace_back(c.pool, c.devices);
+    for (const placement::PoolShare& s : c.split) l->shares.emplace_back(s.pool, s.devices);
+    const double finish_at = now + c.finish_h * 3600;
+    l->device_ids.clear();
+    std::vector<char>& used = device_used_[l->shares.front().first];
+    for (size_t i = 0; i < used.size() && static_cast<int64_t>(l->device_ids.size()) < l->shares.front().second; ++i) {
+      if (!used[i]) {
+        used[i] = 1;
+        l->device_ids.push_back(static_cast<int>(i));
+      }
+    }
+    Json shares = Json::array();
+    for (const auto& [pool, devices] : l->shares) {
+      snapshot_.Allocate(pool, devices, finish_at);
+      held_[{l->rec.tenant, snapshot_.accelerators()[snapshot_.pools()[pool].accelerator].id}] += devices;
+      shares.push_back({pool - center.first_pool, devices});
+    }
+    const std::string why = placement::Why(snapshot_, d);
+    const Json decision = {{"policy", d.policy},
+                           {"center", center.id},
+                           {"accelerator", snapshot_.accelerators()[c.accelerator].id},
+                           {"devices", c.devices},
+                           {"shares", shares},
+                           {"device_ids", l->device_ids},
+                           {"run_h", c.run_h},
+                           {"transfer_h", c.transfer_h},
+                           {"finish_at", finish_at},
+                           {"estimate", {{"price_cny", c.price_cny}, {"energy_kwh", c.energy_kwh},
+                                         {"energy_cny", c.energy_cny}, {"carbon_kg", c.carbon_kg},
+                                         {"transfer_gb", c.transfer_gb}, {"transfer_fee_cny", c.transfer_fee_cny},
+                                         {"rtt_ms", c.rtt_ms}}},
+                           {"why", why}};
+    l->rec.state = JobState::kPlaced;
+    l->rec.center = center.id;
+    l->rec.pool = l->shares.front().first - center.first_pool;
+    l->rec.accelerator = snapshot_.accelerators()[c.accelerator].id;
+    l->rec.devices = c.devices;
+    l->rec.backend = std::string(backends_.at(center.id)->kind());
+    l->rec.backend_id.clear();
+    l->rec.decision = decision.dump();
+    l->rec.attempts += 1;
+    l->rec.updated_at = now;
+    l->rec.message = why;
+    transitions.push_back({l->rec, fmt::format("placed on {}: {}", center.id, why)});
+  }
+  if (Status s = Persist(transitions); !s) {
+    // Nothing was committed: undo in memory; the next pass tries again.
+    for (const JobRecord& r : before) {
+      Live& l = *live_.at(r.id);
+      if (l.rec.state == JobState::kPlaced) Release(l);
+      l.rec = r;
+    }
+    return;
+  }
+  std::erase_if(live_, [](const auto& kv) { return Terminal(kv.second->rec.state); });
+}
+
+void JobService::Dispatch() {
+  struct Work {
+    int64_t id;
+    std::shared_ptr<dispatch::Backend> backend;
+    dispatch::DispatchRequest request;
+    Result<std::string> handle = std::string();
+  };
+  std::vector<Work> work;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, l] : live_) {
+      if (l->rec.state != JobState::kPlaced || l->dispatching) continue;
+      l->dispatching = true;
+      Json d = Json::parse(l->rec.decision, nullptr, false);
+      const double run_s = d.is_discarded() ? 0 : d.value("run_h", 0.0) * 3600;
+      dispatch::DispatchRequest r{.job_id = id, .tenant = l->rec.tenant, .command = l->job.command,
+                                  .devices = l->rec.devices, .device_ids = l->device_ids,
+                                  .walltime_s = l->job.walltime_h ? *l->job.walltime_h * 3600 : std::max(60.0, 2 * run_s),
+                                  .modelled_run_s = run_s};
+      work.push_back({id, backends_.at(l->rec.center), std::move(r)});
+    }
+  }
+  if (work.empty()) return;
+  for (Work& w : work) w.handle = w.backend->Submit(w.request);
+  std::vector<std::pair<std::shared_ptr<dispatch::Backend>, std::string>> orphans;  // cancelled while submitting
+  std::lock_guard lock(mu_);
+  std::vector<Transition> transitions;
+  const double now = now_();
+  for (Work& w : work) {
+    auto it = live_.find(w.id);
+    if (it == live_.end() || it->second->rec.state != JobState::kPlaced) {
+      if (w.handle) orphans.emplace_back(w.backend, *w.handle);
+      if (it != live_.end()) it->second->dispatching = false;
+      continue;
+    }
+    Live& l = *it->second;
+    l.dispatching = false;
+    if (w.handle) {
+      l.rec.state = JobState::kDispatched;
+      l.rec.backend_id = *w.handle;
+      l.rec.message = fmt::format("submitted to {} ({} {})", l.rec.center, l.rec.backend, *w.handle);
+      l.next_poll = now;
+    } else if (w.handle.error().code == ErrorCode::kValidation) {
+      l.rec.state = JobState::kFailed;
+      l.rec.finished_at = now;
+      l.rec.message = w.handle.error().message;
+      Release(l);
+    } else {
+      Release(l);
+      Exclude(l.rec, l.rec.center);
+      l.rec.state = l.rec.attempts >= options_.max_attempts ? JobState::kFailed : JobState::kRequeued;
+      l.rec.message = fmt::format("{} could not take it: {}", l.rec.center, w.handle.error().message);
+    }
+    l.rec.updated_at = now;
+    transitions.push_back({l.rec, l.rec.message});
+  }
+  (void)Persist(transitions);
+  std::erase_if(live_, [](const auto& kv) { return Terminal(kv.second->rec.state); });
+  for (auto& [backend, handle] : orphans) (void)backend->Cancel(handle);
+}
+
+void JobService::PollJobs() {
+  struct Work {
+    int64_t id;
+    std::string handle;
+    std::shared_ptr<dispatch::Backend> backend;
+    Result<dispatch::RunStatus> status = dispatch::RunStatus{};
+  };
+  std::vector<Work> work;
+  const double now = now_();
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, l] : live_) {
+      if ((l->rec.state != JobState::kDispatched && l->rec.state != JobState::kRunning) || l->next_poll > now) continue;
+      l->next_poll = now + options_.poll_interval_s;
+      work.push_back({id, l->rec.backend_id, backends_.at(l->rec.center)});
+    }
+  }
+  if (work.empty()) return;
+  for (Work& w : work) w.status = w.backend->Poll(w.handle);
+  std::lock_guard lock(mu_);
+  std::vector<Transition> transitions;
+  for (Work& w : work) {
+    auto it = live_.find(w.id);
+    if (it == live_.end() || it->second->rec.backend_id != w.handle || !w.status) continue;
+    Live& l = *it->second;
+    const dispatch::RunStatus& s = *w.status;
+    switch (s.state) {
+      case dispatch::RunState::kQueued:
+        break;
+      case dispatch::RunState::kRunning:
+        if (l.rec.state == JobState::kDispatched) {
+          l.rec.state = JobState::kRunning;
+          l.rec.started_at = s.started_at.value_or(now);
+          l.rec.updated_at = now;
+          l.rec.message = fmt::format("running on {}", l.rec.center);
+          transitions.push_back({l.rec, l.rec.message});
+        }
+        break;
+      case dispatch::RunState::kSucceeded:
+      case dispatch::RunState::kFailed:
+      case dispatch::RunState::kCancelled:
+        Account(l, s, w.backend->time_scale());
+        l.rec.state = s.state == dispatch::RunState::kSucceeded ? JobState::kSucceeded
+                      : s.state == dispatch::RunState::kFailed  ? JobState::kFailed
+                                                                 : JobState::kCancelled;
+        l.rec.exit_code = s.exit_code;
+        l.rec.updated_at = now;
+        l.rec.message = s.detail.empty() ? std::string(Name(l.rec.state)) : s.detail;
+        transitions.push_back({l.rec, l.rec.message});
+        Release(l);
+        break;
+      case dispatch::RunState::kLost:
+        Release(l);
+        Exclude(l.rec, l.rec.center);
+        l.rec.state = l.rec.attempts >= options_.max_attempts ? JobState::kFailed : JobState::kRequeued;
+        l.rec.backend_id.clear();
+        l.rec.started_at.reset();
+        l.rec.updated_at = now;
+        l.rec.message = fmt::format("lost by {}: {}", l.rec.center, s.detail);
+        transitions.push_back({l.rec, l.rec.message});
+        break;
+    }
+  }
+  (void)Persist(transitions);
+  std::erase_if(live_, [](const auto& kv) { return Terminal(kv.second->rec.state); });
+}
+
+void JobService::CheckHealth() {
+  std::vector<std::pair<std::string, std::shared_ptr<dispatch::Backend>>> real;
+  for (const auto& [center, backend] : backends_) {
+    if (backend->kind() != "sim") real.emplace_back(center, backend);
+  }
+  std::vector<std::pair<std::string, Status>> results;
+  for (auto& [center, backend] : real) results.emplace_back(center, backend->Ping());
+  std::lock_guard lock(mu_);
+  const double now = now_();
+  std::vector<Transition> transitions;
+  for (auto& [center, status] : results) {
+    const uint32_t c = static_cast<uint32_t>(snapshot_.CenterIndex(center));
+    if (status) {
+      failing_since_.erase(center);
+      if (down_.erase(center) > 0) {
+        snapshot_.SetCenterState(c, drained_.contains(center) ? CenterState::kDraining : CenterState::kUp);
+      }
+      continue;
+    }
+    const double since = failing_since_.try_emplace(center, now).first->second;
+    if (now - since < options_.backend_timeout_s || down_.contains(center)) continue;
+    down_.insert(center);
+    snapshot_.SetCenterState(c, CenterState::kDown);
+    // Its jobs that have not started go elsewhere.
+    for (auto& [id, l] : live_) {
+      if (l->rec.center != center || (l->rec.state != JobState::kPlaced && l->rec.state != JobState::kDispatched)) continue;
+      if (l->dispatching) continue;
+      Release(*l);
+      Exclude(l->rec, center);
+      l->rec.state = l->rec.attempts >= options_.max_attempts ? JobState::kFailed : JobState::kRequeued;
+      l->rec.backend_id.clear();
+      l->rec.updated_at = now;
+      l->rec.message = fmt::format("{} is down (its backend has not answered for {:.0f} s): {}", center,
+                                   now - since, status.error().message);
+      transitions.push_back({l->rec, l->rec.message});
+    }
+  }
+  (void)Persist(transitions);
+  std::erase_if(live_, [](const auto& kv) { return Terminal(kv.second->rec.state); });
+}
+
+}  // namespace zhisuan::lifecycle

@@ -1,0 +1,328 @@
+// The request side of the job service: submission with group commit, reads, cancel, logs, usage, drain, and the
+// reconciliation at start. The scheduling loop is in loop.cc.
+#include "lifecycle/service.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "lifecycle/live.h"
+
+namespace zhisuan::lifecycle {
+
+JobService::JobService(const Registry& registry, JobStore& store, BackendMap backends, ServiceOptions options,
+                       std::function<double()> now, std::unique_ptr<placement::Policy> policy)
+    : registry_(registry), store_(store), backends_(std::move(backends)), options_(std::move(options)),
+      now_(std::move(now)), policy_(std::move(policy)), snapshot_(placement::Snapshot::Build(registry)) {
+  device_used_.resize(snapshot_.pools().size());
+  for (size_t p = 0; p < snapshot_.pools().size(); ++p) {
+    if (snapshot_.pools()[p].devices <= kMaxTrackedDevices) device_used_[p].assign(static_cast<size_t>(snapshot_.pools()[p].devices), 0);
+  }
+}
+
+Result<std::unique_ptr<JobService>> JobService::Create(const Registry& registry, JobStore& store, BackendMap backends,
+                                                       ServiceOptions options, std::function<double()> now) {
+  Result<std::unique_ptr<placement::Policy>> policy = placement::MakePolicy(options.policy);
+  if (!policy) return std::unexpected(policy.error());
+  for (const Center& c : registry.centers()) {
+    if (!backends.contains(c.id)) return Fail(ErrorCode::kInternal, fmt::format("center '{}' has no backend", c.id));
+  }
+  return std::unique_ptr<JobService>(
+      new JobService(registry, store, std::move(backends), std::move(options), std::move(now), std::move(*policy)));
+}
+
+JobService::~JobService() { Stop(); }
+
+void JobService::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    std::lock_guard commit_lock(commit_mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  commit_wake_.notify_all();
+  if (committer_.joinable()) committer_.join();
+  if (loop_.joinable()) loop_.join();
+}
+
+std::optional<Principal> JobService::Authenticate(const std::string& token) {
+  if (token.empty()) return std::nullopt;
+  const std::string hash = HashToken(token);
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = token_cache_.find(hash); it != token_cache_.end()) return it->second;
+  }
+  Result<std::optional<Token>> found = store_.FindToken(hash);
+  if (!found || !found->has_value()) return std::nullopt;
+  Principal p{(*found)->tenant, (*found)->role == "operator"};
+  std::lock_guard lock(mu_);
+  token_cache_[hash] = p;
+  return p;
+}
+
+// ---- submission ------------------------------------------------------------------------------------------------
+
+Result<JobService::Submission> JobService::Submit(const Principal& who, std::string_view spec,
+                                                  const std::string& key) {
+  Result<Job> job = ParseJob(spec, registry_, "job");
+  if (!job) return std::unexpected(job.error());
+  if (!job->tenant.empty() && job->tenant != who.tenant && !who.is_operator) {
+    return Fail(ErrorCode::kPermissionDenied,
+                fmt::format("tenant: '{}' is not your tenant ('{}')", job->tenant, who.tenant));
+  }
+  if (job->tenant.empty()) job->tenant = who.tenant;
+  if (key.size() > 200) return Fail(ErrorCode::kInvalidArgument, "Idempotency-Key: at most 200 characters");
+  auto pending = std::make_unique<Pending>();
+  pending->job = NewJob{job->tenant, key, std::string(spec), job->priority, now_()};
+  pending->parsed = std::move(*job);
+  std::future<Result<Accepted>> done = pending->done.get_future();
+  {
+    std::lock_guard lock(commit_mu_);
+    if (stopping_) return Fail(ErrorCode::kInternal, "the service is stopping");
+    commit_queue_.push_back(std::move(pending));
+  }
+  commit_wake_.notify_one();
+  Result<Accepted> accepted = done.get();
+  if (!accepted) return std::unexpected(accepted.error());
+  Result<JobRecord> job = Get(who, accepted->id);
+  if (!job) return std::unexpected(job.error());
+  return Submission{std::move(*job), !accepted->existing};
+}
+
+void JobService::CommitLoop() {
+  std::vector<std::unique_ptr<Pending>> batch;
+  std::vector<NewJob> rows;
+  while (true) {
+    {
+      std::unique_lock lock(commit_mu_);
+      commit_wake_.wait(lock, [&] { return stopping_ || !commit_queue_.empty(); });
+      if (commit_queue_.empty()) return;  // stopping
+      while (!commit_queue_.empty() && batch.size() < options_.max_batch) {
+        batch.push_back(std::move(commit_queue_.front()));
+        commit_queue_.pop_front();
+      }
+    }
+    rows.clear();
+    for (const auto& p : batch) rows.push_back(p->job);
+    const double now = now_();
+    Result<std::vector<Accepted>> accepted = store_.Insert(rows, now);
+    if (accepted) {
+      std::lock_guard lock(mu_);
+      for (size_t i = 0; i < batch.size(); ++i) {
+        const Accepted& a = (*accepted)[i];
+        if (a.existing || live_.contains(a.id)) continue;
+        auto live = std::make_unique<Live>();
+        live->rec.id = a.id;
+        live->rec.tenant = batch[i]->job.tenant;
+        live->rec.idempotency_key = batch[i]->job.idempotency_key;
+        live->rec.spec = batch[i]->job.spec;
+        live->rec.priority = batch[i]->job.priority;
+        live->rec.submitted_at = batch[i]->job.submitted_at;
+        live->rec.updated_at = now;
+        live->rec.message = "accepted";
+        live->job = std::move(batch[i]->parsed);
+        live_[a.id] = std::move(live);
+      }
+    }
+    wake_.notify_one();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (accepted) batch[i]->done.set_value((*accepted)[i]);
+      else batch[i]->done.set_value(std::unexpected(accepted.error()));
+    }
+    batch.clear();
+  }
+}
+
+// ---- reads -------------------------------------------------------------------------------------------------------
+
+Result<JobRecord> JobService::Owned(const Principal& who, int64_t id) {
+  JobRecord rec;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = live_.find(id); it != live_.end()) rec = it->second->rec;
+  }
+  if (rec.id == 0) {
+    Result<std::optional<JobRecord>> stored = store_.Get(id);
+    if (!stored) return std::unexpected(stored.error());
+    if (!stored->has_value()) return Fail(ErrorCode::kNotFound, fmt::format("job {} does not exist", id));
+    rec = std::move(**stored);
+  }
+  if (!who.is_operator && rec.tenant != who.tenant) {
+    return Fail(ErrorCode::kPermissionDenied, fmt::format("job {} belongs to another tenant", id));
+  }
+  return rec;
+}
+
+Result<JobRecord> JobService::Get(const Principal& who, int64_t id) { return Owned(who, id); }
+
+Result<std::vector<JobEvent>> JobService::History(const Principal& who, int64_t id) {
+  if (Result<JobRecord> r = Owned(who, id); !r) return std::unexpected(r.error());
+  return store_.Events(id);
+}
+
+Result<std::vector<JobRecord>> JobService::List(const Principal& who, JobFilter filter) {
+  if (!who.is_operator) {
+    if (!filter.tenant.empty() && filter.tenant != who.tenant) {
+      return Fail(ErrorCode::kPermissionDenied, fmt::format("tenant: you may list only tenant '{}'", who.tenant));
+    }
+    filter.tenant = who.tenant;
+  }
+  if (filter.limit < 1 || filter.limit > 1000) return Fail(ErrorCode::kInvalidArgument, "limit: must be between 1 and 1000");
+  Result<std::vector<JobRecord>> rows = store_.List(filter);
+  if (!rows) return rows;
+  // The loop commits a transition before it changes memory, so memory is never behind the store; it can only be
+  // ahead by a transition that is being committed. The store's rows are the committed truth.
+  return rows;
+}
+
+Result<std::string> JobService::Logs(const Principal& who, int64_t id) {
+  Result<JobRecord> r = Owned(who, id);
+  if (!r) return std::unexpected(r.error());
+  if (r->backend_id.empty()) return std::string("(the job has not been dispatched; no output yet)\n");
+  auto it = backends_.find(r->center);
+  if (it == backends_.end()) return Fail(ErrorCode::kNotFound, fmt::format("center '{}' has no backend", r->center));
+  return it->second->Logs(r->backend_id, 64 * 1024);
+}
+
+Result<std::vector<UsageRow>> JobService::Usage(const Principal& who, bool by_tenant, double from, double to) {
+  if (!who.is_operator && !by_tenant) return Fail(ErrorCode::kPermissionDenied, "by: tenants see usage by tenant only");
+  Result<std::vector<UsageRow>> rows = store_.Usage(by_tenant, from, to);
+  if (!rows || who.is_operator) return rows;
+  std::erase_if(*rows, [&](const UsageRow& u) { return u.key != who.tenant; });
+  return rows;
+}
+
+// ---- changes -----------------------------------------------------------------------------------------------------
+
+Result<JobRecord> JobService::Cancel(const Principal& who, int64_t id) {
+  Result<JobRecord> owned = Owned(who, id);
+  if (!owned) return owned;
+  std::shared_ptr<dispatch::Backend> backend;
+  std::string handle;
+  JobRecord out;
+  {
+    std::lock_guard lock(mu_);
+    auto it = live_.find(id);
+    if (it == live_.end()) {
+      return Fail(ErrorCode::kConflict, fmt::format("job {} has already ended ({})", id, Name(owned->state)));
+    }
+    Live& l = *it->second;
+    const double now = now_();
+    if (!l.rec.backend_id.empty()) {
+      backend = backends_.at(l.rec.center);
+      handle = l.rec.backend_id;
+    }
+    JobRecord before = l.rec;
+    l.rec.state = JobState::kCancelled;
+    l.rec.finished_at = now;
+    l.rec.updated_at = now;
+    l.rec.message = fmt::format("cancelled by {}", who.is_operator ? "an operator" : "the tenant");
+    if (l.rec.started_at) Account(l, dispatch::RunStatus{.finished_at = now}, backend ? backend->time_scale() : 1.0);
+    std::vector<Transition> t = {{l.rec, l.rec.message}};
+    if (Status s = Persist(t); !s) {
+      l.rec = before;
+      return std::unexpected(s.error());
+    }
+    Release(l);
+    out = l.rec;
+    live_.erase(it);
+  }
+  if (backend) {
+    if (Status s = backend->Cancel(handle); !s) out.message += fmt::format(" (the backend said: {})", s.error().message);
+  }
+  wake_.notify_one();
+  return out;
+}
+
+Status JobService::SetDrained(const Principal& who, const std::string& center, bool drained) {
+  if (!who.is_operator) return Fail(ErrorCode::kPermissionDenied, "drain: operators only");
+  const int32_t c = snapshot_.CenterIndex(center);
+  if (c < 0) return Fail(ErrorCode::kNotFound, fmt::format("center '{}' does not exist", center));
+  std::lock_guard lock(mu_);
+  if (drained) drained_.insert(center);
+  else drained_.erase(center);
+  snapshot_.SetCenterState(static_cast<uint32_t>(c), down_.contains(center) ? CenterState::kDown
+                                                     : drained         ? CenterState::kDraining
+                                                                       : CenterState::kUp);
+  wake_.notify_one();
+  return {};
+}
+
+std::map<std::string, std::string> JobService::CenterStates() {
+  std::lock_guard lock(mu_);
+  std::map<std::string, std::string> out;
+  for (const auto& c : snapshot_.centers()) {
+    out[c.id] = c.state == CenterState::kUp ? "up" : c.state == CenterState::kDraining ? "draining" : "down";
+  }
+  return out;
+}
+
+Status JobService::Persist(std::vector<Transition>& transitions) {
+  if (transitions.empty()) return {};
+  Status s = store_.Save(transitions);
+  transitions.clear();
+  return s;
+}
+
+void JobService::ReloadQuotas() {
+  auto rows = store_.Quotas();
+  if (!rows) return;
+  std::lock_guard lock(mu_);
+  quotas_.clear();
+  for (const auto& [tenant, accelerator, max] : *rows) quotas_[{tenant, accelerator}] = max;
+}
+
+// ---- start: reconcile with the store and the backends -------------------------------------------------------------
+
+Status JobService::Start() {
+  ReloadQuotas();
+  Result<std::vector<JobRecord>> rows = store_.Unfinished();
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<Transition> transitions;
+  const double now = now_();
+  for (JobRecord& rec : *rows) {
+    auto live = std::make_unique<Live>();
+    live->rec = std::move(rec);
+    Result<Job> job = ParseJob(live->rec.spec, registry_, "job");
+    if (!job) {
+      live->rec.state = JobState::kFailed;
+      live->rec.message = "the stored spec no longer validates: " + job.error().message;
+      live->rec.updated_at = now;
+      transitions.push_back({live->rec, live->rec.message});
+      continue;
+    }
+    live->job = std::move(*job);
+    if (live->rec.state == JobState::kPlaced || live->rec.state == JobState::kDispatched ||
+        live->rec.state == JobState::kRunning) {
+      if (!Restore(*live)) {
+        live->rec.state = JobState::kRequeued;
+        live->rec.message = "its center or pool is gone after a restart";
+        live->rec.updated_at = now;
+        transitions.push_back({live->rec, live->rec.message});
+      }
+    }
+    if (live->rec.state == JobState::kPlaced) {
+      // Placed before the crash: submitted or not? Ask the backend by job id so it is never submitted twice.
+      Result<std::optional<std::string>> found = backends_.at(live->rec.center)->Find(live->rec.id);
+      if (found && found->has_value()) {
+        live->rec.state = JobState::kDispatched;
+        live->rec.backend_id = **found;
+        live->rec.updated_at = now;
+        live->rec.message = "re-attached after a restart";
+        transitions.push_back({live->rec, live->rec.message});
+      }
+    }
+    live_[live->rec.id] = std::move(live);
+  }
+  std::erase_if(live_, [](const auto& kv) { return Terminal(kv.second->rec.state); });
+  {
+    std::lock_guard lock(mu_);
+    if (Status s = Persist(transitions); !s) return s;
+  }
+  committer_ = std::thread([this] { CommitLoop(); });
+  loop_ = std::thread([this] { MainLoop(); });
+  return {};
+}
+
+}  // namespace zhisuan::lifecycle

@@ -1,0 +1,129 @@
+#include "server/job_view.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <ctime>
+#include <limits>
+
+namespace zhisuan::views {
+namespace {
+
+Json Optional(const std::optional<double>& x) { return x ? Json(*x) : Json(); }
+
+Result<double> ParseTime(const std::string& key, const std::string& text) {
+  double x = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
+  if (ec == std::errc() && ptr == text.data() + text.size()) return x;
+  std::tm tm{};
+  if (strptime(text.c_str(), "%Y-%m-%d", &tm) != nullptr && text.size() == 10) return static_cast<double>(timegm(&tm));
+  return Fail(ErrorCode::kInvalidArgument,
+              fmt::format("{}: '{}' is not a time (seconds since the epoch, or YYYY-MM-DD)", key, text));
+}
+
+}  // namespace
+
+Json JobJson(const JobRecord& r) {
+  Json j = {{"id", r.id},
+            {"tenant", r.tenant},
+            {"state", Name(r.state)},
+            {"priority", r.priority},
+            {"submitted_at", r.submitted_at},
+            {"updated_at", r.updated_at},
+            {"center", r.center.empty() ? Json() : Json(r.center)},
+            {"accelerator", r.accelerator.empty() ? Json() : Json(r.accelerator)},
+            {"devices", r.devices},
+            {"backend", r.backend.empty() ? Json() : Json(r.backend)},
+            {"backend_id", r.backend_id.empty() ? Json() : Json(r.backend_id)},
+            {"attempts", r.attempts},
+            {"message", r.message},
+            {"started_at", Optional(r.started_at)},
+            {"finished_at", Optional(r.finished_at)},
+            {"exit_code", r.exit_code ? Json(*r.exit_code) : Json()}};
+  if (!r.idempotency_key.empty()) j["idempotency_key"] = r.idempotency_key;
+  if (r.accounting) {
+    const JobAccounting& a = *r.accounting;
+    j["accounting"] = {{"device_hours", a.device_hours}, {"energy_kwh", a.energy_kwh},
+                       {"energy_cost_fen", a.energy_fen},  {"price_fen", a.price_fen},
+                       {"price_cny", fmt::format("{}.{:02}", a.price_fen / 100, a.price_fen % 100)},
+                       {"carbon_kg", a.carbon_kg}};
+  } else {
+    j["accounting"] = nullptr;
+  }
+  return j;
+}
+
+Json JobDetail(const JobRecord& r, const std::vector<JobEvent>& history) {
+  Json j = JobJson(r);
+  j["spec"] = r.spec;
+  j["decision"] = r.decision.empty() ? Json() : Json::parse(r.decision, nullptr, false);
+  if (j["decision"].is_discarded()) j["decision"] = nullptr;
+  Json h = Json::array();
+  for (const JobEvent& e : history) h.push_back({{"seq", e.seq}, {"at", e.at}, {"state", Name(e.state)}, {"detail", e.detail}});
+  j["history"] = h;
+  return j;
+}
+
+Result<Json> ListJobs(lifecycle::JobService& jobs, const lifecycle::Principal& who, const Params& params) {
+  if (Status s = CheckParams(params, {"state", "tenant", "center", "after", "limit"}); !s) return std::unexpected(s.error());
+  JobFilter f;
+  if (auto it = params.find("state"); it != params.end()) {
+    f.state = ParseJobState(it->second);
+    if (!f.state) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("state: unknown state '{}' (pending, placed, dispatched, running, succeeded, failed, "
+                              "cancelled, requeued)", it->second));
+    }
+  }
+  if (auto it = params.find("tenant"); it != params.end()) f.tenant = it->second;
+  if (auto it = params.find("center"); it != params.end()) f.center = it->second;
+  for (const auto& [key, target, lo, hi] : {std::tuple<const char*, int64_t*, int64_t, int64_t>{"after", &f.after_id, 0, std::numeric_limits<int64_t>::max()}}) {
+    if (auto it = params.find(key); it != params.end()) {
+      auto [ptr, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), *target);
+      if (ec != std::errc() || ptr != it->second.data() + it->second.size() || *target < lo || *target > hi) {
+        return Fail(ErrorCode::kInvalidArgument, fmt::format("{}: '{}' is not a job id", key, it->second));
+      }
+    }
+  }
+  if (auto it = params.find("limit"); it != params.end()) {
+    auto [ptr, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), f.limit);
+    if (ec != std::errc() || ptr != it->second.data() + it->second.size()) {
+      return Fail(ErrorCode::kInvalidArgument, fmt::format("limit: '{}' is not a number", it->second));
+    }
+  }
+  Result<std::vector<JobRecord>> rows = jobs.List(who, f);
+  if (!rows) return std::unexpected(rows.error());
+  Json list = Json::array();
+  for (const JobRecord& r : *rows) list.push_back(JobJson(r));
+  const bool more = static_cast<int>(rows->size()) == f.limit;
+  return Json{{"jobs", list}, {"next_after", more ? Json(rows->back().id) : Json()}};
+}
+
+Result<Json> Usage(lifecycle::JobService& jobs, const lifecycle::Principal& who, const Params& params) {
+  if (Status s = CheckParams(params, {"by", "from", "to"}); !s) return std::unexpected(s.error());
+  const std::string by = params.contains("by") ? params.at("by") : "tenant";
+  if (by != "tenant" && by != "center") {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("by: '{}' is not one of: tenant, center", by));
+  }
+  double from = 0, to = std::numeric_limits<double>::max();
+  if (params.contains("from")) {
+    Result<double> t = ParseTime("from", params.at("from"));
+    if (!t) return std::unexpected(t.error());
+    from = *t;
+  }
+  if (params.contains("to")) {
+    Result<double> t = ParseTime("to", params.at("to"));
+    if (!t) return std::unexpected(t.error());
+    to = *t;
+  }
+  Result<std::vector<UsageRow>> rows = jobs.Usage(who, by == "tenant", from, to);
+  if (!rows) return std::unexpected(rows.error());
+  Json groups = Json::array();
+  for (const UsageRow& u : *rows) {
+    groups.push_back({{by, u.key}, {"jobs", u.jobs}, {"device_hours", u.device_hours}, {"energy_kwh", u.energy_kwh},
+                      {"energy_cost_fen", u.energy_fen}, {"price_fen", u.price_fen}, {"carbon_kg", u.carbon_kg}});
+  }
+  return Json{{"by", by}, {"from", from}, {"to", params.contains("to") ? Json(to) : Json()}, {"groups", groups}};
+}
+
+}  // namespace zhisuan::views

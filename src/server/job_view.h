@@ -1,0 +1,20 @@
+// server/job_view.h — the JSON of the job API (shared by the HTTP server and the CLI's client commands' tests).
+#pragma once
+
+#include <string>
+
+#include "lifecycle/service.h"
+#include "server/views.h"
+
+namespace zhisuan::views {
+
+Json JobJson(const JobRecord& job);
+// JobJson plus the state history.
+Json JobDetail(const JobRecord& job, const std::vector<JobEvent>& history);
+
+// GET /api/v1/jobs?state=&tenant=&center=&after=&limit=
+Result<Json> ListJobs(lifecycle::JobService& jobs, const lifecycle::Principal& who, const Params& params);
+// GET /api/v1/usage?by=tenant|center&from=&to= (seconds since the epoch or YYYY-MM-DD, UTC)
+Result<Json> Usage(lifecycle::JobService& jobs, const lifecycle::Principal& who, const Params& params);
+
+}  // namespace zhisuan::views
