@@ -85,9 +85,9 @@ Result<JobService::Submission> JobService::Submit(const Principal& who, std::str
   commit_wake_.notify_one();
   Result<Accepted> accepted = done.get();
   if (!accepted) return std::unexpected(accepted.error());
-  Result<JobRecord> job = Get(who, accepted->id);
-  if (!job) return std::unexpected(job.error());
-  return Submission{std::move(*job), !accepted->existing};
+  Result<JobRecord> record = Get(who, accepted->id);
+  if (!record) return std::unexpected(record.error());
+  return Submission{std::move(*record), !accepted->existing};
 }
 
 void JobService::CommitLoop() {
