@@ -7,7 +7,7 @@
 set -euo pipefail
 
 cmd=${1:?usage: slurm.sh up DIR NAME PORT ... | down DIR}
-dir=${2:?DIR}
+dir=$(realpath -m "${2:?DIR}")
 host=$(hostname -s)
 cpus=$(nproc)
 mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 / 2 ))
@@ -65,7 +65,7 @@ CONF
     for c in "$dir"/*/; do
       [ -f "$c/slurm.conf" ] || continue
       for _ in $(seq 1 150); do
-        state=$(SLURM_CONF="$c/slurm.conf" sinfo -h -o %t 2>/dev/null | head -1 || true)
+        state=$(SLURM_CONF="$c/slurm.conf" timeout 5 sinfo -h -o %t 2>/dev/null | head -1 || true)
         [ "$state" = idle ] && break
         sleep 0.2
       done

@@ -1,6 +1,6 @@
 // dispatch/backend.h — where a center's jobs really run. One interface; a center chooses its backend (sim, local,
-// slurm). Every call is idempotent by job id so that a restarted server can reconcile: Find() tells whether an
-// earlier process already submitted a job, and its handle is re-attached instead of submitting it twice.
+// slurm). Every call is idempotent by the job's name so that a restarted server can reconcile: Find() tells whether
+// an earlier process already submitted a job, and its handle is re-attached instead of submitting it twice.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +15,7 @@ namespace zhisuan::dispatch {
 
 struct DispatchRequest {
   int64_t job_id = 0;
+  std::string name = "";  // unique on the backend: zhisuan-INSTANCE-ID (directories, Slurm job names)
   std::string tenant = "";
   std::vector<std::string> command = {};  // argv; empty for sim
   int64_t devices = 1;
@@ -41,8 +42,8 @@ class Backend {
   // Starts the job; returns the backend's handle. Submitting a job id that was already submitted returns the
   // existing handle.
   virtual Result<std::string> Submit(const DispatchRequest& request) = 0;
-  // The handle of an earlier submission of this job id, if any (recovery after a crash).
-  virtual Result<std::optional<std::string>> Find(int64_t job_id) = 0;
+  // The handle of an earlier submission of the job named `name`, if any (recovery after a crash).
+  virtual Result<std::optional<std::string>> Find(const std::string& name) = 0;
   virtual Result<RunStatus> Poll(const std::string& handle) = 0;
   virtual Status Cancel(const std::string& handle) = 0;
   // Whether the backend answers at all (a center whose backend stops answering is marked down).

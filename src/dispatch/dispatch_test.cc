@@ -43,7 +43,7 @@ TEST(LocalBackend, RunsAnArgvWithItsEnvironmentAndCapturesOutput) {
   testing::TempDir dir;
   LocalBackend b(dir.path(), kRunner);
   ASSERT_TRUE(b.Ping());
-  DispatchRequest r{.job_id = 7, .tenant = "acme",
+  DispatchRequest r{.job_id = 7, .name = "job-7", .tenant = "acme",
                     .command = {"/bin/sh", "-c", "echo job=$ZHISUAN_JOB_ID devices=$ZHISUAN_DEVICES visible=$ZHISUAN_VISIBLE_DEVICES; pwd; echo oops >&2"},
                     .devices = 2, .device_ids = {0, 1}, .walltime_s = 30, .modelled_run_s = 1};
   Result<std::string> h = b.Submit(r);
@@ -65,7 +65,7 @@ TEST(LocalBackend, ArgumentsAreNeverAShell) {
   testing::TempDir dir;
   LocalBackend b(dir.path(), kRunner);
   const std::string marker = (dir.path() / "pwned").string();
-  DispatchRequest r{.job_id = 1, .command = {"/bin/echo", "$(touch " + marker + ")", "; touch " + marker},
+  DispatchRequest r{.job_id = 1, .name = "job-1", .command = {"/bin/echo", "$(touch " + marker + ")", "; touch " + marker},
                     .walltime_s = 30};
   const std::string h = *b.Submit(r);
   EXPECT_EQ(WaitDone(b, h).state, RunState::kSucceeded);
@@ -76,16 +76,16 @@ TEST(LocalBackend, ArgumentsAreNeverAShell) {
 TEST(LocalBackend, FailureWallTimeAndCancel) {
   testing::TempDir dir;
   LocalBackend b(dir.path(), kRunner);
-  const std::string fail = *b.Submit({.job_id = 1, .command = {"/bin/sh", "-c", "exit 3"}, .walltime_s = 30});
+  const std::string fail = *b.Submit({.job_id = 1, .name = "job-1", .command = {"/bin/sh", "-c", "exit 3"}, .walltime_s = 30});
   const RunStatus f = WaitDone(b, fail);
   EXPECT_EQ(f.state, RunState::kFailed);
   EXPECT_EQ(f.exit_code, 3);
-  const std::string slow = *b.Submit({.job_id = 2, .command = {"/bin/sleep", "30"}, .walltime_s = 0.5});
+  const std::string slow = *b.Submit({.job_id = 2, .name = "job-2", .command = {"/bin/sleep", "30"}, .walltime_s = 0.5});
   const RunStatus t = WaitDone(b, slow);
   EXPECT_EQ(t.state, RunState::kFailed);
   EXPECT_EQ(t.detail, "wall-time limit reached");
   // Cancel kills the whole process group, including what the job started.
-  const std::string tree = *b.Submit({.job_id = 3, .command = {"/bin/sh", "-c", "sleep 30 & echo $! > child; wait"},
+  const std::string tree = *b.Submit({.job_id = 3, .name = "job-3", .command = {"/bin/sh", "-c", "sleep 30 & echo $! > child; wait"},
                                       .walltime_s = 60});
   for (int i = 0; i < 200 && !std::filesystem::exists(dir.path() / "job-3" / "child"); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -99,27 +99,42 @@ TEST(LocalBackend, FailureWallTimeAndCancel) {
   EXPECT_NE(::kill(child, 0), 0) << "the job's child survived the cancel";
 }
 
+// A server blocks SIGTERM in its threads; a job it starts must still be cancellable.
+TEST(LocalBackend, CancelWorksFromAThreadThatBlocksSigterm) {
+  testing::TempDir dir;
+  LocalBackend b(dir.path(), kRunner);
+  sigset_t term, old;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &term, &old);
+  const std::string h = *b.Submit({.job_id = 4, .name = "job-4", .command = {"/bin/sleep", "60"}, .walltime_s = 120});
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  for (int i = 0; i < 200 && b.Poll(h)->state != RunState::kRunning; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(b.Cancel(h));
+  EXPECT_EQ(WaitDone(b, h, 10).state, RunState::kCancelled);
+}
+
 TEST(LocalBackend, ANewBackendReattachesToARunningJob) {
   testing::TempDir dir;
   std::string handle;
   {
     LocalBackend first(dir.path(), kRunner);
-    handle = *first.Submit({.job_id = 5, .command = {"/bin/sh", "-c", "sleep 0.5; echo done"}, .walltime_s = 30});
+    handle = *first.Submit({.job_id = 5, .name = "job-5", .command = {"/bin/sh", "-c", "sleep 0.5; echo done"}, .walltime_s = 30});
   }
   LocalBackend second(dir.path(), kRunner);  // as after a server restart
-  const Result<std::optional<std::string>> found = second.Find(5);
+  const Result<std::optional<std::string>> found = second.Find("job-5");
   ASSERT_TRUE(found && found->has_value());
   EXPECT_EQ(**found, handle);
-  EXPECT_FALSE(second.Find(6)->has_value());
+  EXPECT_FALSE(second.Find("job-6")->has_value());
   EXPECT_EQ(WaitDone(second, handle).state, RunState::kSucceeded);
-  EXPECT_FALSE(second.Poll("local-x"));
-  EXPECT_FALSE(second.Submit({.job_id = 9}));  // no command
+  EXPECT_FALSE(second.Poll("local:../x"));
+  EXPECT_FALSE(second.Submit({.job_id = 9, .name = "job-9"}));  // no command
 }
 
 TEST(SimBackend, FinishesAfterTheModelledTimeTimesTheFactor) {
   double now = 1000;
   SimBackend b(0.01, [&] { return now; });
-  const std::string h = *b.Submit({.job_id = 1, .modelled_run_s = 3600});
+  const std::string h = *b.Submit({.job_id = 1, .name = "job-1", .modelled_run_s = 3600});
   EXPECT_EQ(b.Poll(h)->state, RunState::kRunning);
   now += 35;
   EXPECT_EQ(b.Poll(h)->state, RunState::kRunning);
@@ -128,7 +143,7 @@ TEST(SimBackend, FinishesAfterTheModelledTimeTimesTheFactor) {
   EXPECT_EQ(s.state, RunState::kSucceeded);
   EXPECT_DOUBLE_EQ(*s.finished_at - *s.started_at, 36);
   EXPECT_DOUBLE_EQ(b.time_scale(), 100);  // 36 s of wall time account as the modelled hour
-  const std::string c = *b.Submit({.job_id = 2, .modelled_run_s = 3600});
+  const std::string c = *b.Submit({.job_id = 2, .name = "job-2", .modelled_run_s = 3600});
   ASSERT_TRUE(b.Cancel(c));
   EXPECT_EQ(b.Poll(c)->state, RunState::kCancelled);
   EXPECT_FALSE(b.Poll("sim-garbage"));
@@ -136,10 +151,10 @@ TEST(SimBackend, FinishesAfterTheModelledTimeTimesTheFactor) {
 
 TEST(SlurmBackend, BatchScriptQuotesEveryUserValue) {
   SlurmBackend b({.slurm_conf = "/x/slurm.conf", .spool = "/spool"});
-  const std::string script = b.BatchScript({.job_id = 4, .command = {"/bin/echo", "it's $(rm -rf /)", "`id`", "a b"},
+  const std::string script = b.BatchScript({.job_id = 4, .name = "zhisuan-ab12-4", .command = {"/bin/echo", "it's $(rm -rf /)", "`id`", "a b"},
                                             .devices = 2, .device_ids = {0, 1}, .walltime_s = 90});
   EXPECT_NE(script.find("exec '/bin/echo' 'it'\\''s $(rm -rf /)' '`id`' 'a b'\n"), std::string::npos) << script;
-  EXPECT_NE(script.find("#SBATCH --job-name=zhisuan-4\n"), std::string::npos);
+  EXPECT_NE(script.find("#SBATCH --job-name=zhisuan-ab12-4\n"), std::string::npos);
   EXPECT_NE(script.find("#SBATCH --time=2\n"), std::string::npos);
   EXPECT_NE(script.find("#SBATCH --cpus-per-task=2\n"), std::string::npos);
   // Running the quoted words through a real shell gives back the arguments exactly.

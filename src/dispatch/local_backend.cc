@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <fstream>
@@ -53,18 +54,29 @@ std::filesystem::path LocalBackend::DefaultRunner() {
   return ec ? std::filesystem::path("zhisuan-runner") : self.parent_path() / "zhisuan-runner";
 }
 
-Result<std::filesystem::path> LocalBackend::DirOf(const std::string& handle) const {
-  int64_t id = 0;
-  if (!handle.starts_with("local-")) return Fail(ErrorCode::kNotFound, fmt::format("local: no job '{}'", handle));
-  auto [ptr, ec] = std::from_chars(handle.data() + 6, handle.data() + handle.size(), id);
-  if (ec != std::errc() || ptr != handle.data() + handle.size()) {
-    return Fail(ErrorCode::kNotFound, fmt::format("local: no job '{}'", handle));
+namespace {
+
+// A job name is a directory name: letters, digits, '-' and '_' only.
+bool ValidName(std::string_view name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
   }
-  return root_ / fmt::format("job-{}", id);
+  return true;
 }
 
-Result<std::optional<std::string>> LocalBackend::Find(int64_t job_id) {
-  const std::filesystem::path dir = root_ / fmt::format("job-{}", job_id);
+}  // namespace
+
+Result<std::filesystem::path> LocalBackend::DirOf(const std::string& handle) const {
+  if (!handle.starts_with("local:") || !ValidName(std::string_view(handle).substr(6))) {
+    return Fail(ErrorCode::kNotFound, fmt::format("local: no job '{}'", handle));
+  }
+  return root_ / handle.substr(6);
+}
+
+Result<std::optional<std::string>> LocalBackend::Find(const std::string& name) {
+  if (!ValidName(name)) return Fail(ErrorCode::kInvalidArgument, fmt::format("local: '{}' is not a job name", name));
+  const std::filesystem::path dir = root_ / name;
   std::error_code ec;
   if (!std::filesystem::exists(dir / "spawned", ec)) return std::optional<std::string>();
   // A runner spawned just before a crash writes its pid within milliseconds.
@@ -73,15 +85,17 @@ Result<std::optional<std::string>> LocalBackend::Find(int64_t job_id) {
        ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return std::optional<std::string>(fmt::format("local-{}", job_id));
+  return std::optional<std::string>("local:" + name);
 }
 
 Result<std::string> LocalBackend::Submit(const DispatchRequest& r) {
   if (r.command.empty()) {
     return Fail(ErrorCode::kValidation, "command: a job for a local center needs a command (an argv array)");
   }
-  if (Result<std::optional<std::string>> found = Find(r.job_id); found && found->has_value()) return **found;
-  const std::filesystem::path dir = root_ / fmt::format("job-{}", r.job_id);
+  Result<std::optional<std::string>> found = Find(r.name);
+  if (!found) return std::unexpected(found.error());
+  if (found->has_value()) return **found;
+  const std::filesystem::path dir = root_ / r.name;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Fail(ErrorCode::kIo, fmt::format("local: cannot create {}: {}", dir.string(), ec.message()));
@@ -104,8 +118,22 @@ Result<std::string> LocalBackend::Submit(const DispatchRequest& r) {
   std::vector<char*> envp;
   for (std::string& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
+  // The server blocks SIGTERM and SIGINT in its threads (a waiter takes them); the job must not inherit that.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGTERM);
+  sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
-  if (const int rc = ::posix_spawn(&pid, runner_.c_str(), nullptr, nullptr, argv.data(), envp.data()); rc != 0) {
+  const int spawned = ::posix_spawn(&pid, runner_.c_str(), nullptr, &attr, argv.data(), envp.data());
+  posix_spawnattr_destroy(&attr);
+  if (const int rc = spawned; rc != 0) {
     return Fail(ErrorCode::kIo, fmt::format("local: cannot start {}: {}", runner_.string(), std::strerror(rc)));
   }
   int status = 0;
@@ -114,7 +142,7 @@ Result<std::string> LocalBackend::Submit(const DispatchRequest& r) {
     return Fail(ErrorCode::kIo, fmt::format("local: {} failed to start the job", runner_.string()));
   }
   std::ofstream(dir / "spawned") << "1\n";
-  return fmt::format("local-{}", r.job_id);
+  return "local:" + r.name;
 }
 
 Result<RunStatus> LocalBackend::Poll(const std::string& handle) {

@@ -47,6 +47,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string dir = argv[1];
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);  // whatever the parent blocked, the job gets every signal
   const double walltime_s = std::atof(argv[2]);
   // Detach: the server reaps this process at once; the grandchild is adopted by init and outlives the server.
   const pid_t first = ::fork();

@@ -39,10 +39,10 @@ std::string_view Name(RunState s) {
 }
 
 Result<std::string> SimBackend::Submit(const DispatchRequest& r) {
-  return fmt::format("sim-{}-{:.3f}-{:.3f}", r.job_id, now_(), r.modelled_run_s * factor_);
+  return fmt::format("sim-{}-{:.6f}-{:.9f}", r.job_id, now_(), r.modelled_run_s * factor_);
 }
 
-Result<std::optional<std::string>> SimBackend::Find(int64_t) { return std::optional<std::string>(); }
+Result<std::optional<std::string>> SimBackend::Find(const std::string&) { return std::optional<std::string>(); }
 
 Result<RunStatus> SimBackend::Poll(const std::string& handle) {
   const std::optional<Parsed> p = ParseHandle(handle);

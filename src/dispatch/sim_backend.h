@@ -17,7 +17,7 @@ class SimBackend final : public Backend {
   SimBackend(double factor, std::function<double()> now) : factor_(factor), now_(std::move(now)) {}
   std::string_view kind() const override { return "sim"; }
   Result<std::string> Submit(const DispatchRequest& request) override;
-  Result<std::optional<std::string>> Find(int64_t job_id) override;
+  Result<std::optional<std::string>> Find(const std::string& name) override;
   Result<RunStatus> Poll(const std::string& handle) override;
   Status Cancel(const std::string& handle) override;
   Status Ping() override { return {}; }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cmath>
 #include <ctime>
 #include <fstream>
@@ -81,12 +82,12 @@ Result<std::string> SlurmBackend::Run(const std::vector<std::string>& argv) cons
 }
 
 std::string SlurmBackend::BatchScript(const DispatchRequest& r) const {
-  const std::filesystem::path dir = JobDir(r.job_id);
+  const std::filesystem::path dir = JobDir(r.name);
   const int64_t minutes = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(r.walltime_s / 60)));
   std::string devices;
   for (int id : r.device_ids) devices += (devices.empty() ? "" : ",") + std::to_string(id);
   std::string script = "#!/bin/sh\n";
-  script += fmt::format("#SBATCH --job-name=zhisuan-{}\n", r.job_id);
+  script += fmt::format("#SBATCH --job-name={}\n", r.name);
   script += fmt::format("#SBATCH --output={}\n#SBATCH --error={}\n", (dir / "stdout").string(), (dir / "stderr").string());
   script += fmt::format("#SBATCH --chdir={}\n", dir.string());
   script += fmt::format("#SBATCH --ntasks=1\n#SBATCH --cpus-per-task={}\n#SBATCH --time={}\n", r.devices, minutes);
@@ -107,10 +108,16 @@ Result<std::string> SlurmBackend::Submit(const DispatchRequest& r) {
       return Fail(ErrorCode::kValidation, "command: arguments for a Slurm center must not contain line breaks");
     }
   }
-  Result<std::optional<std::string>> found = Find(r.job_id);
+  for (char c : r.name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
+      return Fail(ErrorCode::kInvalidArgument, fmt::format("slurm: '{}' is not a job name", r.name));
+    }
+  }
+  if (r.name.empty()) return Fail(ErrorCode::kInvalidArgument, "slurm: a job needs a name");
+  Result<std::optional<std::string>> found = Find(r.name);
   if (!found) return std::unexpected(found.error());
   if (found->has_value()) return **found;
-  const std::filesystem::path dir = JobDir(r.job_id);
+  const std::filesystem::path dir = JobDir(r.name);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Fail(ErrorCode::kIo, fmt::format("slurm: cannot create {}: {}", dir.string(), ec.message()));
@@ -126,20 +133,20 @@ Result<std::string> SlurmBackend::Submit(const DispatchRequest& r) {
   return id;
 }
 
-Result<std::optional<std::string>> SlurmBackend::Find(int64_t job_id) {
-  std::ifstream recorded(JobDir(job_id) / "slurm_job_id");
+Result<std::optional<std::string>> SlurmBackend::Find(const std::string& name) {
+  std::ifstream recorded(JobDir(name) / "slurm_job_id");
   std::string id;
   if (recorded >> id && !id.empty()) return std::optional<std::string>(id);
   // Submitted, but the server died before recording the id: the job name finds it while Slurm knows it.
-  Result<std::string> out = Run({"squeue", "-h", "-n", fmt::format("zhisuan-{}", job_id), "-o", "%i"});
+  Result<std::string> out = Run({"squeue", "-h", "-n", name, "-o", "%i"});
   if (!out) return std::unexpected(out.error());
   std::istringstream in(*out);
   if (in >> id) return std::optional<std::string>(id);
   if (!o_.jobcomp.empty()) {
     std::ifstream comp(o_.jobcomp);
-    const std::string name = fmt::format("Name=zhisuan-{} ", job_id);
+    const std::string needle = fmt::format("Name={} ", name);
     for (std::string line; std::getline(comp, line);) {
-      if ((line + " ").find(name) != std::string::npos) return std::optional<std::string>(Field(line, "JobId"));
+      if ((line + " ").find(needle) != std::string::npos) return std::optional<std::string>(Field(line, "JobId"));
     }
   }
   return std::optional<std::string>();

@@ -1,7 +1,8 @@
 // dispatch/slurm_backend.h — one center = one Slurm cluster, addressed by its own slurm.conf (SLURM_CONF). Jobs go
 // in with sbatch from a generated batch script in which every user value is single-quoted (no shell injection),
 // are tracked with squeue and scontrol (and the jobcomp/filetxt record when configured), and cancelled with
-// scancel. A job is named zhisuan-ID, so a restarted server finds an earlier submission instead of repeating it.
+// scancel. A Slurm job carries the job's name (zhisuan-INSTANCE-ID), so a restarted server finds an earlier
+// submission instead of repeating it.
 #pragma once
 
 #include <filesystem>
@@ -24,7 +25,7 @@ class SlurmBackend final : public Backend {
   explicit SlurmBackend(SlurmOptions options) : o_(std::move(options)) {}
   std::string_view kind() const override { return "slurm"; }
   Result<std::string> Submit(const DispatchRequest& request) override;
-  Result<std::optional<std::string>> Find(int64_t job_id) override;
+  Result<std::optional<std::string>> Find(const std::string& name) override;
   Result<RunStatus> Poll(const std::string& handle) override;
   Status Cancel(const std::string& handle) override;
   Status Ping() override;
@@ -35,7 +36,7 @@ class SlurmBackend final : public Backend {
 
  private:
   Result<std::string> Run(const std::vector<std::string>& argv) const;
-  std::filesystem::path JobDir(int64_t job_id) const { return o_.spool / ("job-" + std::to_string(job_id)); }
+  std::filesystem::path JobDir(const std::string& name) const { return o_.spool / name; }
   SlurmOptions o_;
 };
 

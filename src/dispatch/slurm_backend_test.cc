@@ -48,7 +48,7 @@ TEST_F(SlurmTest, RunsTracksAndReportsAJob) {
   SlurmBackend east = Cluster("east");
   ASSERT_TRUE(east.Ping()) << east.Ping().error().message;
   const int64_t id = NextId();
-  DispatchRequest r{.job_id = id, .tenant = "acme",
+  DispatchRequest r{.job_id = id, .name = fmt::format("zhisuan-test-{}", id), .tenant = "acme",
                     .command = {"/bin/sh", "-c", "echo job=$ZHISUAN_JOB_ID on $SLURM_CLUSTER_NAME; echo 'it'\"'\"'s' $1", "sh", "$(id)"},
                     .devices = 1, .device_ids = {0}, .walltime_s = 120};
   Result<std::string> h = east.Submit(r);
@@ -62,19 +62,19 @@ TEST_F(SlurmTest, RunsTracksAndReportsAJob) {
   EXPECT_NE(logs.find("it's $(id)"), std::string::npos) << logs;  // the argument arrived literally
   // A fresh backend (after a restart) finds the submission by the job id.
   SlurmBackend again = Cluster("east");
-  EXPECT_EQ(**again.Find(id), *h);
+  EXPECT_EQ(**again.Find(r.name), *h);
   // The other cluster does not know the job.
   SlurmBackend west = Cluster("west");
-  EXPECT_FALSE(west.Find(id)->has_value());
+  EXPECT_FALSE(west.Find(r.name)->has_value());
 }
 
 TEST_F(SlurmTest, FailureAndCancel) {
   SlurmBackend west = Cluster("west");
-  const std::string fail = *west.Submit({.job_id = NextId(), .command = {"/bin/sh", "-c", "exit 4"}, .walltime_s = 60});
+  const std::string fail = *west.Submit({.job_id = 1, .name = fmt::format("zhisuan-test-{}", NextId()), .command = {"/bin/sh", "-c", "exit 4"}, .walltime_s = 60});
   const RunStatus f = WaitDone(west, fail);
   EXPECT_EQ(f.state, RunState::kFailed);
   EXPECT_EQ(f.exit_code, 4);
-  const std::string slow = *west.Submit({.job_id = NextId(), .command = {"/bin/sleep", "300"}, .walltime_s = 600});
+  const std::string slow = *west.Submit({.job_id = 2, .name = fmt::format("zhisuan-test-{}", NextId()), .command = {"/bin/sleep", "300"}, .walltime_s = 600});
   for (int i = 0; i < 100 && west.Poll(slow)->state != RunState::kRunning; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

@@ -250,7 +250,7 @@ void JobService::Dispatch() {
       l->dispatching = true;
       Json d = Json::parse(l->rec.decision, nullptr, false);
       const double run_s = d.is_discarded() ? 0 : d.value("run_h", 0.0) * 3600;
-      dispatch::DispatchRequest r{.job_id = id, .tenant = l->rec.tenant, .command = l->job.command,
+      dispatch::DispatchRequest r{.job_id = id, .name = JobName(id), .tenant = l->rec.tenant, .command = l->job.command,
                                   .devices = l->rec.devices, .device_ids = l->device_ids,
                                   .walltime_s = l->job.walltime_h ? *l->job.walltime_h * 3600 : std::max(60.0, 2 * run_s),
                                   .modelled_run_s = run_s};

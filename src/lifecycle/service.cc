@@ -276,6 +276,9 @@ void JobService::ReloadQuotas() {
 // ---- start: reconcile with the store and the backends -------------------------------------------------------------
 
 Status JobService::Start() {
+  Result<std::string> instance = store_.Instance();
+  if (!instance) return std::unexpected(instance.error());
+  instance_ = *instance;
   ReloadQuotas();
   Result<std::vector<JobRecord>> rows = store_.Unfinished();
   if (!rows) return std::unexpected(rows.error());
@@ -304,7 +307,7 @@ Status JobService::Start() {
     }
     if (live->rec.state == JobState::kPlaced) {
       // Placed before the crash: submitted or not? Ask the backend by job id so it is never submitted twice.
-      Result<std::optional<std::string>> found = backends_.at(live->rec.center)->Find(live->rec.id);
+      Result<std::optional<std::string>> found = backends_.at(live->rec.center)->Find(JobName(live->rec.id));
       if (found && found->has_value()) {
         live->rec.state = JobState::kDispatched;
         live->rec.backend_id = **found;

@@ -92,6 +92,8 @@ class JobService {
   void Account(Live& live, const dispatch::RunStatus& status, double time_scale);
   Status Persist(std::vector<Transition>& transitions);
   Result<JobRecord> Owned(const Principal& who, int64_t id);
+  // The job's name on its backend: zhisuan-INSTANCE-ID.
+  std::string JobName(int64_t id) const { return "zhisuan-" + instance_ + "-" + std::to_string(id); }
 
   const Registry& registry_;
   JobStore& store_;
@@ -99,6 +101,7 @@ class JobService {
   ServiceOptions options_;
   std::function<double()> now_;
   std::unique_ptr<placement::Policy> policy_;
+  std::string instance_;  // the database's instance id
 
   std::mutex mu_;
   std::condition_variable wake_;

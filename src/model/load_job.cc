@@ -51,7 +51,7 @@ std::optional<Job> ReadJob(const YamlField& f, const Registry& registry) {
   Job job;
   bool ok = true;
   job.name = f.OptString("name", "job");
-  job.tenant = f.OptString("tenant", "default");
+  job.tenant = f.OptString("tenant");  // empty: the submitter's tenant (the server fills it in)
   if (const auto kind = f.String("kind")) {
     const auto parsed = ParseKind(*kind);
     if (parsed) job.kind = *parsed;

@@ -17,6 +17,7 @@
 
 #include "accounting/capacity.h"
 #include "store/registry_source.h"
+#include "store/sqlite_store.h"
 #include "testing/fixtures.h"
 
 namespace zhisuan {
@@ -68,7 +69,7 @@ TEST_F(ServerTest, Health) {
   const json j = Get("/api/v1/health");
   EXPECT_EQ(j["status"], "ok");
   EXPECT_EQ(j["centers"], registry().centers().size());
-  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["schema_version"], LatestSchemaVersion());
 }
 
 TEST_F(ServerTest, Accelerators) {

@@ -235,6 +235,16 @@ Result<std::vector<UsageRow>> JobStore::Usage(bool by_tenant, double from, doubl
   return out;
 }
 
+Result<std::string> JobStore::Instance() {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->db.Prepare("SELECT value FROM meta WHERE key = 'instance'");
+  if (!st) return std::unexpected(st.error());
+  Result<bool> row = st->Step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return Fail(ErrorCode::kStore, "the database has no instance id");
+  return st->ColumnText(0);
+}
+
 Status JobStore::AddToken(const std::string& hash, const Token& token, double now) {
   std::lock_guard lock(impl_->mu);
   auto st = impl_->db.Prepare("INSERT INTO tokens (hash, tenant, role, created_at) VALUES (?1, ?2, ?3, ?4)");

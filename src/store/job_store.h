@@ -72,6 +72,9 @@ class JobStore {
   // Finished jobs grouped by tenant or center, finishing in [from, to).
   Result<std::vector<UsageRow>> Usage(bool by_tenant, double from, double to);
 
+  // This database's instance id (10 hex digits), fixed at creation.
+  Result<std::string> Instance();
+
   Status AddToken(const std::string& hash, const Token& token, double now);
   Result<std::optional<Token>> FindToken(const std::string& hash);
   Status SetQuota(const std::string& tenant, const std::string& accelerator, int64_t max_devices);

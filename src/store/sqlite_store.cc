@@ -43,6 +43,13 @@ constexpr Migration kMigrations[] = {
       );
     )sql"},
     {2, R"sql(
+      CREATE TABLE meta (           -- facts about this database
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+      -- Names this database's jobs on the backends (zhisuan-INSTANCE-ID), so that a new database never mistakes
+      -- an earlier database's job 1 for its own.
+      INSERT INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(5))));
       CREATE TABLE tokens (
         hash TEXT PRIMARY KEY,      -- SHA-256 of the token, hex; the token itself is never stored
         tenant TEXT NOT NULL,
