@@ -148,10 +148,17 @@ void JobService::Schedule() {
     if (!d.chosen) {
       o.explain = true;
       d = policy_->Place(snapshot_, *prepared, o);
-      waiting_for = d.rejections.empty() ? "no center can run it now"
-                                         : fmt::format("no center can run it now; e.g. {}: {}",
-                                                       snapshot_.centers()[d.rejections.front().center].id,
-                                                       d.rejections.front().reason);
+      // The telling reason: one that is not the job's own residency or model choice ruling a center out.
+      const placement::Rejection* telling = d.rejections.empty() ? nullptr : &d.rejections.front();
+      for (const placement::Rejection& r : d.rejections) {
+        if (r.reason.find("residency") == std::string::npos && r.reason.find("not allowed") == std::string::npos) {
+          telling = &r;
+          break;
+        }
+      }
+      waiting_for = telling == nullptr ? "no center can run it now"
+                                       : fmt::format("no center can run it now; e.g. {}: {}",
+                                                     snapshot_.centers()[telling->center].id, telling->reason);
       d.chosen.reset();
     } else if (d.chosen->start_h > 1e-9) {
       waiting_for = fmt::format("waiting for free devices (the best center, {}, frees them in {:.2f} h)",

@@ -1,0 +1,206 @@
+// The job API over loopback HTTP on the shipped network with simulated backends: the lifecycle, quotas, drain,
+// token errors, and a seeded fuzz of the job-spec parser and the handlers (every answer 2xx or 4xx, never 5xx).
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "lifecycle/backends.h"
+#include "lifecycle/service.h"
+#include "server/http_server.h"
+#include "store/job_store.h"
+#include "store/registry_source.h"
+#include "testing/fixtures.h"
+
+namespace zhisuan {
+namespace {
+
+using json = nlohmann::json;
+
+double Now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
+
+class JobsApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string db = (dir_.path() / "z.db").string();
+    auto opened = OpenRegistry(db, testing::ShippedDataDir());
+    ASSERT_TRUE(opened) << opened.error().message;
+    opened_ = std::make_unique<OpenedRegistry>(std::move(*opened));
+    auto store = JobStore::Open(db);
+    ASSERT_TRUE(store);
+    store_ = std::move(*store);
+    for (const auto& [tenant, role, token] : {std::tuple{"acme", "tenant", &acme_}, std::tuple{"zeta", "tenant", &zeta_},
+                                             std::tuple{"ops", "operator", &ops_}}) {
+      *token = *lifecycle::NewToken();
+      ASSERT_TRUE(store_->AddToken(lifecycle::HashToken(*token), {tenant, role}, Now()));
+    }
+    // 1e-5: a modelled hour takes 36 ms.
+    auto backends = lifecycle::MakeBackends(opened_->registry, "test", "sim_factor: 0.00001", dir_.path().string(), Now);
+    ASSERT_TRUE(backends) << backends.error().message;
+    lifecycle::ServiceOptions options;
+    options.tick_s = 0.005;
+    options.poll_interval_s = 0.01;
+    auto service = lifecycle::JobService::Create(opened_->registry, *store_, std::move(*backends), options, Now);
+    ASSERT_TRUE(service) << service.error().message;
+    service_ = std::move(*service);
+    ASSERT_TRUE(service_->Start());
+    auto server = HttpServer::Create(opened_->registry, opened_->store->SchemaVersion(), {"127.0.0.1", 0, 8}, service_.get());
+    ASSERT_TRUE(server) << server.error().message;
+    server_ = std::move(*server);
+    thread_ = std::thread([this] { server_->Run(); });
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+  }
+  void TearDown() override {
+    if (server_) server_->Stop();
+    if (thread_.joinable()) thread_.join();
+    if (service_) service_->Stop();
+  }
+
+  httplib::Headers Auth(const std::string& token, const std::string& key = "") {
+    httplib::Headers h = {{"Authorization", "Bearer " + token}};
+    if (!key.empty()) h.emplace("Idempotency-Key", key);
+    return h;
+  }
+  json Submit(const std::string& token, const json& spec, int expect = 201, const std::string& key = "") {
+    auto r = client_->Post("/api/v1/jobs", Auth(token, key), spec.dump(), "application/json");
+    EXPECT_TRUE(r);
+    if (!r) return {};
+    EXPECT_EQ(r->status, expect) << r->body;
+    return json::parse(r->body);
+  }
+  json Get(const std::string& token, int64_t id) {
+    auto r = client_->Get("/api/v1/jobs/" + std::to_string(id), Auth(token));
+    EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
+    return r ? json::parse(r->body) : json();
+  }
+  json WaitFor(const std::string& token, int64_t id, const std::string& state) {
+    json j;
+    for (int i = 0; i < 500; ++i) {
+      j = Get(token, id);
+      if (j["state"] == state) return j;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ADD_FAILURE() << "job " << id << " never became " << state << ": " << j.dump();
+    return j;
+  }
+  static json Train(int devices, double hours, const std::string& province = "") {
+    json j = {{"kind", "train"}, {"devices", devices}, {"accelerator", {{"models", {"huawei-ascend-910b"}}}},
+              {"work", {{"reference_hours", hours}, {"reference", "huawei-ascend-910b"}}}};
+    if (!province.empty()) j["residency"] = {{"provinces", {province}}};
+    return j;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<OpenedRegistry> opened_;
+  std::unique_ptr<JobStore> store_;
+  std::unique_ptr<lifecycle::JobService> service_;
+  std::unique_ptr<HttpServer> server_;
+  std::thread thread_;
+  std::unique_ptr<httplib::Client> client_;
+  std::string acme_, zeta_, ops_;
+};
+
+TEST_F(JobsApiTest, AJobGoesThroughEveryStateAndIsAccounted) {
+  const json accepted = Submit(acme_, Train(8, 1));
+  ASSERT_EQ(accepted["tenant"], "acme");
+  const json done = WaitFor(acme_, accepted["id"], "succeeded");
+  std::vector<std::string> states;
+  for (const json& e : done["history"]) states.push_back(e["state"]);
+  EXPECT_EQ(states, (std::vector<std::string>{"pending", "placed", "dispatched", "running", "succeeded"}));
+  EXPECT_EQ(done["backend"], "sim");
+  ASSERT_FALSE(done["decision"].is_null());
+  EXPECT_FALSE(done["decision"]["why"].get<std::string>().empty());
+  // The sim backend accounts the modelled run: devices x run_h device-hours, billed at the pool's price in fen.
+  const double run_h = done["decision"]["run_h"], dh = done["accounting"]["device_hours"];
+  EXPECT_NEAR(dh, 8 * run_h, 8 * run_h * 0.01);
+  const double price_per_dh = done["decision"]["estimate"]["price_cny"].get<double>() / (8 * run_h);
+  EXPECT_NEAR(done["accounting"]["price_fen"].get<double>(), dh * price_per_dh * 100, 1.0);
+  auto usage = client_->Get("/api/v1/usage?by=tenant", Auth(acme_));
+  ASSERT_TRUE(usage && usage->status == 200);
+  EXPECT_EQ(json::parse(usage->body)["groups"][0]["jobs"], 1);
+}
+
+TEST_F(JobsApiTest, QuotasHoldJobsBack) {
+  ASSERT_TRUE(store_->SetQuota("acme", "huawei-ascend-910b", 8));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // the service reloads quotas every 2 s
+  const int64_t first = Submit(acme_, Train(8, 10000))["id"];
+  WaitFor(acme_, first, "running");
+  const int64_t second = Submit(acme_, Train(8, 1))["id"];
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const json waiting = Get(acme_, second);
+  EXPECT_EQ(waiting["state"], "pending");
+  EXPECT_NE(waiting["message"].get<std::string>().find("quota"), std::string::npos) << waiting.dump();
+  // Another tenant is not held back by acme's quota.
+  WaitFor(zeta_, Submit(zeta_, Train(8, 1))["id"], "succeeded");
+  ASSERT_EQ(client_->Delete("/api/v1/jobs/" + std::to_string(first), Auth(acme_))->status, 200);
+  WaitFor(acme_, second, "succeeded");
+}
+
+TEST_F(JobsApiTest, DrainedCentersTakeNoJobs) {
+  auto drain = client_->Post("/api/v1/centers/cmcc-hohhot-aidc/drain", Auth(ops_), "", "text/plain");
+  ASSERT_TRUE(drain);
+  ASSERT_EQ(drain->status, 200) << drain->body;
+  EXPECT_EQ(json::parse(drain->body)["state"], "draining");
+  // The only Ascend 910B center in Inner Mongolia is drained: a job that must run there waits, and says why.
+  const int64_t id = Submit(acme_, Train(8, 1, "inner-mongolia"))["id"];
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const json waiting = Get(acme_, id);
+  EXPECT_EQ(waiting["state"], "pending");
+  EXPECT_NE(waiting["message"].get<std::string>().find("cmcc-hohhot-aidc"), std::string::npos) << waiting.dump();
+  EXPECT_EQ(client_->Post("/api/v1/centers/nowhere/drain", Auth(ops_), "", "text/plain")->status, 404);
+  EXPECT_EQ(client_->Post("/api/v1/centers/cmcc-hohhot-aidc/undrain", Auth(acme_), "", "text/plain")->status, 403);
+  EXPECT_EQ(client_->Post("/api/v1/centers/cmcc-hohhot-aidc/undrain", Auth(ops_), "", "text/plain")->status, 200);
+  EXPECT_EQ(WaitFor(acme_, id, "succeeded")["center"], "cmcc-hohhot-aidc");
+}
+
+TEST_F(JobsApiTest, ErrorsAreJson4xx) {
+  EXPECT_EQ(client_->Get("/api/v1/jobs")->status, 401);
+  EXPECT_EQ(client_->Get("/api/v1/jobs", Auth("zs_not-a-token"))->status, 401);
+  EXPECT_EQ(client_->Get("/api/v1/jobs/abc", Auth(acme_))->status, 400);
+  EXPECT_EQ(client_->Get("/api/v1/jobs/999999", Auth(acme_))->status, 404);
+  EXPECT_EQ(client_->Get("/api/v1/jobs?state=sleeping", Auth(acme_))->status, 400);
+  EXPECT_EQ(client_->Get("/api/v1/jobs?limit=0", Auth(acme_))->status, 400);
+  EXPECT_EQ(client_->Get("/api/v1/usage?by=center", Auth(acme_))->status, 403);
+  EXPECT_EQ(client_->Get("/api/v1/usage?from=yesterday", Auth(ops_))->status, 400);
+  auto bad = client_->Post("/api/v1/jobs", Auth(acme_), "kind: train\ndevices: 0\n", "application/yaml");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("devices"), std::string::npos) << bad->body;
+  json other = Train(8, 1);
+  other["tenant"] = "zeta";
+  EXPECT_EQ(client_->Post("/api/v1/jobs", Auth(acme_), other.dump(), "application/json")->status, 403);
+}
+
+// Seeded random mutations of a valid spec, and random bytes: the answer is always 2xx or 4xx, and the server keeps
+// serving. Accepted jobs are cancelled or run to the end without errors.
+TEST_F(JobsApiTest, FuzzedBodiesNeverBreakTheServer) {
+  const std::string valid = Train(8, 1).dump();
+  std::mt19937_64 rng(2026);
+  int accepted = 0;
+  for (int i = 0; i < 300; ++i) {
+    std::string body = valid;
+    if (i % 3 == 0) {
+      body.assign(rng() % 200, '\0');
+      for (char& c : body) c = static_cast<char>(rng() % 256);
+    } else {
+      // Every tenth body is left valid, so the accepted path is exercised among the rejected ones.
+      const int changes = i % 10 == 1 ? 0 : 1 + static_cast<int>(rng() % 6);
+      for (int k = 0; k < changes; ++k) body[rng() % body.size()] = static_cast<char>(32 + rng() % 95);
+    }
+    auto r = client_->Post("/api/v1/jobs", Auth(acme_), body, i % 2 ? "application/json" : "application/yaml");
+    ASSERT_TRUE(r) << "no answer to body " << i;
+    EXPECT_TRUE(r->status == 201 || (r->status >= 400 && r->status < 500)) << r->status << " " << r->body;
+    accepted += r->status == 201;
+  }
+  EXPECT_GT(accepted, 0);
+  EXPECT_EQ(client_->Get("/api/v1/health")->status, 200);
+  auto list = client_->Get("/api/v1/jobs?limit=1000", Auth(acme_));
+  ASSERT_TRUE(list && list->status == 200);
+  EXPECT_EQ(json::parse(list->body)["jobs"].size(), static_cast<size_t>(accepted));
+}
+
+}  // namespace
+}  // namespace zhisuan
