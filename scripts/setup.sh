@@ -6,7 +6,7 @@ PACKAGES=(
   libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libsqlite3-dev libcpp-httplib-dev liblemon-dev
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
   slurm-wlm munge
-  curl jq wrk nodejs npm
+  curl jq wrk sqlite3 nodejs npm
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -89,7 +89,10 @@ std::string Query(std::initializer_list<std::pair<const char*, const std::string
   std::string q;
   for (const auto& [key, value] : params) {
     if (value->empty()) continue;
-    q += (q.empty() ? "?" : "&") + std::string(key) + "=" + httplib::detail::encode_query_param(*value);
+    q += q.empty() ? '?' : '&';
+    q += key;
+    q += '=';
+    q += httplib::detail::encode_query_param(*value);
   }
   return q;
 }

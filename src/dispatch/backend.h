@@ -52,6 +52,9 @@ class Backend {
   virtual Result<std::string> Logs(const std::string& handle, size_t max_bytes) = 0;
   // Accounted hours per wall-clock hour: 1 for real backends; the sim backend runs faster than the model.
   virtual double time_scale() const { return 1.0; }
+  // Submission has no effect outside this process and the job starts at once (sim): the service may then commit
+  // placed, dispatched and running in one transaction instead of one each.
+  virtual bool instant() const { return false; }
 };
 
 }  // namespace zhisuan::dispatch

@@ -39,7 +39,10 @@ std::string Tail(const std::filesystem::path& path, size_t max_bytes) {
 
 std::string Join(const std::vector<int>& ids) {
   std::string out;
-  for (int id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
+  for (int id : ids) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(id);
+  }
   return out;
 }
 

@@ -23,6 +23,7 @@ class SimBackend final : public Backend {
   Status Ping() override { return {}; }
   Result<std::string> Logs(const std::string& handle, size_t max_bytes) override;
   double time_scale() const override { return factor_ > 0 ? 1.0 / factor_ : 1.0; }
+  bool instant() const override { return true; }
 
  private:
   double factor_;

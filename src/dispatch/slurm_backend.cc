@@ -85,7 +85,10 @@ std::string SlurmBackend::BatchScript(const DispatchRequest& r) const {
   const std::filesystem::path dir = JobDir(r.name);
   const int64_t minutes = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(r.walltime_s / 60)));
   std::string devices;
-  for (int id : r.device_ids) devices += (devices.empty() ? "" : ",") + std::to_string(id);
+  for (int id : r.device_ids) {
+    if (!devices.empty()) devices += ',';
+    devices += std::to_string(id);
+  }
   std::string script = "#!/bin/sh\n";
   script += fmt::format("#SBATCH --job-name={}\n", r.name);
   script += fmt::format("#SBATCH --output={}\n#SBATCH --error={}\n", (dir / "stdout").string(), (dir / "stderr").string());
@@ -95,7 +98,10 @@ std::string SlurmBackend::BatchScript(const DispatchRequest& r) const {
   script += fmt::format("export ZHISUAN_JOB_ID={}\nexport ZHISUAN_DEVICES={}\n", r.job_id, r.devices);
   script += fmt::format("export ZHISUAN_VISIBLE_DEVICES={0}\nexport CUDA_VISIBLE_DEVICES={0}\n", ShellQuote(devices));
   script += "exec";
-  for (const std::string& arg : r.command) script += " " + ShellQuote(arg);
+  for (const std::string& arg : r.command) {
+    script += ' ';
+    script += ShellQuote(arg);
+  }
   return script + "\n";
 }
 

@@ -18,6 +18,7 @@ struct JobService::Live {
   Job job;
   std::vector<std::pair<uint32_t, int64_t>> shares;  // snapshot pool index, devices held
   std::vector<int> device_ids;
+  double run_s = -1;  // the decision's modelled run time (-1: read it from the decision)
   double next_poll = 0;
   bool dispatching = false;  // being submitted to its backend outside the lock
 };

@@ -110,6 +110,18 @@ void JobService::Account(Live& l, const dispatch::RunStatus& status, double time
   l.rec.accounting = a;
 }
 
+dispatch::DispatchRequest JobService::Request(const Live& l) const {
+  double run_s = l.run_s;
+  if (run_s < 0) {
+    Json d = Json::parse(l.rec.decision, nullptr, false);
+    run_s = d.is_discarded() ? 0 : d.value("run_h", 0.0) * 3600;
+  }
+  return {.job_id = l.rec.id, .name = JobName(l.rec.id), .tenant = l.rec.tenant, .command = l.job.command,
+          .devices = l.rec.devices, .device_ids = l.device_ids,
+          .walltime_s = l.job.walltime_h ? *l.job.walltime_h * 3600 : std::max(60.0, 2 * run_s),
+          .modelled_run_s = run_s};
+}
+
 void JobService::Schedule() {
   std::lock_guard lock(mu_);
   std::vector<Live*> waiting;
@@ -217,6 +229,7 @@ void JobService::Schedule() {
                                          {"transfer_gb", c.transfer_gb}, {"transfer_fee_cny", c.transfer_fee_cny},
                                          {"rtt_ms", c.rtt_ms}}},
                            {"why", why}};
+    const std::shared_ptr<dispatch::Backend>& backend = backends_.at(center.id);
     l->rec.state = JobState::kPlaced;
     l->rec.center = center.id;
     l->rec.pool = l->shares.front().first - center.first_pool;
@@ -225,10 +238,25 @@ void JobService::Schedule() {
     l->rec.backend = std::string(backends_.at(center.id)->kind());
     l->rec.backend_id.clear();
     l->rec.decision = decision.dump();
+    l->run_s = c.run_h * 3600;
     l->rec.attempts += 1;
     l->rec.updated_at = now;
     l->rec.message = why;
     transitions.push_back({l->rec, fmt::format("placed on {}: {}", center.id, why)});
+    if (backend->instant()) {
+      // Nothing leaves the process: submit now and commit the three transitions together.
+      Result<std::string> handle = backend->Submit(Request(*l));
+      if (handle) {
+        l->rec.state = JobState::kDispatched;
+        l->rec.backend_id = *handle;
+        transitions.push_back({l->rec, fmt::format("submitted to {} ({} {})", center.id, backend->kind(), *handle)});
+        l->rec.state = JobState::kRunning;
+        l->rec.started_at = now;
+        l->rec.message = fmt::format("running on {}", center.id);
+        transitions.push_back({l->rec, l->rec.message});
+        l->next_poll = now;
+      }
+    }
   }
   if (Status s = Persist(transitions); !s) {
     // Nothing was committed: undo in memory; the next pass tries again.
@@ -255,13 +283,7 @@ void JobService::Dispatch() {
     for (auto& [id, l] : live_) {
       if (l->rec.state != JobState::kPlaced || l->dispatching) continue;
       l->dispatching = true;
-      Json d = Json::parse(l->rec.decision, nullptr, false);
-      const double run_s = d.is_discarded() ? 0 : d.value("run_h", 0.0) * 3600;
-      dispatch::DispatchRequest r{.job_id = id, .name = JobName(id), .tenant = l->rec.tenant, .command = l->job.command,
-                                  .devices = l->rec.devices, .device_ids = l->device_ids,
-                                  .walltime_s = l->job.walltime_h ? *l->job.walltime_h * 3600 : std::max(60.0, 2 * run_s),
-                                  .modelled_run_s = run_s};
-      work.push_back({id, backends_.at(l->rec.center), std::move(r)});
+      work.push_back({id, backends_.at(l->rec.center), Request(*l)});
     }
   }
   if (work.empty()) return;

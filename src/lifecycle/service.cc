@@ -77,6 +77,13 @@ Result<JobService::Submission> JobService::Submit(const Principal& who, std::str
   pending->job = NewJob{job->tenant, key, std::string(spec), job->priority, now_()};
   pending->parsed = std::move(*job);
   std::future<Result<Accepted>> done = pending->done.get_future();
+  JobRecord record;  // what a new job is at acceptance, without waiting for the scheduler's lock
+  record.tenant = pending->job.tenant;
+  record.idempotency_key = pending->job.idempotency_key;
+  record.spec = pending->job.spec;
+  record.priority = pending->job.priority;
+  record.submitted_at = pending->job.submitted_at;
+  record.message = "accepted";
   {
     std::lock_guard lock(commit_mu_);
     if (stopping_) return Fail(ErrorCode::kInternal, "the service is stopping");
@@ -85,9 +92,14 @@ Result<JobService::Submission> JobService::Submit(const Principal& who, std::str
   commit_wake_.notify_one();
   Result<Accepted> accepted = done.get();
   if (!accepted) return std::unexpected(accepted.error());
-  Result<JobRecord> record = Get(who, accepted->id);
-  if (!record) return std::unexpected(record.error());
-  return Submission{std::move(*record), !accepted->existing};
+  if (!accepted->existing) {
+    record.id = accepted->id;
+    record.updated_at = record.submitted_at;
+    return Submission{std::move(record), true};
+  }
+  Result<JobRecord> existing = Get(who, accepted->id);
+  if (!existing) return std::unexpected(existing.error());
+  return Submission{std::move(*existing), false};
 }
 
 void JobService::CommitLoop() {

@@ -89,6 +89,7 @@ class JobService {
   bool Restore(Live& live);
   // Under mu_: give back a job's devices; compute its accounting when it ran.
   void Release(Live& live);
+  dispatch::DispatchRequest Request(const Live& live) const;
   void Account(Live& live, const dispatch::RunStatus& status, double time_scale);
   Status Persist(std::vector<Transition>& transitions);
   Result<JobRecord> Owned(const Principal& who, int64_t id);

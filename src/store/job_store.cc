@@ -150,8 +150,18 @@ Status JobStore::Save(std::span<const Transition> transitions) {
         "SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4 FROM job_events WHERE job_id = ?1");
     if (!update) return std::unexpected(update.error());
     if (!event) return std::unexpected(event.error());
-    for (const Transition& t : transitions) {
+    for (size_t k = 0; k < transitions.size(); ++k) {
+      const Transition& t = transitions[k];
       const JobRecord& r = t.record;
+      // Several transitions of one job in a row (e.g. placed, dispatched, running): every event is recorded, the
+      // state row only as the last one leaves it.
+      const bool superseded = k + 1 < transitions.size() && transitions[k + 1].record.id == r.id;
+      if (superseded) {
+        event->Reset();
+        event->Bind(1, r.id).Bind(2, r.updated_at).Bind(3, Name(r.state)).Bind(4, t.detail);
+        if (Status s = event->Run(); !s) return s;
+        continue;
+      }
       update->Reset();
       update->Bind(1, r.id).Bind(2, Name(r.state)).Bind(3, r.center).Bind(4, r.pool).Bind(5, r.accelerator);
       update->Bind(6, r.devices).Bind(7, r.backend).Bind(8, r.backend_id).Bind(9, r.decision);
