@@ -94,15 +94,14 @@ constexpr Migration kMigrations[] = {
         message TEXT NOT NULL DEFAULT '',
         updated_at REAL NOT NULL
       );
-      CREATE INDEX job_state_by_state ON job_state(state);
-      CREATE TABLE job_events (     -- every transition, in order
+      CREATE TABLE job_events (     -- every transition, in order (clustered by job: one B-tree, no rowid)
         job_id INTEGER NOT NULL REFERENCES jobs(id),
         seq INTEGER NOT NULL,
         at REAL NOT NULL,
         state TEXT NOT NULL,
         detail TEXT NOT NULL DEFAULT '',
         PRIMARY KEY (job_id, seq)
-      );
+      ) WITHOUT ROWID;
     )sql"},
 };
 
