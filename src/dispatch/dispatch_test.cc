@@ -44,9 +44,11 @@ TEST(LocalBackend, RunsAnArgvWithItsEnvironmentAndCapturesOutput) {
   LocalBackend b(dir.path(), kRunner);
   ASSERT_TRUE(b.Ping());
   DispatchRequest r{.job_id = 7, .name = "job-7", .tenant = "acme",
-                    .command = {"/bin/sh", "-c", "echo job=$ZHISUAN_JOB_ID devices=$ZHISUAN_DEVICES visible=$ZHISUAN_VISIBLE_DEVICES; pwd; echo oops >&2"},
+                    .command = {"/bin/sh", "-c", "echo job=$ZHISUAN_JOB_ID devices=$ZHISUAN_DEVICES visible=$ZHISUAN_VISIBLE_DEVICES token=$ZHISUAN_TOKEN; pwd; echo oops >&2"},
                     .devices = 2, .device_ids = {0, 1}, .walltime_s = 30, .modelled_run_s = 1};
+  ::setenv("ZHISUAN_TOKEN", "server-secret", 1);  // the server's own settings must not reach the job
   Result<std::string> h = b.Submit(r);
+  ::unsetenv("ZHISUAN_TOKEN");
   ASSERT_TRUE(h) << h.error().message;
   const RunStatus s = WaitDone(b, *h);
   EXPECT_EQ(s.state, RunState::kSucceeded) << s.detail;
@@ -54,7 +56,7 @@ TEST(LocalBackend, RunsAnArgvWithItsEnvironmentAndCapturesOutput) {
   ASSERT_TRUE(s.started_at && s.finished_at);
   EXPECT_LE(*s.started_at, *s.finished_at);
   const std::string logs = *b.Logs(*h, 4096);
-  EXPECT_NE(logs.find("job=7 devices=2 visible=0,1"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("job=7 devices=2 visible=0,1 token=\n"), std::string::npos) << logs;
   EXPECT_NE(logs.find((dir.path() / "job-7").string()), std::string::npos) << logs;  // its own working directory
   EXPECT_NE(logs.find("oops"), std::string::npos);
   // Submitting the same job again returns the same run, it does not start a second one.

@@ -13,7 +13,8 @@
 #include <sstream>
 #include <thread>
 
-extern char** environ;
+#include "dispatch/process.h"
+
 
 namespace zhisuan::dispatch {
 namespace {
@@ -107,17 +108,12 @@ Result<std::string> LocalBackend::Submit(const DispatchRequest& r) {
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string_view kv(*e);
-    if (kv.starts_with("ZHISUAN_") || kv.starts_with("CUDA_VISIBLE_DEVICES=")) continue;
-    env_strings.emplace_back(kv);
-  }
-  env_strings.push_back(fmt::format("ZHISUAN_JOB_ID={}", r.job_id));
-  env_strings.push_back(fmt::format("ZHISUAN_TENANT={}", r.tenant));
-  env_strings.push_back(fmt::format("ZHISUAN_DEVICES={}", r.devices));
-  env_strings.push_back(fmt::format("ZHISUAN_VISIBLE_DEVICES={}", Join(r.device_ids)));
-  env_strings.push_back(fmt::format("CUDA_VISIBLE_DEVICES={}", Join(r.device_ids)));
+  // The server's own ZHISUAN_* settings (a token, say) never reach a job.
+  std::vector<std::string> env_strings = Environment(
+      {fmt::format("ZHISUAN_JOB_ID={}", r.job_id), fmt::format("ZHISUAN_TENANT={}", r.tenant),
+       fmt::format("ZHISUAN_DEVICES={}", r.devices), fmt::format("ZHISUAN_VISIBLE_DEVICES={}", Join(r.device_ids)),
+       fmt::format("CUDA_VISIBLE_DEVICES={}", Join(r.device_ids))},
+      "ZHISUAN_");
   std::vector<char*> envp;
   for (std::string& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);

@@ -15,6 +15,19 @@ extern char** environ;
 
 namespace zhisuan::dispatch {
 
+std::vector<std::string> Environment(const std::vector<std::string>& set, std::string_view drop_prefix) {
+  std::vector<std::string> out;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view kv(*e);
+    const std::string_view name = kv.substr(0, kv.find('=') + 1);
+    bool dropped = !drop_prefix.empty() && kv.starts_with(drop_prefix);
+    for (const std::string& x : set) dropped = dropped || name == std::string_view(x).substr(0, x.find('=') + 1);
+    if (!dropped) out.emplace_back(kv);
+  }
+  out.insert(out.end(), set.begin(), set.end());
+  return out;
+}
+
 Result<CommandResult> RunCommand(const std::vector<std::string>& argv_in, const std::vector<std::string>& env,
                                  double timeout_s) {
   int out_pipe[2], err_pipe[2];
@@ -33,14 +46,7 @@ Result<CommandResult> RunCommand(const std::vector<std::string>& argv_in, const 
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string_view kv(*e);
-    bool overridden = false;
-    for (const std::string& x : env) overridden = overridden || kv.substr(0, kv.find('=') + 1) == x.substr(0, x.find('=') + 1);
-    if (!overridden) env_strings.emplace_back(kv);
-  }
-  env_strings.insert(env_strings.end(), env.begin(), env.end());
+  std::vector<std::string> env_strings = Environment(env);
   std::vector<char*> envp;
   for (std::string& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
