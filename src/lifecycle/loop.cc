@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <future>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "lifecycle/live.h"
@@ -14,6 +16,25 @@ namespace zhisuan::lifecycle {
 namespace {
 
 using Json = nlohmann::json;
+
+// Runs `call(item)` for every item: the items of one backend in order, the backends in parallel, so that a backend
+// that does not answer delays only its own center's jobs (all simulated centers share one backend: one group).
+template <typename Item, typename Call>
+void PerBackend(std::vector<Item>& items, Call call) {
+  std::map<const dispatch::Backend*, std::vector<Item*>> groups;
+  for (Item& item : items) groups[item.backend.get()].push_back(&item);
+  if (groups.size() <= 1) {
+    for (Item& item : items) call(item);
+    return;
+  }
+  std::vector<std::future<void>> running;
+  for (auto& [backend, group] : groups) {
+    running.push_back(std::async(std::launch::async, [&group, &call] {
+      for (Item* item : group) call(*item);
+    }));
+  }
+  for (auto& f : running) f.get();
+}
 
 bool Excluded(const JobRecord& r, const std::string& center) {
   return (',' + r.excluded + ',').find(',' + center + ',') != std::string::npos;
@@ -287,7 +308,7 @@ void JobService::Dispatch() {
     }
   }
   if (work.empty()) return;
-  for (Work& w : work) w.handle = w.backend->Submit(w.request);
+  PerBackend(work, [](Work& w) { w.handle = w.backend->Submit(w.request); });
   std::vector<std::pair<std::shared_ptr<dispatch::Backend>, std::string>> orphans;  // cancelled while submitting
   std::lock_guard lock(mu_);
   std::vector<Transition> transitions;
@@ -343,7 +364,7 @@ void JobService::PollJobs() {
     }
   }
   if (work.empty()) return;
-  for (Work& w : work) w.status = w.backend->Poll(w.handle);
+  PerBackend(work, [](Work& w) { w.status = w.backend->Poll(w.handle); });
   std::lock_guard lock(mu_);
   std::vector<Transition> transitions;
   for (Work& w : work) {
@@ -398,7 +419,10 @@ void JobService::CheckHealth() {
     if (backend->kind() != "sim") real.emplace_back(center, backend);
   }
   std::vector<std::pair<std::string, Status>> results;
-  for (auto& [center, backend] : real) results.emplace_back(center, backend->Ping());
+  for (auto& [center, backend] : real) results.emplace_back(center, Status{});
+  std::vector<std::future<Status>> pings;
+  for (auto& [center, backend] : real) pings.push_back(std::async(std::launch::async, [b = backend] { return b->Ping(); }));
+  for (size_t k = 0; k < pings.size(); ++k) results[k].second = pings[k].get();
   std::lock_guard lock(mu_);
   const double now = now_();
   std::vector<Transition> transitions;
