@@ -51,7 +51,8 @@ void JobService::MainLoop() {
   while (true) {
     {
       std::unique_lock lock(mu_);
-      wake_.wait_for(lock, std::chrono::duration<double>(options_.tick_s));
+      if (!more_) wake_.wait_for(lock, std::chrono::duration<double>(options_.tick_s));
+      more_ = false;
       if (stopping_) return;
     }
     const double now = now_();
@@ -154,6 +155,11 @@ void JobService::Schedule() {
     if (a->rec.priority != b->rec.priority) return a->rec.priority > b->rec.priority;
     return a->rec.submitted_at < b->rec.submitted_at;
   });
+  // Bounded passes keep the lock (and the commit under it) short; the loop comes back at once for the rest.
+  if (waiting.size() > kMaxPerPass) {
+    waiting.resize(kMaxPerPass);
+    more_ = true;
+  }
   const double now = now_();
   std::vector<Transition> transitions;
   std::vector<JobRecord> before;
@@ -359,6 +365,10 @@ void JobService::PollJobs() {
     std::lock_guard lock(mu_);
     for (auto& [id, l] : live_) {
       if ((l->rec.state != JobState::kDispatched && l->rec.state != JobState::kRunning) || l->next_poll > now) continue;
+      if (work.size() >= kMaxPerPass) {
+        more_ = true;
+        break;
+      }
       l->next_poll = now + options_.poll_interval_s;
       work.push_back({id, l->rec.backend_id, backends_.at(l->rec.center)});
     }

@@ -113,8 +113,10 @@ class JobService {
   std::map<std::pair<std::string, std::string>, int64_t> quotas_;      // (tenant, accelerator) -> max devices
   std::map<std::string, double> failing_since_;                        // center -> first failed ping
   std::set<std::string> drained_, down_;
-  std::map<std::string, Principal> token_cache_;
+  std::mutex token_mu_;
+  std::map<std::string, Principal> token_cache_;  // token as presented -> its principal
   bool stopping_ = false;
+  bool more_ = false;  // the last pass left work for the next one
 
   std::mutex commit_mu_;
   std::condition_variable commit_wake_;

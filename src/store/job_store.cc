@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <functional>
+#include <map>
 #include <mutex>
 #include <tuple>
 
@@ -54,13 +55,32 @@ struct JobStore::Impl {
   explicit Impl(sql::Connection connection) : db(std::move(connection)) {}
   sql::Connection db;
   std::mutex mu;
+  // Prepared statements of the hot paths, kept for the connection's life (declared after `db`: finalized first).
+  std::map<std::string_view, sql::Statement> cache;
+
+  // The statement for `sql` (a string literal), prepared once, reset for a new use.
+  Result<sql::Statement*> Cached(std::string_view sql) {
+    auto it = cache.find(sql);
+    if (it == cache.end()) {
+      Result<sql::Statement> st = db.Prepare(sql);
+      if (!st) return std::unexpected(st.error());
+      it = cache.emplace(sql, std::move(*st)).first;
+    }
+    it->second.Reset();
+    return &it->second;
+  }
 
   // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back on error.
   template <typename F>
   Status Transaction(F&& body) {
-    if (Status s = db.Exec("BEGIN IMMEDIATE"); !s) return s;
+    Result<sql::Statement*> begin = Cached("BEGIN IMMEDIATE");
+    if (!begin) return std::unexpected(begin.error());
+    if (Status s = (*begin)->Run(); !s) return s;
     Status s = body();
-    if (s) s = db.Exec("COMMIT");
+    if (s) {
+      Result<sql::Statement*> commit = Cached("COMMIT");
+      s = commit ? (*commit)->Run() : Status(std::unexpected(commit.error()));
+    }
     if (!s) (void)db.Exec("ROLLBACK");
     return s;
   }
@@ -97,38 +117,39 @@ Result<std::vector<Accepted>> JobStore::Insert(std::span<const NewJob> jobs, dou
   std::lock_guard lock(impl_->mu);
   std::vector<Accepted> out;
   Status s = impl_->Transaction([&]() -> Status {
-    auto find = impl_->db.Prepare("SELECT id FROM jobs WHERE tenant = ?1 AND idempotency_key = ?2");
-    auto job = impl_->db.Prepare(
+    auto find = impl_->Cached("SELECT id FROM jobs WHERE tenant = ?1 AND idempotency_key = ?2");
+    auto job = impl_->Cached(
         "INSERT INTO jobs (tenant, idempotency_key, spec, priority, submitted_at) VALUES (?1, ?2, ?3, ?4, ?5)");
-    auto state = impl_->db.Prepare("INSERT INTO job_state (job_id, state, updated_at) VALUES (?1, 'pending', ?2)");
-    auto event = impl_->db.Prepare("INSERT INTO job_events (job_id, seq, at, state, detail) VALUES (?1, 1, ?2, 'pending', 'accepted')");
+    auto state = impl_->Cached("INSERT INTO job_state (job_id, state, updated_at) VALUES (?1, 'pending', ?2)");
+    auto event = impl_->Cached("INSERT INTO job_events (job_id, seq, at, state, detail) VALUES (?1, 1, ?2, 'pending', 'accepted')");
     if (!find || !job || !state || !event) {
       return std::unexpected(!find ? find.error() : !job ? job.error() : !state ? state.error() : event.error());
     }
     for (const NewJob& j : jobs) {
       if (!j.idempotency_key.empty()) {
-        find->Reset();
-        find->Bind(1, j.tenant).Bind(2, j.idempotency_key);
-        Result<bool> row = find->Step();
+        (*find)->Reset();
+        (*find)->Bind(1, j.tenant).Bind(2, j.idempotency_key);
+        Result<bool> row = (*find)->Step();
         if (!row) return std::unexpected(row.error());
         if (*row) {
-          out.push_back({find->ColumnInt(0), true});
+          out.push_back({(*find)->ColumnInt(0), true});
+          (*find)->Reset();  // no read left open in the transaction
           continue;
         }
       }
-      job->Reset();
-      job->Bind(1, j.tenant);
-      if (j.idempotency_key.empty()) job->BindNull(2);
-      else job->Bind(2, j.idempotency_key);
-      job->Bind(3, j.spec).Bind(4, static_cast<int64_t>(j.priority)).Bind(5, j.submitted_at);
-      if (Status r = job->Run(); !r) return r;
+      (*job)->Reset();
+      (*job)->Bind(1, j.tenant);
+      if (j.idempotency_key.empty()) (*job)->BindNull(2);
+      else (*job)->Bind(2, j.idempotency_key);
+      (*job)->Bind(3, j.spec).Bind(4, static_cast<int64_t>(j.priority)).Bind(5, j.submitted_at);
+      if (Status r = (*job)->Run(); !r) return r;
       const int64_t id = impl_->db.LastInsertRowid();
-      state->Reset();
-      state->Bind(1, id).Bind(2, now);
-      if (Status r = state->Run(); !r) return r;
-      event->Reset();
-      event->Bind(1, id).Bind(2, now);
-      if (Status r = event->Run(); !r) return r;
+      (*state)->Reset();
+      (*state)->Bind(1, id).Bind(2, now);
+      if (Status r = (*state)->Run(); !r) return r;
+      (*event)->Reset();
+      (*event)->Bind(1, id).Bind(2, now);
+      if (Status r = (*event)->Run(); !r) return r;
       out.push_back({id, false});
     }
     return {};
@@ -140,12 +161,12 @@ Result<std::vector<Accepted>> JobStore::Insert(std::span<const NewJob> jobs, dou
 Status JobStore::Save(std::span<const Transition> transitions) {
   std::lock_guard lock(impl_->mu);
   return impl_->Transaction([&]() -> Status {
-    auto update = impl_->db.Prepare(
+    auto update = impl_->Cached(
         "UPDATE job_state SET state = ?2, center = ?3, pool = ?4, accelerator = ?5, devices = ?6, backend = ?7, "
         "backend_id = ?8, decision = ?9, attempts = ?10, excluded = ?11, started_at = ?12, finished_at = ?13, "
         "exit_code = ?14, device_hours = ?15, energy_kwh = ?16, energy_fen = ?17, price_fen = ?18, carbon_kg = ?19, "
         "message = ?20, updated_at = ?21 WHERE job_id = ?1");
-    auto event = impl_->db.Prepare(
+    auto event = impl_->Cached(
         "INSERT INTO job_events (job_id, seq, at, state, detail) "
         "SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4 FROM job_events WHERE job_id = ?1");
     if (!update) return std::unexpected(update.error());
@@ -157,28 +178,28 @@ Status JobStore::Save(std::span<const Transition> transitions) {
       // state row only as the last one leaves it.
       const bool superseded = k + 1 < transitions.size() && transitions[k + 1].record.id == r.id;
       if (superseded) {
-        event->Reset();
-        event->Bind(1, r.id).Bind(2, r.updated_at).Bind(3, Name(r.state)).Bind(4, t.detail);
-        if (Status s = event->Run(); !s) return s;
+        (*event)->Reset();
+        (*event)->Bind(1, r.id).Bind(2, r.updated_at).Bind(3, Name(r.state)).Bind(4, t.detail);
+        if (Status s = (*event)->Run(); !s) return s;
         continue;
       }
-      update->Reset();
-      update->Bind(1, r.id).Bind(2, Name(r.state)).Bind(3, r.center).Bind(4, r.pool).Bind(5, r.accelerator);
-      update->Bind(6, r.devices).Bind(7, r.backend).Bind(8, r.backend_id).Bind(9, r.decision);
-      update->Bind(10, static_cast<int64_t>(r.attempts)).Bind(11, r.excluded);
-      if (r.started_at) update->Bind(12, *r.started_at);
-      if (r.finished_at) update->Bind(13, *r.finished_at);
-      if (r.exit_code) update->Bind(14, static_cast<int64_t>(*r.exit_code));
+      (*update)->Reset();
+      (*update)->Bind(1, r.id).Bind(2, Name(r.state)).Bind(3, r.center).Bind(4, r.pool).Bind(5, r.accelerator);
+      (*update)->Bind(6, r.devices).Bind(7, r.backend).Bind(8, r.backend_id).Bind(9, r.decision);
+      (*update)->Bind(10, static_cast<int64_t>(r.attempts)).Bind(11, r.excluded);
+      if (r.started_at) (*update)->Bind(12, *r.started_at);
+      if (r.finished_at) (*update)->Bind(13, *r.finished_at);
+      if (r.exit_code) (*update)->Bind(14, static_cast<int64_t>(*r.exit_code));
       if (r.accounting) {
-        update->Bind(15, r.accounting->device_hours).Bind(16, r.accounting->energy_kwh);
-        update->Bind(17, r.accounting->energy_fen).Bind(18, r.accounting->price_fen).Bind(19, r.accounting->carbon_kg);
+        (*update)->Bind(15, r.accounting->device_hours).Bind(16, r.accounting->energy_kwh);
+        (*update)->Bind(17, r.accounting->energy_fen).Bind(18, r.accounting->price_fen).Bind(19, r.accounting->carbon_kg);
       }
-      update->Bind(20, r.message).Bind(21, r.updated_at);
-      if (Status s = update->Run(); !s) return s;
+      (*update)->Bind(20, r.message).Bind(21, r.updated_at);
+      if (Status s = (*update)->Run(); !s) return s;
       if (impl_->db.Changes() != 1) return Fail(ErrorCode::kNotFound, fmt::format("job {} does not exist", r.id));
-      event->Reset();
-      event->Bind(1, r.id).Bind(2, r.updated_at).Bind(3, Name(r.state)).Bind(4, t.detail);
-      if (Status s = event->Run(); !s) return s;
+      (*event)->Reset();
+      (*event)->Bind(1, r.id).Bind(2, r.updated_at).Bind(3, Name(r.state)).Bind(4, t.detail);
+      if (Status s = (*event)->Run(); !s) return s;
     }
     return {};
   });
