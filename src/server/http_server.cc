@@ -100,6 +100,7 @@ struct HttpServer::Impl {
   std::string default_objective;
   std::string index_spec_text;  // the default indicator system, read at start
   lifecycle::JobService* jobs = nullptr;
+  socket_t listen_fd = -1;  // the listening socket, as cpp-httplib created it
 
   // The caller of a job route, or a 401 already written to `res`.
   std::optional<lifecycle::Principal> Authenticate(const httplib::Request& req, httplib::Response& res) {
@@ -320,7 +321,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
   impl->server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   // httplib's default also sets SO_REUSEPORT, which lets a second server bind a port already in use.
   // TCP_NODELAY (inherited by accepted sockets) avoids the 40 ms Nagle/delayed-ACK stall on small answers.
-  impl->server.set_socket_options([](socket_t sock) {
+  impl->server.set_socket_options([raw = impl.get()](socket_t sock) {
+    raw->listen_fd = sock;
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
@@ -339,6 +341,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
     return Fail(ErrorCode::kIo, fmt::format("cannot listen on {}:{} (address in use or not permitted)", options.host,
                                             options.port));
   }
+  // cpp-httplib 0.11 listens with a backlog of 5: a burst of new connections overflows it, the kernel drops their
+  // SYNs and the clients retransmit a second later (the submission benchmark's 0.2-0.8 s p99 tail). Listening
+  // again on the bound socket raises the backlog.
+  if (impl->listen_fd >= 0) ::listen(impl->listen_fd, 4096);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
