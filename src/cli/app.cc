@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cli/client.h"
+#include "cli/common.h"
 #include "cli/index_command.h"
 #include "cli/render.h"
 #include "cli/serve.h"
@@ -38,11 +39,6 @@ std::string DefaultDataDir() {
   return ZHISUAN_DEFAULT_DATA_DIR;
 }
 
-int Report(const Error& error) {
-  fmt::print(stderr, "zhisuan: error: {}\n", error.message);
-  return ExitCode(error.code);
-}
-
 // Prints a view as JSON or as a table.
 int Print(const Result<views::Json>& view, bool json, const std::function<std::string(const views::Json&)>& table) {
   if (!view) return Report(view.error());
@@ -58,17 +54,6 @@ void AddParam(CLI::App* cmd, Options& o, const std::string& flag, const std::str
       "--" + flag, [&o, key](const std::string& value) { o.filters[key] = value; }, help);
 }
 
-Result<std::string> ReadSpec(const std::string& path) {
-  std::ostringstream text;
-  if (path == "-") {
-    text << std::cin.rdbuf();
-    return text.str();
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Fail(ErrorCode::kIo, fmt::format("{}: cannot read job spec", path));
-  text << in.rdbuf();
-  return text.str();
-}
 
 }  // namespace
 
@@ -261,7 +246,7 @@ int Run(int argc, char** argv) {
   if (capacity->parsed()) return Print(views::Capacity(registry, o.filters), o.json, RenderCapacity);
   if (sim->parsed()) return RunSim(registry, sim_args);
   if (quote->parsed()) {
-    Result<std::string> spec = ReadSpec(o.spec_file);
+    Result<std::string> spec = ReadInput(o.spec_file, "job spec");
     if (!spec) return Report(spec.error());
     const placement::Snapshot snapshot = placement::Snapshot::Build(registry);
     const double now_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/common.h"
 #include "cli/table.h"
 #include "lifecycle/auth.h"
 #include "store/job_store.h"
@@ -20,10 +21,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-int Report(ErrorCode code, const std::string& message) {
-  fmt::print(stderr, "zhisuan: error: {}\n", message);
-  return ExitCode(code);
-}
+int Report(ErrorCode code, const std::string& message) { return cli::Report(Error{code, message}); }
 
 std::string ServerUrl(const ClientArgs& a) {
   if (!a.server.empty()) return a.server;
@@ -124,18 +122,12 @@ int PrintJob(const std::string& body, bool json) {
 }  // namespace
 
 int ClientSubmit(const ClientArgs& a) {
-  std::ostringstream spec;
-  if (a.spec_file == "-") {
-    spec << std::cin.rdbuf();
-  } else {
-    std::ifstream in(a.spec_file, std::ios::binary);
-    if (!in) return Report(ErrorCode::kIo, fmt::format("{}: cannot read job spec", a.spec_file));
-    spec << in.rdbuf();
-  }
+  Result<std::string> spec = ReadInput(a.spec_file, "job spec");
+  if (!spec) return cli::Report(spec.error());
   httplib::Headers headers;
   if (!a.idempotency_key.empty()) headers.emplace("Idempotency-Key", a.idempotency_key);
   std::string body;
-  if (int rc = Call(a, "POST", "/api/v1/jobs", spec.str(), headers, body); rc != 0) return rc;
+  if (int rc = Call(a, "POST", "/api/v1/jobs", *spec, headers, body); rc != 0) return rc;
   if (a.json) return PrintJob(body, true);
   const Json j = Json::parse(body);
   fmt::print("job {} {}\n", Str(j, "id"), Str(j, "state"));

@@ -8,24 +8,12 @@
 #include <numeric>
 #include <sstream>
 
+#include "cli/common.h"
 #include "cli/table.h"
 #include "index/run.h"
 
 namespace zhisuan::cli {
 namespace {
-
-int Report(const Error& e) {
-  fmt::print(stderr, "zhisuan: error: {}\n", e.message);
-  return ExitCode(e.code);
-}
-
-Result<std::string> ReadText(const std::string& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Fail(ErrorCode::kIo, fmt::format("{}: cannot read {}", path, what));
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 Status WriteText(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
@@ -43,16 +31,16 @@ std::string Asset(const char* env, const char* fallback) {
 
 int RunIndexCompute(const IndexArgs& a, const std::string& data_dir) {
   const std::string spec_path = a.spec.empty() ? data_dir + "/index/caict-3.0.yaml" : a.spec;
-  Result<std::string> spec_text = ReadText(spec_path, "indicator spec");
+  Result<std::string> spec_text = ReadInput(spec_path, "indicator spec");
   if (!spec_text) return Report(spec_text.error());
   Result<index::IndexSpec> spec = index::ParseSpec(spec_path, *spec_text);
   if (!spec) return Report(spec.error());
   if (!a.weights.empty()) {
-    Result<std::string> w = ReadText(a.weights, "weights");
+    Result<std::string> w = ReadInput(a.weights, "weights");
     if (!w) return Report(w.error());
     if (Status s = index::ApplyWeights(*spec, a.weights, *w); !s) return Report(s.error());
   }
-  Result<std::string> csv = ReadText(a.data, "indicator data");
+  Result<std::string> csv = ReadInput(a.data, "indicator data");
   if (!csv) return Report(csv.error());
   index::RunOptions o;
   Result<index::Impute> impute = index::ParseImpute(a.impute);
@@ -76,9 +64,9 @@ int RunIndexCompute(const IndexArgs& a, const std::string& data_dir) {
     std::error_code ec;
     std::filesystem::create_directories(a.report_dir, ec);
     if (ec) return Report({ErrorCode::kIo, fmt::format("{}: cannot create: {}", a.report_dir, ec.message())});
-    Result<std::string> echarts = ReadText(Asset("ZHISUAN_ECHARTS", ZHISUAN_ECHARTS_JS), "ECharts (run scripts/setup.sh)");
+    Result<std::string> echarts = ReadInput(Asset("ZHISUAN_ECHARTS", ZHISUAN_ECHARTS_JS), "ECharts (run scripts/setup.sh)");
     if (!echarts) return Report(echarts.error());
-    Result<std::string> map = ReadText(Asset("ZHISUAN_CHINA_MAP", ZHISUAN_CHINA_MAP_JSON), "the China map (run scripts/setup.sh)");
+    Result<std::string> map = ReadInput(Asset("ZHISUAN_CHINA_MAP", ZHISUAN_CHINA_MAP_JSON), "the China map (run scripts/setup.sh)");
     if (!map) return Report(map.error());
     const std::filesystem::path dir(a.report_dir);
     for (const auto& [name, text] :

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/common.h"
 #include "lifecycle/backends.h"
 #include "lifecycle/service.h"
 #include "store/job_store.h"
@@ -19,11 +20,6 @@
 namespace zhisuan::cli {
 
 namespace {
-
-int Report(const Error& e) {
-  fmt::print(stderr, "zhisuan: error: {}\n", e.message);
-  return ExitCode(e.code);
-}
 
 double WallNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -43,11 +39,9 @@ int Serve(const Registry& registry, int schema_version, const ServerOptions& opt
   if (!store) return Report(store.error());
   std::string backends_text;
   if (!job_options.backends_file.empty()) {
-    std::ifstream in(job_options.backends_file);
-    if (!in) return Report({ErrorCode::kIo, fmt::format("{}: cannot read the backends file", job_options.backends_file)});
-    std::ostringstream text;
-    text << in.rdbuf();
-    backends_text = text.str();
+    Result<std::string> text = ReadInput(job_options.backends_file, "the backends file");
+    if (!text) return Report(text.error());
+    backends_text = std::move(*text);
   }
   if (job_options.sim_factor > 0) backends_text += fmt::format("\nsim_factor: {}\n", job_options.sim_factor);
   const std::string state_dir = std::filesystem::absolute(job_options.db).parent_path().string();

@@ -5,17 +5,13 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "cli/common.h"
 #include "cli/table.h"
 #include "sim/report.h"
 #include "sim/scenario.h"
 
 namespace zhisuan::cli {
 namespace {
-
-int Report(const Error& e) {
-  fmt::print(stderr, "zhisuan: error: {}\n", e.message);
-  return ExitCode(e.code);
-}
 
 std::vector<std::string> SplitList(const std::string& s) {
   std::vector<std::string> out;
