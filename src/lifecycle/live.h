@@ -20,6 +20,10 @@ struct JobService::Live {
   Job job;
   std::vector<std::pair<uint32_t, int64_t>> shares;  // snapshot pool index, devices held
   std::vector<int> device_ids;
+  // capacity_generation_ when placement last found no place for the job: it is not tried again until capacity
+  // frees, a center comes back or quotas change (placement can only get harder in between).
+  uint64_t tried_at_generation = 0;
+  bool tried = false;
   double run_s = -1;  // the decision's modelled run time (-1: read it from the decision)
   double next_poll = 0;
   bool dispatching = false;  // being submitted to its backend outside the lock

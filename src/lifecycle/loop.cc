@@ -96,6 +96,7 @@ bool JobService::Restore(Live& l) {
 }
 
 void JobService::Release(Live& l) {
+  if (!l.shares.empty()) ++capacity_generation_;
   const double now = now_();
   for (const auto& [pool, devices] : l.shares) {
     snapshot_.Free(pool, devices, now);
@@ -148,7 +149,10 @@ void JobService::Schedule() {
   std::lock_guard lock(mu_);
   std::vector<Live*> waiting;
   for (auto& [id, l] : live_) {
-    if (l->rec.state == JobState::kPending || l->rec.state == JobState::kRequeued) waiting.push_back(l.get());
+    if ((l->rec.state == JobState::kPending || l->rec.state == JobState::kRequeued) &&
+        !(l->tried && l->tried_at_generation == capacity_generation_)) {
+      waiting.push_back(l.get());
+    }
   }
   if (waiting.empty()) return;
   std::stable_sort(waiting.begin(), waiting.end(), [](const Live* a, const Live* b) {
@@ -175,7 +179,7 @@ void JobService::Schedule() {
     }
     // Centers that failed this job are closed to it for this placement.
     std::vector<std::pair<uint32_t, CenterState>> closed;
-    for (size_t c = 0; c < snapshot_.centers().size(); ++c) {
+    for (size_t c = 0; !l->rec.excluded.empty() && c < snapshot_.centers().size(); ++c) {
       if (Excluded(l->rec, snapshot_.centers()[c].id)) {
         closed.emplace_back(static_cast<uint32_t>(c), snapshot_.centers()[c].state);
         snapshot_.SetCenterState(static_cast<uint32_t>(c), CenterState::kDown);
@@ -215,9 +219,9 @@ void JobService::Schedule() {
     }
     for (const auto& [c, state] : closed) snapshot_.SetCenterState(c, state);
     if (!d.chosen) {
-      if (l->rec.message != waiting_for) {
-        l->rec.message = waiting_for;  // shown by GET; not a transition
-      }
+      l->rec.message = waiting_for;  // shown by GET; not a transition
+      l->tried = true;
+      l->tried_at_generation = capacity_generation_;
       continue;
     }
     const placement::Candidate& c = *d.chosen;
@@ -441,6 +445,7 @@ void JobService::CheckHealth() {
     if (status) {
       failing_since_.erase(center);
       if (down_.erase(center) > 0) {
+        ++capacity_generation_;
         snapshot_.SetCenterState(c, drained_.contains(center) ? CenterState::kDraining : CenterState::kUp);
       }
       continue;

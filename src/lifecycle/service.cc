@@ -255,7 +255,7 @@ Status JobService::SetDrained(const Principal& who, const std::string& center, b
   if (c < 0) return Fail(ErrorCode::kNotFound, fmt::format("center '{}' does not exist", center));
   std::lock_guard lock(mu_);
   if (drained) drained_.insert(center);
-  else drained_.erase(center);
+  else if (drained_.erase(center) > 0) ++capacity_generation_;
   snapshot_.SetCenterState(static_cast<uint32_t>(c), down_.contains(center) ? CenterState::kDown
                                                      : drained         ? CenterState::kDraining
                                                                        : CenterState::kUp);
@@ -282,9 +282,11 @@ Status JobService::Persist(std::vector<Transition>& transitions) {
 void JobService::ReloadQuotas() {
   auto rows = store_.Quotas();
   if (!rows) return;
+  std::map<std::pair<std::string, std::string>, int64_t> quotas;
+  for (const auto& [tenant, accelerator, max] : *rows) quotas[{tenant, accelerator}] = max;
   std::lock_guard lock(mu_);
-  quotas_.clear();
-  for (const auto& [tenant, accelerator, max] : *rows) quotas_[{tenant, accelerator}] = max;
+  if (quotas != quotas_) ++capacity_generation_;
+  quotas_ = std::move(quotas);
 }
 
 // ---- start: reconcile with the store and the backends -------------------------------------------------------------

@@ -117,6 +117,7 @@ class JobService {
   std::map<std::string, Principal> token_cache_;  // token as presented -> its principal
   bool stopping_ = false;
   bool more_ = false;  // the last pass left work for the next one
+  uint64_t capacity_generation_ = 0;  // bumped when devices free, a center comes back, or quotas change
 
   std::mutex commit_mu_;
   std::condition_variable commit_wake_;
