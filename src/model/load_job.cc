@@ -212,16 +212,11 @@ std::optional<YAML::Node> FastJson(std::string_view text) {
 Result<Job> ParseJob(std::string_view text, const Registry& registry, std::string_view label) {
   Diagnostics diag;
   const std::string file(label);
-  if (std::optional<YAML::Node> fast = FastJson(text)) {
-    std::optional<Job> job = ReadJob(YamlField(*fast, &file, "", &diag, /*line_hint=*/1), registry);
-    if (!diag.empty() || !job) {
-      return Fail(ErrorCode::kValidation, diag.empty() ? fmt::format("{}: invalid job", label) : diag.Join());
-    }
-    return std::move(*job);
-  }
-  const auto doc = ParseYaml(file, std::string(text), diag);
+  std::optional<YAML::Node> doc = FastJson(text);
+  const int line_hint = doc ? 1 : 0;  // a one-line document has every field on line 1
+  if (!doc) doc = ParseYaml(file, std::string(text), diag);
   if (!doc) return Fail(ErrorCode::kParse, diag.Join());
-  std::optional<Job> job = ReadJob(YamlField(*doc, &file, "", &diag), registry);
+  std::optional<Job> job = ReadJob(YamlField(*doc, &file, "", &diag, line_hint), registry);
   if (!diag.empty() || !job) {
     return Fail(ErrorCode::kValidation, diag.empty() ? fmt::format("{}: invalid job", label) : diag.Join());
   }
