@@ -55,7 +55,8 @@ struct JobStore::Impl {
   explicit Impl(sql::Connection connection) : db(std::move(connection)) {}
   sql::Connection db;
   std::mutex mu;
-  // Prepared statements of the hot paths, kept for the connection's life (declared after `db`: finalized first).
+  // Prepared statements of the hot paths, kept for the connection's life (declared after `db`: finalized
+  // first).
   std::map<std::string_view, sql::Statement> cache;
 
   // The statement for `sql` (a string literal), prepared once, reset for a new use.
@@ -85,17 +86,15 @@ struct JobStore::Impl {
     return s;
   }
 
-  Result<std::vector<JobRecord>> Query(const std::string& where, const std::function<void(sql::Statement&)>& bind) {
-    auto st = db.Prepare(fmt::format("SELECT {} FROM jobs j JOIN job_state s ON s.job_id = j.id {}", kColumns, where));
+  Result<std::vector<JobRecord>> Query(const std::string& where,
+                                       const std::function<void(sql::Statement&)>& bind) {
+    auto st = db.Prepare(
+        fmt::format("SELECT {} FROM jobs j JOIN job_state s ON s.job_id = j.id {}", kColumns, where));
     if (!st) return std::unexpected(st.error());
     bind(*st);
     std::vector<JobRecord> out;
-    while (true) {
-      Result<bool> row = st->Step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) break;
-      out.push_back(ReadRecord(*st));
-    }
+    if (Status done = st->ForEach([&](const sql::Statement& s) { out.push_back(ReadRecord(s)); }); !done)
+      return std::unexpected(done.error());
     return out;
   }
 };
@@ -106,7 +105,8 @@ JobStore::~JobStore() = default;
 Result<std::unique_ptr<JobStore>> JobStore::Open(const std::string& path) {
   Result<sql::Connection> db = sql::Connection::Open(path, /*create=*/false);
   if (!db) return std::unexpected(db.error());
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
     if (Status s = db->Exec(pragma); !s) return std::unexpected(s.error());
   }
   auto impl = std::make_unique<Impl>(std::move(*db));
@@ -119,11 +119,17 @@ Result<std::vector<Accepted>> JobStore::Insert(std::span<const NewJob> jobs, dou
   Status s = impl_->Transaction([&]() -> Status {
     auto find = impl_->Cached("SELECT id FROM jobs WHERE tenant = ?1 AND idempotency_key = ?2");
     auto job = impl_->Cached(
-        "INSERT INTO jobs (tenant, idempotency_key, spec, priority, submitted_at) VALUES (?1, ?2, ?3, ?4, ?5)");
-    auto state = impl_->Cached("INSERT INTO job_state (job_id, state, updated_at) VALUES (?1, 'pending', ?2)");
-    auto event = impl_->Cached("INSERT INTO job_events (job_id, seq, at, state, detail) VALUES (?1, 1, ?2, 'pending', 'accepted')");
+        "INSERT INTO jobs (tenant, idempotency_key, spec, priority, submitted_at) VALUES (?1, ?2, ?3, ?4, "
+        "?5)");
+    auto state =
+        impl_->Cached("INSERT INTO job_state (job_id, state, updated_at) VALUES (?1, 'pending', ?2)");
+    auto event = impl_->Cached(
+        "INSERT INTO job_events (job_id, seq, at, state, detail) VALUES (?1, 1, ?2, 'pending', 'accepted')");
     if (!find || !job || !state || !event) {
-      return std::unexpected(!find ? find.error() : !job ? job.error() : !state ? state.error() : event.error());
+      return std::unexpected(!find    ? find.error()
+                             : !job   ? job.error()
+                             : !state ? state.error()
+                                      : event.error());
     }
     for (const NewJob& j : jobs) {
       if (!j.idempotency_key.empty()) {
@@ -139,8 +145,10 @@ Result<std::vector<Accepted>> JobStore::Insert(std::span<const NewJob> jobs, dou
       }
       (*job)->Reset();
       (*job)->Bind(1, j.tenant);
-      if (j.idempotency_key.empty()) (*job)->BindNull(2);
-      else (*job)->Bind(2, j.idempotency_key);
+      if (j.idempotency_key.empty())
+        (*job)->BindNull(2);
+      else
+        (*job)->Bind(2, j.idempotency_key);
       (*job)->Bind(3, j.spec).Bind(4, static_cast<int64_t>(j.priority)).Bind(5, j.submitted_at);
       if (Status r = (*job)->Run(); !r) return r;
       const int64_t id = impl_->db.LastInsertRowid();
@@ -162,9 +170,12 @@ Status JobStore::Save(std::span<const Transition> transitions) {
   std::lock_guard lock(impl_->mu);
   return impl_->Transaction([&]() -> Status {
     auto update = impl_->Cached(
-        "UPDATE job_state SET state = ?2, center = ?3, pool = ?4, accelerator = ?5, devices = ?6, backend = ?7, "
-        "backend_id = ?8, decision = ?9, attempts = ?10, excluded = ?11, started_at = ?12, finished_at = ?13, "
-        "exit_code = ?14, device_hours = ?15, energy_kwh = ?16, energy_fen = ?17, price_fen = ?18, carbon_kg = ?19, "
+        "UPDATE job_state SET state = ?2, center = ?3, pool = ?4, accelerator = ?5, devices = ?6, backend = "
+        "?7, "
+        "backend_id = ?8, decision = ?9, attempts = ?10, excluded = ?11, started_at = ?12, finished_at = "
+        "?13, "
+        "exit_code = ?14, device_hours = ?15, energy_kwh = ?16, energy_fen = ?17, price_fen = ?18, carbon_kg "
+        "= ?19, "
         "message = ?20, updated_at = ?21 WHERE job_id = ?1");
     auto event = impl_->Cached(
         "INSERT INTO job_events (job_id, seq, at, state, detail) "
@@ -174,8 +185,8 @@ Status JobStore::Save(std::span<const Transition> transitions) {
     for (size_t k = 0; k < transitions.size(); ++k) {
       const Transition& t = transitions[k];
       const JobRecord& r = t.record;
-      // Several transitions of one job in a row (e.g. placed, dispatched, running): every event is recorded, the
-      // state row only as the last one leaves it.
+      // Several transitions of one job in a row (e.g. placed, dispatched, running): every event is recorded,
+      // the state row only as the last one leaves it.
       const bool superseded = k + 1 < transitions.size() && transitions[k + 1].record.id == r.id;
       if (superseded) {
         (*event)->Reset();
@@ -184,7 +195,12 @@ Status JobStore::Save(std::span<const Transition> transitions) {
         continue;
       }
       (*update)->Reset();
-      (*update)->Bind(1, r.id).Bind(2, Name(r.state)).Bind(3, r.center).Bind(4, r.pool).Bind(5, r.accelerator);
+      (*update)
+          ->Bind(1, r.id)
+          .Bind(2, Name(r.state))
+          .Bind(3, r.center)
+          .Bind(4, r.pool)
+          .Bind(5, r.accelerator);
       (*update)->Bind(6, r.devices).Bind(7, r.backend).Bind(8, r.backend_id).Bind(9, r.decision);
       (*update)->Bind(10, static_cast<int64_t>(r.attempts)).Bind(11, r.excluded);
       if (r.started_at) (*update)->Bind(12, *r.started_at);
@@ -192,11 +208,15 @@ Status JobStore::Save(std::span<const Transition> transitions) {
       if (r.exit_code) (*update)->Bind(14, static_cast<int64_t>(*r.exit_code));
       if (r.accounting) {
         (*update)->Bind(15, r.accounting->device_hours).Bind(16, r.accounting->energy_kwh);
-        (*update)->Bind(17, r.accounting->energy_fen).Bind(18, r.accounting->price_fen).Bind(19, r.accounting->carbon_kg);
+        (*update)
+            ->Bind(17, r.accounting->energy_fen)
+            .Bind(18, r.accounting->price_fen)
+            .Bind(19, r.accounting->carbon_kg);
       }
       (*update)->Bind(20, r.message).Bind(21, r.updated_at);
       if (Status s = (*update)->Run(); !s) return s;
-      if (impl_->db.Changes() != 1) return Fail(ErrorCode::kNotFound, fmt::format("job {} does not exist", r.id));
+      if (impl_->db.Changes() != 1)
+        return Fail(ErrorCode::kNotFound, fmt::format("job {} does not exist", r.id));
       (*event)->Reset();
       (*event)->Bind(1, r.id).Bind(2, r.updated_at).Bind(3, Name(r.state)).Bind(4, t.detail);
       if (Status s = (*event)->Run(); !s) return s;
@@ -216,10 +236,13 @@ Result<std::optional<JobRecord>> JobStore::Get(int64_t id) {
 Result<std::vector<JobRecord>> JobStore::List(const JobFilter& f) {
   std::lock_guard lock(impl_->mu);
   return impl_->Query(
-      "WHERE j.id > ?1 AND (?2 = '' OR s.state = ?2) AND (?3 = '' OR j.tenant = ?3) AND (?4 = '' OR s.center = ?4) "
+      "WHERE j.id > ?1 AND (?2 = '' OR s.state = ?2) AND (?3 = '' OR j.tenant = ?3) AND (?4 = '' OR s.center "
+      "= ?4) "
       "ORDER BY j.id LIMIT ?5",
       [&](sql::Statement& st) {
-        st.Bind(1, f.after_id).Bind(2, f.state ? std::string(Name(*f.state)) : std::string("")).Bind(3, f.tenant);
+        st.Bind(1, f.after_id)
+            .Bind(2, f.state ? std::string(Name(*f.state)) : std::string(""))
+            .Bind(3, f.tenant);
         st.Bind(4, f.center).Bind(5, static_cast<int64_t>(f.limit));
       });
 }
@@ -236,33 +259,32 @@ Result<std::vector<JobEvent>> JobStore::Events(int64_t id) {
   if (!st) return std::unexpected(st.error());
   st->Bind(1, id);
   std::vector<JobEvent> out;
-  while (true) {
-    Result<bool> row = st->Step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    out.push_back({st->ColumnInt(0), st->ColumnDouble(1), ParseJobState(st->ColumnText(2)).value_or(JobState::kFailed),
-                   st->ColumnText(3)});
-  }
+  if (Status done = st->ForEach([&](const sql::Statement& s) {
+        out.push_back({s.ColumnInt(0), s.ColumnDouble(1),
+                       ParseJobState(s.ColumnText(2)).value_or(JobState::kFailed), s.ColumnText(3)});
+      });
+      !done)
+    return std::unexpected(done.error());
   return out;
 }
 
 Result<std::vector<UsageRow>> JobStore::Usage(bool by_tenant, double from, double to) {
   std::lock_guard lock(impl_->mu);
   auto st = impl_->db.Prepare(fmt::format(
-      "SELECT {} AS k, COUNT(*), SUM(s.device_hours), SUM(s.energy_kwh), SUM(s.carbon_kg), SUM(s.energy_fen), "
+      "SELECT {} AS k, COUNT(*), SUM(s.device_hours), SUM(s.energy_kwh), SUM(s.carbon_kg), "
+      "SUM(s.energy_fen), "
       "SUM(s.price_fen) FROM jobs j JOIN job_state s ON s.job_id = j.id WHERE s.device_hours IS NOT NULL AND "
       "s.finished_at >= ?1 AND s.finished_at < ?2 GROUP BY k ORDER BY k",
       by_tenant ? "j.tenant" : "s.center"));
   if (!st) return std::unexpected(st.error());
   st->Bind(1, from).Bind(2, to);
   std::vector<UsageRow> out;
-  while (true) {
-    Result<bool> row = st->Step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    out.push_back({st->ColumnText(0), st->ColumnInt(1), st->ColumnDouble(2), st->ColumnDouble(3), st->ColumnDouble(4),
-                   st->ColumnInt(5), st->ColumnInt(6)});
-  }
+  if (Status done = st->ForEach([&](const sql::Statement& s) {
+        out.push_back({s.ColumnText(0), s.ColumnInt(1), s.ColumnDouble(2), s.ColumnDouble(3),
+                       s.ColumnDouble(4), s.ColumnInt(5), s.ColumnInt(6)});
+      });
+      !done)
+    return std::unexpected(done.error());
   return out;
 }
 
@@ -307,15 +329,15 @@ Status JobStore::SetQuota(const std::string& tenant, const std::string& accelera
 
 Result<std::vector<std::tuple<std::string, std::string, int64_t>>> JobStore::Quotas() {
   std::lock_guard lock(impl_->mu);
-  auto st = impl_->db.Prepare("SELECT tenant, accelerator, max_devices FROM quotas ORDER BY tenant, accelerator");
+  auto st =
+      impl_->db.Prepare("SELECT tenant, accelerator, max_devices FROM quotas ORDER BY tenant, accelerator");
   if (!st) return std::unexpected(st.error());
   std::vector<std::tuple<std::string, std::string, int64_t>> out;
-  while (true) {
-    Result<bool> row = st->Step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    out.emplace_back(st->ColumnText(0), st->ColumnText(1), st->ColumnInt(2));
-  }
+  if (Status done = st->ForEach([&](const sql::Statement& s) {
+        out.emplace_back(s.ColumnText(0), s.ColumnText(1), s.ColumnInt(2));
+      });
+      !done)
+    return std::unexpected(done.error());
   return out;
 }
 

@@ -32,6 +32,16 @@ class Statement {
   Result<bool> Step();
   // Runs to completion.
   Status Run();
+  // Steps through every row, calling `row(*this)` on each.
+  template <typename F>
+  Status ForEach(F&& row) {
+    while (true) {
+      Result<bool> more = Step();
+      if (!more) return std::unexpected(more.error());
+      if (!*more) return {};
+      row(*this);
+    }
+  }
   int64_t ColumnInt(int column) const;
   std::string ColumnText(int column) const;
   double ColumnDouble(int column) const;
