@@ -20,6 +20,7 @@ struct JobService::Live {
   Job job;
   std::vector<std::pair<uint32_t, int64_t>> shares;  // snapshot pool index, devices held
   std::vector<int> device_ids;
+  double release_at = 0;  // when the shares were booked to come back in the snapshot's release schedule
   // capacity_generation_ when placement last found no place for the job: it is not tried again until capacity
   // frees, a center comes back or quotas change (placement can only get harder in between).
   uint64_t tried_at_generation = 0;

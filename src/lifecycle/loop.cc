@@ -85,6 +85,7 @@ bool JobService::Restore(Live& l) {
   }
   l.device_ids = d.value("device_ids", std::vector<int>{});
   const double finish = d.value("finish_at", now_());
+  l.release_at = finish;
   for (const auto& [pool, devices] : l.shares) {
     snapshot_.Allocate(pool, devices, finish);
     held_[{l.rec.tenant, snapshot_.accelerators()[snapshot_.pools()[pool].accelerator].id}] += devices;
@@ -97,9 +98,8 @@ bool JobService::Restore(Live& l) {
 
 void JobService::Release(Live& l) {
   if (!l.shares.empty()) ++capacity_generation_;
-  const double now = now_();
   for (const auto& [pool, devices] : l.shares) {
-    snapshot_.Free(pool, devices, now);
+    snapshot_.Free(pool, devices, l.release_at);
     auto& held = held_[{l.rec.tenant, snapshot_.accelerators()[snapshot_.pools()[pool].accelerator].id}];
     held = std::max<int64_t>(0, held - devices);
   }
@@ -231,6 +231,7 @@ void JobService::Schedule() {
     if (c.split.empty()) l->shares.emplace_back(c.pool, c.devices);
     for (const placement::PoolShare& s : c.split) l->shares.emplace_back(s.pool, s.devices);
     const double finish_at = now + c.finish_h * 3600;
+    l->release_at = finish_at;
     l->device_ids.clear();
     std::vector<char>& used = device_used_[l->shares.front().first];
     for (size_t i = 0; i < used.size() && static_cast<int64_t>(l->device_ids.size()) < l->shares.front().second; ++i) {

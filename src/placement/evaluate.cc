@@ -126,16 +126,9 @@ Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
   }
   // When do enough devices come free?
   double start_h = 0;
-  if (pool.free_devices - pool.queued_devices < job.devices) {
-    int64_t free = pool.free_devices - pool.queued_devices;
-    start_h = -1;
-    for (const Release& r : pool.releases) {
-      free += r.devices;
-      if (free >= job.devices) {
-        start_h = std::max(0.0, (r.at_s - now_s_) / 3600.0);
-        break;
-      }
-    }
+  if (const int64_t short_by = job.devices - (pool.free_devices - pool.queued_devices); short_by > 0) {
+    const std::optional<double> at_s = pool.releases.When(short_by);
+    start_h = at_s ? std::max(0.0, (*at_s - now_s_) / 3600.0) : -1.0;
   }
   Candidate& c = e.candidate;
   c.center = pool.center;

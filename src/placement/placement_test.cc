@@ -279,7 +279,7 @@ TEST_F(Tiny, AllocateAndFreeKeepTheReleaseSchedule) {
   const PoolInfo& pool = snapshot_.pools()[0];
   EXPECT_EQ(pool.free_devices, 10);
   ASSERT_EQ(pool.releases.size(), 2u);
-  EXPECT_EQ(pool.releases[0].at_s, 3600);
+  EXPECT_EQ(pool.releases.Entries()[0].at_s, 3600);
   // A job of 50 needs the 10 free plus the release at 1 h.
   const Decision d = Place(std::string("kind: train\ndevices: 40\naccelerator: {models: [acc-a]}\nwork: {pflop: 1}\n") +
                            "residency: {provinces: [east-a]}\ndeadline_h: 5\n");
@@ -288,7 +288,7 @@ TEST_F(Tiny, AllocateAndFreeKeepTheReleaseSchedule) {
   snapshot_.Free(0, 30, 3600);
   EXPECT_EQ(pool.free_devices, 40);
   ASSERT_EQ(pool.releases.size(), 1u);
-  EXPECT_EQ(pool.releases[0].at_s, 7200);
+  EXPECT_EQ(pool.releases.Entries()[0].at_s, 7200);
 }
 
 }  // namespace

@@ -111,36 +111,25 @@ int32_t Snapshot::AcceleratorIndex(const std::string& id) const { return IndexOf
 int32_t Snapshot::CenterIndex(const std::string& id) const { return IndexOf(centers_, id); }
 
 void Snapshot::SetPoolState(uint32_t pool, int64_t free_devices, std::vector<Release> releases) {
-  std::ranges::sort(releases, {}, &Release::at_s);
   pools_[pool].free_devices = free_devices;
-  pools_[pool].releases = std::move(releases);
+  pools_[pool].releases.Assign(std::move(releases));
 }
 
 void Snapshot::Allocate(uint32_t pool, int64_t devices, double release_at_s) {
-  PoolInfo& p = pools_[pool];
-  p.free_devices -= devices;
-  const Release r{release_at_s, devices};
-  p.releases.insert(std::ranges::upper_bound(p.releases, release_at_s, {}, &Release::at_s), r);
+  pools_[pool].free_devices -= devices;
+  pools_[pool].releases.Add(release_at_s, devices);
 }
 
 void Snapshot::Free(uint32_t pool, int64_t devices, double release_at_s) {
-  PoolInfo& p = pools_[pool];
-  p.free_devices += devices;
-  // Remove one matching release; the earliest of equal times is as good as any.
-  auto it = std::ranges::lower_bound(p.releases, release_at_s, {}, &Release::at_s);
-  for (; it != p.releases.end() && it->at_s == release_at_s; ++it) {
-    if (it->devices == devices) {
-      p.releases.erase(it);
-      return;
-    }
-  }
+  pools_[pool].free_devices += devices;
+  pools_[pool].releases.Remove(release_at_s, devices);
 }
 
 size_t Snapshot::MemoryBytes() const {
   size_t bytes = sizeof(*this);
   for (const auto& a : accelerators_) bytes += sizeof(a) + a.id.capacity();
   for (const auto& c : centers_) bytes += sizeof(c) + (c.id.capacity() > 15 ? c.id.capacity() : 0);
-  for (const auto& p : pools_) bytes += sizeof(p) + p.releases.capacity() * sizeof(Release);
+  for (const auto& p : pools_) bytes += sizeof(p) + p.releases.MemoryBytes();
   for (const auto& s : provinces_) bytes += sizeof(s) + s.capacity();
   for (const auto& s : hubs_) bytes += sizeof(s) + s.capacity();
   bytes += rtt_ms_.capacity() * sizeof(float);

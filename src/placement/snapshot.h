@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/registry.h"
+#include "placement/release_schedule.h"
 
 namespace zhisuan::placement {
 
@@ -37,13 +38,6 @@ struct CenterInfo {
   uint32_t pool_count = 0;
 };
 
-// Devices a pool gets back at a time (seconds since the Unix epoch, like PlaceOptions::now_s), e.g. when a
-// running job finishes.
-struct Release {
-  double at_s = 0;
-  int64_t devices = 0;
-};
-
 struct PoolInfo {
   uint32_t center = 0;
   uint32_t accelerator = 0;
@@ -52,7 +46,7 @@ struct PoolInfo {
   double price_cny_per_device_hour = 0;
   double energy_kwh_per_device_hour = 0;  // TDP x (1 + host overhead) x PUE
   double carbon_kg_per_device_hour = 0;
-  std::vector<Release> releases;  // sorted by at_s
+  ReleaseSchedule releases;  // running jobs' devices coming back
   // Devices that jobs already waiting for this pool will take first: a newcomer's start estimate counts them.
   int64_t queued_devices = 0;
 };
