@@ -255,7 +255,7 @@ Evaluation Evaluator::EvaluateCenter(uint32_t center_id) const {
   for (uint32_t p = c.first_pool; p < c.first_pool + c.pool_count; ++p) {
     Evaluation e = EvaluatePool(p);
     if (e.reject == Reject::kOk) {
-      if (!found || e.candidate.score < best.candidate.score) best = std::move(e);
+      if (!found || Better(e.candidate, best.candidate)) best = std::move(e);
       found = true;
     } else if (!found && (!any || e.reject > best.reject)) {
       best = std::move(e);
@@ -263,7 +263,7 @@ Evaluation Evaluator::EvaluateCenter(uint32_t center_id) const {
     any = true;
   }
   if (!job_.job->gang) {
-    if (std::optional<Candidate> split = Split(c); split && (!found || split->score < best.candidate.score)) {
+    if (std::optional<Candidate> split = Split(c); split && (!found || Better(*split, best.candidate))) {
       best.reject = Reject::kOk;
       best.reason.clear();
       best.candidate = std::move(*split);

@@ -26,6 +26,13 @@ double AverageTouMultiplier(const std::vector<TouPeriod>& periods, double local_
 
 // The score of a candidate under an objective.
 double Score(const Candidate& c, const Objective& objective);
+// The order of candidates under an objective: lower score, then earlier finish, then lower pool index (a total
+// order over one decision's candidates, so every path to the best finds the same one).
+inline bool Better(const Candidate& a, const Candidate& b) {
+  if (a.score != b.score) return a.score < b.score;
+  if (a.finish_h != b.finish_h) return a.finish_h < b.finish_h;
+  return a.pool < b.pool;
+}
 
 class Evaluator {
  public:

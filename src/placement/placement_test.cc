@@ -248,6 +248,68 @@ TEST(PlacementProperty, ChosenIsNeverWorseAndIndexAgrees) {
 namespace zhisuan::placement {
 namespace {
 
+// Property: every policy's Choose picks exactly the candidate its Place ranks first, explained or not (the random
+// policy draws the same keys on both paths when seeded alike).
+TEST(PlacementProperty, ChooseAgreesWithPlaceForEveryPolicy) {
+  testing::TempDir dir;
+  auto opened = OpenRegistry(dir.path() / "z.db", testing::ShippedDataDir());
+  ASSERT_TRUE(opened.has_value()) << opened.error().message;
+  const Registry& registry = opened->registry;
+  std::mt19937_64 rng(7);
+  const std::vector<std::string> models = {"huawei-ascend-910b", "nvidia-a800-sxm-80gb", "nvidia-h20",
+                                           "huawei-ascend-910", "nvidia-a100-sxm-80gb", "hygon-k100-ai"};
+  const std::vector<std::string> provinces = {"beijing", "guangdong", "shanghai", "gansu", "sichuan", "hubei"};
+  for (const char* name : {"lowest-cost", "nearest-data", "least-loaded", "first-fit", "random"}) {
+    auto ranked = MakePolicy(name, 5), explained = MakePolicy(name, 5), chooser = MakePolicy(name, 5);
+    int chosen = 0, waiting = 0;
+    for (int round = 0; round < 150; ++round) {
+      Snapshot s = Snapshot::Build(registry);
+      for (uint32_t p = 0; p < s.pools().size(); ++p) {
+        const int64_t total = s.pools()[p].devices;
+        // Busy networks half the time, so waiting candidates compete too.
+        const int64_t free = round % 2 ? 0 : static_cast<int64_t>(rng() % static_cast<uint64_t>(total + 1));
+        std::vector<Release> releases;
+        if (free < total) releases.push_back({1.7e9 + static_cast<double>(rng() % 50) * 360.0, total - free});
+        s.SetPoolState(p, free, releases);
+      }
+      std::string spec = fmt::format("kind: train\ndevices: {}\naccelerator: {{models: [{}, {}]}}\n"
+                                     "work: {{reference_hours: {}, reference: nvidia-a100-sxm-80gb}}\n",
+                                     1 << (rng() % 9), models[rng() % models.size()], models[rng() % models.size()],
+                                     1 + rng() % 500);
+      if (rng() % 2) spec += fmt::format("data: {{size_gb: {}, province: {}}}\n", rng() % 5000, provinces[rng() % 6]);
+      if (rng() % 3 == 0) spec += fmt::format("deadline_h: {}\n", 1 + rng() % 200);
+      if (rng() % 4 == 0) spec += "gang: false\n";
+      auto job = ParseJob(spec, registry);
+      ASSERT_TRUE(job.has_value()) << job.error().message << "\n" << spec;
+      const double now_s = 1.7e9 + static_cast<double>(rng() % 3600);
+      auto prepared = Prepare(s, *job, now_s);
+      ASSERT_TRUE(prepared.has_value());
+      PlaceOptions o;
+      o.now_s = now_s;
+      o.objective.kind = round % 3 == 0 ? ObjectiveKind::kTime : ObjectiveKind::kCost;
+      PlaceOptions fast = o;
+      fast.explain = false;
+      fast.top_k = 1;
+      const Decision a = (*ranked)->Place(s, *prepared, fast);
+      const Decision b = (*explained)->Place(s, *prepared, o);
+      const std::optional<Candidate> c = (*chooser)->Choose(s, *prepared, o);
+      ASSERT_EQ(a.chosen.has_value(), c.has_value()) << name << "\n" << spec;
+      ASSERT_EQ(b.chosen.has_value(), c.has_value()) << name << "\n" << spec;
+      if (!c) continue;
+      ++chosen;
+      if (c->start_h > 0) ++waiting;
+      for (const Decision* d : {&a, &b}) {
+        EXPECT_EQ(d->chosen->pool, c->pool) << name << "\n" << spec;
+        EXPECT_EQ(d->chosen->split.size(), c->split.size()) << name << "\n" << spec;
+        EXPECT_EQ(d->chosen->score, c->score) << name << "\n" << spec;
+        EXPECT_EQ(d->chosen->start_h, c->start_h) << name << "\n" << spec;
+      }
+    }
+    EXPECT_GT(chosen, 50) << name;
+    EXPECT_GT(waiting, 10) << name;  // busy pools are among the choices
+  }
+}
+
 TEST_F(Tiny, NonGangJobSpansPoolsOfOneCenter) {
   // 55 devices: neither c2 pool has 55 (acc-a 10, cpu-b 50), but together they do when not gang.
   snapshot_.SetCenterState(0, CenterState::kDown);

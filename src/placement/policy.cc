@@ -13,11 +13,7 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-bool ByScore(const Candidate& a, const Candidate& b) {
-  if (a.score != b.score) return a.score < b.score;
-  if (a.finish_h != b.finish_h) return a.finish_h < b.finish_h;
-  return a.pool < b.pool;
-}
+bool ByScore(const Candidate& a, const Candidate& b) { return Better(a, b); }
 
 // Keeps the best `k` candidates, one per center.
 class TopK {
@@ -43,6 +39,32 @@ class TopK {
   size_t k_;
   std::vector<Candidate> items_;
 };
+
+// Keeps the best candidate only: TopK(1) without its storage.
+class Best {
+ public:
+  double threshold() const { return best_ ? best_->score : kInf; }
+  void Offer(const Candidate& c) {
+    if (!best_ || ByScore(c, *best_)) best_ = c;
+  }
+  std::optional<Candidate> Take() { return std::move(best_); }
+
+ private:
+  std::optional<Candidate> best_;
+};
+
+// The least feasible candidate under `less` over every center (a total order, so it is the front Rank's sort
+// would give), keeping nothing else.
+template <typename Less>
+std::optional<Candidate> LeastOf(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o, Less less) {
+  const Evaluator ev(s, job, o.objective, o.now_s, false);
+  std::optional<Candidate> best;
+  for (uint32_t c = 0; c < s.centers().size(); ++c) {
+    Evaluation e = ev.EvaluateCenter(c);
+    if (e.reject == Reject::kOk && (!best || less(e.candidate, *best))) best = std::move(e.candidate);
+  }
+  return best;
+}
 
 std::string Money(double cny) { return fmt::format("{:.2f} CNY", cny); }
 
@@ -119,23 +141,40 @@ class LowestCost final : public Policy {
   std::string_view name() const override { return "lowest-cost"; }
 
   Decision Place(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o) override {
-    const auto kind = o.objective.kind;
-    // The rate bound holds for one pool; a non-gang job may span pools, so it takes the full scan.
-    if (o.explain || kind == ObjectiveKind::kTime || kind == ObjectiveKind::kWeighted || !job.job->gang) {
-      return Rank(ScanAll(s, job, o, o.explain), o, name(), ByScore);
-    }
-    return Indexed(s, job, o);
+    if (o.explain || !Indexable(job, o)) return Rank(ScanAll(s, job, o, o.explain), o, name(), ByScore);
+    TopK top(o.top_k);
+    Indexed(s, job, o, top);
+    Decision d;
+    d.policy = std::string(name());
+    d.objective = o.objective;
+    d.candidates = top.Take();
+    if (!d.candidates.empty()) d.chosen = d.candidates.front();
+    return d;
+  }
+
+  std::optional<Candidate> Choose(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o) override {
+    if (!Indexable(job, o)) return LeastOf(s, job, o, ByScore);
+    Best best;
+    Indexed(s, job, o, best);
+    return best.Take();
   }
 
  private:
+  // The rate bound holds for one pool of a static objective; a non-gang job may span pools, so it takes the
+  // full scan.
+  static bool Indexable(const PreparedJob& job, const PlaceOptions& o) {
+    const auto kind = o.objective.kind;
+    return kind != ObjectiveKind::kTime && kind != ObjectiveKind::kWeighted && job.job->gang;
+  }
+
   // Walks each eligible model's pools in ascending rate. A pool's score is at least rate x device-hours plus the
   // transfer fee when the pool is outside the data's province (the fee is the same for every other province), so
   // the data province's list is walked first and each list stops at the first pool whose bound cannot beat the
   // k-th best so far.
-  Decision Indexed(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o) {
+  template <typename Sink>
+  static void Indexed(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o, Sink& top) {
     const Evaluator ev(s, job, o.objective, o.now_s, false);
     const RateKind rate = RateFor(o.objective.kind);
-    TopK top(o.top_k);
     const Job& spec = *job.job;
     const double devices = static_cast<double>(spec.devices);
     const bool has_fee = rate == RateKind::kPrice && job.data_province != kNone && spec.data.size_gb > 0;
@@ -143,7 +182,8 @@ class LowestCost final : public Policy {
     // `skip_province`: pools there were walked already (the data province's own list).
     auto walk = [&](const std::vector<RatedPool>& pools, double device_hours, double extra, int32_t skip_province) {
       for (const RatedPool& rp : pools) {
-        if (rp.rate * device_hours + extra >= top.threshold()) break;
+        // Strictly worse only: a pool whose bound ties the best may still win on an earlier finish.
+        if (rp.rate * device_hours + extra > top.threshold()) break;
         const PoolInfo& pool = s.pools()[rp.pool];
         if (skip_province != kNone && s.centers()[pool.center].province == skip_province) continue;
         if (ev.CheckCenter(pool.center, nullptr) != Reject::kOk) continue;
@@ -151,19 +191,29 @@ class LowestCost final : public Policy {
         if (e.reject == Reject::kOk) top.Offer(e.candidate);
       }
     };
-    // Models in order of their best bound, so the threshold tightens early.
-    std::vector<std::pair<double, const JobModel*>> order;
-    order.reserve(job.models.size());
+    // Models in order of their best bound, so the threshold tightens early (insertion sort: a job allows a few).
+    constexpr size_t kInline = 16;
+    std::pair<double, const JobModel*> inline_order[kInline];
+    std::vector<std::pair<double, const JobModel*>> heap_order;
+    std::pair<double, const JobModel*>* order = inline_order;
+    if (job.models.size() > kInline) {
+      heap_order.resize(job.models.size());
+      order = heap_order.data();
+    }
+    size_t n = 0;
     for (const JobModel& m : job.models) {
       const auto& all = s.PoolsByRate(m.accelerator, rate);
-      order.emplace_back(all.empty() ? kInf : all.front().rate * devices * m.run_h, &m);
+      const std::pair<double, const JobModel*> item{all.empty() ? kInf : all.front().rate * devices * m.run_h, &m};
+      size_t i = n++;
+      for (; i > 0 && item.first < order[i - 1].first; --i) order[i] = order[i - 1];
+      order[i] = item;
     }
-    std::ranges::sort(order, {}, &std::pair<double, const JobModel*>::first);
     // No pool of a model can meet the deadline when the run alone is longer than the time left.
     const double deadline_h = (job.deadline_at_s - o.now_s) / 3600.0;
-    for (const auto& [bound, m] : order) {
+    for (size_t k = 0; k < n; ++k) {
+      const auto& [bound, m] = order[k];
       const double device_hours = devices * m->run_h;
-      if (bound >= top.threshold() || m->run_h > deadline_h) continue;
+      if (bound > top.threshold() || m->run_h > deadline_h) continue;
       if (!job.residency.empty()) {
         for (size_t prov = 0; prov < job.residency.size(); ++prov) {
           if (!job.residency[prov]) continue;
@@ -177,83 +227,110 @@ class LowestCost final : public Policy {
         walk(s.PoolsByRate(m->accelerator, rate), device_hours, 0.0, kNone);
       }
     }
-    Decision d;
-    d.policy = std::string(name());
-    d.objective = o.objective;
-    d.candidates = top.Take();
-    if (!d.candidates.empty()) d.chosen = d.candidates.front();
-    return d;
   }
 };
 
 // Baselines rank feasible candidates by their own rule, preferring candidates that can start now.
 bool StartsLater(const Candidate& a, const Candidate& b) { return (a.start_h > 0) && !(b.start_h > 0); }
 
-class NearestData final : public Policy {
+// A baseline: a total order over candidates, used to rank (Place) or to pick the least (Choose).
+template <typename Rule>
+class Ranked final : public Policy {
  public:
-  std::string_view name() const override { return "nearest-data"; }
+  std::string_view name() const override { return Rule::kName; }
   Decision Place(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o) override {
-    return Rank(ScanAll(s, job, o, o.explain), o, name(), [](const Candidate& a, const Candidate& b) {
-      if (StartsLater(a, b) != StartsLater(b, a)) return StartsLater(b, a);
-      if (a.rtt_ms != b.rtt_ms) return a.rtt_ms < b.rtt_ms;
-      return ByScore(a, b);
-    });
+    return Rank(ScanAll(s, job, o, o.explain), o, name(), Rule{s});
+  }
+  std::optional<Candidate> Choose(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o) override {
+    return LeastOf(s, job, o, Rule{s});
   }
 };
 
-class LeastLoaded final : public Policy {
- public:
-  std::string_view name() const override { return "least-loaded"; }
-  Decision Place(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o) override {
-    auto free_share = [&s](const Candidate& c) {
-      const CenterInfo& center = s.centers()[c.center];
-      int64_t free = 0, total = 0;
-      for (uint32_t p = center.first_pool; p < center.first_pool + center.pool_count; ++p) {
-        free += s.pools()[p].free_devices;
-        total += s.pools()[p].devices;
-      }
-      return total > 0 ? static_cast<double>(free) / static_cast<double>(total) : 0.0;
-    };
-    return Rank(ScanAll(s, job, o, o.explain), o, name(), [&](const Candidate& a, const Candidate& b) {
-      if (StartsLater(a, b) != StartsLater(b, a)) return StartsLater(b, a);
-      const double fa = free_share(a), fb = free_share(b);
-      if (fa != fb) return fa > fb;
-      return ByScore(a, b);
-    });
+struct NearestDataRule {
+  static constexpr std::string_view kName = "nearest-data";
+  const Snapshot& s;
+  bool operator()(const Candidate& a, const Candidate& b) const {
+    if (StartsLater(a, b) != StartsLater(b, a)) return StartsLater(b, a);
+    if (a.rtt_ms != b.rtt_ms) return a.rtt_ms < b.rtt_ms;
+    return ByScore(a, b);
   }
 };
 
-class FirstFit final : public Policy {
- public:
-  std::string_view name() const override { return "first-fit"; }
-  Decision Place(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o) override {
-    return Rank(ScanAll(s, job, o, o.explain), o, name(), [](const Candidate& a, const Candidate& b) {
-      if (StartsLater(a, b) != StartsLater(b, a)) return StartsLater(b, a);
-      if (a.start_h != b.start_h) return a.start_h < b.start_h;
-      return a.pool < b.pool;
-    });
+struct LeastLoadedRule {
+  static constexpr std::string_view kName = "least-loaded";
+  const Snapshot& s;
+  double FreeShare(const Candidate& c) const {
+    const CenterInfo& center = s.centers()[c.center];
+    int64_t free = 0, total = 0;
+    for (uint32_t p = center.first_pool; p < center.first_pool + center.pool_count; ++p) {
+      free += s.pools()[p].free_devices;
+      total += s.pools()[p].devices;
+    }
+    return total > 0 ? static_cast<double>(free) / static_cast<double>(total) : 0.0;
+  }
+  bool operator()(const Candidate& a, const Candidate& b) const {
+    if (StartsLater(a, b) != StartsLater(b, a)) return StartsLater(b, a);
+    const double fa = FreeShare(a), fb = FreeShare(b);
+    if (fa != fb) return fa > fb;
+    return ByScore(a, b);
   }
 };
 
+struct FirstFitRule {
+  static constexpr std::string_view kName = "first-fit";
+  const Snapshot& s;
+  bool operator()(const Candidate& a, const Candidate& b) const {
+    if (StartsLater(a, b) != StartsLater(b, a)) return StartsLater(b, a);
+    if (a.start_h != b.start_h) return a.start_h < b.start_h;
+    return a.pool < b.pool;
+  }
+};
+
+// Uniform among the feasible candidates that start now, else among all: each feasible candidate draws a key in
+// scan order and the least (start-now first, then key) wins.
 class Random final : public Policy {
  public:
   explicit Random(uint64_t seed) : state_(seed == 0 ? 0x9E3779B97F4A7C15ull : seed) {}
   std::string_view name() const override { return "random"; }
   Decision Place(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o) override {
     Scan scan = ScanAll(s, job, o, o.explain);
-    // Draw a uniform order among those that start now, then the rest.
     std::vector<std::pair<uint64_t, Candidate>> keyed;
-    for (Candidate& c : scan.feasible) keyed.emplace_back(Next(), c);
-    std::ranges::sort(keyed, [](const auto& a, const auto& b) {
-      if (StartsLater(a.second, b.second) != StartsLater(b.second, a.second)) return StartsLater(b.second, a.second);
-      return a.first < b.first;
-    });
-    scan.feasible.clear();
-    for (auto& [key, c] : keyed) scan.feasible.push_back(c);
-    return Rank(std::move(scan), o, name(), [](const Candidate&, const Candidate&) { return false; });
+    keyed.reserve(scan.feasible.size());
+    for (Candidate& c : scan.feasible) keyed.emplace_back(Next(), std::move(c));
+    std::ranges::sort(keyed, [](const auto& a, const auto& b) { return Less(a.first, a.second, b.first, b.second); });
+    Decision d;
+    d.policy = std::string(name());
+    d.objective = o.objective;
+    d.feasible_centers = static_cast<int64_t>(keyed.size());
+    for (auto& [key, c] : keyed) {
+      if (d.candidates.size() == static_cast<size_t>(std::max(1, o.top_k))) break;
+      d.candidates.push_back(std::move(c));
+    }
+    if (!d.candidates.empty()) d.chosen = d.candidates.front();
+    d.rejections = std::move(scan.rejections);
+    return d;
+  }
+  std::optional<Candidate> Choose(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o) override {
+    const Evaluator ev(s, job, o.objective, o.now_s, false);
+    std::optional<Candidate> best;
+    uint64_t best_key = 0;
+    for (uint32_t c = 0; c < s.centers().size(); ++c) {
+      Evaluation e = ev.EvaluateCenter(c);
+      if (e.reject != Reject::kOk) continue;
+      const uint64_t key = Next();
+      if (!best || Less(key, e.candidate, best_key, *best)) {
+        best = std::move(e.candidate);
+        best_key = key;
+      }
+    }
+    return best;
   }
 
  private:
+  static bool Less(uint64_t ka, const Candidate& a, uint64_t kb, const Candidate& b) {
+    if (StartsLater(a, b) != StartsLater(b, a)) return StartsLater(b, a);
+    return ka != kb ? ka < kb : a.pool < b.pool;
+  }
   uint64_t Next() {  // xorshift64*
     state_ ^= state_ >> 12;
     state_ ^= state_ << 25;
@@ -300,9 +377,9 @@ Scan ScanAll(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o, b
 
 Result<std::unique_ptr<Policy>> MakePolicy(std::string_view name, uint64_t seed) {
   if (name == "lowest-cost") return std::make_unique<LowestCost>();
-  if (name == "nearest-data") return std::make_unique<NearestData>();
-  if (name == "least-loaded") return std::make_unique<LeastLoaded>();
-  if (name == "first-fit") return std::make_unique<FirstFit>();
+  if (name == "nearest-data") return std::make_unique<Ranked<NearestDataRule>>();
+  if (name == "least-loaded") return std::make_unique<Ranked<LeastLoadedRule>>();
+  if (name == "first-fit") return std::make_unique<Ranked<FirstFitRule>>();
   if (name == "random") return std::make_unique<Random>(seed);
   return Fail(ErrorCode::kInvalidArgument, fmt::format("policy: unknown policy '{}' (one of {})", name, kPolicyNames));
 }

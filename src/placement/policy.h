@@ -33,6 +33,10 @@ class Policy {
   virtual ~Policy() = default;
   virtual std::string_view name() const = 0;
   virtual Decision Place(const Snapshot& snapshot, const PreparedJob& job, const PlaceOptions& options) = 0;
+  // The candidate Place would choose, without ranking alternatives or explaining (options.explain and top_k are
+  // ignored) and without allocating on the way: the simulator's and the scheduling loop's path.
+  virtual std::optional<Candidate> Choose(const Snapshot& snapshot, const PreparedJob& job,
+                                          const PlaceOptions& options) = 0;
 };
 
 inline constexpr std::string_view kPolicyNames = "lowest-cost, nearest-data, least-loaded, first-fit, random";

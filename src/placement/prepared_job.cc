@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "model/enums.h"
 
@@ -33,9 +34,19 @@ double EffectiveTflops(const Snapshot& s, const Job& job, const AcceleratorInfo&
 
 Result<PreparedJob> Prepare(const Snapshot& s, const Job& job, double submitted_s) {
   PreparedJob p;
+  if (Status ok = Prepare(s, job, submitted_s, p); !ok) return std::unexpected(std::move(ok.error()));
+  return p;
+}
+
+Status Prepare(const Snapshot& s, const Job& job, double submitted_s, PreparedJob& p) {
   p.job = &job;
-  if (job.deadline_h) p.deadline_at_s = submitted_s + *job.deadline_h * 3600.0;
-  const std::string precision(Name(job.precision));
+  p.models.clear();
+  p.no_model_reason.clear();
+  p.residency.clear();
+  p.data_province = kNone;
+  p.user_province = kNone;
+  p.deadline_at_s = job.deadline_h ? submitted_s + *job.deadline_h * 3600.0 : std::numeric_limits<double>::infinity();
+  const std::string_view precision = Name(job.precision);
   if (job.work.pflop) {
     p.work_tflop_h = *job.work.pflop * 1000.0 / 3600.0;
   } else {
@@ -53,12 +64,18 @@ Result<PreparedJob> Prepare(const Snapshot& s, const Job& job, double submitted_
     p.work_tflop_h = *job.work.reference_hours * static_cast<double>(job.devices) * eff;
   }
 
-  p.model_slot.assign(s.accelerators().size(), kNone);
+  // Allowed models are marked in model_slot first, then every accelerator is checked in index order.
+  constexpr int32_t kAllowed = -2;
+  const auto& allowed = job.accelerator.models;
+  p.model_slot.assign(s.accelerators().size(), allowed.empty() ? kAllowed : kNone);
+  for (const std::string& id : allowed) {
+    if (const int32_t i = s.AcceleratorIndex(id); i != kNone) p.model_slot[static_cast<size_t>(i)] = kAllowed;
+  }
   int unknown_peak = 0, too_slow = 0, too_small = 0;
   for (uint32_t i = 0; i < s.accelerators().size(); ++i) {
     const AcceleratorInfo& a = s.accelerators()[i];
-    const auto& allowed = job.accelerator.models;
-    if (!allowed.empty() && std::ranges::find(allowed, a.id) == allowed.end()) continue;
+    if (p.model_slot[i] != kAllowed) continue;
+    p.model_slot[i] = kNone;
     const double peak = a.peak_tflops[static_cast<size_t>(job.precision)];
     if (job.accelerator.min_tflops && (peak < 0 || peak < *job.accelerator.min_tflops)) {
       ++too_slow;
@@ -101,7 +118,7 @@ Result<PreparedJob> Prepare(const Snapshot& s, const Job& job, double submitted_
       }
     }
   }
-  return p;
+  return {};
 }
 
 }  // namespace zhisuan::placement

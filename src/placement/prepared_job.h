@@ -36,5 +36,8 @@ struct PreparedJob {
 // deadline counts from then). Fails when the work cannot be converted, e.g. the reference device has no
 // published peak at the job's precision and no throughput override.
 Result<PreparedJob> Prepare(const Snapshot& snapshot, const Job& job, double submitted_s);
+// The same into `into`, reusing its storage (the simulator prepares millions of jobs); `into` is unspecified on
+// failure.
+Status Prepare(const Snapshot& snapshot, const Job& job, double submitted_s, PreparedJob& into);
 
 }  // namespace zhisuan::placement

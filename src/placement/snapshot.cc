@@ -9,16 +9,16 @@
 namespace zhisuan::placement {
 namespace {
 
-template <typename T>
-int32_t IndexOf(const std::vector<T>& items, const std::string& id) {
-  for (size_t i = 0; i < items.size(); ++i) {
-    if constexpr (std::is_same_v<T, std::string>) {
-      if (items[i] == id) return static_cast<int32_t>(i);
-    } else {
-      if (items[i].id == id) return static_cast<int32_t>(i);
-    }
-  }
-  return kNone;
+int32_t Find(const std::unordered_map<std::string, int32_t>& ids, const std::string& id) {
+  const auto it = ids.find(id);
+  return it == ids.end() ? kNone : it->second;
+}
+
+// Maps each id to its first index (later duplicates do not replace it).
+template <typename T, typename Id>
+void IndexIds(const std::vector<T>& items, Id id, std::unordered_map<std::string, int32_t>& ids) {
+  ids.clear();
+  for (size_t i = 0; i < items.size(); ++i) ids.emplace(id(items[i]), static_cast<int32_t>(i));
 }
 
 }  // namespace
@@ -36,6 +36,10 @@ Snapshot Snapshot::Build(const Registry& registry) {
   }
   for (const Region& r : registry.regions()) s.provinces_.push_back(r.id);
   for (const Hub& h : registry.hubs()) s.hubs_.push_back(h.id);
+  auto self = [](const std::string& id) -> const std::string& { return id; };
+  IndexIds(s.accelerators_, [](const AcceleratorInfo& a) -> const std::string& { return a.id; }, s.accelerator_ids_);
+  IndexIds(s.provinces_, self, s.province_ids_);
+  IndexIds(s.hubs_, self, s.hub_ids_);
   const RttMatrix rtt(registry);
   const size_t n = s.provinces_.size();
   s.rtt_ms_.resize(n * n);
@@ -79,6 +83,7 @@ Snapshot Snapshot::Build(const Registry& registry) {
     }
     s.centers_.push_back(std::move(ci));
   }
+  IndexIds(s.centers_, [](const CenterInfo& c) -> const std::string& { return c.id; }, s.center_ids_);
   s.BuildIndex();
   return s;
 }
@@ -105,10 +110,10 @@ void Snapshot::BuildIndex() {
   }
 }
 
-int32_t Snapshot::ProvinceIndex(const std::string& id) const { return IndexOf(provinces_, id); }
-int32_t Snapshot::HubIndex(const std::string& id) const { return IndexOf(hubs_, id); }
-int32_t Snapshot::AcceleratorIndex(const std::string& id) const { return IndexOf(accelerators_, id); }
-int32_t Snapshot::CenterIndex(const std::string& id) const { return IndexOf(centers_, id); }
+int32_t Snapshot::ProvinceIndex(const std::string& id) const { return Find(province_ids_, id); }
+int32_t Snapshot::HubIndex(const std::string& id) const { return Find(hub_ids_, id); }
+int32_t Snapshot::AcceleratorIndex(const std::string& id) const { return Find(accelerator_ids_, id); }
+int32_t Snapshot::CenterIndex(const std::string& id) const { return Find(center_ids_, id); }
 
 void Snapshot::SetPoolState(uint32_t pool, int64_t free_devices, std::vector<Release> releases) {
   pools_[pool].free_devices = free_devices;

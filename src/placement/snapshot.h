@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "model/registry.h"
@@ -120,6 +121,8 @@ class Snapshot {
   std::vector<std::string> hubs_;
   std::vector<std::vector<TouPeriod>> tou_tables_;
   std::vector<float> rtt_ms_;  // provinces squared
+  // Id -> index of accelerators, provinces, hubs and centers (Prepare resolves a job's names on every arrival).
+  std::unordered_map<std::string, int32_t> accelerator_ids_, province_ids_, hub_ids_, center_ids_;
   PlacementParams params_;
   // index_[kind][accelerator] and by_province_[kind][accelerator * provinces + province]: pool ids by rate.
   std::array<std::vector<std::vector<RatedPool>>, kRateKinds> index_;

@@ -10,8 +10,6 @@ Result<Bound> OfflineBound(const Registry& registry, JobSource& source, const Si
   if (!policy) return std::unexpected(policy.error());
   placement::PlaceOptions o;
   o.objective.kind = placement::ObjectiveKind::kCost;
-  o.top_k = 1;
-  o.explain = false;
   Bound b;
   std::vector<double> demand_dh(empty.pools().size(), 0.0);
   double horizon_s = 0;
@@ -20,18 +18,19 @@ Result<Bound> OfflineBound(const Registry& registry, JobSource& source, const Si
     const double arrival = t->arrival_s / options.time_scale;
     o.now_s = options.start_epoch_s + arrival;
     auto prepared = placement::Prepare(empty, t->job, o.now_s);
-    const placement::Decision d = prepared ? (*policy)->Place(empty, *prepared, o) : placement::Decision{};
-    if (!d.chosen) {
+    const std::optional<placement::Candidate> chosen =
+        prepared ? (*policy)->Choose(empty, *prepared, o) : std::nullopt;
+    if (!chosen) {
       ++b.unplaceable;
       continue;
     }
-    b.tenant_cost_cny += d.chosen->price_cny + d.chosen->transfer_fee_cny;
-    horizon_s = std::max(horizon_s, arrival + d.chosen->finish_h * 3600.0);
-    if (d.chosen->split.empty()) {
-      demand_dh[d.chosen->pool] += d.chosen->device_hours;
+    b.tenant_cost_cny += chosen->price_cny + chosen->transfer_fee_cny;
+    horizon_s = std::max(horizon_s, arrival + chosen->finish_h * 3600.0);
+    if (chosen->split.empty()) {
+      demand_dh[chosen->pool] += chosen->device_hours;
     } else {
-      for (const placement::PoolShare& s : d.chosen->split) {
-        demand_dh[s.pool] += static_cast<double>(s.devices) * d.chosen->run_h;
+      for (const placement::PoolShare& s : chosen->split) {
+        demand_dh[s.pool] += static_cast<double>(s.devices) * chosen->run_h;
       }
     }
   }

@@ -5,7 +5,8 @@
 #include <algorithm>
 #include <deque>
 #include <cmath>
-#include <map>
+#include <memory>
+#include <unordered_map>
 #include <queue>
 #include <random>
 
@@ -26,12 +27,13 @@ struct Event {
   bool operator>(const Event& o) const { return t_s != o.t_s ? t_s > o.t_s : seq > o.seq; }
 };
 
-// A job in the system, from arrival to finish. Slots are reused; a deque keeps them in place, since the
-// PreparedJob points at its Job.
+// A job in the system, from arrival to finish. Slots are reused with their storage (the next job's spec and
+// preparation fill the same strings and vectors) and never move, since the PreparedJob points at its Job.
 struct JobSlot {
   Job job;
   placement::PreparedJob prepared;
   double arrival_s = 0;
+  uint32_t tenant = 0;  // interned
   int moved = 0;
 };
 
@@ -44,8 +46,9 @@ struct Running {
   bool live = false;
 };
 
-// Reusable slots of a container: indices stay valid while a slot is held; freed slots are reused first.
-template <typename Container>
+// Reusable slots in fixed blocks: a slot never moves and its index stays valid while held; freed slots are
+// reused first (most recently freed first, so their memory is warm).
+template <typename T>
 class Slots {
  public:
   uint32_t Acquire() {
@@ -54,28 +57,36 @@ class Slots {
       free_.pop_back();
       return i;
     }
-    items_.emplace_back();
-    return static_cast<uint32_t>(items_.size() - 1);
+    if (size_ % kBlock == 0) blocks_.push_back(std::make_unique<T[]>(kBlock));
+    return size_++;
   }
   void Release(uint32_t i) { free_.push_back(i); }
-  auto& operator[](uint32_t i) { return items_[i]; }
-  const auto& operator[](uint32_t i) const { return items_[i]; }
-  uint32_t size() const { return static_cast<uint32_t>(items_.size()); }
+  T& operator[](uint32_t i) { return blocks_[i / kBlock][i % kBlock]; }
+  const T& operator[](uint32_t i) const { return blocks_[i / kBlock][i % kBlock]; }
+  uint32_t size() const { return size_; }
 
  private:
-  Container items_;
+  static constexpr uint32_t kBlock = 1024;
+  std::vector<std::unique_ptr<T[]>> blocks_;
   std::vector<uint32_t> free_;
+  uint32_t size_ = 0;
 };
 
+// Mean and order statistics; selection instead of a sort (ten million floats per metric in the big runs).
 Distribution Summarise(std::vector<float>& v) {
   Distribution d;
   if (v.empty()) return d;
-  std::ranges::sort(v);
   double sum = 0;
   for (double x : v) sum += x;
   d.mean = sum / static_cast<double>(v.size());
+  // Ascending p, so each selection only needs the part above the previous one.
+  auto from = v.begin();
   auto q = [&](double p) {
-    return static_cast<double>(v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))]);
+    const auto at = v.begin() + static_cast<std::ptrdiff_t>(
+                                    std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size()))));
+    std::nth_element(from, at, v.end());
+    from = at;
+    return static_cast<double>(*at);
   };
   d.p50 = q(0.50);
   d.p95 = q(0.95);
@@ -99,6 +110,11 @@ class Engine {
     busy_integral_.assign(snapshot_.centers().size(), 0);
     last_change_.assign(snapshot_.centers().size(), 0);
     for (const auto& c : snapshot_.centers()) result_.center_ids.push_back(c.id);
+    west_province_.assign(snapshot_.provinces().size(), 0);
+    for (size_t p = 0; p < snapshot_.provinces().size(); ++p) {
+      const Hub* hub = registry.HubOfProvince(snapshot_.provinces()[p]);
+      west_province_[p] = hub != nullptr && hub->west;
+    }
     waiting_on_pool_.resize(snapshot_.pools().size());
     for (const auto& p : snapshot_.pools()) {
       total_by_center_[p.center] += p.devices;
@@ -175,35 +191,35 @@ class Engine {
     busy_by_hub_[HubSlot(center)] += delta;
   }
 
-  uint32_t NewJob(Job job, double t) {
+  uint32_t NewJob(Job&& job, double t) {
     const uint32_t id = jobs_.Acquire();
-    jobs_[id].job = std::move(job);
-    jobs_[id].arrival_s = t;
-    jobs_[id].moved = 0;
+    JobSlot& slot = jobs_[id];
+    slot.job = std::move(job);
+    slot.arrival_s = t;
+    slot.moved = 0;
+    const auto [it, added] = tenant_ids_.try_emplace(slot.job.tenant, static_cast<uint32_t>(tenant_sums_.size()));
+    if (added) tenant_sums_.emplace_back(0.0, 0.0);
+    slot.tenant = it->second;
     return id;
   }
 
-  void DropJob(uint32_t id) {
-    jobs_[id] = JobSlot{};
-    jobs_.Release(id);
-  }
+  // The slot keeps its storage for the next job.
+  void DropJob(uint32_t id) { jobs_.Release(id); }
 
-  void Arrive(Job job, double t) {
+  void Arrive(Job&& job, double t) {
     ++result_.jobs;
     if (job.latency_slo_ms) ++result_.slo_jobs;
     const uint32_t id = NewJob(std::move(job), t);
-    auto prepared = placement::Prepare(snapshot_, jobs_[id].job, o_.start_epoch_s + t);
-    if (!prepared) {  // e.g. a reference device without a peak at the job's precision
-      ++result_.unplaceable;
+    if (!placement::Prepare(snapshot_, jobs_[id].job, o_.start_epoch_s + t, jobs_[id].prepared)) {
+      ++result_.unplaceable;  // e.g. a reference device without a peak at the job's precision
       DropJob(id);
       return;
     }
-    jobs_[id].prepared = std::move(*prepared);
     int32_t wait_pool = placement::kNone;
     if (TryStart(id, &wait_pool)) return;
     // A job no pool could ever take, even with the whole network free, is rejected rather than queued forever.
     popts_.now_s = o_.start_epoch_s + t;
-    if (wait_pool == placement::kNone && !policy_->Place(empty_, jobs_[id].prepared, popts_).chosen) {
+    if (wait_pool == placement::kNone && !policy_->Choose(empty_, jobs_[id].prepared, popts_)) {
       ++result_.unplaceable;
       if (jobs_[id].job.latency_slo_ms) ++result_.slo_misses;
       DropJob(id);
@@ -273,22 +289,22 @@ class Engine {
   bool TryStart(uint32_t id, int32_t* wait_pool = nullptr) {
     popts_.now_s = o_.start_epoch_s + now_;
     placement::PreparedJob& prepared = jobs_[id].prepared;
-    placement::Decision d = policy_->Place(snapshot_, prepared, popts_);
-    if (!d.chosen && std::isfinite(prepared.deadline_at_s)) {
+    std::optional<Candidate> chosen = policy_->Choose(snapshot_, prepared, popts_);
+    if (!chosen && std::isfinite(prepared.deadline_at_s)) {
       // Once waiting has made the deadline unreachable anywhere, the job runs best-effort; its miss is counted.
       double fastest_h = std::numeric_limits<double>::infinity();
       for (const placement::JobModel& m : prepared.models) fastest_h = std::min(fastest_h, m.run_h);
       if (popts_.now_s + fastest_h * 3600.0 > prepared.deadline_at_s) {
         prepared.deadline_at_s = std::numeric_limits<double>::infinity();
-        d = policy_->Place(snapshot_, prepared, popts_);
+        chosen = policy_->Choose(snapshot_, prepared, popts_);
       }
     }
-    if (!d.chosen) return false;
-    if (d.chosen->start_h > 0) {  // the policy prefers to wait for a busy pool
-      if (wait_pool) *wait_pool = static_cast<int32_t>(d.chosen->pool);
+    if (!chosen) return false;
+    if (chosen->start_h > 0) {  // the policy prefers to wait for a busy pool
+      if (wait_pool) *wait_pool = static_cast<int32_t>(chosen->pool);
       return false;
     }
-    Start(id, *d.chosen);
+    Start(id, *chosen);
     return true;
   }
 
@@ -353,7 +369,7 @@ class Engine {
       west_kwh_ += c.energy_kwh;
       west_cost_ += c.price_cny + c.transfer_fee_cny;
     }
-    if (!IsWestProvince(w.job.data.province)) {
+    if (const int32_t p = w.prepared.data_province; p == placement::kNone || !west_province_[static_cast<size_t>(p)]) {
       ++east_data_jobs_;
       if (west) ++east_data_to_west_;
     }
@@ -362,7 +378,7 @@ class Engine {
     delays_.push_back(static_cast<float>(delay_h));
     jcts_.push_back(static_cast<float>(jct_h));
     if (w.job.deadline_h && jct_h > *w.job.deadline_h + 1e-9) ++result_.deadline_misses;
-    auto& [run_sum, jct_sum] = tenant_[w.job.tenant];
+    auto& [run_sum, jct_sum] = tenant_sums_[w.tenant];
     run_sum += c.run_h;
     jct_sum += std::max(jct_h, 1e-12);
     DropJob(run.job);
@@ -373,10 +389,6 @@ class Engine {
   bool IsWest(uint32_t center) const {
     const int32_t h = snapshot_.centers()[center].hub;
     return h != placement::kNone && registry_.hubs()[static_cast<size_t>(h)].west;
-  }
-  bool IsWestProvince(const std::string& province) const {
-    const Hub* hub = registry_.HubOfProvince(province);
-    return hub != nullptr && hub->west;
   }
 
   // Retries jobs that had no candidate at all, highest priority first: at most max_pending_tries of them, and
@@ -472,13 +484,20 @@ class Engine {
     result_.tenant_cost_cny = result_.price_cny + result_.transfer_fee_cny;
     result_.queue_delay_h = Summarise(delays_);
     result_.jct_h = Summarise(jcts_);
+    // Summed in tenant-name order, so the figure does not depend on the order tenants first arrived in.
+    std::vector<std::pair<std::string_view, uint32_t>> tenants(tenant_ids_.begin(), tenant_ids_.end());
+    std::ranges::sort(tenants);
     double sum = 0, sum_sq = 0;
-    for (const auto& [tenant, sums] : tenant_) {
-      const double x = sums.first / sums.second;
+    size_t counted = 0;
+    for (const auto& [name, t] : tenants) {
+      const auto& [run_sum, jct_sum] = tenant_sums_[t];
+      if (jct_sum == 0) continue;  // no job of this tenant completed
+      const double x = run_sum / jct_sum;
       sum += x;
       sum_sq += x * x;
+      ++counted;
     }
-    result_.fairness_jain = tenant_.empty() ? 0.0 : sum * sum / (static_cast<double>(tenant_.size()) * sum_sq);
+    result_.fairness_jain = counted == 0 ? 0.0 : sum * sum / (static_cast<double>(counted) * sum_sq);
     result_.west_device_hours_share = result_.device_hours > 0 ? west_dh_ / result_.device_hours : 0;
     result_.west_energy_share = result_.energy_kwh > 0 ? west_kwh_ / result_.energy_kwh : 0;
     result_.west_cost_share = result_.tenant_cost_cny > 0 ? west_cost_ / result_.tenant_cost_cny : 0;
@@ -505,8 +524,8 @@ class Engine {
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
   uint64_t seq_ = 0;
   double now_ = 0;
-  Slots<std::deque<JobSlot>> jobs_;  // a deque: a PreparedJob points at its slot's Job
-  Slots<std::vector<Running>> running_;
+  Slots<JobSlot> jobs_;
+  Slots<Running> running_;
   int64_t running_count_ = 0;
   std::vector<uint32_t> pending_;                       // jobs with no candidate now
   std::vector<std::deque<uint32_t>> waiting_on_pool_;   // jobs waiting for a busy pool the policy chose
@@ -516,7 +535,9 @@ class Engine {
   std::vector<int64_t> busy_by_center_, total_by_center_, busy_by_hub_, total_by_hub_;
   std::vector<double> busy_integral_, last_change_;
   std::vector<float> delays_, jcts_;
-  std::map<std::string, std::pair<double, double>> tenant_;  // tenant -> (sum of run h, sum of JCT h)
+  std::unordered_map<std::string, uint32_t> tenant_ids_;
+  std::vector<std::pair<double, double>> tenant_sums_;  // per tenant: (sum of run h, sum of JCT h) of completed jobs
+  std::vector<char> west_province_;                     // per snapshot province: in a western hub
   double west_dh_ = 0, west_kwh_ = 0, west_cost_ = 0;
   int64_t east_data_jobs_ = 0, east_data_to_west_ = 0;
   SimResult result_;
