@@ -72,16 +72,16 @@ int RunSim(const Registry& base, const SimArgs& a) {
     if (auto check = placement::MakePolicy(p); !check) return Report(check.error());
   }
 
-  // Read and map the trace once; the bound and every policy replay it.
-  const auto trace = sim::LoadTrace(a.trace, *format, *registry, a.seed, a.strict);
+  // Validate the trace once; the bound and every policy stream it.
+  const auto trace = sim::TraceFile::Open(a.trace, *format, *registry, a.seed, a.strict);
   if (!trace) return Report(trace.error());
-  report.trace = trace->stats;
-  auto bound = sim::OfflineBound(*registry, *sim::Replay(*trace), o);
+  report.trace = (*trace)->stats();
+  auto bound = sim::OfflineBound(*registry, *(*trace)->Stream(), o);
   if (!bound) return Report(bound.error());
   report.bound = *bound;
   for (const std::string& p : policies) {
     o.policy = p;
-    auto result = sim::Simulate(*registry, *sim::Replay(*trace), o);
+    auto result = sim::Simulate(*registry, *(*trace)->Stream(), o);
     if (!result) return Report(result.error());
     report.results.push_back(std::move(*result));
   }

@@ -20,6 +20,7 @@ class TopK {
  public:
   explicit TopK(int k) : k_(static_cast<size_t>(std::max(1, k))) { items_.reserve(k_); }
   double threshold() const { return items_.size() < k_ ? kInf : items_.back().score; }
+  static bool MayTie(double, uint32_t) { return true; }
   void Offer(const Candidate& c) {
     for (Candidate& have : items_) {
       if (have.center != c.center) continue;
@@ -44,6 +45,11 @@ class TopK {
 class Best {
  public:
   double threshold() const { return best_ ? best_->score : kInf; }
+  // Whether a candidate scoring exactly the threshold, finishing no earlier than `min_finish_h`, in `pool`,
+  // could still be better (Better: an earlier finish, or the same finish in a lower pool).
+  bool MayTie(double min_finish_h, uint32_t pool) const {
+    return !best_ || min_finish_h < best_->finish_h || (min_finish_h == best_->finish_h && pool < best_->pool);
+  }
   void Offer(const Candidate& c) {
     if (!best_ || ByScore(c, *best_)) best_ = c;
   }
@@ -180,10 +186,13 @@ class LowestCost final : public Policy {
     const bool has_fee = rate == RateKind::kPrice && job.data_province != kNone && spec.data.size_gb > 0;
     const double fee = has_fee ? spec.data.size_gb * s.params().transfer_fee_cny_per_gb : 0.0;
     // `skip_province`: pools there were walked already (the data province's own list).
-    auto walk = [&](const std::vector<RatedPool>& pools, double device_hours, double extra, int32_t skip_province) {
+    // A list is walked while its bound is below the threshold; at a tie only while a pool could still win on an
+    // earlier finish (a finish is at least the run), since lists are in (rate, pool) order.
+    auto walk = [&](const std::vector<RatedPool>& pools, const JobModel& m, double extra, int32_t skip_province) {
+      const double device_hours = devices * m.run_h;
       for (const RatedPool& rp : pools) {
-        // Strictly worse only: a pool whose bound ties the best may still win on an earlier finish.
-        if (rp.rate * device_hours + extra > top.threshold()) break;
+        const double bound = rp.rate * device_hours + extra;
+        if (bound > top.threshold() || (bound == top.threshold() && !top.MayTie(m.run_h, rp.pool))) break;
         const PoolInfo& pool = s.pools()[rp.pool];
         if (skip_province != kNone && s.centers()[pool.center].province == skip_province) continue;
         if (ev.CheckCenter(pool.center, nullptr) != Reject::kOk) continue;
@@ -212,19 +221,18 @@ class LowestCost final : public Policy {
     const double deadline_h = (job.deadline_at_s - o.now_s) / 3600.0;
     for (size_t k = 0; k < n; ++k) {
       const auto& [bound, m] = order[k];
-      const double device_hours = devices * m->run_h;
       if (bound > top.threshold() || m->run_h > deadline_h) continue;
       if (!job.residency.empty()) {
         for (size_t prov = 0; prov < job.residency.size(); ++prov) {
           if (!job.residency[prov]) continue;
           const bool local = static_cast<int32_t>(prov) == job.data_province;
-          walk(s.PoolsByRate(m->accelerator, static_cast<int32_t>(prov), rate), device_hours, local ? 0.0 : fee, kNone);
+          walk(s.PoolsByRate(m->accelerator, static_cast<int32_t>(prov), rate), *m, local ? 0.0 : fee, kNone);
         }
       } else if (has_fee) {
-        walk(s.PoolsByRate(m->accelerator, job.data_province, rate), device_hours, 0.0, kNone);
-        walk(s.PoolsByRate(m->accelerator, rate), device_hours, fee, job.data_province);
+        walk(s.PoolsByRate(m->accelerator, job.data_province, rate), *m, 0.0, kNone);
+        walk(s.PoolsByRate(m->accelerator, rate), *m, fee, job.data_province);
       } else {
-        walk(s.PoolsByRate(m->accelerator, rate), device_hours, 0.0, kNone);
+        walk(s.PoolsByRate(m->accelerator, rate), *m, 0.0, kNone);
       }
     }
   }

@@ -151,6 +151,76 @@ TEST_F(ShippedNetwork, PhillyRowsMapAndMalformedRowsAreCounted) {
   EXPECT_FALSE((*source)->Next());
 }
 
+// Streaming: rows out of arrival order come out sorted (ties in file order) with their own line numbers, CRLF
+// endings and a last line without a newline are read, every stream of a file yields the same jobs and the same
+// drawn provinces, and a file already in order is streamed without an index.
+TEST_F(ShippedNetwork, TraceStreamsInArrivalOrderAndDrawsDoNotDependOnReadOrder) {
+  const std::string unsorted = WriteTemp(dir_, "u.csv",
+                                         "timestamp,duration,num_gpus,gpu_time,cluster\r\n"
+                                         "2017-10-09 09:00:00,60.0,1,60.0,late\r\n"
+                                         "2017-10-09 07:00:00,60.0,2,60.0,tie-a\r\n"
+                                         "\r\n"
+                                         "2017-10-09 08:00:00,60.0,4,60.0,middle\r\n"
+                                         "2017-10-09 07:00:00,60.0,8,60.0,tie-b");
+  auto file = TraceFile::Open(unsorted, TraceFormat::kPhilly, *registry_, 9, true);
+  ASSERT_TRUE(file.has_value()) << file.error().message;
+  EXPECT_FALSE((*file)->in_file_order());
+  EXPECT_EQ((*file)->stats().jobs, 4);
+  std::vector<TraceJob> first, second;
+  for (auto stream = (*file)->Stream(); auto j = stream->Next();) first.push_back(std::move(*j));
+  for (auto stream = (*file)->Stream(); auto j = stream->Next();) second.push_back(std::move(*j));
+  ASSERT_EQ(first.size(), 4u);
+  const std::vector<std::string> tenants = {"tie-a", "tie-b", "middle", "late"};
+  const std::vector<double> arrivals = {0, 0, 3600, 7200};
+  const std::vector<std::string> names = {"philly-3", "philly-6", "philly-5", "philly-2"};
+  for (size_t i = 0; i < first.size(); ++i) {
+    EXPECT_EQ(first[i].job.tenant, tenants[i]);
+    EXPECT_EQ(first[i].arrival_s, arrivals[i]);
+    EXPECT_EQ(first[i].job.name, names[i]);
+    EXPECT_EQ(second[i].job.data.province, first[i].job.data.province);
+    EXPECT_EQ(second[i].job.data.size_gb, first[i].job.data.size_gb);
+    EXPECT_GE(first[i].job.data.size_gb, 1.0);
+    EXPECT_LE(first[i].job.data.size_gb, 1000.0);
+  }
+  // The same rows already in order: streamed in file order, nothing kept per row.
+  const std::string sorted = WriteTemp(dir_, "s.csv",
+                                       "timestamp,duration,num_gpus,gpu_time,cluster\n"
+                                       "2017-10-09 07:00:00,60.0,2,60.0,tie-a\n"
+                                       "2017-10-09 08:00:00,60.0,4,60.0,middle\n");
+  auto in_order = TraceFile::Open(sorted, TraceFormat::kPhilly, *registry_, 9, true);
+  ASSERT_TRUE(in_order.has_value());
+  EXPECT_TRUE((*in_order)->in_file_order());
+  auto stream = (*in_order)->Stream();
+  EXPECT_EQ(stream->Next()->job.tenant, "tie-a");
+  EXPECT_EQ(stream->Next()->arrival_s, 3600);
+  EXPECT_FALSE(stream->Next());
+  // Different seeds draw differently somewhere in a larger file.
+  std::string many = "timestamp,duration,num_gpus,gpu_time,cluster\n";
+  for (int i = 0; i < 50; ++i) many += fmt::format("2017-10-09 07:{:02d}:00,60.0,1,60.0,vc\n", i);
+  const std::string many_path = WriteTemp(dir_, "m.csv", many);
+  auto a = OpenTrace(many_path, TraceFormat::kPhilly, *registry_, 1, true);
+  auto b = OpenTrace(many_path, TraceFormat::kPhilly, *registry_, 2, true);
+  int differ = 0;
+  while (auto ja = (*a)->Next()) differ += ja->job.data.province != (*b)->Next()->job.data.province;
+  EXPECT_GT(differ, 10);
+}
+
+TEST_F(ShippedNetwork, TraceOpenErrorsNameTheFile) {
+  auto missing = TraceFile::Open((dir_.path() / "none.csv").string(), TraceFormat::kPhilly, *registry_, 1, false);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_NE(missing.error().message.find("none.csv: cannot read trace"), std::string::npos);
+  auto empty = TraceFile::Open(WriteTemp(dir_, "e.csv", ""), TraceFormat::kPhilly, *registry_, 1, false);
+  ASSERT_FALSE(empty.has_value());
+  EXPECT_NE(empty.error().message.find("e.csv:1: not a Philly trace header"), std::string::npos);
+  auto directory = TraceFile::Open(dir_.path().string(), TraceFormat::kJsonl, *registry_, 1, false);
+  ASSERT_FALSE(directory.has_value());
+  EXPECT_NE(directory.error().message.find("not a regular file"), std::string::npos);
+  auto no_rows = TraceFile::Open(WriteTemp(dir_, "n.jsonl", "\n\n"), TraceFormat::kJsonl, *registry_, 1, true);
+  ASSERT_TRUE(no_rows.has_value());
+  EXPECT_EQ((*no_rows)->stats().rows, 0);
+  EXPECT_FALSE((*no_rows)->Stream()->Next());
+}
+
 TEST_F(ShippedNetwork, AlibabaPodsMap) {
   const std::string path = WriteTemp(dir_, "a.csv",
                                      "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,"

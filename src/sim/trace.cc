@@ -6,8 +6,15 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <ctime>
 #include <fstream>
+#include <limits>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace zhisuan::sim {
 namespace {
@@ -57,48 +64,6 @@ std::optional<double> ParseTimestamp(std::string_view s) {
   return static_cast<double>(timegm(&tm));
 }
 
-// Serves a loaded trace: by copy from a shared one, or by move from one it owns.
-class LoadedSource final : public JobSource {
- public:
-  explicit LoadedSource(const LoadedTrace& trace) : trace_(&trace) {}
-  explicit LoadedSource(LoadedTrace&& owned) : owned_(std::move(owned)), trace_(&owned_), move_(true) {}
-  std::optional<TraceJob> Next() override {
-    if (next_ == trace_->jobs.size()) return std::nullopt;
-    if (move_) return std::move(owned_.jobs[next_++]);
-    return trace_->jobs[next_++];
-  }
-  const TraceStats& stats() const override { return trace_->stats; }
-
- private:
-  LoadedTrace owned_;
-  const LoadedTrace* trace_;
-  bool move_ = false;
-  size_t next_ = 0;
-};
-
-struct Reader {
-  const std::string& path;
-  const Registry& registry;
-  ProvinceDraw draw;
-  bool strict;
-  TraceStats stats;
-  std::vector<TraceJob> jobs;
-  std::optional<Error> fatal;
-
-  void Malformed(int64_t line, const std::string& problem) {
-    ++stats.malformed;
-    const std::string where = fmt::format("{}:{}: {}", path, line, problem);
-    if (stats.problems.size() < kMaxProblems) stats.problems.push_back(where);
-    if (strict && !fatal) fatal = Error{ErrorCode::kValidation, where};
-  }
-
-  void Add(double arrival_s, Job job) {
-    draw.Apply(job);
-    jobs.push_back({arrival_s, std::move(job)});
-    ++stats.jobs;
-  }
-};
-
 Job TraceJobSpec(JobKind kind, int64_t devices, double hours, const std::string& reference, double min_memory_gb,
                  double min_fp16_tflops) {
   Job j;
@@ -112,41 +77,39 @@ Job TraceJobSpec(JobKind kind, int64_t devices, double hours, const std::string&
   return j;
 }
 
-void ReadPhilly(std::istream& in, Reader& r) {
-  std::string line;
-  int64_t n = 0;
-  std::getline(in, line);
-  ++n;
-  if (line.rfind("timestamp,duration,num_gpus", 0) != 0) {
-    r.fatal = Error{ErrorCode::kParse, fmt::format("{}:1: not a Philly trace header (timestamp,duration,num_gpus,...)", r.path)};
-    return;
+enum class RowKind { kJob, kSkipped, kMalformed };
+
+struct Row {
+  RowKind kind = RowKind::kMalformed;
+  double time_s = 0;       // arrival before the trace's origin is subtracted
+  bool has_data = false;   // the row names its own data; no draw
+  std::string problem;     // for kMalformed
+};
+
+Row Malformed(std::string problem) { return {RowKind::kMalformed, 0, false, std::move(problem)}; }
+
+// What a row parser needs besides the line: the registry's reference accelerators.
+struct RowContext {
+  const Registry& registry;
+  double p100_fp16_tflops = 0;
+};
+
+Row ParsePhillyRow(const RowContext& ctx, std::string_view line, int64_t line_no, Job& job) {
+  const auto f = SplitCsv(line);
+  if (f.size() != 5) return Malformed(fmt::format("expected 5 fields, got {}", f.size()));
+  const auto ts = ParseTimestamp(f[0]);
+  const auto duration = ToDouble(f[1]);
+  const auto gpus = ToDouble(f[2]);
+  if (!ts) return Malformed(fmt::format("timestamp: '{}' is not YYYY-MM-DD HH:MM:SS", f[0]));
+  if (!duration || *duration < 0) return Malformed(fmt::format("duration: '{}' is not a non-negative number", f[1]));
+  if (!gpus || *gpus < 1 || *gpus != std::floor(*gpus)) {
+    return Malformed(fmt::format("num_gpus: '{}' is not a positive integer", f[2]));
   }
-  const Accelerator* p100 = r.registry.FindAccelerator("nvidia-p100-sxm2-16gb");
-  std::vector<std::pair<double, Job>> rows;
-  while (std::getline(in, line) && !r.fatal) {
-    ++n;
-    if (line.empty()) continue;
-    ++r.stats.rows;
-    const auto f = SplitCsv(line);
-    if (f.size() != 5) {
-      r.Malformed(n, fmt::format("expected 5 fields, got {}", f.size()));
-      continue;
-    }
-    const auto ts = ParseTimestamp(f[0]);
-    const auto duration = ToDouble(f[1]);
-    const auto gpus = ToDouble(f[2]);
-    if (!ts) { r.Malformed(n, fmt::format("timestamp: '{}' is not YYYY-MM-DD HH:MM:SS", f[0])); continue; }
-    if (!duration || *duration < 0) { r.Malformed(n, fmt::format("duration: '{}' is not a non-negative number", f[1])); continue; }
-    if (!gpus || *gpus < 1 || *gpus != std::floor(*gpus)) { r.Malformed(n, fmt::format("num_gpus: '{}' is not a positive integer", f[2])); continue; }
-    Job j = TraceJobSpec(JobKind::kTrain, static_cast<int64_t>(*gpus), *duration / 3600.0, "nvidia-p100-sxm2-16gb", 16,
-                         p100 && p100->fp16_tflops ? *p100->fp16_tflops : 0);
-    j.tenant = std::string(f[4]);
-    j.name = fmt::format("philly-{}", n);
-    rows.emplace_back(*ts, std::move(j));
-  }
-  if (rows.empty()) return;
-  const double t0 = std::ranges::min_element(rows, {}, &std::pair<double, Job>::first)->first;
-  for (auto& [ts, job] : rows) r.Add(ts - t0, std::move(job));
+  job = TraceJobSpec(JobKind::kTrain, static_cast<int64_t>(*gpus), *duration / 3600.0, "nvidia-p100-sxm2-16gb", 16,
+                     ctx.p100_fp16_tflops);
+  job.tenant = std::string(f[4]);
+  job.name = fmt::format("philly-{}", line_no);
+  return {RowKind::kJob, *ts, false, {}};
 }
 
 std::string MapAlibabaGpu(std::string_view spec) {
@@ -157,108 +120,114 @@ std::string MapAlibabaGpu(std::string_view spec) {
   return "";  // G1-G3: undisclosed types
 }
 
-void ReadAlibaba(std::istream& in, Reader& r) {
-  std::string line;
-  int64_t n = 0;
-  std::getline(in, line);
-  ++n;
-  if (line.rfind("name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos", 0) != 0) {
-    r.fatal = Error{ErrorCode::kParse, fmt::format("{}:1: not an Alibaba GPU 2023 pod list header", r.path)};
-    return;
-  }
-  while (std::getline(in, line) && !r.fatal) {
-    ++n;
-    if (line.empty()) continue;
-    ++r.stats.rows;
-    const auto f = SplitCsv(line);
-    if (f.size() != 11) { r.Malformed(n, fmt::format("expected 11 fields, got {}", f.size())); continue; }
-    const auto gpus = ToDouble(f[3]);
-    const auto created = ToDouble(f[8]);
-    const auto deleted = ToDouble(f[9]);
-    const auto scheduled = ToDouble(f[10]);
-    if (!gpus || *gpus < 0 || *gpus != std::floor(*gpus)) { r.Malformed(n, fmt::format("num_gpu: '{}' is not a count", f[3])); continue; }
-    if (!created || !deleted || !scheduled) { r.Malformed(n, "creation_time, deletion_time, scheduled_time must be numbers"); continue; }
-    if (*gpus == 0) { ++r.stats.skipped; continue; }
-    const double start = *scheduled > 0 ? *scheduled : *created;
-    if (*deleted < start) { r.Malformed(n, fmt::format("deletion_time {} before the pod started at {}", *deleted, start)); continue; }
-    std::string reference = "nvidia-p100-sxm2-16gb";
-    double min_memory = 1e9;
-    double min_fp16 = 1e9;  // a GPU pod needs an accelerator at least as fast as its slowest allowed type
-    std::string spec(f[5]);
-    size_t pos = 0;
-    bool first = true;
-    while (pos <= spec.size() && !spec.empty()) {
-      const size_t bar = spec.find('|', pos);
-      const std::string type = spec.substr(pos, bar == std::string::npos ? std::string::npos : bar - pos);
-      const std::string mapped = MapAlibabaGpu(type);
-      if (const Accelerator* a = mapped.empty() ? nullptr : r.registry.FindAccelerator(mapped)) {
-        if (first) reference = mapped;
-        first = false;
-        min_memory = std::min(min_memory, a->memory_gb);
-        min_fp16 = std::min(min_fp16, a->fp16_tflops.value_or(0.0));
-      }
-      if (bar == std::string::npos) break;
-      pos = bar + 1;
+Row ParseAlibabaRow(const RowContext& ctx, std::string_view line, int64_t, Job& job) {
+  const auto f = SplitCsv(line);
+  if (f.size() != 11) return Malformed(fmt::format("expected 11 fields, got {}", f.size()));
+  const auto gpus = ToDouble(f[3]);
+  const auto created = ToDouble(f[8]);
+  const auto deleted = ToDouble(f[9]);
+  const auto scheduled = ToDouble(f[10]);
+  if (!gpus || *gpus < 0 || *gpus != std::floor(*gpus)) return Malformed(fmt::format("num_gpu: '{}' is not a count", f[3]));
+  if (!created || !deleted || !scheduled) return Malformed("creation_time, deletion_time, scheduled_time must be numbers");
+  if (*gpus == 0) return {RowKind::kSkipped, 0, false, {}};
+  const double start = *scheduled > 0 ? *scheduled : *created;
+  if (*deleted < start) return Malformed(fmt::format("deletion_time {} before the pod started at {}", *deleted, start));
+  std::string reference = "nvidia-p100-sxm2-16gb";
+  double min_memory = 1e9;
+  double min_fp16 = 1e9;  // a GPU pod needs an accelerator at least as fast as its slowest allowed type
+  const std::string_view spec = f[5];
+  for (size_t pos = 0; !spec.empty() && pos <= spec.size();) {
+    const size_t bar = spec.find('|', pos);
+    const std::string mapped = MapAlibabaGpu(spec.substr(pos, bar == std::string_view::npos ? spec.npos : bar - pos));
+    if (const Accelerator* a = mapped.empty() ? nullptr : ctx.registry.FindAccelerator(mapped)) {
+      if (min_memory == 1e9) reference = mapped;
+      min_memory = std::min(min_memory, a->memory_gb);
+      min_fp16 = std::min(min_fp16, a->fp16_tflops.value_or(0.0));
     }
-    if (min_memory == 1e9) min_memory = 16;
-    if (min_fp16 == 1e9) {
-      const Accelerator* p100 = r.registry.FindAccelerator("nvidia-p100-sxm2-16gb");
-      min_fp16 = p100 && p100->fp16_tflops ? *p100->fp16_tflops : 0.0;
-    }
-    const std::string_view qos = f[6];
-    const JobKind kind = qos == "LS" ? JobKind::kInfer : qos == "BE" ? JobKind::kBatch : JobKind::kTrain;
-    Job j = TraceJobSpec(kind, static_cast<int64_t>(*gpus), (*deleted - start) / 3600.0, reference, min_memory, min_fp16);
-    if (kind == JobKind::kInfer) j.latency_slo_ms = 20;
-    j.name = std::string(f[0]);
-    j.tenant = fmt::format("qos-{}", qos);
-    r.Add(*created, std::move(j));
+    if (bar == std::string_view::npos) break;
+    pos = bar + 1;
   }
+  if (min_memory == 1e9) min_memory = 16;
+  if (min_fp16 == 1e9) min_fp16 = ctx.p100_fp16_tflops;
+  const std::string_view qos = f[6];
+  const JobKind kind = qos == "LS" ? JobKind::kInfer : qos == "BE" ? JobKind::kBatch : JobKind::kTrain;
+  job = TraceJobSpec(kind, static_cast<int64_t>(*gpus), (*deleted - start) / 3600.0, reference, min_memory, min_fp16);
+  if (kind == JobKind::kInfer) job.latency_slo_ms = 20;
+  job.name = std::string(f[0]);
+  job.tenant = fmt::format("qos-{}", qos);
+  return {RowKind::kJob, *created, false, {}};
 }
 
-void ReadJsonl(std::istream& in, Reader& r) {
-  std::string line;
-  int64_t n = 0;
-  while (std::getline(in, line) && !r.fatal) {
-    ++n;
-    if (line.empty()) continue;
-    ++r.stats.rows;
-    const nlohmann::json row = nlohmann::json::parse(line, nullptr, false);
-    if (row.is_discarded() || !row.is_object()) { r.Malformed(n, "not a JSON object"); continue; }
-    if (!row.contains("arrival_s") || !row["arrival_s"].is_number() || row["arrival_s"].get<double>() < 0) {
-      r.Malformed(n, "arrival_s: must be a non-negative number");
-      continue;
-    }
-    if (!row.contains("job")) { r.Malformed(n, "job: is required"); continue; }
-    Result<Job> job = ParseJob(row["job"].dump(), r.registry, "job");
-    if (!job) { r.Malformed(n, job.error().message); continue; }
-    const bool has_data = !job->data.province.empty();
-    const double arrival = row["arrival_s"].get<double>();
-    if (has_data) {
-      r.jobs.push_back({arrival, std::move(*job)});
-      ++r.stats.jobs;
-    } else {
-      r.Add(arrival, std::move(*job));
-    }
+Row ParseJsonlRow(const RowContext& ctx, std::string_view line, int64_t, Job& job) {
+  const nlohmann::json row = nlohmann::json::parse(line, nullptr, false);
+  if (row.is_discarded() || !row.is_object()) return Malformed("not a JSON object");
+  const auto arrival = row.find("arrival_s");
+  if (arrival == row.end() || !arrival->is_number() || arrival->get<double>() < 0) {
+    return Malformed("arrival_s: must be a non-negative number");
   }
+  const auto spec = row.find("job");
+  if (spec == row.end()) return Malformed("job: is required");
+  Result<Job> parsed = ParseJob(spec->dump(), ctx.registry, "job");
+  if (!parsed) return Malformed(parsed.error().message);
+  job = std::move(*parsed);
+  return {RowKind::kJob, arrival->get<double>(), !job.data.province.empty(), {}};
+}
+
+using RowParser = Row (*)(const RowContext&, std::string_view, int64_t, Job&);
+
+RowParser ParserFor(TraceFormat format) {
+  switch (format) {
+    case TraceFormat::kPhilly: return ParsePhillyRow;
+    case TraceFormat::kAlibaba: return ParseAlibabaRow;
+    case TraceFormat::kJsonl: return ParseJsonlRow;
+  }
+  return ParseJsonlRow;
+}
+
+// The line starting at `at` (without its newline or a trailing CR) and where the next one starts.
+std::pair<std::string_view, size_t> LineAt(const char* data, size_t size, size_t at) {
+  if (at >= size) return {std::string_view(), size};
+  const void* nl = std::memchr(data + at, '\n', size - at);
+  const size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - data) : size;
+  size_t len = end - at;
+  if (len > 0 && data[at + len - 1] == '\r') --len;
+  return {std::string_view(data + at, len), nl ? end + 1 : size};
 }
 
 }  // namespace
 
-ProvinceDraw::ProvinceDraw(const Registry& registry, uint64_t seed) : rng_(seed) {
-  std::vector<double> w;
-  for (const Region& r : registry.regions()) {
-    provinces_.push_back(r.id);
-    w.push_back(r.gdp_trillion_cny > 0 ? r.gdp_trillion_cny : 1.0);
-  }
-  weights_ = std::discrete_distribution<size_t>(w.begin(), w.end());
+namespace {
+
+uint64_t SplitMix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
 }
 
-void ProvinceDraw::Apply(Job& job) {
-  const std::string& province = provinces_[weights_(rng_)];
-  job.data.province = province;
-  job.user_province = province;
-  // log-uniform 1 GB .. 1 TB
-  job.data.size_gb = std::pow(10.0, 3.0 * std::uniform_real_distribution<double>(0, 1)(rng_));
+double Unit(uint64_t bits) { return static_cast<double>(bits >> 11) * 0x1.0p-53; }  // [0, 1)
+
+}  // namespace
+
+ProvinceDraw::ProvinceDraw(const Registry& registry, uint64_t seed) : seed_(seed) {
+  double sum = 0;
+  for (const Region& r : registry.regions()) {
+    provinces_.push_back(r.id);
+    sum += r.gdp_trillion_cny > 0 ? r.gdp_trillion_cny : 1.0;
+    cumulative_.push_back(sum);
+  }
+}
+
+void ProvinceDraw::Apply(Job& job, uint64_t key) const {
+  if (provinces_.empty()) return;
+  const uint64_t a = SplitMix64(seed_ ^ SplitMix64(key));
+  const uint64_t b = SplitMix64(a);
+  const double at = Unit(a) * cumulative_.back();
+  const size_t i = std::min(provinces_.size() - 1,
+                            static_cast<size_t>(std::ranges::upper_bound(cumulative_, at) - cumulative_.begin()));
+  job.data.province = provinces_[i];
+  job.user_province = provinces_[i];
+  job.data.size_gb = std::pow(10.0, 3.0 * Unit(b));  // log-uniform 1 GB .. 1 TB
 }
 
 Result<TraceFormat> ParseTraceFormat(const std::string& name, const std::string& path) {
@@ -278,28 +247,148 @@ Result<TraceFormat> ParseTraceFormat(const std::string& name, const std::string&
               fmt::format("{}: cannot tell the trace format from its name or header; give --format", path));
 }
 
-Result<LoadedTrace> LoadTrace(const std::string& path, TraceFormat format, const Registry& registry, uint64_t seed,
-                              bool strict) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Fail(ErrorCode::kIo, fmt::format("{}: cannot read trace", path));
-  Reader r{path, registry, ProvinceDraw(registry, seed), strict, {}, {}, {}};
-  switch (format) {
-    case TraceFormat::kPhilly: ReadPhilly(in, r); break;
-    case TraceFormat::kAlibaba: ReadAlibaba(in, r); break;
-    case TraceFormat::kJsonl: ReadJsonl(in, r); break;
+// Jobs of a TraceFile in arrival order, built as they are pulled.
+class TraceStream final : public JobSource {
+ public:
+  explicit TraceStream(const TraceFile& file, std::shared_ptr<const TraceFile> keep = nullptr)
+      : file_(file), keep_(std::move(keep)), parse_(ParserFor(file.format_)), ctx_{file.registry_, P100Fp16(file.registry_)},
+        at_(file.body_), line_(file.body_ > 0 ? 1 : 0) {}
+
+  std::optional<TraceJob> Next() override {
+    Job job;
+    while (true) {
+      size_t offset = 0;
+      int64_t line_no = 0;
+      if (file_.in_file_order()) {
+        if (at_ >= file_.size_) return std::nullopt;
+        offset = at_;
+        at_ = LineAt(file_.data_, file_.size_, at_).second;
+        line_no = ++line_;
+      } else {
+        if (next_ == file_.order_.size()) return std::nullopt;
+        offset = file_.order_[next_].offset;
+        line_no = file_.order_[next_++].line;
+      }
+      const std::string_view line = LineAt(file_.data_, file_.size_, offset).first;
+      if (line.empty()) continue;
+      const Row row = parse_(ctx_, line, line_no, job);
+      if (row.kind != RowKind::kJob) continue;  // counted when the file was opened
+      if (!row.has_data) file_.draw_.Apply(job, offset);
+      return TraceJob{row.time_s - file_.origin_s_, std::move(job)};
+    }
   }
-  if (r.fatal) return std::unexpected(*r.fatal);
-  std::ranges::stable_sort(r.jobs, {}, &TraceJob::arrival_s);
-  return LoadedTrace{std::move(r.jobs), std::move(r.stats)};
+  const TraceStats& stats() const override { return file_.stats_; }
+
+  static double P100Fp16(const Registry& registry) {
+    const Accelerator* p100 = registry.FindAccelerator("nvidia-p100-sxm2-16gb");
+    return p100 && p100->fp16_tflops ? *p100->fp16_tflops : 0.0;
+  }
+
+ private:
+  const TraceFile& file_;
+  std::shared_ptr<const TraceFile> keep_;
+  RowParser parse_;
+  RowContext ctx_;
+  size_t at_;          // file order: the next row's offset
+  int64_t line_;       // file order: the line number of the row before it
+  size_t next_ = 0;    // arrival order: the next index entry
+};
+
+TraceFile::TraceFile(const Registry& registry, uint64_t seed) : registry_(registry), draw_(registry, seed) {}
+
+TraceFile::~TraceFile() {
+  if (data_ != nullptr) munmap(const_cast<char*>(data_), size_);
 }
 
-std::unique_ptr<JobSource> Replay(const LoadedTrace& trace) { return std::make_unique<LoadedSource>(trace); }
+Result<std::shared_ptr<const TraceFile>> TraceFile::Open(const std::string& path, TraceFormat format,
+                                                         const Registry& registry, uint64_t seed, bool strict) {
+  std::shared_ptr<TraceFile> f(new TraceFile(registry, seed));
+  f->path_ = path;
+  f->format_ = format;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Fail(ErrorCode::kIo, fmt::format("{}: cannot read trace ({})", path, std::strerror(errno)));
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Fail(ErrorCode::kIo, fmt::format("{}: not a regular file", path));
+  }
+  f->size_ = static_cast<size_t>(st.st_size);
+  if (f->size_ > 0) {
+    void* m = mmap(nullptr, f->size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (m == MAP_FAILED) {
+      ::close(fd);
+      return Fail(ErrorCode::kIo, fmt::format("{}: cannot map trace ({})", path, std::strerror(errno)));
+    }
+    f->data_ = static_cast<const char*>(m);
+    madvise(m, f->size_, MADV_SEQUENTIAL);
+  }
+  ::close(fd);
+
+  // The header.
+  size_t at = 0;
+  int64_t line_no = 0;
+  if (format != TraceFormat::kJsonl) {
+    const auto [header, next] = LineAt(f->data_, f->size_, 0);
+    const bool philly = format == TraceFormat::kPhilly;
+    const std::string_view expected =
+        philly ? "timestamp,duration,num_gpus" : "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos";
+    if (!header.starts_with(expected)) {
+      return Fail(ErrorCode::kParse, philly ? fmt::format("{}:1: not a Philly trace header ({},...)", path, expected)
+                                            : fmt::format("{}:1: not an Alibaba GPU 2023 pod list header", path));
+    }
+    at = next;
+    line_no = 1;
+  }
+  f->body_ = at;
+
+  // Every row once: validate, count, and learn the order.
+  const RowParser parse = ParserFor(format);
+  const RowContext ctx{registry, TraceStream::P100Fp16(registry)};
+  TraceStats& stats = f->stats_;
+  std::vector<OrderEntry> order;
+  bool sorted = true;
+  double last = -std::numeric_limits<double>::infinity();
+  double origin = std::numeric_limits<double>::infinity();
+  Job scratch;
+  while (at < f->size_) {
+    const size_t offset = at;
+    const auto [line, next] = LineAt(f->data_, f->size_, at);
+    at = next;
+    ++line_no;
+    if (line.empty()) continue;
+    ++stats.rows;
+    const Row row = parse(ctx, line, line_no, scratch);
+    if (row.kind == RowKind::kSkipped) {
+      ++stats.skipped;
+    } else if (row.kind == RowKind::kMalformed) {
+      ++stats.malformed;
+      std::string where = fmt::format("{}:{}: {}", path, line_no, row.problem);
+      if (strict) return Fail(ErrorCode::kValidation, std::move(where));
+      if (stats.problems.size() < kMaxProblems) stats.problems.push_back(std::move(where));
+    } else {
+      ++stats.jobs;
+      sorted = sorted && row.time_s >= last;
+      last = row.time_s;
+      origin = std::min(origin, row.time_s);
+      order.push_back({row.time_s, offset, line_no});
+    }
+  }
+  if (format == TraceFormat::kPhilly && stats.jobs > 0) f->origin_s_ = origin;
+  if (!sorted) {
+    std::ranges::stable_sort(order, {}, &OrderEntry::time_s);
+    f->order_ = std::move(order);
+  }
+  return std::shared_ptr<const TraceFile>(std::move(f));
+}
+
+std::unique_ptr<JobSource> TraceFile::Stream() const { return std::make_unique<TraceStream>(*this); }
 
 Result<std::unique_ptr<JobSource>> OpenTrace(const std::string& path, TraceFormat format, const Registry& registry,
                                               uint64_t seed, bool strict) {
-  Result<LoadedTrace> trace = LoadTrace(path, format, registry, seed, strict);
-  if (!trace) return std::unexpected(trace.error());
-  return std::make_unique<LoadedSource>(std::move(*trace));
+  auto file = TraceFile::Open(path, format, registry, seed, strict);
+  if (!file) return std::unexpected(file.error());
+  const TraceFile& ref = **file;
+  return std::make_unique<TraceStream>(ref, std::move(*file));
 }
 
 }  // namespace zhisuan::sim

@@ -1,5 +1,6 @@
-// sim/trace.h — job sources for the simulator: the Philly and Alibaba GPU 2023 traces, zhisuan's own JSONL, and
-// (in bench/) a synthetic generator. A source yields jobs in non-decreasing arrival order.
+// sim/trace.h — job sources for the simulator: the Philly and Alibaba GPU 2023 traces, zhisuan's own JSONL (all
+// streamed from the file), and (in bench/) a synthetic generator. A source yields jobs in non-decreasing arrival
+// order.
 //
 // Mapping of trace fields onto zhisuan jobs (README "Simulator" repeats it):
 //   philly.csv     timestamp -> arrival (s after the trace's first submission); num_gpus -> devices;
@@ -20,7 +21,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -52,34 +52,60 @@ class JobSource {
 
 enum class TraceFormat { kPhilly, kAlibaba, kJsonl };
 
-// Draws data/user provinces by GDP weight and input sizes, from a seed.
+// Draws data/user provinces by GDP weight and input sizes. A job's draw depends only on the seed and the job's key
+// (a trace row's byte offset), never on the order rows are read in.
 class ProvinceDraw {
  public:
   ProvinceDraw(const Registry& registry, uint64_t seed);
   // Sets the job's data (size and province) and user province.
-  void Apply(Job& job);
+  void Apply(Job& job, uint64_t key) const;
 
  private:
   std::vector<std::string> provinces_;
-  std::discrete_distribution<size_t> weights_;
-  std::mt19937_64 rng_;
+  std::vector<double> cumulative_;  // GDP weights, running sum
+  uint64_t seed_;
 };
 
-// A trace read whole and sorted by arrival, to replay any number of times.
-struct LoadedTrace {
-  std::vector<TraceJob> jobs;
-  TraceStats stats;
+// A trace file opened for streaming. Opening validates every row once (a malformed row is counted and reported
+// with its line number, or with `strict` fails the open) and learns the arrival order; each stream then builds
+// jobs one at a time as the engine pulls them, from the file mapped read-only. A file already in arrival order
+// keeps nothing per row once open; otherwise (philly.csv is grouped by cluster) 24 bytes per job (arrival,
+// offset, line) give the order, and equal arrivals keep file order.
+class TraceFile {
+ public:
+  static Result<std::shared_ptr<const TraceFile>> Open(const std::string& path, TraceFormat format,
+                                                       const Registry& registry, uint64_t seed, bool strict);
+  ~TraceFile();
+  TraceFile(const TraceFile&) = delete;
+  TraceFile& operator=(const TraceFile&) = delete;
+
+  const TraceStats& stats() const { return stats_; }
+  bool in_file_order() const { return order_.empty(); }
+  // A new pass over the jobs in arrival order; the TraceFile must outlive it.
+  std::unique_ptr<JobSource> Stream() const;
+
+ private:
+  friend class TraceStream;
+  TraceFile(const Registry& registry, uint64_t seed);
+
+  std::string path_;
+  TraceFormat format_ = TraceFormat::kJsonl;
+  const Registry& registry_;
+  ProvinceDraw draw_;
+  const char* data_ = nullptr;  // the mapped file
+  size_t size_ = 0;
+  size_t body_ = 0;        // offset of the first row after any header
+  double origin_s_ = 0;    // subtracted from row times: philly's first submission; 0 for the others
+  struct OrderEntry {
+    double time_s = 0;
+    uint64_t offset = 0;
+    int64_t line = 0;
+  };
+  std::vector<OrderEntry> order_;  // rows in arrival order; empty: file order
+  TraceStats stats_;
 };
 
-// Reads a trace file. A malformed row is counted and reported, or with `strict` fails the whole read with its
-// line number.
-Result<LoadedTrace> LoadTrace(const std::string& path, TraceFormat format, const Registry& registry, uint64_t seed,
-                              bool strict);
-
-// A source serving copies of `trace`'s jobs; `trace` must outlive it.
-std::unique_ptr<JobSource> Replay(const LoadedTrace& trace);
-
-// LoadTrace, served once.
+// TraceFile::Open and one stream that keeps the file open.
 Result<std::unique_ptr<JobSource>> OpenTrace(const std::string& path, TraceFormat format, const Registry& registry,
                                               uint64_t seed, bool strict);
 
