@@ -25,12 +25,16 @@ class SyntheticStream final : public sim::JobSource {
     if (made_ == count_) return std::nullopt;
     ++made_;
     t_ += std::exponential_distribution<double>(per_hour_ / 3600.0)(rng_);
-    static const char* kModels[] = {"huawei-ascend-910b", "nvidia-a800-sxm-80gb", "nvidia-h20", "huawei-ascend-910",
-                                    "nvidia-a100-sxm-80gb", "thead-ppu", "hygon-k100-ai", "nvidia-h800-sxm-80gb"};
+    static const std::string kModels[] = {"huawei-ascend-910b", "nvidia-a800-sxm-80gb", "nvidia-h20",
+                                          "huawei-ascend-910",  "nvidia-a100-sxm-80gb", "thead-ppu",
+                                          "hygon-k100-ai",      "nvidia-h800-sxm-80gb"};
     Job j;
     j.kind = JobKind::kTrain;
     j.devices = 1 << (rng_() % 4);
-    j.accelerator.models = {kModels[0], kModels[1 + rng_() % 7], kModels[1 + rng_() % 7]};
+    j.accelerator.models.reserve(3);
+    j.accelerator.models.push_back(kModels[0]);
+    j.accelerator.models.push_back(kModels[1 + rng_() % 7]);
+    j.accelerator.models.push_back(kModels[1 + rng_() % 7]);
     j.work.reference_hours = 0.1 + static_cast<double>(rng_() % 1000) / 100.0;
     j.work.reference = "nvidia-a100-sxm-80gb";
     j.tenant = kTenants[rng_() % 4];

@@ -1,6 +1,7 @@
 #include "placement/release_schedule.h"
 
 #include <algorithm>
+#include <bit>
 #include <iterator>
 
 namespace zhisuan::placement {
@@ -10,6 +11,7 @@ void ReleaseSchedule::Assign(std::vector<Release> releases) {
   chunks_.clear();
   last_.clear();
   sum_.clear();
+  tree_stale_ = true;
   size_ = releases.size();
   for (size_t i = 0; i < releases.size(); i += kSplitAt / 2) {
     const auto first = releases.begin() + static_cast<std::ptrdiff_t>(i);
@@ -19,6 +21,20 @@ void ReleaseSchedule::Assign(std::vector<Release> releases) {
     sum_.push_back(0);
     Refresh(chunks_.size() - 1);
   }
+}
+
+void ReleaseSchedule::AddToTree(size_t chunk, int64_t devices) {
+  if (tree_stale_) return;
+  for (size_t i = chunk + 1; i < tree_.size(); i += i & (~i + 1)) tree_[i] += devices;
+}
+
+void ReleaseSchedule::RebuildTree() const {
+  tree_.assign(sum_.size() + 1, 0);
+  for (size_t i = 1; i < tree_.size(); ++i) {
+    tree_[i] += sum_[i - 1];
+    if (const size_t parent = i + (i & (~i + 1)); parent < tree_.size()) tree_[parent] += tree_[i];
+  }
+  tree_stale_ = false;
 }
 
 void ReleaseSchedule::Refresh(size_t chunk) {
@@ -34,6 +50,7 @@ void ReleaseSchedule::Add(double at_s, int64_t devices) {
     chunks_.push_back({{at_s, devices}});
     last_.push_back(at_s);
     sum_.push_back(devices);
+    tree_stale_ = true;
     return;
   }
   // The first chunk whose last release is later; the last chunk when none is.
@@ -43,7 +60,10 @@ void ReleaseSchedule::Add(double at_s, int64_t devices) {
   items.insert(std::ranges::upper_bound(items, at_s, {}, &Release::at_s), Release{at_s, devices});
   sum_[c] += devices;
   last_[c] = std::max(last_[c], at_s);
-  if (items.size() < kSplitAt) return;
+  if (items.size() < kSplitAt) {
+    AddToTree(c, devices);
+    return;
+  }
   // Split in halves: the second half becomes the next chunk.
   const auto middle = items.begin() + static_cast<std::ptrdiff_t>(items.size() / 2);
   std::vector<Release> tail(middle, items.end());
@@ -54,6 +74,7 @@ void ReleaseSchedule::Add(double at_s, int64_t devices) {
   sum_.insert(sum_.begin() + at, 0);
   Refresh(c);
   Refresh(c + 1);
+  tree_stale_ = true;
 }
 
 bool ReleaseSchedule::Remove(double at_s, int64_t devices) {
@@ -71,9 +92,11 @@ bool ReleaseSchedule::Remove(double at_s, int64_t devices) {
         chunks_.erase(chunks_.begin() + at);
         last_.erase(last_.begin() + at);
         sum_.erase(sum_.begin() + at);
+        tree_stale_ = true;
       } else {
         sum_[c] -= devices;
         last_[c] = items.back().at_s;
+        AddToTree(c, -devices);
       }
       return true;
     }
@@ -83,18 +106,25 @@ bool ReleaseSchedule::Remove(double at_s, int64_t devices) {
 }
 
 std::optional<double> ReleaseSchedule::When(int64_t devices) const {
-  int64_t got = 0;
-  for (size_t c = 0; c < chunks_.size(); ++c) {
-    if (got + sum_[c] < devices) {
-      got += sum_[c];
-      continue;
-    }
-    for (const Release& r : chunks_[c]) {
-      got += r.devices;
-      if (got >= devices) return r.at_s;
+  if (chunks_.empty()) return std::nullopt;
+  if (tree_stale_) RebuildTree();
+  // The first chunk whose running sum reaches `devices`: descend the tree, keeping what is still missing.
+  const size_t n = sum_.size();
+  size_t pos = 0;
+  int64_t missing = devices;
+  for (size_t step = std::bit_floor(n); step > 0; step >>= 1) {
+    if (pos + step <= n && tree_[pos + step] < missing) {
+      pos += step;
+      missing -= tree_[pos];
     }
   }
-  return std::nullopt;
+  if (pos == n) return std::nullopt;  // all of them return fewer
+  int64_t got = 0;
+  for (const Release& r : chunks_[pos]) {
+    got += r.devices;
+    if (got >= missing) return r.at_s;
+  }
+  return std::nullopt;  // unreachable while the sums are right
 }
 
 std::vector<Release> ReleaseSchedule::Entries() const {
@@ -106,7 +136,7 @@ std::vector<Release> ReleaseSchedule::Entries() const {
 
 size_t ReleaseSchedule::MemoryBytes() const {
   size_t bytes = chunks_.capacity() * sizeof(chunks_[0]) + last_.capacity() * sizeof(double) +
-                 sum_.capacity() * sizeof(int64_t);
+                 (sum_.capacity() + tree_.capacity()) * sizeof(int64_t);
   for (const auto& items : chunks_) bytes += items.capacity() * sizeof(Release);
   return bytes;
 }

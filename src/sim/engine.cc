@@ -265,16 +265,21 @@ class Engine {
     size_t done = 0;
     while (done < waiting.size()) {
       const uint32_t id = waiting[done];
-      // Out of the queue while it is re-placed, so its own devices do not delay it.
-      snapshot_.Queue(pool, -jobs_[id].job.devices);
+      const int64_t devices = jobs_[id].job.devices;
+      // The head is first in line: while it is re-placed, nothing queued on this pool is ahead of it (the jobs
+      // behind it, and its own devices, do not delay its start here).
+      const int64_t queued = snapshot_.pools()[pool].queued_devices;
+      snapshot_.Queue(pool, -queued);
       int32_t wait_pool = placement::kNone;
-      if (TryStart(id, &wait_pool)) {
+      const bool started = TryStart(id, &wait_pool);
+      snapshot_.Queue(pool, queued - devices);
+      if (started) {
         ++done;
         --pending_count_;
         continue;
       }
       if (wait_pool == static_cast<int32_t>(pool)) {  // still this pool's head: the rest wait behind it
-        snapshot_.Queue(pool, jobs_[id].job.devices);
+        snapshot_.Queue(pool, devices);
         break;
       }
       ++done;  // it now prefers another pool, or has no candidate: queue it there

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <tuple>
 #include <sstream>
 
 #include "sim/bound.h"
@@ -99,6 +100,35 @@ TEST(Sim, TinyTraceBehaviour) {
   EXPECT_EQ(result->deadline_misses, 1);      // and so misses its 5 h deadline, running best-effort
   EXPECT_GT(result->fairness_jain, 0);
   EXPECT_LE(result->fairness_jain, 1.0 + 1e-12);
+}
+
+// A pool's queue head starts as soon as the pool has its devices: the jobs queued behind it do not count against
+// it (they did, and a freed pool then sat idle until it could hold the whole queue).
+TEST(Sim, QueueHeadStartsWhenItsDevicesAreFree) {
+  const Registry r = testing::TinyRegistry();
+  testing::TempDir dir;
+  std::string trace;
+  // arrival s, devices, hours; c1 (100 devices) only. X and A fill c1; B waits for A's 60 devices; C (40) queues
+  // behind B, its estimate counting both A's and X's releases.
+  const std::tuple<int, int, int> jobs[] = {{0, 40, 2}, {1, 60, 1}, {60, 60, 1}, {120, 40, 1}};
+  for (const auto& [arrival, devices, hours] : jobs) {
+    trace += fmt::format(R"({{"arrival_s": {}, "job": {{"kind": "train", "devices": {}, "accelerator": {{"models": )"
+                         R"(["acc-a"]}}, "work": {{"reference_hours": {}, "reference": "acc-a"}}, "residency": )"
+                         R"({{"provinces": ["east-a"]}}, "data": {{"size_gb": 1, "province": "east-a"}}}}}})"
+                         "\n",
+                         arrival, devices, hours);
+  }
+  auto source = OpenTrace(WriteTemp(dir, "q.jsonl", trace), TraceFormat::kJsonl, r, 1, true);
+  ASSERT_TRUE(source.has_value()) << source.error().message;
+  SimOptions o;
+  o.sample_interval_s = 0;
+  auto result = Simulate(r, **source, o);
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->completed, 4);
+  // B starts at 1 h + 1 s, when A frees its 60 devices, though C waits behind it; C starts at 2 h when X ends.
+  EXPECT_NEAR(result->makespan_h, 3.0, 1e-9);
+  EXPECT_NEAR(result->queue_delay_h.p99, (7200.0 - 120) / 3600, 1e-4);
+  EXPECT_NEAR(result->queue_delay_h.mean, ((3601.0 - 60) + (7200.0 - 120)) / 4 / 3600, 1e-4);
 }
 
 TEST(Sim, StrictMakesMalformedRowsFatal) {
