@@ -3,12 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <deque>
 #include <cmath>
+#include <deque>
 #include <memory>
-#include <unordered_map>
-#include <queue>
 #include <random>
+#include <unordered_map>
+
+#include "sim/event_queue.h"
 
 namespace zhisuan::sim {
 namespace {
@@ -16,16 +17,6 @@ namespace {
 using placement::Candidate;
 using placement::CenterInfo;
 using placement::PoolShare;
-
-enum class EventKind { kFinish, kCenterDown, kCenterUp, kSample };  // arrivals are pulled from the source
-
-struct Event {
-  double t_s;
-  uint64_t seq;  // ties broken by creation order: deterministic
-  EventKind kind;
-  uint64_t ref;  // running job, failure or arrival index
-  bool operator>(const Event& o) const { return t_s != o.t_s ? t_s > o.t_s : seq > o.seq; }
-};
 
 // A job in the system, from arrival to finish. Slots are reused with their storage (the next job's spec and
 // preparation fill the same strings and vectors) and never move, since the PreparedJob points at its Job.
@@ -37,11 +28,17 @@ struct JobSlot {
   int moved = 0;
 };
 
+// A started job: its placement and, copied from its JobSlot at the start, what its finish needs (so a finish does
+// not touch the job's larger slot).
 struct Running {
   uint32_t job = 0;  // slot
+  uint32_t tenant = 0;
   Candidate c;
+  double arrival_s = 0;
   double start_s = 0;
   double finish_s = 0;
+  double deadline_h = std::numeric_limits<double>::infinity();  // after arrival, from the spec
+  bool east_data = false;   // the job's data lives outside the western hubs (or nowhere named)
   uint32_t generation = 0;  // bumped on reuse, so a stale finish event is recognised
   bool live = false;
 };
@@ -156,8 +153,7 @@ class Engine {
         continue;
       }
       if (!have_event) break;
-      const Event e = events_.top();
-      events_.pop();
+      const Event e = events_.Pop();
       // Samples and random failures repeat forever: once the trace is done and the network idle, they stop.
       const bool repeating = e.kind == EventKind::kSample || (e.kind != EventKind::kFinish && e.ref >= o_.failures.size());
       if (repeating && !next && running_count_ == 0 && pending_count_ == 0) continue;
@@ -179,7 +175,7 @@ class Engine {
     return h == placement::kNone ? result_.hub_ids.size() - 1 : static_cast<size_t>(h);
   }
 
-  void Push(double t, EventKind kind, uint64_t ref) { events_.push({t, seq_++, kind, ref}); }
+  void Push(double t, EventKind kind, uint64_t ref) { events_.Push(t, kind, ref); }
 
   void Advance(double t) { now_ = std::max(now_, t); }
 
@@ -317,10 +313,16 @@ class Engine {
     const double finish = now_ + c.finish_h * 3600.0;
     const uint32_t r = running_.Acquire();
     Running& run = running_[r];
+    const JobSlot& w = jobs_[id];
     run.job = id;
+    run.tenant = w.tenant;
     run.c = c;
+    run.arrival_s = w.arrival_s;
     run.start_s = now_;
     run.finish_s = finish;
+    run.deadline_h = w.job.deadline_h.value_or(std::numeric_limits<double>::infinity());
+    const int32_t data = w.prepared.data_province;
+    run.east_data = data == placement::kNone || !west_province_[static_cast<size_t>(data)];
     run.live = true;
     ++running_count_;
     ForShares(c, [&](uint32_t pool, int64_t devices) {
@@ -355,9 +357,7 @@ class Engine {
   void Finish(uint64_t ref) {
     const uint32_t r = static_cast<uint32_t>(ref & 0xffffffffu);
     if (!running_[r].live || running_[r].generation != static_cast<uint32_t>(ref >> 32)) return;  // killed earlier
-    const Running run = running_[r];
-    Release(r);
-    const JobSlot& w = jobs_[run.job];
+    const Running& run = running_[r];
     const Candidate& c = run.c;
     ++result_.completed;
     freed_pools_.clear();
@@ -374,19 +374,20 @@ class Engine {
       west_kwh_ += c.energy_kwh;
       west_cost_ += c.price_cny + c.transfer_fee_cny;
     }
-    if (const int32_t p = w.prepared.data_province; p == placement::kNone || !west_province_[static_cast<size_t>(p)]) {
+    if (run.east_data) {
       ++east_data_jobs_;
       if (west) ++east_data_to_west_;
     }
-    const double delay_h = (run.start_s - w.arrival_s) / 3600.0;
-    const double jct_h = (now_ - w.arrival_s) / 3600.0;
+    const double delay_h = (run.start_s - run.arrival_s) / 3600.0;
+    const double jct_h = (now_ - run.arrival_s) / 3600.0;
     delays_.push_back(static_cast<float>(delay_h));
     jcts_.push_back(static_cast<float>(jct_h));
-    if (w.job.deadline_h && jct_h > *w.job.deadline_h + 1e-9) ++result_.deadline_misses;
-    auto& [run_sum, jct_sum] = tenant_sums_[w.tenant];
+    if (jct_h > run.deadline_h + 1e-9) ++result_.deadline_misses;
+    auto& [run_sum, jct_sum] = tenant_sums_[run.tenant];
     run_sum += c.run_h;
     jct_sum += std::max(jct_h, 1e-12);
     DropJob(run.job);
+    Release(r);  // last: `run` refers to the slot
     for (uint32_t pool : freed_pools_) RetryPool(pool);
     RetryPending();
   }
@@ -526,8 +527,7 @@ class Engine {
   const placement::Snapshot empty_;  // the network with every device free: the unplaceable test
   placement::PlaceOptions popts_;
   std::unique_ptr<placement::Policy> policy_;
-  std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
-  uint64_t seq_ = 0;
+  EventQueue events_;
   double now_ = 0;
   Slots<JobSlot> jobs_;
   Slots<Running> running_;

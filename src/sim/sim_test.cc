@@ -1,11 +1,14 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
-#include <tuple>
+#include <random>
 #include <sstream>
+#include <tuple>
 
 #include "sim/bound.h"
+#include "sim/event_queue.h"
 #include "sim/report.h"
 #include "sim/scenario.h"
 #include "store/registry_source.h"
@@ -357,6 +360,35 @@ TEST_F(ShippedNetwork, UnknownFailureCenterIsAnError) {
   auto r = Simulate(*registry_, **source, o);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().message, "fail: unknown center 'atlantis'");
+}
+
+}  // namespace
+}  // namespace zhisuan::sim
+
+namespace zhisuan::sim {
+namespace {
+
+// The event queue against a sorted reference: times drawn from a small set (many ties), pushes interleaved with
+// pops; ties come out in push order.
+TEST(EventQueue, PopsInTimeThenPushOrder) {
+  std::mt19937_64 rng(11);
+  EventQueue q;
+  std::vector<std::pair<double, uint64_t>> reference;  // (time, push index), a multiset kept sorted
+  uint64_t pushed = 0;
+  for (int step = 0; step < 20000; ++step) {
+    if (reference.empty() || rng() % 3 != 0) {
+      const double t = static_cast<double>(rng() % 50);
+      q.Push(t, EventKind::kFinish, pushed);
+      reference.insert(std::ranges::upper_bound(reference, std::pair{t, pushed}), {t, pushed});
+      ++pushed;
+    } else {
+      const Event e = q.Pop();
+      ASSERT_EQ(e.t_s, reference.front().first);
+      ASSERT_EQ(e.ref, reference.front().second);
+      reference.erase(reference.begin());
+    }
+    ASSERT_EQ(q.size(), reference.size());
+  }
 }
 
 }  // namespace
