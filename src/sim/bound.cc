@@ -13,13 +13,14 @@ Result<Bound> OfflineBound(const Registry& registry, JobSource& source, const Si
   Bound b;
   std::vector<double> demand_dh(empty.pools().size(), 0.0);
   double horizon_s = 0;
-  while (std::optional<TraceJob> t = source.Next()) {
+  TraceJob t;
+  placement::PreparedJob prepared;
+  while (source.Next(t)) {
     ++b.jobs;
-    const double arrival = t->arrival_s / options.time_scale;
+    const double arrival = t.arrival_s / options.time_scale;
     o.now_s = options.start_epoch_s + arrival;
-    auto prepared = placement::Prepare(empty, t->job, o.now_s);
-    const std::optional<placement::Candidate> chosen =
-        prepared ? (*policy)->Choose(empty, *prepared, o) : std::nullopt;
+    const bool ok = placement::Prepare(empty, t.job, o.now_s, prepared).has_value();
+    const std::optional<placement::Candidate> chosen = ok ? (*policy)->Choose(empty, prepared, o) : std::nullopt;
     if (!chosen) {
       ++b.unplaceable;
       continue;

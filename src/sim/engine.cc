@@ -135,21 +135,23 @@ class Engine {
       for (const CenterInfo& c : snapshot_.centers()) ScheduleRandomFailure(c.id, 0);
     }
     // Arrivals are pulled from the source one ahead, so a streaming source never sits in memory.
-    std::optional<TraceJob> next = source.Next();
+    // The incoming job trades places with a free slot's old job, whose storage the source then reuses.
+    TraceJob incoming;
+    bool next = source.Next(incoming);
     double last_arrival = 0;
     if (o_.sample_interval_s > 0) Push(0, EventKind::kSample, 0);
     while (true) {
       const bool have_event = !events_.empty();
-      if (next && (!have_event || next->arrival_s / o_.time_scale <= events_.top().t_s)) {
-        const double t = next->arrival_s / o_.time_scale;
+      if (next && (!have_event || incoming.arrival_s / o_.time_scale <= events_.top().t_s)) {
+        const double t = incoming.arrival_s / o_.time_scale;
         if (t < last_arrival) {
-          return Fail(ErrorCode::kInvalidArgument, fmt::format("trace: arrivals go back in time at job '{}'", next->job.name));
+          return Fail(ErrorCode::kInvalidArgument, fmt::format("trace: arrivals go back in time at job '{}'", incoming.job.name));
         }
         last_arrival = t;
         Advance(t);
         ++result_.events;
-        Arrive(std::move(next->job), t);
-        next = source.Next();
+        Arrive(incoming.job, t);
+        next = source.Next(incoming);
         continue;
       }
       if (!have_event) break;
@@ -187,10 +189,11 @@ class Engine {
     busy_by_hub_[HubSlot(center)] += delta;
   }
 
-  uint32_t NewJob(Job&& job, double t) {
+  // Takes `job` into a slot; `job` gets the slot's old job in exchange.
+  uint32_t NewJob(Job& job, double t) {
     const uint32_t id = jobs_.Acquire();
     JobSlot& slot = jobs_[id];
-    slot.job = std::move(job);
+    std::swap(slot.job, job);
     slot.arrival_s = t;
     slot.moved = 0;
     const auto [it, added] = tenant_ids_.try_emplace(slot.job.tenant, static_cast<uint32_t>(tenant_sums_.size()));
@@ -202,10 +205,10 @@ class Engine {
   // The slot keeps its storage for the next job.
   void DropJob(uint32_t id) { jobs_.Release(id); }
 
-  void Arrive(Job&& job, double t) {
+  void Arrive(Job& job, double t) {
     ++result_.jobs;
     if (job.latency_slo_ms) ++result_.slo_jobs;
-    const uint32_t id = NewJob(std::move(job), t);
+    const uint32_t id = NewJob(job, t);
     if (!placement::Prepare(snapshot_, jobs_[id].job, o_.start_epoch_s + t, jobs_[id].prepared)) {
       ++result_.unplaceable;  // e.g. a reference device without a peak at the job's precision
       DropJob(id);

@@ -254,18 +254,18 @@ class TraceStream final : public JobSource {
       : file_(file), keep_(std::move(keep)), parse_(ParserFor(file.format_)), ctx_{file.registry_, P100Fp16(file.registry_)},
         at_(file.body_), line_(file.body_ > 0 ? 1 : 0) {}
 
-  std::optional<TraceJob> Next() override {
-    Job job;
+  bool Next(TraceJob& into) override {
+    Job& job = into.job;
     while (true) {
       size_t offset = 0;
       int64_t line_no = 0;
       if (file_.in_file_order()) {
-        if (at_ >= file_.size_) return std::nullopt;
+        if (at_ >= file_.size_) return false;
         offset = at_;
         at_ = LineAt(file_.data_, file_.size_, at_).second;
         line_no = ++line_;
       } else {
-        if (next_ == file_.order_.size()) return std::nullopt;
+        if (next_ == file_.order_.size()) return false;
         offset = file_.order_[next_].offset;
         line_no = file_.order_[next_++].line;
       }
@@ -274,7 +274,8 @@ class TraceStream final : public JobSource {
       const Row row = parse_(ctx_, line, line_no, job);
       if (row.kind != RowKind::kJob) continue;  // counted when the file was opened
       if (!row.has_data) file_.draw_.Apply(job, offset);
-      return TraceJob{row.time_s - file_.origin_s_, std::move(job)};
+      into.arrival_s = row.time_s - file_.origin_s_;
+      return true;
     }
   }
   const TraceStats& stats() const override { return file_.stats_; }

@@ -45,8 +45,15 @@ struct TraceStats {
 class JobSource {
  public:
   virtual ~JobSource() = default;
-  // The next job, or nullopt at the end. Arrivals never decrease.
-  virtual std::optional<TraceJob> Next() = 0;
+  // Fills `into` with the next job, false at the end; arrivals never decrease. `into` may hold an earlier job,
+  // whose storage a source may reuse, so every field a source leaves alone must be its default in all its jobs.
+  virtual bool Next(TraceJob& into) = 0;
+  // The next job in a new TraceJob, or nullopt at the end.
+  std::optional<TraceJob> Next() {
+    TraceJob job;
+    if (!Next(job)) return std::nullopt;
+    return job;
+  }
   virtual const TraceStats& stats() const = 0;
 };
 
