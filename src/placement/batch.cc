@@ -22,7 +22,7 @@ std::vector<std::vector<Candidate>> FeasibleNow(const Snapshot& s, const std::ve
       if (ev.CheckCenter(c, nullptr) != Reject::kOk) continue;
       const CenterInfo& center = s.centers()[c];
       for (uint32_t p = center.first_pool; p < center.first_pool + center.pool_count; ++p) {
-        if (s.pools()[p].free_devices < jobs[j].job->devices) continue;
+        if (s.pools()[p].free_devices < jobs[j].devices) continue;
         const Evaluation e = ev.EvaluatePool(p);
         if (e.reject == Reject::kOk && e.candidate.start_h == 0) out[j].push_back(e.candidate);
       }
@@ -123,7 +123,7 @@ BatchResult PlaceBatchOptimal(const Snapshot& s, const std::vector<PreparedJob>&
   int64_t total_units = 0;
   // Nodes and arcs are added before the maps grow; SmartDigraph maps follow the graph as it grows.
   for (size_t j = 0; j < jobs.size(); ++j) {
-    const int64_t d = jobs[j].job->devices;
+    const int64_t d = jobs[j].devices;
     job_node[j] = g.addNode();
     supply[job_node[j]] = d;
     total_units += d;

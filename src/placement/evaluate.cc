@@ -82,9 +82,9 @@ Reject Evaluator::CheckCenter(uint32_t center, std::string* reason) const {
     }
     return Reject::kResidency;
   }
-  if (job.latency_slo_ms && job_.user_province != kNone) {
+  if (job_.latency_slo_ms && job_.user_province != kNone) {
     const double rtt = snapshot_.RttMs(job_.user_province, c.province);
-    if (rtt > *job.latency_slo_ms) {
+    if (rtt > *job_.latency_slo_ms) {
       if (reason) {
         *reason = fmt::format("RTT {:.1f} ms from {} > SLO {} ms", rtt, job.user_province, *job.latency_slo_ms);
       }
@@ -116,17 +116,17 @@ Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
     return e;
   }
   const JobModel& model = job_.models[static_cast<size_t>(slot)];
-  if (pool.devices < job.devices) {
+  if (pool.devices < job_.devices) {
     e.reject = Reject::kTooSmall;
     if (with_reasons_) {
-      e.reason = fmt::format("no pool with {} {} (largest has {})", job.devices, ModelName(pool.accelerator),
+      e.reason = fmt::format("no pool with {} {} (largest has {})", job_.devices, ModelName(pool.accelerator),
                              pool.devices);
     }
     return e;
   }
   // When do enough devices come free?
   double start_h = 0;
-  if (const int64_t short_by = job.devices - (pool.free_devices - pool.queued_devices); short_by > 0) {
+  if (const int64_t short_by = job_.devices - (pool.free_devices - pool.queued_devices); short_by > 0) {
     const std::optional<double> at_s = pool.releases.When(short_by);
     start_h = at_s ? std::max(0.0, (*at_s - now_s_) / 3600.0) : -1.0;
   }
@@ -134,7 +134,7 @@ Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
   c.center = pool.center;
   c.pool = pool_id;
   c.accelerator = pool.accelerator;
-  c.devices = job.devices;
+  c.devices = job_.devices;
   c.start_h = start_h;
   c.run_h = model.run_h;
   AddTransfer(c, center);
@@ -144,10 +144,10 @@ Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
   if (start_h < 0 || (!has_deadline && start_h > wait_limit)) {
     e.reject = Reject::kBusy;
     if (with_reasons_) {
-      e.reason = start_h < 0 ? fmt::format("no pool with {} free {} ({} free, no release known)", job.devices,
+      e.reason = start_h < 0 ? fmt::format("no pool with {} free {} ({} free, no release known)", job_.devices,
                                            ModelName(pool.accelerator), pool.free_devices)
                              : fmt::format("no pool with {} free {} (earliest start in {:.1f} h > max wait {} h)",
-                                           job.devices, ModelName(pool.accelerator), start_h, wait_limit);
+                                           job_.devices, ModelName(pool.accelerator), start_h, wait_limit);
     }
     return e;
   }
@@ -156,7 +156,7 @@ Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
     e.reject = Reject::kDeadline;
     if (with_reasons_) {
       e.reason = fmt::format("estimated finish {:.1f} h > deadline {:.4g} h (on {} {})", c.finish_h, deadline_h,
-                             job.devices, ModelName(pool.accelerator));
+                             job_.devices, ModelName(pool.accelerator));
     }
     return e;
   }
@@ -165,12 +165,11 @@ Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
 }
 
 void Evaluator::AddTransfer(Candidate& c, const CenterInfo& center) const {
-  const Job& job = *job_.job;
-  if (job_.data_province == kNone || job.data.size_gb <= 0 || job_.data_province == center.province) return;
+  if (job_.data_province == kNone || job_.data_gb <= 0 || job_.data_province == center.province) return;
   const double gbps = std::min(center.uplink_gbps, snapshot_.params().inter_province_gbps);
-  c.transfer_gb = job.data.size_gb;
-  c.transfer_h = job.data.size_gb * 8.0 / gbps / 3600.0;
-  c.transfer_fee_cny = job.data.size_gb * snapshot_.params().transfer_fee_cny_per_gb;
+  c.transfer_gb = job_.data_gb;
+  c.transfer_h = job_.data_gb * 8.0 / gbps / 3600.0;
+  c.transfer_fee_cny = job_.data_gb * snapshot_.params().transfer_fee_cny_per_gb;
 }
 
 void Evaluator::Price(Candidate& c, const CenterInfo& center) const {
@@ -203,7 +202,6 @@ void Evaluator::Price(Candidate& c, const CenterInfo& center) const {
 }
 
 std::optional<Candidate> Evaluator::Split(const CenterInfo& center) const {
-  const Job& job = *job_.job;
   struct Option {
     double cost_per_tflops;
     uint32_t pool;
@@ -220,7 +218,7 @@ std::optional<Candidate> Evaluator::Split(const CenterInfo& center) const {
   if (options.size() < 2) return std::nullopt;
   std::ranges::sort(options, {}, &Option::cost_per_tflops);
   Candidate c;
-  int64_t left = job.devices;
+  int64_t left = job_.devices;
   double throughput = 0;
   for (const Option& o : options) {
     if (left == 0) break;
@@ -234,7 +232,7 @@ std::optional<Candidate> Evaluator::Split(const CenterInfo& center) const {
   c.center = first.center;
   c.pool = c.split.front().pool;
   c.accelerator = first.accelerator;
-  c.devices = job.devices;
+  c.devices = job_.devices;
   c.run_h = job_.work_tflop_h / throughput;
   AddTransfer(c, center);
   c.finish_h = c.transfer_h + c.run_h;
@@ -262,7 +260,7 @@ Evaluation Evaluator::EvaluateCenter(uint32_t center_id) const {
     }
     any = true;
   }
-  if (!job_.job->gang) {
+  if (!job_.gang) {
     if (std::optional<Candidate> split = Split(c); split && (!found || Better(*split, best.candidate))) {
       best.reject = Reject::kOk;
       best.reason.clear();

@@ -170,7 +170,7 @@ class LowestCost final : public Policy {
   // full scan.
   static bool Indexable(const PreparedJob& job, const PlaceOptions& o) {
     const auto kind = o.objective.kind;
-    return kind != ObjectiveKind::kTime && kind != ObjectiveKind::kWeighted && job.job->gang;
+    return kind != ObjectiveKind::kTime && kind != ObjectiveKind::kWeighted && job.gang;
   }
 
   // Walks each eligible model's pools in ascending rate. A pool's score is at least rate x device-hours plus the
@@ -181,10 +181,9 @@ class LowestCost final : public Policy {
   static void Indexed(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o, Sink& top) {
     const Evaluator ev(s, job, o.objective, o.now_s, false);
     const RateKind rate = RateFor(o.objective.kind);
-    const Job& spec = *job.job;
-    const double devices = static_cast<double>(spec.devices);
-    const bool has_fee = rate == RateKind::kPrice && job.data_province != kNone && spec.data.size_gb > 0;
-    const double fee = has_fee ? spec.data.size_gb * s.params().transfer_fee_cny_per_gb : 0.0;
+    const double devices = static_cast<double>(job.devices);
+    const bool has_fee = rate == RateKind::kPrice && job.data_province != kNone && job.data_gb > 0;
+    const double fee = has_fee ? job.data_gb * s.params().transfer_fee_cny_per_gb : 0.0;
     // `skip_province`: pools there were walked already (the data province's own list).
     // A list is walked while its bound is below the threshold; at a tie only while a pool could still win on an
     // earlier finish (a finish is at least the run), since lists are in (rate, pool) order.

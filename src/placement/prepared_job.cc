@@ -23,8 +23,8 @@ double Efficiency(const PlacementParams& p, JobKind kind) {
 
 // Effective TFLOPS of one device of `a` for the job: the override, else peak x efficiency; < 0 when unknown.
 double EffectiveTflops(const Snapshot& s, const Job& job, const AcceleratorInfo& a) {
-  if (const auto it = job.work.throughput_tflops.find(a.id); it != job.work.throughput_tflops.end()) {
-    return it->second;
+  if (!job.work.throughput_tflops.empty()) {
+    if (const auto it = job.work.throughput_tflops.find(a.id); it != job.work.throughput_tflops.end()) return it->second;
   }
   const double peak = a.peak_tflops[static_cast<size_t>(job.precision)];
   return peak < 0 ? -1.0 : peak * Efficiency(s.params(), job.kind);
@@ -40,6 +40,10 @@ Result<PreparedJob> Prepare(const Snapshot& s, const Job& job, double submitted_
 
 Status Prepare(const Snapshot& s, const Job& job, double submitted_s, PreparedJob& p) {
   p.job = &job;
+  p.devices = job.devices;
+  p.gang = job.gang;
+  p.data_gb = job.data.size_gb;
+  p.latency_slo_ms = job.latency_slo_ms;
   p.models.clear();
   p.no_model_reason.clear();
   p.residency.clear();
@@ -64,18 +68,24 @@ Status Prepare(const Snapshot& s, const Job& job, double submitted_s, PreparedJo
     p.work_tflop_h = *job.work.reference_hours * static_cast<double>(job.devices) * eff;
   }
 
-  // Allowed models are marked in model_slot first, then every accelerator is checked in index order.
-  constexpr int32_t kAllowed = -2;
+  // The accelerators to check, in index order: the allowed ones (a job names a few), or all.
   const auto& allowed = job.accelerator.models;
-  p.model_slot.assign(s.accelerators().size(), allowed.empty() ? kAllowed : kNone);
-  for (const std::string& id : allowed) {
-    if (const int32_t i = s.AcceleratorIndex(id); i != kNone) p.model_slot[static_cast<size_t>(i)] = kAllowed;
+  const uint32_t n = static_cast<uint32_t>(s.accelerators().size());
+  p.model_slot.assign(n, kNone);
+  thread_local std::vector<uint32_t> check;  // reused: no allocation per job
+  check.clear();
+  if (allowed.empty()) {
+    for (uint32_t i = 0; i < n; ++i) check.push_back(i);
+  } else {
+    for (const std::string& id : allowed) {
+      if (const int32_t i = s.AcceleratorIndex(id); i != kNone) check.push_back(static_cast<uint32_t>(i));
+    }
+    std::ranges::sort(check);
+    check.erase(std::unique(check.begin(), check.end()), check.end());
   }
   int unknown_peak = 0, too_slow = 0, too_small = 0;
-  for (uint32_t i = 0; i < s.accelerators().size(); ++i) {
+  for (const uint32_t i : check) {
     const AcceleratorInfo& a = s.accelerators()[i];
-    if (p.model_slot[i] != kAllowed) continue;
-    p.model_slot[i] = kNone;
     const double peak = a.peak_tflops[static_cast<size_t>(job.precision)];
     if (job.accelerator.min_tflops && (peak < 0 || peak < *job.accelerator.min_tflops)) {
       ++too_slow;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,12 @@ struct JobModel {
 };
 
 struct PreparedJob {
-  const Job* job = nullptr;  // not owned; must outlive the PreparedJob
+  const Job* job = nullptr;  // not owned; must outlive the PreparedJob. Read for explanations only: what
+                             // placement needs on its hot path is copied below.
+  int64_t devices = 0;
+  bool gang = true;
+  double data_gb = 0;
+  std::optional<double> latency_slo_ms;
   std::vector<JobModel> models;  // eligible models
   std::string no_model_reason;   // why no model is eligible, when models is empty
   std::vector<int32_t> model_slot;  // accelerator index -> position in `models`, or kNone

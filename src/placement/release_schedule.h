@@ -41,7 +41,7 @@ class ReleaseSchedule {
   size_t MemoryBytes() const;
 
  private:
-  static constexpr size_t kSplitAt = 128;
+  static constexpr size_t kSplitAt = 64;
 
   void Refresh(size_t chunk);  // recomputes a chunk's sum and last time
   void AddToTree(size_t chunk, int64_t devices);  // a chunk's sum changed by `devices`

@@ -9,16 +9,11 @@
 namespace zhisuan::placement {
 namespace {
 
-int32_t Find(const std::unordered_map<std::string, int32_t>& ids, const std::string& id) {
-  const auto it = ids.find(id);
-  return it == ids.end() ? kNone : it->second;
-}
-
-// Maps each id to its first index (later duplicates do not replace it).
+// Maps each id to its first index.
 template <typename T, typename Id>
-void IndexIds(const std::vector<T>& items, Id id, std::unordered_map<std::string, int32_t>& ids) {
-  ids.clear();
-  for (size_t i = 0; i < items.size(); ++i) ids.emplace(id(items[i]), static_cast<int32_t>(i));
+void IndexIds(const std::vector<T>& items, Id id, IdIndex& ids) {
+  ids = IdIndex();
+  for (size_t i = 0; i < items.size(); ++i) ids.Add(id(items[i]), static_cast<int32_t>(i));
 }
 
 }  // namespace
@@ -110,10 +105,10 @@ void Snapshot::BuildIndex() {
   }
 }
 
-int32_t Snapshot::ProvinceIndex(const std::string& id) const { return Find(province_ids_, id); }
-int32_t Snapshot::HubIndex(const std::string& id) const { return Find(hub_ids_, id); }
-int32_t Snapshot::AcceleratorIndex(const std::string& id) const { return Find(accelerator_ids_, id); }
-int32_t Snapshot::CenterIndex(const std::string& id) const { return Find(center_ids_, id); }
+int32_t Snapshot::ProvinceIndex(const std::string& id) const { return province_ids_.Find(id); }
+int32_t Snapshot::HubIndex(const std::string& id) const { return hub_ids_.Find(id); }
+int32_t Snapshot::AcceleratorIndex(const std::string& id) const { return accelerator_ids_.Find(id); }
+int32_t Snapshot::CenterIndex(const std::string& id) const { return center_ids_.Find(id); }
 
 void Snapshot::SetPoolState(uint32_t pool, int64_t free_devices, std::vector<Release> releases) {
   pools_[pool].free_devices = free_devices;
@@ -138,6 +133,7 @@ size_t Snapshot::MemoryBytes() const {
   for (const auto& s : provinces_) bytes += sizeof(s) + s.capacity();
   for (const auto& s : hubs_) bytes += sizeof(s) + s.capacity();
   bytes += rtt_ms_.capacity() * sizeof(float);
+  for (const IdIndex* ids : {&accelerator_ids_, &province_ids_, &hub_ids_, &center_ids_}) bytes += ids->MemoryBytes();
   for (const auto& kind : index_) {
     for (const auto& list : kind) bytes += sizeof(list) + list.capacity() * sizeof(RatedPool);
   }

@@ -7,11 +7,11 @@
 #include <array>
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "model/registry.h"
 #include "placement/release_schedule.h"
+#include "util/id_index.h"
 
 namespace zhisuan::placement {
 
@@ -122,7 +122,7 @@ class Snapshot {
   std::vector<std::vector<TouPeriod>> tou_tables_;
   std::vector<float> rtt_ms_;  // provinces squared
   // Id -> index of accelerators, provinces, hubs and centers (Prepare resolves a job's names on every arrival).
-  std::unordered_map<std::string, int32_t> accelerator_ids_, province_ids_, hub_ids_, center_ids_;
+  IdIndex accelerator_ids_, province_ids_, hub_ids_, center_ids_;
   PlacementParams params_;
   // index_[kind][accelerator] and by_province_[kind][accelerator * provinces + province]: pool ids by rate.
   std::array<std::vector<std::vector<RatedPool>>, kRateKinds> index_;

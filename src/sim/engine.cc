@@ -7,9 +7,9 @@
 #include <deque>
 #include <memory>
 #include <random>
-#include <unordered_map>
 
 #include "sim/event_queue.h"
+#include "util/id_index.h"
 
 namespace zhisuan::sim {
 namespace {
@@ -25,6 +25,7 @@ struct JobSlot {
   placement::PreparedJob prepared;
   double arrival_s = 0;
   uint32_t tenant = 0;  // interned
+  int priority = 0;     // the spec's, next to the other fields the queues read
   int moved = 0;
 };
 
@@ -195,10 +196,16 @@ class Engine {
     JobSlot& slot = jobs_[id];
     std::swap(slot.job, job);
     slot.arrival_s = t;
+    slot.priority = slot.job.priority;
     slot.moved = 0;
-    const auto [it, added] = tenant_ids_.try_emplace(slot.job.tenant, static_cast<uint32_t>(tenant_sums_.size()));
-    if (added) tenant_sums_.emplace_back(0.0, 0.0);
-    slot.tenant = it->second;
+    int32_t tenant = tenant_ids_.Find(slot.job.tenant);
+    if (tenant < 0) {
+      tenant = static_cast<int32_t>(tenant_names_.size());
+      tenant_ids_.Add(slot.job.tenant, tenant);
+      tenant_names_.push_back(slot.job.tenant);
+      tenant_sums_.emplace_back(0.0, 0.0);
+    }
+    slot.tenant = static_cast<uint32_t>(tenant);
     return id;
   }
 
@@ -230,13 +237,13 @@ class Engine {
   // Highest priority first, then arrival order.
   template <typename List>
   void InsertByPriority(List& list, uint32_t id) {
-    const int priority = jobs_[id].job.priority;
-    if (list.empty() || jobs_[list.back()].job.priority >= priority) {
+    const int priority = jobs_[id].priority;
+    if (list.empty() || jobs_[list.back()].priority >= priority) {
       list.push_back(id);  // the common case: no priorities, arrival order
       return;
     }
     list.insert(std::upper_bound(list.begin(), list.end(), priority,
-                                 [&](int p, uint32_t j) { return p > jobs_[j].job.priority; }),
+                                 [&](int p, uint32_t j) { return p > jobs_[j].priority; }),
                 id);
   }
 
@@ -251,7 +258,7 @@ class Engine {
     ++pending_count_;
     if (wait_pool != placement::kNone) {
       InsertByPriority(waiting_on_pool_[static_cast<size_t>(wait_pool)], id);
-      snapshot_.Queue(static_cast<uint32_t>(wait_pool), jobs_[id].job.devices);
+      snapshot_.Queue(static_cast<uint32_t>(wait_pool), jobs_[id].prepared.devices);
       return;
     }
     InsertByPriority(pending_, id);
@@ -264,7 +271,7 @@ class Engine {
     size_t done = 0;
     while (done < waiting.size()) {
       const uint32_t id = waiting[done];
-      const int64_t devices = jobs_[id].job.devices;
+      const int64_t devices = jobs_[id].prepared.devices;
       // The head is first in line: while it is re-placed, nothing queued on this pool is ahead of it (the jobs
       // behind it, and its own devices, do not delay its start here).
       const int64_t queued = snapshot_.pools()[pool].queued_devices;
@@ -494,7 +501,8 @@ class Engine {
     result_.queue_delay_h = Summarise(delays_);
     result_.jct_h = Summarise(jcts_);
     // Summed in tenant-name order, so the figure does not depend on the order tenants first arrived in.
-    std::vector<std::pair<std::string_view, uint32_t>> tenants(tenant_ids_.begin(), tenant_ids_.end());
+    std::vector<std::pair<std::string_view, uint32_t>> tenants;
+    for (uint32_t t = 0; t < tenant_names_.size(); ++t) tenants.emplace_back(tenant_names_[t], t);
     std::ranges::sort(tenants);
     double sum = 0, sum_sq = 0;
     size_t counted = 0;
@@ -543,7 +551,8 @@ class Engine {
   std::vector<int64_t> busy_by_center_, total_by_center_, busy_by_hub_, total_by_hub_;
   std::vector<double> busy_integral_, last_change_;
   std::vector<float> delays_, jcts_;
-  std::unordered_map<std::string, uint32_t> tenant_ids_;
+  IdIndex tenant_ids_;
+  std::vector<std::string> tenant_names_;
   std::vector<std::pair<double, double>> tenant_sums_;  // per tenant: (sum of run h, sum of JCT h) of completed jobs
   std::vector<char> west_province_;                     // per snapshot province: in a western hub
   double west_dh_ = 0, west_kwh_ = 0, west_cost_ = 0;
