@@ -43,7 +43,7 @@ double Penalty(const std::vector<std::vector<Candidate>>& feasible) {
 std::vector<size_t> GreedyOrder(const std::vector<PreparedJob>& jobs) {
   std::vector<size_t> order(jobs.size());
   std::iota(order.begin(), order.end(), 0);
-  std::ranges::stable_sort(order, [&](size_t a, size_t b) { return jobs[a].job->priority > jobs[b].job->priority; });
+  std::ranges::stable_sort(order, [&](size_t a, size_t b) { return jobs[a].priority > jobs[b].priority; });
   return order;
 }
 

@@ -62,21 +62,22 @@ Evaluator::Evaluator(const Snapshot& snapshot, const PreparedJob& job, const Obj
       objective_(objective),
       now_s_(now_s),
       local_start_h_(now_s / 3600.0 + snapshot.params().utc_offset_h),
-      with_reasons_(with_reasons) {}
+      with_reasons_(with_reasons && job.job != nullptr) {}
 
 std::string Evaluator::ModelName(uint32_t accelerator) const { return snapshot_.accelerators()[accelerator].id; }
 
 Reject Evaluator::CheckCenter(uint32_t center, std::string* reason) const {
   const CenterInfo& c = snapshot_.centers()[center];
-  const Job& job = *job_.job;
+  const Job* job = job_.job;
+  if (job == nullptr) reason = nullptr;  // no spec to explain from
   if (c.state != CenterState::kUp) {
     if (reason) *reason = fmt::format("center is {}", c.state == CenterState::kDraining ? "draining" : "down");
     return Reject::kCenterState;
   }
   if (!job_.residency.empty() && !job_.residency[static_cast<size_t>(c.province)]) {
     if (reason) {
-      std::vector<std::string> allowed = job.residency_provinces;
-      for (const std::string& h : job.residency_hubs) allowed.push_back("hub " + h);
+      std::vector<std::string> allowed = job->residency_provinces;
+      for (const std::string& h : job->residency_hubs) allowed.push_back("hub " + h);
       *reason = fmt::format("{} not in residency [{}]", snapshot_.provinces()[static_cast<size_t>(c.province)],
                             JoinIds(allowed));
     }
@@ -86,7 +87,7 @@ Reject Evaluator::CheckCenter(uint32_t center, std::string* reason) const {
     const double rtt = snapshot_.RttMs(job_.user_province, c.province);
     if (rtt > *job_.latency_slo_ms) {
       if (reason) {
-        *reason = fmt::format("RTT {:.1f} ms from {} > SLO {} ms", rtt, job.user_province, *job.latency_slo_ms);
+        *reason = fmt::format("RTT {:.1f} ms from {} > SLO {} ms", rtt, job->user_province, *job->latency_slo_ms);
       }
       return Reject::kLatency;
     }
@@ -102,11 +103,11 @@ Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
   Evaluation e;
   const PoolInfo& pool = snapshot_.pools()[pool_id];
   const CenterInfo& center = snapshot_.centers()[pool.center];
-  const Job& job = *job_.job;
   const int32_t slot = job_.model_slot[pool.accelerator];
   if (slot == kNone) {
     e.reject = Reject::kNoModel;
     if (with_reasons_) {
+      const Job& job = *job_.job;
       e.reason = job.accelerator.models.empty()
                      ? fmt::format("no pool with a model meeting the job's minimums ({} does not)",
                                    ModelName(pool.accelerator))

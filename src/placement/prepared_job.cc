@@ -41,6 +41,7 @@ Result<PreparedJob> Prepare(const Snapshot& s, const Job& job, double submitted_
 Status Prepare(const Snapshot& s, const Job& job, double submitted_s, PreparedJob& p) {
   p.job = &job;
   p.devices = job.devices;
+  p.priority = job.priority;
   p.gang = job.gang;
   p.data_gb = job.data.size_gb;
   p.latency_slo_ms = job.latency_slo_ms;

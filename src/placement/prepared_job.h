@@ -20,9 +20,11 @@ struct JobModel {
 };
 
 struct PreparedJob {
-  const Job* job = nullptr;  // not owned; must outlive the PreparedJob. Read for explanations only: what
-                             // placement needs on its hot path is copied below.
+  // The spec, not owned, read for explanations only (what placement needs is copied below). Null when the
+  // caller never explains (the simulator keeps no spec): placement then gives no reasons.
+  const Job* job = nullptr;
   int64_t devices = 0;
+  int priority = 0;
   bool gang = true;
   double data_gb = 0;
   std::optional<double> latency_slo_ms;

@@ -18,11 +18,13 @@ using placement::Candidate;
 using placement::CenterInfo;
 using placement::PoolShare;
 
-// A job in the system, from arrival to finish. Slots are reused with their storage (the next job's spec and
-// preparation fill the same strings and vectors) and never move, since the PreparedJob points at its Job.
+// A job in the system, from arrival to finish: its preparation and the few fields of its spec the engine reads.
+// The spec itself is not kept (jobs are read into one reused TraceJob); the simulator never asks placement for
+// explanations, so the PreparedJob has no spec to point at. Slots are reused with their storage.
 struct JobSlot {
-  TraceJob trace;  // the spec as read, and its arrival in the trace's time
   placement::PreparedJob prepared;
+  double deadline_h = std::numeric_limits<double>::infinity();  // after arrival, from the spec
+  bool has_slo = false;
   double arrival_s = 0;  // on the simulated clock (the trace's arrival over the time scale)
   uint32_t tenant = 0;  // interned
   int priority = 0;     // the spec's, next to the other fields the queues read
@@ -136,31 +138,27 @@ class Engine {
       for (const CenterInfo& c : snapshot_.centers()) ScheduleRandomFailure(c.id, 0);
     }
     // Arrivals are pulled from the source one ahead, so a streaming source never sits in memory.
-    // The next job is read straight into a free slot, over an earlier job whose storage the source reuses.
-    uint32_t incoming = jobs_.Acquire();
-    bool next = source.Next(jobs_[incoming].trace);
+    // Jobs are read one ahead into one TraceJob, over the job before, whose storage the source reuses.
+    TraceJob incoming;
+    bool next = source.Next(incoming);
     double last_arrival = 0;
     if (o_.sample_interval_s > 0) Push(0, EventKind::kSample, 0);
     while (true) {
       const bool have_event = !events_.empty();
-      if (next && (!have_event || jobs_[incoming].trace.arrival_s / o_.time_scale <= events_.top().t_s)) {
-        const double t = jobs_[incoming].trace.arrival_s / o_.time_scale;
+      if (next && (!have_event || incoming.arrival_s / o_.time_scale <= events_.top().t_s)) {
+        const double t = incoming.arrival_s / o_.time_scale;
         if (t < last_arrival) {
           return Fail(ErrorCode::kInvalidArgument,
-                      fmt::format("trace: arrivals go back in time at job '{}'", jobs_[incoming].trace.job.name));
+                      fmt::format("trace: arrivals go back in time at job '{}'", incoming.job.name));
         }
         last_arrival = t;
         Advance(t);
         ++result_.events;
-        Arrive(incoming, t);
-        incoming = jobs_.Acquire();
-        next = source.Next(jobs_[incoming].trace);
+        Arrive(incoming.job, t);
+        next = source.Next(incoming);
         continue;
       }
-      if (!have_event) {
-        jobs_.Release(incoming);  // read nothing
-        break;
-      }
+      if (!have_event) break;
       const Event e = events_.Pop();
       // Samples and random failures repeat forever: once the trace is done and the network idle, they stop.
       const bool repeating = e.kind == EventKind::kSample || (e.kind != EventKind::kFinish && e.ref >= o_.failures.size());
@@ -195,41 +193,48 @@ class Engine {
     busy_by_hub_[HubSlot(center)] += delta;
   }
 
-  // Admits the job read into slot `id`, arriving at `t`.
-  void Admit(uint32_t id, double t) {
+  // A slot for `job`, arriving at `t`, prepared against the snapshot; nullopt (counted) when it cannot be.
+  std::optional<uint32_t> Admit(const Job& job, double t) {
+    const uint32_t id = jobs_.Acquire();
     JobSlot& slot = jobs_[id];
+    if (!placement::Prepare(snapshot_, job, o_.start_epoch_s + t, slot.prepared)) {
+      ++result_.unplaceable;  // e.g. a reference device without a peak at the job's precision
+      DropJob(id);
+      return std::nullopt;
+    }
+    slot.prepared.job = nullptr;  // `job` is the reader's, and is overwritten by the next one
     slot.arrival_s = t;
-    slot.priority = slot.trace.job.priority;
+    slot.priority = job.priority;
+    slot.deadline_h = job.deadline_h.value_or(std::numeric_limits<double>::infinity());
+    slot.has_slo = job.latency_slo_ms.has_value();
     slot.moved = 0;
-    int32_t tenant = tenant_ids_.Find(slot.trace.job.tenant);
+    int32_t tenant = tenant_ids_.Find(job.tenant);
     if (tenant < 0) {
       tenant = static_cast<int32_t>(tenant_names_.size());
-      tenant_ids_.Add(slot.trace.job.tenant, tenant);
-      tenant_names_.push_back(slot.trace.job.tenant);
+      tenant_ids_.Add(job.tenant, tenant);
+      tenant_names_.push_back(job.tenant);
       tenant_sums_.emplace_back(0.0, 0.0);
     }
     slot.tenant = static_cast<uint32_t>(tenant);
+    return id;
   }
 
   // The slot keeps its storage for the next job.
   void DropJob(uint32_t id) { jobs_.Release(id); }
 
-  void Arrive(uint32_t id, double t) {
+  void Arrive(const Job& job, double t) {
     ++result_.jobs;
-    if (jobs_[id].trace.job.latency_slo_ms) ++result_.slo_jobs;
-    Admit(id, t);
-    if (!placement::Prepare(snapshot_, jobs_[id].trace.job, o_.start_epoch_s + t, jobs_[id].prepared)) {
-      ++result_.unplaceable;  // e.g. a reference device without a peak at the job's precision
-      DropJob(id);
-      return;
-    }
+    if (job.latency_slo_ms) ++result_.slo_jobs;
+    const std::optional<uint32_t> admitted = Admit(job, t);
+    if (!admitted) return;
+    const uint32_t id = *admitted;
     int32_t wait_pool = placement::kNone;
     if (TryStart(id, &wait_pool)) return;
     // A job no pool could ever take, even with the whole network free, is rejected rather than queued forever.
     popts_.now_s = o_.start_epoch_s + t;
     if (wait_pool == placement::kNone && !policy_->Choose(empty_, jobs_[id].prepared, popts_)) {
       ++result_.unplaceable;
-      if (jobs_[id].trace.job.latency_slo_ms) ++result_.slo_misses;
+      if (jobs_[id].has_slo) ++result_.slo_misses;
       DropJob(id);
       return;
     }
@@ -332,7 +337,7 @@ class Engine {
     run.arrival_s = w.arrival_s;
     run.start_s = now_;
     run.finish_s = finish;
-    run.deadline_h = w.trace.job.deadline_h.value_or(std::numeric_limits<double>::infinity());
+    run.deadline_h = w.deadline_h;
     const int32_t data = w.prepared.data_province;
     run.east_data = data == placement::kNone || !west_province_[static_cast<size_t>(data)];
     run.live = true;
