@@ -60,14 +60,18 @@ class Best {
 };
 
 // The least feasible candidate under `less` over every center (a total order, so it is the front Rank's sort
-// would give), keeping nothing else.
+// would give), keeping nothing else. With `stop_at_start_now`, the first candidate that starts now is the least
+// (first-fit: such candidates come first, then by pool, and pools are numbered in center order).
 template <typename Less>
-std::optional<Candidate> LeastOf(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o, Less less) {
+std::optional<Candidate> LeastOf(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o, Less less,
+                                 bool stop_at_start_now = false) {
   const Evaluator ev(s, job, o.objective, o.now_s, false);
   std::optional<Candidate> best;
   for (uint32_t c = 0; c < s.centers().size(); ++c) {
     Evaluation e = ev.EvaluateCenter(c);
-    if (e.reject == Reject::kOk && (!best || less(e.candidate, *best))) best = std::move(e.candidate);
+    if (e.reject != Reject::kOk) continue;
+    if (stop_at_start_now && !(e.candidate.start_h > 0)) return std::move(e.candidate);
+    if (!best || less(e.candidate, *best)) best = std::move(e.candidate);
   }
   return best;
 }
@@ -249,12 +253,13 @@ class Ranked final : public Policy {
     return Rank(ScanAll(s, job, o, o.explain), o, name(), Rule{s});
   }
   std::optional<Candidate> Choose(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o) override {
-    return LeastOf(s, job, o, Rule{s});
+    return LeastOf(s, job, o, Rule{s}, Rule::kFirstStartingNowWins);
   }
 };
 
 struct NearestDataRule {
   static constexpr std::string_view kName = "nearest-data";
+  static constexpr bool kFirstStartingNowWins = false;
   const Snapshot& s;
   bool operator()(const Candidate& a, const Candidate& b) const {
     if (StartsLater(a, b) != StartsLater(b, a)) return StartsLater(b, a);
@@ -265,6 +270,7 @@ struct NearestDataRule {
 
 struct LeastLoadedRule {
   static constexpr std::string_view kName = "least-loaded";
+  static constexpr bool kFirstStartingNowWins = false;
   const Snapshot& s;
   double FreeShare(const Candidate& c) const {
     const CenterInfo& center = s.centers()[c.center];
@@ -285,6 +291,7 @@ struct LeastLoadedRule {
 
 struct FirstFitRule {
   static constexpr std::string_view kName = "first-fit";
+  static constexpr bool kFirstStartingNowWins = true;  // see LeastOf
   const Snapshot& s;
   bool operator()(const Candidate& a, const Candidate& b) const {
     if (StartsLater(a, b) != StartsLater(b, a)) return StartsLater(b, a);
