@@ -5,9 +5,15 @@
 namespace zhisuan {
 namespace {
 
-uint64_t Load8(const char* p, size_t n) {  // up to 8 bytes, zero-padded
+uint64_t Load8(const char* p) {  // 8 bytes (a constant-size copy compiles to one load)
   uint64_t v = 0;
-  std::memcpy(&v, p, n < 8 ? n : 8);
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+uint64_t LoadShort(const char* p, size_t n) {  // fewer than 8 bytes, zero-padded
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
   return v;
 }
 
@@ -16,10 +22,12 @@ uint64_t Load8(const char* p, size_t n) {  // up to 8 bytes, zero-padded
 uint64_t IdIndex::Hash(std::string_view s) {
   const size_t n = s.size();
   uint64_t h = n * 0x9E3779B97F4A7C15ull;
-  h ^= Load8(s.data(), n) * 0xBF58476D1CE4E5B9ull;
-  if (n > 8) {
-    h ^= Load8(s.data() + n / 2 - 4, 8) * 0x94D049BB133111EBull;
-    h ^= Load8(s.data() + n - 8, 8) * 0xD6E8FEB86659FD93ull;
+  if (n < 8) {
+    h ^= LoadShort(s.data(), n) * 0xBF58476D1CE4E5B9ull;
+  } else {
+    h ^= Load8(s.data()) * 0xBF58476D1CE4E5B9ull;
+    h ^= Load8(s.data() + n / 2 - 4) * 0x94D049BB133111EBull;
+    h ^= Load8(s.data() + n - 8) * 0xD6E8FEB86659FD93ull;
   }
   h ^= h >> 29;
   h *= 0xBF58476D1CE4E5B9ull;
