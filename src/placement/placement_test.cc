@@ -188,6 +188,18 @@ TEST(Tou, AverageMultiplier) {
   EXPECT_DOUBLE_EQ(AverageTouMultiplier(gd, 11, 0), 1.7);
 }
 
+// A random state: each pool with a random share of its devices free (none when `busy`), the rest coming back at
+// one of 50 times in the 5 h after 1.7e9 s.
+void RandomisePools(Snapshot& s, std::mt19937_64& rng, bool busy) {
+  for (uint32_t p = 0; p < s.pools().size(); ++p) {
+    const int64_t total = s.pools()[p].devices;
+    const int64_t free = busy ? 0 : static_cast<int64_t>(rng() % static_cast<uint64_t>(total + 1));
+    std::vector<Release> releases;
+    if (free < total) releases.push_back({1.7e9 + static_cast<double>(rng() % 50) * 360.0, total - free});
+    s.SetPoolState(p, free, releases);
+  }
+}
+
 // Property: on random states of the shipped network, the chosen candidate is never worse under the objective than
 // any feasible candidate, and the indexed search finds the same optimum as the full scan.
 TEST(PlacementProperty, ChosenIsNeverWorseAndIndexAgrees) {
@@ -203,13 +215,7 @@ TEST(PlacementProperty, ChosenIsNeverWorseAndIndexAgrees) {
   int compared = 0;
   for (int round = 0; round < 300; ++round) {
     Snapshot s = Snapshot::Build(registry);
-    for (uint32_t p = 0; p < s.pools().size(); ++p) {
-      const int64_t total = s.pools()[p].devices;
-      const int64_t free = static_cast<int64_t>(rng() % static_cast<uint64_t>(total + 1));
-      std::vector<Release> releases;
-      if (free < total) releases.push_back({1.7e9 + static_cast<double>(rng() % 50) * 360.0, total - free});
-      s.SetPoolState(p, free, releases);
-    }
+    RandomisePools(s, rng, false);
     const std::string m1 = models[rng() % models.size()], m2 = models[rng() % models.size()];
     std::string spec = fmt::format("kind: train\ndevices: {}\naccelerator: {{models: [{}, {}]}}\n"
                                    "work: {{reference_hours: {}, reference: nvidia-a100-sxm-80gb}}\n",
@@ -264,14 +270,7 @@ TEST(PlacementProperty, ChooseAgreesWithPlaceForEveryPolicy) {
     int chosen = 0, waiting = 0;
     for (int round = 0; round < 150; ++round) {
       Snapshot s = Snapshot::Build(registry);
-      for (uint32_t p = 0; p < s.pools().size(); ++p) {
-        const int64_t total = s.pools()[p].devices;
-        // Busy networks half the time, so waiting candidates compete too.
-        const int64_t free = round % 2 ? 0 : static_cast<int64_t>(rng() % static_cast<uint64_t>(total + 1));
-        std::vector<Release> releases;
-        if (free < total) releases.push_back({1.7e9 + static_cast<double>(rng() % 50) * 360.0, total - free});
-        s.SetPoolState(p, free, releases);
-      }
+      RandomisePools(s, rng, round % 2 == 1);  // busy half the time, so waiting candidates compete too
       std::string spec = fmt::format("kind: train\ndevices: {}\naccelerator: {{models: [{}, {}]}}\n"
                                      "work: {{reference_hours: {}, reference: nvidia-a100-sxm-80gb}}\n",
                                      1 << (rng() % 9), models[rng() % models.size()], models[rng() % models.size()],
