@@ -342,42 +342,60 @@ Result<std::shared_ptr<const TraceFile>> TraceFile::Open(const std::string& path
   }
   f->body_ = at;
 
-  // Every row once: validate, count, and learn the order.
+  // Calls visit(offset, line number, line) for every non-empty row after the header.
+  const int64_t header_lines = line_no;
+  auto for_each_row = [&](auto visit) -> bool {
+    int64_t n = header_lines;
+    for (size_t row_at = f->body_; row_at < f->size_;) {
+      const auto [line, next] = LineAt(f->data_, f->size_, row_at);
+      ++n;
+      if (!line.empty() && !visit(row_at, n, line)) return false;
+      row_at = next;
+    }
+    return true;
+  };
+
+  // Every row once: validate, count, and see whether arrivals are in file order.
   const RowParser parse = ParserFor(format);
   const RowContext ctx{registry, TraceStream::P100Fp16(registry)};
   TraceStats& stats = f->stats_;
-  std::vector<OrderEntry> order;
   bool sorted = true;
   double last = -std::numeric_limits<double>::infinity();
   double origin = std::numeric_limits<double>::infinity();
   Job scratch;
-  while (at < f->size_) {
-    const size_t offset = at;
-    const auto [line, next] = LineAt(f->data_, f->size_, at);
-    at = next;
-    ++line_no;
-    if (line.empty()) continue;
+  std::optional<Error> fatal;
+  for_each_row([&](size_t, int64_t n, std::string_view line) {
     ++stats.rows;
-    const Row row = parse(ctx, line, line_no, scratch);
+    const Row row = parse(ctx, line, n, scratch);
     if (row.kind == RowKind::kSkipped) {
       ++stats.skipped;
     } else if (row.kind == RowKind::kMalformed) {
       ++stats.malformed;
-      std::string where = fmt::format("{}:{}: {}", path, line_no, row.problem);
-      if (strict) return Fail(ErrorCode::kValidation, std::move(where));
+      std::string where = fmt::format("{}:{}: {}", path, n, row.problem);
+      if (strict) {
+        fatal = Error{ErrorCode::kValidation, std::move(where)};
+        return false;
+      }
       if (stats.problems.size() < kMaxProblems) stats.problems.push_back(std::move(where));
     } else {
       ++stats.jobs;
       sorted = sorted && row.time_s >= last;
       last = row.time_s;
       origin = std::min(origin, row.time_s);
-      order.push_back({row.time_s, offset, line_no});
     }
-  }
+    return true;
+  });
+  if (fatal) return std::unexpected(std::move(*fatal));
   if (format == TraceFormat::kPhilly && stats.jobs > 0) f->origin_s_ = origin;
+  // Out of order: a second pass indexes the jobs, then the index is sorted by arrival (ties in file order).
   if (!sorted) {
-    std::ranges::stable_sort(order, {}, &OrderEntry::time_s);
-    f->order_ = std::move(order);
+    f->order_.reserve(static_cast<size_t>(stats.jobs));
+    for_each_row([&](size_t offset, int64_t n, std::string_view line) {
+      const Row row = parse(ctx, line, n, scratch);
+      if (row.kind == RowKind::kJob) f->order_.push_back({row.time_s, offset, n});
+      return true;
+    });
+    std::ranges::stable_sort(f->order_, {}, &OrderEntry::time_s);
   }
   return std::shared_ptr<const TraceFile>(std::move(f));
 }

@@ -76,8 +76,8 @@ class ProvinceDraw {
 // A trace file opened for streaming. Opening validates every row once (a malformed row is counted and reported
 // with its line number, or with `strict` fails the open) and learns the arrival order; each stream then builds
 // jobs one at a time as the engine pulls them, from the file mapped read-only. A file already in arrival order
-// keeps nothing per row once open; otherwise (philly.csv is grouped by cluster) 24 bytes per job (arrival,
-// offset, line) give the order, and equal arrivals keep file order.
+// keeps nothing per row; otherwise (philly.csv is grouped by cluster) a second pass indexes 24 bytes per job
+// (arrival, offset, line) and sorts them, equal arrivals in file order.
 class TraceFile {
  public:
   static Result<std::shared_ptr<const TraceFile>> Open(const std::string& path, TraceFormat format,
