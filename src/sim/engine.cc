@@ -47,7 +47,7 @@ struct Running {
 };
 
 // Reusable slots in fixed blocks: a slot never moves and its index stays valid while held; freed slots are
-// reused first (most recently freed first, so their memory is warm).
+// reused first, most recently freed first.
 template <typename T>
 class Slots {
  public:
