@@ -7,6 +7,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
   slurm-wlm munge
   curl jq wrk sqlite3 nodejs npm
+  chromium  # headless: the tests render the HTML reports and fail on any script error
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

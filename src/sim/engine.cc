@@ -516,6 +516,12 @@ class Engine {
       total += total_by_hub_[h];
     }
     s.busy_share = total > 0 ? static_cast<double>(busy) / static_cast<double>(total) : 0.0;
+    s.center_utilisation.reserve(busy_by_center_.size());
+    for (size_t c = 0; c < busy_by_center_.size(); ++c) {
+      s.center_utilisation.push_back(total_by_center_[c] > 0 ? static_cast<float>(static_cast<double>(busy_by_center_[c]) /
+                                                                                   static_cast<double>(total_by_center_[c]))
+                                                             : 0.0f);
+    }
     s.running = running_count_;
     s.pending = pending_count_;
     result_.samples.push_back(std::move(s));

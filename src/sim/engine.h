@@ -39,6 +39,7 @@ struct SimOptions {
 struct Sample {
   double t_h = 0;
   std::vector<double> hub_utilisation;  // busy / total devices per hub, then one for centers outside the hubs
+  std::vector<float> center_utilisation;  // busy / total devices per center (SimResult::center_ids)
   double busy_share = 0;                // of all devices
   int64_t running = 0;
   int64_t pending = 0;

@@ -71,20 +71,29 @@ Json ToJson(const RunReport& r) {
   Json series = Json::object();
   for (const SimResult& s : r.results) {
     Json t = Json::array(), busy = Json::array(), running = Json::array(), pending = Json::array();
-    Json hubs = Json::object();
+    Json hubs = Json::object(), center_series = Json::object();
     for (size_t h = 0; h < s.hub_ids.size(); ++h) hubs[s.hub_ids[h]] = Json::array();
+    for (size_t c = 0; c < s.center_ids.size(); ++c) center_series[s.center_ids[c]] = Json::array();
     for (const Sample& x : s.samples) {
       t.push_back(x.t_h);
       busy.push_back(x.busy_share);
       running.push_back(x.running);
       pending.push_back(x.pending);
       for (size_t h = 0; h < s.hub_ids.size(); ++h) hubs[s.hub_ids[h]].push_back(x.hub_utilisation[h]);
+      // Four decimals: a long run has centers x samples of these.
+      for (size_t c = 0; c < s.center_ids.size(); ++c) {
+        center_series[s.center_ids[c]].push_back(std::round(x.center_utilisation[c] * 1e4) / 1e4);
+      }
     }
     Json centers = Json::object();
     for (size_t c = 0; c < s.center_ids.size(); ++c) centers[s.center_ids[c]] = s.center_utilisation[c];
-    series[s.policy] = {{"t_h", std::move(t)},         {"busy_share", std::move(busy)},
-                        {"running", std::move(running)}, {"pending", std::move(pending)},
-                        {"hub_utilisation", std::move(hubs)}, {"center_mean_utilisation", std::move(centers)}};
+    series[s.policy] = {{"t_h", std::move(t)},
+                        {"busy_share", std::move(busy)},
+                        {"running", std::move(running)},
+                        {"pending", std::move(pending)},
+                        {"hub_utilisation", std::move(hubs)},
+                        {"center_utilisation", std::move(center_series)},
+                        {"center_mean_utilisation", std::move(centers)}};
   }
   Json failures = Json::array();
   for (const Failure& f : r.options.failures) {
@@ -139,12 +148,14 @@ std::string UtilisationCsv(const RunReport& r) {
   std::string out = "policy,t_h,busy_share,running,pending";
   if (!r.results.empty()) {
     for (const std::string& h : r.results.front().hub_ids) out += ",hub_" + h;
+    for (const std::string& c : r.results.front().center_ids) out += ",center_" + c;
   }
   out += "\n";
   for (const SimResult& s : r.results) {
     for (const Sample& x : s.samples) {
       out += fmt::format("{},{:.3f},{:.6f},{},{}", s.policy, x.t_h, x.busy_share, x.running, x.pending);
       for (double u : x.hub_utilisation) out += fmt::format(",{:.6f}", u);
+      for (float u : x.center_utilisation) out += fmt::format(",{:.4f}", u);
       out += "\n";
     }
   }
@@ -178,6 +189,8 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}} td:first-child,t
 <th>west share</th></tr>
 {}</table>
 <div id="ratio" class="chart"></div><div id="busy" class="chart"></div><div id="west" class="chart"></div>
+<p>Utilisation of <select id="policy"></select>: <span id="span"></span></p>
+<div id="hubs" class="chart"></div><div id="centers" class="chart" style="height:560px"></div>
 <script id="data" type="application/json">{}</script>
 <script>
 const report = JSON.parse(document.getElementById('data').textContent);
@@ -196,6 +209,28 @@ echarts.init(document.getElementById('west')).setOption({{...base, title:{{text:
   tooltip:{{}}, xAxis:{{type:'category',data:names}}, yAxis:{{type:'value',max:1}},
   series:['device_hours_share','energy_share','cost_share','east_data_jobs_to_west_share'].map(k => ({{name:k,
     type:'bar',data:report.policies.map(p => p.west[k])}}))}});
+// Per hub (lines) and per center (heat map over time) for the policy chosen.
+const hubs = echarts.init(document.getElementById('hubs')), centers = echarts.init(document.getElementById('centers'));
+const choice = document.getElementById('policy');
+for (const n of names) choice.add(new Option(n, n));
+function showUtilisation(n) {{
+  const s = report.series[n];
+  document.getElementById('span').textContent = s.t_h.length + ' samples over ' +
+    (s.t_h.length ? s.t_h[s.t_h.length - 1].toFixed(1) : 0) + ' h';
+  hubs.setOption({{...base, title:{{text:'Busy share per hub: ' + n}}, tooltip:{{trigger:'axis'}},
+    xAxis:{{type:'value',name:'hours',max:'dataMax'}}, yAxis:{{type:'value',max:1}},
+    series:Object.keys(s.hub_utilisation).map(h => ({{name:h,type:'line',showSymbol:false,
+      data:s.t_h.map((t,i) => [t, s.hub_utilisation[h][i]])}}))}}, true);
+  const ids = Object.keys(s.center_utilisation), cells = [];
+  ids.forEach((c, y) => s.center_utilisation[c].forEach((u, x) => cells.push([x, y, u])));
+  centers.setOption({{animation:false, title:{{text:'Busy share per center over time: ' + n}}, tooltip:{{}},
+    grid:{{top:40, bottom:90, left:200}}, xAxis:{{type:'category',name:'hours',data:s.t_h.map(t => t.toFixed(1))}},
+    yAxis:{{type:'category',data:ids}}, visualMap:{{min:0,max:1,calculable:true,orient:'horizontal',left:'center',bottom:0,
+      inRange:{{color:['#f7f7f7','#fdae61','#d7191c']}}}},
+    series:[{{type:'heatmap',data:cells,progressive:0}}]}}, true);
+}}
+choice.onchange = () => showUtilisation(choice.value);
+if (names.length) showUtilisation(names[0]);
 </script></body></html>
 )html",
                      echarts_js, Escape(r.trace_path), Escape(r.trace_format), r.trace.rows, r.trace.jobs,

@@ -71,6 +71,16 @@ check "sim prints the policy table" contains "$WORK/sim.out" "lowest-cost"
 check "sim writes the HTML report with ECharts inlined" grep -q "echarts" "$WORK/rep/report.html"
 check "sim writes a CSV row per policy" test "$(wc -l <"$WORK/rep/policies.csv")" -eq 3
 check "sim report JSON parses" jqq '.policies | length == 2' "$WORK/rep/report.json"
+check "sim report has per-center utilisation over time" jqq \
+  '.series["lowest-cost"] | (.center_utilisation | length) > 0 and ([.center_utilisation[] | length] | unique) == [(.t_h | length)]' \
+  "$WORK/rep/report.json"
+check "sim utilisation CSV has a column per center" grep -q ",center_" "$WORK/rep/utilisation.csv"
+# The report in headless Chromium: every chart drawn, the policy choice filled, no script error.
+chromium --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 --virtual-time-budget=5000 \
+  --dump-dom "file://$WORK/rep/report.html" >"$WORK/rep.dom" 2>"$WORK/rep.console"
+check "sim report renders its charts in Chromium" test "$(grep -o '<canvas' "$WORK/rep.dom" | wc -l)" -ge 5
+check "sim report offers each policy" test "$(grep -o '<option value="[a-z-]*">' "$WORK/rep.dom" | wc -l)" -eq 2
+check "sim report runs without script errors" sh -c "! grep -i 'uncaught' '$WORK/rep.console'"
 check "lowest-cost is never below the bound" jqq '.policies[0].cost_ratio_to_bound >= 0.999999' "$WORK/rep/report.json"
 printf 'timestamp,duration,num_gpus,gpu_time,cluster\n2017-10-09 07:01:55,66.0,x,66.0,a\n' >"$WORK/badtrace.csv"
 "$ZHISUAN" --db "$DB" sim --trace "$WORK/badtrace.csv" --strict >"$WORK/strict.out" 2>&1
