@@ -113,6 +113,10 @@ int Run(int argc, char** argv) {
   sim->add_option("--policy", sim_args.policies, "comma-separated policies")->capture_default_str();
   sim->add_option("--objective", sim_args.objective, "cost, energy, carbon, time or weighted")->capture_default_str();
   sim->add_option("--seed", sim_args.seed, "seed of the province draws and the random policy")->capture_default_str();
+  sim->add_option("--seeds", sim_args.seeds,
+                  "run the scenario under each seed (e.g. 1-5 or 1,2,7): the report adds mean, range and the seeds "
+                  "in which each policy was cheapest")
+      ->excludes(sim->get_option("--seed"));
   sim->add_option("--time-scale", sim_args.time_scale, "divide arrival times by this")->capture_default_str();
   sim->add_option("--sample-h", sim_args.sample_h, "hours between utilisation samples (0: none)")->capture_default_str();
   sim->add_option("--fail", sim_args.failures, "CENTER@HOURS[+DURATION]: the center goes down (repeatable)");

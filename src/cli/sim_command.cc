@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
 
@@ -44,7 +45,13 @@ int RunSim(const Registry& base, const SimArgs& a) {
   sim::SimOptions& o = report.options;
   o.objective.kind = *objective;
   o.objective.carbon_price_cny_per_t = base.placement().carbon_price_cny_per_t;
-  o.seed = a.seed;
+  std::vector<uint64_t> seeds{a.seed};
+  if (!a.seeds.empty()) {
+    auto parsed = sim::ParseSeeds(a.seeds);
+    if (!parsed) return Report(parsed.error());
+    seeds = std::move(*parsed);
+  }
+  o.seed = seeds.front();
   o.time_scale = a.time_scale;
   o.sample_interval_s = a.sample_h * 3600;
   if (!(a.time_scale > 0)) return Report({ErrorCode::kInvalidArgument, "time-scale: must be > 0"});
@@ -72,18 +79,30 @@ int RunSim(const Registry& base, const SimArgs& a) {
     if (auto check = placement::MakePolicy(p); !check) return Report(check.error());
   }
 
-  // Validate the trace once; the bound and every policy stream it.
-  const auto trace = sim::TraceFile::Open(a.trace, *format, *registry, a.seed, a.strict);
-  if (!trace) return Report(trace.error());
-  report.trace = (*trace)->stats();
-  auto bound = sim::OfflineBound(*registry, *(*trace)->Stream(), o);
-  if (!bound) return Report(bound.error());
-  report.bound = *bound;
-  for (const std::string& p : policies) {
-    o.policy = p;
-    auto result = sim::Simulate(*registry, *(*trace)->Stream(), o);
-    if (!result) return Report(result.error());
-    report.results.push_back(std::move(*result));
+  // Per seed, validate the trace once (its draws depend on the seed); the bound and every policy stream it. The
+  // first seed's run is the report's; the others are replicas without time series.
+  for (const uint64_t seed : seeds) {
+    sim::SimOptions run_options = o;
+    run_options.seed = seed;
+    if (seed != seeds.front()) run_options.sample_interval_s = 0;
+    const auto trace = sim::TraceFile::Open(a.trace, *format, *registry, seed, a.strict);
+    if (!trace) return Report(trace.error());
+    auto bound = sim::OfflineBound(*registry, *(*trace)->Stream(), run_options);
+    if (!bound) return Report(bound.error());
+    std::vector<sim::SimResult> results;
+    for (const std::string& p : policies) {
+      run_options.policy = p;
+      auto result = sim::Simulate(*registry, *(*trace)->Stream(), run_options);
+      if (!result) return Report(result.error());
+      results.push_back(std::move(*result));
+    }
+    if (seed == seeds.front()) {
+      report.trace = (*trace)->stats();
+      report.bound = *bound;
+      report.results = std::move(results);
+    } else {
+      report.replicas.push_back({seed, *bound, std::move(results)});
+    }
   }
   if (!a.report_dir.empty()) {
     if (Status s = sim::WriteReport(report, a.report_dir, EchartsPath()); !s) return Report(s.error());
@@ -112,6 +131,20 @@ int RunSim(const Registry& base, const SimArgs& a) {
               fmt::format("{:.3f}", s.fairness_jain), fmt::format("{:.1f}%", 100 * s.west_device_hours_share)});
   }
   fmt::print("{}", t.Render());
+  if (!report.replicas.empty()) {
+    const std::vector<sim::SeedStats> rows = sim::SummariseSeeds(report);
+    fmt::print("\nacross {} seeds ({}): tenant cost / each run's bound, mean [min, max]; runs in which the policy was "
+               "cheapest\n",
+               seeds.size(), a.seeds);
+    Table s({"POLICY", "MEAN", "MIN", "MAX", "CHEAPEST"},
+            {Table::Align::kLeft, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight,
+             Table::Align::kRight});
+    for (const sim::SeedStats& row : rows) {
+      s.AddRow({row.policy, fmt::format("{:.4f}", row.ratio_mean), fmt::format("{:.4f}", row.ratio_min),
+                fmt::format("{:.4f}", row.ratio_max), fmt::format("{} of {}", row.cheapest_in, row.ratio.size())});
+    }
+    fmt::print("{}", s.Render());
+  }
   if (!a.report_dir.empty()) fmt::print("report written to {}/report.html\n", a.report_dir);
   return 0;
 }

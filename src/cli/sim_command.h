@@ -14,6 +14,7 @@ struct SimArgs {
   std::string policies = "lowest-cost,nearest-data,least-loaded,first-fit,random";
   std::string objective = "cost";
   uint64_t seed = 1;
+  std::string seeds;  // "1-5" or "1,2,3": replicated runs (the first is the report's main run)
   double time_scale = 1;
   double sample_h = 1;
   std::vector<std::string> failures;

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <fstream>
 #include <sstream>
 
@@ -16,6 +18,90 @@ using Json = nlohmann::ordered_json;
 Json DistJson(const Distribution& d) { return Json{{"mean", d.mean}, {"p50", d.p50}, {"p95", d.p95}, {"p99", d.p99}}; }
 
 double Ratio(double cost, double bound) { return bound > 0 ? cost / bound : 0.0; }
+
+// The metrics compared across seeds.
+struct SeedMetric {
+  const char* name;
+  double (*value)(const SimResult&, const Bound&);
+};
+constexpr SeedMetric kSeedMetrics[] = {
+    {"cost_ratio_to_bound", [](const SimResult& s, const Bound& b) { return Ratio(s.tenant_cost_cny, b.tenant_cost_cny); }},
+    {"tenant_cost_cny", [](const SimResult& s, const Bound&) { return s.tenant_cost_cny; }},
+    {"carbon_t", [](const SimResult& s, const Bound&) { return s.carbon_t; }},
+    {"queue_delay_mean_h", [](const SimResult& s, const Bound&) { return s.queue_delay_h.mean; }},
+    {"jct_p99_h", [](const SimResult& s, const Bound&) { return s.jct_h.p99; }},
+    {"fairness_jain", [](const SimResult& s, const Bound&) { return s.fairness_jain; }},
+    {"west_device_hours_share", [](const SimResult& s, const Bound&) { return s.west_device_hours_share; }},
+};
+
+}  // namespace
+
+std::vector<SeedRun> SeedRuns(const RunReport& r) {
+  std::vector<SeedRun> runs{{r.options.seed, &r.bound, &r.results}};
+  for (const Replica& x : r.replicas) runs.push_back({x.seed, &x.bound, &x.results});
+  return runs;
+}
+
+std::vector<SeedStats> SummariseSeeds(const RunReport& r) {
+  const std::vector<SeedRun> runs = SeedRuns(r);
+  std::vector<SeedStats> out;
+  for (size_t p = 0; p < r.results.size(); ++p) {
+    SeedStats st;
+    st.policy = r.results[p].policy;
+    for (const SeedRun& run : runs) {
+      const SimResult& s = (*run.results)[p];
+      st.ratio.push_back(Ratio(s.tenant_cost_cny, run.bound->tenant_cost_cny));
+      // Cheapest among the policies in this seed's run (ties to the first listed).
+      bool cheapest = true;
+      for (size_t q = 0; q < run.results->size() && cheapest; ++q) {
+        const double other = (*run.results)[q].tenant_cost_cny;
+        cheapest = !(other < s.tenant_cost_cny || (other == s.tenant_cost_cny && q < p));
+      }
+      st.cheapest_in += cheapest ? 1 : 0;
+    }
+    double sum = 0;
+    for (double x : st.ratio) sum += x;
+    st.ratio_mean = sum / static_cast<double>(st.ratio.size());
+    st.ratio_min = *std::ranges::min_element(st.ratio);
+    st.ratio_max = *std::ranges::max_element(st.ratio);
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+namespace {
+
+Json SeedsJson(const RunReport& r) {
+  const std::vector<SeedRun> runs = SeedRuns(r);
+  Json seeds = Json::array(), bounds = Json::array();
+  for (const SeedRun& run : runs) {
+    seeds.push_back(run.seed);
+    bounds.push_back(run.bound->tenant_cost_cny);
+  }
+  const std::vector<SeedStats> stats = SummariseSeeds(r);
+  Json policies = Json::object();
+  for (size_t p = 0; p < r.results.size(); ++p) {
+    Json metrics = Json::object();
+    for (const SeedMetric& m : kSeedMetrics) {
+      Json values = Json::array();
+      double sum = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo;
+      for (const SeedRun& run : runs) {
+        const double v = m.value((*run.results)[p], *run.bound);
+        values.push_back(v);
+        sum += v;
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+      }
+      metrics[m.name] = {{"values", std::move(values)},
+                         {"mean", sum / static_cast<double>(runs.size())},
+                         {"min", lo},
+                         {"max", hi}};
+    }
+    metrics["cheapest_in"] = stats[p].cheapest_in;
+    policies[r.results[p].policy] = std::move(metrics);
+  }
+  return Json{{"seeds", std::move(seeds)}, {"bound_cny", std::move(bounds)}, {"policies", std::move(policies)}};
+}
 
 Status WriteFile(const std::filesystem::path& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary);
@@ -99,7 +185,7 @@ Json ToJson(const RunReport& r) {
   for (const Failure& f : r.options.failures) {
     failures.push_back({{"center", f.center}, {"at_h", f.at_s / 3600}, {"duration_h", std::isfinite(f.duration_s) ? Json(f.duration_s / 3600) : Json(nullptr)}});
   }
-  return Json{{"trace",
+  Json report{{"trace",
                {{"path", r.trace_path},
                 {"format", r.trace_format},
                 {"rows", r.trace.rows},
@@ -126,6 +212,8 @@ Json ToJson(const RunReport& r) {
                 {"method", "each job at its cheapest feasible pool; capacity over time relaxed"}}},
               {"policies", std::move(policies)},
               {"series", std::move(series)}};
+  if (!r.replicas.empty()) report["seeds"] = SeedsJson(r);
+  return report;
 }
 
 std::string PoliciesCsv(const RunReport& r) {
@@ -172,6 +260,20 @@ std::string Html(const RunReport& r, const std::string& echarts_js) {
         s.energy_kwh, s.carbon_t, s.queue_delay_h.mean, s.jct_h.p50, s.jct_h.p99, s.deadline_misses, s.fairness_jain,
         100 * s.west_device_hours_share);
   }
+  std::string seeds;
+  if (!r.replicas.empty()) {
+    std::string list;
+    for (const SeedRun& run : SeedRuns(r)) list += (list.empty() ? "" : ", ") + std::to_string(run.seed);
+    seeds = fmt::format("<h2>Across seeds {}</h2>\n<table><tr><th>policy</th><th>cost / bound: mean</th><th>min</th>"
+                        "<th>max</th><th>cheapest in</th></tr>\n",
+                        list);
+    for (const SeedStats& st : SummariseSeeds(r)) {
+      seeds += fmt::format("<tr><td>{}</td><td>{:.4f}</td><td>{:.4f}</td><td>{:.4f}</td><td>{} of {}</td></tr>\n",
+                           Escape(st.policy), st.ratio_mean, st.ratio_min, st.ratio_max, st.cheapest_in,
+                           st.ratio.size());
+    }
+    seeds += "</table>\n";
+  }
   std::string data = ToJson(r).dump(-1, ' ', false, Json::error_handler_t::replace);
   // A JSON string inside a <script> element must not close it.
   for (size_t at = data.find("</"); at != std::string::npos; at = data.find("</", at + 2)) data.replace(at, 2, "<\\/");
@@ -188,7 +290,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}} td:first-child,t
 <th>carbon t</th><th>mean queue h</th><th>JCT p50 h</th><th>JCT p99 h</th><th>deadline misses</th><th>Jain</th>
 <th>west share</th></tr>
 {}</table>
-<div id="ratio" class="chart"></div><div id="busy" class="chart"></div><div id="west" class="chart"></div>
+{}<div id="ratio" class="chart"></div><div id="busy" class="chart"></div><div id="west" class="chart"></div>
 <p>Utilisation of <select id="policy"></select>: <span id="span"></span></p>
 <div id="hubs" class="chart"></div><div id="centers" class="chart" style="height:560px"></div>
 <script id="data" type="application/json">{}</script>
@@ -238,7 +340,7 @@ if (names.length) showUtilisation(names[0]);
                      r.options.time_scale, r.bound.tenant_cost_cny,
                      r.bound.binding_pools == 0 ? "capacity does not bind: the LP optimum"
                                                 : "capacity binds in places: a weaker bound",
-                     rows, data);
+                     rows, seeds, data);
 }
 
 Status WriteReport(const RunReport& r, const std::filesystem::path& dir, const std::filesystem::path& echarts_path) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -41,6 +42,39 @@ Result<Failure> ParseFailure(const std::string& text) {
     f.duration_s = *duration * 3600;
   }
   return f;
+}
+
+Result<std::vector<uint64_t>> ParseSeeds(const std::string& text) {
+  constexpr size_t kMaxSeeds = 1000;
+  auto bad = [&](std::string_view why) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("seeds: '{}' {} (give e.g. 1,2,3 or 1-5)", text, why));
+  };
+  auto number = [](std::string_view s) -> std::optional<uint64_t> {
+    uint64_t v = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) return std::nullopt;
+    return v;
+  };
+  std::vector<uint64_t> seeds;
+  std::string_view rest = text;
+  while (true) {
+    const size_t comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    const size_t dash = item.find('-');
+    const auto from = number(item.substr(0, dash));
+    const auto to = dash == std::string_view::npos ? from : number(item.substr(dash + 1));
+    if (!from || !to) return bad("is not a list of seeds or ranges");
+    if (*to < *from) return bad("has a range that runs backwards");
+    if (*to - *from >= kMaxSeeds) return bad("asks for more than 1,000 runs");
+    for (uint64_t s = *from;; ++s) {
+      if (std::ranges::find(seeds, s) == seeds.end()) seeds.push_back(s);
+      if (seeds.size() > kMaxSeeds) return bad("asks for more than 1,000 runs");
+      if (s == *to) break;
+    }
+    if (comma == std::string_view::npos) break;
+    rest = rest.substr(comma + 1);
+  }
+  return seeds;
 }
 
 Result<std::pair<double, double>> ParseRandomFailures(const std::string& text) {

@@ -277,6 +277,59 @@ TEST_F(ShippedNetwork, AlibabaPodsMap) {
   EXPECT_DOUBLE_EQ(*ls->job.accelerator.min_tflops, 21.2); // no spec: a P100's, so no CPU server runs a GPU pod
 }
 
+TEST(Sim, SeedListsParseAndBadOnesAreNamed) {
+  EXPECT_EQ(*ParseSeeds("7"), (std::vector<uint64_t>{7}));
+  EXPECT_EQ(*ParseSeeds("1-3,7,2"), (std::vector<uint64_t>{1, 2, 3, 7}));
+  EXPECT_EQ(ParseSeeds("0-999")->size(), 1000u);
+  for (const char* bad : {"", "x", "1,,2", "3-1", "1-", "-2", "0-1000", "1.5"}) {
+    auto r = ParseSeeds(bad);
+    ASSERT_FALSE(r.has_value()) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(r.error().message.find("seeds: '"), std::string::npos) << r.error().message;
+  }
+}
+
+// Replicas: every seed's run is summarised per policy, and each run counts exactly one cheapest policy.
+TEST(Sim, ReplicasAreSummarisedPerPolicy) {
+  const Registry r = testing::TinyRegistry();
+  RunReport report;
+  report.options = TinyOptions();
+  for (const uint64_t seed : {3u, 4u, 5u}) {
+    SimOptions o = TinyOptions();
+    o.seed = seed;
+    auto bound_source = OpenTrace(kGoldenDir + "/tiny_trace.jsonl", TraceFormat::kJsonl, r, seed, false);
+    const Bound bound = *OfflineBound(r, **bound_source, o);
+    std::vector<SimResult> results;
+    for (const char* policy : {"lowest-cost", "first-fit"}) {
+      auto s = OpenTrace(kGoldenDir + "/tiny_trace.jsonl", TraceFormat::kJsonl, r, seed, false);
+      o.policy = policy;
+      results.push_back(*Simulate(r, **s, o));
+    }
+    if (seed == 3) {
+      report.bound = bound;
+      report.results = std::move(results);
+    } else {
+      report.replicas.push_back({seed, bound, std::move(results)});
+    }
+  }
+  const std::vector<SeedStats> stats = SummariseSeeds(report);
+  ASSERT_EQ(stats.size(), 2u);
+  EXPECT_EQ(stats[0].cheapest_in + stats[1].cheapest_in, 3);
+  for (const SeedStats& st : stats) {
+    ASSERT_EQ(st.ratio.size(), 3u);
+    EXPECT_LE(st.ratio_min, st.ratio_mean);
+    EXPECT_LE(st.ratio_mean, st.ratio_max);
+    EXPECT_GE(st.ratio_min, 1.0 - 1e-12);  // no policy beats the bound
+  }
+  EXPECT_NEAR(stats[0].ratio[1], report.replicas[0].results[0].tenant_cost_cny / report.replicas[0].bound.tenant_cost_cny,
+              1e-12);
+  const auto json = ToJson(report);
+  EXPECT_EQ(json["seeds"]["seeds"], nlohmann::ordered_json({3, 4, 5}));
+  EXPECT_EQ(json["seeds"]["policies"]["first-fit"]["cost_ratio_to_bound"]["values"].size(), 3u);
+  report.replicas.clear();
+  EXPECT_FALSE(ToJson(report).contains("seeds"));  // a single run's report is unchanged
+}
+
 TEST_F(ShippedNetwork, WhatIfEditsAndErrors) {
   auto scaled = ApplyWhatIf(*registry_, {"guizhou=2"}, {});
   ASSERT_TRUE(scaled.has_value());

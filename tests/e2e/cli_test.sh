@@ -81,6 +81,19 @@ chromium --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 --v
 check "sim report renders its charts in Chromium" test "$(grep -o '<canvas' "$WORK/rep.dom" | wc -l)" -ge 5
 check "sim report offers each policy" test "$(grep -o '<option value="[a-z-]*">' "$WORK/rep.dom" | wc -l)" -eq 2
 check "sim report runs without script errors" sh -c "! grep -i 'uncaught' '$WORK/rep.console'"
+"$ZHISUAN" --db "$DB" sim --trace "$GOLDEN/philly_sample.csv" --policy lowest-cost,first-fit --seeds 1-3 \
+  --report "$WORK/seeds" >"$WORK/seeds.out" 2>&1
+check "sim --seeds runs every seed" test $? -eq 0
+check "sim --seeds prints the summary" contains "$WORK/seeds.out" "across 3 seeds"
+check "sim --seeds report has each seed's ratio" jqq \
+  '.seeds.seeds == [1,2,3] and (.seeds.policies["lowest-cost"].cost_ratio_to_bound.values | length) == 3' \
+  "$WORK/seeds/report.json"
+check "sim --seeds: each run has one cheapest policy" jqq \
+  '[.seeds.policies[].cheapest_in] | add == 3' "$WORK/seeds/report.json"
+check "sim --seeds report shows the seeds table" grep -q "Across seeds 1, 2, 3" "$WORK/seeds/report.html"
+"$ZHISUAN" --db "$DB" sim --trace "$GOLDEN/philly_sample.csv" --seeds 5-2 >"$WORK/badseeds.out" 2>&1
+check "sim --seeds 5-2 exits 2" test $? -eq 2
+check "sim names the bad seeds" contains "$WORK/badseeds.out" "seeds: '5-2' has a range that runs backwards"
 check "lowest-cost is never below the bound" jqq '.policies[0].cost_ratio_to_bound >= 0.999999' "$WORK/rep/report.json"
 printf 'timestamp,duration,num_gpus,gpu_time,cluster\n2017-10-09 07:01:55,66.0,x,66.0,a\n' >"$WORK/badtrace.csv"
 "$ZHISUAN" --db "$DB" sim --trace "$WORK/badtrace.csv" --strict >"$WORK/strict.out" 2>&1
