@@ -9,6 +9,7 @@
 #include <random>
 
 #include "sim/event_queue.h"
+#include "sim/slots.h"
 #include "util/id_index.h"
 
 namespace zhisuan::sim {
@@ -44,34 +45,6 @@ struct Running {
   bool east_data = false;   // the job's data lives outside the western hubs (or nowhere named)
   uint32_t generation = 0;  // bumped on reuse, so a stale finish event is recognised
   bool live = false;
-};
-
-// Reusable slots in fixed blocks: a slot never moves and its index stays valid while held; freed slots are
-// reused first, most recently freed first.
-template <typename T>
-class Slots {
- public:
-  uint32_t Acquire() {
-    if (!free_.empty()) {
-      const uint32_t i = free_.back();
-      free_.pop_back();
-      return i;
-    }
-    if (size_ % kBlock == 0) blocks_.push_back(std::make_unique<T[]>(kBlock));
-    return size_++;
-  }
-  void Release(uint32_t i) { free_.push_back(i); }
-  // Where the next Acquire will be, if it reuses a slot.
-  const T* Next() const { return free_.empty() ? nullptr : &(*this)[free_.back()]; }
-  T& operator[](uint32_t i) { return blocks_[i / kBlock][i % kBlock]; }
-  const T& operator[](uint32_t i) const { return blocks_[i / kBlock][i % kBlock]; }
-  uint32_t size() const { return size_; }
-
- private:
-  static constexpr uint32_t kBlock = 1024;
-  std::vector<std::unique_ptr<T[]>> blocks_;
-  std::vector<uint32_t> free_;
-  uint32_t size_ = 0;
 };
 
 // Mean and order statistics; selection instead of a sort (ten million floats per metric in the big runs).
