@@ -261,11 +261,13 @@ TEST_F(ShippedNetwork, AlibabaPodsMap) {
                                      "p0,12000,16384,1,1000,,LS,Running,0,7200,0\n"
                                      "p1,6000,12288,0,0,,BE,Running,10,100,10\n"
                                      "p2,6000,12288,2,1000,A10|T4,BE,Succeeded,20,3620,20\n"
-                                     "p3,6000,12288,2,1000,,BE,Succeeded,20,10,20\n");
+                                     "p3,6000,12288,2,1000,,BE,Succeeded,20,10,20\n"
+                                     "p4,6000,12288,1,1000,,BE,Pending,30,90,\n"
+                                     "p5,6000,12288,1,1000,,BE,Running,30,90,\n");
   auto source = OpenTrace(path, TraceFormat::kAlibaba, *registry_, 1, false);
   ASSERT_TRUE(source.has_value()) << source.error().message;
-  EXPECT_EQ((*source)->stats().skipped, 1);
-  EXPECT_EQ((*source)->stats().malformed, 1);
+  EXPECT_EQ((*source)->stats().skipped, 2);    // p1 has no GPU; p4 was never scheduled
+  EXPECT_EQ((*source)->stats().malformed, 2);  // p3 ends before it starts; p5 runs without a scheduled time
   auto ls = (*source)->Next();
   EXPECT_EQ(ls->job.kind, JobKind::kInfer);
   EXPECT_EQ(ls->job.latency_slo_ms, 20);

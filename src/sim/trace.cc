@@ -123,6 +123,8 @@ std::string MapAlibabaGpu(std::string_view spec) {
 Row ParseAlibabaRow(const RowContext& ctx, std::string_view line, int64_t, Job& job) {
   const auto f = SplitCsv(line);
   if (f.size() != 11) return Malformed(fmt::format("expected 11 fields, got {}", f.size()));
+  // A pod still Pending was never scheduled: it has no run to replay.
+  if (f[7] == "Pending" && f[10].empty()) return {RowKind::kSkipped, 0, false, {}};
   const auto gpus = ToDouble(f[3]);
   const auto created = ToDouble(f[8]);
   const auto deleted = ToDouble(f[9]);

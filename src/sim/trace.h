@@ -8,7 +8,7 @@
 //                  cluster (virtual cluster) -> tenant; kind train; accelerator: >= 16 GB and >= the P100's
 //                  FP16 peak (no CPU servers); no deadline.
 //   alibaba pods   creation_time -> arrival; num_gpu -> devices (a fractional gpu_milli share counts as one
-//                  device; pods without GPUs are skipped); deletion_time - scheduled_time -> work in hours on
+//                  device; pods without GPUs, and Pending pods never scheduled, are skipped); deletion_time - scheduled_time -> work in hours on
 //                  the first GPU type of gpu_spec (P100, T4, V100M16/M32, A10; else P100); gpu_spec ->
 //                  minimum memory and FP16 peak of its types (a P100's without a spec, so no CPU server
 //                  qualifies); qos LS -> infer with a 20 ms latency SLO to the user province, BE -> batch,
