@@ -241,6 +241,7 @@ Result<TraceFormat> ParseTraceFormat(const std::string& name, const std::string&
   }
   if (path.ends_with(".jsonl")) return TraceFormat::kJsonl;
   std::ifstream in(path);
+  if (!in) return Fail(ErrorCode::kIo, fmt::format("{}: cannot read trace ({})", path, std::strerror(errno)));
   std::string header;
   std::getline(in, header);
   if (header.rfind("timestamp,duration,num_gpus", 0) == 0) return TraceFormat::kPhilly;

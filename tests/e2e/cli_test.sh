@@ -91,6 +91,9 @@ check "sim --seeds report has each seed's ratio" jqq \
 check "sim --seeds: each run has one cheapest policy" jqq \
   '[.seeds.policies[].cheapest_in] | add == 3' "$WORK/seeds/report.json"
 check "sim --seeds report shows the seeds table" grep -q "Across seeds 1, 2, 3" "$WORK/seeds/report.html"
+"$ZHISUAN" --db "$DB" sim --trace "$WORK/no-such-trace.csv" >"$WORK/notrace.out" 2>&1
+check "sim on a missing trace fails" test $? -ne 0
+check "sim says the trace cannot be read" contains "$WORK/notrace.out" "no-such-trace.csv: cannot read trace"
 "$ZHISUAN" --db "$DB" sim --trace "$GOLDEN/philly_sample.csv" --seeds 5-2 >"$WORK/badseeds.out" 2>&1
 check "sim --seeds 5-2 exits 2" test $? -eq 2
 check "sim names the bad seeds" contains "$WORK/badseeds.out" "seeds: '5-2' has a range that runs backwards"
