@@ -48,7 +48,8 @@ class Best {
   // Whether a candidate scoring exactly the threshold, finishing no earlier than `min_finish_h`, in `pool`,
   // could still be better (Better: an earlier finish, or the same finish in a lower pool).
   bool MayTie(double min_finish_h, uint32_t pool) const {
-    return !best_ || min_finish_h < best_->finish_h || (min_finish_h == best_->finish_h && pool < best_->pool);
+    return !best_ || min_finish_h < best_->finish_h ||
+           (min_finish_h == best_->finish_h && pool < best_->pool);
   }
   void Offer(const Candidate& c) {
     if (!best_ || ByScore(c, *best_)) best_ = c;
@@ -60,8 +61,8 @@ class Best {
 };
 
 // The least feasible candidate under `less` over every center (a total order, so it is the front Rank's sort
-// would give), keeping nothing else. With `stop_at_start_now`, the first candidate that starts now is the least
-// (first-fit: such candidates come first, then by pool, and pools are numbered in center order).
+// would give), keeping nothing else. With `stop_at_start_now`, the first candidate that starts now is the
+// least (first-fit: such candidates come first, then by pool, and pools are numbered in center order).
 template <typename Less>
 std::optional<Candidate> LeastOf(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o, Less less,
                                  bool stop_at_start_now = false) {
@@ -83,10 +84,14 @@ std::string ScoreText(const Candidate& c, const Objective& o) {
     case ObjectiveKind::kCost:
       return fmt::format("{} (price {} + transfer fee {})", Money(c.score), Money(c.price_cny),
                          Money(c.transfer_fee_cny));
-    case ObjectiveKind::kEnergy: return fmt::format("{:.1f} kWh", c.energy_kwh);
-    case ObjectiveKind::kCarbon: return fmt::format("{:.1f} kgCO2", c.carbon_kg);
-    case ObjectiveKind::kTime: return fmt::format("finish in {:.2f} h", c.finish_h);
-    case ObjectiveKind::kWeighted: return fmt::format("weighted {}", Money(c.score));
+    case ObjectiveKind::kEnergy:
+      return fmt::format("{:.1f} kWh", c.energy_kwh);
+    case ObjectiveKind::kCarbon:
+      return fmt::format("{:.1f} kgCO2", c.carbon_kg);
+    case ObjectiveKind::kTime:
+      return fmt::format("finish in {:.2f} h", c.finish_h);
+    case ObjectiveKind::kWeighted:
+      return fmt::format("weighted {}", Money(c.score));
   }
   return "";
 }
@@ -103,20 +108,22 @@ std::string RuleOf(std::string_view policy, ObjectiveKind kind) {
 
 std::string Why(const Snapshot& s, const Decision& d) {
   if (!d.chosen) {
-    return d.rejections.empty() ? "no feasible placement"
-                                : fmt::format("no feasible placement: all {} centers rejected", d.rejections.size());
+    return d.rejections.empty()
+               ? "no feasible placement"
+               : fmt::format("no feasible placement: all {} centers rejected", d.rejections.size());
   }
   const Candidate& c = *d.chosen;
   const std::string counted =
       d.feasible_centers >= 0 ? fmt::format(" among {} feasible centers", d.feasible_centers) : "";
-  std::string why = fmt::format("{}{}: {} pool {} with {}", RuleOf(d.policy, d.objective.kind), counted,
-                                s.centers()[c.center].id, s.accelerators()[c.accelerator].id, ScoreText(c, d.objective));
+  std::string why =
+      fmt::format("{}{}: {} pool {} with {}", RuleOf(d.policy, d.objective.kind), counted,
+                  s.centers()[c.center].id, s.accelerators()[c.accelerator].id, ScoreText(c, d.objective));
   if (c.start_h > 0) why += fmt::format(", waiting {:.2f} h for devices", c.start_h);
   if (d.candidates.size() > 1) {
     const Candidate& next = d.candidates[1];
     const double pct = c.score > 0 ? 100.0 * (next.score - c.score) / c.score : 0.0;
-    why += fmt::format("; next best {} at {} ({:+.2f}%)", s.centers()[next.center].id, ScoreText(next, d.objective),
-                       pct);
+    why += fmt::format("; next best {} at {} ({:+.2f}%)", s.centers()[next.center].id,
+                       ScoreText(next, d.objective), pct);
   }
   return why;
 }
@@ -131,7 +138,8 @@ Decision Rank(Scan scan, const PlaceOptions& o, std::string_view policy, Less le
   d.objective = o.objective;
   d.feasible_centers = static_cast<int64_t>(scan.feasible.size());
   std::ranges::sort(scan.feasible, less);
-  if (scan.feasible.size() > static_cast<size_t>(std::max(1, o.top_k))) scan.feasible.resize(static_cast<size_t>(std::max(1, o.top_k)));
+  if (scan.feasible.size() > static_cast<size_t>(std::max(1, o.top_k)))
+    scan.feasible.resize(static_cast<size_t>(std::max(1, o.top_k)));
   d.candidates = std::move(scan.feasible);
   if (!d.candidates.empty()) d.chosen = d.candidates.front();
   d.rejections = std::move(scan.rejections);
@@ -140,9 +148,12 @@ Decision Rank(Scan scan, const PlaceOptions& o, std::string_view policy, Less le
 
 RateKind RateFor(ObjectiveKind k) {
   switch (k) {
-    case ObjectiveKind::kEnergy: return RateKind::kEnergy;
-    case ObjectiveKind::kCarbon: return RateKind::kCarbon;
-    default: return RateKind::kPrice;
+    case ObjectiveKind::kEnergy:
+      return RateKind::kEnergy;
+    case ObjectiveKind::kCarbon:
+      return RateKind::kCarbon;
+    default:
+      return RateKind::kPrice;
   }
 }
 
@@ -177,10 +188,10 @@ class LowestCost final : public Policy {
     return kind != ObjectiveKind::kTime && kind != ObjectiveKind::kWeighted && job.gang;
   }
 
-  // Walks each eligible model's pools in ascending rate. A pool's score is at least rate x device-hours plus the
-  // transfer fee when the pool is outside the data's province (the fee is the same for every other province), so
-  // the data province's list is walked first and each list stops at the first pool whose bound cannot beat the
-  // k-th best so far.
+  // Walks each eligible model's pools in ascending rate. A pool's score is at least rate x device-hours plus
+  // the transfer fee when the pool is outside the data's province (the fee is the same for every other
+  // province), so the data province's list is walked first and each list stops at the first pool whose bound
+  // cannot beat the k-th best so far.
   template <typename Sink>
   static void Indexed(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o, Sink& top) {
     const Evaluator ev(s, job, o.objective, o.now_s, false);
@@ -189,9 +200,10 @@ class LowestCost final : public Policy {
     const bool has_fee = rate == RateKind::kPrice && job.data_province != kNone && job.data_gb > 0;
     const double fee = has_fee ? job.data_gb * s.params().transfer_fee_cny_per_gb : 0.0;
     // `skip_province`: pools there were walked already (the data province's own list).
-    // A list is walked while its bound is below the threshold; at a tie only while a pool could still win on an
-    // earlier finish (a finish is at least the run), since lists are in (rate, pool) order.
-    auto walk = [&](const std::vector<RatedPool>& pools, const JobModel& m, double extra, int32_t skip_province) {
+    // A list is walked while its bound is below the threshold; at a tie only while a pool could still win on
+    // an earlier finish (a finish is at least the run), since lists are in (rate, pool) order.
+    auto walk = [&](const std::vector<RatedPool>& pools, const JobModel& m, double extra,
+                    int32_t skip_province) {
       const double device_hours = devices * m.run_h;
       for (const RatedPool& rp : pools) {
         const double bound = rp.rate * device_hours + extra;
@@ -203,7 +215,8 @@ class LowestCost final : public Policy {
         if (e.reject == Reject::kOk) top.Offer(e.candidate);
       }
     };
-    // Models in order of their best bound, so the threshold tightens early (insertion sort: a job allows a few).
+    // Models in order of their best bound, so the threshold tightens early (insertion sort: a job allows a
+    // few).
     constexpr size_t kInline = 16;
     std::pair<double, const JobModel*> inline_order[kInline];
     std::vector<std::pair<double, const JobModel*>> heap_order;
@@ -215,7 +228,8 @@ class LowestCost final : public Policy {
     size_t n = 0;
     for (const JobModel& m : job.models) {
       const auto& all = s.PoolsByRate(m.accelerator, rate);
-      const std::pair<double, const JobModel*> item{all.empty() ? kInf : all.front().rate * devices * m.run_h, &m};
+      const std::pair<double, const JobModel*> item{all.empty() ? kInf : all.front().rate * devices * m.run_h,
+                                                    &m};
       size_t i = n++;
       for (; i > 0 && item.first < order[i - 1].first; --i) order[i] = order[i - 1];
       order[i] = item;
@@ -300,8 +314,8 @@ struct FirstFitRule {
   }
 };
 
-// Uniform among the feasible candidates that start now, else among all: each feasible candidate draws a key in
-// scan order and the least (start-now first, then key) wins.
+// Uniform among the feasible candidates that start now, else among all: each feasible candidate draws a key
+// in scan order and the least (start-now first, then key) wins.
 class Random final : public Policy {
  public:
   explicit Random(uint64_t seed) : state_(seed == 0 ? 0x9E3779B97F4A7C15ull : seed) {}
@@ -311,7 +325,8 @@ class Random final : public Policy {
     std::vector<std::pair<uint64_t, Candidate>> keyed;
     keyed.reserve(scan.feasible.size());
     for (Candidate& c : scan.feasible) keyed.emplace_back(Next(), std::move(c));
-    std::ranges::sort(keyed, [](const auto& a, const auto& b) { return Less(a.first, a.second, b.first, b.second); });
+    std::ranges::sort(
+        keyed, [](const auto& a, const auto& b) { return Less(a.first, a.second, b.first, b.second); });
     Decision d;
     d.policy = std::string(name());
     d.objective = o.objective;
@@ -358,18 +373,23 @@ class Random final : public Policy {
 
 std::string_view Name(ObjectiveKind k) {
   switch (k) {
-    case ObjectiveKind::kCost: return "cost";
-    case ObjectiveKind::kEnergy: return "energy";
-    case ObjectiveKind::kCarbon: return "carbon";
-    case ObjectiveKind::kTime: return "time";
-    case ObjectiveKind::kWeighted: return "weighted";
+    case ObjectiveKind::kCost:
+      return "cost";
+    case ObjectiveKind::kEnergy:
+      return "energy";
+    case ObjectiveKind::kCarbon:
+      return "carbon";
+    case ObjectiveKind::kTime:
+      return "time";
+    case ObjectiveKind::kWeighted:
+      return "weighted";
   }
   return "?";
 }
 
 std::optional<ObjectiveKind> ParseObjective(std::string_view s) {
-  for (ObjectiveKind k : {ObjectiveKind::kCost, ObjectiveKind::kEnergy, ObjectiveKind::kCarbon, ObjectiveKind::kTime,
-                          ObjectiveKind::kWeighted}) {
+  for (ObjectiveKind k : {ObjectiveKind::kCost, ObjectiveKind::kEnergy, ObjectiveKind::kCarbon,
+                          ObjectiveKind::kTime, ObjectiveKind::kWeighted}) {
     if (Name(k) == s) return k;
   }
   return std::nullopt;
@@ -395,7 +415,8 @@ Result<std::unique_ptr<Policy>> MakePolicy(std::string_view name, uint64_t seed)
   if (name == "least-loaded") return std::make_unique<Ranked<LeastLoadedRule>>();
   if (name == "first-fit") return std::make_unique<Ranked<FirstFitRule>>();
   if (name == "random") return std::make_unique<Random>(seed);
-  return Fail(ErrorCode::kInvalidArgument, fmt::format("policy: unknown policy '{}' (one of {})", name, kPolicyNames));
+  return Fail(ErrorCode::kInvalidArgument,
+              fmt::format("policy: unknown policy '{}' (one of {})", name, kPolicyNames));
 }
 
 }  // namespace zhisuan::placement

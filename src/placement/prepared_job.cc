@@ -13,10 +13,14 @@ namespace {
 
 double Efficiency(const PlacementParams& p, JobKind kind) {
   switch (kind) {
-    case JobKind::kTrain: return p.efficiency_train;
-    case JobKind::kInfer: return p.efficiency_infer;
-    case JobKind::kHpc: return p.efficiency_hpc;
-    case JobKind::kBatch: return p.efficiency_batch;
+    case JobKind::kTrain:
+      return p.efficiency_train;
+    case JobKind::kInfer:
+      return p.efficiency_infer;
+    case JobKind::kHpc:
+      return p.efficiency_hpc;
+    case JobKind::kBatch:
+      return p.efficiency_batch;
   }
   return 1.0;
 }
@@ -24,7 +28,8 @@ double Efficiency(const PlacementParams& p, JobKind kind) {
 // Effective TFLOPS of one device of `a` for the job: the override, else peak x efficiency; < 0 when unknown.
 double EffectiveTflops(const Snapshot& s, const Job& job, const AcceleratorInfo& a) {
   if (!job.work.throughput_tflops.empty()) {
-    if (const auto it = job.work.throughput_tflops.find(a.id); it != job.work.throughput_tflops.end()) return it->second;
+    if (const auto it = job.work.throughput_tflops.find(a.id); it != job.work.throughput_tflops.end())
+      return it->second;
   }
   const double peak = a.peak_tflops[static_cast<size_t>(job.precision)];
   return peak < 0 ? -1.0 : peak * Efficiency(s.params(), job.kind);
@@ -50,20 +55,23 @@ Status Prepare(const Snapshot& s, const Job& job, double submitted_s, PreparedJo
   p.residency.clear();
   p.data_province = kNone;
   p.user_province = kNone;
-  p.deadline_at_s = job.deadline_h ? submitted_s + *job.deadline_h * 3600.0 : std::numeric_limits<double>::infinity();
+  p.deadline_at_s =
+      job.deadline_h ? submitted_s + *job.deadline_h * 3600.0 : std::numeric_limits<double>::infinity();
   const std::string_view precision = Name(job.precision);
   if (job.work.pflop) {
     p.work_tflop_h = *job.work.pflop * 1000.0 / 3600.0;
   } else {
     const int32_t ref = s.AcceleratorIndex(job.work.reference);
     if (ref == kNone) {
-      return Fail(ErrorCode::kValidation, fmt::format("work.reference: unknown accelerator '{}'", job.work.reference));
+      return Fail(ErrorCode::kValidation,
+                  fmt::format("work.reference: unknown accelerator '{}'", job.work.reference));
     }
     const double eff = EffectiveTflops(s, job, s.accelerators()[static_cast<size_t>(ref)]);
     if (eff <= 0) {
-      return Fail(ErrorCode::kValidation,
-                  fmt::format("work.reference: '{}' has no published {} peak; give work.throughput_tflops for it",
-                              job.work.reference, precision));
+      return Fail(
+          ErrorCode::kValidation,
+          fmt::format("work.reference: '{}' has no published {} peak; give work.throughput_tflops for it",
+                      job.work.reference, precision));
     }
     // Wall hours on `devices` reference devices.
     p.work_tflop_h = *job.work.reference_hours * static_cast<double>(job.devices) * eff;
@@ -106,14 +114,15 @@ Status Prepare(const Snapshot& s, const Job& job, double submitted_s, PreparedJo
   }
   if (p.models.empty()) {
     p.no_model_reason = fmt::format(
-        "no accelerator model satisfies the job ({}{}{}{} checked: {} below {} {} TFLOPS, {} below {} GB memory, "
+        "no accelerator model satisfies the job ({}{}{}{} checked: {} below {} {} TFLOPS, {} below {} GB "
+        "memory, "
         "{} without a published {} peak)",
         job.accelerator.models.empty() ? "any model" : "models ",
         job.accelerator.models.empty() ? "" : fmt::format("{}", fmt::join(job.accelerator.models, ", ")),
         job.accelerator.min_tflops ? fmt::format(", min {} TFLOPS", *job.accelerator.min_tflops) : "",
-        job.accelerator.min_memory_gb > 0 ? fmt::format(", min {} GB", job.accelerator.min_memory_gb) : "", too_slow,
-        job.accelerator.min_tflops.value_or(0), precision, too_small, job.accelerator.min_memory_gb, unknown_peak,
-        precision);
+        job.accelerator.min_memory_gb > 0 ? fmt::format(", min {} GB", job.accelerator.min_memory_gb) : "",
+        too_slow, job.accelerator.min_tflops.value_or(0), precision, too_small, job.accelerator.min_memory_gb,
+        unknown_peak, precision);
   }
   if (!job.data.province.empty()) p.data_province = s.ProvinceIndex(job.data.province);
   if (!job.user_province.empty()) p.user_province = s.ProvinceIndex(job.user_province);

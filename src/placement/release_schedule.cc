@@ -15,7 +15,8 @@ void ReleaseSchedule::Assign(std::vector<Release> releases) {
   size_ = releases.size();
   for (size_t i = 0; i < releases.size(); i += kSplitAt / 2) {
     const auto first = releases.begin() + static_cast<std::ptrdiff_t>(i);
-    const auto last = releases.begin() + static_cast<std::ptrdiff_t>(std::min(releases.size(), i + kSplitAt / 2));
+    const auto last =
+        releases.begin() + static_cast<std::ptrdiff_t>(std::min(releases.size(), i + kSplitAt / 2));
     chunks_.emplace_back(first, last);
     last_.push_back(0);
     sum_.push_back(0);
@@ -79,8 +80,8 @@ void ReleaseSchedule::Add(double at_s, int64_t devices) {
 
 bool ReleaseSchedule::Remove(double at_s, int64_t devices) {
   // Releases at `at_s` start in the first chunk whose last release is not earlier, and may run on.
-  for (size_t c = static_cast<size_t>(std::ranges::lower_bound(last_, at_s) - last_.begin()); c < chunks_.size();
-       ++c) {
+  for (size_t c = static_cast<size_t>(std::ranges::lower_bound(last_, at_s) - last_.begin());
+       c < chunks_.size(); ++c) {
     std::vector<Release>& items = chunks_[c];
     auto it = std::ranges::lower_bound(items, at_s, {}, &Release::at_s);
     for (; it != items.end() && it->at_s == at_s; ++it) {

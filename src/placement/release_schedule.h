@@ -1,10 +1,9 @@
-// placement/release_schedule.h — the devices a pool gets back over time (running jobs' finishes), kept for the
-// one question placement asks: by when have at least N devices come back?
-// A sorted sequence in chunks of at most 128 releases, with each chunk's last time in a flat array and the
-// chunks' device sums in a Fenwick tree: adding or removing a release moves at most one chunk's entries, and the
-// question descends the tree (O(log chunks)) before it walks one chunk. A pool with thousands of running jobs
-// (the simulator's big pools) stays cheap on every side; a flat sorted vector moved half the schedule on every
-// start and finish.
+// placement/release_schedule.h — the devices a pool gets back over time (running jobs' finishes), kept for
+// the one question placement asks: by when have at least N devices come back? A sorted sequence in chunks of
+// at most 128 releases, with each chunk's last time in a flat array and the chunks' device sums in a Fenwick
+// tree: adding or removing a release moves at most one chunk's entries, and the question descends the tree
+// (O(log chunks)) before it walks one chunk. A pool with thousands of running jobs (the simulator's big
+// pools) stays cheap on every side; a flat sorted vector moved half the schedule on every start and finish.
 #pragma once
 
 #include <cstdint>
@@ -31,7 +30,8 @@ class ReleaseSchedule {
   // Removes one release of exactly these devices at exactly this time; false when there is none.
   bool Remove(double at_s, int64_t devices);
 
-  // The earliest time by which releases return at least `devices` in total; nullopt when all of them return fewer.
+  // The earliest time by which releases return at least `devices` in total; nullopt when all of them return
+  // fewer.
   std::optional<double> When(int64_t devices) const;
 
   size_t size() const { return size_; }
@@ -43,7 +43,7 @@ class ReleaseSchedule {
  private:
   static constexpr size_t kSplitAt = 64;
 
-  void Refresh(size_t chunk);  // recomputes a chunk's sum and last time
+  void Refresh(size_t chunk);                     // recomputes a chunk's sum and last time
   void AddToTree(size_t chunk, int64_t devices);  // a chunk's sum changed by `devices`
   void RebuildTree() const;
 

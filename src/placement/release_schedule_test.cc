@@ -32,7 +32,8 @@ TEST(ReleaseSchedule, AnswersLikeASortedVectorUnderRandomAddsAndRemoves) {
     } else {
       const Release r = flat[rng() % flat.size()];
       ASSERT_TRUE(schedule.Remove(r.at_s, r.devices));
-      const auto it = std::ranges::find_if(flat, [&](const Release& x) { return x.at_s == r.at_s && x.devices == r.devices; });
+      const auto it = std::ranges::find_if(
+          flat, [&](const Release& x) { return x.at_s == r.at_s && x.devices == r.devices; });
       flat.erase(it);
     }
     ASSERT_EQ(schedule.size(), flat.size());

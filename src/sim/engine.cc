@@ -19,21 +19,22 @@ using placement::Candidate;
 using placement::CenterInfo;
 using placement::PoolShare;
 
-// A job in the system, from arrival to finish: its preparation and the few fields of its spec the engine reads.
-// The spec itself is not kept (jobs are read into one reused TraceJob); the simulator never asks placement for
-// explanations, so the PreparedJob has no spec to point at. Slots are reused with their storage.
+// A job in the system, from arrival to finish: its preparation and the few fields of its spec the engine
+// reads. The spec itself is not kept (jobs are read into one reused TraceJob); the simulator never asks
+// placement for explanations, so the PreparedJob has no spec to point at. Slots are reused with their
+// storage.
 struct JobSlot {
   placement::PreparedJob prepared;
   double deadline_h = std::numeric_limits<double>::infinity();  // after arrival, from the spec
   bool has_slo = false;
   double arrival_s = 0;  // on the simulated clock (the trace's arrival over the time scale)
-  uint32_t tenant = 0;  // interned
-  int priority = 0;     // the spec's, next to the other fields the queues read
+  uint32_t tenant = 0;   // interned
+  int priority = 0;      // the spec's, next to the other fields the queues read
   int moved = 0;
 };
 
-// A started job: its placement and, copied from its JobSlot at the start, what its finish needs (so a finish does
-// not touch the job's larger slot).
+// A started job: its placement and, copied from its JobSlot at the start, what its finish needs (so a finish
+// does not touch the job's larger slot).
 struct Running {
   uint32_t job = 0;  // slot
   uint32_t tenant = 0;
@@ -57,8 +58,8 @@ Distribution Summarise(std::vector<float>& v) {
   // Ascending p, so each selection only needs the part above the previous one.
   auto from = v.begin();
   auto q = [&](double p) {
-    const auto at = v.begin() + static_cast<std::ptrdiff_t>(
-                                    std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size()))));
+    const auto at = v.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                    v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size()))));
     std::nth_element(from, at, v.end());
     from = at;
     return static_cast<double>(*at);
@@ -105,7 +106,8 @@ class Engine {
     for (size_t i = 0; i < failures_.size(); ++i) {
       const int32_t c = snapshot_.CenterIndex(failures_[i].center);
       if (c == placement::kNone) {
-        return Fail(ErrorCode::kInvalidArgument, fmt::format("fail: unknown center '{}'", failures_[i].center));
+        return Fail(ErrorCode::kInvalidArgument,
+                    fmt::format("fail: unknown center '{}'", failures_[i].center));
       }
       Push(failures_[i].at_s, EventKind::kCenterDown, i);
     }
@@ -138,15 +140,24 @@ class Engine {
       const Event e = events_.Pop();
       PrefetchRun(events_);  // the next event's running job, while this one is handled
       // Samples and random failures repeat forever: once the trace is done and the network idle, they stop.
-      const bool repeating = e.kind == EventKind::kSample || (e.kind != EventKind::kFinish && e.ref >= o_.failures.size());
+      const bool repeating =
+          e.kind == EventKind::kSample || (e.kind != EventKind::kFinish && e.ref >= o_.failures.size());
       if (repeating && !next && running_count_ == 0 && pending_count_ == 0) continue;
       Advance(e.t_s);
       ++result_.events;
       switch (e.kind) {
-        case EventKind::kFinish: Finish(e.ref); break;
-        case EventKind::kCenterDown: Down(e.ref); break;
-        case EventKind::kCenterUp: Up(e.ref); break;
-        case EventKind::kSample: SampleNow(); break;
+        case EventKind::kFinish:
+          Finish(e.ref);
+          break;
+        case EventKind::kCenterDown:
+          Down(e.ref);
+          break;
+        case EventKind::kCenterUp:
+          Up(e.ref);
+          break;
+        case EventKind::kSample:
+          SampleNow();
+          break;
       }
     }
     return Finalise();
@@ -224,7 +235,8 @@ class Engine {
     const uint32_t id = *admitted;
     int32_t wait_pool = placement::kNone;
     if (TryStart(id, &wait_pool)) return;
-    // A job no pool could ever take, even with the whole network free, is rejected rather than queued forever.
+    // A job no pool could ever take, even with the whole network free, is rejected rather than queued
+    // forever.
     popts_.now_s = o_.start_epoch_s + t;
     if (wait_pool == placement::kNone && !policy_->Choose(empty_, jobs_[id].prepared, popts_)) {
       ++result_.unplaceable;
@@ -265,16 +277,17 @@ class Engine {
     InsertByPriority(pending_, id);
   }
 
-  // Retries the jobs waiting on `pool` in queue order after it freed devices, stopping at the first that still
-  // has to wait for it: the queue is first-come first-served per pool, and a release costs O(started + 1).
+  // Retries the jobs waiting on `pool` in queue order after it freed devices, stopping at the first that
+  // still has to wait for it: the queue is first-come first-served per pool, and a release costs O(started +
+  // 1).
   void RetryPool(uint32_t pool) {
     std::deque<uint32_t>& waiting = waiting_on_pool_[pool];
     size_t done = 0;
     while (done < waiting.size()) {
       const uint32_t id = waiting[done];
       const int64_t devices = jobs_[id].prepared.devices;
-      // The head is first in line: while it is re-placed, nothing queued on this pool is ahead of it (the jobs
-      // behind it, and its own devices, do not delay its start here).
+      // The head is first in line: while it is re-placed, nothing queued on this pool is ahead of it (the
+      // jobs behind it, and its own devices, do not delay its start here).
       const int64_t queued = snapshot_.pools()[pool].queued_devices;
       snapshot_.Queue(pool, -queued);
       int32_t wait_pool = placement::kNone;
@@ -303,7 +316,8 @@ class Engine {
     placement::PreparedJob& prepared = jobs_[id].prepared;
     std::optional<Candidate> chosen = policy_->Choose(snapshot_, prepared, popts_);
     if (!chosen && std::isfinite(prepared.deadline_at_s)) {
-      // Once waiting has made the deadline unreachable anywhere, the job runs best-effort; its miss is counted.
+      // Once waiting has made the deadline unreachable anywhere, the job runs best-effort; its miss is
+      // counted.
       double fastest_h = std::numeric_limits<double>::infinity();
       for (const placement::JobModel& m : prepared.models) fastest_h = std::min(fastest_h, m.run_h);
       if (popts_.now_s + fastest_h * 3600.0 > prepared.deadline_at_s) {
@@ -367,7 +381,8 @@ class Engine {
 
   void Finish(uint64_t ref) {
     const uint32_t r = static_cast<uint32_t>(ref & 0xffffffffu);
-    if (!running_[r].live || running_[r].generation != static_cast<uint32_t>(ref >> 32)) return;  // killed earlier
+    if (!running_[r].live || running_[r].generation != static_cast<uint32_t>(ref >> 32))
+      return;  // killed earlier
     const Running& run = running_[r];
     const Candidate& c = run.c;
     ++result_.completed;
@@ -484,16 +499,19 @@ class Engine {
     s.t_h = now_ / 3600.0;
     int64_t busy = 0, total = 0;
     for (size_t h = 0; h < busy_by_hub_.size(); ++h) {
-      s.hub_utilisation.push_back(total_by_hub_[h] > 0 ? static_cast<double>(busy_by_hub_[h]) / static_cast<double>(total_by_hub_[h]) : 0.0);
+      s.hub_utilisation.push_back(total_by_hub_[h] > 0 ? static_cast<double>(busy_by_hub_[h]) /
+                                                             static_cast<double>(total_by_hub_[h])
+                                                       : 0.0);
       busy += busy_by_hub_[h];
       total += total_by_hub_[h];
     }
     s.busy_share = total > 0 ? static_cast<double>(busy) / static_cast<double>(total) : 0.0;
     s.center_utilisation.reserve(busy_by_center_.size());
     for (size_t c = 0; c < busy_by_center_.size(); ++c) {
-      s.center_utilisation.push_back(total_by_center_[c] > 0 ? static_cast<float>(static_cast<double>(busy_by_center_[c]) /
-                                                                                   static_cast<double>(total_by_center_[c]))
-                                                             : 0.0f);
+      s.center_utilisation.push_back(total_by_center_[c] > 0
+                                         ? static_cast<float>(static_cast<double>(busy_by_center_[c]) /
+                                                              static_cast<double>(total_by_center_[c]))
+                                         : 0.0f);
     }
     s.running = running_count_;
     s.pending = pending_count_;
@@ -526,12 +544,14 @@ class Engine {
     result_.west_energy_share = result_.energy_kwh > 0 ? west_kwh_ / result_.energy_kwh : 0;
     result_.west_cost_share = result_.tenant_cost_cny > 0 ? west_cost_ / result_.tenant_cost_cny : 0;
     result_.east_data_jobs_to_west_share =
-        east_data_jobs_ > 0 ? static_cast<double>(east_data_to_west_) / static_cast<double>(east_data_jobs_) : 0;
+        east_data_jobs_ > 0 ? static_cast<double>(east_data_to_west_) / static_cast<double>(east_data_jobs_)
+                            : 0;
     result_.makespan_h = now_ / 3600.0;
     for (size_t c = 0; c < busy_integral_.size(); ++c) {
       busy_integral_[c] += (now_ - last_change_[c]) * static_cast<double>(busy_by_center_[c]);
       result_.center_utilisation.push_back(now_ > 0 && total_by_center_[c] > 0
-                                               ? busy_integral_[c] / (now_ * static_cast<double>(total_by_center_[c]))
+                                               ? busy_integral_[c] /
+                                                     (now_ * static_cast<double>(total_by_center_[c]))
                                                : 0.0);
     }
     return std::move(result_);
@@ -550,9 +570,9 @@ class Engine {
   Slots<JobSlot> jobs_;
   Slots<Running> running_;
   int64_t running_count_ = 0;
-  std::vector<uint32_t> pending_;                       // jobs with no candidate now
-  std::vector<std::deque<uint32_t>> waiting_on_pool_;   // jobs waiting for a busy pool the policy chose
-  int64_t pending_count_ = 0;                           // both kinds
+  std::vector<uint32_t> pending_;                      // jobs with no candidate now
+  std::vector<std::deque<uint32_t>> waiting_on_pool_;  // jobs waiting for a busy pool the policy chose
+  int64_t pending_count_ = 0;                          // both kinds
   std::vector<uint32_t> freed_pools_, moved_;
   std::vector<std::pair<uint32_t, int32_t>> moved_queue_;
   std::vector<int64_t> busy_by_center_, total_by_center_, busy_by_hub_, total_by_hub_;
@@ -560,8 +580,9 @@ class Engine {
   std::vector<float> delays_, jcts_;
   IdIndex tenant_ids_;
   std::vector<std::string> tenant_names_;
-  std::vector<std::pair<double, double>> tenant_sums_;  // per tenant: (sum of run h, sum of JCT h) of completed jobs
-  std::vector<char> west_province_;                     // per snapshot province: in a western hub
+  std::vector<std::pair<double, double>>
+      tenant_sums_;                  // per tenant: (sum of run h, sum of JCT h) of completed jobs
+  std::vector<char> west_province_;  // per snapshot province: in a western hub
   double west_dh_ = 0, west_kwh_ = 0, west_cost_ = 0;
   int64_t east_data_jobs_ = 0, east_data_to_west_ = 0;
   SimResult result_;
@@ -571,7 +592,8 @@ class Engine {
 
 Result<SimResult> Simulate(const Registry& registry, JobSource& source, const SimOptions& options) {
   if (!(options.time_scale > 0)) {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("time-scale: must be > 0 (got {})", options.time_scale));
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("time-scale: must be > 0 (got {})", options.time_scale));
   }
   Engine engine(registry, options);
   return engine.Run(source);

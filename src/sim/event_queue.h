@@ -1,6 +1,7 @@
-// sim/event_queue.h — the engine's future events: a 4-ary min-heap on (time, creation order), so ties come out
-// in the order they were scheduled and a run is deterministic. Four children share two cache lines and the tree
-// is half as deep as a binary heap's; with tens of thousands of running jobs a pop touches about 8 levels.
+// sim/event_queue.h — the engine's future events: a 4-ary min-heap on (time, creation order), so ties come
+// out in the order they were scheduled and a run is deterministic. Four children share two cache lines and
+// the tree is half as deep as a binary heap's; with tens of thousands of running jobs a pop touches about 8
+// levels.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +10,12 @@
 
 namespace zhisuan::sim {
 
-enum class EventKind : uint8_t { kFinish, kCenterDown, kCenterUp, kSample };  // arrivals are pulled from the source
+enum class EventKind : uint8_t {
+  kFinish,
+  kCenterDown,
+  kCenterUp,
+  kSample
+};  // arrivals are pulled from the source
 
 struct Event {
   double t_s = 0;
@@ -61,7 +67,9 @@ class EventQueue {
   }
 
  private:
-  static bool Before(const Event& a, const Event& b) { return a.t_s != b.t_s ? a.t_s < b.t_s : a.seq < b.seq; }
+  static bool Before(const Event& a, const Event& b) {
+    return a.t_s != b.t_s ? a.t_s < b.t_s : a.seq < b.seq;
+  }
 
   std::vector<Event> heap_;
   uint64_t seq_ = 0;

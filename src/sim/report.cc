@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "placement/decision.h"
@@ -15,7 +15,9 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-Json DistJson(const Distribution& d) { return Json{{"mean", d.mean}, {"p50", d.p50}, {"p95", d.p95}, {"p99", d.p99}}; }
+Json DistJson(const Distribution& d) {
+  return Json{{"mean", d.mean}, {"p50", d.p50}, {"p95", d.p95}, {"p99", d.p99}};
+}
 
 double Ratio(double cost, double bound) { return bound > 0 ? cost / bound : 0.0; }
 
@@ -25,7 +27,8 @@ struct SeedMetric {
   double (*value)(const SimResult&, const Bound&);
 };
 constexpr SeedMetric kSeedMetrics[] = {
-    {"cost_ratio_to_bound", [](const SimResult& s, const Bound& b) { return Ratio(s.tenant_cost_cny, b.tenant_cost_cny); }},
+    {"cost_ratio_to_bound",
+     [](const SimResult& s, const Bound& b) { return Ratio(s.tenant_cost_cny, b.tenant_cost_cny); }},
     {"tenant_cost_cny", [](const SimResult& s, const Bound&) { return s.tenant_cost_cny; }},
     {"carbon_t", [](const SimResult& s, const Bound&) { return s.carbon_t; }},
     {"queue_delay_mean_h", [](const SimResult& s, const Bound&) { return s.queue_delay_h.mean; }},
@@ -100,7 +103,8 @@ Json SeedsJson(const RunReport& r) {
     metrics["cheapest_in"] = stats[p].cheapest_in;
     policies[r.results[p].policy] = std::move(metrics);
   }
-  return Json{{"seeds", std::move(seeds)}, {"bound_cny", std::move(bounds)}, {"policies", std::move(policies)}};
+  return Json{
+      {"seeds", std::move(seeds)}, {"bound_cny", std::move(bounds)}, {"policies", std::move(policies)}};
 }
 
 Status WriteFile(const std::filesystem::path& path, const std::string& content) {
@@ -113,10 +117,14 @@ Status WriteFile(const std::filesystem::path& path, const std::string& content) 
 std::string Escape(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else out += c;
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else
+      out += c;
   }
   return out;
 }
@@ -183,7 +191,10 @@ Json ToJson(const RunReport& r) {
   }
   Json failures = Json::array();
   for (const Failure& f : r.options.failures) {
-    failures.push_back({{"center", f.center}, {"at_h", f.at_s / 3600}, {"duration_h", std::isfinite(f.duration_s) ? Json(f.duration_s / 3600) : Json(nullptr)}});
+    failures.push_back(
+        {{"center", f.center},
+         {"at_h", f.at_s / 3600},
+         {"duration_h", std::isfinite(f.duration_s) ? Json(f.duration_s / 3600) : Json(nullptr)}});
   }
   Json report{{"trace",
                {{"path", r.trace_path},
@@ -218,16 +229,21 @@ Json ToJson(const RunReport& r) {
 
 std::string PoliciesCsv(const RunReport& r) {
   std::string out =
-      "policy,jobs,completed,unplaceable,pending_at_end,tenant_cost_cny,cost_ratio_to_bound,energy_kwh,energy_cny,"
-      "carbon_t,queue_delay_mean_h,queue_delay_p99_h,jct_mean_h,jct_p50_h,jct_p95_h,jct_p99_h,deadline_misses,"
-      "slo_misses,moved_by_failures,fairness_jain,west_device_hours_share,west_energy_share,west_cost_share\n";
+      "policy,jobs,completed,unplaceable,pending_at_end,tenant_cost_cny,cost_ratio_to_bound,energy_kwh,"
+      "energy_cny,"
+      "carbon_t,queue_delay_mean_h,queue_delay_p99_h,jct_mean_h,jct_p50_h,jct_p95_h,jct_p99_h,deadline_"
+      "misses,"
+      "slo_misses,moved_by_failures,fairness_jain,west_device_hours_share,west_energy_share,west_cost_"
+      "share\n";
   for (const SimResult& s : r.results) {
-    out += fmt::format("{},{},{},{},{},{:.2f},{:.4f},{:.1f},{:.2f},{:.3f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{},{},{},{:.4f},{:.4f},{:.4f},{:.4f}\n",
-                       s.policy, s.jobs, s.completed, s.unplaceable, s.pending_at_end, s.tenant_cost_cny,
-                       Ratio(s.tenant_cost_cny, r.bound.tenant_cost_cny), s.energy_kwh, s.energy_cny, s.carbon_t,
-                       s.queue_delay_h.mean, s.queue_delay_h.p99, s.jct_h.mean, s.jct_h.p50, s.jct_h.p95, s.jct_h.p99,
-                       s.deadline_misses, s.slo_misses, s.moved_by_failures, s.fairness_jain, s.west_device_hours_share,
-                       s.west_energy_share, s.west_cost_share);
+    out += fmt::format(
+        "{},{},{},{},{},{:.2f},{:.4f},{:.1f},{:.2f},{:.3f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{},{},{}"
+        ",{:.4f},{:.4f},{:.4f},{:.4f}\n",
+        s.policy, s.jobs, s.completed, s.unplaceable, s.pending_at_end, s.tenant_cost_cny,
+        Ratio(s.tenant_cost_cny, r.bound.tenant_cost_cny), s.energy_kwh, s.energy_cny, s.carbon_t,
+        s.queue_delay_h.mean, s.queue_delay_h.p99, s.jct_h.mean, s.jct_h.p50, s.jct_h.p95, s.jct_h.p99,
+        s.deadline_misses, s.slo_misses, s.moved_by_failures, s.fairness_jain, s.west_device_hours_share,
+        s.west_energy_share, s.west_cost_share);
   }
   return out;
 }
@@ -254,29 +270,32 @@ std::string Html(const RunReport& r, const std::string& echarts_js) {
   std::string rows;
   for (const SimResult& s : r.results) {
     rows += fmt::format(
-        "<tr><td>{}</td><td>{}</td><td>{:.0f}</td><td>{:.4f}</td><td>{:.0f}</td><td>{:.1f}</td><td>{:.3f}</td>"
+        "<tr><td>{}</td><td>{}</td><td>{:.0f}</td><td>{:.4f}</td><td>{:.0f}</td><td>{:.1f}</td><td>{:.3f}</"
+        "td>"
         "<td>{:.3f}</td><td>{:.3f}</td><td>{}</td><td>{:.3f}</td><td>{:.1f}%</td></tr>\n",
         Escape(s.policy), s.completed, s.tenant_cost_cny, Ratio(s.tenant_cost_cny, r.bound.tenant_cost_cny),
-        s.energy_kwh, s.carbon_t, s.queue_delay_h.mean, s.jct_h.p50, s.jct_h.p99, s.deadline_misses, s.fairness_jain,
-        100 * s.west_device_hours_share);
+        s.energy_kwh, s.carbon_t, s.queue_delay_h.mean, s.jct_h.p50, s.jct_h.p99, s.deadline_misses,
+        s.fairness_jain, 100 * s.west_device_hours_share);
   }
   std::string seeds;
   if (!r.replicas.empty()) {
     std::string list;
     for (const SeedRun& run : SeedRuns(r)) list += (list.empty() ? "" : ", ") + std::to_string(run.seed);
-    seeds = fmt::format("<h2>Across seeds {}</h2>\n<table><tr><th>policy</th><th>cost / bound: mean</th><th>min</th>"
-                        "<th>max</th><th>cheapest in</th></tr>\n",
-                        list);
+    seeds = fmt::format(
+        "<h2>Across seeds {}</h2>\n<table><tr><th>policy</th><th>cost / bound: mean</th><th>min</th>"
+        "<th>max</th><th>cheapest in</th></tr>\n",
+        list);
     for (const SeedStats& st : SummariseSeeds(r)) {
-      seeds += fmt::format("<tr><td>{}</td><td>{:.4f}</td><td>{:.4f}</td><td>{:.4f}</td><td>{} of {}</td></tr>\n",
-                           Escape(st.policy), st.ratio_mean, st.ratio_min, st.ratio_max, st.cheapest_in,
-                           st.ratio.size());
+      seeds += fmt::format(
+          "<tr><td>{}</td><td>{:.4f}</td><td>{:.4f}</td><td>{:.4f}</td><td>{} of {}</td></tr>\n",
+          Escape(st.policy), st.ratio_mean, st.ratio_min, st.ratio_max, st.cheapest_in, st.ratio.size());
     }
     seeds += "</table>\n";
   }
   std::string data = ToJson(r).dump(-1, ' ', false, Json::error_handler_t::replace);
   // A JSON string inside a <script> element must not close it.
-  for (size_t at = data.find("</"); at != std::string::npos; at = data.find("</", at + 2)) data.replace(at, 2, "<\\/");
+  for (size_t at = data.find("</"); at != std::string::npos; at = data.find("</", at + 2))
+    data.replace(at, 2, "<\\/");
   return fmt::format(R"html(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>zhisuan simulation report</title>
 <style>body{{font-family:sans-serif;margin:24px;color:#222}} table{{border-collapse:collapse}}
@@ -336,26 +355,31 @@ if (names.length) showUtilisation(names[0]);
 </script></body></html>
 )html",
                      echarts_js, Escape(r.trace_path), Escape(r.trace_format), r.trace.rows, r.trace.jobs,
-                     r.trace.skipped, r.trace.malformed, placement::Name(r.options.objective.kind), r.options.seed,
-                     r.options.time_scale, r.bound.tenant_cost_cny,
+                     r.trace.skipped, r.trace.malformed, placement::Name(r.options.objective.kind),
+                     r.options.seed, r.options.time_scale, r.bound.tenant_cost_cny,
                      r.bound.binding_pools == 0 ? "capacity does not bind: the LP optimum"
                                                 : "capacity binds in places: a weaker bound",
                      rows, seeds, data);
 }
 
-Status WriteReport(const RunReport& r, const std::filesystem::path& dir, const std::filesystem::path& echarts_path) {
+Status WriteReport(const RunReport& r, const std::filesystem::path& dir,
+                   const std::filesystem::path& echarts_path) {
   std::ifstream in(echarts_path, std::ios::binary);
   if (!in) {
-    return Fail(ErrorCode::kIo, fmt::format("{}: ECharts not found (scripts/setup.sh installs it with npm into web/)",
-                                            echarts_path.string()));
+    return Fail(ErrorCode::kIo,
+                fmt::format("{}: ECharts not found (scripts/setup.sh installs it with npm into web/)",
+                            echarts_path.string()));
   }
   std::ostringstream echarts;
   echarts << in.rdbuf();
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return Fail(ErrorCode::kIo, fmt::format("{}: cannot create report directory: {}", dir.string(), ec.message()));
+  if (ec)
+    return Fail(ErrorCode::kIo,
+                fmt::format("{}: cannot create report directory: {}", dir.string(), ec.message()));
   for (const auto& [name, content] :
-       {std::pair<const char*, std::string>{"report.json", ToJson(r).dump(2, ' ', false, Json::error_handler_t::replace) + "\n"},
+       {std::pair<const char*, std::string>{
+            "report.json", ToJson(r).dump(2, ' ', false, Json::error_handler_t::replace) + "\n"},
         {"policies.csv", PoliciesCsv(r)},
         {"utilisation.csv", UtilisationCsv(r)},
         {"report.html", Html(r, echarts.str())}}) {

@@ -1,7 +1,10 @@
 #include "sim/trace.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -10,11 +13,7 @@
 #include <ctime>
 #include <fstream>
 #include <limits>
-
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <nlohmann/json.hpp>
 
 namespace zhisuan::sim {
 namespace {
@@ -43,7 +42,8 @@ std::optional<double> ToDouble(std::string_view s) {
 // "YYYY-MM-DD HH:MM:SS" as seconds since the epoch (UTC; only differences matter).
 std::optional<double> ParseTimestamp(std::string_view s) {
   std::tm tm{};
-  if (s.size() != 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':') return std::nullopt;
+  if (s.size() != 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':')
+    return std::nullopt;
   auto num = [&](size_t pos, size_t len) -> std::optional<int> {
     int v = 0;
     const auto [ptr, ec] = std::from_chars(s.data() + pos, s.data() + pos + len, v);
@@ -51,8 +51,8 @@ std::optional<double> ParseTimestamp(std::string_view s) {
     return v;
   };
   const auto y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2), se = num(17, 2);
-  if (!y || !mo || !d || !h || !mi || !se || *mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 || *mi > 59 ||
-      *se > 60) {
+  if (!y || !mo || !d || !h || !mi || !se || *mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 ||
+      *mi > 59 || *se > 60) {
     return std::nullopt;
   }
   tm.tm_year = *y - 1900;
@@ -64,8 +64,8 @@ std::optional<double> ParseTimestamp(std::string_view s) {
   return static_cast<double>(timegm(&tm));
 }
 
-Job TraceJobSpec(JobKind kind, int64_t devices, double hours, const std::string& reference, double min_memory_gb,
-                 double min_fp16_tflops) {
+Job TraceJobSpec(JobKind kind, int64_t devices, double hours, const std::string& reference,
+                 double min_memory_gb, double min_fp16_tflops) {
   Job j;
   j.kind = kind;
   j.precision = Precision::kFp16;
@@ -81,9 +81,9 @@ enum class RowKind { kJob, kSkipped, kMalformed };
 
 struct Row {
   RowKind kind = RowKind::kMalformed;
-  double time_s = 0;       // arrival before the trace's origin is subtracted
-  bool has_data = false;   // the row names its own data; no draw
-  std::string problem;     // for kMalformed
+  double time_s = 0;      // arrival before the trace's origin is subtracted
+  bool has_data = false;  // the row names its own data; no draw
+  std::string problem;    // for kMalformed
 };
 
 Row Malformed(std::string problem) { return {RowKind::kMalformed, 0, false, std::move(problem)}; }
@@ -101,12 +101,13 @@ Row ParsePhillyRow(const RowContext& ctx, std::string_view line, int64_t line_no
   const auto duration = ToDouble(f[1]);
   const auto gpus = ToDouble(f[2]);
   if (!ts) return Malformed(fmt::format("timestamp: '{}' is not YYYY-MM-DD HH:MM:SS", f[0]));
-  if (!duration || *duration < 0) return Malformed(fmt::format("duration: '{}' is not a non-negative number", f[1]));
+  if (!duration || *duration < 0)
+    return Malformed(fmt::format("duration: '{}' is not a non-negative number", f[1]));
   if (!gpus || *gpus < 1 || *gpus != std::floor(*gpus)) {
     return Malformed(fmt::format("num_gpus: '{}' is not a positive integer", f[2]));
   }
-  job = TraceJobSpec(JobKind::kTrain, static_cast<int64_t>(*gpus), *duration / 3600.0, "nvidia-p100-sxm2-16gb", 16,
-                     ctx.p100_fp16_tflops);
+  job = TraceJobSpec(JobKind::kTrain, static_cast<int64_t>(*gpus), *duration / 3600.0,
+                     "nvidia-p100-sxm2-16gb", 16, ctx.p100_fp16_tflops);
   job.tenant = std::string(f[4]);
   job.name = fmt::format("philly-{}", line_no);
   return {RowKind::kJob, *ts, false, {}};
@@ -129,18 +130,22 @@ Row ParseAlibabaRow(const RowContext& ctx, std::string_view line, int64_t, Job& 
   const auto created = ToDouble(f[8]);
   const auto deleted = ToDouble(f[9]);
   const auto scheduled = ToDouble(f[10]);
-  if (!gpus || *gpus < 0 || *gpus != std::floor(*gpus)) return Malformed(fmt::format("num_gpu: '{}' is not a count", f[3]));
-  if (!created || !deleted || !scheduled) return Malformed("creation_time, deletion_time, scheduled_time must be numbers");
+  if (!gpus || *gpus < 0 || *gpus != std::floor(*gpus))
+    return Malformed(fmt::format("num_gpu: '{}' is not a count", f[3]));
+  if (!created || !deleted || !scheduled)
+    return Malformed("creation_time, deletion_time, scheduled_time must be numbers");
   if (*gpus == 0) return {RowKind::kSkipped, 0, false, {}};
   const double start = *scheduled > 0 ? *scheduled : *created;
-  if (*deleted < start) return Malformed(fmt::format("deletion_time {} before the pod started at {}", *deleted, start));
+  if (*deleted < start)
+    return Malformed(fmt::format("deletion_time {} before the pod started at {}", *deleted, start));
   std::string reference = "nvidia-p100-sxm2-16gb";
   double min_memory = 1e9;
   double min_fp16 = 1e9;  // a GPU pod needs an accelerator at least as fast as its slowest allowed type
   const std::string_view spec = f[5];
   for (size_t pos = 0; !spec.empty() && pos <= spec.size();) {
     const size_t bar = spec.find('|', pos);
-    const std::string mapped = MapAlibabaGpu(spec.substr(pos, bar == std::string_view::npos ? spec.npos : bar - pos));
+    const std::string mapped =
+        MapAlibabaGpu(spec.substr(pos, bar == std::string_view::npos ? spec.npos : bar - pos));
     if (const Accelerator* a = mapped.empty() ? nullptr : ctx.registry.FindAccelerator(mapped)) {
       if (min_memory == 1e9) reference = mapped;
       min_memory = std::min(min_memory, a->memory_gb);
@@ -153,7 +158,8 @@ Row ParseAlibabaRow(const RowContext& ctx, std::string_view line, int64_t, Job& 
   if (min_fp16 == 1e9) min_fp16 = ctx.p100_fp16_tflops;
   const std::string_view qos = f[6];
   const JobKind kind = qos == "LS" ? JobKind::kInfer : qos == "BE" ? JobKind::kBatch : JobKind::kTrain;
-  job = TraceJobSpec(kind, static_cast<int64_t>(*gpus), (*deleted - start) / 3600.0, reference, min_memory, min_fp16);
+  job = TraceJobSpec(kind, static_cast<int64_t>(*gpus), (*deleted - start) / 3600.0, reference, min_memory,
+                     min_fp16);
   if (kind == JobKind::kInfer) job.latency_slo_ms = 20;
   job.name = std::string(f[0]);
   job.tenant = fmt::format("qos-{}", qos);
@@ -179,9 +185,12 @@ using RowParser = Row (*)(const RowContext&, std::string_view, int64_t, Job&);
 
 RowParser ParserFor(TraceFormat format) {
   switch (format) {
-    case TraceFormat::kPhilly: return ParsePhillyRow;
-    case TraceFormat::kAlibaba: return ParseAlibabaRow;
-    case TraceFormat::kJsonl: return ParseJsonlRow;
+    case TraceFormat::kPhilly:
+      return ParsePhillyRow;
+    case TraceFormat::kAlibaba:
+      return ParseAlibabaRow;
+    case TraceFormat::kJsonl:
+      return ParseJsonlRow;
   }
   return ParseJsonlRow;
 }
@@ -225,8 +234,9 @@ void ProvinceDraw::Apply(Job& job, uint64_t key) const {
   const uint64_t a = SplitMix64(seed_ ^ SplitMix64(key));
   const uint64_t b = SplitMix64(a);
   const double at = Unit(a) * cumulative_.back();
-  const size_t i = std::min(provinces_.size() - 1,
-                            static_cast<size_t>(std::ranges::upper_bound(cumulative_, at) - cumulative_.begin()));
+  const size_t i =
+      std::min(provinces_.size() - 1,
+               static_cast<size_t>(std::ranges::upper_bound(cumulative_, at) - cumulative_.begin()));
   job.data.province = provinces_[i];
   job.user_province = provinces_[i];
   job.data.size_gb = std::pow(10.0, 3.0 * Unit(b));  // log-uniform 1 GB .. 1 TB
@@ -237,7 +247,8 @@ Result<TraceFormat> ParseTraceFormat(const std::string& name, const std::string&
   if (name == "alibaba") return TraceFormat::kAlibaba;
   if (name == "jsonl") return TraceFormat::kJsonl;
   if (name != "auto") {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("format: unknown trace format '{}' (philly, alibaba, jsonl, auto)", name));
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("format: unknown trace format '{}' (philly, alibaba, jsonl, auto)", name));
   }
   if (path.ends_with(".jsonl")) return TraceFormat::kJsonl;
   std::ifstream in(path);
@@ -254,8 +265,12 @@ Result<TraceFormat> ParseTraceFormat(const std::string& name, const std::string&
 class TraceStream final : public JobSource {
  public:
   explicit TraceStream(const TraceFile& file, std::shared_ptr<const TraceFile> keep = nullptr)
-      : file_(file), keep_(std::move(keep)), parse_(ParserFor(file.format_)), ctx_{file.registry_, P100Fp16(file.registry_)},
-        at_(file.body_), line_(file.body_ > 0 ? 1 : 0) {}
+      : file_(file),
+        keep_(std::move(keep)),
+        parse_(ParserFor(file.format_)),
+        ctx_{file.registry_, P100Fp16(file.registry_)},
+        at_(file.body_),
+        line_(file.body_ > 0 ? 1 : 0) {}
 
   bool Next(TraceJob& into) override {
     Job& job = into.job;
@@ -293,9 +308,9 @@ class TraceStream final : public JobSource {
   std::shared_ptr<const TraceFile> keep_;
   RowParser parse_;
   RowContext ctx_;
-  size_t at_;          // file order: the next row's offset
-  int64_t line_;       // file order: the line number of the row before it
-  size_t next_ = 0;    // arrival order: the next index entry
+  size_t at_;        // file order: the next row's offset
+  int64_t line_;     // file order: the line number of the row before it
+  size_t next_ = 0;  // arrival order: the next index entry
 };
 
 TraceFile::TraceFile(const Registry& registry, uint64_t seed) : registry_(registry), draw_(registry, seed) {}
@@ -305,12 +320,14 @@ TraceFile::~TraceFile() {
 }
 
 Result<std::shared_ptr<const TraceFile>> TraceFile::Open(const std::string& path, TraceFormat format,
-                                                         const Registry& registry, uint64_t seed, bool strict) {
+                                                         const Registry& registry, uint64_t seed,
+                                                         bool strict) {
   std::shared_ptr<TraceFile> f(new TraceFile(registry, seed));
   f->path_ = path;
   f->format_ = format;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Fail(ErrorCode::kIo, fmt::format("{}: cannot read trace ({})", path, std::strerror(errno)));
+  if (fd < 0)
+    return Fail(ErrorCode::kIo, fmt::format("{}: cannot read trace ({})", path, std::strerror(errno)));
   struct stat st {};
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
@@ -337,8 +354,9 @@ Result<std::shared_ptr<const TraceFile>> TraceFile::Open(const std::string& path
     const std::string_view expected =
         philly ? "timestamp,duration,num_gpus" : "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos";
     if (!header.starts_with(expected)) {
-      return Fail(ErrorCode::kParse, philly ? fmt::format("{}:1: not a Philly trace header ({},...)", path, expected)
-                                            : fmt::format("{}:1: not an Alibaba GPU 2023 pod list header", path));
+      return Fail(ErrorCode::kParse,
+                  philly ? fmt::format("{}:1: not a Philly trace header ({},...)", path, expected)
+                         : fmt::format("{}:1: not an Alibaba GPU 2023 pod list header", path));
     }
     at = next;
     line_no = 1;
@@ -405,8 +423,8 @@ Result<std::shared_ptr<const TraceFile>> TraceFile::Open(const std::string& path
 
 std::unique_ptr<JobSource> TraceFile::Stream() const { return std::make_unique<TraceStream>(*this); }
 
-Result<std::unique_ptr<JobSource>> OpenTrace(const std::string& path, TraceFormat format, const Registry& registry,
-                                              uint64_t seed, bool strict) {
+Result<std::unique_ptr<JobSource>> OpenTrace(const std::string& path, TraceFormat format,
+                                             const Registry& registry, uint64_t seed, bool strict) {
   auto file = TraceFile::Open(path, format, registry, seed, strict);
   if (!file) return std::unexpected(file.error());
   const TraceFile& ref = **file;

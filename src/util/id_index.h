@@ -1,6 +1,7 @@
-// util/id_index.h — string id -> dense index for lookups on hot paths (the simulator resolves every job's model,
-// reference and province names): open addressing over a power-of-two table, a hash of the id's length and three
-// 8-byte windows, and one full compare on a hit. About a quarter of std::unordered_map's instructions per lookup.
+// util/id_index.h — string id -> dense index for lookups on hot paths (the simulator resolves every job's
+// model, reference and province names): open addressing over a power-of-two table, a hash of the id's length
+// and three 8-byte windows, and one full compare on a hit. About a quarter of std::unordered_map's
+// instructions per lookup.
 #pragma once
 
 #include <cstdint>

@@ -1,8 +1,7 @@
 #include "util/id_index.h"
 
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <string>
 #include <unordered_map>
@@ -10,8 +9,8 @@
 namespace zhisuan {
 namespace {
 
-// Against std::unordered_map on ids that share prefixes, suffixes and lengths (the accelerator ids do), through
-// several rehashes; absent ids, the empty id and first-wins duplicates.
+// Against std::unordered_map on ids that share prefixes, suffixes and lengths (the accelerator ids do),
+// through several rehashes; absent ids, the empty id and first-wins duplicates.
 TEST(IdIndex, AgreesWithAHashMap) {
   IdIndex index;
   std::unordered_map<std::string, int32_t> reference;
@@ -22,7 +21,8 @@ TEST(IdIndex, AgreesWithAHashMap) {
     reference.emplace(id, i);
     index.Add(id, -7);  // a duplicate does not replace
   }
-  for (const std::string& id : {std::string("x"), std::string("h20"), std::string(""), std::string(40, 'q')}) {
+  for (const std::string& id :
+       {std::string("x"), std::string("h20"), std::string(""), std::string(40, 'q')}) {
     index.Add(id, static_cast<int32_t>(reference.size()));
     reference.emplace(id, static_cast<int32_t>(reference.size()));
   }
