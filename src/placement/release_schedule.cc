@@ -11,7 +11,6 @@ void ReleaseSchedule::Assign(std::vector<Release> releases) {
   chunks_.clear();
   last_.clear();
   sum_.clear();
-  tree_stale_ = true;
   size_ = releases.size();
   for (size_t i = 0; i < releases.size(); i += kSplitAt / 2) {
     const auto first = releases.begin() + static_cast<std::ptrdiff_t>(i);
@@ -22,20 +21,19 @@ void ReleaseSchedule::Assign(std::vector<Release> releases) {
     sum_.push_back(0);
     Refresh(chunks_.size() - 1);
   }
+  RebuildTree();
 }
 
 void ReleaseSchedule::AddToTree(size_t chunk, int64_t devices) {
-  if (tree_stale_) return;
   for (size_t i = chunk + 1; i < tree_.size(); i += i & (~i + 1)) tree_[i] += devices;
 }
 
-void ReleaseSchedule::RebuildTree() const {
+void ReleaseSchedule::RebuildTree() {
   tree_.assign(sum_.size() + 1, 0);
   for (size_t i = 1; i < tree_.size(); ++i) {
     tree_[i] += sum_[i - 1];
     if (const size_t parent = i + (i & (~i + 1)); parent < tree_.size()) tree_[parent] += tree_[i];
   }
-  tree_stale_ = false;
 }
 
 void ReleaseSchedule::Refresh(size_t chunk) {
@@ -51,7 +49,7 @@ void ReleaseSchedule::Add(double at_s, int64_t devices) {
     chunks_.push_back({{at_s, devices}});
     last_.push_back(at_s);
     sum_.push_back(devices);
-    tree_stale_ = true;
+    RebuildTree();
     return;
   }
   // The first chunk whose last release is later; the last chunk when none is.
@@ -75,7 +73,7 @@ void ReleaseSchedule::Add(double at_s, int64_t devices) {
   sum_.insert(sum_.begin() + at, 0);
   Refresh(c);
   Refresh(c + 1);
-  tree_stale_ = true;
+  RebuildTree();
 }
 
 bool ReleaseSchedule::Remove(double at_s, int64_t devices) {
@@ -93,7 +91,7 @@ bool ReleaseSchedule::Remove(double at_s, int64_t devices) {
         chunks_.erase(chunks_.begin() + at);
         last_.erase(last_.begin() + at);
         sum_.erase(sum_.begin() + at);
-        tree_stale_ = true;
+        RebuildTree();
       } else {
         sum_[c] -= devices;
         last_[c] = items.back().at_s;
@@ -108,7 +106,6 @@ bool ReleaseSchedule::Remove(double at_s, int64_t devices) {
 
 std::optional<double> ReleaseSchedule::When(int64_t devices) const {
   if (chunks_.empty()) return std::nullopt;
-  if (tree_stale_) RebuildTree();
   // The first chunk whose running sum reaches `devices`: descend the tree, keeping what is still missing.
   const size_t n = sum_.size();
   size_t pos = 0;
