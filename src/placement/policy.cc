@@ -273,12 +273,35 @@ class Ranked final : public Policy {
 
 struct NearestDataRule {
   static constexpr std::string_view kName = "nearest-data";
-  static constexpr bool kFirstStartingNowWins = false;
   const Snapshot& s;
   bool operator()(const Candidate& a, const Candidate& b) const {
     if (StartsLater(a, b) != StartsLater(b, a)) return StartsLater(b, a);
     if (a.rtt_ms != b.rtt_ms) return a.rtt_ms < b.rtt_ms;
     return ByScore(a, b);
+  }
+};
+
+// Nearest-data's Choose walks the centers nearest first and stops once a candidate that starts now is nearer
+// than every center left (none of them can come before it in the order).
+class NearestData final : public Policy {
+ public:
+  std::string_view name() const override { return NearestDataRule::kName; }
+  Decision Place(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o) override {
+    return Rank(ScanAll(s, job, o, o.explain), o, name(), NearestDataRule{s});
+  }
+  std::optional<Candidate> Choose(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o) override {
+    const NearestDataRule less{s};
+    // The province candidates measure their RTT from (Evaluator::Price); without one every RTT is 0.
+    const int32_t from = job.user_province != kNone ? job.user_province : job.data_province;
+    if (from == kNone) return LeastOf(s, job, o, less);
+    const Evaluator ev(s, job, o.objective, o.now_s, false);
+    std::optional<Candidate> best;
+    for (const uint32_t c : s.CentersByRtt(from)) {
+      if (best && !(best->start_h > 0) && s.RttMs(from, s.centers()[c].province) > best->rtt_ms) break;
+      Evaluation e = ev.EvaluateCenter(c);
+      if (e.reject == Reject::kOk && (!best || less(e.candidate, *best))) best = std::move(e.candidate);
+    }
+    return best;
   }
 };
 
@@ -411,7 +434,7 @@ Scan ScanAll(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o, b
 
 Result<std::unique_ptr<Policy>> MakePolicy(std::string_view name, uint64_t seed) {
   if (name == "lowest-cost") return std::make_unique<LowestCost>();
-  if (name == "nearest-data") return std::make_unique<Ranked<NearestDataRule>>();
+  if (name == "nearest-data") return std::make_unique<NearestData>();
   if (name == "least-loaded") return std::make_unique<Ranked<LeastLoadedRule>>();
   if (name == "first-fit") return std::make_unique<Ranked<FirstFitRule>>();
   if (name == "random") return std::make_unique<Random>(seed);

@@ -32,14 +32,17 @@ Snapshot Snapshot::Build(const Registry& registry) {
   for (const Region& r : registry.regions()) s.provinces_.push_back(r.id);
   for (const Hub& h : registry.hubs()) s.hubs_.push_back(h.id);
   auto self = [](const std::string& id) -> const std::string& { return id; };
-  IndexIds(s.accelerators_, [](const AcceleratorInfo& a) -> const std::string& { return a.id; }, s.accelerator_ids_);
+  IndexIds(
+      s.accelerators_, [](const AcceleratorInfo& a) -> const std::string& { return a.id; },
+      s.accelerator_ids_);
   IndexIds(s.provinces_, self, s.province_ids_);
   IndexIds(s.hubs_, self, s.hub_ids_);
   const RttMatrix rtt(registry);
   const size_t n = s.provinces_.size();
   s.rtt_ms_.resize(n * n);
   for (size_t i = 0; i < n; ++i) {
-    for (size_t j = 0; j < n; ++j) s.rtt_ms_[i * n + j] = static_cast<float>(*rtt.RttMs(s.provinces_[i], s.provinces_[j]));
+    for (size_t j = 0; j < n; ++j)
+      s.rtt_ms_[i * n + j] = static_cast<float>(*rtt.RttMs(s.provinces_[i], s.provinces_[j]));
   }
   std::vector<int32_t> tou_of_region(registry.regions().size(), kNone);
   for (size_t i = 0; i < registry.regions().size(); ++i) {
@@ -78,7 +81,8 @@ Snapshot Snapshot::Build(const Registry& registry) {
     }
     s.centers_.push_back(std::move(ci));
   }
-  IndexIds(s.centers_, [](const CenterInfo& c) -> const std::string& { return c.id; }, s.center_ids_);
+  IndexIds(
+      s.centers_, [](const CenterInfo& c) -> const std::string& { return c.id; }, s.center_ids_);
   s.BuildIndex();
   return s;
 }
@@ -86,6 +90,14 @@ Snapshot Snapshot::Build(const Registry& registry) {
 void Snapshot::BuildIndex() {
   const size_t n_acc = accelerators_.size();
   const size_t n_prov = provinces_.size();
+  by_rtt_.assign(n_prov, {});
+  for (size_t p = 0; p < n_prov; ++p) {
+    for (uint32_t c = 0; c < centers_.size(); ++c) by_rtt_[p].push_back(c);
+    std::ranges::stable_sort(by_rtt_[p], [&](uint32_t a, uint32_t b) {
+      return RttMs(static_cast<int32_t>(p), centers_[a].province) <
+             RttMs(static_cast<int32_t>(p), centers_[b].province);
+    });
+  }
   for (int k = 0; k < kRateKinds; ++k) {
     const auto kind = static_cast<RateKind>(k);
     auto& by_acc = index_[static_cast<size_t>(k)];
@@ -95,7 +107,8 @@ void Snapshot::BuildIndex() {
     for (uint32_t p = 0; p < pools_.size(); ++p) {
       const RatedPool rated{Rate(pools_[p], kind), p};
       by_acc[pools_[p].accelerator].push_back(rated);
-      by_prov[pools_[p].accelerator * n_prov + static_cast<size_t>(centers_[pools_[p].center].province)].push_back(rated);
+      by_prov[pools_[p].accelerator * n_prov + static_cast<size_t>(centers_[pools_[p].center].province)]
+          .push_back(rated);
     }
     auto by_rate = [](const RatedPool& a, const RatedPool& b) {
       return a.rate != b.rate ? a.rate < b.rate : a.pool < b.pool;
@@ -133,7 +146,8 @@ size_t Snapshot::MemoryBytes() const {
   for (const auto& s : provinces_) bytes += sizeof(s) + s.capacity();
   for (const auto& s : hubs_) bytes += sizeof(s) + s.capacity();
   bytes += rtt_ms_.capacity() * sizeof(float);
-  for (const IdIndex* ids : {&accelerator_ids_, &province_ids_, &hub_ids_, &center_ids_}) bytes += ids->MemoryBytes();
+  for (const IdIndex* ids : {&accelerator_ids_, &province_ids_, &hub_ids_, &center_ids_})
+    bytes += ids->MemoryBytes();
   for (const auto& kind : index_) {
     for (const auto& list : kind) bytes += sizeof(list) + list.capacity() * sizeof(RatedPool);
   }

@@ -1,7 +1,7 @@
 // placement/snapshot.h — a compact, immutable view of the network for placement: flat arrays of accelerators,
-// centers and pools with their per-device-hour rates precomputed, the RTT matrix, and per-accelerator pool lists
-// sorted by each static objective (the index that lets a decision skip most of the network).
-// Pure data: no clock, no store, no I/O. The server, the simulator and the benchmarks build it from a Registry.
+// centers and pools with their per-device-hour rates precomputed, the RTT matrix, and per-accelerator pool
+// lists sorted by each static objective (the index that lets a decision skip most of the network). Pure data:
+// no clock, no store, no I/O. The server, the simulator and the benchmarks build it from a Registry.
 #pragma once
 
 #include <array>
@@ -58,7 +58,8 @@ struct RatedPool {
   uint32_t pool = 0;
 };
 
-// Static objectives whose score is a per-device-hour rate of the pool times device-hours, plus non-negative terms.
+// Static objectives whose score is a per-device-hour rate of the pool times device-hours, plus non-negative
+// terms.
 enum class RateKind { kPrice = 0, kEnergy = 1, kCarbon = 2 };
 inline constexpr int kRateKinds = 3;
 
@@ -86,13 +87,21 @@ class Snapshot {
     return index_[static_cast<size_t>(kind)][accelerator];
   }
   const std::vector<RatedPool>& PoolsByRate(uint32_t accelerator, int32_t province, RateKind kind) const {
-    return by_province_[static_cast<size_t>(kind)][accelerator * provinces_.size() + static_cast<size_t>(province)];
+    return by_province_[static_cast<size_t>(kind)]
+                       [accelerator * provinces_.size() + static_cast<size_t>(province)];
+  }
+  // Centers in order of RTT from a province (ties by index): the nearest first.
+  const std::vector<uint32_t>& CentersByRtt(int32_t province) const {
+    return by_rtt_[static_cast<size_t>(province)];
   }
   static double Rate(const PoolInfo& pool, RateKind kind) {
     switch (kind) {
-      case RateKind::kPrice: return pool.price_cny_per_device_hour;
-      case RateKind::kEnergy: return pool.energy_kwh_per_device_hour;
-      case RateKind::kCarbon: return pool.carbon_kg_per_device_hour;
+      case RateKind::kPrice:
+        return pool.price_cny_per_device_hour;
+      case RateKind::kEnergy:
+        return pool.energy_kwh_per_device_hour;
+      case RateKind::kCarbon:
+        return pool.carbon_kg_per_device_hour;
     }
     return 0;
   }
@@ -121,12 +130,14 @@ class Snapshot {
   std::vector<std::string> hubs_;
   std::vector<std::vector<TouPeriod>> tou_tables_;
   std::vector<float> rtt_ms_;  // provinces squared
-  // Id -> index of accelerators, provinces, hubs and centers (Prepare resolves a job's names on every arrival).
+  // Id -> index of accelerators, provinces, hubs and centers (Prepare resolves a job's names on every
+  // arrival).
   IdIndex accelerator_ids_, province_ids_, hub_ids_, center_ids_;
   PlacementParams params_;
   // index_[kind][accelerator] and by_province_[kind][accelerator * provinces + province]: pool ids by rate.
   std::array<std::vector<std::vector<RatedPool>>, kRateKinds> index_;
   std::array<std::vector<std::vector<RatedPool>>, kRateKinds> by_province_;
+  std::vector<std::vector<uint32_t>> by_rtt_;  // per province
 };
 
 }  // namespace zhisuan::placement
