@@ -1,8 +1,8 @@
-// Compute development index: the shipped CAICT 3.0 spec on the 31-province sample (target well under 10 ms), and
-// 10,000 regions x 200 indicators with 10,000 Monte Carlo weight draws (target under 10 s on one core).
-// Baselines measured in the same run: reading the files alone (small case), and re-running the whole computation
-// with each draw's weights fixed (large case; timed on a few draws and scaled), which is what the tools analysts use
-// today amount to.
+// Compute development index: the shipped CAICT 3.0 spec on the 31-province sample (target well under 10 ms),
+// and 10,000 regions x 200 indicators with 10,000 Monte Carlo weight draws (target under 10 s on one core).
+// Baselines measured in the same run: reading the files alone (small case), and re-running the whole
+// computation with each draw's weights fixed (large case; timed on a few draws and scaled), which is what the
+// tools analysts use today amount to.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -45,16 +45,18 @@ void Small() {
       checksum += run->latest().Composite(0);
     }
     const double ms = Seconds(t0) * 1000 / reps;
-    fmt::print("31 regions x 14 indicators, {:>4} draws: {:7.3f} ms per computation (read-only baseline {:.3f} ms, "
-               "{:.1f}x it){}\n",
-               draws, ms, read_ms, ms / read_ms, checksum > 0 ? "" : " !");
+    fmt::print(
+        "31 regions x 14 indicators, {:>4} draws: {:7.3f} ms per computation (read-only baseline {:.3f} ms, "
+        "{:.1f}x it){}\n",
+        draws, ms, read_ms, ms / read_ms, checksum > 0 ? "" : " !");
   }
 }
 
 // 10 first-level nodes (a consistent AHP) x 20 leaves weighted by entropy.
 index::IndexSpec LargeSpec() {
-  std::string yaml = "id: large\nname: {zh: 大, en: Large}\nroot:\n  id: root\n  name: {zh: 根, en: Root}\n"
-                     "  weighting: {method: ahp, matrix: [";
+  std::string yaml =
+      "id: large\nname: {zh: 大, en: Large}\nroot:\n  id: root\n  name: {zh: 根, en: Root}\n"
+      "  weighting: {method: ahp, matrix: [";
   for (int i = 0; i < 10; ++i) {
     yaml += i ? ", [" : "[";
     for (int j = 0; j < 10; ++j) yaml += fmt::format("{}{}/{}", j ? ", " : "", 10 - i, 10 - j);
@@ -62,11 +64,14 @@ index::IndexSpec LargeSpec() {
   }
   yaml += "]}\n  children:\n";
   for (int g = 0; g < 10; ++g) {
-    yaml += fmt::format("    - id: g{}\n      name: {{zh: 组, en: Group}}\n      weighting: {{method: entropy}}\n"
-                        "      children:\n", g);
+    yaml += fmt::format(
+        "    - id: g{}\n      name: {{zh: 组, en: Group}}\n      weighting: {{method: entropy}}\n"
+        "      children:\n",
+        g);
     for (int l = 0; l < 20; ++l) {
-      yaml += fmt::format("        - {{id: i{}-{}, name: {{zh: 指标, en: Indicator}}, unit: 个, direction: {}}}\n", g, l,
-                          l % 7 == 3 ? "cost" : "benefit");
+      yaml += fmt::format(
+          "        - {{id: i{}-{}, name: {{zh: 指标, en: Indicator}}, unit: 个, direction: {}}}\n", g, l,
+          l % 7 == 3 ? "cost" : "benefit");
     }
   }
   Result<index::IndexSpec> spec = index::ParseSpec("large.yaml", yaml);
@@ -103,8 +108,8 @@ void Large() {
   const double compute_s = Seconds(t0);
   if (!years) std::abort();
   t0 = Clock::now();
-  Result<std::vector<index::RankInterval>> intervals =
-      index::RankStability(spec, years->back(), {.draws = draws, .seed = 1, .concentration = 200, .experts = false});
+  Result<std::vector<index::RankInterval>> intervals = index::RankStability(
+      spec, years->back(), {.draws = draws, .seed = 1, .concentration = 200, .experts = false});
   const double mc_s = Seconds(t0);
   if (!intervals) std::abort();
 
@@ -119,7 +124,8 @@ void Large() {
       std::vector<double> w;
       double sum = 0;
       for (int c : n.children) {
-        w.push_back(std::gamma_distribution<double>(200 * years->back().local[static_cast<size_t>(c)], 1.0)(rng));
+        w.push_back(
+            std::gamma_distribution<double>(200 * years->back().local[static_cast<size_t>(c)], 1.0)(rng));
         sum += w.back();
       }
       for (double& x : w) x /= sum;
@@ -132,9 +138,10 @@ void Large() {
   int widest = 0;
   for (const index::RankInterval& r : *intervals) widest = std::max(widest, r.p95 - r.p5);
   fmt::print("10,000 regions x 200 indicators: parse {:.2f} s, compute {:.3f} s\n", parse_s, compute_s);
-  fmt::print("  {} Monte Carlo draws: {:.2f} s (target < 10 s); re-computing per draw (baseline, {} draws timed): "
-             "{:.0f} s, {:.0f}x slower; widest p5-p95 rank interval {} ranks\n",
-             draws, mc_s, baseline_draws, baseline_s, baseline_s / mc_s, widest);
+  fmt::print(
+      "  {} Monte Carlo draws: {:.2f} s (target < 10 s); re-computing per draw (baseline, {} draws timed): "
+      "{:.0f} s, {:.0f}x slower; widest p5-p95 rank interval {} ranks\n",
+      draws, mc_s, baseline_draws, baseline_s, baseline_s / mc_s, widest);
   fmt::print("  peak memory {:.0f} MB\n", PeakRssMb());
 }
 

@@ -1,5 +1,6 @@
-// Placement decisions per second on synthetic networks, the indexed lowest-cost search against the naive scan of
-// every center (the baseline, measured in the same run), the snapshot's memory, and batch-optimal at scale.
+// Placement decisions per second on synthetic networks, the indexed lowest-cost search against the naive scan
+// of every center (the baseline, measured in the same run), the snapshot's memory, and batch-optimal at
+// scale.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -9,7 +10,6 @@
 #include <optional>
 
 #include "model/loader.h"
-
 #include "placement/batch.h"
 #include "placement/policy.h"
 #include "synthetic.h"
@@ -59,7 +59,8 @@ placement::PlaceOptions FastOptions() {
 }
 
 // The baseline: evaluate every center and take the least score; nullopt when nothing is feasible.
-std::optional<double> ScanBest(const Fixture& f, const placement::PreparedJob& job, const placement::PlaceOptions& o) {
+std::optional<double> ScanBest(const Fixture& f, const placement::PreparedJob& job,
+                               const placement::PlaceOptions& o) {
   const placement::Scan scan = placement::ScanAll(f.snapshot, job, o, false);
   const auto best = std::ranges::min_element(scan.feasible, {}, &placement::Candidate::score);
   if (best == scan.feasible.end()) return std::nullopt;
@@ -127,7 +128,8 @@ void BM_DecideExplained(benchmark::State& state) {
   placement::PlaceOptions o;
   o.now_s = kNow;
   size_t i = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(policy->Place(f.snapshot, f.prepared[i++ % f.prepared.size()], o));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(policy->Place(f.snapshot, f.prepared[i++ % f.prepared.size()], o));
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
 }
 BENCHMARK(BM_DecideExplained)->Arg(100)->Arg(10000);
@@ -137,7 +139,8 @@ void Batch(benchmark::State& state, bool optimal) {
   const placement::PlaceOptions o = FastOptions();
   placement::BatchResult r;
   for (auto _ : state) {
-    r = optimal ? placement::PlaceBatchOptimal(f.snapshot, f.prepared, o) : placement::PlaceGreedy(f.snapshot, f.prepared, o);
+    r = optimal ? placement::PlaceBatchOptimal(f.snapshot, f.prepared, o)
+                : placement::PlaceGreedy(f.snapshot, f.prepared, o);
   }
   state.counters["jobs"] = static_cast<double>(f.prepared.size());
   state.counters["placed"] = static_cast<double>(r.placed);

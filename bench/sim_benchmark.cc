@@ -1,6 +1,7 @@
 // Simulator throughput: the whole Philly trace per policy (target < 5 s each on one core), and a synthetic
 // 10-million-job trace streamed through the engine (targets >= 1,000,000 events/s and < 1 GB peak memory).
-// Baselines measured in the same run: reading the Philly trace alone, and generating the synthetic jobs alone.
+// Baselines measured in the same run: reading the Philly trace alone, and generating the synthetic jobs
+// alone.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -15,7 +16,8 @@
 namespace zhisuan::bench {
 namespace {
 
-// SplitMix64: a small, fast generator for the synthetic stream (std::mt19937_64 cost more than the jobs' draws).
+// SplitMix64: a small, fast generator for the synthetic stream (std::mt19937_64 cost more than the jobs'
+// draws).
 class SplitMix {
  public:
   explicit SplitMix(uint64_t seed) : state_(seed) {}
@@ -31,8 +33,9 @@ class SplitMix {
   uint64_t state_;
 };
 
-// Streams `count` small jobs (1-8 devices, 0.1-10 h on an A100) with Poisson arrivals at `per_hour`; each allows
-// the Ascend 910B (most of the shipped fleet) and two models drawn from the rest. Never holds more than one job.
+// Streams `count` small jobs (1-8 devices, 0.1-10 h on an A100) with Poisson arrivals at `per_hour`; each
+// allows the Ascend 910B (most of the shipped fleet) and two models drawn from the rest. Never holds more
+// than one job.
 class SyntheticStream final : public sim::JobSource {
  public:
   SyntheticStream(const Registry& registry, int64_t count, double per_hour, uint64_t seed)
@@ -84,7 +87,8 @@ constexpr double kJobsPerHour = 8000;
 int main(int argc, char** argv) {
   using namespace zhisuan;
   const int64_t synthetic_jobs = argc > 1 ? std::atoll(argv[1]) : 10'000'000;
-  const std::string philly = argc > 2 ? argv[2] : std::string(ZHISUAN_SOURCE_DIR) + "/../shared/traces/philly.csv";
+  const std::string philly =
+      argc > 2 ? argv[2] : std::string(ZHISUAN_SOURCE_DIR) + "/../shared/traces/philly.csv";
   auto files = ReadDataDir(std::filesystem::path(ZHISUAN_SOURCE_DIR) / "data");
   const Registry registry = std::move(*LoadRegistry(*files));
 
@@ -97,8 +101,9 @@ int main(int argc, char** argv) {
     sim::TraceJob job;
     while ((*read_only)->Next(job)) ++streamed;
     const double read_s = bench::Seconds(t0);
-    fmt::print("philly.csv: {} jobs; opening {:.3f} s, opening and streaming every job alone (baseline) {:.3f} s\n",
-               streamed, open_s, read_s);
+    fmt::print(
+        "philly.csv: {} jobs; opening {:.3f} s, opening and streaming every job alone (baseline) {:.3f} s\n",
+        streamed, open_s, read_s);
     for (const char* policy : {"lowest-cost", "nearest-data", "least-loaded", "first-fit", "random"}) {
       // Per policy: open, stream and simulate (what `zhisuan sim` does for each policy after its one open).
       t0 = bench::Clock::now();
@@ -107,8 +112,8 @@ int main(int argc, char** argv) {
       o.policy = policy;
       auto r = sim::Simulate(registry, **source, o);
       const double s = bench::Seconds(t0);
-      fmt::print("  {:<13} {:.3f} s open + simulate ({:.2f}x the baseline), {} events, {:.0f} events/s\n", policy, s,
-                 s / read_s, r->events, static_cast<double>(r->events) / s);
+      fmt::print("  {:<13} {:.3f} s open + simulate ({:.2f}x the baseline), {} events, {:.0f} events/s\n",
+                 policy, s, s / read_s, r->events, static_cast<double>(r->events) / s);
     }
   } else {
     fmt::print("philly.csv not found at {} (pass its path as the second argument)\n", philly);
@@ -122,7 +127,8 @@ int main(int argc, char** argv) {
     sim::TraceJob job;
     while (gen.Next(job)) ++n;
     const double s = bench::Seconds(t0);
-    fmt::print("synthetic: generating {} jobs alone (baseline) {:.2f} s, {:.0f} jobs/s\n", n, s, static_cast<double>(n) / s);
+    fmt::print("synthetic: generating {} jobs alone (baseline) {:.2f} s, {:.0f} jobs/s\n", n, s,
+               static_cast<double>(n) / s);
   }
   for (const char* policy : {"lowest-cost", "first-fit"}) {
     if (std::getenv("SIM_POLICY") && std::string(std::getenv("SIM_POLICY")) != policy) continue;
@@ -137,8 +143,9 @@ int main(int argc, char** argv) {
       fmt::print("error: {}\n", r.error().message);
       return 1;
     }
-    fmt::print("synthetic {}: {} jobs, {} completed, {} events in {:.2f} s = {:.0f} events/s; peak RSS {:.0f} MB\n",
-               policy, r->jobs, r->completed, r->events, s, static_cast<double>(r->events) / s, bench::PeakRssMb());
+    fmt::print(
+        "synthetic {}: {} jobs, {} completed, {} events in {:.2f} s = {:.0f} events/s; peak RSS {:.0f} MB\n",
+        policy, r->jobs, r->completed, r->events, s, static_cast<double>(r->events) / s, bench::PeakRssMb());
   }
   return 0;
 }

@@ -40,8 +40,8 @@ Registry SyntheticNetwork(const Registry& shipped, int count, uint64_t seed) {
     }
     centers.push_back(std::move(c));
   }
-  return Registry(shipped.accelerators(), shipped.regions(), shipped.hubs(), shipped.clusters(), std::move(centers),
-                  shipped.network(), shipped.pricing(), shipped.placement());
+  return Registry(shipped.accelerators(), shipped.regions(), shipped.hubs(), shipped.clusters(),
+                  std::move(centers), shipped.network(), shipped.pricing(), shipped.placement());
 }
 
 std::vector<Job> SyntheticJobs(const Registry& network, int count, uint64_t seed) {
@@ -54,7 +54,8 @@ std::vector<Job> SyntheticJobs(const Registry& network, int count, uint64_t seed
     j.tenant = fmt::format("tenant-{}", i % 7);
     j.kind = rng() % 4 == 0 ? JobKind::kInfer : JobKind::kTrain;
     j.devices = 8 << (rng() % 4);
-    for (int m = 0; m < 2 + static_cast<int>(rng() % 2); ++m) j.accelerator.models.push_back(kModels[rng() % kModels.size()]);
+    for (int m = 0; m < 2 + static_cast<int>(rng() % 2); ++m)
+      j.accelerator.models.push_back(kModels[rng() % kModels.size()]);
     // 1-2,000 device-hours of A100 work, as wall hours on the job's devices.
     j.work.reference_hours = (1.0 + static_cast<double>(rng() % 2000)) / static_cast<double>(j.devices);
     j.work.reference = "nvidia-a100-sxm-80gb";

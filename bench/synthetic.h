@@ -13,8 +13,8 @@ namespace zhisuan::bench {
 // `centers` centers, 1-4 pools each of 8-2048 devices of mixed accelerators, in random provinces.
 Registry SyntheticNetwork(const Registry& shipped, int centers, uint64_t seed);
 
-// Train/infer jobs of 8-64 devices allowing two or three of the network's models, some with data, residency and
-// deadlines.
+// Train/infer jobs of 8-64 devices allowing two or three of the network's models, some with data, residency
+// and deadlines.
 std::vector<Job> SyntheticJobs(const Registry& network, int count, uint64_t seed);
 
 }  // namespace zhisuan::bench

@@ -9,7 +9,9 @@ namespace zhisuan::bench {
 
 using Clock = std::chrono::steady_clock;
 
-inline double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+inline double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
 
 // Peak resident set of this process so far, in MB.
 inline double PeakRssMb() {

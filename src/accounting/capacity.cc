@@ -20,8 +20,10 @@ Capacity PoolCapacity(const Registry& registry, const Center& center, const Pool
   c.devices = pool.devices;
   const Accelerator* accelerator = registry.FindAccelerator(pool.accelerator);
   const auto per_device = accelerator ? DeviceTflops(center.kind, *accelerator, measure) : std::nullopt;
-  if (per_device) c.tflops = *per_device * static_cast<double>(pool.devices);
-  else c.unknown_devices = pool.devices;
+  if (per_device)
+    c.tflops = *per_device * static_cast<double>(pool.devices);
+  else
+    c.unknown_devices = pool.devices;
   return c;
 }
 
@@ -34,13 +36,20 @@ Capacity CenterCapacity(const Registry& registry, const Center& center, Measure 
 
 std::string_view Name(GroupBy g) {
   switch (g) {
-    case GroupBy::kCenter: return "center";
-    case GroupBy::kProvince: return "province";
-    case GroupBy::kHub: return "hub";
-    case GroupBy::kCluster: return "cluster";
-    case GroupBy::kKind: return "kind";
-    case GroupBy::kCategory: return "category";
-    case GroupBy::kNation: return "nation";
+    case GroupBy::kCenter:
+      return "center";
+    case GroupBy::kProvince:
+      return "province";
+    case GroupBy::kHub:
+      return "hub";
+    case GroupBy::kCluster:
+      return "cluster";
+    case GroupBy::kKind:
+      return "kind";
+    case GroupBy::kCategory:
+      return "category";
+    case GroupBy::kNation:
+      return "nation";
   }
   return "?";
 }
@@ -61,7 +70,8 @@ struct GroupName {
 
 GroupName GroupOf(const Registry& registry, const Center& center, GroupBy by) {
   switch (by) {
-    case GroupBy::kCenter: return {center.id, center.name, center.name_en};
+    case GroupBy::kCenter:
+      return {center.id, center.name, center.name_en};
     case GroupBy::kProvince: {
       const Region* r = registry.FindRegion(center.province);
       return {center.province, r ? r->name_zh : "", r ? r->name_en : ""};
@@ -78,10 +88,12 @@ GroupName GroupOf(const Registry& registry, const Center& center, GroupBy by) {
     }
     case GroupBy::kKind: {
       static constexpr const char* kZh[] = {"智算中心", "超算中心", "通用数据中心", "边缘"};
-      return {std::string(Name(center.kind)), kZh[static_cast<int>(center.kind)], std::string(Name(center.kind))};
+      return {std::string(Name(center.kind)), kZh[static_cast<int>(center.kind)],
+              std::string(Name(center.kind))};
     }
     case GroupBy::kCategory:  // handled per pool by the caller
-    case GroupBy::kNation: return {"china", "全国", "China"};
+    case GroupBy::kNation:
+      return {"china", "全国", "China"};
   }
   return {"?", "", ""};
 }
@@ -96,7 +108,8 @@ std::vector<GroupCapacity> CapacityBy(const Registry& registry, GroupBy by, Meas
       for (const Pool& pool : center.pools) {
         const Accelerator* a = registry.FindAccelerator(pool.accelerator);
         if (a == nullptr) continue;
-        per_category[std::string(Name(CategoryOf(center.kind, *a)))] += PoolCapacity(registry, center, pool, measure);
+        per_category[std::string(Name(CategoryOf(center.kind, *a)))] +=
+            PoolCapacity(registry, center, pool, measure);
       }
       static constexpr std::pair<const char*, const char*> kNames[] = {
           {"基础算力", "basic"}, {"智能算力", "intelligent"}, {"超算算力", "super"}};

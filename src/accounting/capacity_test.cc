@@ -11,9 +11,9 @@ namespace {
 TEST(Capacity, CenterTotals) {
   const Registry r = testing::TinyRegistry();
   const Center& c2 = *r.FindCenter("c2");
-  EXPECT_DOUBLE_EQ(CenterCapacity(r, c2, Measure::kFp64).tflops, 10 * 10 + 50 * 0.64);    // 132
-  EXPECT_DOUBLE_EQ(CenterCapacity(r, c2, Measure::kFp32).tflops, 10 * 20 + 50 * 1.28);    // 264
-  EXPECT_DOUBLE_EQ(CenterCapacity(r, c2, Measure::kFp16).tflops, 10 * 100 + 50 * 1.28);   // 1064
+  EXPECT_DOUBLE_EQ(CenterCapacity(r, c2, Measure::kFp64).tflops, 10 * 10 + 50 * 0.64);   // 132
+  EXPECT_DOUBLE_EQ(CenterCapacity(r, c2, Measure::kFp32).tflops, 10 * 20 + 50 * 1.28);   // 264
+  EXPECT_DOUBLE_EQ(CenterCapacity(r, c2, Measure::kFp16).tflops, 10 * 100 + 50 * 1.28);  // 1064
   // c2 is a supercomputing center: FP64 x 2 for both pools.
   EXPECT_DOUBLE_EQ(CenterCapacity(r, c2, Measure::kFp32Equivalent).tflops, 10 * 20 + 50 * 1.28);
   EXPECT_EQ(CenterCapacity(r, c2, Measure::kFp16).devices, 60);

@@ -4,7 +4,9 @@
 
 namespace zhisuan::accounting {
 
-double DeviceHourEnergyKwh(const Accelerator& accelerator, double pue) { return accelerator.tdp_w / 1000.0 * pue; }
+double DeviceHourEnergyKwh(const Accelerator& accelerator, double pue) {
+  return accelerator.tdp_w / 1000.0 * pue;
+}
 
 double CarbonKg(double energy_kwh, double green_share, double grid_kg_per_kwh) {
   return energy_kwh * (1.0 - green_share) * grid_kg_per_kwh;

@@ -4,10 +4,14 @@ namespace zhisuan::accounting {
 
 std::string_view Name(Measure m) {
   switch (m) {
-    case Measure::kFp64: return "fp64";
-    case Measure::kFp32: return "fp32";
-    case Measure::kFp16: return "fp16";
-    case Measure::kFp32Equivalent: return "fp32e";
+    case Measure::kFp64:
+      return "fp64";
+    case Measure::kFp32:
+      return "fp32";
+    case Measure::kFp16:
+      return "fp16";
+    case Measure::kFp32Equivalent:
+      return "fp32e";
   }
   return "?";
 }
@@ -22,9 +26,12 @@ std::optional<Measure> ParseMeasure(std::string_view s) {
 
 std::string_view Name(ComputeCategory c) {
   switch (c) {
-    case ComputeCategory::kBasic: return "basic";
-    case ComputeCategory::kIntelligent: return "intelligent";
-    case ComputeCategory::kSuper: return "super";
+    case ComputeCategory::kBasic:
+      return "basic";
+    case ComputeCategory::kIntelligent:
+      return "intelligent";
+    case ComputeCategory::kSuper:
+      return "super";
   }
   return "?";
 }
@@ -38,9 +45,12 @@ double CpuPeakTflops(const CpuSpec& cpu, Precision precision) {
 std::optional<double> PeakTflops(const Accelerator& accelerator, Precision precision) {
   if (accelerator.cpu) return CpuPeakTflops(*accelerator.cpu, precision);
   switch (precision) {
-    case Precision::kFp64: return accelerator.fp64_tflops;
-    case Precision::kFp32: return accelerator.fp32_tflops;
-    case Precision::kFp16: return accelerator.fp16_tflops;
+    case Precision::kFp64:
+      return accelerator.fp64_tflops;
+    case Precision::kFp32:
+      return accelerator.fp32_tflops;
+    case Precision::kFp16:
+      return accelerator.fp16_tflops;
   }
   return std::nullopt;
 }
@@ -55,7 +65,8 @@ std::optional<double> Fp32EquivalentTflops(CenterKind kind, const Accelerator& a
   const auto fp32 = PeakTflops(accelerator, Precision::kFp32);
   const auto fp16 = PeakTflops(accelerator, Precision::kFp16);
   switch (CategoryOf(kind, accelerator)) {
-    case ComputeCategory::kBasic: return fp32;
+    case ComputeCategory::kBasic:
+      return fp32;
     case ComputeCategory::kIntelligent:
       if (fp16) return *fp16 * 0.5;
       if (fp32) return fp32;
@@ -72,10 +83,14 @@ std::optional<double> Fp32EquivalentTflops(CenterKind kind, const Accelerator& a
 
 std::optional<double> DeviceTflops(CenterKind kind, const Accelerator& accelerator, Measure measure) {
   switch (measure) {
-    case Measure::kFp64: return PeakTflops(accelerator, Precision::kFp64);
-    case Measure::kFp32: return PeakTflops(accelerator, Precision::kFp32);
-    case Measure::kFp16: return PeakTflops(accelerator, Precision::kFp16);
-    case Measure::kFp32Equivalent: return Fp32EquivalentTflops(kind, accelerator);
+    case Measure::kFp64:
+      return PeakTflops(accelerator, Precision::kFp64);
+    case Measure::kFp32:
+      return PeakTflops(accelerator, Precision::kFp32);
+    case Measure::kFp16:
+      return PeakTflops(accelerator, Precision::kFp16);
+    case Measure::kFp32Equivalent:
+      return Fp32EquivalentTflops(kind, accelerator);
   }
   return std::nullopt;
 }

@@ -9,7 +9,8 @@
 
 namespace zhisuan::accounting {
 
-// What a capacity figure measures: a peak at one precision, or the FP32-equivalent of the national statistics.
+// What a capacity figure measures: a peak at one precision, or the FP32-equivalent of the national
+// statistics.
 enum class Measure { kFp64, kFp32, kFp16, kFp32Equivalent };
 
 std::string_view Name(Measure m);
@@ -33,7 +34,8 @@ ComputeCategory CategoryOf(CenterKind kind, const Accelerator& accelerator);
 
 // FP32-equivalent TFLOPS of one device, by the CAICT convention: basic compute at FP32, intelligent compute
 // at FP16 x 0.5, supercomputing at FP64 x 2. Falls back along the published precisions
-// (FP16 -> FP32 -> FP64 x 2 for intelligent; FP64 x 2 -> FP32 for super); nullopt only when none is published.
+// (FP16 -> FP32 -> FP64 x 2 for intelligent; FP64 x 2 -> FP32 for super); nullopt only when none is
+// published.
 std::optional<double> Fp32EquivalentTflops(CenterKind kind, const Accelerator& accelerator);
 
 // TFLOPS of one device under a measure (nullopt when unpublished).

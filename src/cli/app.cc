@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <cstdlib>
-#include <functional>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 
@@ -40,20 +40,23 @@ std::string DefaultDataDir() {
 }
 
 // Prints a view as JSON or as a table.
-int Print(const Result<views::Json>& view, bool json, const std::function<std::string(const views::Json&)>& table) {
+int Print(const Result<views::Json>& view, bool json,
+          const std::function<std::string(const views::Json&)>& table) {
   if (!view) return Report(view.error());
-  if (json) fmt::print("{}\n", views::Dump(*view, 2));
-  else fmt::print("{}", table(*view));
+  if (json)
+    fmt::print("{}\n", views::Dump(*view, 2));
+  else
+    fmt::print("{}", table(*view));
   return 0;
 }
 
 // Adds `--flag VALUE` to `cmd` that fills params[key] (the API's parameter name) when given.
-void AddParam(CLI::App* cmd, Options& o, const std::string& flag, const std::string& help, std::string key = "") {
+void AddParam(CLI::App* cmd, Options& o, const std::string& flag, const std::string& help,
+              std::string key = "") {
   if (key.empty()) key = flag;
   cmd->add_option_function<std::string>(
       "--" + flag, [&o, key](const std::string& value) { o.filters[key] = value; }, help);
 }
-
 
 }  // namespace
 
@@ -73,10 +76,13 @@ int Run(int argc, char** argv) {
   serve->add_option("--host", o.server.host, "address to listen on")->capture_default_str();
   serve->add_option("--port", o.server.port, "port to listen on (0 picks a free one)")->capture_default_str();
   serve->add_option("--threads", o.server.threads, "worker threads")->capture_default_str();
-  serve->add_option("--policy", o.server.policy, "placement policy of quotes that name none")->capture_default_str();
-  serve->add_option("--objective", o.server.objective, "objective of quotes that name none")->capture_default_str();
+  serve->add_option("--policy", o.server.policy, "placement policy of quotes that name none")
+      ->capture_default_str();
+  serve->add_option("--objective", o.server.objective, "objective of quotes that name none")
+      ->capture_default_str();
   JobOptions job_options;
-  serve->add_option("--backends", job_options.backends_file, "YAML: Slurm and local settings of centers, sim_factor");
+  serve->add_option("--backends", job_options.backends_file,
+                    "YAML: Slurm and local settings of centers, sim_factor");
   serve->add_option("--sim-factor", job_options.sim_factor,
                     "simulated jobs run their modelled time x this (overrides the backends file)");
 
@@ -103,41 +109,53 @@ int Run(int argc, char** argv) {
   AddParam(quote, o, "carbon-price", "CNY per tonne CO2 in the weighted objective", "carbon_price");
   AddParam(quote, o, "energy-weight", "weight of energy CNY in the weighted objective", "energy_weight");
   AddParam(quote, o, "time-value", "CNY per hour of finish time in the weighted objective", "time_value");
-  quote->add_flag_callback("--no-explain", [&o] { o.filters["explain"] = "false"; },
-                           "skip the reasons of rejected centers (lowest-cost then uses its index)");
+  quote->add_flag_callback(
+      "--no-explain", [&o] { o.filters["explain"] = "false"; },
+      "skip the reasons of rejected centers (lowest-cost then uses its index)");
   SimArgs sim_args;
   CLI::App* sim = app.add_subcommand("sim", "replay a job trace through the network and compare policies");
-  sim->add_option("--trace", sim_args.trace, "trace file: philly.csv, Alibaba GPU 2023 pod list, or zhisuan JSONL")
+  sim->add_option("--trace", sim_args.trace,
+                  "trace file: philly.csv, Alibaba GPU 2023 pod list, or zhisuan JSONL")
       ->required();
   sim->add_option("--format", sim_args.format, "philly, alibaba, jsonl or auto")->capture_default_str();
   sim->add_option("--policy", sim_args.policies, "comma-separated policies")->capture_default_str();
-  sim->add_option("--objective", sim_args.objective, "cost, energy, carbon, time or weighted")->capture_default_str();
-  sim->add_option("--seed", sim_args.seed, "seed of the province draws and the random policy")->capture_default_str();
-  sim->add_option("--seeds", sim_args.seeds,
-                  "run the scenario under each seed (e.g. 1-5 or 1,2,7): the report adds mean, range and the seeds "
-                  "in which each policy was cheapest")
+  sim->add_option("--objective", sim_args.objective, "cost, energy, carbon, time or weighted")
+      ->capture_default_str();
+  sim->add_option("--seed", sim_args.seed, "seed of the province draws and the random policy")
+      ->capture_default_str();
+  sim->add_option(
+         "--seeds", sim_args.seeds,
+         "run the scenario under each seed (e.g. 1-5 or 1,2,7): the report adds mean, range and the seeds "
+         "in which each policy was cheapest")
       ->excludes(sim->get_option("--seed"));
   sim->add_option("--time-scale", sim_args.time_scale, "divide arrival times by this")->capture_default_str();
-  sim->add_option("--sample-h", sim_args.sample_h, "hours between utilisation samples (0: none)")->capture_default_str();
+  sim->add_option("--sample-h", sim_args.sample_h, "hours between utilisation samples (0: none)")
+      ->capture_default_str();
   sim->add_option("--fail", sim_args.failures, "CENTER@HOURS[+DURATION]: the center goes down (repeatable)");
-  sim->add_option("--random-failures", sim_args.random_failures,
-                  "MTBF_H[:MTTR_H]: every center fails at random (seeded), mean hours between failures and to repair");
+  sim->add_option(
+      "--random-failures", sim_args.random_failures,
+      "MTBF_H[:MTTR_H]: every center fails at random (seeded), mean hours between failures and to repair");
   sim->add_option("--add-center", sim_args.add_centers, "YAML file of extra centers (repeatable)");
-  sim->add_option("--tariff-scale", sim_args.tariff_scales, "PROVINCE=FACTOR on the flat tariff (repeatable)");
+  sim->add_option("--tariff-scale", sim_args.tariff_scales,
+                  "PROVINCE=FACTOR on the flat tariff (repeatable)");
   sim->add_flag("--strict", sim_args.strict, "a malformed trace row is fatal");
-  sim->add_option("--report", sim_args.report_dir, "write report.json, CSVs and report.html into this directory");
+  sim->add_option("--report", sim_args.report_dir,
+                  "write report.json, CSVs and report.html into this directory");
   sim->add_flag("--json", sim_args.json, "print the report JSON");
   ClientArgs client;
   auto add_client = [&client](CLI::App* cmd) {
-    cmd->add_option("--server", client.server, "server URL (default $ZHISUAN_SERVER or http://127.0.0.1:8080)");
-    cmd->add_option("--token-file", client.token_file, "file with the API token (default $ZHISUAN_TOKEN or ~/.config/zhisuan/token)");
+    cmd->add_option("--server", client.server,
+                    "server URL (default $ZHISUAN_SERVER or http://127.0.0.1:8080)");
+    cmd->add_option("--token-file", client.token_file,
+                    "file with the API token (default $ZHISUAN_TOKEN or ~/.config/zhisuan/token)");
     cmd->add_flag("--json", client.json, "print the API's JSON");
   };
   CLI::App* submit = app.add_subcommand("submit", "submit a job to a running server");
   submit->add_option("spec", client.spec_file, "job spec, YAML or JSON (- reads standard input)")->required();
   submit->add_option("--idempotency-key", client.idempotency_key, "the same key returns the same job");
   CLI::App* jobs_cmd = app.add_subcommand("jobs", "list jobs");
-  jobs_cmd->add_option("--state", client.state, "pending, placed, dispatched, running, succeeded, failed, cancelled, requeued");
+  jobs_cmd->add_option("--state", client.state,
+                       "pending, placed, dispatched, running, succeeded, failed, cancelled, requeued");
   jobs_cmd->add_option("--tenant", client.tenant, "operators: one tenant's jobs");
   jobs_cmd->add_option("--center", client.center, "jobs of one center");
   jobs_cmd->add_option("--after", client.after, "page: jobs after this id");
@@ -145,15 +163,19 @@ int Run(int argc, char** argv) {
   CLI::App* job_cmd = app.add_subcommand("job", "one job: state history, decision, accounting");
   CLI::App* cancel_cmd = app.add_subcommand("cancel", "cancel a job");
   CLI::App* logs_cmd = app.add_subcommand("logs", "a job's stdout and stderr");
-  for (CLI::App* cmd : {job_cmd, cancel_cmd, logs_cmd}) cmd->add_option("id", client.id, "job id")->required();
-  CLI::App* usage_cmd = app.add_subcommand("usage", "device-hours, energy, carbon and money of finished jobs");
+  for (CLI::App* cmd : {job_cmd, cancel_cmd, logs_cmd})
+    cmd->add_option("id", client.id, "job id")->required();
+  CLI::App* usage_cmd =
+      app.add_subcommand("usage", "device-hours, energy, carbon and money of finished jobs");
   usage_cmd->add_option("--by", client.by, "tenant (default) or center");
   usage_cmd->add_option("--from", client.from, "from (seconds since the epoch or YYYY-MM-DD)");
   usage_cmd->add_option("--to", client.to, "to (exclusive)");
   CLI::App* drain_cmd = app.add_subcommand("drain", "operators: a center takes no new jobs");
   CLI::App* undrain_cmd = app.add_subcommand("undrain", "operators: a drained center takes jobs again");
-  for (CLI::App* cmd : {drain_cmd, undrain_cmd}) cmd->add_option("center", client.center, "center id")->required();
-  for (CLI::App* cmd : {submit, jobs_cmd, job_cmd, cancel_cmd, logs_cmd, usage_cmd, drain_cmd, undrain_cmd}) add_client(cmd);
+  for (CLI::App* cmd : {drain_cmd, undrain_cmd})
+    cmd->add_option("center", client.center, "center id")->required();
+  for (CLI::App* cmd : {submit, jobs_cmd, job_cmd, cancel_cmd, logs_cmd, usage_cmd, drain_cmd, undrain_cmd})
+    add_client(cmd);
   std::string token_tenant, token_role = "tenant", quota_accelerator;
   int64_t quota_max = 0;
   CLI::App* token = app.add_subcommand("token", "API tokens");
@@ -165,7 +187,8 @@ int Run(int argc, char** argv) {
   CLI::App* quota = app.add_subcommand("quota", "per-tenant device quotas");
   quota->require_subcommand(1);
   quota->fallthrough();
-  CLI::App* quota_set = quota->add_subcommand("set", "the most devices of one accelerator a tenant may hold at once");
+  CLI::App* quota_set =
+      quota->add_subcommand("set", "the most devices of one accelerator a tenant may hold at once");
   quota_set->add_option("--tenant", token_tenant, "tenant")->required();
   quota_set->add_option("--accelerator", quota_accelerator, "accelerator id")->required();
   quota_set->add_option("--max", quota_max, "devices")->required();
@@ -174,20 +197,30 @@ int Run(int argc, char** argv) {
   index->require_subcommand(1);
   index->fallthrough();
   CLI::App* index_compute = index->add_subcommand("compute", "rank regions by an indicator system");
-  index_compute->add_option("--spec", index_args.spec, "indicator system YAML (default: the shipped CAICT 3.0)");
-  index_compute->add_option("--data", index_args.data, "CSV: region, year, one column per indicator")->required();
-  index_compute->add_option("--weights", index_args.weights, "YAML map from node id to a weighting, overriding the spec");
-  index_compute->add_option("--impute", index_args.impute, "missing values: error, mean, zero or previous-year")
+  index_compute->add_option("--spec", index_args.spec,
+                            "indicator system YAML (default: the shipped CAICT 3.0)");
+  index_compute->add_option("--data", index_args.data, "CSV: region, year, one column per indicator")
+      ->required();
+  index_compute->add_option("--weights", index_args.weights,
+                            "YAML map from node id to a weighting, overriding the spec");
+  index_compute
+      ->add_option("--impute", index_args.impute, "missing values: error, mean, zero or previous-year")
       ->capture_default_str();
   index_compute->add_option("--draws", index_args.draws, "Monte Carlo draws for rank intervals (0: none)")
       ->capture_default_str();
-  index_compute->add_option("--mc", index_args.mc, "dirichlet (perturb weights) or experts (resample AHP experts)")
+  index_compute
+      ->add_option("--mc", index_args.mc, "dirichlet (perturb weights) or experts (resample AHP experts)")
       ->capture_default_str();
-  index_compute->add_option("--concentration", index_args.concentration,
-                            "Dirichlet concentration around the weights (larger: tighter)")->capture_default_str();
-  index_compute->add_option("--seed", index_args.seed, "seed of the Monte Carlo and the k-means")->capture_default_str();
-  index_compute->add_option("--explain", index_args.explain, "A,B: why region A outranks region B (default: #1 vs #2)");
-  index_compute->add_option("--report", index_args.report_dir, "write index.json, index.csv and index.html here");
+  index_compute
+      ->add_option("--concentration", index_args.concentration,
+                   "Dirichlet concentration around the weights (larger: tighter)")
+      ->capture_default_str();
+  index_compute->add_option("--seed", index_args.seed, "seed of the Monte Carlo and the k-means")
+      ->capture_default_str();
+  index_compute->add_option("--explain", index_args.explain,
+                            "A,B: why region A outranks region B (default: #1 vs #2)");
+  index_compute->add_option("--report", index_args.report_dir,
+                            "write index.json, index.csv and index.html here");
   index_compute->add_flag("--json", index_args.json, "print the report JSON");
   CLI::App* validate = app.add_subcommand("validate", "check the data files without touching the database");
   for (CLI::App* cmd : {centers, center, accelerators, regions, capacity, quote}) {
@@ -239,7 +272,8 @@ int Run(int argc, char** argv) {
   }
   if (quota_set->parsed()) {
     if (registry.FindAccelerator(quota_accelerator) == nullptr) {
-      return Report({ErrorCode::kNotFound, fmt::format("accelerator: unknown accelerator '{}'", quota_accelerator)});
+      return Report(
+          {ErrorCode::kNotFound, fmt::format("accelerator: unknown accelerator '{}'", quota_accelerator)});
     }
     return QuotaSet(o.db, token_tenant, quota_accelerator, quota_max);
   }
@@ -253,7 +287,8 @@ int Run(int argc, char** argv) {
     Result<std::string> spec = ReadInput(o.spec_file, "job spec");
     if (!spec) return Report(spec.error());
     const placement::Snapshot snapshot = placement::Snapshot::Build(registry);
-    const double now_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const double now_s =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     return Print(views::Quote(registry, snapshot, *spec, o.filters, now_s, o.spec_file), o.json, RenderQuote);
   }
   return ExitCode(ErrorCode::kInvalidArgument);

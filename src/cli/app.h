@@ -1,4 +1,5 @@
-// cli/app.h — the zhisuan command line: serve, centers, center, accelerators, regions, stats capacity, validate.
+// cli/app.h — the zhisuan command line: serve, centers, center, accelerators, regions, stats capacity,
+// validate.
 #pragma once
 
 namespace zhisuan::cli {

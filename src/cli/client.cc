@@ -61,11 +61,13 @@ int Call(const ClientArgs& a, const std::string& method, const std::string& path
                       : method == "DELETE" ? client.Delete(path, headers)
                                            : client.Post(path, headers, body, "application/yaml");
   if (!r) {
-    return Report(ErrorCode::kIo, fmt::format("{}: cannot reach the server: {}", ServerUrl(a), httplib::to_string(r.error())));
+    return Report(ErrorCode::kIo, fmt::format("{}: cannot reach the server: {}", ServerUrl(a),
+                                              httplib::to_string(r.error())));
   }
   if (r->status >= 400) {
     const Json j = Json::parse(r->body, nullptr, false);
-    const std::string message = !j.is_discarded() && j.contains("error") ? j["error"].value("message", r->body) : r->body;
+    const std::string message =
+        !j.is_discarded() && j.contains("error") ? j["error"].value("message", r->body) : r->body;
     const ErrorCode code = r->status == 401   ? ErrorCode::kUnauthenticated
                            : r->status == 403 ? ErrorCode::kPermissionDenied
                            : r->status == 404 ? ErrorCode::kNotFound
@@ -102,13 +104,14 @@ int PrintJob(const std::string& body, bool json) {
   }
   const Json j = Json::parse(body);
   fmt::print("job {}  {}  tenant {}\n", Str(j, "id"), Str(j, "state"), Str(j, "tenant"));
-  fmt::print("center {}  accelerator {}  devices {}  backend {} {}\n", Str(j, "center"), Str(j, "accelerator"),
-             Str(j, "devices"), Str(j, "backend"), Str(j, "backend_id"));
+  fmt::print("center {}  accelerator {}  devices {}  backend {} {}\n", Str(j, "center"),
+             Str(j, "accelerator"), Str(j, "devices"), Str(j, "backend"), Str(j, "backend_id"));
   fmt::print("{}\n", Str(j, "message"));
   if (j.contains("accounting") && !j["accounting"].is_null()) {
     const Json& a = j["accounting"];
-    fmt::print("used {:.4f} device-hours, {:.4f} kWh, {:.4f} kg CO2; billed {} CNY\n", a["device_hours"].get<double>(),
-               a["energy_kwh"].get<double>(), a["carbon_kg"].get<double>(), a["price_cny"].get<std::string>());
+    fmt::print("used {:.4f} device-hours, {:.4f} kWh, {:.4f} kg CO2; billed {} CNY\n",
+               a["device_hours"].get<double>(), a["energy_kwh"].get<double>(), a["carbon_kg"].get<double>(),
+               a["price_cny"].get<std::string>());
   }
   if (j.contains("history")) {
     for (const Json& e : j["history"]) {
@@ -136,8 +139,11 @@ int ClientSubmit(const ClientArgs& a) {
 
 int ClientJobs(const ClientArgs& a) {
   std::string body;
-  const std::string q = Query({{"state", &a.state}, {"tenant", &a.tenant}, {"center", &a.center},
-                               {"after", &a.after}, {"limit", &a.limit}});
+  const std::string q = Query({{"state", &a.state},
+                               {"tenant", &a.tenant},
+                               {"center", &a.center},
+                               {"after", &a.after},
+                               {"limit", &a.limit}});
   if (int rc = Call(a, "GET", "/api/v1/jobs" + q, "", {}, body); rc != 0) return rc;
   if (a.json) {
     fmt::print("{}\n", body);
@@ -145,14 +151,15 @@ int ClientJobs(const ClientArgs& a) {
   }
   const Json j = Json::parse(body);
   Table t({"ID", "TENANT", "STATE", "CENTER", "DEVICES", "ACCELERATOR", "PRICE CNY", "MESSAGE"},
-          {Table::Align::kRight, Table::Align::kLeft, Table::Align::kLeft, Table::Align::kLeft, Table::Align::kRight,
-           Table::Align::kLeft, Table::Align::kRight, Table::Align::kLeft});
+          {Table::Align::kRight, Table::Align::kLeft, Table::Align::kLeft, Table::Align::kLeft,
+           Table::Align::kRight, Table::Align::kLeft, Table::Align::kRight, Table::Align::kLeft});
   for (const Json& job : j["jobs"]) {
     std::string message = Str(job, "message");
     if (message.size() > 60) message = message.substr(0, 57) + "...";
     t.AddRow({Str(job, "id"), Str(job, "tenant"), Str(job, "state"), Str(job, "center"), Str(job, "devices"),
               Str(job, "accelerator"),
-              job["accounting"].is_null() ? "-" : job["accounting"]["price_cny"].get<std::string>(), message});
+              job["accounting"].is_null() ? "-" : job["accounting"]["price_cny"].get<std::string>(),
+              message});
   }
   fmt::print("{}", t.Render());
   if (!j["next_after"].is_null()) fmt::print("more: --after {}\n", j["next_after"].dump());
@@ -180,7 +187,8 @@ int ClientLogs(const ClientArgs& a) {
 
 int ClientUsage(const ClientArgs& a) {
   std::string body;
-  if (int rc = Call(a, "GET", "/api/v1/usage" + Query({{"by", &a.by}, {"from", &a.from}, {"to", &a.to}}), "", {}, body);
+  if (int rc = Call(a, "GET", "/api/v1/usage" + Query({{"by", &a.by}, {"from", &a.from}, {"to", &a.to}}), "",
+                    {}, body);
       rc != 0) {
     return rc;
   }
@@ -190,14 +198,16 @@ int ClientUsage(const ClientArgs& a) {
   }
   const Json j = Json::parse(body);
   const std::string by = j["by"];
-  Table t({by == "tenant" ? "TENANT" : "CENTER", "JOBS", "DEVICE-HOURS", "ENERGY kWh", "CARBON kg", "BILLED CNY"},
-          {Table::Align::kLeft, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight,
-           Table::Align::kRight});
+  Table t(
+      {by == "tenant" ? "TENANT" : "CENTER", "JOBS", "DEVICE-HOURS", "ENERGY kWh", "CARBON kg", "BILLED CNY"},
+      {Table::Align::kLeft, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight,
+       Table::Align::kRight, Table::Align::kRight});
   for (const Json& g : j["groups"]) {
     const int64_t fen = g["price_fen"].get<int64_t>();
-    t.AddRow({g[by].get<std::string>(), g["jobs"].dump(), fmt::format("{:.3f}", g["device_hours"].get<double>()),
-              fmt::format("{:.3f}", g["energy_kwh"].get<double>()), fmt::format("{:.3f}", g["carbon_kg"].get<double>()),
-              fmt::format("{}.{:02}", fen / 100, fen % 100)});
+    t.AddRow(
+        {g[by].get<std::string>(), g["jobs"].dump(), fmt::format("{:.3f}", g["device_hours"].get<double>()),
+         fmt::format("{:.3f}", g["energy_kwh"].get<double>()),
+         fmt::format("{:.3f}", g["carbon_kg"].get<double>()), fmt::format("{}.{:02}", fen / 100, fen % 100)});
   }
   fmt::print("{}", t.Render());
   return 0;
@@ -205,7 +215,8 @@ int ClientUsage(const ClientArgs& a) {
 
 int ClientDrain(const ClientArgs& a, bool drain) {
   std::string body;
-  if (int rc = Call(a, "POST", fmt::format("/api/v1/centers/{}/{}", a.center, drain ? "drain" : "undrain"), "", {}, body);
+  if (int rc = Call(a, "POST", fmt::format("/api/v1/centers/{}/{}", a.center, drain ? "drain" : "undrain"),
+                    "", {}, body);
       rc != 0) {
     return rc;
   }
@@ -216,7 +227,8 @@ int ClientDrain(const ClientArgs& a, bool drain) {
 
 int TokenCreate(const std::string& db, const std::string& tenant, const std::string& role) {
   if (role != "tenant" && role != "operator") {
-    return Report(ErrorCode::kInvalidArgument, fmt::format("role: '{}' is not one of: tenant, operator", role));
+    return Report(ErrorCode::kInvalidArgument,
+                  fmt::format("role: '{}' is not one of: tenant, operator", role));
   }
   if (tenant.empty()) return Report(ErrorCode::kInvalidArgument, "tenant: is required");
   if (auto store = OpenSqliteStore(db); !store) return Report(store.error().code, store.error().message);
@@ -224,23 +236,28 @@ int TokenCreate(const std::string& db, const std::string& tenant, const std::str
   if (!jobs) return Report(jobs.error().code, jobs.error().message);
   Result<std::string> token = lifecycle::NewToken();
   if (!token) return Report(token.error().code, token.error().message);
-  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   if (Status s = (*jobs)->AddToken(lifecycle::HashToken(*token), {tenant, role}, now); !s) {
     return Report(s.error().code, s.error().message);
   }
   fmt::print("{}\n", *token);
-  fmt::print(stderr, "zhisuan: a {} token for tenant '{}'; it is shown only now (the database keeps its hash)\n", role,
-             tenant);
+  fmt::print(stderr,
+             "zhisuan: a {} token for tenant '{}'; it is shown only now (the database keeps its hash)\n",
+             role, tenant);
   return 0;
 }
 
-int QuotaSet(const std::string& db, const std::string& tenant, const std::string& accelerator, int64_t max_devices) {
-  if (tenant.empty() || accelerator.empty()) return Report(ErrorCode::kInvalidArgument, "tenant and accelerator are required");
+int QuotaSet(const std::string& db, const std::string& tenant, const std::string& accelerator,
+             int64_t max_devices) {
+  if (tenant.empty() || accelerator.empty())
+    return Report(ErrorCode::kInvalidArgument, "tenant and accelerator are required");
   if (max_devices < 0) return Report(ErrorCode::kInvalidArgument, "max: must be >= 0");
   if (auto store = OpenSqliteStore(db); !store) return Report(store.error().code, store.error().message);
   Result<std::unique_ptr<JobStore>> jobs = JobStore::Open(db);
   if (!jobs) return Report(jobs.error().code, jobs.error().message);
-  if (Status s = (*jobs)->SetQuota(tenant, accelerator, max_devices); !s) return Report(s.error().code, s.error().message);
+  if (Status s = (*jobs)->SetQuota(tenant, accelerator, max_devices); !s)
+    return Report(s.error().code, s.error().message);
   fmt::print("tenant {} may hold at most {} {} devices at once\n", tenant, max_devices, accelerator);
   return 0;
 }

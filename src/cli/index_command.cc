@@ -46,15 +46,19 @@ int RunIndexCompute(const IndexArgs& a, const std::string& data_dir) {
   Result<index::Impute> impute = index::ParseImpute(a.impute);
   if (!impute) return Report(impute.error());
   o.impute = *impute;
-  if (a.draws < 0) return Report({ErrorCode::kInvalidArgument, "draws: must be >= 0 (0 skips the rank intervals)"});
+  if (a.draws < 0)
+    return Report({ErrorCode::kInvalidArgument, "draws: must be >= 0 (0 skips the rank intervals)"});
   if (a.mc != "dirichlet" && a.mc != "experts") {
-    return Report({ErrorCode::kInvalidArgument, fmt::format("mc: '{}' is not one of: dirichlet, experts", a.mc)});
+    return Report(
+        {ErrorCode::kInvalidArgument, fmt::format("mc: '{}' is not one of: dirichlet, experts", a.mc)});
   }
-  o.stability = {.draws = a.draws, .seed = a.seed, .concentration = a.concentration, .experts = a.mc == "experts"};
+  o.stability = {
+      .draws = a.draws, .seed = a.seed, .concentration = a.concentration, .experts = a.mc == "experts"};
   o.typology_seed = a.seed;
   if (!a.explain.empty()) {
     const size_t comma = a.explain.find(',');
-    if (comma == std::string::npos) return Report({ErrorCode::kInvalidArgument, "explain: give two regions as A,B"});
+    if (comma == std::string::npos)
+      return Report({ErrorCode::kInvalidArgument, "explain: give two regions as A,B"});
     o.explain = {a.explain.substr(0, comma), a.explain.substr(comma + 1)};
   }
   Result<index::IndexRun> run = index::RunIndex(std::move(*spec), a.data, *csv, o);
@@ -64,13 +68,17 @@ int RunIndexCompute(const IndexArgs& a, const std::string& data_dir) {
     std::error_code ec;
     std::filesystem::create_directories(a.report_dir, ec);
     if (ec) return Report({ErrorCode::kIo, fmt::format("{}: cannot create: {}", a.report_dir, ec.message())});
-    Result<std::string> echarts = ReadInput(Asset("ZHISUAN_ECHARTS", ZHISUAN_ECHARTS_JS), "ECharts (run scripts/setup.sh)");
+    Result<std::string> echarts =
+        ReadInput(Asset("ZHISUAN_ECHARTS", ZHISUAN_ECHARTS_JS), "ECharts (run scripts/setup.sh)");
     if (!echarts) return Report(echarts.error());
-    Result<std::string> map = ReadInput(Asset("ZHISUAN_CHINA_MAP", ZHISUAN_CHINA_MAP_JSON), "the China map (run scripts/setup.sh)");
+    Result<std::string> map =
+        ReadInput(Asset("ZHISUAN_CHINA_MAP", ZHISUAN_CHINA_MAP_JSON), "the China map (run scripts/setup.sh)");
     if (!map) return Report(map.error());
     const std::filesystem::path dir(a.report_dir);
     for (const auto& [name, text] :
-         {std::pair<std::string, std::string>{"index.json", index::ToJson(*run).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"},
+         {std::pair<std::string, std::string>{
+              "index.json",
+              index::ToJson(*run).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"},
           {"index.csv", index::ToCsv(*run)},
           {"index.html", index::ToHtml(*run, *echarts, *map)}}) {
       if (Status s = WriteText(dir / name, text); !s) return Report(s.error());
@@ -84,7 +92,8 @@ int RunIndexCompute(const IndexArgs& a, const std::string& data_dir) {
   fmt::print("{} ({}), {}: {} regions\n", run->spec.name_zh, run->spec.id, y.year, y.regions.size());
   for (const std::string& note : run->data.imputed) fmt::print("  {}\n", note);
   std::vector<std::string> headers = {"#", "REGION", "INDEX", "TIER"};
-  std::vector<Table::Align> align = {Table::Align::kRight, Table::Align::kLeft, Table::Align::kRight, Table::Align::kLeft};
+  std::vector<Table::Align> align = {Table::Align::kRight, Table::Align::kLeft, Table::Align::kRight,
+                                     Table::Align::kLeft};
   for (int c : run->spec.root().children) {
     headers.push_back(run->spec.nodes[static_cast<size_t>(c)].name_zh);
     align.push_back(Table::Align::kRight);
@@ -98,17 +107,20 @@ int RunIndexCompute(const IndexArgs& a, const std::string& data_dir) {
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t p, size_t q) { return y.rank[p] < y.rank[q]; });
   for (size_t r : order) {
-    std::vector<std::string> row = {std::to_string(y.rank[r]), y.regions[r], fmt::format("{:.2f}", y.Composite(r)),
-                                    y.tier[r] >= 0 ? run->spec.tiers[static_cast<size_t>(y.tier[r])].name : ""};
-    for (int c : run->spec.root().children) row.push_back(fmt::format("{:.1f}", y.Score(r, static_cast<size_t>(c))));
-    row.push_back(run->stability.empty() ? "" : fmt::format("{}-{}", run->stability[r].p5, run->stability[r].p95));
+    std::vector<std::string> row = {
+        std::to_string(y.rank[r]), y.regions[r], fmt::format("{:.2f}", y.Composite(r)),
+        y.tier[r] >= 0 ? run->spec.tiers[static_cast<size_t>(y.tier[r])].name : ""};
+    for (int c : run->spec.root().children)
+      row.push_back(fmt::format("{:.1f}", y.Score(r, static_cast<size_t>(c))));
+    row.push_back(run->stability.empty() ? ""
+                                         : fmt::format("{}-{}", run->stability[r].p5, run->stability[r].p95));
     row.push_back(run->types ? run->types->cluster_type[static_cast<size_t>(run->types->cluster[r])].zh : "");
     t.AddRow(std::move(row));
   }
   fmt::print("{}", t.Render());
   for (const index::Regression& r : run->regressions) {
-    fmt::print("{}: each index point is worth {:.0f} {} (R^2 {:.2f}, n {})\n", r.name_en, r.ols.slope, r.unit, r.ols.r2,
-               r.ols.n);
+    fmt::print("{}: each index point is worth {:.0f} {} (R^2 {:.2f}, n {})\n", r.name_en, r.ols.slope, r.unit,
+               r.ols.r2, r.ols.n);
   }
   if (run->explain_a >= 0) {
     const size_t pa = static_cast<size_t>(run->explain_a), pb = static_cast<size_t>(run->explain_b);
@@ -117,8 +129,8 @@ int RunIndexCompute(const IndexArgs& a, const std::string& data_dir) {
                y.Composite(pa) - y.Composite(pb));
     for (size_t k = 0; k < parts.size() && k < 5; ++k) {
       const index::Node& n = run->spec.nodes[static_cast<size_t>(parts[k].node)];
-      fmt::print("  {:+7.2f}  {} {} (weight {:.3f}: {:.1f} vs {:.1f})\n", parts[k].contribution, n.name_zh, n.id,
-                 parts[k].weight, parts[k].score_a, parts[k].score_b);
+      fmt::print("  {:+7.2f}  {} {} (weight {:.3f}: {:.1f} vs {:.1f})\n", parts[k].contribution, n.name_zh,
+                 n.id, parts[k].weight, parts[k].score_a, parts[k].score_b);
     }
   }
   if (!a.report_dir.empty()) fmt::print("report written to {}/index.html\n", a.report_dir);

@@ -7,7 +7,7 @@
 namespace zhisuan::cli {
 
 struct IndexArgs {
-  std::string spec;   // default: <data>/index/caict-3.0.yaml
+  std::string spec;  // default: <data>/index/caict-3.0.yaml
   std::string data;
   std::string weights;
   std::string impute = "error";

@@ -27,8 +27,9 @@ std::string RenderCenters(const Json& j) {
   Table t({"ID", "NAME", "KIND", "PROVINCE", "HUB", "DEVICES", "FP16 PFLOPS", "FP64 PFLOPS", "PUE", "STATE"},
           {kL, kL, kL, kL, kL, kR, kR, kR, kR, kL});
   for (const Json& c : j["centers"]) {
-    t.AddRow({Str(c["id"]), Str(c["name"]), Str(c["kind"]), Str(c["province"]), Str(c["hub"]), Num(c["devices"]),
-              Num(c["capacity_pflops"]["fp16"]), Num(c["capacity_pflops"]["fp64"]), Num(c["pue"], 2), Str(c["state"])});
+    t.AddRow({Str(c["id"]), Str(c["name"]), Str(c["kind"]), Str(c["province"]), Str(c["hub"]),
+              Num(c["devices"]), Num(c["capacity_pflops"]["fp16"]), Num(c["capacity_pflops"]["fp64"]),
+              Num(c["pue"], 2), Str(c["state"])});
   }
   return t.Render() + fmt::format("{} centers\n", j["count"].get<int64_t>());
 }
@@ -48,7 +49,8 @@ std::string RenderCenter(const Json& c) {
                      cap["fp16"].get<double>(), cap["fp32"].get<double>(), cap["fp64"].get<double>(),
                      cap["fp32e"].get<double>());
   out += fmt::format("  published: {}\n  source: {}\n\n", Str(c["published_compute"]), Str(c["source"]));
-  Table t({"ACCELERATOR", "DEVICES", "FREE", "CATEGORY", "FP16 PFLOPS", "kWh/DEV-H", "kgCO2/DEV-H", "CNY/DEV-H", "EST"},
+  Table t({"ACCELERATOR", "DEVICES", "FREE", "CATEGORY", "FP16 PFLOPS", "kWh/DEV-H", "kgCO2/DEV-H",
+           "CNY/DEV-H", "EST"},
           {kL, kR, kR, kL, kR, kR, kR, kR, kL});
   for (const Json& p : c["pools"]) {
     t.AddRow({Str(p["accelerator"]), Num(p["devices"]), Num(p["free_devices"]), Str(p["category"]),
@@ -63,8 +65,8 @@ std::string RenderAccelerators(const Json& j) {
           {kL, kL, kL, kR, kR, kR, kR, kR, kL});
   for (const Json& a : j["accelerators"]) {
     const Json& p = a["peak_tflops"];
-    t.AddRow({Str(a["id"]), Str(a["vendor"]), Str(a["class"]), Num(p["fp16"]), Num(p["fp32"]), Num(p["fp64"], 2),
-              Num(a["memory_gb"], 0), Num(a["tdp_w"], 0), Est(a)});
+    t.AddRow({Str(a["id"]), Str(a["vendor"]), Str(a["class"]), Num(p["fp16"]), Num(p["fp32"]),
+              Num(p["fp64"], 2), Num(a["memory_gb"], 0), Num(a["tdp_w"], 0), Est(a)});
   }
   return t.Render();
 }
@@ -83,10 +85,12 @@ std::string RenderRegions(const Json& j) {
 
 std::string RenderCapacity(const Json& j) {
   const std::string unit = fmt::format("{} PFLOPS", Str(j["precision"]));
-  Table t({Str(j["by"]), "NAME", unit, "SHARE", "DEVICES", "UNKNOWN", "CENTERS"}, {kL, kL, kR, kR, kR, kR, kR});
+  Table t({Str(j["by"]), "NAME", unit, "SHARE", "DEVICES", "UNKNOWN", "CENTERS"},
+          {kL, kL, kR, kR, kR, kR, kR});
   for (const Json& g : j["groups"]) {
-    t.AddRow({Str(g["key"]), Str(g["name_zh"]), Num(g["pflops"]), fmt::format("{:.1f}%", 100 * g["share"].get<double>()),
-              Num(g["devices"]), Num(g["unknown_devices"]), Num(g["centers"])});
+    t.AddRow({Str(g["key"]), Str(g["name_zh"]), Num(g["pflops"]),
+              fmt::format("{:.1f}%", 100 * g["share"].get<double>()), Num(g["devices"]),
+              Num(g["unknown_devices"]), Num(g["centers"])});
   }
   t.AddRule();
   const Json& total = j["total"];
@@ -98,18 +102,18 @@ std::string RenderCapacity(const Json& j) {
 std::string RenderQuote(const Json& q) {
   const Json& job = q["job"];
   std::string out = fmt::format("job {} ({}, {} devices, {}), policy {}, objective {}\n", Str(job["name"]),
-                                Str(job["kind"]), Num(job["devices"]), Str(job["precision"]), Str(q["policy"]),
-                                Str(q["objective"]));
+                                Str(job["kind"]), Num(job["devices"]), Str(job["precision"]),
+                                Str(q["policy"]), Str(q["objective"]));
   out += fmt::format("{}\n\n", Str(q["why"]));
-  Table t({"#", "CENTER", "PROVINCE", "ACCELERATOR", "START H", "FINISH H", "DEV-H", "kWh", "ENERGY CNY", "PRICE CNY",
-           "FEE CNY", "kgCO2", "RTT ms", "SCORE"},
+  Table t({"#", "CENTER", "PROVINCE", "ACCELERATOR", "START H", "FINISH H", "DEV-H", "kWh", "ENERGY CNY",
+           "PRICE CNY", "FEE CNY", "kgCO2", "RTT ms", "SCORE"},
           {kR, kL, kL, kL, kR, kR, kR, kR, kR, kR, kR, kR, kR, kR});
   int rank = 0;
   for (const Json& c : q["candidates"]) {
-    t.AddRow({std::to_string(++rank), Str(c["center"]), Str(c["province"]), Str(c["accelerator"]), Num(c["start_h"], 2),
-              Num(c["finish_h"], 2), Num(c["device_hours"], 1), Num(c["energy_kwh"], 1), Num(c["energy_cny"], 2),
-              Num(c["price_cny"], 2), Num(c["transfer_fee_cny"], 2), Num(c["carbon_kg"], 1), Num(c["rtt_ms"], 1),
-              Num(c["score"], 2)});
+    t.AddRow({std::to_string(++rank), Str(c["center"]), Str(c["province"]), Str(c["accelerator"]),
+              Num(c["start_h"], 2), Num(c["finish_h"], 2), Num(c["device_hours"], 1), Num(c["energy_kwh"], 1),
+              Num(c["energy_cny"], 2), Num(c["price_cny"], 2), Num(c["transfer_fee_cny"], 2),
+              Num(c["carbon_kg"], 1), Num(c["rtt_ms"], 1), Num(c["score"], 2)});
   }
   if (rank > 0) out += t.Render();
   if (!q["rejected"].empty()) {

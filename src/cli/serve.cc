@@ -27,7 +27,8 @@ double WallNow() {
 
 }  // namespace
 
-int Serve(const Registry& registry, int schema_version, const ServerOptions& options, const JobOptions& job_options) {
+int Serve(const Registry& registry, int schema_version, const ServerOptions& options,
+          const JobOptions& job_options) {
   // Block the termination signals before any server thread exists, so only the waiter below receives them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -45,9 +46,9 @@ int Serve(const Registry& registry, int schema_version, const ServerOptions& opt
   }
   if (job_options.sim_factor > 0) backends_text += fmt::format("\nsim_factor: {}\n", job_options.sim_factor);
   const std::string state_dir = std::filesystem::absolute(job_options.db).parent_path().string();
-  Result<lifecycle::BackendMap> backends =
-      lifecycle::MakeBackends(registry, job_options.backends_file.empty() ? "--sim-factor" : job_options.backends_file,
-                              backends_text, state_dir, WallNow);
+  Result<lifecycle::BackendMap> backends = lifecycle::MakeBackends(
+      registry, job_options.backends_file.empty() ? "--sim-factor" : job_options.backends_file, backends_text,
+      state_dir, WallNow);
   if (!backends) return Report(backends.error());
   lifecycle::ServiceOptions service_options;
   service_options.policy = options.policy;

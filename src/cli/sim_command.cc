@@ -36,7 +36,9 @@ int RunSim(const Registry& base, const SimArgs& a) {
   report.trace_path = a.trace;
   const auto format = sim::ParseTraceFormat(a.format, a.trace);
   if (!format) return Report(format.error());
-  report.trace_format = *format == sim::TraceFormat::kPhilly ? "philly" : *format == sim::TraceFormat::kAlibaba ? "alibaba" : "jsonl";
+  report.trace_format = *format == sim::TraceFormat::kPhilly    ? "philly"
+                        : *format == sim::TraceFormat::kAlibaba ? "alibaba"
+                                                                : "jsonl";
   const auto objective = placement::ParseObjective(a.objective);
   if (!objective) {
     return Report({ErrorCode::kInvalidArgument, fmt::format("objective: unknown objective '{}' (one of {})",
@@ -79,8 +81,8 @@ int RunSim(const Registry& base, const SimArgs& a) {
     if (auto check = placement::MakePolicy(p); !check) return Report(check.error());
   }
 
-  // Per seed, validate the trace once (its draws depend on the seed); the bound and every policy stream it. The
-  // first seed's run is the report's; the others are replicas without time series.
+  // Per seed, validate the trace once (its draws depend on the seed); the bound and every policy stream it.
+  // The first seed's run is the report's; the others are replicas without time series.
   for (const uint64_t seed : seeds) {
     sim::SimOptions run_options = o;
     run_options.seed = seed;
@@ -108,40 +110,47 @@ int RunSim(const Registry& base, const SimArgs& a) {
     if (Status s = sim::WriteReport(report, a.report_dir, EchartsPath()); !s) return Report(s.error());
   }
   if (a.json) {
-    fmt::print("{}\n", sim::ToJson(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    fmt::print("{}\n",
+               sim::ToJson(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
     return 0;
   }
   fmt::print("trace {} ({}): {} rows, {} jobs, {} skipped, {} malformed\n", a.trace, report.trace_format,
              report.trace.rows, report.trace.jobs, report.trace.skipped, report.trace.malformed);
   for (const std::string& p : report.trace.problems) fmt::print("  {}\n", p);
   fmt::print("offline bound: {:.0f} CNY ({})\n\n", report.bound.tenant_cost_cny,
-             report.bound.binding_pools == 0 ? "capacity does not bind: the LP optimum"
-                                             : fmt::format("capacity binds at {} pools: a weaker bound", report.bound.binding_pools));
-  Table t({"POLICY", "DONE", "COST CNY", "/ BOUND", "ENERGY MWh", "CARBON t", "QUEUE h", "JCT p50 h", "JCT p99 h",
-           "MOVED", "JAIN", "WEST"},
-          {Table::Align::kLeft, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight,
-           Table::Align::kRight, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight,
-           Table::Align::kRight, Table::Align::kRight});
+             report.bound.binding_pools == 0
+                 ? "capacity does not bind: the LP optimum"
+                 : fmt::format("capacity binds at {} pools: a weaker bound", report.bound.binding_pools));
+  Table t({"POLICY", "DONE", "COST CNY", "/ BOUND", "ENERGY MWh", "CARBON t", "QUEUE h", "JCT p50 h",
+           "JCT p99 h", "MOVED", "JAIN", "WEST"},
+          {Table::Align::kLeft, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight,
+           Table::Align::kRight, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight,
+           Table::Align::kRight, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight});
   for (const sim::SimResult& s : report.results) {
-    t.AddRow({s.policy, std::to_string(s.completed), fmt::format("{:.0f}", s.tenant_cost_cny),
-              fmt::format("{:.4f}", report.bound.tenant_cost_cny > 0 ? s.tenant_cost_cny / report.bound.tenant_cost_cny : 0),
-              fmt::format("{:.1f}", s.energy_kwh / 1000), fmt::format("{:.1f}", s.carbon_t),
-              fmt::format("{:.3f}", s.queue_delay_h.mean), fmt::format("{:.2f}", s.jct_h.p50),
-              fmt::format("{:.1f}", s.jct_h.p99), std::to_string(s.moved_by_failures),
-              fmt::format("{:.3f}", s.fairness_jain), fmt::format("{:.1f}%", 100 * s.west_device_hours_share)});
+    t.AddRow(
+        {s.policy, std::to_string(s.completed), fmt::format("{:.0f}", s.tenant_cost_cny),
+         fmt::format("{:.4f}",
+                     report.bound.tenant_cost_cny > 0 ? s.tenant_cost_cny / report.bound.tenant_cost_cny : 0),
+         fmt::format("{:.1f}", s.energy_kwh / 1000), fmt::format("{:.1f}", s.carbon_t),
+         fmt::format("{:.3f}", s.queue_delay_h.mean), fmt::format("{:.2f}", s.jct_h.p50),
+         fmt::format("{:.1f}", s.jct_h.p99), std::to_string(s.moved_by_failures),
+         fmt::format("{:.3f}", s.fairness_jain), fmt::format("{:.1f}%", 100 * s.west_device_hours_share)});
   }
   fmt::print("{}", t.Render());
   if (!report.replicas.empty()) {
     const std::vector<sim::SeedStats> rows = sim::SummariseSeeds(report);
-    fmt::print("\nacross {} seeds ({}): tenant cost / each run's bound, mean [min, max]; runs in which the policy was "
-               "cheapest\n",
-               seeds.size(), a.seeds);
+    fmt::print(
+        "\nacross {} seeds ({}): tenant cost / each run's bound, mean [min, max]; runs in which the policy "
+        "was "
+        "cheapest\n",
+        seeds.size(), a.seeds);
     Table s({"POLICY", "MEAN", "MIN", "MAX", "CHEAPEST"},
             {Table::Align::kLeft, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight,
              Table::Align::kRight});
     for (const sim::SeedStats& row : rows) {
       s.AddRow({row.policy, fmt::format("{:.4f}", row.ratio_mean), fmt::format("{:.4f}", row.ratio_min),
-                fmt::format("{:.4f}", row.ratio_max), fmt::format("{} of {}", row.cheapest_in, row.ratio.size())});
+                fmt::format("{:.4f}", row.ratio_max),
+                fmt::format("{} of {}", row.cheapest_in, row.ratio.size())});
     }
     fmt::print("{}", s.Render());
   }

@@ -19,10 +19,14 @@ size_t DisplayWidth(std::string_view s) {
     const auto b = static_cast<unsigned char>(s[i]);
     size_t len = 1;
     char32_t c = b;
-    if (b >= 0xF0) len = 4, c = b & 0x07;
-    else if (b >= 0xE0) len = 3, c = b & 0x0F;
-    else if (b >= 0xC0) len = 2, c = b & 0x1F;
-    for (size_t k = 1; k < len && i + k < s.size(); ++k) c = (c << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    if (b >= 0xF0)
+      len = 4, c = b & 0x07;
+    else if (b >= 0xE0)
+      len = 3, c = b & 0x0F;
+    else if (b >= 0xC0)
+      len = 2, c = b & 0x1F;
+    for (size_t k = 1; k < len && i + k < s.size(); ++k)
+      c = (c << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
     width += IsWide(c) ? 2 : 1;
     i += len;
   }

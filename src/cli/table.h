@@ -1,4 +1,5 @@
-// cli/table.h — plain-text tables for terminals, aligned by display width (a CJK character takes two columns).
+// cli/table.h — plain-text tables for terminals, aligned by display width (a CJK character takes two
+// columns).
 #pragma once
 
 #include <string>

@@ -1,6 +1,7 @@
-// dispatch/backend.h — where a center's jobs really run. One interface; a center chooses its backend (sim, local,
-// slurm). Every call is idempotent by the job's name so that a restarted server can reconcile: Find() tells whether
-// an earlier process already submitted a job, and its handle is re-attached instead of submitting it twice.
+// dispatch/backend.h — where a center's jobs really run. One interface; a center chooses its backend (sim,
+// local, slurm). Every call is idempotent by the job's name so that a restarted server can reconcile: Find()
+// tells whether an earlier process already submitted a job, and its handle is re-attached instead of
+// submitting it twice.
 #pragma once
 
 #include <cstdint>
@@ -19,9 +20,9 @@ struct DispatchRequest {
   std::string tenant = "";
   std::vector<std::string> command = {};  // argv; empty for sim
   int64_t devices = 1;
-  std::vector<int> device_ids = {};   // the devices of the pool this job holds (ZHISUAN_VISIBLE_DEVICES)
+  std::vector<int> device_ids = {};  // the devices of the pool this job holds (ZHISUAN_VISIBLE_DEVICES)
   double walltime_s = 3600;
-  double modelled_run_s = 0;          // the placement's run-time estimate
+  double modelled_run_s = 0;  // the placement's run-time estimate
 };
 
 enum class RunState { kQueued, kRunning, kSucceeded, kFailed, kCancelled, kLost };
@@ -30,7 +31,7 @@ std::string_view Name(RunState s);
 struct RunStatus {
   RunState state = RunState::kQueued;
   std::optional<int> exit_code = std::nullopt;
-  std::optional<double> started_at = std::nullopt;   // seconds since the Unix epoch, as the backend saw them
+  std::optional<double> started_at = std::nullopt;  // seconds since the Unix epoch, as the backend saw them
   std::optional<double> finished_at = std::nullopt;
   std::string detail = "";
 };
@@ -52,8 +53,8 @@ class Backend {
   virtual Result<std::string> Logs(const std::string& handle, size_t max_bytes) = 0;
   // Accounted hours per wall-clock hour: 1 for real backends; the sim backend runs faster than the model.
   virtual double time_scale() const { return 1.0; }
-  // Submission has no effect outside this process and the job starts at once (sim): the service may then commit
-  // placed, dispatched and running in one transaction instead of one each.
+  // Submission has no effect outside this process and the job starts at once (sim): the service may then
+  // commit placed, dispatched and running in one transaction instead of one each.
   virtual bool instant() const { return false; }
 };
 

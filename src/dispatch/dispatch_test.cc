@@ -1,5 +1,6 @@
-// The local backend with real processes (through the real zhisuan-runner), the sim backend, and the Slurm batch
-// script's quoting. The Slurm backend against real clusters is tested in tests/ (it needs slurmctld and munge).
+// The local backend with real processes (through the real zhisuan-runner), the sim backend, and the Slurm
+// batch script's quoting. The Slurm backend against real clusters is tested in tests/ (it needs slurmctld and
+// munge).
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -43,9 +44,16 @@ TEST(LocalBackend, RunsAnArgvWithItsEnvironmentAndCapturesOutput) {
   testing::TempDir dir;
   LocalBackend b(dir.path(), kRunner);
   ASSERT_TRUE(b.Ping());
-  DispatchRequest r{.job_id = 7, .name = "job-7", .tenant = "acme",
-                    .command = {"/bin/sh", "-c", "echo job=$ZHISUAN_JOB_ID devices=$ZHISUAN_DEVICES visible=$ZHISUAN_VISIBLE_DEVICES token=$ZHISUAN_TOKEN; pwd; echo oops >&2"},
-                    .devices = 2, .device_ids = {0, 1}, .walltime_s = 30, .modelled_run_s = 1};
+  DispatchRequest r{.job_id = 7,
+                    .name = "job-7",
+                    .tenant = "acme",
+                    .command = {"/bin/sh", "-c",
+                                "echo job=$ZHISUAN_JOB_ID devices=$ZHISUAN_DEVICES "
+                                "visible=$ZHISUAN_VISIBLE_DEVICES token=$ZHISUAN_TOKEN; pwd; echo oops >&2"},
+                    .devices = 2,
+                    .device_ids = {0, 1},
+                    .walltime_s = 30,
+                    .modelled_run_s = 1};
   ::setenv("ZHISUAN_TOKEN", "server-secret", 1);  // the server's own settings must not reach the job
   Result<std::string> h = b.Submit(r);
   ::unsetenv("ZHISUAN_TOKEN");
@@ -57,7 +65,8 @@ TEST(LocalBackend, RunsAnArgvWithItsEnvironmentAndCapturesOutput) {
   EXPECT_LE(*s.started_at, *s.finished_at);
   const std::string logs = *b.Logs(*h, 4096);
   EXPECT_NE(logs.find("job=7 devices=2 visible=0,1 token=\n"), std::string::npos) << logs;
-  EXPECT_NE(logs.find((dir.path() / "job-7").string()), std::string::npos) << logs;  // its own working directory
+  EXPECT_NE(logs.find((dir.path() / "job-7").string()), std::string::npos)
+      << logs;  // its own working directory
   EXPECT_NE(logs.find("oops"), std::string::npos);
   // Submitting the same job again returns the same run, it does not start a second one.
   EXPECT_EQ(*b.Submit(r), *h);
@@ -67,7 +76,9 @@ TEST(LocalBackend, ArgumentsAreNeverAShell) {
   testing::TempDir dir;
   LocalBackend b(dir.path(), kRunner);
   const std::string marker = (dir.path() / "pwned").string();
-  DispatchRequest r{.job_id = 1, .name = "job-1", .command = {"/bin/echo", "$(touch " + marker + ")", "; touch " + marker},
+  DispatchRequest r{.job_id = 1,
+                    .name = "job-1",
+                    .command = {"/bin/echo", "$(touch " + marker + ")", "; touch " + marker},
                     .walltime_s = 30};
   const std::string h = *b.Submit(r);
   EXPECT_EQ(WaitDone(b, h).state, RunState::kSucceeded);
@@ -78,16 +89,20 @@ TEST(LocalBackend, ArgumentsAreNeverAShell) {
 TEST(LocalBackend, FailureWallTimeAndCancel) {
   testing::TempDir dir;
   LocalBackend b(dir.path(), kRunner);
-  const std::string fail = *b.Submit({.job_id = 1, .name = "job-1", .command = {"/bin/sh", "-c", "exit 3"}, .walltime_s = 30});
+  const std::string fail =
+      *b.Submit({.job_id = 1, .name = "job-1", .command = {"/bin/sh", "-c", "exit 3"}, .walltime_s = 30});
   const RunStatus f = WaitDone(b, fail);
   EXPECT_EQ(f.state, RunState::kFailed);
   EXPECT_EQ(f.exit_code, 3);
-  const std::string slow = *b.Submit({.job_id = 2, .name = "job-2", .command = {"/bin/sleep", "30"}, .walltime_s = 0.5});
+  const std::string slow =
+      *b.Submit({.job_id = 2, .name = "job-2", .command = {"/bin/sleep", "30"}, .walltime_s = 0.5});
   const RunStatus t = WaitDone(b, slow);
   EXPECT_EQ(t.state, RunState::kFailed);
   EXPECT_EQ(t.detail, "wall-time limit reached");
   // Cancel kills the whole process group, including what the job started.
-  const std::string tree = *b.Submit({.job_id = 3, .name = "job-3", .command = {"/bin/sh", "-c", "sleep 30 & echo $! > child; wait"},
+  const std::string tree = *b.Submit({.job_id = 3,
+                                      .name = "job-3",
+                                      .command = {"/bin/sh", "-c", "sleep 30 & echo $! > child; wait"},
                                       .walltime_s = 60});
   for (int i = 0; i < 200 && !std::filesystem::exists(dir.path() / "job-3" / "child"); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -97,7 +112,8 @@ TEST(LocalBackend, FailureWallTimeAndCancel) {
   EXPECT_EQ(WaitDone(b, tree).state, RunState::kCancelled);
   const pid_t child = static_cast<pid_t>(std::atol(ReadAll(dir.path() / "job-3" / "child").c_str()));
   ASSERT_GT(child, 0);
-  for (int i = 0; i < 100 && ::kill(child, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < 100 && ::kill(child, 0) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_NE(::kill(child, 0), 0) << "the job's child survived the cancel";
 }
 
@@ -109,9 +125,11 @@ TEST(LocalBackend, CancelWorksFromAThreadThatBlocksSigterm) {
   sigemptyset(&term);
   sigaddset(&term, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &term, &old);
-  const std::string h = *b.Submit({.job_id = 4, .name = "job-4", .command = {"/bin/sleep", "60"}, .walltime_s = 120});
+  const std::string h =
+      *b.Submit({.job_id = 4, .name = "job-4", .command = {"/bin/sleep", "60"}, .walltime_s = 120});
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  for (int i = 0; i < 200 && b.Poll(h)->state != RunState::kRunning; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 200 && b.Poll(h)->state != RunState::kRunning; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_TRUE(b.Cancel(h));
   EXPECT_EQ(WaitDone(b, h, 10).state, RunState::kCancelled);
 }
@@ -121,7 +139,10 @@ TEST(LocalBackend, ANewBackendReattachesToARunningJob) {
   std::string handle;
   {
     LocalBackend first(dir.path(), kRunner);
-    handle = *first.Submit({.job_id = 5, .name = "job-5", .command = {"/bin/sh", "-c", "sleep 0.5; echo done"}, .walltime_s = 30});
+    handle = *first.Submit({.job_id = 5,
+                            .name = "job-5",
+                            .command = {"/bin/sh", "-c", "sleep 0.5; echo done"},
+                            .walltime_s = 30});
   }
   LocalBackend second(dir.path(), kRunner);  // as after a server restart
   const Result<std::optional<std::string>> found = second.Find("job-5");
@@ -153,15 +174,20 @@ TEST(SimBackend, FinishesAfterTheModelledTimeTimesTheFactor) {
 
 TEST(SlurmBackend, BatchScriptQuotesEveryUserValue) {
   SlurmBackend b({.slurm_conf = "/x/slurm.conf", .spool = "/spool"});
-  const std::string script = b.BatchScript({.job_id = 4, .name = "zhisuan-ab12-4", .command = {"/bin/echo", "it's $(rm -rf /)", "`id`", "a b"},
-                                            .devices = 2, .device_ids = {0, 1}, .walltime_s = 90});
-  EXPECT_NE(script.find("exec '/bin/echo' 'it'\\''s $(rm -rf /)' '`id`' 'a b'\n"), std::string::npos) << script;
+  const std::string script = b.BatchScript({.job_id = 4,
+                                            .name = "zhisuan-ab12-4",
+                                            .command = {"/bin/echo", "it's $(rm -rf /)", "`id`", "a b"},
+                                            .devices = 2,
+                                            .device_ids = {0, 1},
+                                            .walltime_s = 90});
+  EXPECT_NE(script.find("exec '/bin/echo' 'it'\\''s $(rm -rf /)' '`id`' 'a b'\n"), std::string::npos)
+      << script;
   EXPECT_NE(script.find("#SBATCH --job-name=zhisuan-ab12-4\n"), std::string::npos);
   EXPECT_NE(script.find("#SBATCH --time=2\n"), std::string::npos);
   EXPECT_NE(script.find("#SBATCH --cpus-per-task=2\n"), std::string::npos);
   // Running the quoted words through a real shell gives back the arguments exactly.
-  const Result<CommandResult> echo =
-      RunCommand({"/bin/sh", "-c", "printf '%s|' " + ShellQuote("it's $(id)") + " " + ShellQuote("`id`")}, {}, 5);
+  const Result<CommandResult> echo = RunCommand(
+      {"/bin/sh", "-c", "printf '%s|' " + ShellQuote("it's $(id)") + " " + ShellQuote("`id`")}, {}, 5);
   ASSERT_TRUE(echo);
   EXPECT_EQ(echo->out, "it's $(id)|`id`|");
 }

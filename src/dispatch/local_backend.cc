@@ -15,7 +15,6 @@
 
 #include "dispatch/process.h"
 
-
 namespace zhisuan::dispatch {
 namespace {
 
@@ -79,7 +78,8 @@ Result<std::filesystem::path> LocalBackend::DirOf(const std::string& handle) con
 }
 
 Result<std::optional<std::string>> LocalBackend::Find(const std::string& name) {
-  if (!ValidName(name)) return Fail(ErrorCode::kInvalidArgument, fmt::format("local: '{}' is not a job name", name));
+  if (!ValidName(name))
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("local: '{}' is not a job name", name));
   const std::filesystem::path dir = root_ / name;
   std::error_code ec;
   if (!std::filesystem::exists(dir / "spawned", ec)) return std::optional<std::string>();
@@ -109,11 +109,12 @@ Result<std::string> LocalBackend::Submit(const DispatchRequest& r) {
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   // The server's own ZHISUAN_* settings (a token, say) never reach a job.
-  std::vector<std::string> env_strings = Environment(
-      {fmt::format("ZHISUAN_JOB_ID={}", r.job_id), fmt::format("ZHISUAN_TENANT={}", r.tenant),
-       fmt::format("ZHISUAN_DEVICES={}", r.devices), fmt::format("ZHISUAN_VISIBLE_DEVICES={}", Join(r.device_ids)),
-       fmt::format("CUDA_VISIBLE_DEVICES={}", Join(r.device_ids))},
-      "ZHISUAN_");
+  std::vector<std::string> env_strings =
+      Environment({fmt::format("ZHISUAN_JOB_ID={}", r.job_id), fmt::format("ZHISUAN_TENANT={}", r.tenant),
+                   fmt::format("ZHISUAN_DEVICES={}", r.devices),
+                   fmt::format("ZHISUAN_VISIBLE_DEVICES={}", Join(r.device_ids)),
+                   fmt::format("CUDA_VISIBLE_DEVICES={}", Join(r.device_ids))},
+                  "ZHISUAN_");
   std::vector<char*> envp;
   for (std::string& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -133,7 +134,8 @@ Result<std::string> LocalBackend::Submit(const DispatchRequest& r) {
   const int spawned = ::posix_spawn(&pid, runner_.c_str(), nullptr, &attr, argv.data(), envp.data());
   posix_spawnattr_destroy(&attr);
   if (const int rc = spawned; rc != 0) {
-    return Fail(ErrorCode::kIo, fmt::format("local: cannot start {}: {}", runner_.string(), std::strerror(rc)));
+    return Fail(ErrorCode::kIo,
+                fmt::format("local: cannot start {}: {}", runner_.string(), std::strerror(rc)));
   }
   int status = 0;
   ::waitpid(pid, &status, 0);  // the runner's first process exits at once after detaching
@@ -148,7 +150,8 @@ Result<RunStatus> LocalBackend::Poll(const std::string& handle) {
   Result<std::filesystem::path> dir = DirOf(handle);
   if (!dir) return std::unexpected(dir.error());
   RunStatus s;
-  if (std::optional<std::string> started = ReadSmall(*dir / "started")) s.started_at = std::atof(started->c_str());
+  if (std::optional<std::string> started = ReadSmall(*dir / "started"))
+    s.started_at = std::atof(started->c_str());
   if (std::optional<std::string> exit = ReadSmall(*dir / "exit_status")) {
     std::istringstream in(*exit);
     std::string how, flag;
@@ -158,8 +161,10 @@ Result<RunStatus> LocalBackend::Poll(const std::string& handle) {
     s.finished_at = at;
     std::error_code ec;
     const bool cancelled = std::filesystem::exists(*dir / "cancel", ec);
-    if (how == "exit") s.exit_code = code;
-    else s.exit_code = 128 + code;
+    if (how == "exit")
+      s.exit_code = code;
+    else
+      s.exit_code = 128 + code;
     if (cancelled) {
       s.state = RunState::kCancelled;
       s.detail = "cancelled";
@@ -217,7 +222,8 @@ Status LocalBackend::Ping() {
 Result<std::string> LocalBackend::Logs(const std::string& handle, size_t max_bytes) {
   Result<std::filesystem::path> dir = DirOf(handle);
   if (!dir) return std::unexpected(dir.error());
-  return "--- stdout\n" + Tail(*dir / "stdout", max_bytes) + "--- stderr\n" + Tail(*dir / "stderr", max_bytes);
+  return "--- stdout\n" + Tail(*dir / "stdout", max_bytes) + "--- stderr\n" +
+         Tail(*dir / "stderr", max_bytes);
 }
 
 }  // namespace zhisuan::dispatch

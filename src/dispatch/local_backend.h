@@ -1,7 +1,8 @@
 // dispatch/local_backend.h — runs a center's jobs as local processes through zhisuan-runner: one working
-// directory per job under `root` (named by the job's name), the program run from an argv array (never a shell), its own process
-// group, stdout and stderr in files, the wall-time limit enforced, cancel = SIGTERM to the group. The runner writes
-// its pid and the exit status to files, so a restarted server re-attaches to running jobs.
+// directory per job under `root` (named by the job's name), the program run from an argv array (never a
+// shell), its own process group, stdout and stderr in files, the wall-time limit enforced, cancel = SIGTERM
+// to the group. The runner writes its pid and the exit status to files, so a restarted server re-attaches to
+// running jobs.
 #pragma once
 
 #include <filesystem>

@@ -21,7 +21,8 @@ std::vector<std::string> Environment(const std::vector<std::string>& set, std::s
     const std::string_view kv(*e);
     const std::string_view name = kv.substr(0, kv.find('=') + 1);
     bool dropped = !drop_prefix.empty() && kv.starts_with(drop_prefix);
-    for (const std::string& x : set) dropped = dropped || name == std::string_view(x).substr(0, x.find('=') + 1);
+    for (const std::string& x : set)
+      dropped = dropped || name == std::string_view(x).substr(0, x.find('=') + 1);
     if (!dropped) out.emplace_back(kv);
   }
   out.insert(out.end(), set.begin(), set.end());
@@ -74,12 +75,15 @@ Result<CommandResult> RunCommand(const std::vector<std::string>& argv_in, const 
   bool killed = false;
   char buffer[4096];
   while (open_fds > 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 && !killed) {
       ::kill(pid, SIGKILL);
       killed = true;
     }
-    if (::poll(fds, 2, killed ? 100 : static_cast<int>(std::min<int64_t>(left.count(), 100))) < 0 && errno != EINTR) break;
+    if (::poll(fds, 2, killed ? 100 : static_cast<int>(std::min<int64_t>(left.count(), 100))) < 0 &&
+        errno != EINTR)
+      break;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
@@ -98,7 +102,8 @@ Result<CommandResult> RunCommand(const std::vector<std::string>& argv_in, const 
   int status = 0;
   ::waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  if (killed) return Fail(ErrorCode::kIo, fmt::format("{} did not answer within {} s", argv_in[0], timeout_s));
+  if (killed)
+    return Fail(ErrorCode::kIo, fmt::format("{} did not answer within {} s", argv_in[0], timeout_s));
   return result;
 }
 

@@ -1,10 +1,10 @@
 // zhisuan-runner DIR WALLTIME_S -- PROGRAM ARGS...
 //
-// Runs one job of the local backend so that it outlives the server: detaches (double fork), becomes the leader of
-// a new session and process group, records its pid in DIR/runner.pid, runs PROGRAM in DIR with stdout and stderr
-// in DIR/stdout and DIR/stderr, enforces the wall-time limit on the whole group (SIGTERM, SIGKILL 5 s later), and
-// writes DIR/exit_status ("exit N" or "signal N", plus "timeout") atomically when the job ends. SIGTERM to the
-// group (cancel) is passed on to the job the same way.
+// Runs one job of the local backend so that it outlives the server: detaches (double fork), becomes the
+// leader of a new session and process group, records its pid in DIR/runner.pid, runs PROGRAM in DIR with
+// stdout and stderr in DIR/stdout and DIR/stderr, enforces the wall-time limit on the whole group (SIGTERM,
+// SIGKILL 5 s later), and writes DIR/exit_status ("exit N" or "signal N", plus "timeout") atomically when the
+// job ends. SIGTERM to the group (cancel) is passed on to the job the same way.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -34,7 +34,8 @@ bool WriteAtomically(const std::string& dir, const char* name, const std::string
   const std::string tmp = dir + "/." + name + ".tmp", path = dir + "/" + name;
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return false;
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  const bool ok =
+      ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ::close(fd);
   return ok && ::rename(tmp.c_str(), path.c_str()) == 0;
 }
@@ -94,7 +95,8 @@ int main(int argc, char** argv) {
     if (done == job) break;
     if (done < 0 && errno != EINTR) break;
     const double now = Now();
-    const bool cancel_asked = ::access((dir + "/cancel").c_str(), F_OK) == 0;  // asked before our pid was known
+    const bool cancel_asked =
+        ::access((dir + "/cancel").c_str(), F_OK) == 0;  // asked before our pid was known
     if (!terminating && (g_terminate || cancel_asked || now >= deadline)) {
       timed_out = !g_terminate && !cancel_asked;
       terminating = true;

@@ -28,12 +28,18 @@ std::optional<Parsed> ParseHandle(const std::string& handle) {
 
 std::string_view Name(RunState s) {
   switch (s) {
-    case RunState::kQueued: return "queued";
-    case RunState::kRunning: return "running";
-    case RunState::kSucceeded: return "succeeded";
-    case RunState::kFailed: return "failed";
-    case RunState::kCancelled: return "cancelled";
-    case RunState::kLost: return "lost";
+    case RunState::kQueued:
+      return "queued";
+    case RunState::kRunning:
+      return "running";
+    case RunState::kSucceeded:
+      return "succeeded";
+    case RunState::kFailed:
+      return "failed";
+    case RunState::kCancelled:
+      return "cancelled";
+    case RunState::kLost:
+      return "lost";
   }
   return "unknown";
 }
@@ -42,7 +48,9 @@ Result<std::string> SimBackend::Submit(const DispatchRequest& r) {
   return fmt::format("sim-{}-{:.6f}-{:.9f}", r.job_id, now_(), r.modelled_run_s * factor_);
 }
 
-Result<std::optional<std::string>> SimBackend::Find(const std::string&) { return std::optional<std::string>(); }
+Result<std::optional<std::string>> SimBackend::Find(const std::string&) {
+  return std::optional<std::string>();
+}
 
 Result<RunStatus> SimBackend::Poll(const std::string& handle) {
   const std::optional<Parsed> p = ParseHandle(handle);

@@ -1,6 +1,6 @@
-// dispatch/sim_backend.h — virtual execution for centers without a real engine (the shipped dataset's default):
-// a job "runs" for its modelled run time x `factor` of wall-clock time. The handle encodes the start and the
-// duration, so the state survives a server restart without any file.
+// dispatch/sim_backend.h — virtual execution for centers without a real engine (the shipped dataset's
+// default): a job "runs" for its modelled run time x `factor` of wall-clock time. The handle encodes the
+// start and the duration, so the state survives a server restart without any file.
 #pragma once
 
 #include <functional>

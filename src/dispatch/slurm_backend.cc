@@ -64,8 +64,10 @@ RunStatus FromSlurm(const std::string& state_in, const std::string& exit_code) {
 std::string ShellQuote(const std::string& text) {
   std::string out = "'";
   for (char c : text) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -91,12 +93,15 @@ std::string SlurmBackend::BatchScript(const DispatchRequest& r) const {
   }
   std::string script = "#!/bin/sh\n";
   script += fmt::format("#SBATCH --job-name={}\n", r.name);
-  script += fmt::format("#SBATCH --output={}\n#SBATCH --error={}\n", (dir / "stdout").string(), (dir / "stderr").string());
+  script += fmt::format("#SBATCH --output={}\n#SBATCH --error={}\n", (dir / "stdout").string(),
+                        (dir / "stderr").string());
   script += fmt::format("#SBATCH --chdir={}\n", dir.string());
-  script += fmt::format("#SBATCH --ntasks=1\n#SBATCH --cpus-per-task={}\n#SBATCH --time={}\n", r.devices, minutes);
+  script +=
+      fmt::format("#SBATCH --ntasks=1\n#SBATCH --cpus-per-task={}\n#SBATCH --time={}\n", r.devices, minutes);
   if (!o_.partition.empty()) script += fmt::format("#SBATCH --partition={}\n", o_.partition);
   script += fmt::format("export ZHISUAN_JOB_ID={}\nexport ZHISUAN_DEVICES={}\n", r.job_id, r.devices);
-  script += fmt::format("export ZHISUAN_VISIBLE_DEVICES={0}\nexport CUDA_VISIBLE_DEVICES={0}\n", ShellQuote(devices));
+  script += fmt::format("export ZHISUAN_VISIBLE_DEVICES={0}\nexport CUDA_VISIBLE_DEVICES={0}\n",
+                        ShellQuote(devices));
   script += "exec";
   for (const std::string& arg : r.command) {
     script += ' ';
@@ -111,7 +116,8 @@ Result<std::string> SlurmBackend::Submit(const DispatchRequest& r) {
   }
   for (const std::string& arg : r.command) {
     if (arg.find('\n') != std::string::npos || arg.find('\0') != std::string::npos) {
-      return Fail(ErrorCode::kValidation, "command: arguments for a Slurm center must not contain line breaks");
+      return Fail(ErrorCode::kValidation,
+                  "command: arguments for a Slurm center must not contain line breaks");
     }
   }
   for (char c : r.name) {
@@ -152,7 +158,8 @@ Result<std::optional<std::string>> SlurmBackend::Find(const std::string& name) {
     std::ifstream comp(o_.jobcomp);
     const std::string needle = fmt::format("Name={} ", name);
     for (std::string line; std::getline(comp, line);) {
-      if ((line + " ").find(needle) != std::string::npos) return std::optional<std::string>(Field(line, "JobId"));
+      if ((line + " ").find(needle) != std::string::npos)
+        return std::optional<std::string>(Field(line, "JobId"));
     }
   }
   return std::optional<std::string>();
@@ -167,7 +174,8 @@ Result<RunStatus> SlurmBackend::Poll(const std::string& handle) {
     const std::string exit = Field(*out, "ExitCode");
     RunStatus s = FromSlurm(Field(*out, "JobState"), exit.substr(0, exit.find(':')));
     s.started_at = SlurmTime(Field(*out, "StartTime"));
-    if (s.state != RunState::kQueued && s.state != RunState::kRunning) s.finished_at = SlurmTime(Field(*out, "EndTime"));
+    if (s.state != RunState::kQueued && s.state != RunState::kRunning)
+      s.finished_at = SlurmTime(Field(*out, "EndTime"));
     if (s.state == RunState::kQueued) s.started_at.reset();
     return s;
   }

@@ -1,8 +1,8 @@
-// dispatch/slurm_backend.h — one center = one Slurm cluster, addressed by its own slurm.conf (SLURM_CONF). Jobs go
-// in with sbatch from a generated batch script in which every user value is single-quoted (no shell injection),
-// are tracked with squeue and scontrol (and the jobcomp/filetxt record when configured), and cancelled with
-// scancel. A Slurm job carries the job's name (zhisuan-INSTANCE-ID), so a restarted server finds an earlier
-// submission instead of repeating it.
+// dispatch/slurm_backend.h — one center = one Slurm cluster, addressed by its own slurm.conf (SLURM_CONF).
+// Jobs go in with sbatch from a generated batch script in which every user value is single-quoted (no shell
+// injection), are tracked with squeue and scontrol (and the jobcomp/filetxt record when configured), and
+// cancelled with scancel. A Slurm job carries the job's name (zhisuan-INSTANCE-ID), so a restarted server
+// finds an earlier submission instead of repeating it.
 #pragma once
 
 #include <filesystem>
@@ -13,10 +13,10 @@
 namespace zhisuan::dispatch {
 
 struct SlurmOptions {
-  std::filesystem::path slurm_conf;  // the cluster's slurm.conf
-  std::filesystem::path spool;       // where batch scripts and job output go (job-ID/)
+  std::filesystem::path slurm_conf;    // the cluster's slurm.conf
+  std::filesystem::path spool;         // where batch scripts and job output go (job-ID/)
   std::filesystem::path jobcomp = {};  // the cluster's JobCompLoc file, if it keeps one (optional)
-  std::string partition = "";        // empty: the default partition
+  std::string partition = "";          // empty: the default partition
   double command_timeout_s = 10;
 };
 

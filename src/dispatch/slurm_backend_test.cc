@@ -1,15 +1,15 @@
 // The Slurm backend against real single-node clusters started by scripts/slurm.sh (the CTest fixture sets
 // ZHISUAN_SLURM_DIR). Two clusters, as two centers: a job runs on the one it is sent to.
-#include <gtest/gtest.h>
+#include "dispatch/slurm_backend.h"
 
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <thread>
 
-#include "dispatch/slurm_backend.h"
 #include "testing/fixtures.h"
 
 namespace zhisuan::dispatch {
@@ -39,18 +39,28 @@ RunStatus WaitDone(Backend& b, const std::string& handle) {
 
 class SlurmTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_FALSE(SlurmDir().empty()) << "ZHISUAN_SLURM_DIR is not set (run through ctest)"; }
+  void SetUp() override {
+    ASSERT_FALSE(SlurmDir().empty()) << "ZHISUAN_SLURM_DIR is not set (run through ctest)";
+  }
   // Job ids unique per run: the clusters may outlive one test binary.
-  int64_t NextId() { return 1000000 + (std::chrono::steady_clock::now().time_since_epoch().count() / 1000) % 1000000000; }
+  int64_t NextId() {
+    return 1000000 + (std::chrono::steady_clock::now().time_since_epoch().count() / 1000) % 1000000000;
+  }
 };
 
 TEST_F(SlurmTest, RunsTracksAndReportsAJob) {
   SlurmBackend east = Cluster("east");
   ASSERT_TRUE(east.Ping()) << east.Ping().error().message;
   const int64_t id = NextId();
-  DispatchRequest r{.job_id = id, .name = fmt::format("zhisuan-test-{}", id), .tenant = "acme",
-                    .command = {"/bin/sh", "-c", "echo job=$ZHISUAN_JOB_ID on $SLURM_CLUSTER_NAME; echo 'it'\"'\"'s' $1", "sh", "$(id)"},
-                    .devices = 1, .device_ids = {0}, .walltime_s = 120};
+  DispatchRequest r{
+      .job_id = id,
+      .name = fmt::format("zhisuan-test-{}", id),
+      .tenant = "acme",
+      .command = {"/bin/sh", "-c", "echo job=$ZHISUAN_JOB_ID on $SLURM_CLUSTER_NAME; echo 'it'\"'\"'s' $1",
+                  "sh", "$(id)"},
+      .devices = 1,
+      .device_ids = {0},
+      .walltime_s = 120};
   Result<std::string> h = east.Submit(r);
   ASSERT_TRUE(h) << h.error().message;
   EXPECT_EQ(*east.Submit(r), *h);  // the same job is not submitted twice
@@ -70,11 +80,17 @@ TEST_F(SlurmTest, RunsTracksAndReportsAJob) {
 
 TEST_F(SlurmTest, FailureAndCancel) {
   SlurmBackend west = Cluster("west");
-  const std::string fail = *west.Submit({.job_id = 1, .name = fmt::format("zhisuan-test-{}", NextId()), .command = {"/bin/sh", "-c", "exit 4"}, .walltime_s = 60});
+  const std::string fail = *west.Submit({.job_id = 1,
+                                         .name = fmt::format("zhisuan-test-{}", NextId()),
+                                         .command = {"/bin/sh", "-c", "exit 4"},
+                                         .walltime_s = 60});
   const RunStatus f = WaitDone(west, fail);
   EXPECT_EQ(f.state, RunState::kFailed);
   EXPECT_EQ(f.exit_code, 4);
-  const std::string slow = *west.Submit({.job_id = 2, .name = fmt::format("zhisuan-test-{}", NextId()), .command = {"/bin/sleep", "300"}, .walltime_s = 600});
+  const std::string slow = *west.Submit({.job_id = 2,
+                                         .name = fmt::format("zhisuan-test-{}", NextId()),
+                                         .command = {"/bin/sleep", "300"},
+                                         .walltime_s = 600});
   for (int i = 0; i < 100 && west.Poll(slow)->state != RunState::kRunning; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -83,7 +99,8 @@ TEST_F(SlurmTest, FailureAndCancel) {
 }
 
 TEST_F(SlurmTest, ADownControllerFailsPing) {
-  SlurmBackend nowhere({.slurm_conf = SlurmDir() / "missing.conf", .spool = SlurmDir() / "missing", .command_timeout_s = 2});
+  SlurmBackend nowhere(
+      {.slurm_conf = SlurmDir() / "missing.conf", .spool = SlurmDir() / "missing", .command_timeout_s = 2});
   EXPECT_FALSE(nowhere.Ping());
 }
 

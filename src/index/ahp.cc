@@ -14,15 +14,20 @@ namespace {
 // Random-index tables for n = 1..15. Sources:
 //  saaty-1980: T. L. Saaty, The Analytic Hierarchy Process, McGraw-Hill 1980 (500 random matrices per n;
 //    the classic 0.58 / 0.90 / 1.12 / 1.24 / 1.32 / 1.41 / 1.45 / 1.49 table, extended to 15).
-//  alonso-lamata-2006: J. A. Alonso, M. T. Lamata, "Consistency in the analytic hierarchy process: a new approach",
-//    Int. J. Uncertainty, Fuzziness and Knowledge-Based Systems 14(4), 2006, 445-459 (100,000 matrices per n).
-//  xu-shubai-1988: 许树柏《实用决策方法——层次分析法原理》, 天津大学出版社 1988 (1,000 matrices per n), the table
+//  alonso-lamata-2006: J. A. Alonso, M. T. Lamata, "Consistency in the analytic hierarchy process: a new
+//  approach",
+//    Int. J. Uncertainty, Fuzziness and Knowledge-Based Systems 14(4), 2006, 445-459 (100,000 matrices per
+//    n).
+//  xu-shubai-1988: 许树柏《实用决策方法——层次分析法原理》, 天津大学出版社 1988 (1,000 matrices per n), the
+//  table
 //    used by most Chinese AHP texts (0.52 / 0.89 / 1.12 / 1.26 / 1.36 / 1.41 / 1.46 / 1.49 ...).
-constexpr std::array<double, 15> kSaaty = {0, 0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41,
+constexpr std::array<double, 15> kSaaty = {0,    0,    0.58, 0.90, 1.12, 1.24, 1.32, 1.41,
                                            1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59};
-constexpr std::array<double, 15> kAlonsoLamata = {0,      0,      0.5247, 0.8816, 1.1086, 1.2479, 1.3417, 1.4057,
-                                                  1.4499, 1.4854, 1.5140, 1.5365, 1.5551, 1.5713, 1.5838};
-constexpr std::array<double, 15> kXu = {0, 0, 0.52, 0.89, 1.12, 1.26, 1.36, 1.41, 1.46, 1.49, 1.52, 1.54, 1.56, 1.58, 1.59};
+constexpr std::array<double, 15> kAlonsoLamata = {0,      0,      0.5247, 0.8816, 1.1086,
+                                                  1.2479, 1.3417, 1.4057, 1.4499, 1.4854,
+                                                  1.5140, 1.5365, 1.5551, 1.5713, 1.5838};
+constexpr std::array<double, 15> kXu = {0,    0,    0.52, 0.89, 1.12, 1.26, 1.36, 1.41,
+                                        1.46, 1.49, 1.52, 1.54, 1.56, 1.58, 1.59};
 
 std::vector<double> Normalised(std::vector<double> w) {
   const double sum = std::accumulate(w.begin(), w.end(), 0.0);
@@ -61,8 +66,8 @@ double LambdaMax(std::span<const double> a, size_t n, const std::vector<double>&
 
 Status CheckPairwise(std::span<const double> a, size_t n) {
   if (a.size() != n * n) {
-    return Fail(ErrorCode::kValidation, fmt::format("must be {0} x {0} (one row and column per child), got {1} values",
-                                                    n, a.size()));
+    return Fail(ErrorCode::kValidation,
+                fmt::format("must be {0} x {0} (one row and column per child), got {1} values", n, a.size()));
   }
   for (size_t i = 0; i < n; ++i) {
     for (size_t j = 0; j < n; ++j) {
@@ -71,7 +76,8 @@ Status CheckPairwise(std::span<const double> a, size_t n) {
         return Fail(ErrorCode::kValidation, fmt::format("[{}][{}] = {} must be a positive number", i, j, x));
       }
       if (i == j && std::abs(x - 1) > 1e-9) {
-        return Fail(ErrorCode::kValidation, fmt::format("[{0}][{0}] = {1} must be 1 (an item equals itself)", i, x));
+        return Fail(ErrorCode::kValidation,
+                    fmt::format("[{0}][{0}] = {1} must be 1 (an item equals itself)", i, x));
       }
       if (j > i && std::abs(x * a[j * n + i] - 1) > 0.01) {
         return Fail(ErrorCode::kValidation,
@@ -112,11 +118,12 @@ Result<double> RandomIndex(RandomIndexTable table, size_t n) {
   if (n <= 2) return 0.0;
   const std::array<double, 15>& t = table == RandomIndexTable::kSaaty1980          ? kSaaty
                                     : table == RandomIndexTable::kAlonsoLamata2006 ? kAlonsoLamata
-                                                                                  : kXu;
+                                                                                   : kXu;
   if (n > t.size()) {
-    return Fail(ErrorCode::kValidation,
-                fmt::format("the random-index table {} stops at n = {}; split the {} children into sub-groups",
-                            RandomIndexName(table), t.size(), n));
+    return Fail(
+        ErrorCode::kValidation,
+        fmt::format("the random-index table {} stops at n = {}; split the {} children into sub-groups",
+                    RandomIndexName(table), t.size(), n));
   }
   return t[n - 1];
 }
@@ -136,7 +143,8 @@ Result<AhpOutcome> Evaluate(std::span<const double> a, size_t n, Priority method
   out.cr = out.ci / out.ri;
   for (size_t i = 0; i < n; ++i) {
     for (size_t j = i + 1; j < n; ++j) {
-      out.worst.push_back({static_cast<int>(i), static_cast<int>(j), a[i * n + j], out.weights[i] / out.weights[j]});
+      out.worst.push_back(
+          {static_cast<int>(i), static_cast<int>(j), a[i * n + j], out.weights[i] / out.weights[j]});
     }
   }
   std::stable_sort(out.worst.begin(), out.worst.end(), [](const Judgement& x, const Judgement& y) {
@@ -157,7 +165,8 @@ std::vector<double> AggregateJudgements(const std::vector<std::vector<double>>& 
 
 Result<AhpOutcome> EvaluateAhp(const Ahp& ahp, size_t n) {
   if (ahp.matrices.size() == 1 || ahp.group == GroupRule::kJudgements) {
-    const std::vector<double> m = ahp.matrices.size() == 1 ? ahp.matrices[0] : AggregateJudgements(ahp.matrices, n);
+    const std::vector<double> m =
+        ahp.matrices.size() == 1 ? ahp.matrices[0] : AggregateJudgements(ahp.matrices, n);
     return Evaluate(m, n, ahp.priority, ahp.random_index);
   }
   AhpOutcome group;
@@ -174,8 +183,8 @@ Result<AhpOutcome> EvaluateAhp(const Ahp& ahp, size_t n) {
 }
 
 double EstimateRandomIndex(size_t n, int samples, uint64_t seed) {
-  static constexpr std::array<double, 17> kScale = {1.0 / 9, 1.0 / 8, 1.0 / 7, 1.0 / 6, 1.0 / 5, 1.0 / 4,
-                                                    1.0 / 3, 1.0 / 2, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  static constexpr std::array<double, 17> kScale = {
+      1.0 / 9, 1.0 / 8, 1.0 / 7, 1.0 / 6, 1.0 / 5, 1.0 / 4, 1.0 / 3, 1.0 / 2, 1, 2, 3, 4, 5, 6, 7, 8, 9};
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<size_t> pick(0, kScale.size() - 1);
   std::vector<double> a(n * n, 1.0);

@@ -1,5 +1,6 @@
-// index/ahp.h — the analytic hierarchy process: priorities from a pairwise comparison matrix, its consistency, and
-// group aggregation. Matrices are n x n, row-major; a[i][j] says how much more important item i is than item j.
+// index/ahp.h — the analytic hierarchy process: priorities from a pairwise comparison matrix, its
+// consistency, and group aggregation. Matrices are n x n, row-major; a[i][j] says how much more important
+// item i is than item j.
 #pragma once
 
 #include <cstdint>
@@ -11,23 +12,24 @@
 
 namespace zhisuan::index {
 
-// A judgement that the priorities contradict most: the matrix says a[i][j] = given, the priorities imply w_i / w_j.
+// A judgement that the priorities contradict most: the matrix says a[i][j] = given, the priorities imply w_i
+// / w_j.
 struct Judgement {
   int i = 0, j = 0;
   double given = 0, implied = 0;
 };
 
 struct AhpOutcome {
-  std::vector<double> weights;  // normalised to sum 1
-  double lambda_max = 0;        // estimated as the mean of (A w)_i / w_i for every priority method
-  double ci = 0;                // (lambda_max - n) / (n - 1)
-  double ri = 0;                // random index of the selected table for this n
-  double cr = 0;                // ci / ri (0 when n <= 2)
-  std::vector<Judgement> worst; // up to three judgements ordered by |ln(given / implied)|, the largest first
+  std::vector<double> weights;   // normalised to sum 1
+  double lambda_max = 0;         // estimated as the mean of (A w)_i / w_i for every priority method
+  double ci = 0;                 // (lambda_max - n) / (n - 1)
+  double ri = 0;                 // random index of the selected table for this n
+  double cr = 0;                 // ci / ri (0 when n <= 2)
+  std::vector<Judgement> worst;  // up to three judgements ordered by |ln(given / implied)|, the largest first
 };
 
-// Checks that `a` is n x n, positive, finite, with ones on the diagonal and reciprocal to within 1%; the message
-// names the first bad element as "[i][j]".
+// Checks that `a` is n x n, positive, finite, with ones on the diagonal and reciprocal to within 1%; the
+// message names the first bad element as "[i][j]".
 Status CheckPairwise(std::span<const double> a, size_t n);
 
 std::vector<double> Priorities(std::span<const double> a, size_t n, Priority method);
@@ -41,8 +43,9 @@ Result<AhpOutcome> Evaluate(std::span<const double> a, size_t n, Priority method
 // Element-wise geometric mean of several experts' matrices (AIJ); the result is again reciprocal.
 std::vector<double> AggregateJudgements(const std::vector<std::vector<double>>& matrices, size_t n);
 
-// The priorities of an Ahp spec: one expert, or a group by its rule. With kPriorities the consistency figures are
-// those of the aggregated-judgement matrix' worst expert (the largest CR), since the group has no single matrix.
+// The priorities of an Ahp spec: one expert, or a group by its rule. With kPriorities the consistency figures
+// are those of the aggregated-judgement matrix' worst expert (the largest CR), since the group has no single
+// matrix.
 Result<AhpOutcome> EvaluateAhp(const Ahp& ahp, size_t n);
 
 // Estimates the random index by Monte Carlo: the mean CI of `samples` random reciprocal matrices whose upper

@@ -8,17 +8,17 @@
 namespace zhisuan::index {
 namespace {
 
-// T. L. Saaty, "A scaling method for priorities in hierarchical structures", J. Math. Psychology 15 (1977) 234-281,
-// and The Analytic Hierarchy Process (1980), section 2: the relative wealth of seven nations (US, USSR, China,
-// France, UK, Japan, West Germany). Published priorities 0.427 0.230 0.021 0.052 0.052 0.123 0.094, lambda_max 7.61.
-const std::vector<double> kWealth = {
-    1,     4,     9, 6,     6,     5,     5,      //
-    1. / 4, 1,    7, 5,     5,     3,     4,      //
-    1. / 9, 1. / 7, 1, 1. / 5, 1. / 5, 1. / 7, 1. / 5,  //
-    1. / 6, 1. / 5, 5, 1,     1,     1. / 3, 1. / 3,  //
-    1. / 6, 1. / 5, 5, 1,     1,     1. / 3, 1. / 3,  //
-    1. / 5, 1. / 3, 7, 3,     3,     1,     2,      //
-    1. / 5, 1. / 4, 5, 3,     3,     1. / 2, 1};
+// T. L. Saaty, "A scaling method for priorities in hierarchical structures", J. Math. Psychology 15 (1977)
+// 234-281, and The Analytic Hierarchy Process (1980), section 2: the relative wealth of seven nations (US,
+// USSR, China, France, UK, Japan, West Germany). Published priorities 0.427 0.230 0.021 0.052 0.052 0.123
+// 0.094, lambda_max 7.61.
+const std::vector<double> kWealth = {1,      4,      9, 6,      6,      5,      5,       //
+                                     1. / 4, 1,      7, 5,      5,      3,      4,       //
+                                     1. / 9, 1. / 7, 1, 1. / 5, 1. / 5, 1. / 7, 1. / 5,  //
+                                     1. / 6, 1. / 5, 5, 1,      1,      1. / 3, 1. / 3,  //
+                                     1. / 6, 1. / 5, 5, 1,      1,      1. / 3, 1. / 3,  //
+                                     1. / 5, 1. / 3, 7, 3,      3,      1,      2,       //
+                                     1. / 5, 1. / 4, 5, 3,      3,      1. / 2, 1};
 
 TEST(Ahp, SaatyWealthOfNationsSevenBySeven) {
   ASSERT_TRUE(CheckPairwise(kWealth, 7));
@@ -33,8 +33,9 @@ TEST(Ahp, SaatyWealthOfNationsSevenBySeven) {
   EXPECT_GT(out->cr, 0.05);
 }
 
-// A consistent matrix a_ij = w_i / w_j (Saaty 1977, theorem: lambda_max = n iff consistent) gives back w exactly
-// under all three priority methods, with CI = CR = 0. Five items, weights of the CAICT first level as a test vector.
+// A consistent matrix a_ij = w_i / w_j (Saaty 1977, theorem: lambda_max = n iff consistent) gives back w
+// exactly under all three priority methods, with CI = CR = 0. Five items, weights of the CAICT first level as
+// a test vector.
 TEST(Ahp, ConsistentFiveByFiveRecoversItsWeights) {
   const double w[] = {0.35, 0.2, 0.15, 0.2, 0.1};
   std::vector<double> a(25);
@@ -51,8 +52,8 @@ TEST(Ahp, ConsistentFiveByFiveRecoversItsWeights) {
   }
 }
 
-// An intransitive circle (A > B > C > A) is as inconsistent as three judgements can be; the worst judgement named
-// is one of the circle's.
+// An intransitive circle (A > B > C > A) is as inconsistent as three judgements can be; the worst judgement
+// named is one of the circle's.
 TEST(Ahp, IntransitiveJudgementsFailConsistency) {
   const std::vector<double> a = {1, 5, 1. / 5, 1. / 5, 1, 5, 5, 1. / 5, 1};
   Result<AhpOutcome> out = Evaluate(a, 3, Priority::kEigenvector, RandomIndexTable::kSaaty1980);
@@ -63,18 +64,18 @@ TEST(Ahp, IntransitiveJudgementsFailConsistency) {
 }
 
 TEST(Ahp, RejectsBadMatrices) {
-  EXPECT_FALSE(CheckPairwise(std::vector<double>{1, 2, 2, 1}, 2));                 // not reciprocal
-  EXPECT_FALSE(CheckPairwise(std::vector<double>{1, -2, -0.5, 1}, 2));             // not positive
-  EXPECT_FALSE(CheckPairwise(std::vector<double>{2, 2, 0.5, 1}, 2));               // diagonal
-  EXPECT_FALSE(CheckPairwise(std::vector<double>{1, 2, 0.5}, 2));                  // wrong size
-  EXPECT_FALSE(CheckPairwise(std::vector<double>{1, NAN, NAN, 1}, 2));             // NaN
+  EXPECT_FALSE(CheckPairwise(std::vector<double>{1, 2, 2, 1}, 2));      // not reciprocal
+  EXPECT_FALSE(CheckPairwise(std::vector<double>{1, -2, -0.5, 1}, 2));  // not positive
+  EXPECT_FALSE(CheckPairwise(std::vector<double>{2, 2, 0.5, 1}, 2));    // diagonal
+  EXPECT_FALSE(CheckPairwise(std::vector<double>{1, 2, 0.5}, 2));       // wrong size
+  EXPECT_FALSE(CheckPairwise(std::vector<double>{1, NAN, NAN, 1}, 2));  // NaN
   const Status s = CheckPairwise(std::vector<double>{1, 3, 3, 1}, 2);
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().message.find("[0][1] = 3 but [1][0] = 3"), std::string::npos) << s.error().message;
 }
 
-// The tables differ (Saaty 0.58 vs Alonso-Lamata 0.5247 at n = 3); our Monte Carlo estimate, which also exercises the
-// eigenvalue code on random matrices, must land near Alonso and Lamata's 100,000-sample values.
+// The tables differ (Saaty 0.58 vs Alonso-Lamata 0.5247 at n = 3); our Monte Carlo estimate, which also
+// exercises the eigenvalue code on random matrices, must land near Alonso and Lamata's 100,000-sample values.
 TEST(Ahp, MonteCarloRandomIndexMatchesAlonsoLamata) {
   for (size_t n : {3, 5}) {
     const double estimate = EstimateRandomIndex(n, 8000, 42);

@@ -26,7 +26,8 @@ KMeans LloydOnce(std::span<const double> p, size_t n, size_t dims, size_t k, std
   for (size_t c = 1; c < k; ++c) {
     double total = 0;
     for (size_t i = 0; i < n; ++i) {
-      d2[i] = std::min(d2[i], Dist2(p.subspan(i * dims, dims), std::span(km.centroids).subspan((c - 1) * dims, dims)));
+      d2[i] = std::min(
+          d2[i], Dist2(p.subspan(i * dims, dims), std::span(km.centroids).subspan((c - 1) * dims, dims)));
       total += d2[i];
     }
     size_t pick = 0;
@@ -59,7 +60,8 @@ KMeans LloydOnce(std::span<const double> p, size_t n, size_t dims, size_t k, std
     }
     for (size_t c = 0; c < k; ++c) {
       if (count[c] == 0) continue;  // an empty cluster keeps its centroid
-      for (size_t d = 0; d < dims; ++d) km.centroids[c * dims + d] = sum[c * dims + d] / static_cast<double>(count[c]);
+      for (size_t d = 0; d < dims; ++d)
+        km.centroids[c * dims + d] = sum[c * dims + d] / static_cast<double>(count[c]);
     }
   }
   km.inertia = 0;
@@ -116,7 +118,8 @@ std::optional<Typology> Classify(const IndexSpec& spec, const YearResult& year, 
   const size_t dims = t.first_level.size();
   std::vector<double> points(n * dims);
   for (size_t r = 0; r < n; ++r) {
-    for (size_t d = 0; d < dims; ++d) points[r * dims + d] = year.Score(r, static_cast<size_t>(t.first_level[d]));
+    for (size_t d = 0; d < dims; ++d)
+      points[r * dims + d] = year.Score(r, static_cast<size_t>(t.first_level[d]));
   }
   const KMeans km = Cluster(points, n, dims, static_cast<size_t>(spec.typology.clusters), seed);
   t.cluster = km.label;
@@ -138,9 +141,12 @@ std::optional<Typology> Classify(const IndexSpec& spec, const YearResult& year, 
     const std::span<const double> centroid = std::span(km.centroids).subspan(c * dims, dims);
     const double s = side(centroid, spec.typology.supply), d = side(centroid, spec.typology.demand);
     const double mid = (s + d) / 2, gap = mid > 0 ? (s - d) / mid : 0.0;
-    if (gap > spec.typology.band) t.cluster_type.push_back({"supply-driven", "供给驱动型"});
-    else if (gap < -spec.typology.band) t.cluster_type.push_back({"demand-pulled", "需求拉动型"});
-    else t.cluster_type.push_back({"coordinated", "协同发展型"});
+    if (gap > spec.typology.band)
+      t.cluster_type.push_back({"supply-driven", "供给驱动型"});
+    else if (gap < -spec.typology.band)
+      t.cluster_type.push_back({"demand-pulled", "需求拉动型"});
+    else
+      t.cluster_type.push_back({"coordinated", "协同发展型"});
   }
   return t;
 }

@@ -1,5 +1,6 @@
 // index/analysis.h — what the index says beyond the ranking: its relation to GDP (OLS), province types from
-// sub-index profiles (seeded k-means plus a documented labelling rule), and rank stability under weight uncertainty.
+// sub-index profiles (seeded k-means plus a documented labelling rule), and rank stability under weight
+// uncertainty.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +17,8 @@ struct Ols {
   double slope = 0, intercept = 0, r2 = 0;
   size_t n = 0;
 };
-// y = intercept + slope * x over the pairs where both are finite; nullopt with fewer than 3 pairs or constant x.
+// y = intercept + slope * x over the pairs where both are finite; nullopt with fewer than 3 pairs or constant
+// x.
 std::optional<Ols> FitOls(std::span<const double> x, std::span<const double> y);
 
 // Lloyd's k-means from k-means++ seeds, best of `restarts` by inertia; deterministic for a seed.
@@ -25,11 +27,13 @@ struct KMeans {
   std::vector<double> centroids;  // k x dims
   double inertia = 0;
 };
-KMeans Cluster(std::span<const double> points, size_t n, size_t dims, size_t k, uint64_t seed, int restarts = 10);
+KMeans Cluster(std::span<const double> points, size_t n, size_t dims, size_t k, uint64_t seed,
+               int restarts = 10);
 
 // Province types (seed 004 section 三(四)). Each region's first-level sub-indices are clustered; a cluster is
-// labelled by its centroid: S = mean of the supply nodes, D = mean of the demand nodes, g = (S - D) / ((S + D) / 2);
-// g > band: supply-driven (供给驱动型); g < -band: demand-pulled (需求拉动型); otherwise coordinated (协同发展型).
+// labelled by its centroid: S = mean of the supply nodes, D = mean of the demand nodes, g = (S - D) / ((S +
+// D) / 2); g > band: supply-driven (供给驱动型); g < -band: demand-pulled (需求拉动型); otherwise coordinated
+// (协同发展型).
 struct TypeLabel {
   std::string id, zh;
 };
@@ -42,8 +46,9 @@ struct Typology {
 };
 std::optional<Typology> Classify(const IndexSpec& spec, const YearResult& year, uint64_t seed);
 
-// Monte Carlo rank stability. Each draw perturbs every inner node's weights — Dirichlet(concentration x w) around
-// them, or (experts mode) the AHP priorities of experts resampled with replacement — and re-ranks every region.
+// Monte Carlo rank stability. Each draw perturbs every inner node's weights — Dirichlet(concentration x w)
+// around them, or (experts mode) the AHP priorities of experts resampled with replacement — and re-ranks
+// every region.
 struct StabilityOptions {
   int draws = 1000;
   uint64_t seed = 1;

@@ -52,8 +52,9 @@ Result<std::vector<double>> NodeWeights(const Weighting& w, const YearResult& y,
       const std::vector<double> m = ChildMatrix(y, node);
       for (double x : m) {
         if (x < 0 && w.method == WeightMethod::kEntropy) {
-          return Fail(ErrorCode::kValidation,
-                      "entropy weights need non-negative child scores; a z-score child must set rescale: true");
+          return Fail(
+              ErrorCode::kValidation,
+              "entropy weights need non-negative child scores; a z-score child must set rescale: true");
         }
       }
       return Objective(w.method, m, y.regions.size(), n);
@@ -67,7 +68,8 @@ Result<std::vector<double>> NodeWeights(const Weighting& w, const YearResult& y,
       Result<std::vector<double>> wo = NodeWeights(objective, y, node, unused);
       if (!wo) return wo;
       std::vector<double> out(n);
-      for (size_t i = 0; i < n; ++i) out[i] = w.linear ? w.alpha * (*ws)[i] + (1 - w.alpha) * (*wo)[i] : (*ws)[i] * (*wo)[i];
+      for (size_t i = 0; i < n; ++i)
+        out[i] = w.linear ? w.alpha * (*ws)[i] + (1 - w.alpha) * (*wo)[i] : (*ws)[i] * (*wo)[i];
       const double sum = std::accumulate(out.begin(), out.end(), 0.0);
       if (!(sum > 0)) return *ws;  // the objective part has no information: keep the subjective weights
       for (double& x : out) x /= sum;
@@ -92,7 +94,8 @@ std::vector<int> RankDescending(std::span<const double> values) {
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return values[a] > values[b]; });
   std::vector<int> rank(values.size(), 0);
   for (size_t k = 0; k < order.size(); ++k) {
-    rank[order[k]] = k > 0 && values[order[k]] == values[order[k - 1]] ? rank[order[k - 1]] : static_cast<int>(k + 1);
+    rank[order[k]] =
+        k > 0 && values[order[k]] == values[order[k - 1]] ? rank[order[k - 1]] : static_cast<int>(k + 1);
   }
   return rank;
 }
@@ -115,8 +118,10 @@ Result<std::vector<YearResult>> Compute(const IndexSpec& spec, const Dataset& da
     for (size_t l = 0; l < nl; ++l) {
       const Node& leaf = spec.nodes[static_cast<size_t>(spec.leaves[l])];
       for (size_t r = 0; r < rows; ++r) column[r] = d.values[r * nl + l];
-      Result<std::vector<double>> s = Standardise(column, leaf.direction, leaf.standardisation, leaf.rescale, spec.scale);
-      if (!s) return Fail(ErrorCode::kValidation, fmt::format("{} {}: {}", leaf.id, d.year, s.error().message));
+      Result<std::vector<double>> s =
+          Standardise(column, leaf.direction, leaf.standardisation, leaf.rescale, spec.scale);
+      if (!s)
+        return Fail(ErrorCode::kValidation, fmt::format("{} {}: {}", leaf.id, d.year, s.error().message));
       for (size_t r = 0; r < rows; ++r) y.scores[r * nn + static_cast<size_t>(spec.leaves[l])] = (*s)[r];
     }
     // Inner nodes bottom-up: pre-order reversed visits every child before its parent.
@@ -124,15 +129,20 @@ Result<std::vector<YearResult>> Compute(const IndexSpec& spec, const Dataset& da
       const Node& node = spec.nodes[k];
       if (node.leaf()) continue;
       Result<std::vector<double>> w = NodeWeights(node.weighting, y, node, y.ahp[k]);
-      if (!w) return Fail(ErrorCode::kValidation, fmt::format("{}.weighting {}: {}", node.id, d.year, w.error().message));
-      for (size_t c = 0; c < node.children.size(); ++c) y.local[static_cast<size_t>(node.children[c])] = (*w)[c];
+      if (!w)
+        return Fail(ErrorCode::kValidation,
+                    fmt::format("{}.weighting {}: {}", node.id, d.year, w.error().message));
+      for (size_t c = 0; c < node.children.size(); ++c)
+        y.local[static_cast<size_t>(node.children[c])] = (*w)[c];
       for (size_t r = 0; r < rows; ++r) {
         double s = 0;
-        for (size_t c = 0; c < node.children.size(); ++c) s += (*w)[c] * y.scores[r * nn + static_cast<size_t>(node.children[c])];
+        for (size_t c = 0; c < node.children.size(); ++c)
+          s += (*w)[c] * y.scores[r * nn + static_cast<size_t>(node.children[c])];
         y.scores[r * nn + k] = s;
       }
     }
-    for (size_t k = 1; k < nn; ++k) y.global[k] = y.global[static_cast<size_t>(spec.nodes[k].parent)] * y.local[k];
+    for (size_t k = 1; k < nn; ++k)
+      y.global[k] = y.global[static_cast<size_t>(spec.nodes[k].parent)] * y.local[k];
     std::vector<double> composite(rows);
     for (size_t r = 0; r < rows; ++r) composite[r] = y.Composite(r);
     y.rank = RankDescending(composite);
@@ -181,8 +191,9 @@ std::vector<Contribution> Explain(const IndexSpec& spec, const YearResult& y, si
   return out;
 }
 
-std::vector<double> Topsis(std::span<const double> x, size_t rows, size_t cols, std::span<const double> weights,
-                           std::span<const Direction> directions, TopsisNormalisation normalisation) {
+std::vector<double> Topsis(std::span<const double> x, size_t rows, size_t cols,
+                           std::span<const double> weights, std::span<const Direction> directions,
+                           TopsisNormalisation normalisation) {
   std::vector<double> v(rows * cols, 0.0), best(cols), worst(cols);
   for (size_t j = 0; j < cols; ++j) {
     double ss = 0, xlo = x[j], xhi = x[j];
@@ -224,8 +235,8 @@ std::vector<double> Topsis(std::span<const double> x, size_t rows, size_t cols, 
   return closeness;
 }
 
-std::vector<double> GreyRelational(std::span<const double> x, size_t rows, size_t cols, std::span<const double> weights,
-                                   double rho) {
+std::vector<double> GreyRelational(std::span<const double> x, size_t rows, size_t cols,
+                                   std::span<const double> weights, double rho) {
   std::vector<double> delta(rows * cols);
   double dmin = 0, dmax = 0;
   bool first = true;

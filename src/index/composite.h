@@ -30,14 +30,15 @@ struct YearResult {
   int Find(const std::string& region) const;  // index or -1
 };
 
-// Computes every year of the data. Errors name the node and year (e.g. an indicator that share-of-max cannot score).
+// Computes every year of the data. Errors name the node and year (e.g. an indicator that share-of-max cannot
+// score).
 Result<std::vector<YearResult>> Compute(const IndexSpec& spec, const Dataset& data);
 
-// One leaf's part in the difference between regions a and b: global weight x (score_a - score_b). The parts sum to
-// the composite difference exactly.
+// One leaf's part in the difference between regions a and b: global weight x (score_a - score_b). The parts
+// sum to the composite difference exactly.
 struct Contribution {
-  int node = 0;        // the leaf
-  int first_level = 0; // the first-level node above it
+  int node = 0;         // the leaf
+  int first_level = 0;  // the first-level node above it
   double weight = 0, score_a = 0, score_b = 0, contribution = 0;
 };
 std::vector<Contribution> Explain(const IndexSpec& spec, const YearResult& year, size_t a, size_t b);
@@ -45,17 +46,17 @@ std::vector<Contribution> Explain(const IndexSpec& spec, const YearResult& year,
 // Ranks (1 = best) of `values` in descending order; ties share the better rank.
 std::vector<int> RankDescending(std::span<const double> values);
 
-// TOPSIS (Hwang and Yoon 1981) over a raw decision matrix rows x cols: vector normalisation (or linear min-max with
-// cost columns reversed, as in Opricovic and Tzeng 2004), weights, ideal and anti-ideal by direction, closeness
-// d- / (d+ + d-).
+// TOPSIS (Hwang and Yoon 1981) over a raw decision matrix rows x cols: vector normalisation (or linear
+// min-max with cost columns reversed, as in Opricovic and Tzeng 2004), weights, ideal and anti-ideal by
+// direction, closeness d- / (d+ + d-).
 enum class TopsisNormalisation { kVector, kMinMax };
-std::vector<double> Topsis(std::span<const double> x, size_t rows, size_t cols, std::span<const double> weights,
-                           std::span<const Direction> directions,
+std::vector<double> Topsis(std::span<const double> x, size_t rows, size_t cols,
+                           std::span<const double> weights, std::span<const Direction> directions,
                            TopsisNormalisation normalisation = TopsisNormalisation::kVector);
 
-// Grey relational grade (Deng 1982) of already benefit-oriented scores against the ideal (the column maxima), with
-// distinguishing coefficient rho: xi = (dmin + rho dmax) / (d + rho dmax), grade = sum_j w_j xi_j.
-std::vector<double> GreyRelational(std::span<const double> x, size_t rows, size_t cols, std::span<const double> weights,
-                                   double rho = 0.5);
+// Grey relational grade (Deng 1982) of already benefit-oriented scores against the ideal (the column maxima),
+// with distinguishing coefficient rho: xi = (dmin + rho dmax) / (d + rho dmax), grade = sum_j w_j xi_j.
+std::vector<double> GreyRelational(std::span<const double> x, size_t rows, size_t cols,
+                                   std::span<const double> weights, double rho = 0.5);
 
 }  // namespace zhisuan::index

@@ -11,7 +11,8 @@
 namespace zhisuan::index {
 namespace {
 
-// supply = 0.75 compute + 0.25 price (AHP [[1, 3], [1/3, 1]]), demand = apps, index = 0.6 supply + 0.4 demand.
+// supply = 0.75 compute + 0.25 price (AHP [[1, 3], [1/3, 1]]), demand = apps, index = 0.6 supply + 0.4
+// demand.
 constexpr const char* kTinySpec = R"(id: tiny
 name: {zh: 小指数, en: Tiny index}
 tiers: [{name: first, min: 50}, {name: second, min: 20}]
@@ -59,7 +60,8 @@ Tiny Load(const std::string& csv = kTinyData, Impute impute = Impute::kError) {
 TEST(Composite, HandCheckedTinyTree) {
   const Tiny t = Load();
   const YearResult& y = t.years.at(0);
-  const size_t supply = static_cast<size_t>(t.spec.Find("supply")), demand = static_cast<size_t>(t.spec.Find("demand"));
+  const size_t supply = static_cast<size_t>(t.spec.Find("supply")),
+               demand = static_cast<size_t>(t.spec.Find("demand"));
   // min-max: compute A 0, B 100, C 50; price (cost) A 100, B 0, C 50; apps A 100, B 0, C 50.
   EXPECT_NEAR(y.Score(0, supply), 25, 1e-9);  // 0.75 * 0 + 0.25 * 100
   EXPECT_NEAR(y.Score(1, supply), 75, 1e-9);
@@ -89,8 +91,9 @@ TEST(Composite, ExplainsWhyAOutranksBIndicatorByIndicator) {
 
 TEST(Composite, ObjectiveAndCombinedWeightsFollowTheData) {
   Tiny t = Load();
-  ASSERT_TRUE(ApplyWeights(t.spec, "w.yaml", "idx: {method: entropy}\nsupply: {method: combined, subjective: {method: "
-                                             "equal}, objective: critic}"));
+  ASSERT_TRUE(ApplyWeights(t.spec, "w.yaml",
+                           "idx: {method: entropy}\nsupply: {method: combined, subjective: {method: "
+                           "equal}, objective: critic}"));
   Result<Dataset> data = ParseDataset(t.spec, "tiny.csv", kTinyData, Impute::kError);
   Result<std::vector<YearResult>> years = Compute(t.spec, *data);
   ASSERT_TRUE(years) << years.error().message;
@@ -109,10 +112,13 @@ TEST(Dataset, ErrorsNameTheRowTheRegionAndTheIndicator) {
     std::string csv, expect;
   } cases[] = {
       {"region,year,compute,price,apps,power\nA,2023,1,1,1,1\n", "column 'power': unknown indicator"},
-      {"region,year,compute [Tbps],price,apps\nA,2023,1,1,1\n", "unit 'Tbps' does not convert to the indicator's unit 'EFlops'"},
+      {"region,year,compute [Tbps],price,apps\nA,2023,1,1,1\n",
+       "unit 'Tbps' does not convert to the indicator's unit 'EFlops'"},
       {"region,year,compute,price\nA,2023,1,1\n", "indicator 'apps' has no column"},
-      {"region,year,compute,price,apps\nA,2023,1,NaN,1\nB,2023,2,2,2\n", "tiny.csv:2: A 2023: price: missing value"},
-      {"region,year,compute,price,apps\nA,2023,1,abc,1\n", "tiny.csv:2: A 2023: price: 'abc' is not a finite number"},
+      {"region,year,compute,price,apps\nA,2023,1,NaN,1\nB,2023,2,2,2\n",
+       "tiny.csv:2: A 2023: price: missing value"},
+      {"region,year,compute,price,apps\nA,2023,1,abc,1\n",
+       "tiny.csv:2: A 2023: price: 'abc' is not a finite number"},
       {"region,year,compute,price,apps\nA,20x3,1,1,1\n", "year: '20x3' is not a year"},
       {"region,year,compute,price,apps\nA,2023,1,1,1\nA,2023,1,1,1\n", "duplicate row (first on line 2)"},
       {"region,year,compute,price,apps\nA,2023,1,1\n", "has 4 fields; the header has 5"},
@@ -157,7 +163,8 @@ TEST(Analysis, OlsAndTypology) {
   const Tiny t = Load();
   const std::optional<Typology> types = Classify(t.spec, t.years[0], 7);
   ASSERT_TRUE(types);
-  // A (supply 25, demand 100) is demand-pulled; B (75, 0) supply-driven; whichever cluster holds each says so.
+  // A (supply 25, demand 100) is demand-pulled; B (75, 0) supply-driven; whichever cluster holds each says
+  // so.
   EXPECT_EQ(types->cluster_type[static_cast<size_t>(types->cluster[0])].id, "demand-pulled");
   EXPECT_EQ(types->cluster_type[static_cast<size_t>(types->cluster[1])].id, "supply-driven");
   // Same seed, same answer.

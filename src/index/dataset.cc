@@ -66,7 +66,8 @@ struct ParsedUnit {
 ParsedUnit SplitUnit(std::string_view unit) {
   ParsedUnit u;
   std::string_view s = unit;
-  for (const auto& [prefix, m] : {std::pair<std::string_view, double>{"万亿", 1e12}, {"亿", 1e8}, {"万", 1e4}, {"千", 1e3}}) {
+  for (const auto& [prefix, m] :
+       {std::pair<std::string_view, double>{"万亿", 1e12}, {"亿", 1e8}, {"万", 1e4}, {"千", 1e3}}) {
     if (s.starts_with(prefix) && s.size() > prefix.size()) {
       u.multiplier = m;
       s.remove_prefix(prefix.size());
@@ -75,7 +76,7 @@ ParsedUnit SplitUnit(std::string_view unit) {
   }
   std::string base = Lower(s);
   if (u.multiplier == 1 && base.size() > 1) {
-    static const std::map<char, double> kSi = {{'k', 1e3}, {'m', 1e6},  {'g', 1e9},
+    static const std::map<char, double> kSi = {{'k', 1e3},  {'m', 1e6},  {'g', 1e9},
                                                {'t', 1e12}, {'p', 1e15}, {'e', 1e18}};
     const std::string rest = base.substr(1);
     const bool si_base = rest == "flops" || rest == "bps" || rest == "b" || rest == "w" || rest == "wh";
@@ -124,14 +125,18 @@ Result<double> UnitFactor(std::string_view from, std::string_view to) {
   if (from == to) return 1.0;
   const ParsedUnit f = SplitUnit(from), t = SplitUnit(to);
   if (f.base != t.base) {
-    return Fail(ErrorCode::kValidation, fmt::format("unit '{}' does not convert to the indicator's unit '{}'", from, to));
+    return Fail(ErrorCode::kValidation,
+                fmt::format("unit '{}' does not convert to the indicator's unit '{}'", from, to));
   }
   return f.multiplier / t.multiplier;
 }
 
-Result<Dataset> ParseDataset(const IndexSpec& spec, const std::string& file, const std::string& csv, Impute impute) {
+Result<Dataset> ParseDataset(const IndexSpec& spec, const std::string& file, const std::string& csv,
+                             Impute impute) {
   std::vector<std::string> problems;
-  auto problem = [&](int line, std::string text) { problems.push_back(fmt::format("{}:{}: {}", file, line, text)); };
+  auto problem = [&](int line, std::string text) {
+    problems.push_back(fmt::format("{}:{}: {}", file, line, text));
+  };
 
   std::vector<std::pair<int, std::string>> lines;  // (line number, text)
   {
@@ -147,13 +152,15 @@ Result<Dataset> ParseDataset(const IndexSpec& spec, const std::string& file, con
       start = end + 1;
     }
   }
-  if (lines.empty()) return Fail(ErrorCode::kParse, fmt::format("{}: empty; the first line must be the header", file));
+  if (lines.empty())
+    return Fail(ErrorCode::kParse, fmt::format("{}: empty; the first line must be the header", file));
 
   // Header.
   const std::vector<std::string> header = SplitCsv(lines[0].second);
   const int header_line = lines[0].first;
   if (header.size() < 2 || header[0] != "region" || header[1] != "year") {
-    return Fail(ErrorCode::kParse, fmt::format("{}:{}: the header must start with region,year", file, header_line));
+    return Fail(ErrorCode::kParse,
+                fmt::format("{}:{}: the header must start with region,year", file, header_line));
   }
   std::vector<Column> columns(header.size());
   std::vector<int> leaf_column(spec.leaves.size(), -1);
@@ -182,19 +189,23 @@ Result<Dataset> ParseDataset(const IndexSpec& spec, const std::string& file, con
         }
       }
       if (columns[c].covariate < 0) {
-        problem(header_line, fmt::format("column '{}': unknown indicator (not a leaf or covariate of '{}')", id, spec.id));
+        problem(header_line,
+                fmt::format("column '{}': unknown indicator (not a leaf or covariate of '{}')", id, spec.id));
         continue;
       }
     }
     if (!unit.empty()) {
       Result<double> factor = UnitFactor(unit, expected_unit);
-      if (!factor) problem(header_line, fmt::format("column '{}': {}", id, factor.error().message));
-      else columns[c].factor = *factor;
+      if (!factor)
+        problem(header_line, fmt::format("column '{}': {}", id, factor.error().message));
+      else
+        columns[c].factor = *factor;
     }
   }
   for (size_t l = 0; l < spec.leaves.size(); ++l) {
     if (leaf_column[l] < 0) {
-      problem(header_line, fmt::format("indicator '{}' has no column", spec.nodes[static_cast<size_t>(spec.leaves[l])].id));
+      problem(header_line, fmt::format("indicator '{}' has no column",
+                                       spec.nodes[static_cast<size_t>(spec.leaves[l])].id));
     }
   }
   if (!problems.empty()) return Fail(ErrorCode::kValidation, fmt::format("{}", fmt::join(problems, "\n")));
@@ -239,15 +250,18 @@ Result<Dataset> ParseDataset(const IndexSpec& spec, const std::string& file, con
       const Column& col = columns[c];
       bool missing = false;
       const std::optional<double> x = ParseNumber(f[c], missing);
-      const std::string& id = col.leaf >= 0 ? spec.nodes[static_cast<size_t>(spec.leaves[static_cast<size_t>(col.leaf)])].id
-                                            : spec.covariates[static_cast<size_t>(col.covariate)].id;
+      const std::string& id =
+          col.leaf >= 0 ? spec.nodes[static_cast<size_t>(spec.leaves[static_cast<size_t>(col.leaf)])].id
+                        : spec.covariates[static_cast<size_t>(col.covariate)].id;
       if (!x && !missing) {
         problem(line, fmt::format("{} {}: {}: '{}' is not a finite number", f[0], year, id, f[c]));
         continue;
       }
       if (!x) continue;  // stays NaN
-      if (col.leaf >= 0) y.values[row * nl + static_cast<size_t>(col.leaf)] = *x * col.factor;
-      else y.covariates[row * nc + static_cast<size_t>(col.covariate)] = *x * col.factor;
+      if (col.leaf >= 0)
+        y.values[row * nl + static_cast<size_t>(col.leaf)] = *x * col.factor;
+      else
+        y.covariates[row * nc + static_cast<size_t>(col.covariate)] = *x * col.factor;
     }
   }
   if (years.empty() && problems.empty()) problem(header_line, "no data rows");
@@ -289,15 +303,16 @@ Result<Dataset> ParseDataset(const IndexSpec& spec, const std::string& file, con
           }
         }
         if (!fill) {
-          const std::string_view hint = impute == Impute::kError ? " (choose --impute mean|zero|previous-year)"
+          const std::string_view hint = impute == Impute::kError
+                                            ? " (choose --impute mean|zero|previous-year)"
                                         : impute == Impute::kPreviousYear ? " and no earlier year has it"
                                                                           : " and no region has it this year";
           problem(line, fmt::format("{} {}: {}: missing value{}", y.regions[r], y.year, id, hint));
           continue;
         }
         v = *fill;
-        data.imputed.push_back(fmt::format("{}:{}: {} {}: {} imputed as {:.6g} ({})", file, line, y.regions[r], y.year,
-                                           id, *fill, how));
+        data.imputed.push_back(fmt::format("{}:{}: {} {}: {} imputed as {:.6g} ({})", file, line,
+                                           y.regions[r], y.year, id, *fill, how));
       }
     }
   }

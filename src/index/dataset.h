@@ -4,8 +4,9 @@
 //   广东,2023,12.1,8.3,...,135673
 //
 // A header may carry its unit in brackets; it must be the spec's unit or convert to it by a magnitude prefix
-// (SI k M G T P E for Flops, bps, B, W, Wh; 千 万 亿 万亿 for Chinese counts and 元). Covariates (e.g. GDP) are optional
-// columns declared by the spec. Missing values (empty, NA, NaN, -) are an error unless an imputation is chosen.
+// (SI k M G T P E for Flops, bps, B, W, Wh; 千 万 亿 万亿 for Chinese counts and 元). Covariates (e.g. GDP)
+// are optional columns declared by the spec. Missing values (empty, NA, NaN, -) are an error unless an
+// imputation is chosen.
 #pragma once
 
 #include <string>
@@ -26,15 +27,17 @@ struct YearData {
 };
 
 struct Dataset {
-  std::vector<YearData> years;        // ascending
-  std::vector<std::string> imputed;   // one note per imputed cell
+  std::vector<YearData> years;       // ascending
+  std::vector<std::string> imputed;  // one note per imputed cell
 };
 
 Result<Impute> ParseImpute(std::string_view text);  // error | mean | zero | previous-year
 
-Result<Dataset> ParseDataset(const IndexSpec& spec, const std::string& file, const std::string& csv, Impute impute);
+Result<Dataset> ParseDataset(const IndexSpec& spec, const std::string& file, const std::string& csv,
+                             Impute impute);
 
-// The factor that converts a value in `from` into `to` (e.g. PFlops -> EFlops = 0.001), or an error naming both.
+// The factor that converts a value in `from` into `to` (e.g. PFlops -> EFlops = 0.001), or an error naming
+// both.
 Result<double> UnitFactor(std::string_view from, std::string_view to);
 
 }  // namespace zhisuan::index

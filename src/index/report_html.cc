@@ -92,12 +92,16 @@ std::string ToHtml(const IndexRun& run, const std::string& echarts_js, const std
   const std::string title = fmt::format("{} {}", run.spec.name_zh, run.latest().year);
   std::string escaped_title;
   for (char c : title) {
-    if (c == '<') escaped_title += "&lt;";
-    else if (c == '&') escaped_title += "&amp;";
-    else escaped_title += c;
+    if (c == '<')
+      escaped_title += "&lt;";
+    else if (c == '&')
+      escaped_title += "&amp;";
+    else
+      escaped_title += c;
   }
   return fmt::format(kPage, fmt::arg("title", escaped_title), fmt::arg("echarts", echarts_js),
-                     fmt::arg("data", ScriptSafe(ToJson(run).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))),
+                     fmt::arg("data", ScriptSafe(ToJson(run).dump(-1, ' ', false,
+                                                                  nlohmann::json::error_handler_t::replace))),
                      fmt::arg("map", china_geojson.empty() ? "null" : ScriptSafe(china_geojson)));
 }
 

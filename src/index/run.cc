@@ -23,13 +23,15 @@ Result<IndexRun> RunIndex(IndexSpec spec, const std::string& data_file, const st
   const YearResult& y = run.latest();
   const size_t n = y.regions.size();
   if (!options.explain.empty()) {
-    if (options.explain.size() != 2) return Fail(ErrorCode::kInvalidArgument, "explain: name exactly two regions (A,B)");
+    if (options.explain.size() != 2)
+      return Fail(ErrorCode::kInvalidArgument, "explain: name exactly two regions (A,B)");
     run.explain_a = y.Find(options.explain[0]);
     run.explain_b = y.Find(options.explain[1]);
     for (int k = 0; k < 2; ++k) {
       if ((k == 0 ? run.explain_a : run.explain_b) < 0) {
         return Fail(ErrorCode::kInvalidArgument,
-                    fmt::format("explain: region '{}' has no data in {}", options.explain[static_cast<size_t>(k)], y.year));
+                    fmt::format("explain: region '{}' has no data in {}",
+                                options.explain[static_cast<size_t>(k)], y.year));
       }
     }
   } else if (n >= 2) {
@@ -37,7 +39,8 @@ Result<IndexRun> RunIndex(IndexSpec spec, const std::string& data_file, const st
       if (y.rank[r] == 1 && run.explain_a < 0) run.explain_a = static_cast<int>(r);
     }
     for (size_t r = 0; r < n; ++r) {
-      if (static_cast<int>(r) != run.explain_a && (run.explain_b < 0 || y.rank[r] < y.rank[static_cast<size_t>(run.explain_b)])) {
+      if (static_cast<int>(r) != run.explain_a &&
+          (run.explain_b < 0 || y.rank[r] < y.rank[static_cast<size_t>(run.explain_b)])) {
         run.explain_b = static_cast<int>(r);
       }
     }
@@ -74,9 +77,13 @@ double Round(double x, int digits = 4) {
 Json NodeJson(const IndexRun& run, size_t k) {
   const Node& n = run.spec.nodes[k];
   const YearResult& y = run.latest();
-  Json j = {{"id", n.id},     {"name_zh", n.name_zh}, {"name_en", n.name_en},
-            {"depth", n.depth}, {"parent", n.parent >= 0 ? Json(run.spec.nodes[static_cast<size_t>(n.parent)].id) : Json()},
-            {"local_weight", Round(y.local[k], 6)}, {"global_weight", Round(y.global[k], 6)}};
+  Json j = {{"id", n.id},
+            {"name_zh", n.name_zh},
+            {"name_en", n.name_en},
+            {"depth", n.depth},
+            {"parent", n.parent >= 0 ? Json(run.spec.nodes[static_cast<size_t>(n.parent)].id) : Json()},
+            {"local_weight", Round(y.local[k], 6)},
+            {"global_weight", Round(y.global[k], 6)}};
   if (n.leaf()) {
     j["unit"] = n.unit;
     j["direction"] = DirectionName(n.direction);
@@ -84,10 +91,14 @@ Json NodeJson(const IndexRun& run, size_t k) {
   } else {
     j["weighting"] = WeightMethodName(n.weighting.method);
     if (const auto& a = y.ahp[k]) {
-      const Ahp& spec = n.weighting.method == WeightMethod::kCombined ? n.weighting.subjective->ahp : n.weighting.ahp;
-      j["ahp"] = {{"priority", PriorityName(spec.priority)}, {"random_index_table", RandomIndexName(spec.random_index)},
-                  {"experts", spec.matrices.size()},     {"lambda_max", Round(a->lambda_max, 6)},
-                  {"ci", Round(a->ci, 6)},               {"ri", a->ri},
+      const Ahp& spec =
+          n.weighting.method == WeightMethod::kCombined ? n.weighting.subjective->ahp : n.weighting.ahp;
+      j["ahp"] = {{"priority", PriorityName(spec.priority)},
+                  {"random_index_table", RandomIndexName(spec.random_index)},
+                  {"experts", spec.matrices.size()},
+                  {"lambda_max", Round(a->lambda_max, 6)},
+                  {"ci", Round(a->ci, 6)},
+                  {"ri", a->ri},
                   {"cr", Round(a->cr, 6)}};
     }
   }
@@ -95,8 +106,8 @@ Json NodeJson(const IndexRun& run, size_t k) {
 }
 
 std::string Sentence(const Regression& r) {
-  return fmt::format("each index point is worth {:.0f} {} of {} ({}; R^2 = {:.2f}, n = {})", r.ols.slope, r.unit,
-                     r.name_en, r.name_zh, r.ols.r2, r.ols.n);
+  return fmt::format("each index point is worth {:.0f} {} of {} ({}; R^2 = {:.2f}, n = {})", r.ols.slope,
+                     r.unit, r.name_en, r.name_zh, r.ols.r2, r.ols.n);
 }
 
 }  // namespace
@@ -105,7 +116,9 @@ Json ToJson(const IndexRun& run) {
   const YearResult& y = run.latest();
   const size_t n = y.regions.size();
   Json out;
-  out["spec"] = {{"id", run.spec.id}, {"name_zh", run.spec.name_zh}, {"name_en", run.spec.name_en},
+  out["spec"] = {{"id", run.spec.id},
+                 {"name_zh", run.spec.name_zh},
+                 {"name_en", run.spec.name_en},
                  {"source", run.spec.source}};
   out["year"] = y.year;
   Json years = Json::array();
@@ -124,7 +137,8 @@ Json ToJson(const IndexRun& run) {
   Json regions = Json::array();
   for (size_t r : order) {
     Json sub = Json::object();
-    for (int c : run.spec.root().children) sub[run.spec.nodes[static_cast<size_t>(c)].id] = Round(y.Score(r, static_cast<size_t>(c)));
+    for (int c : run.spec.root().children)
+      sub[run.spec.nodes[static_cast<size_t>(c)].id] = Round(y.Score(r, static_cast<size_t>(c)));
     Json scores = Json::object();
     for (size_t k = 1; k < run.spec.nodes.size(); ++k) scores[run.spec.nodes[k].id] = Round(y.Score(r, k));
     Json j = {{"region", y.regions[r]},
@@ -177,17 +191,22 @@ Json ToJson(const IndexRun& run) {
                             {"score_b", Round(c.score_b)},
                             {"contribution", Round(c.contribution)}});
     }
-    out["explanation"] = {{"a", y.regions[a]},
-                          {"b", y.regions[b]},
-                          {"difference", Round(y.Composite(a) - y.Composite(b))},
-                          {"rule", "contribution = global weight x (score of a - score of b); they sum to the difference"},
-                          {"by_first_level", by_first},
-                          {"indicators", indicators}};
+    out["explanation"] = {
+        {"a", y.regions[a]},
+        {"b", y.regions[b]},
+        {"difference", Round(y.Composite(a) - y.Composite(b))},
+        {"rule", "contribution = global weight x (score of a - score of b); they sum to the difference"},
+        {"by_first_level", by_first},
+        {"indicators", indicators}};
   }
   Json regressions = Json::array();
   for (const Regression& r : run.regressions) {
-    regressions.push_back({{"covariate", r.covariate}, {"unit", r.unit}, {"slope", Round(r.ols.slope, 3)},
-                           {"intercept", Round(r.ols.intercept, 3)}, {"r2", Round(r.ols.r2, 4)}, {"n", r.ols.n},
+    regressions.push_back({{"covariate", r.covariate},
+                           {"unit", r.unit},
+                           {"slope", Round(r.ols.slope, 3)},
+                           {"intercept", Round(r.ols.intercept, 3)},
+                           {"r2", Round(r.ols.r2, 4)},
+                           {"n", r.ols.n},
                            {"sentence", Sentence(r)}});
   }
   out["regressions"] = regressions;
@@ -197,21 +216,27 @@ Json ToJson(const IndexRun& run) {
     for (size_t c = 0; c < run.types->cluster_type.size(); ++c) {
       Json centroid = Json::object(), members = Json::array();
       for (size_t d = 0; d < dims; ++d) {
-        centroid[run.spec.nodes[static_cast<size_t>(run.types->first_level[d])].id] = Round(run.types->centroids[c * dims + d]);
+        centroid[run.spec.nodes[static_cast<size_t>(run.types->first_level[d])].id] =
+            Round(run.types->centroids[c * dims + d]);
       }
       for (size_t r : order) {
         if (run.types->cluster[r] == static_cast<int>(c)) members.push_back(y.regions[r]);
       }
-      clusters.push_back({{"cluster", c}, {"id", run.types->cluster_type[c].id}, {"zh", run.types->cluster_type[c].zh},
-                          {"centroid", centroid}, {"regions", members}});
+      clusters.push_back({{"cluster", c},
+                          {"id", run.types->cluster_type[c].id},
+                          {"zh", run.types->cluster_type[c].zh},
+                          {"centroid", centroid},
+                          {"regions", members}});
     }
     out["typology"] = {
-        {"rule", fmt::format("k-means (k = {}, seed {}) on first-level sub-indices; a cluster with g = (S - D) / ((S + D) "
-                             "/ 2) > {} is supply-driven, < -{} demand-pulled, otherwise coordinated (S: mean of {}; D: "
-                             "mean of {})",
-                             run.spec.typology.clusters, run.options.typology_seed, run.spec.typology.band,
-                             run.spec.typology.band, fmt::join(run.spec.typology.supply, ", "),
-                             fmt::join(run.spec.typology.demand, ", "))},
+        {"rule",
+         fmt::format(
+             "k-means (k = {}, seed {}) on first-level sub-indices; a cluster with g = (S - D) / ((S + D) "
+             "/ 2) > {} is supply-driven, < -{} demand-pulled, otherwise coordinated (S: mean of {}; D: "
+             "mean of {})",
+             run.spec.typology.clusters, run.options.typology_seed, run.spec.typology.band,
+             run.spec.typology.band, fmt::join(run.spec.typology.supply, ", "),
+             fmt::join(run.spec.typology.demand, ", "))},
         {"clusters", clusters}};
   }
   if (!run.stability.empty()) {
@@ -246,9 +271,12 @@ std::string ToCsv(const IndexRun& run) {
                        y.tier[r] >= 0 ? run.spec.tiers[static_cast<size_t>(y.tier[r])].name : "");
     for (int c : run.spec.root().children) out += fmt::format(",{:.4f}", y.Score(r, static_cast<size_t>(c)));
     out += fmt::format(",{:.6f},{:.6f}", y.topsis[r], y.grey[r]);
-    if (run.stability.empty()) out += ",,";
-    else out += fmt::format(",{},{}", run.stability[r].p5, run.stability[r].p95);
-    out += fmt::format(",{}\n", run.types ? run.types->cluster_type[static_cast<size_t>(run.types->cluster[r])].id : "");
+    if (run.stability.empty())
+      out += ",,";
+    else
+      out += fmt::format(",{},{}", run.stability[r].p5, run.stability[r].p95);
+    out += fmt::format(
+        ",{}\n", run.types ? run.types->cluster_type[static_cast<size_t>(run.types->cluster[r])].id : "");
   }
   return out;
 }

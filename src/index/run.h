@@ -1,9 +1,8 @@
-// index/run.h — one index computation end to end, as `zhisuan index compute` and POST /api/v1/index/compute run it,
-// and its report: JSON (the API's answer), CSV (one row per region) and a self-contained HTML page.
+// index/run.h — one index computation end to end, as `zhisuan index compute` and POST /api/v1/index/compute
+// run it, and its report: JSON (the API's answer), CSV (one row per region) and a self-contained HTML page.
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,7 +13,7 @@ namespace zhisuan::index {
 
 struct RunOptions {
   Impute impute = Impute::kError;
-  StabilityOptions stability;        // draws = 0 skips the Monte Carlo
+  StabilityOptions stability;  // draws = 0 skips the Monte Carlo
   uint64_t typology_seed = 1;
   std::vector<std::string> explain;  // two regions to explain, or empty for rank 1 against rank 2
 };
@@ -37,7 +36,8 @@ struct IndexRun {
   const YearResult& latest() const { return years.back(); }
 };
 
-Result<IndexRun> RunIndex(IndexSpec spec, const std::string& data_file, const std::string& csv, const RunOptions& options);
+Result<IndexRun> RunIndex(IndexSpec spec, const std::string& data_file, const std::string& csv,
+                          const RunOptions& options);
 
 nlohmann::ordered_json ToJson(const IndexRun& run);
 std::string ToCsv(const IndexRun& run);

@@ -15,8 +15,8 @@ namespace {
 constexpr double kMaxDouble = std::numeric_limits<double>::max();
 
 template <typename E, size_t N>
-std::optional<E> Choose(const YamlField& f, std::string_view key, const std::pair<std::string_view, E> (&names)[N],
-                        E fallback) {
+std::optional<E> Choose(const YamlField& f, std::string_view key,
+                        const std::pair<std::string_view, E> (&names)[N], E fallback) {
   if (!f.Has(key)) return fallback;
   const std::optional<std::string> text = f.String(key);
   if (!text) return std::nullopt;
@@ -32,16 +32,20 @@ std::optional<E> Choose(const YamlField& f, std::string_view key, const std::pai
 constexpr std::pair<std::string_view, Direction> kDirections[] = {{"benefit", Direction::kBenefit},
                                                                   {"cost", Direction::kCost}};
 constexpr std::pair<std::string_view, Standardisation> kStandardisations[] = {
-    {"min-max", Standardisation::kMinMax},           {"z-score", Standardisation::kZScore},
-    {"vector", Standardisation::kVector},            {"share-of-max", Standardisation::kShareOfMax},
+    {"min-max", Standardisation::kMinMax},
+    {"z-score", Standardisation::kZScore},
+    {"vector", Standardisation::kVector},
+    {"share-of-max", Standardisation::kShareOfMax},
     {"efficacy", Standardisation::kEfficacy}};
 constexpr std::pair<std::string_view, WeightMethod> kMethods[] = {
-    {"equal", WeightMethod::kEqual},     {"fixed", WeightMethod::kFixed},   {"ahp", WeightMethod::kAhp},
-    {"entropy", WeightMethod::kEntropy}, {"critic", WeightMethod::kCritic}, {"variation", WeightMethod::kVariation},
+    {"equal", WeightMethod::kEqual},      {"fixed", WeightMethod::kFixed},
+    {"ahp", WeightMethod::kAhp},          {"entropy", WeightMethod::kEntropy},
+    {"critic", WeightMethod::kCritic},    {"variation", WeightMethod::kVariation},
     {"combined", WeightMethod::kCombined}};
-constexpr std::pair<std::string_view, Priority> kPriorities[] = {{"eigenvector", Priority::kEigenvector},
-                                                                 {"geometric-mean", Priority::kGeometricMean},
-                                                                 {"column-normalised", Priority::kColumnNormalised}};
+constexpr std::pair<std::string_view, Priority> kPriorities[] = {
+    {"eigenvector", Priority::kEigenvector},
+    {"geometric-mean", Priority::kGeometricMean},
+    {"column-normalised", Priority::kColumnNormalised}};
 constexpr std::pair<std::string_view, RandomIndexTable> kTables[] = {
     {"saaty-1980", RandomIndexTable::kSaaty1980},
     {"alonso-lamata-2006", RandomIndexTable::kAlonsoLamata2006},
@@ -113,8 +117,8 @@ std::optional<std::vector<double>> ReadMatrix(const YamlField& f, size_t n) {
   return m;
 }
 
-// Consistency is a property of the judgements alone, so it is checked when the spec is read, where the error can
-// name the file, the line and the children involved.
+// Consistency is a property of the judgements alone, so it is checked when the spec is read, where the error
+// can name the file, the line and the children involved.
 void CheckConsistency(const YamlField& f, const Weighting& w, const std::vector<std::string>& child_ids) {
   const Ahp& ahp = w.ahp;
   const size_t n = child_ids.size();
@@ -127,14 +131,15 @@ void CheckConsistency(const YamlField& f, const Weighting& w, const std::vector<
     if (out->cr <= ahp.max_cr) continue;
     std::string worst;
     for (const Judgement& j : out->worst) {
-      worst += fmt::format("{}{} vs {} is judged {:.3g} but the priorities imply {:.3g}", worst.empty() ? "" : "; ",
-                           child_ids[j.i], child_ids[j.j], j.given, j.implied);
+      worst += fmt::format("{}{} vs {} is judged {:.3g} but the priorities imply {:.3g}",
+                           worst.empty() ? "" : "; ", child_ids[j.i], child_ids[j.j], j.given, j.implied);
     }
     const std::string who = ahp.matrices.size() > 1 ? fmt::format("expert '{}': ", ahp.experts[e]) : "";
-    f.Error(fmt::format("{}inconsistent judgements: consistency ratio {:.3f} exceeds {} (lambda_max {:.4f}, CI {:.4f}, "
-                        "RI {} from {}); the most inconsistent: {}",
-                        who, out->cr, ahp.max_cr, out->lambda_max, out->ci, out->ri,
-                        RandomIndexName(ahp.random_index), worst));
+    f.Error(fmt::format(
+        "{}inconsistent judgements: consistency ratio {:.3f} exceeds {} (lambda_max {:.4f}, CI {:.4f}, "
+        "RI {} from {}); the most inconsistent: {}",
+        who, out->cr, ahp.max_cr, out->lambda_max, out->ci, out->ri, RandomIndexName(ahp.random_index),
+        worst));
   }
 }
 
@@ -269,7 +274,8 @@ struct Reader {
   }
 
   void ReadNode(const YamlField& f, int parent, int depth) {
-    if (!f.ExpectMap({"id", "name", "weighting", "children", "unit", "direction", "standardise", "rescale"})) return;
+    if (!f.ExpectMap({"id", "name", "weighting", "children", "unit", "direction", "standardise", "rescale"}))
+      return;
     const int index = static_cast<int>(spec.nodes.size());
     spec.nodes.emplace_back();
     {
@@ -289,21 +295,23 @@ struct Reader {
       node.unit = f.String("unit").value_or("");
       node.direction = Choose(f, "direction", kDirections, Direction::kBenefit).value_or(Direction::kBenefit);
       if (!f.Has("direction")) f.Child("direction").Error("is required (benefit or cost)");
-      node.standardisation =
-          Choose(f, "standardise", kStandardisations, Standardisation::kMinMax).value_or(Standardisation::kMinMax);
+      node.standardisation = Choose(f, "standardise", kStandardisations, Standardisation::kMinMax)
+                                 .value_or(Standardisation::kMinMax);
       node.rescale = f.Bool("rescale", false);
       node.leaf_index = static_cast<int>(spec.leaves.size());
       spec.leaves.push_back(index);
       return;
     }
     for (std::string_view leaf_key : {"unit", "direction", "standardise", "rescale"}) {
-      if (f.Has(leaf_key)) f.Child(leaf_key).Error("belongs to leaf indicators only (this node has children)");
+      if (f.Has(leaf_key))
+        f.Child(leaf_key).Error("belongs to leaf indicators only (this node has children)");
     }
     const std::vector<YamlField> children = f.Items("children");
     if (children.empty()) f.Child("children").Error("must list at least one child");
     for (const YamlField& c : children) ReadNode(c, index, depth + 1);
     std::vector<std::string> child_ids;
-    for (int c : spec.nodes[static_cast<size_t>(index)].children) child_ids.push_back(spec.nodes[static_cast<size_t>(c)].id);
+    for (int c : spec.nodes[static_cast<size_t>(index)].children)
+      child_ids.push_back(spec.nodes[static_cast<size_t>(c)].id);
     if (f.Has("weighting")) {
       if (std::optional<Weighting> w = ReadWeighting(f.Child("weighting"), child_ids)) {
         spec.nodes[static_cast<size_t>(index)].weighting = std::move(*w);
@@ -322,8 +330,8 @@ Status Finish(const Diagnostics& diag) {
 }  // namespace
 
 bool Weighting::objective_based() const {
-  return method == WeightMethod::kEntropy || method == WeightMethod::kCritic || method == WeightMethod::kVariation ||
-         method == WeightMethod::kCombined;
+  return method == WeightMethod::kEntropy || method == WeightMethod::kCritic ||
+         method == WeightMethod::kVariation || method == WeightMethod::kCombined;
 }
 
 int IndexSpec::Find(const std::string& node_id) const {
@@ -352,17 +360,21 @@ Result<IndexSpec> ParseSpec(const std::string& file, const std::string& content)
   spec.name_en = names.name_en;
   for (const YamlField& t : top.Items("tiers", false)) {
     t.ExpectMap({"name", "min"});
-    spec.tiers.push_back({t.String("name").value_or(""), t.Number("min", -kMaxDouble, kMaxDouble).value_or(0)});
+    spec.tiers.push_back(
+        {t.String("name").value_or(""), t.Number("min", -kMaxDouble, kMaxDouble).value_or(0)});
   }
-  std::stable_sort(spec.tiers.begin(), spec.tiers.end(), [](const Tier& a, const Tier& b) { return a.min > b.min; });
+  std::stable_sort(spec.tiers.begin(), spec.tiers.end(),
+                   [](const Tier& a, const Tier& b) { return a.min > b.min; });
   reader.ReadNode(top.Child("root"), -1, 0);
-  if (!spec.nodes.empty() && spec.nodes.front().leaf()) top.Child("root").Error("must have children (indicators)");
+  if (!spec.nodes.empty() && spec.nodes.front().leaf())
+    top.Child("root").Error("must have children (indicators)");
   for (const YamlField& c : top.Items("covariates", false)) {
     c.ExpectMap({"id", "name", "unit"});
     Node n;
     n.id = c.Id("id").value_or("");
     reader.ReadNames(c, n);
-    if (!n.id.empty() && !reader.ids.insert(n.id).second) c.Child("id").Error(fmt::format("duplicate id '{}'", n.id));
+    if (!n.id.empty() && !reader.ids.insert(n.id).second)
+      c.Child("id").Error(fmt::format("duplicate id '{}'", n.id));
     spec.covariates.push_back({n.id, n.name_zh, n.name_en, c.String("unit").value_or("")});
   }
   if (top.Has("typology")) {
@@ -375,8 +387,10 @@ Result<IndexSpec> ParseSpec(const std::string& file, const std::string& content)
     for (const auto* list : {&spec.typology.supply, &spec.typology.demand}) {
       for (const std::string& id : *list) {
         const int k = spec.Find(id);
-        if (k < 0) t.Error(fmt::format("'{}' is not a node of the indicator tree", id));
-        else if (spec.nodes[static_cast<size_t>(k)].depth != 1) t.Error(fmt::format("'{}' is not a first-level node", id));
+        if (k < 0)
+          t.Error(fmt::format("'{}' is not a node of the indicator tree", id));
+        else if (spec.nodes[static_cast<size_t>(k)].depth != 1)
+          t.Error(fmt::format("'{}' is not a first-level node", id));
       }
     }
   }
@@ -400,8 +414,10 @@ Status ApplyWeights(IndexSpec& spec, const std::string& file, const std::string&
       continue;
     }
     std::vector<std::string> child_ids;
-    for (int c : spec.nodes[static_cast<size_t>(k)].children) child_ids.push_back(spec.nodes[static_cast<size_t>(c)].id);
-    if (std::optional<Weighting> w = ReadWeighting(field, child_ids)) spec.nodes[static_cast<size_t>(k)].weighting = *w;
+    for (int c : spec.nodes[static_cast<size_t>(k)].children)
+      child_ids.push_back(spec.nodes[static_cast<size_t>(c)].id);
+    if (std::optional<Weighting> w = ReadWeighting(field, child_ids))
+      spec.nodes[static_cast<size_t>(k)].weighting = *w;
   }
   return Finish(diag);
 }

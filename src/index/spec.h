@@ -1,5 +1,6 @@
-// index/spec.h — an indicator system: a tree of any depth whose leaves are measured indicators and whose nodes say
-// how their children are weighted. The CAICT compute development index 3.0 ships as data/index/caict-3.0.yaml.
+// index/spec.h — an indicator system: a tree of any depth whose leaves are measured indicators and whose
+// nodes say how their children are weighted. The CAICT compute development index 3.0 ships as
+// data/index/caict-3.0.yaml.
 #pragma once
 
 #include <memory>
@@ -35,8 +36,8 @@ enum class GroupRule {
 enum class WeightMethod { kEqual, kFixed, kAhp, kEntropy, kCritic, kVariation, kCombined };
 
 struct Ahp {
-  std::vector<std::string> experts;                // names, one per matrix
-  std::vector<std::vector<double>> matrices;      // n x n, row-major, one per expert
+  std::vector<std::string> experts;           // names, one per matrix
+  std::vector<std::vector<double>> matrices;  // n x n, row-major, one per expert
   GroupRule group = GroupRule::kJudgements;
   Priority priority = Priority::kEigenvector;
   RandomIndexTable random_index = RandomIndexTable::kSaaty1980;
@@ -95,10 +96,10 @@ struct TypologyRule {
 
 struct IndexSpec {
   std::string id, name_zh, name_en, source;
-  double scale = 100;          // standardised leaf scores run 0..scale
-  std::vector<Node> nodes;     // nodes[0] is the root; pre-order
-  std::vector<int> leaves;     // node indices of the leaves, in pre-order
-  std::vector<Tier> tiers;     // highest first
+  double scale = 100;       // standardised leaf scores run 0..scale
+  std::vector<Node> nodes;  // nodes[0] is the root; pre-order
+  std::vector<int> leaves;  // node indices of the leaves, in pre-order
+  std::vector<Tier> tiers;  // highest first
   std::vector<Covariate> covariates;
   TypologyRule typology;
 

@@ -92,7 +92,8 @@ root:
   Result<IndexSpec> spec = ParseSpec("t.yaml", text);
   ASSERT_FALSE(spec);
   const std::string& m = spec.error().message;
-  EXPECT_NE(m.find("root.children[0].direction: 'upward' is not one of: benefit, cost"), std::string::npos) << m;
+  EXPECT_NE(m.find("root.children[0].direction: 'upward' is not one of: benefit, cost"), std::string::npos)
+      << m;
   EXPECT_NE(m.find("duplicate id 'a'"), std::string::npos) << m;
   EXPECT_NE(m.find("root.children[1].unit: is required"), std::string::npos) << m;
   EXPECT_NE(m.find("root.children[1].standardise: 'log' is not one of"), std::string::npos) << m;
@@ -105,9 +106,11 @@ TEST(Spec, WeightsFileReplacesANodesWeighting) {
   ASSERT_TRUE(ApplyWeights(*spec, "w.yaml", "idx: {method: fixed, weights: {a: 2, b: 1, c: 1}}"));
   EXPECT_EQ(spec->root().weighting.method, WeightMethod::kFixed);
   EXPECT_DOUBLE_EQ(spec->root().weighting.fixed[0], 0.5);
-  const Status bad = ApplyWeights(*spec, "w.yaml", "nope: {method: equal}\nidx: {method: fixed, weights: {a: 1, z: 1}}");
+  const Status bad =
+      ApplyWeights(*spec, "w.yaml", "nope: {method: equal}\nidx: {method: fixed, weights: {a: 1, z: 1}}");
   ASSERT_FALSE(bad);
-  EXPECT_NE(bad.error().message.find("'nope' is not an inner node"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("'nope' is not an inner node"), std::string::npos)
+      << bad.error().message;
   EXPECT_NE(bad.error().message.find("'z' is not a child"), std::string::npos) << bad.error().message;
 }
 

@@ -1,7 +1,7 @@
-// Monte Carlo rank stability (declared in analysis.h). One draw perturbs the weights and ranks every region; with
-// 10,000 regions x 200 indicators x 10,000 draws the work is a 10,000 x 200 x 10,000 product plus 10,000 sorts, so
-// draws are done in blocks: composites by a cache-tiled kernel, ranks by a stable radix sort, and each block's ranks
-// transposed into a region-major table for the percentiles.
+// Monte Carlo rank stability (declared in analysis.h). One draw perturbs the weights and ranks every region;
+// with 10,000 regions x 200 indicators x 10,000 draws the work is a 10,000 x 200 x 10,000 product plus 10,000
+// sorts, so draws are done in blocks: composites by a cache-tiled kernel, ranks by a stable radix sort, and
+// each block's ranks transposed into a region-major table for the percentiles.
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -14,8 +14,8 @@
 namespace zhisuan::index {
 namespace {
 
-constexpr size_t kBlock = 16;     // draws per block
-constexpr size_t kTile = 512;     // regions per tile: a tile of every leaf row stays in L2
+constexpr size_t kBlock = 16;  // draws per block
+constexpr size_t kTile = 512;  // regions per tile: a tile of every leaf row stays in L2
 
 std::vector<double> Dirichlet(std::span<const double> mean, double concentration, std::mt19937_64& rng) {
   std::vector<double> g(mean.size());
@@ -29,10 +29,11 @@ std::vector<double> Dirichlet(std::span<const double> mean, double concentration
   return g;
 }
 
-// comp[b][r] = sum_l w[b][l] * st[l][r] for `block` draws. Each element's sum runs over l in order, so the vector
-// clones give bit-identical results (no contraction into FMA: ISO C++ mode).
+// comp[b][r] = sum_l w[b][l] * st[l][r] for `block` draws. Each element's sum runs over l in order, so the
+// vector clones give bit-identical results (no contraction into FMA: ISO C++ mode).
 __attribute__((target_clones("avx2", "default"))) void Composites(const double* st, size_t nl, size_t n,
-                                                                   const double* w, size_t block, double* comp) {
+                                                                  const double* w, size_t block,
+                                                                  double* comp) {
   for (size_t t0 = 0; t0 < n; t0 += kTile) {
     const size_t t1 = std::min(n, t0 + kTile);
     for (size_t b = 0; b < block; ++b) std::fill(comp + b * n + t0, comp + b * n + t1, 0.0);
@@ -47,7 +48,8 @@ __attribute__((target_clones("avx2", "default"))) void Composites(const double* 
   }
 }
 
-// Ranks (1 = largest composite; equal composites in region order) by a stable LSD radix sort on the doubles' bits.
+// Ranks (1 = largest composite; equal composites in region order) by a stable LSD radix sort on the doubles'
+// bits.
 class Ranker {
  public:
   explicit Ranker(size_t n) : keys_(n), keys2_(n), idx_(n), idx2_(n) {}
@@ -56,7 +58,8 @@ class Ranker {
     const size_t n = keys_.size();
     if (n < 256) {  // the radix passes' 2048-bucket histograms cost more than a comparison sort here
       for (size_t r = 0; r < n; ++r) idx_[r] = static_cast<uint32_t>(r);
-      std::stable_sort(idx_.begin(), idx_.end(), [&](uint32_t a, uint32_t b) { return composite[a] > composite[b]; });
+      std::stable_sort(idx_.begin(), idx_.end(),
+                       [&](uint32_t a, uint32_t b) { return composite[a] > composite[b]; });
       for (size_t k = 0; k < n; ++k) rank_out[idx_[k]] = static_cast<uint16_t>(k + 1);
       return;
     }
@@ -69,7 +72,8 @@ class Ranker {
     for (int shift = 0; shift < 64; shift += 11) {
       std::array<uint32_t, 2048> count{};
       for (size_t i = 0; i < n; ++i) ++count[(keys_[i] >> shift) & 2047];
-      if (std::find(count.begin(), count.end(), static_cast<uint32_t>(n)) != count.end()) continue;  // one digit
+      if (std::find(count.begin(), count.end(), static_cast<uint32_t>(n)) != count.end())
+        continue;  // one digit
       uint32_t sum = 0;
       for (uint32_t& c : count) {
         const uint32_t here = c;
@@ -99,7 +103,8 @@ Result<std::vector<RankInterval>> RankStability(const IndexSpec& spec, const Yea
   const size_t n = year.regions.size(), nl = spec.leaves.size(), nn = spec.nodes.size();
   const size_t draws = options.draws > 0 ? static_cast<size_t>(options.draws) : 0;
   if (draws == 0) return Fail(ErrorCode::kInvalidArgument, "draws: must be at least 1");
-  if (!(options.concentration > 0)) return Fail(ErrorCode::kInvalidArgument, "concentration: must be positive");
+  if (!(options.concentration > 0))
+    return Fail(ErrorCode::kInvalidArgument, "concentration: must be positive");
   if (n > 65535) return Fail(ErrorCode::kInvalidArgument, "rank intervals: at most 65,535 regions");
   // Leaf scores transposed (leaves x regions): one draw's composites are a weighted sum of rows.
   std::vector<double> st(nl * n);
@@ -136,7 +141,8 @@ Result<std::vector<RankInterval>> RankStability(const IndexSpec& spec, const Yea
         for (size_t c = 0; c < node.children.size(); ++c) local[static_cast<size_t>(node.children[c])] = w[c];
       }
       global[0] = 1;
-      for (size_t k = 1; k < nn; ++k) global[k] = global[static_cast<size_t>(spec.nodes[k].parent)] * local[k];
+      for (size_t k = 1; k < nn; ++k)
+        global[k] = global[static_cast<size_t>(spec.nodes[k].parent)] * local[k];
       for (size_t l = 0; l < nl; ++l) gw[b * nl + l] = global[static_cast<size_t>(spec.leaves[l])];
     }
     Composites(st.data(), nl, n, gw.data(), block, comp.data());
@@ -152,7 +158,9 @@ Result<std::vector<RankInterval>> RankStability(const IndexSpec& spec, const Yea
     double sum = 0;
     for (uint16_t x : mine) sum += x;
     // The median first; then each tail percentile is searched only on its side of it.
-    auto at = [&](double q) { return static_cast<std::ptrdiff_t>(std::floor(q * static_cast<double>(draws - 1) + 0.5)); };
+    auto at = [&](double q) {
+      return static_cast<std::ptrdiff_t>(std::floor(q * static_cast<double>(draws - 1) + 0.5));
+    };
     const auto mid = mine.begin() + at(0.50);
     std::nth_element(mine.begin(), mid, mine.end());
     std::nth_element(mine.begin(), mine.begin() + at(0.05), mid);

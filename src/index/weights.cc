@@ -30,8 +30,8 @@ double Sd(std::span<const double> x, size_t rows, size_t cols, size_t j, double 
 
 }  // namespace
 
-Result<std::vector<double>> Standardise(std::span<const double> column, Direction direction, Standardisation method,
-                                        bool rescale, double scale) {
+Result<std::vector<double>> Standardise(std::span<const double> column, Direction direction,
+                                        Standardisation method, bool rescale, double scale) {
   const size_t n = column.size();
   std::vector<double> out(n, 0.0);
   if (n == 0) return out;
@@ -66,11 +66,13 @@ Result<std::vector<double>> Standardise(std::span<const double> column, Directio
     }
     case Standardisation::kShareOfMax:
       if (benefit ? lo < 0 : lo <= 0) {
-        return Fail(ErrorCode::kValidation,
-                    fmt::format("share-of-max needs {} values (smallest is {})",
-                                benefit ? "non-negative" : "positive (a cost indicator divides by them)", lo));
+        return Fail(
+            ErrorCode::kValidation,
+            fmt::format("share-of-max needs {} values (smallest is {})",
+                        benefit ? "non-negative" : "positive (a cost indicator divides by them)", lo));
       }
-      for (size_t i = 0; i < n; ++i) out[i] = (benefit ? (hi > 0 ? column[i] / hi : 1.0) : lo / column[i]) * scale;
+      for (size_t i = 0; i < n; ++i)
+        out[i] = (benefit ? (hi > 0 ? column[i] / hi : 1.0) : lo / column[i]) * scale;
       break;
   }
   if (rescale) {

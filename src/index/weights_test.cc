@@ -10,8 +10,9 @@
 namespace zhisuan::index {
 namespace {
 
-// X. Xu, "A note on the subjective and objective integrated approach to determine attribute weights", European
-// Journal of Operational Research 156(2) (2004) 530-532: entropy weights 0.4630, 0.3992, 0.1378, 0.0000.
+// X. Xu, "A note on the subjective and objective integrated approach to determine attribute weights",
+// European Journal of Operational Research 156(2) (2004) 530-532: entropy weights 0.4630, 0.3992, 0.1378,
+// 0.0000.
 TEST(Weights, EntropyXu2004) {
   const std::vector<double> x = {30, 30, 38, 29, 19, 54, 86, 29, 19, 15, 85, 28.9, 68, 70, 60, 29};
   const std::vector<double> w = EntropyWeights(x, 4, 4);
@@ -19,11 +20,12 @@ TEST(Weights, EntropyXu2004) {
   for (size_t j = 0; j < 4; ++j) EXPECT_NEAR(w[j], published[j], 0.00005) << j;
 }
 
-// A. Tuş, E. Aytaç Adalı, "The new combination with CRITIC and WASPAS methods for the time and attendance software
-// selection problem", Opsearch 56(2) (2019) 528-538: CRITIC weights 0.157 0.249 0.168 0.121 0.154 0.151.
+// A. Tuş, E. Aytaç Adalı, "The new combination with CRITIC and WASPAS methods for the time and attendance
+// software selection problem", Opsearch 56(2) (2019) 528-538: CRITIC weights 0.157 0.249 0.168 0.121 0.154
+// 0.151.
 TEST(Weights, CriticTusAdali2019) {
-  const std::vector<double> x = {5000, 3, 3, 4, 3, 2, 680, 5, 3, 2, 2, 1, 2000, 3, 2, 3, 4, 3,
-                                 600,  4, 3, 1, 2, 2, 800, 2, 4, 3, 3, 4};
+  const std::vector<double> x = {5000, 3, 3, 4,   3, 2, 680, 5, 3, 2,   2, 1, 2000, 3, 2,
+                                 3,    4, 3, 600, 4, 3, 1,   2, 2, 800, 2, 4, 3,    3, 4};
   const std::vector<double> w = CriticWeights(x, 5, 6);
   const double published[] = {0.157, 0.249, 0.168, 0.121, 0.154, 0.151};
   for (size_t j = 0; j < 6; ++j) EXPECT_NEAR(w[j], published[j], 0.0005) << j;
@@ -37,9 +39,10 @@ TEST(Weights, VariationIsSdOverMean) {
   EXPECT_NEAR(w[1], 0.1 / 0.6, 1e-12);
 }
 
-// S. Opricovic, G.-H. Tzeng, "Compromise solution by MCDM methods: a comparative analysis of VIKOR and TOPSIS",
-// European Journal of Operational Research 156(2) (2004) 445-455, section 4: alternatives (1, 3000), (2, 3750),
-// (5, 4500), the first criterion a cost, equal weights, linear normalisation: TOPSIS closeness 0.500, 0.617, 0.500.
+// S. Opricovic, G.-H. Tzeng, "Compromise solution by MCDM methods: a comparative analysis of VIKOR and
+// TOPSIS", European Journal of Operational Research 156(2) (2004) 445-455, section 4: alternatives (1, 3000),
+// (2, 3750), (5, 4500), the first criterion a cost, equal weights, linear normalisation: TOPSIS closeness
+// 0.500, 0.617, 0.500.
 TEST(Weights, TopsisOpricovicTzeng2004) {
   const std::vector<double> x = {1, 3000, 2, 3750, 5, 4500};
   const std::vector<double> w = {0.5, 0.5};
@@ -50,10 +53,10 @@ TEST(Weights, TopsisOpricovicTzeng2004) {
   EXPECT_NEAR(c[2], 0.500, 0.0005);
 }
 
-// Hwang and Yoon's vector normalisation, worked by hand: alternatives (17, 12), (10, 9), (8, 6), weights 0.714 and
-// 0.286, both benefits. The weighted matrix is 0.5703 0.2124 / 0.3355 0.1593 / 0.2684 0.1062 (sqrt(453) and
-// sqrt(261) normalise the columns); the first alternative is the ideal (closeness 1), the last the anti-ideal (0),
-// and the middle one 0.0856 / (0.2407 + 0.0856) = 0.2623.
+// Hwang and Yoon's vector normalisation, worked by hand: alternatives (17, 12), (10, 9), (8, 6), weights
+// 0.714 and 0.286, both benefits. The weighted matrix is 0.5703 0.2124 / 0.3355 0.1593 / 0.2684 0.1062
+// (sqrt(453) and sqrt(261) normalise the columns); the first alternative is the ideal (closeness 1), the last
+// the anti-ideal (0), and the middle one 0.0856 / (0.2407 + 0.0856) = 0.2623.
 TEST(Weights, TopsisVectorNormalisationByHand) {
   const std::vector<double> x = {17, 12, 10, 9, 8, 6};
   const std::vector<double> w = {0.714, 0.286};
@@ -76,22 +79,28 @@ TEST(Weights, GreyRelationalIdealScoresOne) {
 
 TEST(Weights, StandardisationMethods) {
   const std::vector<double> x = {2, 4, 6};
-  EXPECT_EQ(*Standardise(x, Direction::kBenefit, Standardisation::kMinMax, false, 100), (std::vector<double>{0, 50, 100}));
-  EXPECT_EQ(*Standardise(x, Direction::kCost, Standardisation::kMinMax, false, 100), (std::vector<double>{100, 50, 0}));
-  EXPECT_EQ(*Standardise(x, Direction::kBenefit, Standardisation::kEfficacy, false, 100), (std::vector<double>{60, 80, 100}));
+  EXPECT_EQ(*Standardise(x, Direction::kBenefit, Standardisation::kMinMax, false, 100),
+            (std::vector<double>{0, 50, 100}));
+  EXPECT_EQ(*Standardise(x, Direction::kCost, Standardisation::kMinMax, false, 100),
+            (std::vector<double>{100, 50, 0}));
+  EXPECT_EQ(*Standardise(x, Direction::kBenefit, Standardisation::kEfficacy, false, 100),
+            (std::vector<double>{60, 80, 100}));
   const std::vector<double> z = *Standardise(x, Direction::kBenefit, Standardisation::kZScore, false, 100);
   EXPECT_NEAR(z[0], -1.224744871, 1e-9);
   EXPECT_NEAR(z[1], 0, 1e-12);
-  EXPECT_EQ(*Standardise(x, Direction::kBenefit, Standardisation::kZScore, true, 100), (std::vector<double>{0, 50, 100}));
+  EXPECT_EQ(*Standardise(x, Direction::kBenefit, Standardisation::kZScore, true, 100),
+            (std::vector<double>{0, 50, 100}));
   const std::vector<double> v = *Standardise(x, Direction::kBenefit, Standardisation::kVector, false, 1);
   EXPECT_NEAR(v[2], 6 / std::sqrt(56.0), 1e-12);
   const std::vector<double> s = *Standardise(x, Direction::kCost, Standardisation::kShareOfMax, false, 100);
   EXPECT_NEAR(s[0], 100, 1e-12);
   EXPECT_NEAR(s[2], 100.0 / 3, 1e-12);
-  EXPECT_FALSE(Standardise(std::vector<double>{0, 1}, Direction::kCost, Standardisation::kShareOfMax, false, 100));
+  EXPECT_FALSE(
+      Standardise(std::vector<double>{0, 1}, Direction::kCost, Standardisation::kShareOfMax, false, 100));
   // A constant column carries no information: every region gets the top score.
-  EXPECT_EQ(*Standardise(std::vector<double>{3, 3}, Direction::kBenefit, Standardisation::kMinMax, false, 100),
-            (std::vector<double>{100, 100}));
+  EXPECT_EQ(
+      *Standardise(std::vector<double>{3, 3}, Direction::kBenefit, Standardisation::kMinMax, false, 100),
+      (std::vector<double>{100, 100}));
 }
 
 }  // namespace

@@ -29,7 +29,8 @@ Result<BackendMap> MakeBackends(const Registry& registry, const std::string& fil
     factor = top.OptNumber("sim_factor", 1e-9, 1e9).value_or(1);
     local_root = top.OptString("local_root", local_root);
     for (const auto& [id, f] : centers.Entries()) {
-      if (registry.FindCenter(id) == nullptr) f.Error(fmt::format("'{}' is not a center of the registry", id));
+      if (registry.FindCenter(id) == nullptr)
+        f.Error(fmt::format("'{}' is not a center of the registry", id));
     }
   }
   BackendMap out;

@@ -1,6 +1,6 @@
 // lifecycle/backends.h — which backend runs each center's jobs. Centers take the backend their registry entry
-// names (`backend: sim | local | slurm`); a backends file (zhisuan serve --backends FILE) gives the machine-specific
-// settings:
+// names (`backend: sim | local | slurm`); a backends file (zhisuan serve --backends FILE) gives the
+// machine-specific settings:
 //
 //   sim_factor: 0.001            # simulated jobs take their modelled run time x this (default 1)
 //   local_root: /var/lib/zhisuan/local   # default for local centers: <db dir>/local/<center>
@@ -23,7 +23,8 @@ using BackendMap = std::map<std::string, std::shared_ptr<dispatch::Backend>>;  /
 
 // Builds a backend for every center of `registry`. `config_text` may be empty. `state_dir` holds the default
 // local roots. Errors name the file and field (e.g. a Slurm center without its slurm_conf).
-Result<BackendMap> MakeBackends(const Registry& registry, const std::string& config_file, const std::string& config_text,
-                                const std::string& state_dir, std::function<double()> now);
+Result<BackendMap> MakeBackends(const Registry& registry, const std::string& config_file,
+                                const std::string& config_text, const std::string& state_dir,
+                                std::function<double()> now);
 
 }  // namespace zhisuan::lifecycle

@@ -10,7 +10,8 @@
 
 namespace zhisuan::lifecycle {
 
-// Pools with at most this many devices get device ids (ZHISUAN_VISIBLE_DEVICES); larger ones are simulated fleets.
+// Pools with at most this many devices get device ids (ZHISUAN_VISIBLE_DEVICES); larger ones are simulated
+// fleets.
 inline constexpr int64_t kMaxTrackedDevices = 4096;
 // Jobs placed or polled in one pass of the loop.
 inline constexpr size_t kMaxPerPass = 512;

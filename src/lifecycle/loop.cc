@@ -1,6 +1,6 @@
-// The scheduling loop of the job service: place waiting jobs, dispatch placed ones, poll running ones, watch the
-// backends' health. State changes are committed under the lock before anything acts on them; backend calls run
-// outside the lock.
+// The scheduling loop of the job service: place waiting jobs, dispatch placed ones, poll running ones, watch
+// the backends' health. State changes are committed under the lock before anything acts on them; backend
+// calls run outside the lock.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -17,8 +17,9 @@ namespace {
 
 using Json = nlohmann::json;
 
-// Runs `call(item)` for every item: the items of one backend in order, the backends in parallel, so that a backend
-// that does not answer delays only its own center's jobs (all simulated centers share one backend: one group).
+// Runs `call(item)` for every item: the items of one backend in order, the backends in parallel, so that a
+// backend that does not answer delays only its own center's jobs (all simulated centers share one backend:
+// one group).
 template <typename Item, typename Call>
 void PerBackend(std::vector<Item>& items, Call call) {
   std::map<const dispatch::Backend*, std::vector<Item*>> groups;
@@ -139,8 +140,12 @@ dispatch::DispatchRequest JobService::Request(const Live& l) const {
     Json d = Json::parse(l.rec.decision, nullptr, false);
     run_s = d.is_discarded() ? 0 : d.value("run_h", 0.0) * 3600;
   }
-  return {.job_id = l.rec.id, .name = JobName(l.rec.id), .tenant = l.rec.tenant, .command = l.job.command,
-          .devices = l.rec.devices, .device_ids = l.device_ids,
+  return {.job_id = l.rec.id,
+          .name = JobName(l.rec.id),
+          .tenant = l.rec.tenant,
+          .command = l.job.command,
+          .devices = l.rec.devices,
+          .device_ids = l.device_ids,
           .walltime_s = l.job.walltime_h ? *l.job.walltime_h * 3600 : std::max(60.0, 2 * run_s),
           .modelled_run_s = run_s};
 }
@@ -194,14 +199,16 @@ void JobService::Schedule() {
       // The telling reason: one that is not the job's own residency or model choice ruling a center out.
       const placement::Rejection* telling = d.rejections.empty() ? nullptr : &d.rejections.front();
       for (const placement::Rejection& r : d.rejections) {
-        if (r.reason.find("residency") == std::string::npos && r.reason.find("not allowed") == std::string::npos) {
+        if (r.reason.find("residency") == std::string::npos &&
+            r.reason.find("not allowed") == std::string::npos) {
           telling = &r;
           break;
         }
       }
-      waiting_for = telling == nullptr ? "no center can run it now"
-                                       : fmt::format("no center can run it now; e.g. {}: {}",
-                                                     snapshot_.centers()[telling->center].id, telling->reason);
+      waiting_for = telling == nullptr
+                        ? "no center can run it now"
+                        : fmt::format("no center can run it now; e.g. {}: {}",
+                                      snapshot_.centers()[telling->center].id, telling->reason);
       d.chosen.reset();
     } else if (d.chosen->start_h > 1e-9) {
       waiting_for = fmt::format("waiting for free devices (the best center, {}, frees them in {:.2f} h)",
@@ -212,7 +219,8 @@ void JobService::Schedule() {
       if (auto q = quotas_.find({l->rec.tenant, model}); q != quotas_.end()) {
         const int64_t held = held_[{l->rec.tenant, model}];
         if (held + d.chosen->devices > q->second) {
-          waiting_for = fmt::format("quota: tenant '{}' holds {} of its {} {} devices", l->rec.tenant, held, q->second, model);
+          waiting_for = fmt::format("quota: tenant '{}' holds {} of its {} {} devices", l->rec.tenant, held,
+                                    q->second, model);
           d.chosen.reset();
         }
       }
@@ -234,7 +242,8 @@ void JobService::Schedule() {
     l->release_at = finish_at;
     l->device_ids.clear();
     std::vector<char>& used = device_used_[l->shares.front().first];
-    for (size_t i = 0; i < used.size() && static_cast<int64_t>(l->device_ids.size()) < l->shares.front().second; ++i) {
+    for (size_t i = 0;
+         i < used.size() && static_cast<int64_t>(l->device_ids.size()) < l->shares.front().second; ++i) {
       if (!used[i]) {
         used[i] = 1;
         l->device_ids.push_back(static_cast<int>(i));
@@ -256,10 +265,14 @@ void JobService::Schedule() {
                            {"run_h", c.run_h},
                            {"transfer_h", c.transfer_h},
                            {"finish_at", finish_at},
-                           {"estimate", {{"price_cny", c.price_cny}, {"energy_kwh", c.energy_kwh},
-                                         {"energy_cny", c.energy_cny}, {"carbon_kg", c.carbon_kg},
-                                         {"transfer_gb", c.transfer_gb}, {"transfer_fee_cny", c.transfer_fee_cny},
-                                         {"rtt_ms", c.rtt_ms}}},
+                           {"estimate",
+                            {{"price_cny", c.price_cny},
+                             {"energy_kwh", c.energy_kwh},
+                             {"energy_cny", c.energy_cny},
+                             {"carbon_kg", c.carbon_kg},
+                             {"transfer_gb", c.transfer_gb},
+                             {"transfer_fee_cny", c.transfer_fee_cny},
+                             {"rtt_ms", c.rtt_ms}}},
                            {"why", why}};
     const std::shared_ptr<dispatch::Backend>& backend = backends_.at(center.id);
     l->rec.state = JobState::kPlaced;
@@ -281,7 +294,8 @@ void JobService::Schedule() {
       if (handle) {
         l->rec.state = JobState::kDispatched;
         l->rec.backend_id = *handle;
-        transitions.push_back({l->rec, fmt::format("submitted to {} ({} {})", center.id, backend->kind(), *handle)});
+        transitions.push_back(
+            {l->rec, fmt::format("submitted to {} ({} {})", center.id, backend->kind(), *handle)});
         l->rec.state = JobState::kRunning;
         l->rec.started_at = now;
         l->rec.message = fmt::format("running on {}", center.id);
@@ -320,7 +334,8 @@ void JobService::Dispatch() {
   }
   if (work.empty()) return;
   PerBackend(work, [](Work& w) { w.handle = w.backend->Submit(w.request); });
-  std::vector<std::pair<std::shared_ptr<dispatch::Backend>, std::string>> orphans;  // cancelled while submitting
+  std::vector<std::pair<std::shared_ptr<dispatch::Backend>, std::string>>
+      orphans;  // cancelled while submitting
   std::lock_guard lock(mu_);
   std::vector<Transition> transitions;
   const double now = now_();
@@ -369,7 +384,8 @@ void JobService::PollJobs() {
   {
     std::lock_guard lock(mu_);
     for (auto& [id, l] : live_) {
-      if ((l->rec.state != JobState::kDispatched && l->rec.state != JobState::kRunning) || l->next_poll > now) continue;
+      if ((l->rec.state != JobState::kDispatched && l->rec.state != JobState::kRunning) || l->next_poll > now)
+        continue;
       if (work.size() >= kMaxPerPass) {
         more_ = true;
         break;
@@ -405,7 +421,7 @@ void JobService::PollJobs() {
         Account(l, s, w.backend->time_scale());
         l.rec.state = s.state == dispatch::RunState::kSucceeded ? JobState::kSucceeded
                       : s.state == dispatch::RunState::kFailed  ? JobState::kFailed
-                                                                 : JobState::kCancelled;
+                                                                : JobState::kCancelled;
         l.rec.exit_code = s.exit_code;
         l.rec.updated_at = now;
         l.rec.message = s.detail.empty() ? std::string(Name(l.rec.state)) : s.detail;
@@ -436,7 +452,8 @@ void JobService::CheckHealth() {
   std::vector<std::pair<std::string, Status>> results;
   for (auto& [center, backend] : real) results.emplace_back(center, Status{});
   std::vector<std::future<Status>> pings;
-  for (auto& [center, backend] : real) pings.push_back(std::async(std::launch::async, [b = backend] { return b->Ping(); }));
+  for (auto& [center, backend] : real)
+    pings.push_back(std::async(std::launch::async, [b = backend] { return b->Ping(); }));
   for (size_t k = 0; k < pings.size(); ++k) results[k].second = pings[k].get();
   std::lock_guard lock(mu_);
   const double now = now_();
@@ -457,7 +474,9 @@ void JobService::CheckHealth() {
     snapshot_.SetCenterState(c, CenterState::kDown);
     // Its jobs that have not started go elsewhere.
     for (auto& [id, l] : live_) {
-      if (l->rec.center != center || (l->rec.state != JobState::kPlaced && l->rec.state != JobState::kDispatched)) continue;
+      if (l->rec.center != center ||
+          (l->rec.state != JobState::kPlaced && l->rec.state != JobState::kDispatched))
+        continue;
       if (l->dispatching) continue;
       Release(*l);
       Exclude(l->rec, center);

@@ -1,5 +1,5 @@
-// The request side of the job service: submission with group commit, reads, cancel, logs, usage, drain, and the
-// reconciliation at start. The scheduling loop is in loop.cc.
+// The request side of the job service: submission with group commit, reads, cancel, logs, usage, drain, and
+// the reconciliation at start. The scheduling loop is in loop.cc.
 #include "lifecycle/service.h"
 
 #include <fmt/format.h>
@@ -13,23 +13,31 @@ namespace zhisuan::lifecycle {
 
 JobService::JobService(const Registry& registry, JobStore& store, BackendMap backends, ServiceOptions options,
                        std::function<double()> now, std::unique_ptr<placement::Policy> policy)
-    : registry_(registry), store_(store), backends_(std::move(backends)), options_(std::move(options)),
-      now_(std::move(now)), policy_(std::move(policy)), snapshot_(placement::Snapshot::Build(registry)) {
+    : registry_(registry),
+      store_(store),
+      backends_(std::move(backends)),
+      options_(std::move(options)),
+      now_(std::move(now)),
+      policy_(std::move(policy)),
+      snapshot_(placement::Snapshot::Build(registry)) {
   device_used_.resize(snapshot_.pools().size());
   for (size_t p = 0; p < snapshot_.pools().size(); ++p) {
-    if (snapshot_.pools()[p].devices <= kMaxTrackedDevices) device_used_[p].assign(static_cast<size_t>(snapshot_.pools()[p].devices), 0);
+    if (snapshot_.pools()[p].devices <= kMaxTrackedDevices)
+      device_used_[p].assign(static_cast<size_t>(snapshot_.pools()[p].devices), 0);
   }
 }
 
-Result<std::unique_ptr<JobService>> JobService::Create(const Registry& registry, JobStore& store, BackendMap backends,
-                                                       ServiceOptions options, std::function<double()> now) {
+Result<std::unique_ptr<JobService>> JobService::Create(const Registry& registry, JobStore& store,
+                                                       BackendMap backends, ServiceOptions options,
+                                                       std::function<double()> now) {
   Result<std::unique_ptr<placement::Policy>> policy = placement::MakePolicy(options.policy);
   if (!policy) return std::unexpected(policy.error());
   for (const Center& c : registry.centers()) {
-    if (!backends.contains(c.id)) return Fail(ErrorCode::kInternal, fmt::format("center '{}' has no backend", c.id));
+    if (!backends.contains(c.id))
+      return Fail(ErrorCode::kInternal, fmt::format("center '{}' has no backend", c.id));
   }
-  return std::unique_ptr<JobService>(
-      new JobService(registry, store, std::move(backends), std::move(options), std::move(now), std::move(*policy)));
+  return std::unique_ptr<JobService>(new JobService(registry, store, std::move(backends), std::move(options),
+                                                    std::move(now), std::move(*policy)));
 }
 
 JobService::~JobService() { Stop(); }
@@ -63,7 +71,8 @@ std::optional<Principal> JobService::Authenticate(const std::string& token) {
   return p;
 }
 
-// ---- submission ------------------------------------------------------------------------------------------------
+// ---- submission
+// ------------------------------------------------------------------------------------------------
 
 Result<JobService::Submission> JobService::Submit(const Principal& who, std::string_view spec,
                                                   const std::string& key) {
@@ -141,14 +150,17 @@ void JobService::CommitLoop() {
     }
     wake_.notify_one();
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (accepted) batch[i]->done.set_value((*accepted)[i]);
-      else batch[i]->done.set_value(std::unexpected(accepted.error()));
+      if (accepted)
+        batch[i]->done.set_value((*accepted)[i]);
+      else
+        batch[i]->done.set_value(std::unexpected(accepted.error()));
     }
     batch.clear();
   }
 }
 
-// ---- reads -------------------------------------------------------------------------------------------------------
+// ---- reads
+// -------------------------------------------------------------------------------------------------------
 
 Result<JobRecord> JobService::Owned(const Principal& who, int64_t id) {
   JobRecord rec;
@@ -178,15 +190,17 @@ Result<std::vector<JobEvent>> JobService::History(const Principal& who, int64_t 
 Result<std::vector<JobRecord>> JobService::List(const Principal& who, JobFilter filter) {
   if (!who.is_operator) {
     if (!filter.tenant.empty() && filter.tenant != who.tenant) {
-      return Fail(ErrorCode::kPermissionDenied, fmt::format("tenant: you may list only tenant '{}'", who.tenant));
+      return Fail(ErrorCode::kPermissionDenied,
+                  fmt::format("tenant: you may list only tenant '{}'", who.tenant));
     }
     filter.tenant = who.tenant;
   }
-  if (filter.limit < 1 || filter.limit > 1000) return Fail(ErrorCode::kInvalidArgument, "limit: must be between 1 and 1000");
+  if (filter.limit < 1 || filter.limit > 1000)
+    return Fail(ErrorCode::kInvalidArgument, "limit: must be between 1 and 1000");
   Result<std::vector<JobRecord>> rows = store_.List(filter);
   if (!rows) return rows;
-  // The loop commits a transition before it changes memory, so memory is never behind the store; it can only be
-  // ahead by a transition that is being committed. The store's rows are the committed truth.
+  // The loop commits a transition before it changes memory, so memory is never behind the store; it can only
+  // be ahead by a transition that is being committed. The store's rows are the committed truth.
   return rows;
 }
 
@@ -195,19 +209,23 @@ Result<std::string> JobService::Logs(const Principal& who, int64_t id) {
   if (!r) return std::unexpected(r.error());
   if (r->backend_id.empty()) return std::string("(the job has not been dispatched; no output yet)\n");
   auto it = backends_.find(r->center);
-  if (it == backends_.end()) return Fail(ErrorCode::kNotFound, fmt::format("center '{}' has no backend", r->center));
+  if (it == backends_.end())
+    return Fail(ErrorCode::kNotFound, fmt::format("center '{}' has no backend", r->center));
   return it->second->Logs(r->backend_id, 64 * 1024);
 }
 
-Result<std::vector<UsageRow>> JobService::Usage(const Principal& who, bool by_tenant, double from, double to) {
-  if (!who.is_operator && !by_tenant) return Fail(ErrorCode::kPermissionDenied, "by: tenants see usage by tenant only");
+Result<std::vector<UsageRow>> JobService::Usage(const Principal& who, bool by_tenant, double from,
+                                                double to) {
+  if (!who.is_operator && !by_tenant)
+    return Fail(ErrorCode::kPermissionDenied, "by: tenants see usage by tenant only");
   Result<std::vector<UsageRow>> rows = store_.Usage(by_tenant, from, to);
   if (!rows || who.is_operator) return rows;
   std::erase_if(*rows, [&](const UsageRow& u) { return u.key != who.tenant; });
   return rows;
 }
 
-// ---- changes -----------------------------------------------------------------------------------------------------
+// ---- changes
+// -----------------------------------------------------------------------------------------------------
 
 Result<JobRecord> JobService::Cancel(const Principal& who, int64_t id) {
   Result<JobRecord> owned = Owned(who, id);
@@ -232,7 +250,8 @@ Result<JobRecord> JobService::Cancel(const Principal& who, int64_t id) {
     l.rec.finished_at = now;
     l.rec.updated_at = now;
     l.rec.message = fmt::format("cancelled by {}", who.is_operator ? "an operator" : "the tenant");
-    if (l.rec.started_at) Account(l, dispatch::RunStatus{.finished_at = now}, backend ? backend->time_scale() : 1.0);
+    if (l.rec.started_at)
+      Account(l, dispatch::RunStatus{.finished_at = now}, backend ? backend->time_scale() : 1.0);
     std::vector<Transition> t = {{l.rec, l.rec.message}};
     if (Status s = Persist(t); !s) {
       l.rec = before;
@@ -243,7 +262,8 @@ Result<JobRecord> JobService::Cancel(const Principal& who, int64_t id) {
     live_.erase(it);
   }
   if (backend) {
-    if (Status s = backend->Cancel(handle); !s) out.message += fmt::format(" (the backend said: {})", s.error().message);
+    if (Status s = backend->Cancel(handle); !s)
+      out.message += fmt::format(" (the backend said: {})", s.error().message);
   }
   wake_.notify_one();
   return out;
@@ -254,11 +274,13 @@ Status JobService::SetDrained(const Principal& who, const std::string& center, b
   const int32_t c = snapshot_.CenterIndex(center);
   if (c < 0) return Fail(ErrorCode::kNotFound, fmt::format("center '{}' does not exist", center));
   std::lock_guard lock(mu_);
-  if (drained) drained_.insert(center);
-  else if (drained_.erase(center) > 0) ++capacity_generation_;
+  if (drained)
+    drained_.insert(center);
+  else if (drained_.erase(center) > 0)
+    ++capacity_generation_;
   snapshot_.SetCenterState(static_cast<uint32_t>(c), down_.contains(center) ? CenterState::kDown
-                                                     : drained         ? CenterState::kDraining
-                                                                       : CenterState::kUp);
+                                                     : drained              ? CenterState::kDraining
+                                                                            : CenterState::kUp);
   wake_.notify_one();
   return {};
 }
@@ -289,7 +311,8 @@ void JobService::ReloadQuotas() {
   quotas_ = std::move(quotas);
 }
 
-// ---- start: reconcile with the store and the backends -------------------------------------------------------------
+// ---- start: reconcile with the store and the backends
+// -------------------------------------------------------------
 
 Status JobService::Start() {
   Result<std::string> instance = store_.Instance();

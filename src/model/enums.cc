@@ -9,8 +9,8 @@ namespace {
 template <typename E, size_t N>
 using Table = std::array<std::pair<E, std::string_view>, N>;
 
-constexpr Table<Precision, 3> kPrecisions{{{Precision::kFp64, "fp64"}, {Precision::kFp32, "fp32"},
-                                           {Precision::kFp16, "fp16"}}};
+constexpr Table<Precision, 3> kPrecisions{
+    {{Precision::kFp64, "fp64"}, {Precision::kFp32, "fp32"}, {Precision::kFp16, "fp16"}}};
 constexpr Table<DeviceClass, 5> kDeviceClasses{{{DeviceClass::kGpu, "gpu"},
                                                 {DeviceClass::kNpu, "npu"},
                                                 {DeviceClass::kDcu, "dcu"},
@@ -20,12 +20,10 @@ constexpr Table<CenterKind, 4> kKinds{{{CenterKind::kIntelligent, "intelligent"}
                                        {CenterKind::kSuper, "super"},
                                        {CenterKind::kGeneral, "general"},
                                        {CenterKind::kEdge, "edge"}}};
-constexpr Table<CenterState, 3> kStates{{{CenterState::kUp, "up"},
-                                         {CenterState::kDraining, "draining"},
-                                         {CenterState::kDown, "down"}}};
-constexpr Table<BackendKind, 3> kBackends{{{BackendKind::kSim, "sim"},
-                                           {BackendKind::kLocal, "local"},
-                                           {BackendKind::kSlurm, "slurm"}}};
+constexpr Table<CenterState, 3> kStates{
+    {{CenterState::kUp, "up"}, {CenterState::kDraining, "draining"}, {CenterState::kDown, "down"}}};
+constexpr Table<BackendKind, 3> kBackends{
+    {{BackendKind::kSim, "sim"}, {BackendKind::kLocal, "local"}, {BackendKind::kSlurm, "slurm"}}};
 
 template <typename E, size_t N>
 std::string_view NameIn(const Table<E, N>& table, E e) {

@@ -17,8 +17,8 @@ enum class JobKind { kTrain, kInfer, kHpc, kBatch };
 std::string_view Name(JobKind k);
 
 struct AcceleratorConstraint {
-  std::vector<std::string> models;       // allowed accelerator ids; empty = any meeting the minimums
-  std::optional<double> min_tflops;      // minimum peak per device at `precision`
+  std::vector<std::string> models;   // allowed accelerator ids; empty = any meeting the minimums
+  std::optional<double> min_tflops;  // minimum peak per device at `precision`
   double min_memory_gb = 0;
 };
 
@@ -44,8 +44,8 @@ struct Job {
   int64_t devices = 1;
   AcceleratorConstraint accelerator;
   Work work;
-  std::optional<double> deadline_h;       // hours after submission by which the job must finish
-  std::optional<double> latency_slo_ms;   // RTT from user_province to the center
+  std::optional<double> deadline_h;      // hours after submission by which the job must finish
+  std::optional<double> latency_slo_ms;  // RTT from user_province to the center
   std::string user_province;
   DataInput data;
   std::vector<std::string> residency_provinces;  // allowed provinces; with residency_hubs, the union

@@ -6,14 +6,15 @@
 namespace zhisuan {
 namespace {
 
-constexpr std::array<std::pair<JobState, std::string_view>, 8> kStates = {{{JobState::kPending, "pending"},
-                                                                           {JobState::kPlaced, "placed"},
-                                                                           {JobState::kDispatched, "dispatched"},
-                                                                           {JobState::kRunning, "running"},
-                                                                           {JobState::kSucceeded, "succeeded"},
-                                                                           {JobState::kFailed, "failed"},
-                                                                           {JobState::kCancelled, "cancelled"},
-                                                                           {JobState::kRequeued, "requeued"}}};
+constexpr std::array<std::pair<JobState, std::string_view>, 8> kStates = {
+    {{JobState::kPending, "pending"},
+     {JobState::kPlaced, "placed"},
+     {JobState::kDispatched, "dispatched"},
+     {JobState::kRunning, "running"},
+     {JobState::kSucceeded, "succeeded"},
+     {JobState::kFailed, "failed"},
+     {JobState::kCancelled, "cancelled"},
+     {JobState::kRequeued, "requeued"}}};
 
 }  // namespace
 

@@ -1,4 +1,5 @@
-// model/job_record.h — a submitted job as the platform tracks it: the immutable submission and its mutable state.
+// model/job_record.h — a submitted job as the platform tracks it: the immutable submission and its mutable
+// state.
 #pragma once
 
 #include <cstdint>
@@ -8,8 +9,8 @@
 
 namespace zhisuan {
 
-// pending -> placed -> dispatched -> running -> succeeded | failed | cancelled; requeued after a backend failure
-// (then placed again, elsewhere when the center failed it).
+// pending -> placed -> dispatched -> running -> succeeded | failed | cancelled; requeued after a backend
+// failure (then placed again, elsewhere when the center failed it).
 enum class JobState { kPending, kPlaced, kDispatched, kRunning, kSucceeded, kFailed, kCancelled, kRequeued };
 
 std::string_view Name(JobState s);
@@ -34,22 +35,22 @@ struct JobRecord {
   std::string idempotency_key;  // empty: none
   std::string spec;             // the job spec as submitted (YAML or JSON)
   int priority = 0;
-  double submitted_at = 0;      // seconds since the Unix epoch
+  double submitted_at = 0;  // seconds since the Unix epoch
   // Mutable.
   JobState state = JobState::kPending;
   std::string center;
-  int64_t pool = -1;            // index among the center's pools
+  int64_t pool = -1;  // index among the center's pools
   std::string accelerator;
   int64_t devices = 0;
-  std::string backend;          // sim, local, slurm
+  std::string backend;  // sim, local, slurm
   std::string backend_id;
-  std::string decision;         // JSON: the chosen candidate, its cost breakdown and why
-  int attempts = 0;             // placements so far
-  std::string excluded;         // centers that failed this job, comma-separated
+  std::string decision;  // JSON: the chosen candidate, its cost breakdown and why
+  int attempts = 0;      // placements so far
+  std::string excluded;  // centers that failed this job, comma-separated
   std::optional<double> started_at, finished_at;
   std::optional<int> exit_code;
   std::optional<JobAccounting> accounting;
-  std::string message;          // the last transition's reason
+  std::string message;  // the last transition's reason
   double updated_at = 0;
 };
 

@@ -1,11 +1,9 @@
 #include <fmt/format.h>
 
-
 #include "model/enums.h"
 #include "model/load_parts.h"
 
 namespace zhisuan::load {
-
 
 bool IdSet::Claim(const std::string& id, const YamlField& id_field) {
   const auto [it, inserted] = first_line_.emplace(id, id_field.line());
@@ -16,7 +14,8 @@ bool IdSet::Claim(const std::string& id, const YamlField& id_field) {
 namespace {
 
 std::optional<CpuSpec> ReadCpu(const YamlField& f) {
-  if (!f.ExpectMap({"chips", "cores_per_chip", "frequency_ghz", "fp64_flops_per_cycle", "fp32_flops_per_cycle"})) {
+  if (!f.ExpectMap(
+          {"chips", "cores_per_chip", "frequency_ghz", "fp64_flops_per_cycle", "fp32_flops_per_cycle"})) {
     return std::nullopt;
   }
   CpuSpec cpu;
@@ -48,7 +47,8 @@ std::optional<Accelerator> ReadAccelerator(const YamlField& f, IdSet& ids) {
   std::optional<DeviceClass> cls;
   if (cls_name) {
     cls = ParseDeviceClass(*cls_name);
-    if (!cls) f.Child("class").Error(fmt::format("unknown class '{}' (one of {})", *cls_name, DeviceClassNames()));
+    if (!cls)
+      f.Child("class").Error(fmt::format("unknown class '{}' (one of {})", *cls_name, DeviceClassNames()));
   }
   const auto tflops = [&](std::string_view key) {
     return f.OptQuantity(key, units::Dimension::kCompute, 0, 1e6);

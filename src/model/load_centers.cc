@@ -40,9 +40,9 @@ std::optional<Pool> ReadPool(const YamlField& f, const Registry& partial) {
 }
 
 std::optional<Center> ReadCenter(const YamlField& f, const Registry& partial, IdSet& ids) {
-  if (!f.ExpectMap({"id", "name", "name_en", "kind", "province", "city", "hub", "cluster", "pue", "green_share",
-                    "tariff_cny_per_kwh", "uplink_gbps", "published_compute", "pools", "backend", "state", "source",
-                    "estimated", "derivation"})) {
+  if (!f.ExpectMap({"id", "name", "name_en", "kind", "province", "city", "hub", "cluster", "pue",
+                    "green_share", "tariff_cny_per_kwh", "uplink_gbps", "published_compute", "pools",
+                    "backend", "state", "source", "estimated", "derivation"})) {
     return std::nullopt;
   }
   Center c;
@@ -57,8 +57,10 @@ std::optional<Center> ReadCenter(const YamlField& f, const Registry& partial, Id
 
   if (const auto kind = f.String("kind")) {
     const auto parsed = ParseCenterKind(*kind);
-    if (parsed) c.kind = *parsed;
-    else f.Child("kind").Error(fmt::format("unknown kind '{}' (one of {})", *kind, CenterKindNames()));
+    if (parsed)
+      c.kind = *parsed;
+    else
+      f.Child("kind").Error(fmt::format("unknown kind '{}' (one of {})", *kind, CenterKindNames()));
     ok = ok && parsed.has_value();
   }
   const auto province = f.Id("province");
@@ -103,19 +105,25 @@ std::optional<Center> ReadCenter(const YamlField& f, const Registry& partial, Id
 
   if (const auto backend = f.OptString("backend", "sim"); !backend.empty()) {
     const auto parsed = ParseBackendKind(backend);
-    if (parsed) c.backend = *parsed;
-    else f.Child("backend").Error(fmt::format("unknown backend '{}' (one of {})", backend, BackendKindNames()));
+    if (parsed)
+      c.backend = *parsed;
+    else
+      f.Child("backend").Error(fmt::format("unknown backend '{}' (one of {})", backend, BackendKindNames()));
   }
   if (const auto state = f.OptString("state", "up"); !state.empty()) {
     const auto parsed = ParseCenterState(state);
-    if (parsed) c.state = *parsed;
-    else f.Child("state").Error(fmt::format("unknown state '{}' (one of {})", state, CenterStateNames()));
+    if (parsed)
+      c.state = *parsed;
+    else
+      f.Child("state").Error(fmt::format("unknown state '{}' (one of {})", state, CenterStateNames()));
   }
   const auto pools = f.Items("pools");
   if (f.Has("pools") && pools.empty()) f.Child("pools").Error("must list at least one pool");
   for (const YamlField& p : pools) {
-    if (auto pool = ReadPool(p, partial)) c.pools.push_back(std::move(*pool));
-    else ok = false;
+    if (auto pool = ReadPool(p, partial))
+      c.pools.push_back(std::move(*pool));
+    else
+      ok = false;
   }
   if (!ok) return std::nullopt;
   c.id = *id;

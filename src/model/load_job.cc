@@ -1,8 +1,7 @@
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "model/enums.h"
 #include "model/job.h"
@@ -20,10 +19,13 @@ std::optional<JobKind> ParseKind(std::string_view s) {
 
 Precision DefaultPrecision(JobKind kind) {
   switch (kind) {
-    case JobKind::kHpc: return Precision::kFp64;
-    case JobKind::kBatch: return Precision::kFp32;
+    case JobKind::kHpc:
+      return Precision::kFp64;
+    case JobKind::kBatch:
+      return Precision::kFp32;
     case JobKind::kTrain:
-    case JobKind::kInfer: return Precision::kFp16;
+    case JobKind::kInfer:
+      return Precision::kFp16;
   }
   return Precision::kFp16;
 }
@@ -36,10 +38,14 @@ void CheckProvince(const YamlField& f, const Registry& registry, const std::stri
 
 std::string_view Name(JobKind k) {
   switch (k) {
-    case JobKind::kTrain: return "train";
-    case JobKind::kInfer: return "infer";
-    case JobKind::kHpc: return "hpc";
-    case JobKind::kBatch: return "batch";
+    case JobKind::kTrain:
+      return "train";
+    case JobKind::kInfer:
+      return "infer";
+    case JobKind::kHpc:
+      return "hpc";
+    case JobKind::kBatch:
+      return "batch";
   }
   return "?";
 }
@@ -56,8 +62,10 @@ std::optional<Job> ReadJob(const YamlField& f, const Registry& registry) {
   job.tenant = f.OptString("tenant");  // empty: the submitter's tenant (the server fills it in)
   if (const auto kind = f.String("kind")) {
     const auto parsed = ParseKind(*kind);
-    if (parsed) job.kind = *parsed;
-    else f.Child("kind").Error(fmt::format("unknown kind '{}' (one of train, infer, hpc, batch)", *kind));
+    if (parsed)
+      job.kind = *parsed;
+    else
+      f.Child("kind").Error(fmt::format("unknown kind '{}' (one of train, infer, hpc, batch)", *kind));
     ok = ok && parsed.has_value();
   } else {
     ok = false;
@@ -87,7 +95,8 @@ std::optional<Job> ReadJob(const YamlField& f, const Registry& registry) {
         }
       }
       job.accelerator.min_tflops = a.OptQuantity("min_tflops", units::Dimension::kCompute, 0, 1e7);
-      job.accelerator.min_memory_gb = a.OptQuantity("min_memory_gb", units::Dimension::kMemory, 0, 1e7).value_or(0);
+      job.accelerator.min_memory_gb =
+          a.OptQuantity("min_memory_gb", units::Dimension::kMemory, 0, 1e7).value_or(0);
     }
   }
 
@@ -161,9 +170,11 @@ std::optional<Job> ReadJob(const YamlField& f, const Registry& registry) {
   job.gang = f.Bool("gang", true);
   if (f.Has("command")) {
     job.command = f.StringList("command");
-    if (job.command.empty()) f.Child("command").Error("must list the program and its arguments (an argv array)");
+    if (job.command.empty())
+      f.Child("command").Error("must list the program and its arguments (an argv array)");
     for (const std::string& arg : job.command) {
-      if (arg.find('\0') != std::string::npos) f.Child("command").Error("arguments must not contain NUL bytes");
+      if (arg.find('\0') != std::string::npos)
+        f.Child("command").Error("arguments must not contain NUL bytes");
     }
   }
   job.walltime_h = f.OptNumber("walltime_h", 1e-6, 1e5);
@@ -194,10 +205,10 @@ YAML::Node ToYaml(const nlohmann::json& j) {
   }
 }
 
-// Job specs posted to the API are mostly one-line JSON; nlohmann reads them several times faster than yaml-cpp.
-// Every field of a one-line document is on line 1, so errors keep their line. Anything else (YAML, JSON over
-// several lines, or malformed JSON, whose message should be yaml-cpp's as for every other document) takes the
-// YAML path.
+// Job specs posted to the API are mostly one-line JSON; nlohmann reads them several times faster than
+// yaml-cpp. Every field of a one-line document is on line 1, so errors keep their line. Anything else (YAML,
+// JSON over several lines, or malformed JSON, whose message should be yaml-cpp's as for every other document)
+// takes the YAML path.
 std::optional<YAML::Node> FastJson(std::string_view text) {
   const size_t first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos || text[first] != '{') return std::nullopt;

@@ -15,8 +15,8 @@ NetworkModel Network(const YamlField& doc, const std::vector<Region>& regions) {
     n.fibre_km_per_ms = m.Number("fibre_km_per_ms", 1, 300).value_or(n.fibre_km_per_ms);
     n.route_factor = m.Number("route_factor", 1, 5).value_or(n.route_factor);
     n.overhead_ms = m.Quantity("overhead_ms", units::Dimension::kLatency, 0, 100).value_or(n.overhead_ms);
-    n.intra_province_rtt_ms =
-        m.Quantity("intra_province_rtt_ms", units::Dimension::kLatency, 0.01, 100).value_or(n.intra_province_rtt_ms);
+    n.intra_province_rtt_ms = m.Quantity("intra_province_rtt_ms", units::Dimension::kLatency, 0.01, 100)
+                                  .value_or(n.intra_province_rtt_ms);
     n.provenance = m.ReadProvenance();
   }
   auto known = [&](const std::string& id) {
@@ -48,7 +48,8 @@ PricingParams Pricing(const YamlField& doc) {
                     "margin", "source", "estimated", "derivation"})) {
     return p;
   }
-  p.capex_cny_per_fp16_tflops = f.Number("capex_cny_per_fp16_tflops", 0, 1e7).value_or(p.capex_cny_per_fp16_tflops);
+  p.capex_cny_per_fp16_tflops =
+      f.Number("capex_cny_per_fp16_tflops", 0, 1e7).value_or(p.capex_cny_per_fp16_tflops);
   p.capex_cny_per_fp32_tflops_cpu =
       f.Number("capex_cny_per_fp32_tflops_cpu", 0, 1e8).value_or(p.capex_cny_per_fp32_tflops_cpu);
   p.life_years = f.Number("life_years", 0.5, 30).value_or(p.life_years);
@@ -62,8 +63,9 @@ PlacementParams Placement(const YamlField& doc) {
   PlacementParams p;
   if (!doc.ExpectMap({"placement"})) return p;
   const YamlField f = doc.Child("placement");
-  if (!f.ExpectMap({"efficiency", "host_overhead", "transfer_fee_cny_per_gb", "inter_province_gbps", "max_wait_h",
-                    "carbon_price_cny_per_t", "utc_offset_h", "source", "estimated", "derivation"})) {
+  if (!f.ExpectMap({"efficiency", "host_overhead", "transfer_fee_cny_per_gb", "inter_province_gbps",
+                    "max_wait_h", "carbon_price_cny_per_t", "utc_offset_h", "source", "estimated",
+                    "derivation"})) {
     return p;
   }
   const YamlField e = f.Child("efficiency");
@@ -74,10 +76,10 @@ PlacementParams Placement(const YamlField& doc) {
     p.efficiency_batch = e.Number("batch", 0.001, 1).value_or(p.efficiency_batch);
   }
   p.host_overhead = f.Number("host_overhead", 0, 5).value_or(p.host_overhead);
-  p.transfer_fee_cny_per_gb =
-      f.Quantity("transfer_fee_cny_per_gb", units::Dimension::kPrice, 0, 1000).value_or(p.transfer_fee_cny_per_gb);
-  p.inter_province_gbps =
-      f.Quantity("inter_province_gbps", units::Dimension::kBandwidth, 0.001, 1e6).value_or(p.inter_province_gbps);
+  p.transfer_fee_cny_per_gb = f.Quantity("transfer_fee_cny_per_gb", units::Dimension::kPrice, 0, 1000)
+                                  .value_or(p.transfer_fee_cny_per_gb);
+  p.inter_province_gbps = f.Quantity("inter_province_gbps", units::Dimension::kBandwidth, 0.001, 1e6)
+                              .value_or(p.inter_province_gbps);
   p.max_wait_h = f.Number("max_wait_h", 0, 24 * 365).value_or(p.max_wait_h);
   p.carbon_price_cny_per_t = f.Number("carbon_price_cny_per_t", 0, 1e6).value_or(p.carbon_price_cny_per_t);
   p.utc_offset_h = f.Number("utc_offset_h", -12, 14).value_or(p.utc_offset_h);

@@ -102,7 +102,8 @@ void HubsAndClusters(const YamlField& doc, const std::vector<Region>& regions, s
   IdSet hub_ids;
   std::unordered_map<std::string, std::string> hub_of_province;
   for (const YamlField& f : doc.Items("hubs")) {
-    if (!f.ExpectMap({"id", "name_zh", "name_en", "west", "provinces", "source", "estimated", "derivation"})) {
+    if (!f.ExpectMap(
+            {"id", "name_zh", "name_en", "west", "provinces", "source", "estimated", "derivation"})) {
       continue;
     }
     Hub h;
@@ -118,7 +119,8 @@ void HubsAndClusters(const YamlField& doc, const std::vector<Region>& regions, s
         f.Child("provinces").Error(fmt::format("unknown province '{}'", p));
       } else if (id) {
         const auto [it, inserted] = hub_of_province.emplace(p, *id);
-        if (!inserted) f.Child("provinces").Error(fmt::format("province '{}' is already in hub '{}'", p, it->second));
+        if (!inserted)
+          f.Child("provinces").Error(fmt::format("province '{}' is already in hub '{}'", p, it->second));
       }
     }
     if (!id) continue;

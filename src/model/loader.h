@@ -1,6 +1,6 @@
 // model/loader.h — loading and validating the registry from its data files (YAML).
-// Nothing partial escapes: either every file is valid and a consistent Registry is returned, or an Error lists
-// every problem as "file:line: field.path: problem".
+// Nothing partial escapes: either every file is valid and a consistent Registry is returned, or an Error
+// lists every problem as "file:line: field.path: problem".
 #pragma once
 
 #include <filesystem>
@@ -13,8 +13,9 @@
 namespace zhisuan {
 
 // The registry's data files by name, in load order.
-inline constexpr const char* kDataFileNames[] = {"accelerators.yaml", "regions.yaml", "hubs.yaml",   "network.yaml",
-                                                  "pricing.yaml",      "centers.yaml", "placement.yaml"};
+inline constexpr const char* kDataFileNames[] = {"accelerators.yaml", "regions.yaml", "hubs.yaml",
+                                                 "network.yaml",      "pricing.yaml", "centers.yaml",
+                                                 "placement.yaml"};
 
 struct DataFile {
   std::string name;     // "centers.yaml"

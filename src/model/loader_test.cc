@@ -75,7 +75,9 @@ TEST(Loader, MissingFieldNamesFileLineAndPath) {
 
 TEST(Loader, BadFieldType) {
   const std::string msg = LoadError(EditCenters("devices: 100", "devices: many"));
-  EXPECT_TRUE(std::regex_search(msg, std::regex(R"(tiny/centers\.yaml:\d+: centers\[0\]\.pools\[0\]\.devices: 'many' is not an integer)")))
+  EXPECT_TRUE(std::regex_search(
+      msg,
+      std::regex(R"(tiny/centers\.yaml:\d+: centers\[0\]\.pools\[0\]\.devices: 'many' is not an integer)")))
       << msg;
 }
 
@@ -97,8 +99,10 @@ TEST(Loader, UnitsConvert) {
 }
 
 TEST(Loader, UnknownAccelerator) {
-  const std::string msg = LoadError(EditCenters("{accelerator: acc-a, devices: 100", "{accelerator: acc-z, devices: 100"));
-  EXPECT_NE(msg.find("centers[0].pools[0].accelerator: unknown accelerator 'acc-z'"), std::string::npos) << msg;
+  const std::string msg =
+      LoadError(EditCenters("{accelerator: acc-a, devices: 100", "{accelerator: acc-z, devices: 100"));
+  EXPECT_NE(msg.find("centers[0].pools[0].accelerator: unknown accelerator 'acc-z'"), std::string::npos)
+      << msg;
 }
 
 TEST(Loader, DuplicateId) {
@@ -124,7 +128,8 @@ TEST(Loader, UnknownFieldIsReported) {
 
 TEST(Loader, EstimateMustSayHow) {
   const std::string msg = LoadError(EditCenters("estimated: true, derivation: test}", "estimated: true}"));
-  EXPECT_NE(msg.find("centers[1].green_share.derivation: is required when estimated is true"), std::string::npos)
+  EXPECT_NE(msg.find("centers[1].green_share.derivation: is required when estimated is true"),
+            std::string::npos)
       << msg;
 }
 
@@ -152,12 +157,14 @@ TEST(Loader, MissingFileIsAnIoError) {
 
 TEST(Loader, TouMustCoverTheDay) {
   auto files = TinyDataFiles();
-  files = WithFile(files, "regions.yaml",
-                   Replace(FileContent(files, "regions.yaml"), "tariff: {flat_cny_per_kwh: 0.3, source: test}",
-                           "tariff: {flat_cny_per_kwh: 0.3, source: test, tou: [{label: peak, start_hour: 8, "
-                           "end_hour: 20, multiplier: 1.5}]}"));
+  files =
+      WithFile(files, "regions.yaml",
+               Replace(FileContent(files, "regions.yaml"), "tariff: {flat_cny_per_kwh: 0.3, source: test}",
+                       "tariff: {flat_cny_per_kwh: 0.3, source: test, tou: [{label: peak, start_hour: 8, "
+                       "end_hour: 20, multiplier: 1.5}]}"));
   const std::string msg = LoadError(files);
-  EXPECT_NE(msg.find("regions[1].tariff.tou: periods must cover all 24 hours exactly (cover 12)"), std::string::npos)
+  EXPECT_NE(msg.find("regions[1].tariff.tou: periods must cover all 24 hours exactly (cover 12)"),
+            std::string::npos)
       << msg;
 }
 
@@ -167,7 +174,8 @@ TEST(Loader, TouMustCoverTheDay) {
 namespace zhisuan {
 namespace {
 
-// Seeded mutation fuzzing: whatever the bytes, loading returns a value or an error and never throws or crashes.
+// Seeded mutation fuzzing: whatever the bytes, loading returns a value or an error and never throws or
+// crashes.
 TEST(LoaderFuzz, MutatedFilesNeverThrow) {
   const auto base = testing::TinyDataFiles();
   uint64_t state = 0x9E3779B97F4A7C15ull;
@@ -177,8 +185,9 @@ TEST(LoaderFuzz, MutatedFilesNeverThrow) {
     state ^= state << 17;
     return state;
   };
-  const std::string tokens[] = {":", "-", "[", "]", "{", "}", "\n", " ", "null", "~", "-1", "1e999", "\"", "'",
-                                "&a", "*a", "!!int", "x", "0", "devices", "pools:", "\t"};
+  const std::string tokens[] = {":",     "-", "[",  "]",       "{",      "}", "\n", " ",
+                                "null",  "~", "-1", "1e999",   "\"",     "'", "&a", "*a",
+                                "!!int", "x", "0",  "devices", "pools:", "\t"};
   int failures = 0;
   for (int round = 0; round < 400; ++round) {
     auto files = base;
@@ -186,9 +195,15 @@ TEST(LoaderFuzz, MutatedFilesNeverThrow) {
     for (int edits = 1 + static_cast<int>(next() % 4); edits > 0; --edits) {
       const size_t at = f.content.empty() ? 0 : next() % f.content.size();
       switch (next() % 3) {
-        case 0: f.content.insert(at, tokens[next() % std::size(tokens)]); break;
-        case 1: f.content.erase(at, 1 + next() % 8); break;
-        default: f.content[at] = static_cast<char>(next() % 128); break;
+        case 0:
+          f.content.insert(at, tokens[next() % std::size(tokens)]);
+          break;
+        case 1:
+          f.content.erase(at, 1 + next() % 8);
+          break;
+        default:
+          f.content[at] = static_cast<char>(next() % 128);
+          break;
       }
     }
     Result<Registry> r;

@@ -17,7 +17,8 @@ RttMatrix::RttMatrix(const Registry& registry) {
   rtt_ms_.assign(n * n, 0.0);
   measured_.assign(n * n, false);
   for (size_t i = 0; i < n; ++i) {
-    for (size_t j = 0; j < n; ++j) rtt_ms_[i * n + j] = ModelRttMs(registry.network(), regions[i], regions[j]);
+    for (size_t j = 0; j < n; ++j)
+      rtt_ms_[i * n + j] = ModelRttMs(registry.network(), regions[i], regions[j]);
   }
   for (const MeasuredRtt& m : registry.network().measured) {
     const auto i = IndexOf(m.a);

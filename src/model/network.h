@@ -24,7 +24,7 @@ class RttMatrix {
   std::optional<size_t> IndexOf(std::string_view id) const;
 
   std::vector<std::string> ids_;
-  std::vector<double> rtt_ms_;    // ids_.size() squared, row-major
+  std::vector<double> rtt_ms_;  // ids_.size() squared, row-major
   std::vector<bool> measured_;
 };
 

@@ -31,7 +31,9 @@ TEST(Network, MeasuredOverridesBothWays) {
   EXPECT_TRUE(rtt.Measured("mid-c", "east-a"));
 }
 
-TEST(Network, UnknownProvince) { EXPECT_FALSE(RttMatrix(testing::TinyRegistry()).RttMs("atlantis", "east-a")); }
+TEST(Network, UnknownProvince) {
+  EXPECT_FALSE(RttMatrix(testing::TinyRegistry()).RttMs("atlantis", "east-a"));
+}
 
 }  // namespace
 }  // namespace zhisuan

@@ -47,7 +47,9 @@ const Accelerator* Registry::FindAccelerator(std::string_view id) const {
 }
 const Region* Registry::FindRegion(std::string_view id) const { return Find(regions_, region_index_, id); }
 const Hub* Registry::FindHub(std::string_view id) const { return Find(hubs_, hub_index_, id); }
-const Cluster* Registry::FindCluster(std::string_view id) const { return Find(clusters_, cluster_index_, id); }
+const Cluster* Registry::FindCluster(std::string_view id) const {
+  return Find(clusters_, cluster_index_, id);
+}
 const Center* Registry::FindCenter(std::string_view id) const { return Find(centers_, center_index_, id); }
 
 Center* Registry::MutableCenter(std::string_view id) {

@@ -1,6 +1,6 @@
 // model/registry.h — the registry of compute supply: every accelerator, region, hub, cluster, center and the
-// network model, with id lookups. Built only by LoadRegistry (model/loader.h), which validates every reference,
-// so a Registry in hand is consistent: every id a center names exists.
+// network model, with id lookups. Built only by LoadRegistry (model/loader.h), which validates every
+// reference, so a Registry in hand is consistent: every id a center names exists.
 #pragma once
 
 #include <string>

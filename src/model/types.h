@@ -68,7 +68,7 @@ struct Region {
   std::string name_en;
   std::string capital;
   geo::LatLon capital_location;
-  std::string grid;  // regional grid id, e.g. "south"
+  std::string grid;             // regional grid id, e.g. "south"
   double gdp_trillion_cny = 0;  // economic weight (0 when not given)
   Provenance gdp_provenance;
   double carbon_kg_per_kwh = 0;
@@ -111,7 +111,7 @@ struct Center {
   std::string name;  // Chinese name as published
   std::string name_en;
   CenterKind kind = CenterKind::kIntelligent;
-  std::string province;             // Region::id
+  std::string province;  // Region::id
   std::string city;
   std::optional<std::string> hub;      // Hub::id, when the province belongs to a hub
   std::optional<std::string> cluster;  // Cluster::id, when the center lies in a cluster's area
@@ -163,12 +163,12 @@ struct PlacementParams {
   double efficiency_infer = 0.25;
   double efficiency_hpc = 0.7;
   double efficiency_batch = 0.5;
-  double host_overhead = 0.25;             // host power as a share of accelerator TDP
-  double transfer_fee_cny_per_gb = 0.2;    // between provinces; none within one
-  double inter_province_gbps = 10;         // bottleneck of a transfer between provinces
-  double max_wait_h = 2;                   // how long a job without deadline may wait for a cheaper pool
-  double carbon_price_cny_per_t = 100;     // for the weighted objective
-  double utc_offset_h = 8;                 // local time of the tariff periods
+  double host_overhead = 0.25;           // host power as a share of accelerator TDP
+  double transfer_fee_cny_per_gb = 0.2;  // between provinces; none within one
+  double inter_province_gbps = 10;       // bottleneck of a transfer between provinces
+  double max_wait_h = 2;                 // how long a job without deadline may wait for a cheaper pool
+  double carbon_price_cny_per_t = 100;   // for the weighted objective
+  double utc_offset_h = 8;               // local time of the tariff periods
   Provenance provenance;
 };
 

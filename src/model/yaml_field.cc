@@ -30,9 +30,13 @@ std::string Diagnostics::Join(size_t limit) const {
 
 YamlField::YamlField(YAML::Node node, const std::string* file, std::string path, Diagnostics* diag,
                      int line_hint)
-    // A child of a missing key is a "zombie" node on which yaml-cpp throws; keep a plain undefined node instead.
+    // A child of a missing key is a "zombie" node on which yaml-cpp throws; keep a plain undefined node
+    // instead.
     : node_(node.IsDefined() ? std::move(node) : YAML::Node(YAML::NodeType::Undefined)),
-      file_(file), path_(std::move(path)), diag_(diag), line_hint_(line_hint) {}
+      file_(file),
+      path_(std::move(path)),
+      diag_(diag),
+      line_hint_(line_hint) {}
 
 int YamlField::line() const {
   if (node_.IsDefined()) {
@@ -52,7 +56,8 @@ void YamlField::Error(std::string_view problem) const { diag_->Add(*file_, line(
 
 YamlField YamlField::Child(std::string_view key) const {
   std::string path = path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
-  YAML::Node child = node_.IsMap() ? std::as_const(node_)[std::string(key)] : YAML::Node(YAML::NodeType::Undefined);
+  YAML::Node child =
+      node_.IsMap() ? std::as_const(node_)[std::string(key)] : YAML::Node(YAML::NodeType::Undefined);
   return YamlField(child, file_, std::move(path), diag_, line());
 }
 
@@ -97,8 +102,8 @@ std::vector<std::pair<std::string, YamlField>> YamlField::Entries() const {
   if (!node_.IsMap()) return out;
   for (const auto& kv : node_) {
     const std::string key = kv.first.Scalar();
-    out.emplace_back(key, YamlField(kv.second, file_, path_.empty() ? key : fmt::format("{}.{}", path_, key), diag_,
-                                    line()));
+    out.emplace_back(key, YamlField(kv.second, file_, path_.empty() ? key : fmt::format("{}.{}", path_, key),
+                                    diag_, line()));
   }
   return out;
 }

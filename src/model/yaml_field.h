@@ -65,7 +65,8 @@ class YamlField {
   // A required id: lowercase letters, digits and '-'.
   std::optional<std::string> Id(std::string_view key) const;
   // A number, or a string "<number> <unit>" of the dimension; checked against [min, max].
-  std::optional<double> Quantity(std::string_view key, units::Dimension dimension, double min, double max) const;
+  std::optional<double> Quantity(std::string_view key, units::Dimension dimension, double min,
+                                 double max) const;
   // As Quantity, but an absent or null key yields nullopt without a problem.
   std::optional<double> OptQuantity(std::string_view key, units::Dimension dimension, double min,
                                     double max) const;

@@ -71,7 +71,8 @@ void Total(BatchResult& r) {
     r.total_score += a->score;
   }
   r.penalized_score =
-      r.total_score + r.penalty_per_job * static_cast<double>(static_cast<int64_t>(r.assignment.size()) - r.placed);
+      r.total_score +
+      r.penalty_per_job * static_cast<double>(static_cast<int64_t>(r.assignment.size()) - r.placed);
 }
 
 std::vector<int64_t> FreeDevices(const Snapshot& s) {
@@ -99,7 +100,8 @@ BatchResult PlaceGreedy(const Snapshot& s, const std::vector<PreparedJob>& jobs,
   return Greedy(s, jobs, feasible, Penalty(feasible));
 }
 
-BatchResult PlaceBatchOptimal(const Snapshot& s, const std::vector<PreparedJob>& jobs, const PlaceOptions& o) {
+BatchResult PlaceBatchOptimal(const Snapshot& s, const std::vector<PreparedJob>& jobs,
+                              const PlaceOptions& o) {
   const auto feasible = FeasibleNow(s, jobs, o);
   const double penalty = Penalty(feasible);
   BatchResult greedy = Greedy(s, jobs, feasible, penalty);

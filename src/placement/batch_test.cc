@@ -14,13 +14,17 @@ namespace {
 
 TEST(Batch, JointAssignmentBeatsGreedyOnAClassicTrap) {
   // c2 (cheaper) has 10 acc-a free. Job A (priority 1, 10 devices) is cheaper on c2 by a little; job B (10
-  // devices, data in west-b) would pay a large fee anywhere but c2. Greedy gives c2 to A; joint gives it to B.
+  // devices, data in west-b) would pay a large fee anywhere but c2. Greedy gives c2 to A; joint gives it to
+  // B.
   const Registry r = testing::TinyRegistry();
   const Snapshot s = Snapshot::Build(r);
   std::vector<Job> jobs(2);
-  jobs[0] = *ParseJob("kind: train\ndevices: 10\npriority: 1\naccelerator: {models: [acc-a]}\nwork: {pflop: 100}\n", r);
-  jobs[1] = *ParseJob("kind: train\ndevices: 10\naccelerator: {models: [acc-a]}\nwork: {pflop: 100}\n"
-                      "data: {size_gb: 5000, province: west-b}\n", r);
+  jobs[0] = *ParseJob(
+      "kind: train\ndevices: 10\npriority: 1\naccelerator: {models: [acc-a]}\nwork: {pflop: 100}\n", r);
+  jobs[1] = *ParseJob(
+      "kind: train\ndevices: 10\naccelerator: {models: [acc-a]}\nwork: {pflop: 100}\n"
+      "data: {size_gb: 5000, province: west-b}\n",
+      r);
   std::vector<PreparedJob> prepared;
   for (const Job& j : jobs) prepared.push_back(*Prepare(s, j, /*submitted_s=*/0));
   const BatchResult greedy = PlaceGreedy(s, prepared, {});
@@ -40,7 +44,8 @@ TEST(Batch, UnplaceableJobsStayQueued) {
   const Snapshot s = Snapshot::Build(r);
   std::vector<Job> jobs;
   for (int i = 0; i < 5; ++i) {
-    jobs.push_back(*ParseJob("kind: train\ndevices: 40\naccelerator: {models: [acc-a]}\nwork: {pflop: 10}\n", r));
+    jobs.push_back(
+        *ParseJob("kind: train\ndevices: 40\naccelerator: {models: [acc-a]}\nwork: {pflop: 10}\n", r));
   }
   std::vector<PreparedJob> prepared;
   for (const Job& j : jobs) prepared.push_back(*Prepare(s, j, /*submitted_s=*/0));
@@ -66,11 +71,12 @@ TEST(BatchProperty, NeverWorseThanGreedyAndAboveTheBound) {
     }
     std::vector<Job> jobs;
     for (int j = 0; j < 60; ++j) {
-      jobs.push_back(*ParseJob(fmt::format("kind: train\ndevices: {}\npriority: {}\naccelerator: {{models: [{}, {}]}}\n"
-                                           "work: {{pflop: {}}}\ndata: {{size_gb: {}, province: {}}}\n",
-                                           8 << (rng() % 5), rng() % 3, models[rng() % 5], models[rng() % 5],
-                                           1000 + rng() % 100000, rng() % 20000, provinces[rng() % 5]),
-                               registry));
+      jobs.push_back(
+          *ParseJob(fmt::format("kind: train\ndevices: {}\npriority: {}\naccelerator: {{models: [{}, {}]}}\n"
+                                "work: {{pflop: {}}}\ndata: {{size_gb: {}, province: {}}}\n",
+                                8 << (rng() % 5), rng() % 3, models[rng() % 5], models[rng() % 5],
+                                1000 + rng() % 100000, rng() % 20000, provinces[rng() % 5]),
+                    registry));
     }
     std::vector<PreparedJob> prepared;
     for (const Job& j : jobs) prepared.push_back(*Prepare(s, j, /*submitted_s=*/0));

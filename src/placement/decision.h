@@ -1,5 +1,5 @@
-// placement/decision.h — what placement answers: the chosen candidate, the ranked alternatives with their cost
-// breakdowns, and for every rejected center the first constraint that rejected it.
+// placement/decision.h — what placement answers: the chosen candidate, the ranked alternatives with their
+// cost breakdowns, and for every rejected center the first constraint that rejected it.
 #pragma once
 
 #include <cstdint>
@@ -39,7 +39,7 @@ struct Candidate {
   double start_h = 0;     // when the devices are free
   double transfer_h = 0;  // moving the input data; overlaps the wait
   double run_h = 0;
-  double finish_h = 0;    // max(start, transfer) + run
+  double finish_h = 0;  // max(start, transfer) + run
   double device_hours = 0;
   double energy_kwh = 0;
   double energy_cny = 0;  // at the center's tariff over the run window, time-of-use aware
@@ -47,10 +47,10 @@ struct Candidate {
   double transfer_gb = 0;
   double transfer_fee_cny = 0;
   double carbon_kg = 0;
-  double rtt_ms = 0;      // to the user province (or the data province when no users are named)
-  double score = 0;       // under the decision's objective; lower is better
-  // A non-gang job spread over several pools of the center: every pool and its devices (`pool` and `accelerator`
-  // are the first share's). Empty for a job in one pool.
+  double rtt_ms = 0;  // to the user province (or the data province when no users are named)
+  double score = 0;   // under the decision's objective; lower is better
+  // A non-gang job spread over several pools of the center: every pool and its devices (`pool` and
+  // `accelerator` are the first share's). Empty for a job in one pool.
   std::vector<PoolShare> split;
 };
 
@@ -63,9 +63,9 @@ struct Decision {
   std::string policy;
   Objective objective;
   std::optional<Candidate> chosen;
-  std::vector<Candidate> candidates;   // best first, at most top_k (the chosen one first)
-  std::vector<Rejection> rejections;   // filled when explaining
-  int64_t feasible_centers = -1;       // -1 when not counted (fast path)
+  std::vector<Candidate> candidates;  // best first, at most top_k (the chosen one first)
+  std::vector<Rejection> rejections;  // filled when explaining
+  int64_t feasible_centers = -1;      // -1 when not counted (fast path)
 };
 
 }  // namespace zhisuan::placement

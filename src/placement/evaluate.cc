@@ -4,7 +4,6 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-
 #include <cmath>
 
 namespace zhisuan::placement {
@@ -44,10 +43,14 @@ double AverageTouMultiplier(const std::vector<TouPeriod>& periods, double local_
 
 double Score(const Candidate& c, const Objective& o) {
   switch (o.kind) {
-    case ObjectiveKind::kCost: return c.price_cny + c.transfer_fee_cny;
-    case ObjectiveKind::kEnergy: return c.energy_kwh;
-    case ObjectiveKind::kCarbon: return c.carbon_kg;
-    case ObjectiveKind::kTime: return c.finish_h;
+    case ObjectiveKind::kCost:
+      return c.price_cny + c.transfer_fee_cny;
+    case ObjectiveKind::kEnergy:
+      return c.energy_kwh;
+    case ObjectiveKind::kCarbon:
+      return c.carbon_kg;
+    case ObjectiveKind::kTime:
+      return c.finish_h;
     case ObjectiveKind::kWeighted:
       return c.price_cny + c.transfer_fee_cny + o.energy_weight * c.energy_cny +
              c.carbon_kg / 1000.0 * o.carbon_price_cny_per_t + o.time_value_cny_per_h * c.finish_h;
@@ -55,8 +58,8 @@ double Score(const Candidate& c, const Objective& o) {
   return 0;
 }
 
-Evaluator::Evaluator(const Snapshot& snapshot, const PreparedJob& job, const Objective& objective, double now_s,
-                     bool with_reasons)
+Evaluator::Evaluator(const Snapshot& snapshot, const PreparedJob& job, const Objective& objective,
+                     double now_s, bool with_reasons)
     : snapshot_(snapshot),
       job_(job),
       objective_(objective),
@@ -64,22 +67,25 @@ Evaluator::Evaluator(const Snapshot& snapshot, const PreparedJob& job, const Obj
       local_start_h_(now_s / 3600.0 + snapshot.params().utc_offset_h),
       with_reasons_(with_reasons && job.job != nullptr) {}
 
-std::string Evaluator::ModelName(uint32_t accelerator) const { return snapshot_.accelerators()[accelerator].id; }
+std::string Evaluator::ModelName(uint32_t accelerator) const {
+  return snapshot_.accelerators()[accelerator].id;
+}
 
 Reject Evaluator::CheckCenter(uint32_t center, std::string* reason) const {
   const CenterInfo& c = snapshot_.centers()[center];
   const Job* job = job_.job;
   if (job == nullptr) reason = nullptr;  // no spec to explain from
   if (c.state != CenterState::kUp) {
-    if (reason) *reason = fmt::format("center is {}", c.state == CenterState::kDraining ? "draining" : "down");
+    if (reason)
+      *reason = fmt::format("center is {}", c.state == CenterState::kDraining ? "draining" : "down");
     return Reject::kCenterState;
   }
   if (!job_.residency.empty() && !job_.residency[static_cast<size_t>(c.province)]) {
     if (reason) {
       std::vector<std::string> allowed = job->residency_provinces;
       for (const std::string& h : job->residency_hubs) allowed.push_back("hub " + h);
-      *reason = fmt::format("{} not in residency [{}]", snapshot_.provinces()[static_cast<size_t>(c.province)],
-                            JoinIds(allowed));
+      *reason = fmt::format("{} not in residency [{}]",
+                            snapshot_.provinces()[static_cast<size_t>(c.province)], JoinIds(allowed));
     }
     return Reject::kResidency;
   }
@@ -87,7 +93,8 @@ Reject Evaluator::CheckCenter(uint32_t center, std::string* reason) const {
     const double rtt = snapshot_.RttMs(job_.user_province, c.province);
     if (rtt > *job_.latency_slo_ms) {
       if (reason) {
-        *reason = fmt::format("RTT {:.1f} ms from {} > SLO {} ms", rtt, job->user_province, *job->latency_slo_ms);
+        *reason =
+            fmt::format("RTT {:.1f} ms from {} > SLO {} ms", rtt, job->user_province, *job->latency_slo_ms);
       }
       return Reject::kLatency;
     }
@@ -111,8 +118,8 @@ Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
       e.reason = job.accelerator.models.empty()
                      ? fmt::format("no pool with a model meeting the job's minimums ({} does not)",
                                    ModelName(pool.accelerator))
-                     : fmt::format("no pool of an allowed model [{}] ({} is not)", JoinIds(job.accelerator.models),
-                                   ModelName(pool.accelerator));
+                     : fmt::format("no pool of an allowed model [{}] ({} is not)",
+                                   JoinIds(job.accelerator.models), ModelName(pool.accelerator));
     }
     return e;
   }
@@ -145,10 +152,11 @@ Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
   if (start_h < 0 || (!has_deadline && start_h > wait_limit)) {
     e.reject = Reject::kBusy;
     if (with_reasons_) {
-      e.reason = start_h < 0 ? fmt::format("no pool with {} free {} ({} free, no release known)", job_.devices,
-                                           ModelName(pool.accelerator), pool.free_devices)
-                             : fmt::format("no pool with {} free {} (earliest start in {:.1f} h > max wait {} h)",
-                                           job_.devices, ModelName(pool.accelerator), start_h, wait_limit);
+      e.reason = start_h < 0
+                     ? fmt::format("no pool with {} free {} ({} free, no release known)", job_.devices,
+                                   ModelName(pool.accelerator), pool.free_devices)
+                     : fmt::format("no pool with {} free {} (earliest start in {:.1f} h > max wait {} h)",
+                                   job_.devices, ModelName(pool.accelerator), start_h, wait_limit);
     }
     return e;
   }
@@ -156,8 +164,8 @@ Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
   if (has_deadline && c.finish_h > deadline_h) {
     e.reject = Reject::kDeadline;
     if (with_reasons_) {
-      e.reason = fmt::format("estimated finish {:.1f} h > deadline {:.4g} h (on {} {})", c.finish_h, deadline_h,
-                             job_.devices, ModelName(pool.accelerator));
+      e.reason = fmt::format("estimated finish {:.1f} h > deadline {:.4g} h (on {} {})", c.finish_h,
+                             deadline_h, job_.devices, ModelName(pool.accelerator));
     }
     return e;
   }
@@ -192,10 +200,9 @@ void Evaluator::Price(Candidate& c, const CenterInfo& center) const {
   }
   const double run_start = std::max(c.start_h, c.transfer_h);
   const double multiplier =
-      center.tou == kNone
-          ? 1.0
-          : AverageTouMultiplier(snapshot_.tou_tables()[static_cast<size_t>(center.tou)], local_start_h_ + run_start,
-                                 c.run_h);
+      center.tou == kNone ? 1.0
+                          : AverageTouMultiplier(snapshot_.tou_tables()[static_cast<size_t>(center.tou)],
+                                                 local_start_h_ + run_start, c.run_h);
   c.energy_cny = c.energy_kwh * center.tariff_cny_per_kwh * multiplier;
   const int32_t from = job_.user_province != kNone ? job_.user_province : job_.data_province;
   c.rtt_ms = from == kNone ? 0 : snapshot_.RttMs(from, center.province);
@@ -237,7 +244,8 @@ std::optional<Candidate> Evaluator::Split(const CenterInfo& center) const {
   c.run_h = job_.work_tflop_h / throughput;
   AddTransfer(c, center);
   c.finish_h = c.transfer_h + c.run_h;
-  if (std::isfinite(job_.deadline_at_s) && c.finish_h > (job_.deadline_at_s - now_s_) / 3600.0) return std::nullopt;
+  if (std::isfinite(job_.deadline_at_s) && c.finish_h > (job_.deadline_at_s - now_s_) / 3600.0)
+    return std::nullopt;
   Price(c, center);
   return c;
 }
@@ -279,8 +287,8 @@ Evaluation Evaluator::EvaluateCenter(uint32_t center_id) const {
     const Job& job = *job_.job;
     best.reason = job.accelerator.models.empty()
                       ? fmt::format("no pool with a model meeting the job's minimums (has {})", JoinIds(has))
-                      : fmt::format("no pool of an allowed model [{}] (has {})", JoinIds(job.accelerator.models),
-                                    JoinIds(has));
+                      : fmt::format("no pool of an allowed model [{}] (has {})",
+                                    JoinIds(job.accelerator.models), JoinIds(has));
   }
   return best;
 }

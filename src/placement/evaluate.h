@@ -26,8 +26,8 @@ double AverageTouMultiplier(const std::vector<TouPeriod>& periods, double local_
 
 // The score of a candidate under an objective.
 double Score(const Candidate& c, const Objective& objective);
-// The order of candidates under an objective: lower score, then earlier finish, then lower pool index (a total
-// order over one decision's candidates, so every path to the best finds the same one).
+// The order of candidates under an objective: lower score, then earlier finish, then lower pool index (a
+// total order over one decision's candidates, so every path to the best finds the same one).
 inline bool Better(const Candidate& a, const Candidate& b) {
   if (a.score != b.score) return a.score < b.score;
   if (a.finish_h != b.finish_h) return a.finish_h < b.finish_h;
@@ -36,7 +36,8 @@ inline bool Better(const Candidate& a, const Candidate& b) {
 
 class Evaluator {
  public:
-  // `now_s` is the decision time (seconds since the Unix epoch, UTC); it places the run in the tariff periods.
+  // `now_s` is the decision time (seconds since the Unix epoch, UTC); it places the run in the tariff
+  // periods.
   Evaluator(const Snapshot& snapshot, const PreparedJob& job, const Objective& objective, double now_s,
             bool with_reasons);
 
@@ -44,8 +45,8 @@ class Evaluator {
   Reject CheckCenter(uint32_t center, std::string* reason) const;
   // Evaluates the job on one pool of a center that passed CheckCenter.
   Evaluation EvaluatePool(uint32_t pool) const;
-  // CheckCenter and then every pool; the best feasible pool, or the furthest rejection. A non-gang job may also
-  // be split over the center's pools with devices free now.
+  // CheckCenter and then every pool; the best feasible pool, or the furthest rejection. A non-gang job may
+  // also be split over the center's pools with devices free now.
   Evaluation EvaluateCenter(uint32_t center) const;
 
   // How long the job may wait for devices when it has no deadline.

@@ -50,7 +50,8 @@ priority: 3
 }
 
 TEST(JobSpec, FieldPathErrors) {
-  EXPECT_NE(ErrorOf("kind: train\ndevices: 0\nwork: {pflop: 1}\n").find("job.yaml:2: devices: must be >= 1 (got 0)"),
+  EXPECT_NE(ErrorOf("kind: train\ndevices: 0\nwork: {pflop: 1}\n")
+                .find("job.yaml:2: devices: must be >= 1 (got 0)"),
             std::string::npos);
   EXPECT_NE(ErrorOf("kind: train\nwork: {pflop: 1}\naccelerator: {models: [tpu]}\n")
                 .find("accelerator.models: unknown accelerator 'tpu'"),
@@ -68,7 +69,8 @@ TEST(JobSpec, FieldPathErrors) {
   EXPECT_NE(ErrorOf("kind: train\nwork: {pflop: 1, throughput_tflops: {tpu: 5}}\n")
                 .find("work.throughput_tflops.tpu: unknown accelerator 'tpu'"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("kind: train\nwork: {pflop: 1}\nspeed: fast\n").find("speed: unknown field"), std::string::npos);
+  EXPECT_NE(ErrorOf("kind: train\nwork: {pflop: 1}\nspeed: fast\n").find("speed: unknown field"),
+            std::string::npos);
   EXPECT_NE(ErrorOf("{kind: train, work: {pflop: 1}").find("malformed YAML"), std::string::npos);
   EXPECT_NE(ErrorOf("kind: train\nwork: {pflop: 1}\nlatency_slo_ms: 5 GB\nuser_province: east-a\n")
                 .find("latency_slo_ms: wrong unit 'GB'"),

@@ -19,8 +19,9 @@ namespace {
 // 10 x 8 x 50 = 4000 TFLOPS-h, run 10 h, 80 device-hours.
 constexpr double kPriceC1 = (100 * 500.0 / 26280 + 0.5 * 1.5 * 0.6) * 1.3;
 constexpr double kPriceC2 = (100 * 500.0 / 26280 + 0.5 * 1.2 * 0.3) * 1.3;
-constexpr const char* kTrain8 = "name: t\nkind: train\ndevices: 8\naccelerator: {models: [acc-a]}\n"
-                                "work: {reference_hours: 10, reference: acc-a}\n";
+constexpr const char* kTrain8 =
+    "name: t\nkind: train\ndevices: 8\naccelerator: {models: [acc-a]}\n"
+    "work: {reference_hours: 10, reference: acc-a}\n";
 
 class Tiny : public ::testing::Test {
  protected:
@@ -64,15 +65,16 @@ TEST_F(Tiny, HandComputedBreakdownOnC2) {
   EXPECT_DOUBLE_EQ(c.run_h, 10);
   EXPECT_DOUBLE_EQ(c.device_hours, 80);
   EXPECT_NEAR(c.price_cny, 80 * kPriceC2, 1e-9);
-  EXPECT_NEAR(c.energy_kwh, 80 * 0.5 * 1.2, 1e-12);      // no host overhead in the fixture
-  EXPECT_NEAR(c.energy_cny, 48.0 * 0.3, 1e-12);          // flat tariff
+  EXPECT_NEAR(c.energy_kwh, 80 * 0.5 * 1.2, 1e-12);  // no host overhead in the fixture
+  EXPECT_NEAR(c.energy_cny, 48.0 * 0.3, 1e-12);      // flat tariff
   EXPECT_NEAR(c.carbon_kg, 48.0 * (1 - 0.5) * 0.2, 1e-12);
   EXPECT_EQ(c.transfer_fee_cny, 0);
   EXPECT_EQ(c.start_h, 0);
   EXPECT_DOUBLE_EQ(c.finish_h, 10);
   ASSERT_EQ(d.candidates.size(), 2u);
   EXPECT_NEAR(d.candidates[1].price_cny, 80 * kPriceC1, 1e-9);
-  EXPECT_NE(Why(snapshot_, d).find("lowest cost among 2 feasible centers: c2"), std::string::npos) << Why(snapshot_, d);
+  EXPECT_NE(Why(snapshot_, d).find("lowest cost among 2 feasible centers: c2"), std::string::npos)
+      << Why(snapshot_, d);
 }
 
 TEST_F(Tiny, DataTransferMovesCostTowardsTheData) {
@@ -100,8 +102,9 @@ TEST_F(Tiny, CarbonObjectivePicksTheGreenWesternCenter) {
 }
 
 TEST_F(Tiny, TightLatencySloKeepsInferenceNearItsUsers) {
-  const char* spec = "kind: infer\ndevices: 2\naccelerator: {models: [acc-a]}\nwork: {pflop: 100}\n"
-                     "user_province: east-a\nlatency_slo_ms: 20\n";
+  const char* spec =
+      "kind: infer\ndevices: 2\naccelerator: {models: [acc-a]}\nwork: {pflop: 100}\n"
+      "user_province: east-a\nlatency_slo_ms: 20\n";
   const Decision d = Place(spec);
   EXPECT_EQ(CenterOf(d), "c1");
   const std::string reason = ReasonFor(d, "c2");
@@ -112,19 +115,22 @@ TEST_F(Tiny, TightLatencySloKeepsInferenceNearItsUsers) {
 TEST_F(Tiny, EachConstraintRejectsWithItsReason) {
   EXPECT_EQ(ReasonFor(Place(std::string(kTrain8) + "residency: {provinces: [west-b]}\n"), "c1"),
             "east-a not in residency [west-b]");
-  EXPECT_EQ(ReasonFor(Place("kind: train\ndevices: 16\naccelerator: {models: [acc-a]}\nwork: {pflop: 10}\n"), "c2"),
-            "no pool with 16 acc-a (largest has 10)");
+  EXPECT_EQ(
+      ReasonFor(Place("kind: train\ndevices: 16\naccelerator: {models: [acc-a]}\nwork: {pflop: 10}\n"), "c2"),
+      "no pool with 16 acc-a (largest has 10)");
   EXPECT_EQ(ReasonFor(Place(std::string(kTrain8) + "deadline_h: 1\n"), "c2"),
             "estimated finish 10.0 h > deadline 1 h (on 8 acc-a)");
-  EXPECT_NE(ReasonFor(Place("kind: train\ndevices: 1\naccelerator: {min_memory_gb: 300}\nwork: {pflop: 1}\n"), "c1")
-                .find("no accelerator model satisfies the job"),
-            std::string::npos);
+  EXPECT_NE(
+      ReasonFor(Place("kind: train\ndevices: 1\naccelerator: {min_memory_gb: 300}\nwork: {pflop: 1}\n"), "c1")
+          .find("no accelerator model satisfies the job"),
+      std::string::npos);
   snapshot_.SetCenterState(0, CenterState::kDraining);
   EXPECT_EQ(ReasonFor(Place(kTrain8), "c1"), "center is draining");
   snapshot_.SetCenterState(0, CenterState::kUp);
   snapshot_.SetPoolState(0, 4, {{3.0 * 3600, 60}});
   snapshot_.SetPoolState(1, 0, {});
-  EXPECT_EQ(ReasonFor(Place(kTrain8), "c1"), "no pool with 8 free acc-a (earliest start in 3.0 h > max wait 2 h)");
+  EXPECT_EQ(ReasonFor(Place(kTrain8), "c1"),
+            "no pool with 8 free acc-a (earliest start in 3.0 h > max wait 2 h)");
   EXPECT_EQ(ReasonFor(Place(kTrain8), "c2"), "no pool with 8 free acc-a (0 free, no release known)");
 }
 
@@ -143,12 +149,14 @@ TEST_F(Tiny, WaitAwareLowestCostWaitsForTheCheaperPool) {
 }
 
 TEST_F(Tiny, ThroughputOverrideChangesRunTime) {
-  const Decision d = Place("kind: train\ndevices: 8\naccelerator: {models: [acc-a]}\n"
-                           "work: {reference_hours: 10, reference: acc-a, throughput_tflops: {acc-a: 25}}\n");
+  const Decision d = Place(
+      "kind: train\ndevices: 8\naccelerator: {models: [acc-a]}\n"
+      "work: {reference_hours: 10, reference: acc-a, throughput_tflops: {acc-a: 25}}\n");
   ASSERT_TRUE(d.chosen);
   EXPECT_DOUBLE_EQ(d.chosen->run_h, 10 * 25.0 / 25.0);  // the override is the reference's throughput too
-  const Decision faster = Place("kind: train\ndevices: 8\naccelerator: {models: [acc-a]}\n"
-                                "work: {reference_hours: 10, reference: cpu-b, throughput_tflops: {acc-a: 64}}\n");
+  const Decision faster = Place(
+      "kind: train\ndevices: 8\naccelerator: {models: [acc-a]}\n"
+      "work: {reference_hours: 10, reference: cpu-b, throughput_tflops: {acc-a: 64}}\n");
   // 10 h on 8 cpu-b (1.28 x 0.5 = 0.64 effective each) is 10 x 0.64 / 64 h on acc-a at the override.
   EXPECT_DOUBLE_EQ(faster.chosen->run_h, 0.1);
   // Work in PFLOP: 90 PFLOP = 90 x 1000 / 3600 = 25 TFLOPS-h, on 8 x 50 effective TFLOPS.
@@ -168,7 +176,7 @@ TEST_F(Tiny, BaselinePolicies) {
   EXPECT_EQ(CenterOf(Place(spec, {}, "nearest-data")), "c2");
   EXPECT_EQ(CenterOf(Place(spec, {}, "first-fit")), "c1");
   EXPECT_EQ(CenterOf(Place(spec, {}, "least-loaded")), "c2");  // both wholly free: the tie goes to cost
-  snapshot_.SetPoolState(1, 8, {{5 * 3600, 2}});                        // c2 now 58 of 60 free
+  snapshot_.SetPoolState(1, 8, {{5 * 3600, 2}});               // c2 now 58 of 60 free
   EXPECT_EQ(CenterOf(Place(spec, {}, "least-loaded")), "c1");
   const Decision r = Place(spec, {}, "random");
   EXPECT_TRUE(r.chosen);
@@ -176,7 +184,7 @@ TEST_F(Tiny, BaselinePolicies) {
 }
 
 TEST(Tou, AverageMultiplier) {
-  const std::vector<TouPeriod> gd = {{"valley", 0, 8, 0.38}, {"flat", 8, 10, 1.0}, {"peak", 10, 12, 1.7},
+  const std::vector<TouPeriod> gd = {{"valley", 0, 8, 0.38}, {"flat", 8, 10, 1.0},  {"peak", 10, 12, 1.7},
                                      {"flat", 12, 14, 1.0},  {"peak", 14, 19, 1.7}, {"flat", 19, 24, 1.0}};
   EXPECT_DOUBLE_EQ(AverageTouMultiplier(gd, 0, 8), 0.38);
   EXPECT_DOUBLE_EQ(AverageTouMultiplier(gd, 10, 2), 1.7);
@@ -188,8 +196,8 @@ TEST(Tou, AverageMultiplier) {
   EXPECT_DOUBLE_EQ(AverageTouMultiplier(gd, 11, 0), 1.7);
 }
 
-// A random state: each pool with a random share of its devices free (none when `busy`), the rest coming back at
-// one of 50 times in the 5 h after 1.7e9 s.
+// A random state: each pool with a random share of its devices free (none when `busy`), the rest coming back
+// at one of 50 times in the 5 h after 1.7e9 s.
 void RandomisePools(Snapshot& s, std::mt19937_64& rng, bool busy) {
   for (uint32_t p = 0; p < s.pools().size(); ++p) {
     const int64_t total = s.pools()[p].devices;
@@ -200,8 +208,8 @@ void RandomisePools(Snapshot& s, std::mt19937_64& rng, bool busy) {
   }
 }
 
-// Property: on random states of the shipped network, the chosen candidate is never worse under the objective than
-// any feasible candidate, and the indexed search finds the same optimum as the full scan.
+// Property: on random states of the shipped network, the chosen candidate is never worse under the objective
+// than any feasible candidate, and the indexed search finds the same optimum as the full scan.
 TEST(PlacementProperty, ChosenIsNeverWorseAndIndexAgrees) {
   testing::TempDir dir;
   auto opened = OpenRegistry(dir.path() / "z.db", testing::ShippedDataDir());
@@ -209,20 +217,24 @@ TEST(PlacementProperty, ChosenIsNeverWorseAndIndexAgrees) {
   const Registry& registry = opened->registry;
   std::mt19937_64 rng(20261122);
   const std::vector<std::string> models = {"huawei-ascend-910b", "nvidia-a800-sxm-80gb", "nvidia-h20",
-                                           "huawei-ascend-910", "nvidia-a100-sxm-80gb", "hygon-k100-ai"};
-  const std::vector<std::string> provinces = {"beijing", "guangdong", "shanghai", "gansu", "sichuan", "hubei"};
+                                           "huawei-ascend-910",  "nvidia-a100-sxm-80gb", "hygon-k100-ai"};
+  const std::vector<std::string> provinces = {"beijing", "guangdong", "shanghai",
+                                              "gansu",   "sichuan",   "hubei"};
   auto policy = MakePolicy("lowest-cost");
   int compared = 0;
   for (int round = 0; round < 300; ++round) {
     Snapshot s = Snapshot::Build(registry);
     RandomisePools(s, rng, false);
     const std::string m1 = models[rng() % models.size()], m2 = models[rng() % models.size()];
-    std::string spec = fmt::format("kind: train\ndevices: {}\naccelerator: {{models: [{}, {}]}}\n"
-                                   "work: {{reference_hours: {}, reference: nvidia-a100-sxm-80gb}}\n",
-                                   1 << (rng() % 9), m1, m2, 1 + rng() % 500);
-    if (rng() % 2) spec += fmt::format("data: {{size_gb: {}, province: {}}}\n", rng() % 5000, provinces[rng() % 6]);
+    std::string spec = fmt::format(
+        "kind: train\ndevices: {}\naccelerator: {{models: [{}, {}]}}\n"
+        "work: {{reference_hours: {}, reference: nvidia-a100-sxm-80gb}}\n",
+        1 << (rng() % 9), m1, m2, 1 + rng() % 500);
+    if (rng() % 2)
+      spec += fmt::format("data: {{size_gb: {}, province: {}}}\n", rng() % 5000, provinces[rng() % 6]);
     if (rng() % 3 == 0) spec += fmt::format("deadline_h: {}\n", 1 + rng() % 200);
-    if (rng() % 4 == 0) spec += fmt::format("residency: {{provinces: [{}, {}]}}\n", provinces[rng() % 6], provinces[rng() % 6]);
+    if (rng() % 4 == 0)
+      spec += fmt::format("residency: {{provinces: [{}, {}]}}\n", provinces[rng() % 6], provinces[rng() % 6]);
     auto job = ParseJob(spec, registry);
     ASSERT_TRUE(job.has_value()) << job.error().message << "\n" << spec;
     const double now_s = 1.7e9 + static_cast<double>(rng() % 3600);
@@ -254,8 +266,8 @@ TEST(PlacementProperty, ChosenIsNeverWorseAndIndexAgrees) {
 namespace zhisuan::placement {
 namespace {
 
-// Property: every policy's Choose picks exactly the candidate its Place ranks first, explained or not (the random
-// policy draws the same keys on both paths when seeded alike).
+// Property: every policy's Choose picks exactly the candidate its Place ranks first, explained or not (the
+// random policy draws the same keys on both paths when seeded alike).
 TEST(PlacementProperty, ChooseAgreesWithPlaceForEveryPolicy) {
   testing::TempDir dir;
   auto opened = OpenRegistry(dir.path() / "z.db", testing::ShippedDataDir());
@@ -263,19 +275,21 @@ TEST(PlacementProperty, ChooseAgreesWithPlaceForEveryPolicy) {
   const Registry& registry = opened->registry;
   std::mt19937_64 rng(7);
   const std::vector<std::string> models = {"huawei-ascend-910b", "nvidia-a800-sxm-80gb", "nvidia-h20",
-                                           "huawei-ascend-910", "nvidia-a100-sxm-80gb", "hygon-k100-ai"};
-  const std::vector<std::string> provinces = {"beijing", "guangdong", "shanghai", "gansu", "sichuan", "hubei"};
+                                           "huawei-ascend-910",  "nvidia-a100-sxm-80gb", "hygon-k100-ai"};
+  const std::vector<std::string> provinces = {"beijing", "guangdong", "shanghai",
+                                              "gansu",   "sichuan",   "hubei"};
   for (const char* name : {"lowest-cost", "nearest-data", "least-loaded", "first-fit", "random"}) {
     auto ranked = MakePolicy(name, 5), explained = MakePolicy(name, 5), chooser = MakePolicy(name, 5);
     int chosen = 0, waiting = 0;
     for (int round = 0; round < 150; ++round) {
       Snapshot s = Snapshot::Build(registry);
       RandomisePools(s, rng, round % 2 == 1);  // busy half the time, so waiting candidates compete too
-      std::string spec = fmt::format("kind: train\ndevices: {}\naccelerator: {{models: [{}, {}]}}\n"
-                                     "work: {{reference_hours: {}, reference: nvidia-a100-sxm-80gb}}\n",
-                                     1 << (rng() % 9), models[rng() % models.size()], models[rng() % models.size()],
-                                     1 + rng() % 500);
-      if (rng() % 2) spec += fmt::format("data: {{size_gb: {}, province: {}}}\n", rng() % 5000, provinces[rng() % 6]);
+      std::string spec = fmt::format(
+          "kind: train\ndevices: {}\naccelerator: {{models: [{}, {}]}}\n"
+          "work: {{reference_hours: {}, reference: nvidia-a100-sxm-80gb}}\n",
+          1 << (rng() % 9), models[rng() % models.size()], models[rng() % models.size()], 1 + rng() % 500);
+      if (rng() % 2)
+        spec += fmt::format("data: {{size_gb: {}, province: {}}}\n", rng() % 5000, provinces[rng() % 6]);
       if (rng() % 3 == 0) spec += fmt::format("deadline_h: {}\n", 1 + rng() % 200);
       if (rng() % 4 == 0) spec += "gang: false\n";
       auto job = ParseJob(spec, registry);
@@ -342,8 +356,9 @@ TEST_F(Tiny, AllocateAndFreeKeepTheReleaseSchedule) {
   ASSERT_EQ(pool.releases.size(), 2u);
   EXPECT_EQ(pool.releases.Entries()[0].at_s, 3600);
   // A job of 50 needs the 10 free plus the release at 1 h.
-  const Decision d = Place(std::string("kind: train\ndevices: 40\naccelerator: {models: [acc-a]}\nwork: {pflop: 1}\n") +
-                           "residency: {provinces: [east-a]}\ndeadline_h: 5\n");
+  const Decision d =
+      Place(std::string("kind: train\ndevices: 40\naccelerator: {models: [acc-a]}\nwork: {pflop: 1}\n") +
+            "residency: {provinces: [east-a]}\ndeadline_h: 5\n");
   ASSERT_TRUE(d.chosen);
   EXPECT_DOUBLE_EQ(d.chosen->start_h, 1.0);
   snapshot_.Free(0, 30, 3600);

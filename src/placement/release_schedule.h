@@ -1,8 +1,8 @@
 // placement/release_schedule.h — the devices a pool gets back over time (running jobs' finishes), kept for
 // the one question placement asks: by when have at least N devices come back? A sorted sequence in chunks of
-// fewer than 64 releases, with each chunk's last time in a flat array and the chunks' device sums in a Fenwick
-// tree: adding or removing a release moves at most one chunk's entries, and the question descends the tree
-// (O(log chunks)) before it walks one chunk. A pool with thousands of running jobs (the simulator's big
+// fewer than 64 releases, with each chunk's last time in a flat array and the chunks' device sums in a
+// Fenwick tree: adding or removing a release moves at most one chunk's entries, and the question descends the
+// tree (O(log chunks)) before it walks one chunk. A pool with thousands of running jobs (the simulator's big
 // pools) stays cheap on every side; a flat sorted vector moved half the schedule on every start and finish.
 #pragma once
 
@@ -45,7 +45,7 @@ class ReleaseSchedule {
 
   void Refresh(size_t chunk);                     // recomputes a chunk's sum and last time
   void AddToTree(size_t chunk, int64_t devices);  // a chunk's sum changed by `devices`
-  void RebuildTree();  // after chunks split or vanish
+  void RebuildTree();                             // after chunks split or vanish
 
   std::vector<std::vector<Release>> chunks_;  // each sorted by at_s, never empty; chunks in time order
   std::vector<double> last_;                  // per chunk: its last release time

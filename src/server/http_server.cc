@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
-
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -13,12 +12,12 @@
 #include <sstream>
 
 #include "accounting/capacity.h"
+#include "index/spec.h"
 #include "placement/policy.h"
 #include "placement/snapshot.h"
-#include "server/metrics.h"
-#include "index/spec.h"
 #include "server/index_view.h"
 #include "server/job_view.h"
+#include "server/metrics.h"
 #include "server/quote_view.h"
 #include "server/views.h"
 
@@ -54,18 +53,20 @@ void Reply(httplib::Response& res, const Result<views::Json>& result) {
 }
 
 std::string CapacityGauges(const Registry& registry) {
-  std::string out = "# HELP zhisuan_center_capacity_pflops Peak capacity of a center in PFLOPS by precision.\n"
-                    "# TYPE zhisuan_center_capacity_pflops gauge\n";
+  std::string out =
+      "# HELP zhisuan_center_capacity_pflops Peak capacity of a center in PFLOPS by precision.\n"
+      "# TYPE zhisuan_center_capacity_pflops gauge\n";
   for (const Center& c : registry.centers()) {
     for (auto m : {accounting::Measure::kFp16, accounting::Measure::kFp32, accounting::Measure::kFp64,
                    accounting::Measure::kFp32Equivalent}) {
-      out += fmt::format("zhisuan_center_capacity_pflops{{center=\"{}\",province=\"{}\",precision=\"{}\"}} {}\n",
-                         c.id, c.province, accounting::Name(m),
-                         accounting::CenterCapacity(registry, c, m).tflops / 1000.0);
+      out += fmt::format(
+          "zhisuan_center_capacity_pflops{{center=\"{}\",province=\"{}\",precision=\"{}\"}} {}\n", c.id,
+          c.province, accounting::Name(m), accounting::CenterCapacity(registry, c, m).tflops / 1000.0);
     }
   }
-  out += "# HELP zhisuan_center_devices Devices of a center (accelerators and CPU servers).\n"
-         "# TYPE zhisuan_center_devices gauge\n";
+  out +=
+      "# HELP zhisuan_center_devices Devices of a center (accelerators and CPU servers).\n"
+      "# TYPE zhisuan_center_devices gauge\n";
   for (const Center& c : registry.centers()) {
     out += fmt::format("zhisuan_center_devices{{center=\"{}\"}} {}\n", c.id,
                        accounting::CenterCapacity(registry, c, accounting::Measure::kFp16).devices);
@@ -133,61 +134,67 @@ struct HttpServer::Impl {
         if (who) handler(*who, req, res);
       };
     };
-    server.Post("/api/v1/jobs", route("/api/v1/jobs", [this](const lifecycle::Principal& who, const httplib::Request& req,
-                                                              httplib::Response& res) {
-      if (Status s = views::CheckParams(ParamsOf(req), {}); !s) return Reply(res, std::unexpected(s.error()));
-      auto submitted = jobs->Submit(who, req.body, req.get_header_value("Idempotency-Key"));
-      if (!submitted) return Reply(res, std::unexpected(submitted.error()));
-      Reply(res, views::JobJson(submitted->job));
-      if (submitted->created) res.status = 201;
-    }));
-    server.Get("/api/v1/jobs", route("/api/v1/jobs", [this](const lifecycle::Principal& who, const httplib::Request& req,
-                                                             httplib::Response& res) {
-      Reply(res, views::ListJobs(*jobs, who, ParamsOf(req)));
-    }));
-    server.Get(R"(/api/v1/jobs/([^/]+))", route("/api/v1/jobs/{id}", [this](const lifecycle::Principal& who,
-                                                                             const httplib::Request& req,
-                                                                             httplib::Response& res) {
-      Result<int64_t> id = JobId(req.matches[1].str());
-      if (!id) return Reply(res, std::unexpected(id.error()));
-      Result<JobRecord> job = jobs->Get(who, *id);
-      if (!job) return Reply(res, std::unexpected(job.error()));
-      Result<std::vector<JobEvent>> history = jobs->History(who, *id);
-      if (!history) return Reply(res, std::unexpected(history.error()));
-      Reply(res, views::JobDetail(*job, *history));
-    }));
-    server.Delete(R"(/api/v1/jobs/([^/]+))", route("/api/v1/jobs/{id}", [this](const lifecycle::Principal& who,
-                                                                                const httplib::Request& req,
-                                                                                httplib::Response& res) {
-      Result<int64_t> id = JobId(req.matches[1].str());
-      if (!id) return Reply(res, std::unexpected(id.error()));
-      Result<JobRecord> job = jobs->Cancel(who, *id);
-      Reply(res, job ? Result<views::Json>(views::JobJson(*job)) : std::unexpected(job.error()));
-    }));
-    server.Get(R"(/api/v1/jobs/([^/]+)/logs)", route("/api/v1/jobs/{id}/logs", [this](const lifecycle::Principal& who,
-                                                                                      const httplib::Request& req,
-                                                                                      httplib::Response& res) {
-      Result<int64_t> id = JobId(req.matches[1].str());
-      if (!id) return Reply(res, std::unexpected(id.error()));
-      Result<std::string> logs = jobs->Logs(who, *id);
-      if (!logs) return Reply(res, std::unexpected(logs.error()));
-      res.set_content(*logs, "text/plain; charset=utf-8");
-    }));
-    server.Get("/api/v1/usage", route("/api/v1/usage", [this](const lifecycle::Principal& who,
-                                                               const httplib::Request& req, httplib::Response& res) {
-      Reply(res, views::Usage(*jobs, who, ParamsOf(req)));
-    }));
+    server.Post("/api/v1/jobs",
+                route("/api/v1/jobs", [this](const lifecycle::Principal& who, const httplib::Request& req,
+                                             httplib::Response& res) {
+                  if (Status s = views::CheckParams(ParamsOf(req), {}); !s)
+                    return Reply(res, std::unexpected(s.error()));
+                  auto submitted = jobs->Submit(who, req.body, req.get_header_value("Idempotency-Key"));
+                  if (!submitted) return Reply(res, std::unexpected(submitted.error()));
+                  Reply(res, views::JobJson(submitted->job));
+                  if (submitted->created) res.status = 201;
+                }));
+    server.Get("/api/v1/jobs",
+               route("/api/v1/jobs", [this](const lifecycle::Principal& who, const httplib::Request& req,
+                                            httplib::Response& res) {
+                 Reply(res, views::ListJobs(*jobs, who, ParamsOf(req)));
+               }));
+    server.Get(R"(/api/v1/jobs/([^/]+))",
+               route("/api/v1/jobs/{id}", [this](const lifecycle::Principal& who, const httplib::Request& req,
+                                                 httplib::Response& res) {
+                 Result<int64_t> id = JobId(req.matches[1].str());
+                 if (!id) return Reply(res, std::unexpected(id.error()));
+                 Result<JobRecord> job = jobs->Get(who, *id);
+                 if (!job) return Reply(res, std::unexpected(job.error()));
+                 Result<std::vector<JobEvent>> history = jobs->History(who, *id);
+                 if (!history) return Reply(res, std::unexpected(history.error()));
+                 Reply(res, views::JobDetail(*job, *history));
+               }));
+    server.Delete(
+        R"(/api/v1/jobs/([^/]+))",
+        route("/api/v1/jobs/{id}",
+              [this](const lifecycle::Principal& who, const httplib::Request& req, httplib::Response& res) {
+                Result<int64_t> id = JobId(req.matches[1].str());
+                if (!id) return Reply(res, std::unexpected(id.error()));
+                Result<JobRecord> job = jobs->Cancel(who, *id);
+                Reply(res, job ? Result<views::Json>(views::JobJson(*job)) : std::unexpected(job.error()));
+              }));
+    server.Get(R"(/api/v1/jobs/([^/]+)/logs)",
+               route("/api/v1/jobs/{id}/logs", [this](const lifecycle::Principal& who,
+                                                      const httplib::Request& req, httplib::Response& res) {
+                 Result<int64_t> id = JobId(req.matches[1].str());
+                 if (!id) return Reply(res, std::unexpected(id.error()));
+                 Result<std::string> logs = jobs->Logs(who, *id);
+                 if (!logs) return Reply(res, std::unexpected(logs.error()));
+                 res.set_content(*logs, "text/plain; charset=utf-8");
+               }));
+    server.Get("/api/v1/usage",
+               route("/api/v1/usage", [this](const lifecycle::Principal& who, const httplib::Request& req,
+                                             httplib::Response& res) {
+                 Reply(res, views::Usage(*jobs, who, ParamsOf(req)));
+               }));
     for (const bool drain : {true, false}) {
-      server.Post(drain ? R"(/api/v1/centers/([^/]+)/drain)" : R"(/api/v1/centers/([^/]+)/undrain)",
-                  route(drain ? "/api/v1/centers/{id}/drain" : "/api/v1/centers/{id}/undrain",
-                        [this, drain](const lifecycle::Principal& who, const httplib::Request& req,
-                                      httplib::Response& res) {
-                          const std::string center = req.matches[1].str();
-                          if (Status s = jobs->SetDrained(who, center, drain); !s) {
-                            return Reply(res, std::unexpected(s.error()));
-                          }
-                          Reply(res, views::Json{{"center", center}, {"state", jobs->CenterStates()[center]}});
-                        }));
+      server.Post(
+          drain ? R"(/api/v1/centers/([^/]+)/drain)" : R"(/api/v1/centers/([^/]+)/undrain)",
+          route(drain ? "/api/v1/centers/{id}/drain" : "/api/v1/centers/{id}/undrain",
+                [this, drain](const lifecycle::Principal& who, const httplib::Request& req,
+                              httplib::Response& res) {
+                  const std::string center = req.matches[1].str();
+                  if (Status s = jobs->SetDrained(who, center, drain); !s) {
+                    return Reply(res, std::unexpected(s.error()));
+                  }
+                  Reply(res, views::Json{{"center", center}, {"state", jobs->CenterStates()[center]}});
+                }));
     }
   }
   Clock::time_point started = Clock::now();
@@ -201,23 +208,27 @@ struct HttpServer::Impl {
   // Registers a GET route; `route` labels it in /metrics.
   template <typename Handler>
   void Get(const std::string& pattern, std::string route, Handler handler) {
-    server.Get(pattern, [route = std::move(route), handler](const httplib::Request& req, httplib::Response& res) {
-      tl_route = route;
-      handler(req, res);
-    });
+    server.Get(pattern,
+               [route = std::move(route), handler](const httplib::Request& req, httplib::Response& res) {
+                 tl_route = route;
+                 handler(req, res);
+               });
   }
 
   void Routes() {
-    Get("/", "/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kIndexHtml, "text/html"); });
+    Get("/", "/",
+        [](const httplib::Request&, httplib::Response& res) { res.set_content(kIndexHtml, "text/html"); });
     Get("/api/v1/health", "/api/v1/health", [this](const httplib::Request& req, httplib::Response& res) {
       if (Status s = views::CheckParams(ParamsOf(req), {}); !s) return Reply(res, std::unexpected(s.error()));
       const double uptime = std::chrono::duration<double>(Clock::now() - started).count();
       Reply(res, views::Health(registry, schema_version, uptime));
     });
-    Get("/api/v1/accelerators", "/api/v1/accelerators", [this](const httplib::Request& req, httplib::Response& res) {
-      if (Status s = views::CheckParams(ParamsOf(req), {}); !s) return Reply(res, std::unexpected(s.error()));
-      Reply(res, views::Accelerators(registry));
-    });
+    Get("/api/v1/accelerators", "/api/v1/accelerators",
+        [this](const httplib::Request& req, httplib::Response& res) {
+          if (Status s = views::CheckParams(ParamsOf(req), {}); !s)
+            return Reply(res, std::unexpected(s.error()));
+          Reply(res, views::Accelerators(registry));
+        });
     Get("/api/v1/regions", "/api/v1/regions", [this](const httplib::Request& req, httplib::Response& res) {
       if (Status s = views::CheckParams(ParamsOf(req), {}); !s) return Reply(res, std::unexpected(s.error()));
       Reply(res, views::Regions(registry));
@@ -227,15 +238,18 @@ struct HttpServer::Impl {
     });
     Get(R"(/api/v1/centers/([^/]+))", "/api/v1/centers/{id}",
         [this](const httplib::Request& req, httplib::Response& res) {
-          if (Status s = views::CheckParams(ParamsOf(req), {}); !s) return Reply(res, std::unexpected(s.error()));
+          if (Status s = views::CheckParams(ParamsOf(req), {}); !s)
+            return Reply(res, std::unexpected(s.error()));
           Reply(res, views::Center(registry, req.matches[1].str()));
         });
-    Get("/api/v1/stats/capacity", "/api/v1/stats/capacity", [this](const httplib::Request& req, httplib::Response& res) {
-      Reply(res, views::Capacity(registry, ParamsOf(req)));
-    });
+    Get("/api/v1/stats/capacity", "/api/v1/stats/capacity",
+        [this](const httplib::Request& req, httplib::Response& res) {
+          Reply(res, views::Capacity(registry, ParamsOf(req)));
+        });
     server.Post("/api/v1/quote", [this](const httplib::Request& req, httplib::Response& res) {
       tl_route = "/api/v1/quote";
-      const double now_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+      const double now_s =
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
       views::Params params = ParamsOf(req);
       params.try_emplace("policy", default_policy);
       params.try_emplace("objective", default_objective);
@@ -264,8 +278,9 @@ struct HttpServer::Impl {
     server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty()) return;
       const ErrorCode code = res.status == 404 ? ErrorCode::kNotFound : ErrorCode::kInvalidArgument;
-      const std::string message = res.status == 404 ? fmt::format("no route for {} {}", req.method, req.path)
-                                                    : fmt::format("request rejected with HTTP {}", res.status);
+      const std::string message = res.status == 404
+                                      ? fmt::format("no route for {} {}", req.method, req.path)
+                                      : fmt::format("request rejected with HTTP {}", res.status);
       res.set_content(views::Dump(views::ErrorBody({code, message})), "application/json");
     });
     server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
@@ -279,8 +294,8 @@ struct HttpServer::Impl {
       res.status = 500;
       res.set_content(views::Dump(views::ErrorBody({ErrorCode::kInternal, what})), "application/json");
     });
-    // Recorded before the response is written (the logger runs after), so a client that has its answer sees it
-    // counted.
+    // Recorded before the response is written (the logger runs after), so a client that has its answer sees
+    // it counted.
     server.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       const double seconds = std::chrono::duration<double>(Clock::now() - tl_start).count();
       metrics.Observe(tl_route, req.method, res.status, seconds);
@@ -292,12 +307,15 @@ HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpServer::~HttpServer() { Stop(); }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry, int schema_version,
-                                                       const ServerOptions& options, lifecycle::JobService* jobs) {
+                                                       const ServerOptions& options,
+                                                       lifecycle::JobService* jobs) {
   if (options.port < 0 || options.port > 65535) {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("port: must be between 0 and 65535 (got {})", options.port));
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("port: must be between 0 and 65535 (got {})", options.port));
   }
   if (options.threads < 1 || options.threads > 1024) {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("threads: must be between 1 and 1024 (got {})", options.threads));
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("threads: must be between 1 and 1024 (got {})", options.threads));
   }
   if (Result<std::unique_ptr<placement::Policy>> p = placement::MakePolicy(options.policy); !p) {
     return std::unexpected(p.error());
@@ -313,8 +331,11 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
     std::ifstream in(options.index_spec_path, std::ios::binary);
     std::ostringstream text;
     text << in.rdbuf();
-    if (!in) return Fail(ErrorCode::kIo, fmt::format("{}: cannot read the indicator system", options.index_spec_path));
-    if (auto spec = index::ParseSpec(options.index_spec_path, text.str()); !spec) return std::unexpected(spec.error());
+    if (!in)
+      return Fail(ErrorCode::kIo,
+                  fmt::format("{}: cannot read the indicator system", options.index_spec_path));
+    if (auto spec = index::ParseSpec(options.index_spec_path, text.str()); !spec)
+      return std::unexpected(spec.error());
     impl->index_spec_text = text.str();
   }
   const int threads = options.threads;
@@ -327,7 +348,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
   });
-  impl->server.set_payload_max_length(8 << 20);  // a job spec is a few hundred bytes, index data a few MB at most
+  impl->server.set_payload_max_length(
+      8 << 20);  // a job spec is a few hundred bytes, index data a few MB at most
   impl->jobs = jobs;
   impl->Routes();
   if (jobs != nullptr) impl->JobRoutes();
@@ -338,12 +360,12 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
     impl->port = impl->server.bind_to_port(options.host, options.port) ? options.port : -1;
   }
   if (impl->port <= 0) {
-    return Fail(ErrorCode::kIo, fmt::format("cannot listen on {}:{} (address in use or not permitted)", options.host,
-                                            options.port));
+    return Fail(ErrorCode::kIo, fmt::format("cannot listen on {}:{} (address in use or not permitted)",
+                                            options.host, options.port));
   }
-  // cpp-httplib 0.11 listens with a backlog of 5: a burst of new connections overflows it, the kernel drops their
-  // SYNs and the clients retransmit a second later (the submission benchmark's 0.2-0.8 s p99 tail). Listening
-  // again on the bound socket raises the backlog.
+  // cpp-httplib 0.11 listens with a backlog of 5: a burst of new connections overflows it, the kernel drops
+  // their SYNs and the clients retransmit a second later (the submission benchmark's 0.2-0.8 s p99 tail).
+  // Listening again on the bound socket raises the backlog.
   if (impl->listen_fd >= 0) ::listen(impl->listen_fd, 4096);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }

@@ -12,7 +12,7 @@ namespace zhisuan {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;  // 0 picks a free port; port() tells which
+  int port = 8080;   // 0 picks a free port; port() tells which
   int threads = 32;  // httplib holds one worker per open keep-alive connection
   // The platform's placement policy and objective for quotes that name none (a request's own always wins).
   std::string policy = "lowest-cost";
@@ -27,8 +27,8 @@ class HttpServer {
   // `jobs` (optional) serves the job API under /api/v1/jobs, /api/v1/usage and the drain routes; it must
   // outlive the server.
   static Result<std::unique_ptr<HttpServer>> Create(const Registry& registry, int schema_version,
-                                                     const ServerOptions& options,
-                                                     lifecycle::JobService* jobs = nullptr);
+                                                    const ServerOptions& options,
+                                                    lifecycle::JobService* jobs = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

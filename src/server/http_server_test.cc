@@ -9,8 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -133,7 +133,8 @@ TEST_F(ServerTest, CapacityAgreesWithAccounting) {
         EXPECT_NEAR(j["groups"][i]["pflops"].get<double>(), expected[i].capacity.tflops / 1000.0, 1e-9);
         sum += j["groups"][i]["pflops"].get<double>();
       }
-      EXPECT_NEAR(sum, accounting::NationalCapacity(registry(), measure).tflops / 1000.0, 1e-6) << by << precision;
+      EXPECT_NEAR(sum, accounting::NationalCapacity(registry(), measure).tflops / 1000.0, 1e-6)
+          << by << precision;
       EXPECT_NEAR(j["total"]["pflops"].get<double>(), sum, 1e-6);
     }
   }
@@ -151,8 +152,9 @@ TEST_F(ServerTest, BadRequestsAre4xx) {
 }
 
 TEST_F(ServerTest, GarbageOnTheSocketDoesNotKillTheServer) {
-  for (const std::string& garbage : {std::string("\x16\x03\x01\x02\x00\x01", 6), std::string("GET /%zz%%% HTTP/9.9\r\n\r\n"),
-                                     std::string(70000, 'A') + "\r\n\r\n", std::string("GET / HTTP/1.1\r\nContent-Length: -5\r\n\r\n")}) {
+  for (const std::string& garbage :
+       {std::string("\x16\x03\x01\x02\x00\x01", 6), std::string("GET /%zz%%% HTTP/9.9\r\n\r\n"),
+        std::string(70000, 'A') + "\r\n\r\n", std::string("GET / HTTP/1.1\r\nContent-Length: -5\r\n\r\n")}) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     ASSERT_GE(fd, 0);
     sockaddr_in addr{};
@@ -177,14 +179,17 @@ TEST_F(ServerTest, MetricsCountRequestsAndExposeCapacity) {
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   const std::string& text = res->body;
-  EXPECT_NE(text.find("zhisuan_http_requests_total{route=\"/api/v1/health\",method=\"GET\",status=\"200\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("zhisuan_http_requests_total{route=\"/api/v1/health\",method=\"GET\",status=\"200\"} 1"),
+      std::string::npos)
       << text.substr(0, 2000);
   EXPECT_NE(text.find("route=\"/api/v1/centers/{id}\",method=\"GET\",status=\"404\"} 1"), std::string::npos);
-  EXPECT_NE(text.find("zhisuan_http_request_duration_seconds_count{route=\"/api/v1/health\"} 1"), std::string::npos);
-  EXPECT_NE(text.find("zhisuan_center_capacity_pflops{center=\"pengcheng-cloud-brain-2\",province=\"guangdong\","
-                      "precision=\"fp16\"}"),
+  EXPECT_NE(text.find("zhisuan_http_request_duration_seconds_count{route=\"/api/v1/health\"} 1"),
             std::string::npos);
+  EXPECT_NE(
+      text.find("zhisuan_center_capacity_pflops{center=\"pengcheng-cloud-brain-2\",province=\"guangdong\","
+                "precision=\"fp16\"}"),
+      std::string::npos);
 }
 
 TEST_F(ServerTest, ConcurrentClients) {
@@ -217,9 +222,10 @@ TEST_F(ServerTest, QuoteJsonAndYaml) {
   EXPECT_EQ(j["chosen"]["center"], j["candidates"][0]["center"]);
   EXPECT_LE(j["candidates"][0]["score"].get<double>(), j["candidates"][1]["score"].get<double>());
   EXPECT_EQ(j["rejected"].size() + j["feasible_centers"].get<size_t>(), registry().centers().size());
-  const std::string yaml_body = "kind: train\ndevices: 64\naccelerator: {models: [huawei-ascend-910b, "
-                                "nvidia-a800-sxm-80gb]}\nwork: {reference_hours: 48, reference: "
-                                "nvidia-a100-sxm-80gb}\ndata: {size_gb: 2000, province: beijing}\n";
+  const std::string yaml_body =
+      "kind: train\ndevices: 64\naccelerator: {models: [huawei-ascend-910b, "
+      "nvidia-a800-sxm-80gb]}\nwork: {reference_hours: 48, reference: "
+      "nvidia-a100-sxm-80gb}\ndata: {size_gb: 2000, province: beijing}\n";
   res = client_->Post("/api/v1/quote?top=3", yaml_body, "application/yaml");
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
@@ -291,7 +297,8 @@ TEST_F(ServerTest, IndexComputeErrorsAre400AndTheServerKeepsServing) {
     for (int k = 0; k < 4; ++k) body[rng() % body.size()] = static_cast<char>(rng() % 256);
     auto res = client_->Post("/api/v1/index/compute", body, "application/json");
     ASSERT_TRUE(res);
-    EXPECT_TRUE(res->status == 200 || (res->status >= 400 && res->status < 500)) << res->status << " " << res->body;
+    EXPECT_TRUE(res->status == 200 || (res->status >= 400 && res->status < 500))
+        << res->status << " " << res->body;
   }
   auto health = client_->Get("/api/v1/health");
   ASSERT_TRUE(health);
@@ -299,7 +306,8 @@ TEST_F(ServerTest, IndexComputeErrorsAre400AndTheServerKeepsServing) {
 }
 
 TEST_F(ServerTest, QuoteErrorsAre400WithFieldPaths) {
-  auto res = client_->Post("/api/v1/quote", "kind: train\ndevices: 0\nwork: {pflop: 1}\n", "application/yaml");
+  auto res =
+      client_->Post("/api/v1/quote", "kind: train\ndevices: 0\nwork: {pflop: 1}\n", "application/yaml");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 400);
   const json j = json::parse(res->body);
@@ -313,11 +321,13 @@ TEST_F(ServerTest, QuoteErrorsAre400WithFieldPaths) {
 
 // Seeded random-input fuzz of the quote handler: every answer is 200 or 4xx and the server keeps serving.
 TEST_F(ServerTest, QuoteFuzzNeverCrashesOrAnswers5xx) {
-  const std::string base = "kind: train\ndevices: 8\naccelerator: {models: [huawei-ascend-910b]}\n"
-                           "work: {reference_hours: 10, reference: nvidia-a100-sxm-80gb}\n"
-                           "data: {size_gb: 10, province: beijing}\ndeadline_h: 30\n";
-  const std::string tokens[] = {"{", "}", "[", "]", ":", ",", "\"", "-", "1e308", "-1", "null", "\n", " ", "\t",
-                                "&x", "*x", "!!binary", "devices", "kind", "0.0", "NaN", "\x00", "\xff"};
+  const std::string base =
+      "kind: train\ndevices: 8\naccelerator: {models: [huawei-ascend-910b]}\n"
+      "work: {reference_hours: 10, reference: nvidia-a100-sxm-80gb}\n"
+      "data: {size_gb: 10, province: beijing}\ndeadline_h: 30\n";
+  const std::string tokens[] = {"{",        "}",       "[",    "]",   ":",   ",",    "\"",  "-",
+                                "1e308",    "-1",      "null", "\n",  " ",   "\t",   "&x",  "*x",
+                                "!!binary", "devices", "kind", "0.0", "NaN", "\x00", "\xff"};
   uint64_t state = 42;
   auto next = [&state] {
     state = state * 6364136223846793005ull + 1442695040888963407ull;
@@ -327,13 +337,17 @@ TEST_F(ServerTest, QuoteFuzzNeverCrashesOrAnswers5xx) {
     std::string body = base;
     for (int k = 1 + static_cast<int>(next() % 5); k > 0; --k) {
       const size_t at = next() % (body.size() + 1);
-      if (next() % 2) body.insert(at, tokens[next() % std::size(tokens)]);
-      else if (at < body.size()) body.erase(at, 1 + next() % 6);
+      if (next() % 2)
+        body.insert(at, tokens[next() % std::size(tokens)]);
+      else if (at < body.size())
+        body.erase(at, 1 + next() % 6);
     }
     auto res = client_->Post("/api/v1/quote", body, "application/yaml");
     ASSERT_TRUE(res) << "request " << i << " got no answer";
     EXPECT_TRUE(res->status == 200 || (res->status >= 400 && res->status < 500))
-        << "status " << res->status << " for body:\n" << body << "\n" << res->body;
+        << "status " << res->status << " for body:\n"
+        << body << "\n"
+        << res->body;
   }
   EXPECT_EQ(Get("/api/v1/health")["status"], "ok");
 }

@@ -7,7 +7,8 @@
 namespace zhisuan::views {
 namespace {
 
-Status Expect(const nlohmann::json& body, const char* key, bool (nlohmann::json::*is)() const noexcept, const char* what) {
+Status Expect(const nlohmann::json& body, const char* key, bool (nlohmann::json::*is)() const noexcept,
+              const char* what) {
   if (body.contains(key) && !(body.at(key).*is)()) {
     return Fail(ErrorCode::kValidation, fmt::format("{}: must be {}", key, what));
   }
@@ -25,7 +26,8 @@ Result<Json> IndexCompute(std::string_view body_text, const std::string& default
   }
   if (!body.is_object()) return Fail(ErrorCode::kValidation, "request body: must be a JSON object");
   for (const auto& [key, value] : body.items()) {
-    static const char* kKnown[] = {"data_csv", "spec", "weights", "impute", "draws", "seed", "concentration", "mc", "explain"};
+    static const char* kKnown[] = {"data_csv", "spec",          "weights", "impute", "draws",
+                                   "seed",     "concentration", "mc",      "explain"};
     bool known = false;
     for (const char* k : kKnown) known = known || key == k;
     if (!known) return Fail(ErrorCode::kValidation, fmt::format("{}: unknown field", key));
@@ -44,11 +46,13 @@ Result<Json> IndexCompute(std::string_view body_text, const std::string& default
   if (!body.contains("data_csv")) return Fail(ErrorCode::kValidation, "data_csv: is required (the CSV text)");
   // A JSON document is YAML, so the spec parser reads it with its usual field-path errors.
   const std::string spec_text = body.contains("spec") ? body["spec"].dump() : default_spec_text;
-  if (spec_text.empty()) return Fail(ErrorCode::kValidation, "spec: is required (this server has no default spec)");
+  if (spec_text.empty())
+    return Fail(ErrorCode::kValidation, "spec: is required (this server has no default spec)");
   Result<index::IndexSpec> spec = index::ParseSpec("spec", spec_text);
   if (!spec) return std::unexpected(spec.error());
   if (body.contains("weights")) {
-    if (Status s = index::ApplyWeights(*spec, "weights", body["weights"].dump()); !s) return std::unexpected(s.error());
+    if (Status s = index::ApplyWeights(*spec, "weights", body["weights"].dump()); !s)
+      return std::unexpected(s.error());
   }
   index::RunOptions o;
   Result<index::Impute> impute = index::ParseImpute(body.value("impute", std::string("error")));
@@ -62,8 +66,10 @@ Result<Json> IndexCompute(std::string_view body_text, const std::string& default
   }
   const double concentration = body.value("concentration", 200.0);
   if (!(concentration > 0)) return Fail(ErrorCode::kValidation, "concentration: must be positive");
-  o.stability = {.draws = static_cast<int>(draws), .seed = body.value("seed", uint64_t{1}),
-                 .concentration = concentration, .experts = mc == "experts"};
+  o.stability = {.draws = static_cast<int>(draws),
+                 .seed = body.value("seed", uint64_t{1}),
+                 .concentration = concentration,
+                 .experts = mc == "experts"};
   o.typology_seed = o.stability.seed;
   if (body.contains("explain")) {
     for (const auto& r : body["explain"]) {
@@ -72,14 +78,15 @@ Result<Json> IndexCompute(std::string_view body_text, const std::string& default
     }
     if (o.explain.size() != 2) return Fail(ErrorCode::kValidation, "explain: name exactly two regions");
   }
-  // Bound the Monte Carlo before running it: count the data rows of the largest year cheaply via the run itself
-  // would cost the work we want to bound, so bound by the CSV's line count.
+  // Bound the Monte Carlo before running it: count the data rows of the largest year cheaply via the run
+  // itself would cost the work we want to bound, so bound by the CSV's line count.
   const std::string& csv = body["data_csv"].get_ref<const std::string&>();
   const double rows = static_cast<double>(std::count(csv.begin(), csv.end(), '\n') + 1);
   if (static_cast<double>(draws) * rows > kMaxIndexDrawCells) {
-    return Fail(ErrorCode::kValidation, fmt::format("draws: {} draws x {} rows exceeds the {:.0f} a request may ask for; "
-                                                    "use fewer draws or zhisuan index compute",
-                                                    draws, rows, kMaxIndexDrawCells));
+    return Fail(ErrorCode::kValidation,
+                fmt::format("draws: {} draws x {} rows exceeds the {:.0f} a request may ask for; "
+                            "use fewer draws or zhisuan index compute",
+                            draws, rows, kMaxIndexDrawCells));
   }
   Result<index::IndexRun> run = index::RunIndex(std::move(*spec), "data_csv", csv, o);
   if (!run) return std::unexpected(run.error());

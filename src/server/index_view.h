@@ -1,8 +1,8 @@
 // server/index_view.h — POST /api/v1/index/compute: the compute development index of posted data.
 //
-// Body (JSON): {"data_csv": "region,year,...", "spec": {...} (default: the shipped CAICT 3.0), "weights": {...},
-// "impute": "error", "draws": 1000, "seed": 1, "concentration": 200, "mc": "dirichlet", "explain": ["A", "B"]}.
-// The answer is the report JSON of `zhisuan index compute --json`.
+// Body (JSON): {"data_csv": "region,year,...", "spec": {...} (default: the shipped CAICT 3.0), "weights":
+// {...}, "impute": "error", "draws": 1000, "seed": 1, "concentration": 200, "mc": "dirichlet", "explain":
+// ["A", "B"]}. The answer is the report JSON of `zhisuan index compute --json`.
 #pragma once
 
 #include <string>

@@ -16,7 +16,8 @@ Result<double> ParseTime(const std::string& key, const std::string& text) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
   if (ec == std::errc() && ptr == text.data() + text.size()) return x;
   std::tm tm{};
-  if (strptime(text.c_str(), "%Y-%m-%d", &tm) != nullptr && text.size() == 10) return static_cast<double>(timegm(&tm));
+  if (strptime(text.c_str(), "%Y-%m-%d", &tm) != nullptr && text.size() == 10)
+    return static_cast<double>(timegm(&tm));
   return Fail(ErrorCode::kInvalidArgument,
               fmt::format("{}: '{}' is not a time (seconds since the epoch, or YYYY-MM-DD)", key, text));
 }
@@ -43,8 +44,10 @@ Json JobJson(const JobRecord& r) {
   if (!r.idempotency_key.empty()) j["idempotency_key"] = r.idempotency_key;
   if (r.accounting) {
     const JobAccounting& a = *r.accounting;
-    j["accounting"] = {{"device_hours", a.device_hours}, {"energy_kwh", a.energy_kwh},
-                       {"energy_cost_fen", a.energy_fen},  {"price_fen", a.price_fen},
+    j["accounting"] = {{"device_hours", a.device_hours},
+                       {"energy_kwh", a.energy_kwh},
+                       {"energy_cost_fen", a.energy_fen},
+                       {"price_fen", a.price_fen},
                        {"price_cny", fmt::format("{}.{:02}", a.price_fen / 100, a.price_fen % 100)},
                        {"carbon_kg", a.carbon_kg}};
   } else {
@@ -59,25 +62,30 @@ Json JobDetail(const JobRecord& r, const std::vector<JobEvent>& history) {
   j["decision"] = r.decision.empty() ? Json() : Json::parse(r.decision, nullptr, false);
   if (j["decision"].is_discarded()) j["decision"] = nullptr;
   Json h = Json::array();
-  for (const JobEvent& e : history) h.push_back({{"seq", e.seq}, {"at", e.at}, {"state", Name(e.state)}, {"detail", e.detail}});
+  for (const JobEvent& e : history)
+    h.push_back({{"seq", e.seq}, {"at", e.at}, {"state", Name(e.state)}, {"detail", e.detail}});
   j["history"] = h;
   return j;
 }
 
 Result<Json> ListJobs(lifecycle::JobService& jobs, const lifecycle::Principal& who, const Params& params) {
-  if (Status s = CheckParams(params, {"state", "tenant", "center", "after", "limit"}); !s) return std::unexpected(s.error());
+  if (Status s = CheckParams(params, {"state", "tenant", "center", "after", "limit"}); !s)
+    return std::unexpected(s.error());
   JobFilter f;
   if (auto it = params.find("state"); it != params.end()) {
     f.state = ParseJobState(it->second);
     if (!f.state) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  fmt::format("state: unknown state '{}' (pending, placed, dispatched, running, succeeded, failed, "
-                              "cancelled, requeued)", it->second));
+      return Fail(
+          ErrorCode::kInvalidArgument,
+          fmt::format("state: unknown state '{}' (pending, placed, dispatched, running, succeeded, failed, "
+                      "cancelled, requeued)",
+                      it->second));
     }
   }
   if (auto it = params.find("tenant"); it != params.end()) f.tenant = it->second;
   if (auto it = params.find("center"); it != params.end()) f.center = it->second;
-  for (const auto& [key, target, lo, hi] : {std::tuple<const char*, int64_t*, int64_t, int64_t>{"after", &f.after_id, 0, std::numeric_limits<int64_t>::max()}}) {
+  for (const auto& [key, target, lo, hi] : {std::tuple<const char*, int64_t*, int64_t, int64_t>{
+           "after", &f.after_id, 0, std::numeric_limits<int64_t>::max()}}) {
     if (auto it = params.find(key); it != params.end()) {
       auto [ptr, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), *target);
       if (ec != std::errc() || ptr != it->second.data() + it->second.size() || *target < lo || *target > hi) {
@@ -120,10 +128,16 @@ Result<Json> Usage(lifecycle::JobService& jobs, const lifecycle::Principal& who,
   if (!rows) return std::unexpected(rows.error());
   Json groups = Json::array();
   for (const UsageRow& u : *rows) {
-    groups.push_back({{by, u.key}, {"jobs", u.jobs}, {"device_hours", u.device_hours}, {"energy_kwh", u.energy_kwh},
-                      {"energy_cost_fen", u.energy_fen}, {"price_fen", u.price_fen}, {"carbon_kg", u.carbon_kg}});
+    groups.push_back({{by, u.key},
+                      {"jobs", u.jobs},
+                      {"device_hours", u.device_hours},
+                      {"energy_kwh", u.energy_kwh},
+                      {"energy_cost_fen", u.energy_fen},
+                      {"price_fen", u.price_fen},
+                      {"carbon_kg", u.carbon_kg}});
   }
-  return Json{{"by", by}, {"from", from}, {"to", params.contains("to") ? Json(to) : Json()}, {"groups", groups}};
+  return Json{
+      {"by", by}, {"from", from}, {"to", params.contains("to") ? Json(to) : Json()}, {"groups", groups}};
 }
 
 }  // namespace zhisuan::views

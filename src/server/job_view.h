@@ -1,4 +1,5 @@
-// server/job_view.h — the JSON of the job API (shared by the HTTP server and the CLI's client commands' tests).
+// server/job_view.h — the JSON of the job API (shared by the HTTP server and the CLI's client commands'
+// tests).
 #pragma once
 
 #include <string>

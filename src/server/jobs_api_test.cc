@@ -1,5 +1,6 @@
-// The job API over loopback HTTP on the shipped network with simulated backends: the lifecycle, quotas, drain,
-// token errors, and a seeded fuzz of the job-spec parser and the handlers (every answer 2xx or 4xx, never 5xx).
+// The job API over loopback HTTP on the shipped network with simulated backends: the lifecycle, quotas,
+// drain, token errors, and a seeded fuzz of the job-spec parser and the handlers (every answer 2xx or 4xx,
+// never 5xx).
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -20,7 +21,9 @@ namespace {
 
 using json = nlohmann::json;
 
-double Now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
+double Now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 class JobsApiTest : public ::testing::Test {
  protected:
@@ -32,22 +35,26 @@ class JobsApiTest : public ::testing::Test {
     auto store = JobStore::Open(db);
     ASSERT_TRUE(store);
     store_ = std::move(*store);
-    for (const auto& [tenant, role, token] : {std::tuple{"acme", "tenant", &acme_}, std::tuple{"zeta", "tenant", &zeta_},
-                                             std::tuple{"ops", "operator", &ops_}}) {
+    for (const auto& [tenant, role, token] :
+         {std::tuple{"acme", "tenant", &acme_}, std::tuple{"zeta", "tenant", &zeta_},
+          std::tuple{"ops", "operator", &ops_}}) {
       *token = *lifecycle::NewToken();
       ASSERT_TRUE(store_->AddToken(lifecycle::HashToken(*token), {tenant, role}, Now()));
     }
     // 1e-5: a modelled hour takes 36 ms.
-    auto backends = lifecycle::MakeBackends(opened_->registry, "test", "sim_factor: 0.00001", dir_.path().string(), Now);
+    auto backends =
+        lifecycle::MakeBackends(opened_->registry, "test", "sim_factor: 0.00001", dir_.path().string(), Now);
     ASSERT_TRUE(backends) << backends.error().message;
     lifecycle::ServiceOptions options;
     options.tick_s = 0.005;
     options.poll_interval_s = 0.01;
-    auto service = lifecycle::JobService::Create(opened_->registry, *store_, std::move(*backends), options, Now);
+    auto service =
+        lifecycle::JobService::Create(opened_->registry, *store_, std::move(*backends), options, Now);
     ASSERT_TRUE(service) << service.error().message;
     service_ = std::move(*service);
     ASSERT_TRUE(service_->Start());
-    auto server = HttpServer::Create(opened_->registry, opened_->store->SchemaVersion(), {"127.0.0.1", 0, 8}, service_.get());
+    auto server = HttpServer::Create(opened_->registry, opened_->store->SchemaVersion(), {"127.0.0.1", 0, 8},
+                                     service_.get());
     ASSERT_TRUE(server) << server.error().message;
     server_ = std::move(*server);
     thread_ = std::thread([this] { server_->Run(); });
@@ -87,7 +94,9 @@ class JobsApiTest : public ::testing::Test {
     return j;
   }
   static json Train(int devices, double hours, const std::string& province = "") {
-    json j = {{"kind", "train"}, {"devices", devices}, {"accelerator", {{"models", {"huawei-ascend-910b"}}}},
+    json j = {{"kind", "train"},
+              {"devices", devices},
+              {"accelerator", {{"models", {"huawei-ascend-910b"}}}},
               {"work", {{"reference_hours", hours}, {"reference", "huawei-ascend-910b"}}}};
     if (!province.empty()) j["residency"] = {{"provinces", {province}}};
     return j;
@@ -113,7 +122,8 @@ TEST_F(JobsApiTest, AJobGoesThroughEveryStateAndIsAccounted) {
   EXPECT_EQ(done["backend"], "sim");
   ASSERT_FALSE(done["decision"].is_null());
   EXPECT_FALSE(done["decision"]["why"].get<std::string>().empty());
-  // The sim backend accounts the modelled run: devices x run_h device-hours, billed at the pool's price in fen.
+  // The sim backend accounts the modelled run: devices x run_h device-hours, billed at the pool's price in
+  // fen.
   const double run_h = done["decision"]["run_h"], dh = done["accounting"]["device_hours"];
   EXPECT_NEAR(dh, 8 * run_h, 8 * run_h * 0.01);
   const double price_per_dh = done["decision"]["estimate"]["price_cny"].get<double>() / (8 * run_h);
@@ -149,10 +159,13 @@ TEST_F(JobsApiTest, DrainedCentersTakeNoJobs) {
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   const json waiting = Get(acme_, id);
   EXPECT_EQ(waiting["state"], "pending");
-  EXPECT_NE(waiting["message"].get<std::string>().find("cmcc-hohhot-aidc"), std::string::npos) << waiting.dump();
+  EXPECT_NE(waiting["message"].get<std::string>().find("cmcc-hohhot-aidc"), std::string::npos)
+      << waiting.dump();
   EXPECT_EQ(client_->Post("/api/v1/centers/nowhere/drain", Auth(ops_), "", "text/plain")->status, 404);
-  EXPECT_EQ(client_->Post("/api/v1/centers/cmcc-hohhot-aidc/undrain", Auth(acme_), "", "text/plain")->status, 403);
-  EXPECT_EQ(client_->Post("/api/v1/centers/cmcc-hohhot-aidc/undrain", Auth(ops_), "", "text/plain")->status, 200);
+  EXPECT_EQ(client_->Post("/api/v1/centers/cmcc-hohhot-aidc/undrain", Auth(acme_), "", "text/plain")->status,
+            403);
+  EXPECT_EQ(client_->Post("/api/v1/centers/cmcc-hohhot-aidc/undrain", Auth(ops_), "", "text/plain")->status,
+            200);
   EXPECT_EQ(WaitFor(acme_, id, "succeeded")["center"], "cmcc-hohhot-aidc");
 }
 
@@ -174,8 +187,8 @@ TEST_F(JobsApiTest, ErrorsAreJson4xx) {
   EXPECT_EQ(client_->Post("/api/v1/jobs", Auth(acme_), other.dump(), "application/json")->status, 403);
 }
 
-// Seeded random mutations of a valid spec, and random bytes: the answer is always 2xx or 4xx, and the server keeps
-// serving. Accepted jobs are cancelled or run to the end without errors.
+// Seeded random mutations of a valid spec, and random bytes: the answer is always 2xx or 4xx, and the server
+// keeps serving. Accepted jobs are cancelled or run to the end without errors.
 TEST_F(JobsApiTest, FuzzedBodiesNeverBreakTheServer) {
   const std::string valid = Train(8, 1).dump();
   std::mt19937_64 rng(2026);
@@ -190,7 +203,8 @@ TEST_F(JobsApiTest, FuzzedBodiesNeverBreakTheServer) {
       const int changes = i % 10 == 1 ? 0 : 1 + static_cast<int>(rng() % 6);
       for (int k = 0; k < changes; ++k) body[rng() % body.size()] = static_cast<char>(32 + rng() % 95);
     }
-    auto r = client_->Post("/api/v1/jobs", Auth(acme_), body, i % 2 ? "application/json" : "application/yaml");
+    auto r =
+        client_->Post("/api/v1/jobs", Auth(acme_), body, i % 2 ? "application/json" : "application/yaml");
     ASSERT_TRUE(r) << "no answer to body " << i;
     EXPECT_TRUE(r->status == 201 || (r->status >= 400 && r->status < 500)) << r->status << " " << r->body;
     accepted += r->status == 201;

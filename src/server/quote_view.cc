@@ -14,7 +14,8 @@ namespace {
 
 using placement::Candidate;
 
-Result<double> NumberParam(const Params& params, const std::string& key, double fallback, double min, double max) {
+Result<double> NumberParam(const Params& params, const std::string& key, double fallback, double min,
+                           double max) {
   const auto it = params.find(key);
   if (it == params.end()) return fallback;
   double value = 0;
@@ -23,7 +24,8 @@ Result<double> NumberParam(const Params& params, const std::string& key, double 
     return Fail(ErrorCode::kInvalidArgument, fmt::format("{}: '{}' is not a number", key, it->second));
   }
   if (value < min || value > max) {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("{}: must be between {} and {} (got {})", key, min, max, value));
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("{}: must be between {} and {} (got {})", key, min, max, value));
   }
   return value;
 }
@@ -40,7 +42,8 @@ Json CandidateJson(const Registry& registry, const placement::Snapshot& s, const
   return Json{{"center", center.id},
               {"center_name", rc ? rc->name : ""},
               {"province", s.provinces()[static_cast<size_t>(center.province)]},
-              {"hub", center.hub == placement::kNone ? Json(nullptr) : Json(s.hubs()[static_cast<size_t>(center.hub)])},
+              {"hub", center.hub == placement::kNone ? Json(nullptr)
+                                                     : Json(s.hubs()[static_cast<size_t>(center.hub)])},
               {"pool", c.pool - center.first_pool},
               {"accelerator", s.accelerators()[c.accelerator].id},
               {"devices", c.devices},
@@ -64,8 +67,8 @@ Json CandidateJson(const Registry& registry, const placement::Snapshot& s, const
 
 Result<Json> Quote(const Registry& registry, const placement::Snapshot& snapshot, std::string_view body,
                    const Params& params, double now_s, std::string_view label) {
-  if (Status s = CheckParams(params, {"policy", "objective", "top", "explain", "seed", "carbon_price", "energy_weight",
-                                      "time_value"});
+  if (Status s = CheckParams(params, {"policy", "objective", "top", "explain", "seed", "carbon_price",
+                                      "energy_weight", "time_value"});
       !s) {
     return std::unexpected(s.error());
   }
@@ -75,8 +78,8 @@ Result<Json> Quote(const Registry& registry, const placement::Snapshot& snapshot
   if (const auto it = params.find("objective"); it != params.end()) {
     const auto kind = placement::ParseObjective(it->second);
     if (!kind) {
-      return Fail(ErrorCode::kInvalidArgument, fmt::format("objective: unknown objective '{}' (one of {})", it->second,
-                                                           placement::kObjectiveNames));
+      return Fail(ErrorCode::kInvalidArgument, fmt::format("objective: unknown objective '{}' (one of {})",
+                                                           it->second, placement::kObjectiveNames));
     }
     options.objective.kind = *kind;
   }
@@ -94,7 +97,8 @@ Result<Json> Quote(const Registry& registry, const placement::Snapshot& snapshot
   options.objective.time_value_cny_per_h = *time_value;
   if (const auto it = params.find("explain"); it != params.end()) {
     if (it->second != "true" && it->second != "false") {
-      return Fail(ErrorCode::kInvalidArgument, fmt::format("explain: must be true or false (got '{}')", it->second));
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("explain: must be true or false (got '{}')", it->second));
     }
     options.explain = it->second == "true";
   }
@@ -120,8 +124,9 @@ Result<Json> Quote(const Registry& registry, const placement::Snapshot& snapshot
   Json rejected = Json::array();
   for (const placement::Rejection& r : d.rejections) {
     const placement::CenterInfo& c = snapshot.centers()[r.center];
-    rejected.push_back(
-        {{"center", c.id}, {"province", snapshot.provinces()[static_cast<size_t>(c.province)]}, {"reason", r.reason}});
+    rejected.push_back({{"center", c.id},
+                        {"province", snapshot.provinces()[static_cast<size_t>(c.province)]},
+                        {"reason", r.reason}});
   }
   return Json{{"policy", d.policy},
               {"objective", placement::Name(d.objective.kind)},

@@ -7,8 +7,9 @@
 namespace zhisuan::views {
 namespace {
 
-constexpr const char* kJob = "kind: train\ndevices: 8\naccelerator: {models: [acc-a]}\n"
-                             "work: {reference_hours: 10, reference: acc-a}\n";
+constexpr const char* kJob =
+    "kind: train\ndevices: 8\naccelerator: {models: [acc-a]}\n"
+    "work: {reference_hours: 10, reference: acc-a}\n";
 
 TEST(QuoteView, DecisionWithBreakdownAndReasons) {
   const Registry r = testing::TinyRegistry();
@@ -30,7 +31,8 @@ TEST(QuoteView, BadInputsNameTheField) {
   const auto s = placement::Snapshot::Build(r);
   auto bad = Quote(r, s, kJob, {{"objective", "happiness"}}, 0);
   ASSERT_FALSE(bad.has_value());
-  EXPECT_EQ(bad.error().message, "objective: unknown objective 'happiness' (one of cost, energy, carbon, time, weighted)");
+  EXPECT_EQ(bad.error().message,
+            "objective: unknown objective 'happiness' (one of cost, energy, carbon, time, weighted)");
   bad = Quote(r, s, kJob, {{"top", "lots"}}, 0);
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().message, "top: 'lots' is not a number");

@@ -32,7 +32,8 @@ Json ProvenanceJson(const Provenance& p) {
 
 Json CapacityPflops(const Registry& registry, const zhisuan::Center& center) {
   Json j = Json::object();
-  for (Measure m : kMeasures) j[std::string(Name(m))] = accounting::CenterCapacity(registry, center, m).tflops / 1000.0;
+  for (Measure m : kMeasures)
+    j[std::string(Name(m))] = accounting::CenterCapacity(registry, center, m).tflops / 1000.0;
   return j;
 }
 
@@ -127,7 +128,9 @@ Json Regions(const Registry& registry) {
     const Hub* hub = registry.HubOfProvince(r.id);
     Json tou = Json::array();
     for (const TouPeriod& p : r.tariff.periods) {
-      tou.push_back({{"label", p.label}, {"start_hour", p.start_hour}, {"end_hour", p.end_hour},
+      tou.push_back({{"label", p.label},
+                     {"start_hour", p.start_hour},
+                     {"end_hour", p.end_hour},
                      {"multiplier", p.multiplier}});
     }
     Json tariff = {{"flat_cny_per_kwh", r.tariff.flat_cny_per_kwh}, {"tou", std::move(tou)}};
@@ -150,15 +153,22 @@ Json Regions(const Registry& registry) {
   }
   Json hubs = Json::array();
   for (const Hub& h : registry.hubs()) {
-    Json j = {{"id", h.id}, {"name_zh", h.name_zh}, {"name_en", h.name_en}, {"west", h.west},
+    Json j = {{"id", h.id},
+              {"name_zh", h.name_zh},
+              {"name_en", h.name_en},
+              {"west", h.west},
               {"provinces", h.provinces}};
     AddProvenance(j, h.provenance);
     hubs.push_back(std::move(j));
   }
   Json clusters = Json::array();
   for (const Cluster& c : registry.clusters()) {
-    Json j = {{"id", c.id},       {"name_zh", c.name_zh}, {"name_en", c.name_en},
-              {"hub", c.hub},     {"provinces", c.provinces}, {"cities", c.cities},
+    Json j = {{"id", c.id},
+              {"name_zh", c.name_zh},
+              {"name_en", c.name_en},
+              {"hub", c.hub},
+              {"provinces", c.provinces},
+              {"cities", c.cities},
               {"pue_target", Optional(c.pue_target)}};
     AddProvenance(j, c.provenance);
     clusters.push_back(std::move(j));
@@ -202,7 +212,8 @@ Result<Json> Centers(const Registry& registry, const Params& params) {
     return Fail(ErrorCode::kInvalidArgument, fmt::format("hub: unknown hub '{}' (or 'none')", *hub));
   }
   if (cluster && *cluster != "none" && registry.FindCluster(*cluster) == nullptr) {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("cluster: unknown cluster '{}' (or 'none')", *cluster));
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("cluster: unknown cluster '{}' (or 'none')", *cluster));
   }
   std::optional<CenterKind> kind;
   if (kind_name) {
@@ -213,7 +224,8 @@ Result<Json> Centers(const Registry& registry, const Params& params) {
     }
   }
   if (accelerator && registry.FindAccelerator(*accelerator) == nullptr) {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("accelerator: unknown accelerator '{}'", *accelerator));
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("accelerator: unknown accelerator '{}'", *accelerator));
   }
   Json list = Json::array();
   for (const zhisuan::Center& c : registry.centers()) {
@@ -281,8 +293,8 @@ Result<Json> Capacity(const Registry& registry, const Params& params) {
   }
   const auto measure = accounting::ParseMeasure(*precision_name);
   if (!measure) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("precision: unknown precision '{}' (one of {})", *precision_name, accounting::kMeasureNames));
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("precision: unknown precision '{}' (one of {})",
+                                                         *precision_name, accounting::kMeasureNames));
   }
   const accounting::Capacity total = accounting::NationalCapacity(registry, *measure);
   Json groups = Json::array();
@@ -299,14 +311,17 @@ Result<Json> Capacity(const Registry& registry, const Params& params) {
   return Json{{"by", Name(*by)},
               {"precision", Name(*measure)},
               {"unit", "PFLOPS"},
-              {"total", {{"pflops", total.tflops / 1000.0},
-                         {"devices", total.devices},
-                         {"unknown_devices", total.unknown_devices},
-                         {"centers", total.centers}}},
+              {"total",
+               {{"pflops", total.tflops / 1000.0},
+                {"devices", total.devices},
+                {"unknown_devices", total.unknown_devices},
+                {"centers", total.centers}}},
               {"groups", std::move(groups)}};
 }
 
-std::string Dump(const Json& j, int indent) { return j.dump(indent, ' ', false, Json::error_handler_t::replace); }
+std::string Dump(const Json& j, int indent) {
+  return j.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
 
 Json ErrorBody(const Error& error) {
   return Json{{"error", {{"code", ErrorCodeName(error.code)}, {"message", error.message}}}};

@@ -1,10 +1,9 @@
-// server/views.h — the JSON documents of the API. The HTTP handlers and the CLI's --json (and its tables) render
-// the same views, so the two can never disagree.
+// server/views.h — the JSON documents of the API. The HTTP handlers and the CLI's --json (and its tables)
+// render the same views, so the two can never disagree.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "model/registry.h"

@@ -48,8 +48,11 @@ TEST(Views, CenterFilters) {
   EXPECT_EQ((*Centers(r, {{"hub", "hub-w"}, {"kind", "super"}}))["count"], 1);
   EXPECT_EQ((*Centers(r, {{"accelerator", "cpu-b"}}))["count"], 1);
   EXPECT_EQ((*Centers(r, {{"kind", "edge"}}))["count"], 0);
-  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
-           {"province", "atlantis"}, {"hub", "x"}, {"kind", "quantum"}, {"accelerator", "tpu"}, {"cluster", "y"}}) {
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{{"province", "atlantis"},
+                                                                                   {"hub", "x"},
+                                                                                   {"kind", "quantum"},
+                                                                                   {"accelerator", "tpu"},
+                                                                                   {"cluster", "y"}}) {
     auto bad = Centers(r, {{key, value}});
     ASSERT_FALSE(bad.has_value()) << key;
     EXPECT_EQ(bad.error().message.rfind(key + ": unknown", 0), 0u) << bad.error().message;

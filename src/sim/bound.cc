@@ -20,7 +20,8 @@ Result<Bound> OfflineBound(const Registry& registry, JobSource& source, const Si
     const double arrival = t.arrival_s / options.time_scale;
     o.now_s = options.start_epoch_s + arrival;
     const bool ok = placement::Prepare(empty, t.job, o.now_s, prepared).has_value();
-    const std::optional<placement::Candidate> chosen = ok ? (*policy)->Choose(empty, prepared, o) : std::nullopt;
+    const std::optional<placement::Candidate> chosen =
+        ok ? (*policy)->Choose(empty, prepared, o) : std::nullopt;
     if (!chosen) {
       ++b.unplaceable;
       continue;

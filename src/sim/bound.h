@@ -1,7 +1,8 @@
 // sim/bound.h — the offline lower bound on tenant cost: every job at its cheapest feasible pool with full
-// knowledge of the trace, no queueing order, no capacity over time. When no pool's demanded device-hours exceed
-// its devices over the trace's horizon, capacity does not bind and this is exactly the optimum of the LP
-// relaxation of the whole trace's assignment; otherwise it is a weaker, still valid, lower bound (and says so).
+// knowledge of the trace, no queueing order, no capacity over time. When no pool's demanded device-hours
+// exceed its devices over the trace's horizon, capacity does not bind and this is exactly the optimum of the
+// LP relaxation of the whole trace's assignment; otherwise it is a weaker, still valid, lower bound (and says
+// so).
 #pragma once
 
 #include <cstdint>

@@ -1,8 +1,8 @@
-// sim/engine.h — the discrete-event simulation of the compute network on a virtual clock. Events: job arrival,
-// job finish, center down and up (scheduled failures), and utilisation samples. Data transfers and time-of-use
-// tariff periods are integrated analytically into each placement (placement/evaluate.h): a job's start waits for
-// its transfer, its energy cost averages the tariff over its run window.
-// The engine calls the very placement code the server runs (placement::Policy on a placement::Snapshot).
+// sim/engine.h — the discrete-event simulation of the compute network on a virtual clock. Events: job
+// arrival, job finish, center down and up (scheduled failures), and utilisation samples. Data transfers and
+// time-of-use tariff periods are integrated analytically into each placement (placement/evaluate.h): a job's
+// start waits for its transfer, its energy cost averages the tariff over its run window. The engine calls the
+// very placement code the server runs (placement::Policy on a placement::Snapshot).
 #pragma once
 
 #include <cstdint>
@@ -25,11 +25,12 @@ struct SimOptions {
   std::string policy = "lowest-cost";
   placement::Objective objective;
   uint64_t seed = 1;
-  double time_scale = 1.0;         // arrivals are divided by it (2 = the trace in half the time)
-  double start_epoch_s = 1.7040348e9;  // 2024-01-01 00:00 China Standard Time: places the run in tariff periods
+  double time_scale = 1.0;  // arrivals are divided by it (2 = the trace in half the time)
+  double start_epoch_s =
+      1.7040348e9;  // 2024-01-01 00:00 China Standard Time: places the run in tariff periods
   std::vector<Failure> failures;
-  // Seeded random failures: every center fails after an exponential time with this mean, and is repaired after
-  // an exponential time with mean random_mttr_h. 0 turns them off.
+  // Seeded random failures: every center fails after an exponential time with this mean, and is repaired
+  // after an exponential time with mean random_mttr_h. 0 turns them off.
   double random_mtbf_h = 0;
   double random_mttr_h = 4;
   double sample_interval_s = 3600;  // utilisation samples; 0 turns them off
@@ -40,7 +41,7 @@ struct Sample {
   double t_h = 0;
   std::vector<double> hub_utilisation;  // busy / total devices per hub, then one for centers outside the hubs
   std::vector<float> center_utilisation;  // busy / total devices per center (SimResult::center_ids)
-  double busy_share = 0;                // of all devices
+  double busy_share = 0;                  // of all devices
   int64_t running = 0;
   int64_t pending = 0;
 };
@@ -53,12 +54,12 @@ struct SimResult {
   std::string policy;
   int64_t jobs = 0;
   int64_t completed = 0;
-  int64_t unplaceable = 0;   // no feasible pool even on an empty network (e.g. latency SLO unmet anywhere)
+  int64_t unplaceable = 0;  // no feasible pool even on an empty network (e.g. latency SLO unmet anywhere)
   int64_t pending_at_end = 0;
   int64_t moved_by_failures = 0;
   int64_t deadline_misses = 0;
-  int64_t slo_jobs = 0;      // jobs with a latency SLO; those placed always run within it
-  int64_t slo_misses = 0;    // jobs with a latency SLO that no center could serve within it (also unplaceable)
+  int64_t slo_jobs = 0;    // jobs with a latency SLO; those placed always run within it
+  int64_t slo_misses = 0;  // jobs with a latency SLO that no center could serve within it (also unplaceable)
   double tenant_cost_cny = 0;  // price + transfer fees of completed jobs
   double price_cny = 0;
   double transfer_fee_cny = 0;
@@ -69,13 +70,13 @@ struct SimResult {
   Distribution queue_delay_h;
   Distribution jct_h;
   double fairness_jain = 0;  // over tenants, of mean run time / job completion time
-  // East-to-west (东数西算): shares of device-hours, energy and cost that ran in western hubs, and of the jobs whose
-  // data lives outside the western hubs that ran there.
+  // East-to-west (东数西算): shares of device-hours, energy and cost that ran in western hubs, and of the
+  // jobs whose data lives outside the western hubs that ran there.
   double west_device_hours_share = 0;
   double west_energy_share = 0;
   double west_cost_share = 0;
   double east_data_jobs_to_west_share = 0;
-  std::vector<std::string> hub_ids;  // names of Sample::hub_utilisation, last "none"
+  std::vector<std::string> hub_ids;        // names of Sample::hub_utilisation, last "none"
   std::vector<double> center_utilisation;  // mean busy share per center over the run
   std::vector<std::string> center_ids;
   std::vector<Sample> samples;

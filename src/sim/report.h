@@ -25,8 +25,8 @@ struct RunReport {
   SimOptions options;
   std::vector<std::string> what_if;  // the scenario edits, as given
   Bound bound;
-  std::vector<SimResult> results;    // one per policy
-  std::vector<Replica> replicas;     // further seeds; the JSON then summarises every seed's run, this one first
+  std::vector<SimResult> results;  // one per policy
+  std::vector<Replica> replicas;   // further seeds; the JSON then summarises every seed's run, this one first
 };
 
 // Every seed's run: the primary first, then the replicas.
@@ -37,8 +37,8 @@ struct SeedRun {
 };
 std::vector<SeedRun> SeedRuns(const RunReport& report);
 
-// Per policy across every seed's run: the cost ratio to that run's bound, and in how many runs the policy had the
-// lowest tenant cost of all (ties to the policy listed first).
+// Per policy across every seed's run: the cost ratio to that run's bound, and in how many runs the policy had
+// the lowest tenant cost of all (ties to the policy listed first).
 struct SeedStats {
   std::string policy;
   std::vector<double> ratio;  // per run
@@ -58,8 +58,9 @@ std::string UtilisationCsv(const RunReport& report);
 // The HTML report; `echarts_js` is the content of echarts.min.js.
 std::string Html(const RunReport& report, const std::string& echarts_js);
 
-// Writes report.json, policies.csv, utilisation.csv and report.html into `dir` (created). The ECharts bundle is
-// read from `echarts_path`.
-Status WriteReport(const RunReport& report, const std::filesystem::path& dir, const std::filesystem::path& echarts_path);
+// Writes report.json, policies.csv, utilisation.csv and report.html into `dir` (created). The ECharts bundle
+// is read from `echarts_path`.
+Status WriteReport(const RunReport& report, const std::filesystem::path& dir,
+                   const std::filesystem::path& echarts_path);
 
 }  // namespace zhisuan::sim

@@ -25,19 +25,22 @@ std::optional<double> Number(std::string_view s) {
 Result<Failure> ParseFailure(const std::string& text) {
   const size_t at = text.find('@');
   if (at == std::string::npos || at == 0) {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("fail: '{}' is not CENTER@HOURS[+DURATION_HOURS]", text));
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("fail: '{}' is not CENTER@HOURS[+DURATION_HOURS]", text));
   }
   Failure f;
   f.center = text.substr(0, at);
   const std::string rest = text.substr(at + 1);
   const size_t plus = rest.find('+');
   const auto when = Number(std::string_view(rest).substr(0, plus));
-  if (!when || *when < 0) return Fail(ErrorCode::kInvalidArgument, fmt::format("fail: '{}': hours must be >= 0", text));
+  if (!when || *when < 0)
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("fail: '{}': hours must be >= 0", text));
   f.at_s = *when * 3600;
   if (plus != std::string::npos) {
     const auto duration = Number(std::string_view(rest).substr(plus + 1));
     if (!duration || *duration <= 0) {
-      return Fail(ErrorCode::kInvalidArgument, fmt::format("fail: '{}': the duration must be > 0 hours", text));
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("fail: '{}': the duration must be > 0 hours", text));
     }
     f.duration_s = *duration * 3600;
   }
@@ -47,7 +50,8 @@ Result<Failure> ParseFailure(const std::string& text) {
 Result<std::vector<uint64_t>> ParseSeeds(const std::string& text) {
   constexpr size_t kMaxSeeds = 1000;
   auto bad = [&](std::string_view why) {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("seeds: '{}' {} (give e.g. 1,2,3 or 1-5)", text, why));
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("seeds: '{}' {} (give e.g. 1,2,3 or 1-5)", text, why));
   };
   auto number = [](std::string_view s) -> std::optional<uint64_t> {
     uint64_t v = 0;
@@ -80,7 +84,8 @@ Result<std::vector<uint64_t>> ParseSeeds(const std::string& text) {
 Result<std::pair<double, double>> ParseRandomFailures(const std::string& text) {
   const size_t colon = text.find(':');
   const auto mtbf = Number(std::string_view(text).substr(0, colon));
-  const auto mttr = colon == std::string::npos ? std::optional<double>(4.0) : Number(std::string_view(text).substr(colon + 1));
+  const auto mttr = colon == std::string::npos ? std::optional<double>(4.0)
+                                               : Number(std::string_view(text).substr(colon + 1));
   if (!mtbf || !mttr || *mtbf <= 0 || *mttr <= 0) {
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("random-failures: '{}' is not MTBF_H[:MTTR_H] with both > 0 hours", text));
@@ -93,9 +98,11 @@ Result<Registry> ApplyWhatIf(const Registry& base, const std::vector<std::string
   std::vector<Region> regions = base.regions();
   for (const std::string& edit : tariff_scales) {
     const size_t eq = edit.find('=');
-    const auto factor = eq == std::string::npos ? std::nullopt : Number(std::string_view(edit).substr(eq + 1));
+    const auto factor =
+        eq == std::string::npos ? std::nullopt : Number(std::string_view(edit).substr(eq + 1));
     if (!factor || *factor <= 0) {
-      return Fail(ErrorCode::kInvalidArgument, fmt::format("tariff-scale: '{}' is not PROVINCE=FACTOR (> 0)", edit));
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("tariff-scale: '{}' is not PROVINCE=FACTOR (> 0)", edit));
     }
     const std::string province = edit.substr(0, eq);
     auto it = std::ranges::find(regions, province, &Region::id);
@@ -115,7 +122,8 @@ Result<Registry> ApplyWhatIf(const Registry& base, const std::vector<std::string
     if (!doc) return Fail(ErrorCode::kParse, diag.Join());
     std::vector<Center> added = load::Centers(YamlField(*doc, &path, "", &diag), base);
     for (const Center& c : added) {
-      if (base.FindCenter(c.id) != nullptr) diag.Add(path, 0, "centers", fmt::format("center '{}' already exists", c.id));
+      if (base.FindCenter(c.id) != nullptr)
+        diag.Add(path, 0, "centers", fmt::format("center '{}' already exists", c.id));
     }
     if (!diag.empty()) return Fail(ErrorCode::kValidation, diag.Join());
     centers.insert(centers.end(), added.begin(), added.end());

@@ -13,7 +13,8 @@ namespace zhisuan::sim {
 // "CENTER@HOURS" or "CENTER@HOURS+DURATION_HOURS" (hours after the first arrival).
 Result<Failure> ParseFailure(const std::string& text);
 
-// "1,2,3", "1-5" or a mix ("1-3,7"): the seeds of replicated runs, in the order given, each once; at most 1,000.
+// "1,2,3", "1-5" or a mix ("1-3,7"): the seeds of replicated runs, in the order given, each once; at most
+// 1,000.
 Result<std::vector<uint64_t>> ParseSeeds(const std::string& text);
 
 // "MTBF_H" or "MTBF_H:MTTR_H" (MTTR defaults to 4 h): mean hours between failures of a center, and to repair.

@@ -52,7 +52,8 @@ std::string TinyReport(const Registry& registry, SimOptions o) {
   report.options.policy = "";
   // The golden file must not depend on where the checkout lives.
   std::string json = ToJson(report).dump(2) + "\n";
-  for (size_t at = json.find(kGoldenDir + "/"); at != std::string::npos; at = json.find(kGoldenDir + "/", at)) {
+  for (size_t at = json.find(kGoldenDir + "/"); at != std::string::npos;
+       at = json.find(kGoldenDir + "/", at)) {
     json.erase(at, kGoldenDir.size() + 1);
   }
   return json;
@@ -71,7 +72,8 @@ TEST(Sim, GoldenReportOnTheTinyNetwork) {
   const std::string got = TinyReport(r, TinyOptions());
   const std::string golden_path = kGoldenDir + "/tiny_report.json";
   if (std::getenv("ZHISUAN_UPDATE_GOLDEN") != nullptr) std::ofstream(golden_path, std::ios::binary) << got;
-  EXPECT_EQ(got, ReadFile(golden_path)) << "regenerate with ZHISUAN_UPDATE_GOLDEN=1 after checking the change";
+  EXPECT_EQ(got, ReadFile(golden_path))
+      << "regenerate with ZHISUAN_UPDATE_GOLDEN=1 after checking the change";
 }
 
 TEST(Sim, SameInputsAndSeedGiveByteIdenticalJson) {
@@ -98,28 +100,29 @@ TEST(Sim, TinyTraceBehaviour) {
   EXPECT_EQ(result->slo_misses, 1);
   EXPECT_EQ(result->completed, 5);
   EXPECT_EQ(result->pending_at_end, 0);
-  EXPECT_GE(result->moved_by_failures, 1);  // c2 fails at 0.5 h with b running
+  EXPECT_GE(result->moved_by_failures, 1);    // c2 fails at 0.5 h with b running
   EXPECT_GT(result->queue_delay_h.p99, 3.5);  // c waits about 4 h for b to finish
   EXPECT_EQ(result->deadline_misses, 1);      // and so misses its 5 h deadline, running best-effort
   EXPECT_GT(result->fairness_jain, 0);
   EXPECT_LE(result->fairness_jain, 1.0 + 1e-12);
 }
 
-// A pool's queue head starts as soon as the pool has its devices: the jobs queued behind it do not count against
-// it (they did, and a freed pool then sat idle until it could hold the whole queue).
+// A pool's queue head starts as soon as the pool has its devices: the jobs queued behind it do not count
+// against it (they did, and a freed pool then sat idle until it could hold the whole queue).
 TEST(Sim, QueueHeadStartsWhenItsDevicesAreFree) {
   const Registry r = testing::TinyRegistry();
   testing::TempDir dir;
   std::string trace;
-  // arrival s, devices, hours; c1 (100 devices) only. X and A fill c1; B waits for A's 60 devices; C (40) queues
-  // behind B, its estimate counting both A's and X's releases.
+  // arrival s, devices, hours; c1 (100 devices) only. X and A fill c1; B waits for A's 60 devices; C (40)
+  // queues behind B, its estimate counting both A's and X's releases.
   const std::tuple<int, int, int> jobs[] = {{0, 40, 2}, {1, 60, 1}, {60, 60, 1}, {120, 40, 1}};
   for (const auto& [arrival, devices, hours] : jobs) {
-    trace += fmt::format(R"({{"arrival_s": {}, "job": {{"kind": "train", "devices": {}, "accelerator": {{"models": )"
-                         R"(["acc-a"]}}, "work": {{"reference_hours": {}, "reference": "acc-a"}}, "residency": )"
-                         R"({{"provinces": ["east-a"]}}, "data": {{"size_gb": 1, "province": "east-a"}}}}}})"
-                         "\n",
-                         arrival, devices, hours);
+    trace += fmt::format(
+        R"({{"arrival_s": {}, "job": {{"kind": "train", "devices": {}, "accelerator": {{"models": )"
+        R"(["acc-a"]}}, "work": {{"reference_hours": {}, "reference": "acc-a"}}, "residency": )"
+        R"({{"provinces": ["east-a"]}}, "data": {{"size_gb": 1, "province": "east-a"}}}}}})"
+        "\n",
+        arrival, devices, hours);
   }
   auto source = OpenTrace(WriteTemp(dir, "q.jsonl", trace), TraceFormat::kJsonl, r, 1, true);
   ASSERT_TRUE(source.has_value()) << source.error().message;
@@ -128,7 +131,8 @@ TEST(Sim, QueueHeadStartsWhenItsDevicesAreFree) {
   auto result = Simulate(r, **source, o);
   ASSERT_TRUE(result.has_value()) << result.error().message;
   EXPECT_EQ(result->completed, 4);
-  // B starts at 1 h + 1 s, when A frees its 60 devices, though C waits behind it; C starts at 2 h when X ends.
+  // B starts at 1 h + 1 s, when A frees its 60 devices, though C waits behind it; C starts at 2 h when X
+  // ends.
   EXPECT_NEAR(result->makespan_h, 3.0, 1e-9);
   EXPECT_NEAR(result->queue_delay_h.p99, (7200.0 - 120) / 3600, 1e-4);
   EXPECT_NEAR(result->queue_delay_h.mean, ((3601.0 - 60) + (7200.0 - 120)) / 4 / 3600, 1e-4);
@@ -185,8 +189,8 @@ TEST_F(ShippedNetwork, PhillyRowsMapAndMalformedRowsAreCounted) {
 }
 
 // Streaming: rows out of arrival order come out sorted (ties in file order) with their own line numbers, CRLF
-// endings and a last line without a newline are read, every stream of a file yields the same jobs and the same
-// drawn provinces, and a file already in order is streamed without an index.
+// endings and a last line without a newline are read, every stream of a file yields the same jobs and the
+// same drawn provinces, and a file already in order is streamed without an index.
 TEST_F(ShippedNetwork, TraceStreamsInArrivalOrderAndDrawsDoNotDependOnReadOrder) {
   const std::string unsorted = WriteTemp(dir_, "u.csv",
                                          "timestamp,duration,num_gpus,gpu_time,cluster\r\n"
@@ -239,7 +243,8 @@ TEST_F(ShippedNetwork, TraceStreamsInArrivalOrderAndDrawsDoNotDependOnReadOrder)
 }
 
 TEST_F(ShippedNetwork, TraceOpenErrorsNameTheFile) {
-  auto missing = TraceFile::Open((dir_.path() / "none.csv").string(), TraceFormat::kPhilly, *registry_, 1, false);
+  auto missing =
+      TraceFile::Open((dir_.path() / "none.csv").string(), TraceFormat::kPhilly, *registry_, 1, false);
   ASSERT_FALSE(missing.has_value());
   EXPECT_NE(missing.error().message.find("none.csv: cannot read trace"), std::string::npos);
   auto empty = TraceFile::Open(WriteTemp(dir_, "e.csv", ""), TraceFormat::kPhilly, *registry_, 1, false);
@@ -248,22 +253,24 @@ TEST_F(ShippedNetwork, TraceOpenErrorsNameTheFile) {
   auto directory = TraceFile::Open(dir_.path().string(), TraceFormat::kJsonl, *registry_, 1, false);
   ASSERT_FALSE(directory.has_value());
   EXPECT_NE(directory.error().message.find("not a regular file"), std::string::npos);
-  auto no_rows = TraceFile::Open(WriteTemp(dir_, "n.jsonl", "\n\n"), TraceFormat::kJsonl, *registry_, 1, true);
+  auto no_rows =
+      TraceFile::Open(WriteTemp(dir_, "n.jsonl", "\n\n"), TraceFormat::kJsonl, *registry_, 1, true);
   ASSERT_TRUE(no_rows.has_value());
   EXPECT_EQ((*no_rows)->stats().rows, 0);
   EXPECT_FALSE((*no_rows)->Stream()->Next());
 }
 
 TEST_F(ShippedNetwork, AlibabaPodsMap) {
-  const std::string path = WriteTemp(dir_, "a.csv",
-                                     "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,"
-                                     "deletion_time,scheduled_time\n"
-                                     "p0,12000,16384,1,1000,,LS,Running,0,7200,0\n"
-                                     "p1,6000,12288,0,0,,BE,Running,10,100,10\n"
-                                     "p2,6000,12288,2,1000,A10|T4,BE,Succeeded,20,3620,20\n"
-                                     "p3,6000,12288,2,1000,,BE,Succeeded,20,10,20\n"
-                                     "p4,6000,12288,1,1000,,BE,Pending,30,90,\n"
-                                     "p5,6000,12288,1,1000,,BE,Running,30,90,\n");
+  const std::string path =
+      WriteTemp(dir_, "a.csv",
+                "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,"
+                "deletion_time,scheduled_time\n"
+                "p0,12000,16384,1,1000,,LS,Running,0,7200,0\n"
+                "p1,6000,12288,0,0,,BE,Running,10,100,10\n"
+                "p2,6000,12288,2,1000,A10|T4,BE,Succeeded,20,3620,20\n"
+                "p3,6000,12288,2,1000,,BE,Succeeded,20,10,20\n"
+                "p4,6000,12288,1,1000,,BE,Pending,30,90,\n"
+                "p5,6000,12288,1,1000,,BE,Running,30,90,\n");
   auto source = OpenTrace(path, TraceFormat::kAlibaba, *registry_, 1, false);
   ASSERT_TRUE(source.has_value()) << source.error().message;
   EXPECT_EQ((*source)->stats().skipped, 2);    // p1 has no GPU; p4 was never scheduled
@@ -275,8 +282,9 @@ TEST_F(ShippedNetwork, AlibabaPodsMap) {
   EXPECT_EQ(be->job.kind, JobKind::kBatch);
   EXPECT_EQ(be->job.work.reference, "nvidia-a10");
   EXPECT_DOUBLE_EQ(be->job.accelerator.min_memory_gb, 16);  // the smaller of A10 (24 GB) and T4 (16 GB)
-  EXPECT_DOUBLE_EQ(*be->job.accelerator.min_tflops, 65);   // and the slower FP16 peak: T4's 65 TFLOPS
-  EXPECT_DOUBLE_EQ(*ls->job.accelerator.min_tflops, 21.2); // no spec: a P100's, so no CPU server runs a GPU pod
+  EXPECT_DOUBLE_EQ(*be->job.accelerator.min_tflops, 65);    // and the slower FP16 peak: T4's 65 TFLOPS
+  EXPECT_DOUBLE_EQ(*ls->job.accelerator.min_tflops,
+                   21.2);  // no spec: a P100's, so no CPU server runs a GPU pod
 }
 
 TEST(Sim, SeedListsParseAndBadOnesAreNamed) {
@@ -323,7 +331,8 @@ TEST(Sim, ReplicasAreSummarisedPerPolicy) {
     EXPECT_LE(st.ratio_mean, st.ratio_max);
     EXPECT_GE(st.ratio_min, 1.0 - 1e-12);  // no policy beats the bound
   }
-  EXPECT_NEAR(stats[0].ratio[1], report.replicas[0].results[0].tenant_cost_cny / report.replicas[0].bound.tenant_cost_cny,
+  EXPECT_NEAR(stats[0].ratio[1],
+              report.replicas[0].results[0].tenant_cost_cny / report.replicas[0].bound.tenant_cost_cny,
               1e-12);
   const auto json = ToJson(report);
   EXPECT_EQ(json["seeds"]["seeds"], nlohmann::ordered_json({3, 4, 5}));
@@ -338,12 +347,13 @@ TEST_F(ShippedNetwork, WhatIfEditsAndErrors) {
   EXPECT_DOUBLE_EQ(scaled->FindRegion("guizhou")->tariff.flat_cny_per_kwh, 0.70);
   EXPECT_FALSE(ApplyWhatIf(*registry_, {"atlantis=2"}, {}).has_value());
   EXPECT_FALSE(ApplyWhatIf(*registry_, {"guizhou=-1"}, {}).has_value());
-  const std::string extra = WriteTemp(dir_, "extra.yaml",
-                                      "centers:\n  - id: new-west\n    name: 新西部\n    name_en: New West\n"
-                                      "    kind: intelligent\n    province: ningxia\n    city: Zhongwei\n"
-                                      "    source: what-if\n    pue: {value: 1.15, source: what-if}\n"
-                                      "    green_share: {value: 0.9, source: what-if}\n"
-                                      "    pools: [{accelerator: huawei-ascend-910b, devices: 4096, source: what-if}]\n");
+  const std::string extra =
+      WriteTemp(dir_, "extra.yaml",
+                "centers:\n  - id: new-west\n    name: 新西部\n    name_en: New West\n"
+                "    kind: intelligent\n    province: ningxia\n    city: Zhongwei\n"
+                "    source: what-if\n    pue: {value: 1.15, source: what-if}\n"
+                "    green_share: {value: 0.9, source: what-if}\n"
+                "    pools: [{accelerator: huawei-ascend-910b, devices: 4096, source: what-if}]\n");
   auto added = ApplyWhatIf(*registry_, {}, {extra});
   ASSERT_TRUE(added.has_value()) << added.error().message;
   EXPECT_NE(added->FindCenter("new-west"), nullptr);
@@ -362,7 +372,8 @@ TEST_F(ShippedNetwork, LowestCostNeverBelowTheBound) {
   const std::string path = WriteTemp(dir_, "p.csv", [] {
     std::string s = "timestamp,duration,num_gpus,gpu_time,cluster\n";
     for (int i = 0; i < 300; ++i) {
-      s += fmt::format("2017-10-09 {:02d}:{:02d}:00,{}.0,{},0,vc{}\n", 6 + i / 60, i % 60, 600 + 97 * i, 1 << (i % 6), i % 5);
+      s += fmt::format("2017-10-09 {:02d}:{:02d}:00,{}.0,{},0,vc{}\n", 6 + i / 60, i % 60, 600 + 97 * i,
+                       1 << (i % 6), i % 5);
     }
     return s;
   }());
@@ -384,7 +395,8 @@ TEST_F(ShippedNetwork, SeededRandomFailuresMoveJobsAndRepeatExactly) {
   const std::string path = WriteTemp(dir_, "p.csv", [] {
     std::string s = "timestamp,duration,num_gpus,gpu_time,cluster\n";
     for (int i = 0; i < 400; ++i) {
-      s += fmt::format("2017-10-{:02d} {:02d}:00:00,{}.0,{},0,vc{}\n", 1 + i / 24, i % 24, 20000 + 97 * i, 1 << (i % 4), i % 3);
+      s += fmt::format("2017-10-{:02d} {:02d}:00:00,{}.0,{},0,vc{}\n", 1 + i / 24, i % 24, 20000 + 97 * i,
+                       1 << (i % 4), i % 3);
     }
     return s;
   }());
@@ -408,7 +420,8 @@ TEST_F(ShippedNetwork, SeededRandomFailuresMoveJobsAndRepeatExactly) {
 }
 
 TEST_F(ShippedNetwork, UnknownFailureCenterIsAnError) {
-  const std::string path = WriteTemp(dir_, "p.csv", "timestamp,duration,num_gpus,gpu_time,cluster\n2017-10-09 07:01:55,60,1,60,v\n");
+  const std::string path = WriteTemp(
+      dir_, "p.csv", "timestamp,duration,num_gpus,gpu_time,cluster\n2017-10-09 07:01:55,60,1,60,v\n");
   auto source = OpenTrace(path, TraceFormat::kPhilly, *registry_, 1, false);
   SimOptions o;
   o.failures.push_back(*ParseFailure("atlantis@1"));
@@ -423,8 +436,8 @@ TEST_F(ShippedNetwork, UnknownFailureCenterIsAnError) {
 namespace zhisuan::sim {
 namespace {
 
-// The event queue against a sorted reference: times drawn from a small set (many ties), pushes interleaved with
-// pops; ties come out in push order.
+// The event queue against a sorted reference: times drawn from a small set (many ties), pushes interleaved
+// with pops; ties come out in push order.
 TEST(EventQueue, PopsInTimeThenPushOrder) {
   std::mt19937_64 rng(11);
   EventQueue q;

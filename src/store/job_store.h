@@ -30,8 +30,8 @@ struct Accepted {
 
 struct JobFilter {
   std::optional<JobState> state;
-  std::string tenant;  // empty: all
-  std::string center;  // empty: all
+  std::string tenant;    // empty: all
+  std::string center;    // empty: all
   int64_t after_id = 0;  // pagination: ids greater than this
   int limit = 100;
 };

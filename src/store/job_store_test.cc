@@ -1,4 +1,5 @@
-// The job store on a real SQLite file: ids with their rows, idempotency, transitions with their events, usage.
+// The job store on a real SQLite file: ids with their rows, idempotency, transitions with their events,
+// usage.
 #include "store/job_store.h"
 
 #include <gtest/gtest.h>
@@ -24,8 +25,10 @@ class JobStoreTest : public ::testing::Test {
 };
 
 TEST_F(JobStoreTest, AcceptsJobsIdempotently) {
-  const NewJob jobs[] = {{"acme", "k1", "kind: train", 0, 10}, {"acme", "", "kind: infer", 5, 11},
-                         {"acme", "k1", "kind: other", 0, 12}, {"zeta", "k1", "kind: batch", 0, 13}};
+  const NewJob jobs[] = {{"acme", "k1", "kind: train", 0, 10},
+                         {"acme", "", "kind: infer", 5, 11},
+                         {"acme", "k1", "kind: other", 0, 12},
+                         {"zeta", "k1", "kind: batch", 0, 13}};
   auto accepted = store_->Insert(jobs, 20);
   ASSERT_TRUE(accepted) << accepted.error().message;
   ASSERT_EQ(accepted->size(), 4u);

@@ -13,8 +13,9 @@ Status ApplyRuntime(Store& store, Registry& registry) {
   for (const CenterRuntime& rt : *runtime) {
     Center* center = registry.MutableCenter(rt.center_id);
     if (center == nullptr || center->pools.size() != rt.free_devices.size()) {
-      return Fail(ErrorCode::kStore,
-                  fmt::format("stored state of center '{}' does not match its registry documents", rt.center_id));
+      return Fail(
+          ErrorCode::kStore,
+          fmt::format("stored state of center '{}' does not match its registry documents", rt.center_id));
     }
     center->state = rt.state;
     for (size_t i = 0; i < rt.free_devices.size(); ++i) center->pools[i].free_devices = rt.free_devices[i];
@@ -31,8 +32,8 @@ Result<Registry> LoadFromDataDir(const std::filesystem::path& data_dir, std::vec
 
 }  // namespace
 
-Result<OpenedRegistry> OpenRegistry(const std::filesystem::path& db_path, const std::filesystem::path& data_dir,
-                                    bool reload) {
+Result<OpenedRegistry> OpenRegistry(const std::filesystem::path& db_path,
+                                    const std::filesystem::path& data_dir, bool reload) {
   std::error_code ec;
   const bool db_exists = std::filesystem::exists(db_path, ec);
   std::vector<DataFile> files;
@@ -52,9 +53,10 @@ Result<OpenedRegistry> OpenRegistry(const std::filesystem::path& db_path, const 
     if (*saved) {
       Result<Registry> registry = LoadRegistry(**saved);
       if (!registry) {
-        return Fail(ErrorCode::kStore, fmt::format("{}: saved registry no longer validates (--reload replaces it with "
-                                                   "the data files):\n{}", db_path.string(),
-                                                   registry.error().message));
+        return Fail(ErrorCode::kStore,
+                    fmt::format("{}: saved registry no longer validates (--reload replaces it with "
+                                "the data files):\n{}",
+                                db_path.string(), registry.error().message));
       }
       if (Status s = ApplyRuntime(**store, *registry); !s) return std::unexpected(s.error());
       return OpenedRegistry{std::move(*store), std::move(*registry), false};

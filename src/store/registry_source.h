@@ -1,5 +1,5 @@
-// store/registry_source.h — where a running zhisuan gets its registry: from the store, seeded from the data files
-// on first start.
+// store/registry_source.h — where a running zhisuan gets its registry: from the store, seeded from the data
+// files on first start.
 #pragma once
 
 #include <filesystem>
@@ -17,10 +17,10 @@ struct OpenedRegistry {
 };
 
 // Opens the store at `db_path`. On first start (nothing saved yet), or with `reload`, loads and validates the
-// data files of `data_dir` and saves them in one transaction; otherwise the saved documents are loaded and the
-// saved runtime state (center state, free devices) applied. Invalid data writes nothing: a database that did not
-// exist is not created.
-Result<OpenedRegistry> OpenRegistry(const std::filesystem::path& db_path, const std::filesystem::path& data_dir,
-                                    bool reload = false);
+// data files of `data_dir` and saves them in one transaction; otherwise the saved documents are loaded and
+// the saved runtime state (center state, free devices) applied. Invalid data writes nothing: a database that
+// did not exist is not created.
+Result<OpenedRegistry> OpenRegistry(const std::filesystem::path& db_path,
+                                    const std::filesystem::path& data_dir, bool reload = false);
 
 }  // namespace zhisuan

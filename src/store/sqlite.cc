@@ -5,7 +5,9 @@
 
 namespace zhisuan::sql {
 
-Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
+  other.stmt_ = nullptr;
+}
 
 Statement::~Statement() {
   if (stmt_ != nullptr) sqlite3_finalize(stmt_);
@@ -13,7 +15,8 @@ Statement::~Statement() {
 
 Statement& Statement::Bind(int index, std::string_view text) {
   // An empty view may have no data pointer, which SQLite would bind as NULL: bind an empty string instead.
-  sqlite3_bind_text(stmt_, index, text.empty() ? "" : text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_text(stmt_, index, text.empty() ? "" : text.data(), static_cast<int>(text.size()),
+                    SQLITE_TRANSIENT);
   return *this;
 }
 
@@ -61,7 +64,8 @@ int64_t Statement::ColumnInt(int column) const { return sqlite3_column_int64(stm
 std::string Statement::ColumnText(int column) const {
   const auto* text = sqlite3_column_text(stmt_, column);
   const int size = sqlite3_column_bytes(stmt_, column);
-  return text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size));
+  return text == nullptr ? std::string()
+                         : std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size));
 }
 
 Result<Connection> Connection::Open(const std::string& path, bool create) {

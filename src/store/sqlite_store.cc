@@ -152,7 +152,8 @@ class SqliteStore final : public Store {
       if (out.empty() || out.back().center_id != id) {
         const auto state = ParseCenterState(stmt->ColumnText(1));
         if (!state) {
-          return Fail(ErrorCode::kStore, fmt::format("centers.state of '{}' is corrupt: '{}'", id, stmt->ColumnText(1)));
+          return Fail(ErrorCode::kStore,
+                      fmt::format("centers.state of '{}' is corrupt: '{}'", id, stmt->ColumnText(1)));
         }
         out.push_back({id, *state, {}});
       }
@@ -183,14 +184,16 @@ class SqliteStore final : public Store {
     }
     for (const Center& c : registry.centers()) {
       auto stmt = db_.Prepare(
-          "INSERT INTO centers (id, name, kind, province, hub, cluster, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+          "INSERT INTO centers (id, name, kind, province, hub, cluster, state) VALUES (?1, ?2, ?3, ?4, ?5, "
+          "?6, ?7)");
       if (!stmt) return std::unexpected(stmt.error());
       stmt->Bind(1, c.id).Bind(2, c.name).Bind(3, Name(c.kind)).Bind(4, c.province);
       stmt->Bind(5, c.hub.value_or("")).Bind(6, c.cluster.value_or("")).Bind(7, Name(c.state));
       if (auto s = stmt->Run(); !s) return s;
       for (size_t i = 0; i < c.pools.size(); ++i) {
         auto pool = db_.Prepare(
-            "INSERT INTO pools (center_id, idx, accelerator, devices, free_devices) VALUES (?1, ?2, ?3, ?4, ?5)");
+            "INSERT INTO pools (center_id, idx, accelerator, devices, free_devices) VALUES (?1, ?2, ?3, ?4, "
+            "?5)");
         if (!pool) return std::unexpected(pool.error());
         pool->Bind(1, c.id).Bind(2, static_cast<int64_t>(i)).Bind(3, c.pools[i].accelerator);
         pool->Bind(4, c.pools[i].devices).Bind(5, c.pools[i].free_devices);
@@ -230,14 +233,16 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
     return std::unexpected(std::move(e));
   };
   // journal_mode answers with a row; Exec discards it. WAL keeps readers off the writer's back.
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
     if (auto s = db->Exec(pragma); !s) return prefix(s.error());
   }
   Result<int> version = CurrentVersion(*db);
   if (!version) return prefix(version.error());
   if (*version > LatestSchemaVersion()) {
-    return Fail(ErrorCode::kStore, fmt::format("{}: database schema version {} is newer than this zhisuan's ({})",
-                                               path, *version, LatestSchemaVersion()));
+    return Fail(ErrorCode::kStore,
+                fmt::format("{}: database schema version {} is newer than this zhisuan's ({})", path,
+                            *version, LatestSchemaVersion()));
   }
   for (const Migration& m : kMigrations) {
     if (m.version <= *version) continue;

@@ -29,7 +29,8 @@ TEST(SqliteStore, CreatesInWalModeAtLatestVersion) {
   ASSERT_TRUE(store.has_value()) << store.error().message;
   EXPECT_EQ((*store)->SchemaVersion(), LatestSchemaVersion());
   EXPECT_EQ(Pragma(path, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(Pragma(path, "SELECT MAX(version) FROM schema_migrations"), std::to_string(LatestSchemaVersion()));
+  EXPECT_EQ(Pragma(path, "SELECT MAX(version) FROM schema_migrations"),
+            std::to_string(LatestSchemaVersion()));
 }
 
 TEST(SqliteStore, ReopenRunsNoMigrationTwice) {
@@ -49,7 +50,8 @@ TEST(SqliteStore, RefusesNewerSchema) {
   auto store = OpenSqliteStore(path);
   ASSERT_FALSE(store.has_value());
   EXPECT_EQ(store.error().code, ErrorCode::kStore);
-  EXPECT_NE(store.error().message.find("schema version 999 is newer"), std::string::npos) << store.error().message;
+  EXPECT_NE(store.error().message.find("schema version 999 is newer"), std::string::npos)
+      << store.error().message;
 }
 
 TEST(SqliteStore, CorruptFileIsAClearError) {

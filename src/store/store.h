@@ -1,6 +1,6 @@
-// store/store.h — durable platform state behind an interface. The SQLite implementation (sqlite_store.h) keeps
-// the validated registry documents exactly as loaded, plus normalized tables of centers and pools that hold their
-// mutable runtime state (center state, free devices).
+// store/store.h — durable platform state behind an interface. The SQLite implementation (sqlite_store.h)
+// keeps the validated registry documents exactly as loaded, plus normalized tables of centers and pools that
+// hold their mutable runtime state (center state, free devices).
 #pragma once
 
 #include <cstdint>

@@ -10,16 +10,16 @@ namespace zhisuan {
 
 // Stable error codes. Their names appear in JSON error bodies; never renumber or rename.
 enum class ErrorCode {
-  kInvalidArgument,  // a request or command-line value is wrong
-  kParse,            // a document could not be parsed (YAML, JSON, CSV)
-  kValidation,       // a document parsed but a field is missing, mistyped or out of range
-  kNotFound,         // the named object does not exist
-  kConflict,         // the request contradicts existing state
-  kIo,               // a file could not be read or written
-  kStore,            // the database failed or is corrupt
-  kInternal,         // a bug in zhisuan
-  kUnauthenticated,  // no valid API token
-  kPermissionDenied, // the token's role or tenant may not do this
+  kInvalidArgument,   // a request or command-line value is wrong
+  kParse,             // a document could not be parsed (YAML, JSON, CSV)
+  kValidation,        // a document parsed but a field is missing, mistyped or out of range
+  kNotFound,          // the named object does not exist
+  kConflict,          // the request contradicts existing state
+  kIo,                // a file could not be read or written
+  kStore,             // the database failed or is corrupt
+  kInternal,          // a bug in zhisuan
+  kUnauthenticated,   // no valid API token
+  kPermissionDenied,  // the token's role or tenant may not do this
 };
 
 struct Error {

@@ -68,8 +68,7 @@ Result<double> ParseQuantity(std::string_view text, Dimension dimension) {
     if (!accepted.empty()) accepted += ", ";
     accepted += u.name;
   }
-  return Fail(ErrorCode::kValidation,
-              fmt::format("wrong unit '{}' (expected one of {})", unit, accepted));
+  return Fail(ErrorCode::kValidation, fmt::format("wrong unit '{}' (expected one of {})", unit, accepted));
 }
 
 }  // namespace zhisuan::units

@@ -5,9 +5,7 @@
 namespace zhisuan::units {
 namespace {
 
-TEST(Units, BareNumberIsCanonical) {
-  EXPECT_DOUBLE_EQ(*ParseQuantity("400", Dimension::kPower), 400.0);
-}
+TEST(Units, BareNumberIsCanonical) { EXPECT_DOUBLE_EQ(*ParseQuantity("400", Dimension::kPower), 400.0); }
 
 TEST(Units, ConvertsWithinDimension) {
   EXPECT_DOUBLE_EQ(*ParseQuantity("0.7 kW", Dimension::kPower), 700.0);
