@@ -196,6 +196,11 @@ TEST(Tou, AverageMultiplier) {
   EXPECT_DOUBLE_EQ(AverageTouMultiplier(gd, 11, 0), 1.7);
 }
 
+// Models and provinces the property tests draw random jobs from.
+const std::vector<std::string> kModels = {"huawei-ascend-910b", "nvidia-a800-sxm-80gb", "nvidia-h20",
+                                          "huawei-ascend-910",  "nvidia-a100-sxm-80gb", "hygon-k100-ai"};
+const std::vector<std::string> kProvinces = {"beijing", "guangdong", "shanghai", "gansu", "sichuan", "hubei"};
+
 // A random state: each pool with a random share of its devices free (none when `busy`), the rest coming back
 // at one of 50 times in the 5 h after 1.7e9 s.
 void RandomisePools(Snapshot& s, std::mt19937_64& rng, bool busy) {
@@ -216,25 +221,23 @@ TEST(PlacementProperty, ChosenIsNeverWorseAndIndexAgrees) {
   ASSERT_TRUE(opened.has_value()) << opened.error().message;
   const Registry& registry = opened->registry;
   std::mt19937_64 rng(20261122);
-  const std::vector<std::string> models = {"huawei-ascend-910b", "nvidia-a800-sxm-80gb", "nvidia-h20",
-                                           "huawei-ascend-910",  "nvidia-a100-sxm-80gb", "hygon-k100-ai"};
-  const std::vector<std::string> provinces = {"beijing", "guangdong", "shanghai",
-                                              "gansu",   "sichuan",   "hubei"};
   auto policy = MakePolicy("lowest-cost");
   int compared = 0;
   for (int round = 0; round < 300; ++round) {
     Snapshot s = Snapshot::Build(registry);
     RandomisePools(s, rng, false);
-    const std::string m1 = models[rng() % models.size()], m2 = models[rng() % models.size()];
+    const std::string m1 = kModels[rng() % kModels.size()], m2 = kModels[rng() % kModels.size()];
     std::string spec = fmt::format(
         "kind: train\ndevices: {}\naccelerator: {{models: [{}, {}]}}\n"
         "work: {{reference_hours: {}, reference: nvidia-a100-sxm-80gb}}\n",
         1 << (rng() % 9), m1, m2, 1 + rng() % 500);
     if (rng() % 2)
-      spec += fmt::format("data: {{size_gb: {}, province: {}}}\n", rng() % 5000, provinces[rng() % 6]);
+      spec += fmt::format("data: {{size_gb: {}, province: {}}}\n", rng() % 5000,
+                          kProvinces[rng() % kProvinces.size()]);
     if (rng() % 3 == 0) spec += fmt::format("deadline_h: {}\n", 1 + rng() % 200);
     if (rng() % 4 == 0)
-      spec += fmt::format("residency: {{provinces: [{}, {}]}}\n", provinces[rng() % 6], provinces[rng() % 6]);
+      spec += fmt::format("residency: {{provinces: [{}, {}]}}\n", kProvinces[rng() % kProvinces.size()],
+                          kProvinces[rng() % kProvinces.size()]);
     auto job = ParseJob(spec, registry);
     ASSERT_TRUE(job.has_value()) << job.error().message << "\n" << spec;
     const double now_s = 1.7e9 + static_cast<double>(rng() % 3600);
@@ -274,10 +277,6 @@ TEST(PlacementProperty, ChooseAgreesWithPlaceForEveryPolicy) {
   ASSERT_TRUE(opened.has_value()) << opened.error().message;
   const Registry& registry = opened->registry;
   std::mt19937_64 rng(7);
-  const std::vector<std::string> models = {"huawei-ascend-910b", "nvidia-a800-sxm-80gb", "nvidia-h20",
-                                           "huawei-ascend-910",  "nvidia-a100-sxm-80gb", "hygon-k100-ai"};
-  const std::vector<std::string> provinces = {"beijing", "guangdong", "shanghai",
-                                              "gansu",   "sichuan",   "hubei"};
   for (const char* name : {"lowest-cost", "nearest-data", "least-loaded", "first-fit", "random"}) {
     auto ranked = MakePolicy(name, 5), explained = MakePolicy(name, 5), chooser = MakePolicy(name, 5);
     int chosen = 0, waiting = 0;
@@ -287,9 +286,11 @@ TEST(PlacementProperty, ChooseAgreesWithPlaceForEveryPolicy) {
       std::string spec = fmt::format(
           "kind: train\ndevices: {}\naccelerator: {{models: [{}, {}]}}\n"
           "work: {{reference_hours: {}, reference: nvidia-a100-sxm-80gb}}\n",
-          1 << (rng() % 9), models[rng() % models.size()], models[rng() % models.size()], 1 + rng() % 500);
+          1 << (rng() % 9), kModels[rng() % kModels.size()], kModels[rng() % kModels.size()],
+          1 + rng() % 500);
       if (rng() % 2)
-        spec += fmt::format("data: {{size_gb: {}, province: {}}}\n", rng() % 5000, provinces[rng() % 6]);
+        spec += fmt::format("data: {{size_gb: {}, province: {}}}\n", rng() % 5000,
+                            kProvinces[rng() % kProvinces.size()]);
       if (rng() % 3 == 0) spec += fmt::format("deadline_h: {}\n", 1 + rng() % 200);
       if (rng() % 4 == 0) spec += "gang: false\n";
       auto job = ParseJob(spec, registry);

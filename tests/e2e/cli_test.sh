@@ -10,14 +10,7 @@ SERVER_PID=
 cleanup() { [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-passed=0
-failed=0
-check() {  # check NAME COMMAND...: the command must succeed
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
-jqq() { jq -e "$@" >/dev/null; }
-contains() { grep -qF -- "$2" "$1" || { echo "  '$2' not in $1:"; sed 's/^/    /' "$1" | head -20; return 1; }; }
+. "$(dirname "$0")/lib.sh"
 
 # --- validation ---------------------------------------------------------------------------------------------
 "$ZHISUAN" validate --data "$DATA" >"$WORK/validate.out" 2>&1
@@ -128,12 +121,7 @@ check "inconsistent weights name the judgements" contains "$WORK/w.out" "inconsi
 # --- server -------------------------------------------------------------------------------------------------
 "$ZHISUAN" --db "$DB" serve --port 0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
 SERVER_PID=$!
-URL=
-for _ in $(seq 1 100); do
-  URL=$(grep -oE 'http://[0-9.]+:[0-9]+' "$WORK/serve.out" 2>/dev/null | head -1)
-  [ -n "$URL" ] && break
-  sleep 0.1
-done
+wait_for_url "$WORK/serve.out"
 check "server prints its URL" test -n "$URL"
 curl -sf "$URL/api/v1/health" >"$WORK/health.json"
 check "health answers" jqq '.status == "ok"' "$WORK/health.json"

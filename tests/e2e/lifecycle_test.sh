@@ -16,13 +16,7 @@ SERVER_PID=
 cleanup() { [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null; pkill -f "$WORK/local" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-passed=0
-failed=0
-check() {
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
-jqq() { jq -e "$@" >/dev/null; }
+. "$HERE/lib.sh"
 
 # A data directory with the test centers, and where their backends are.
 cp -r "$DATA" "$WORK/data"
@@ -47,13 +41,7 @@ start_server() {
   "$ZHISUAN" --db "$DB" --data "$WORK/data" serve --port 0 --backends "$WORK/backends.yaml" \
     >"$WORK/serve.out" 2>>"$WORK/serve.err" &
   SERVER_PID=$!
-  URL=
-  for _ in $(seq 1 100); do
-    URL=$(grep -oE 'http://[0-9.]+:[0-9]+' "$WORK/serve.out" 2>/dev/null | head -1)
-    [ -n "$URL" ] && break
-    sleep 0.1
-  done
-  [ -n "$URL" ]
+  wait_for_url "$WORK/serve.out"
 }
 api() {  # api TOKEN METHOD PATH [BODY] -> body on stdout, status in $WORK/status
   local token=$1 method=$2 path=$3 body=${4:-}
