@@ -81,25 +81,25 @@ int RunSim(const Registry& base, const SimArgs& a) {
     if (auto check = placement::MakePolicy(p); !check) return Report(check.error());
   }
 
-  // Per seed, validate the trace once (its draws depend on the seed); the bound and every policy stream it.
+  // Validate the trace once; per seed (the seed draws the provinces), the bound and every policy stream it.
   // The first seed's run is the report's; the others are replicas without time series.
+  const auto trace = sim::TraceFile::Open(a.trace, *format, *registry, a.strict);
+  if (!trace) return Report(trace.error());
+  report.trace = (*trace)->stats();
   for (const uint64_t seed : seeds) {
     sim::SimOptions run_options = o;
     run_options.seed = seed;
     if (seed != seeds.front()) run_options.sample_interval_s = 0;
-    const auto trace = sim::TraceFile::Open(a.trace, *format, *registry, seed, a.strict);
-    if (!trace) return Report(trace.error());
-    auto bound = sim::OfflineBound(*registry, *(*trace)->Stream(), run_options);
+    auto bound = sim::OfflineBound(*registry, *(*trace)->Stream(seed), run_options);
     if (!bound) return Report(bound.error());
     std::vector<sim::SimResult> results;
     for (const std::string& p : policies) {
       run_options.policy = p;
-      auto result = sim::Simulate(*registry, *(*trace)->Stream(), run_options);
+      auto result = sim::Simulate(*registry, *(*trace)->Stream(seed), run_options);
       if (!result) return Report(result.error());
       results.push_back(std::move(*result));
     }
     if (seed == seeds.front()) {
-      report.trace = (*trace)->stats();
       report.bound = *bound;
       report.results = std::move(results);
     } else {

@@ -13,8 +13,6 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-bool ByScore(const Candidate& a, const Candidate& b) { return Better(a, b); }
-
 // Keeps the best `k` candidates, one per center.
 class TopK {
  public:
@@ -24,15 +22,15 @@ class TopK {
   void Offer(const Candidate& c) {
     for (Candidate& have : items_) {
       if (have.center != c.center) continue;
-      if (ByScore(c, have)) {
+      if (Better(c, have)) {
         have = c;
-        std::ranges::sort(items_, ByScore);
+        std::ranges::sort(items_, Better);
       }
       return;
     }
-    if (items_.size() == k_ && !ByScore(c, items_.back())) return;
+    if (items_.size() == k_ && !Better(c, items_.back())) return;
     if (items_.size() == k_) items_.pop_back();
-    items_.insert(std::ranges::upper_bound(items_, c, ByScore), c);
+    items_.insert(std::ranges::upper_bound(items_, c, Better), c);
   }
   std::vector<Candidate> Take() { return std::move(items_); }
 
@@ -52,7 +50,7 @@ class Best {
            (min_finish_h == best_->finish_h && pool < best_->pool);
   }
   void Offer(const Candidate& c) {
-    if (!best_ || ByScore(c, *best_)) best_ = c;
+    if (!best_ || Better(c, *best_)) best_ = c;
   }
   std::optional<Candidate> Take() { return std::move(best_); }
 
@@ -162,7 +160,7 @@ class LowestCost final : public Policy {
   std::string_view name() const override { return "lowest-cost"; }
 
   Decision Place(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o) override {
-    if (o.explain || !Indexable(job, o)) return Rank(ScanAll(s, job, o, o.explain), o, name(), ByScore);
+    if (o.explain || !Indexable(job, o)) return Rank(ScanAll(s, job, o, o.explain), o, name(), Better);
     TopK top(o.top_k);
     Indexed(s, job, o, top);
     Decision d;
@@ -174,7 +172,7 @@ class LowestCost final : public Policy {
   }
 
   std::optional<Candidate> Choose(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o) override {
-    if (!Indexable(job, o)) return LeastOf(s, job, o, ByScore);
+    if (!Indexable(job, o)) return LeastOf(s, job, o, Better);
     Best best;
     Indexed(s, job, o, best);
     return best.Take();
@@ -277,7 +275,7 @@ struct NearestDataRule {
   bool operator()(const Candidate& a, const Candidate& b) const {
     if (StartsLater(a, b) != StartsLater(b, a)) return StartsLater(b, a);
     if (a.rtt_ms != b.rtt_ms) return a.rtt_ms < b.rtt_ms;
-    return ByScore(a, b);
+    return Better(a, b);
   }
 };
 
@@ -322,7 +320,7 @@ struct LeastLoadedRule {
     if (StartsLater(a, b) != StartsLater(b, a)) return StartsLater(b, a);
     const double fa = FreeShare(a), fb = FreeShare(b);
     if (fa != fb) return fa > fb;
-    return ByScore(a, b);
+    return Better(a, b);
   }
 };
 

@@ -199,13 +199,13 @@ TEST_F(ShippedNetwork, TraceStreamsInArrivalOrderAndDrawsDoNotDependOnReadOrder)
                                          "\r\n"
                                          "2017-10-09 08:00:00,60.0,4,60.0,middle\r\n"
                                          "2017-10-09 07:00:00,60.0,8,60.0,tie-b");
-  auto file = TraceFile::Open(unsorted, TraceFormat::kPhilly, *registry_, 9, true);
+  auto file = TraceFile::Open(unsorted, TraceFormat::kPhilly, *registry_, true);
   ASSERT_TRUE(file.has_value()) << file.error().message;
   EXPECT_FALSE((*file)->in_file_order());
   EXPECT_EQ((*file)->stats().jobs, 4);
   std::vector<TraceJob> first, second;
-  for (auto stream = (*file)->Stream(); auto j = stream->Next();) first.push_back(std::move(*j));
-  for (auto stream = (*file)->Stream(); auto j = stream->Next();) second.push_back(std::move(*j));
+  for (auto stream = (*file)->Stream(9); auto j = stream->Next();) first.push_back(std::move(*j));
+  for (auto stream = (*file)->Stream(9); auto j = stream->Next();) second.push_back(std::move(*j));
   ASSERT_EQ(first.size(), 4u);
   const std::vector<std::string> tenants = {"tie-a", "tie-b", "middle", "late"};
   const std::vector<double> arrivals = {0, 0, 3600, 7200};
@@ -224,10 +224,10 @@ TEST_F(ShippedNetwork, TraceStreamsInArrivalOrderAndDrawsDoNotDependOnReadOrder)
                                        "timestamp,duration,num_gpus,gpu_time,cluster\n"
                                        "2017-10-09 07:00:00,60.0,2,60.0,tie-a\n"
                                        "2017-10-09 08:00:00,60.0,4,60.0,middle\n");
-  auto in_order = TraceFile::Open(sorted, TraceFormat::kPhilly, *registry_, 9, true);
+  auto in_order = TraceFile::Open(sorted, TraceFormat::kPhilly, *registry_, true);
   ASSERT_TRUE(in_order.has_value());
   EXPECT_TRUE((*in_order)->in_file_order());
-  auto stream = (*in_order)->Stream();
+  auto stream = (*in_order)->Stream(9);
   EXPECT_EQ(stream->Next()->job.tenant, "tie-a");
   EXPECT_EQ(stream->Next()->arrival_s, 3600);
   EXPECT_FALSE(stream->Next());
@@ -244,20 +244,19 @@ TEST_F(ShippedNetwork, TraceStreamsInArrivalOrderAndDrawsDoNotDependOnReadOrder)
 
 TEST_F(ShippedNetwork, TraceOpenErrorsNameTheFile) {
   auto missing =
-      TraceFile::Open((dir_.path() / "none.csv").string(), TraceFormat::kPhilly, *registry_, 1, false);
+      TraceFile::Open((dir_.path() / "none.csv").string(), TraceFormat::kPhilly, *registry_, false);
   ASSERT_FALSE(missing.has_value());
   EXPECT_NE(missing.error().message.find("none.csv: cannot read trace"), std::string::npos);
-  auto empty = TraceFile::Open(WriteTemp(dir_, "e.csv", ""), TraceFormat::kPhilly, *registry_, 1, false);
+  auto empty = TraceFile::Open(WriteTemp(dir_, "e.csv", ""), TraceFormat::kPhilly, *registry_, false);
   ASSERT_FALSE(empty.has_value());
   EXPECT_NE(empty.error().message.find("e.csv:1: not a Philly trace header"), std::string::npos);
-  auto directory = TraceFile::Open(dir_.path().string(), TraceFormat::kJsonl, *registry_, 1, false);
+  auto directory = TraceFile::Open(dir_.path().string(), TraceFormat::kJsonl, *registry_, false);
   ASSERT_FALSE(directory.has_value());
   EXPECT_NE(directory.error().message.find("not a regular file"), std::string::npos);
-  auto no_rows =
-      TraceFile::Open(WriteTemp(dir_, "n.jsonl", "\n\n"), TraceFormat::kJsonl, *registry_, 1, true);
+  auto no_rows = TraceFile::Open(WriteTemp(dir_, "n.jsonl", "\n\n"), TraceFormat::kJsonl, *registry_, true);
   ASSERT_TRUE(no_rows.has_value());
   EXPECT_EQ((*no_rows)->stats().rows, 0);
-  EXPECT_FALSE((*no_rows)->Stream()->Next());
+  EXPECT_FALSE((*no_rows)->Stream(1)->Next());
 }
 
 TEST_F(ShippedNetwork, AlibabaPodsMap) {

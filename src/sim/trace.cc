@@ -264,9 +264,10 @@ Result<TraceFormat> ParseTraceFormat(const std::string& name, const std::string&
 // Jobs of a TraceFile in arrival order, built as they are pulled.
 class TraceStream final : public JobSource {
  public:
-  explicit TraceStream(const TraceFile& file, std::shared_ptr<const TraceFile> keep = nullptr)
+  TraceStream(const TraceFile& file, uint64_t seed, std::shared_ptr<const TraceFile> keep = nullptr)
       : file_(file),
         keep_(std::move(keep)),
+        draw_(file.registry_, seed),
         parse_(ParserFor(file.format_)),
         ctx_{file.registry_, P100Fp16(file.registry_)},
         at_(file.body_),
@@ -291,7 +292,7 @@ class TraceStream final : public JobSource {
       if (line.empty()) continue;
       const Row row = parse_(ctx_, line, line_no, job);
       if (row.kind != RowKind::kJob) continue;  // counted when the file was opened
-      if (!row.has_data) file_.draw_.Apply(job, offset);
+      if (!row.has_data) draw_.Apply(job, offset);
       into.arrival_s = row.time_s - file_.origin_s_;
       return true;
     }
@@ -306,6 +307,7 @@ class TraceStream final : public JobSource {
  private:
   const TraceFile& file_;
   std::shared_ptr<const TraceFile> keep_;
+  ProvinceDraw draw_;
   RowParser parse_;
   RowContext ctx_;
   size_t at_;        // file order: the next row's offset
@@ -313,16 +315,15 @@ class TraceStream final : public JobSource {
   size_t next_ = 0;  // arrival order: the next index entry
 };
 
-TraceFile::TraceFile(const Registry& registry, uint64_t seed) : registry_(registry), draw_(registry, seed) {}
+TraceFile::TraceFile(const Registry& registry) : registry_(registry) {}
 
 TraceFile::~TraceFile() {
   if (data_ != nullptr) munmap(const_cast<char*>(data_), size_);
 }
 
 Result<std::shared_ptr<const TraceFile>> TraceFile::Open(const std::string& path, TraceFormat format,
-                                                         const Registry& registry, uint64_t seed,
-                                                         bool strict) {
-  std::shared_ptr<TraceFile> f(new TraceFile(registry, seed));
+                                                         const Registry& registry, bool strict) {
+  std::shared_ptr<TraceFile> f(new TraceFile(registry));
   f->path_ = path;
   f->format_ = format;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -421,14 +422,16 @@ Result<std::shared_ptr<const TraceFile>> TraceFile::Open(const std::string& path
   return std::shared_ptr<const TraceFile>(std::move(f));
 }
 
-std::unique_ptr<JobSource> TraceFile::Stream() const { return std::make_unique<TraceStream>(*this); }
+std::unique_ptr<JobSource> TraceFile::Stream(uint64_t seed) const {
+  return std::make_unique<TraceStream>(*this, seed);
+}
 
 Result<std::unique_ptr<JobSource>> OpenTrace(const std::string& path, TraceFormat format,
                                              const Registry& registry, uint64_t seed, bool strict) {
-  auto file = TraceFile::Open(path, format, registry, seed, strict);
+  auto file = TraceFile::Open(path, format, registry, strict);
   if (!file) return std::unexpected(file.error());
   const TraceFile& ref = **file;
-  return std::make_unique<TraceStream>(ref, std::move(*file));
+  return std::make_unique<TraceStream>(ref, seed, std::move(*file));
 }
 
 }  // namespace zhisuan::sim

@@ -75,32 +75,32 @@ class ProvinceDraw {
   uint64_t seed_;
 };
 
-// A trace file opened for streaming. Opening validates every row once (a malformed row is counted and
-// reported with its line number, or with `strict` fails the open) and learns the arrival order; each stream
-// then builds jobs one at a time as the engine pulls them, from the file mapped read-only. A file already in
-// arrival order keeps nothing per row; otherwise (philly.csv is grouped by cluster) a second pass indexes 24
-// bytes per job (arrival, offset, line) and sorts them, equal arrivals in file order.
+// A trace file opened for streaming (any number of streams, under any seed). Opening validates every row once
+// (a malformed row is counted and reported with its line number, or with `strict` fails the open) and learns
+// the arrival order; each stream then builds jobs one at a time as the engine pulls them, from the file
+// mapped read-only. A file already in arrival order keeps nothing per row; otherwise (philly.csv is grouped
+// by cluster) a second pass indexes 24 bytes per job (arrival, offset, line) and sorts them, equal arrivals
+// in file order.
 class TraceFile {
  public:
   static Result<std::shared_ptr<const TraceFile>> Open(const std::string& path, TraceFormat format,
-                                                       const Registry& registry, uint64_t seed, bool strict);
+                                                       const Registry& registry, bool strict);
   ~TraceFile();
   TraceFile(const TraceFile&) = delete;
   TraceFile& operator=(const TraceFile&) = delete;
 
   const TraceStats& stats() const { return stats_; }
   bool in_file_order() const { return order_.empty(); }
-  // A new pass over the jobs in arrival order; the TraceFile must outlive it.
-  std::unique_ptr<JobSource> Stream() const;
+  // A new pass over the jobs in arrival order, drawing provinces from `seed`; the TraceFile must outlive it.
+  std::unique_ptr<JobSource> Stream(uint64_t seed) const;
 
  private:
   friend class TraceStream;
-  TraceFile(const Registry& registry, uint64_t seed);
+  explicit TraceFile(const Registry& registry);
 
   std::string path_;
   TraceFormat format_ = TraceFormat::kJsonl;
   const Registry& registry_;
-  ProvinceDraw draw_;
   const char* data_ = nullptr;  // the mapped file
   size_t size_ = 0;
   size_t body_ = 0;      // offset of the first row after any header
