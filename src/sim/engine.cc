@@ -114,8 +114,8 @@ class Engine {
     if (o_.random_mtbf_h > 0) {
       for (const CenterInfo& c : snapshot_.centers()) ScheduleRandomFailure(c.id, 0);
     }
-    // Arrivals are pulled from the source one ahead, so a streaming source never sits in memory.
-    // Jobs are read one ahead into one TraceJob, over the job before, whose storage the source reuses.
+    // Arrivals are pulled from the source one ahead, so a streaming source never sits in memory, into one
+    // TraceJob whose storage (the job before's) the source reuses.
     TraceJob incoming;
     bool next = source.Next(incoming);
     double last_arrival = 0;
@@ -138,7 +138,7 @@ class Engine {
       }
       if (!have_event) break;
       const Event e = events_.Pop();
-      PrefetchRun(events_);  // the next event's running job, while this one is handled
+      PrefetchNextRun();  // the next event's running job, while this one is handled
       // Samples and random failures repeat forever: once the trace is done and the network idle, they stop.
       const bool repeating =
           e.kind == EventKind::kSample || (e.kind != EventKind::kFinish && e.ref >= o_.failures.size());
@@ -180,9 +180,9 @@ class Engine {
       __builtin_prefetch(slot->prepared.model_slot.data(), 1);
     }
   }
-  void PrefetchRun(const EventQueue& events) const {
-    if (events.empty() || events.top().kind != EventKind::kFinish) return;
-    const Running& run = running_[static_cast<uint32_t>(events.top().ref & 0xffffffffu)];
+  void PrefetchNextRun() const {
+    if (events_.empty() || events_.top().kind != EventKind::kFinish) return;
+    const Running& run = running_[static_cast<uint32_t>(events_.top().ref & 0xffffffffu)];
     __builtin_prefetch(&run);
     __builtin_prefetch(reinterpret_cast<const char*>(&run) + 64);
     __builtin_prefetch(reinterpret_cast<const char*>(&run) + 128);

@@ -37,6 +37,16 @@ constexpr SeedMetric kSeedMetrics[] = {
     {"west_device_hours_share", [](const SimResult& s, const Bound&) { return s.west_device_hours_share; }},
 };
 
+// Mean, least and greatest of a non-empty list.
+struct Spread {
+  double mean = 0, min = 0, max = 0;
+};
+Spread SpreadOf(const std::vector<double>& v) {
+  double sum = 0;
+  for (double x : v) sum += x;
+  return {sum / static_cast<double>(v.size()), *std::ranges::min_element(v), *std::ranges::max_element(v)};
+}
+
 }  // namespace
 
 std::vector<SeedRun> SeedRuns(const RunReport& r) {
@@ -62,11 +72,10 @@ std::vector<SeedStats> SummariseSeeds(const RunReport& r) {
       }
       st.cheapest_in += cheapest ? 1 : 0;
     }
-    double sum = 0;
-    for (double x : st.ratio) sum += x;
-    st.ratio_mean = sum / static_cast<double>(st.ratio.size());
-    st.ratio_min = *std::ranges::min_element(st.ratio);
-    st.ratio_max = *std::ranges::max_element(st.ratio);
+    const Spread spread = SpreadOf(st.ratio);
+    st.ratio_mean = spread.mean;
+    st.ratio_min = spread.min;
+    st.ratio_max = spread.max;
     out.push_back(std::move(st));
   }
   return out;
@@ -86,19 +95,10 @@ Json SeedsJson(const RunReport& r) {
   for (size_t p = 0; p < r.results.size(); ++p) {
     Json metrics = Json::object();
     for (const SeedMetric& m : kSeedMetrics) {
-      Json values = Json::array();
-      double sum = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo;
-      for (const SeedRun& run : runs) {
-        const double v = m.value((*run.results)[p], *run.bound);
-        values.push_back(v);
-        sum += v;
-        lo = std::min(lo, v);
-        hi = std::max(hi, v);
-      }
-      metrics[m.name] = {{"values", std::move(values)},
-                         {"mean", sum / static_cast<double>(runs.size())},
-                         {"min", lo},
-                         {"max", hi}};
+      std::vector<double> values;
+      for (const SeedRun& run : runs) values.push_back(m.value((*run.results)[p], *run.bound));
+      const Spread spread = SpreadOf(values);
+      metrics[m.name] = {{"values", values}, {"mean", spread.mean}, {"min", spread.min}, {"max", spread.max}};
     }
     metrics["cheapest_in"] = stats[p].cheapest_in;
     policies[r.results[p].policy] = std::move(metrics);
