@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -60,6 +62,21 @@ void AddParam(CLI::App* cmd, Options& o, const std::string& flag, const std::str
 
 }  // namespace
 
+// A CLI11 check: a finite number of at least `low` (CLI11's own range checks let nan through).
+CLI::Validator FiniteAtLeast(double low) {
+  return CLI::Validator(
+      [low](std::string& text) -> std::string {
+        double value = 0;
+        const char* end = text.c_str() + text.size();
+        auto [ptr, ec] = std::from_chars(text.c_str(), end, value);
+        if (ec != std::errc() || ptr != end || !std::isfinite(value) || value < low) {
+          return fmt::format("must be a finite number >= {} (got '{}')", low, text);
+        }
+        return {};
+      },
+      fmt::format("NUMBER >= {}", low));
+}
+
 int Run(int argc, char** argv) {
   Options o;
   o.data = DefaultDataDir();
@@ -75,7 +92,26 @@ int Run(int argc, char** argv) {
   CLI::App* serve = app.add_subcommand("serve", "run the HTTP API server");
   serve->add_option("--host", o.server.host, "address to listen on")->capture_default_str();
   serve->add_option("--port", o.server.port, "port to listen on (0 picks a free one)")->capture_default_str();
-  serve->add_option("--threads", o.server.threads, "worker threads")->capture_default_str();
+  serve->add_option("--threads", o.server.threads, "worker threads that run requests")->capture_default_str();
+  serve->add_option("--max-body", o.server.max_body_bytes, "largest request body in bytes (413 past it)")
+      ->capture_default_str();
+  serve->add_option("--max-connections", o.server.max_connections, "open connections in all (503 past it)")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-connections-per-address", o.server.max_connections_per_address,
+                   "open connections from one address (503 past it)")
+      ->capture_default_str();
+  serve
+      ->add_option("--rate-per-address", o.server.requests_per_s_per_address,
+                   "requests per second from one address (429 past it; 0: no limit)")
+      ->check(FiniteAtLeast(0))
+      ->capture_default_str();
+  serve->add_option("--header-timeout", o.server.header_timeout_s, "seconds for a request's headers (408)")
+      ->check(FiniteAtLeast(0.001))
+      ->capture_default_str();
+  serve->add_option("--idle-timeout", o.server.idle_timeout_s, "seconds an idle connection stays open")
+      ->check(FiniteAtLeast(0.001))
+      ->capture_default_str();
   serve->add_option("--policy", o.server.policy, "placement policy of quotes that name none")
       ->capture_default_str();
   serve->add_option("--objective", o.server.objective, "objective of quotes that name none")
@@ -83,8 +119,10 @@ int Run(int argc, char** argv) {
   JobOptions job_options;
   serve->add_option("--backends", job_options.backends_file,
                     "YAML: Slurm and local settings of centers, sim_factor");
-  serve->add_option("--sim-factor", job_options.sim_factor,
-                    "simulated jobs run their modelled time x this (overrides the backends file)");
+  serve
+      ->add_option("--sim-factor", job_options.sim_factor,
+                   "simulated jobs run their modelled time x this (overrides the backends file)")
+      ->check(FiniteAtLeast(1e-12));
 
   CLI::App* centers = app.add_subcommand("centers", "list compute centers");
   for (const char* f : {"province", "hub", "cluster", "kind", "accelerator"}) {

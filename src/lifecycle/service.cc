@@ -174,8 +174,9 @@ Result<JobRecord> JobService::Owned(const Principal& who, int64_t id) {
     if (!stored->has_value()) return Fail(ErrorCode::kNotFound, fmt::format("job {} does not exist", id));
     rec = std::move(**stored);
   }
+  // Another tenant's job answers exactly as a missing one: its existence is not the caller's to learn.
   if (!who.is_operator && rec.tenant != who.tenant) {
-    return Fail(ErrorCode::kPermissionDenied, fmt::format("job {} belongs to another tenant", id));
+    return Fail(ErrorCode::kNotFound, fmt::format("job {} does not exist", id));
   }
   return rec;
 }

@@ -1,11 +1,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
 #include "model/enums.h"
 #include "model/job.h"
 #include "model/yaml_field.h"
+#include "util/json.h"
 
 namespace zhisuan {
 namespace {
@@ -184,6 +184,7 @@ std::optional<Job> ReadJob(const YamlField& f, const Registry& registry) {
 
 namespace {
 
+// Recursive, but only over a document ParseJson accepted: at most kUntrustedInput.max_depth levels.
 YAML::Node ToYaml(const nlohmann::json& j) {
   switch (j.type()) {
     case nlohmann::json::value_t::object: {
@@ -207,15 +208,16 @@ YAML::Node ToYaml(const nlohmann::json& j) {
 
 // Job specs posted to the API are mostly one-line JSON; nlohmann reads them several times faster than
 // yaml-cpp. Every field of a one-line document is on line 1, so errors keep their line. Anything else (YAML,
-// JSON over several lines, or malformed JSON, whose message should be yaml-cpp's as for every other document)
-// takes the YAML path.
+// JSON over several lines, or JSON that ParseJson refuses, whose message should then be the YAML path's with
+// its line, as for every other document) takes the YAML path, which applies the same limits and also refuses
+// duplicate keys.
 std::optional<YAML::Node> FastJson(std::string_view text) {
   const size_t first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos || text[first] != '{') return std::nullopt;
   if (text.find('\n', first) < text.find_last_not_of(" \t\r\n")) return std::nullopt;
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return std::nullopt;
-  return ToYaml(j);
+  Result<nlohmann::json> j = ParseJson(text, "request body");
+  if (!j || !j->is_object()) return std::nullopt;
+  return ToYaml(*j);
 }
 
 }  // namespace

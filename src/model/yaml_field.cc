@@ -4,7 +4,11 @@
 
 #include <cmath>
 #include <limits>
+#include <set>
 #include <utility>
+#include <vector>
+
+#include "util/limits.h"
 
 namespace zhisuan {
 
@@ -289,14 +293,50 @@ Provenance YamlField::ReadProvenance() const {
   return p;
 }
 
+namespace {
+
+// The first duplicate key of any map in `root`, walked with an explicit stack (no recursion on input).
+// yaml-cpp keeps both entries and answers lookups with the first; nlohmann keeps the last. Neither is what
+// the author meant, so a duplicate is an error.
+std::optional<YAML::Node> FindDuplicateKey(const YAML::Node& root) {
+  std::vector<YAML::Node> stack{root};
+  while (!stack.empty()) {
+    const YAML::Node node = stack.back();
+    stack.pop_back();
+    if (node.IsMap()) {
+      std::set<std::string> keys;
+      for (const auto& kv : node) {
+        if (kv.first.IsScalar() && !keys.insert(kv.first.Scalar()).second) return kv.first;
+        stack.push_back(kv.second);
+      }
+    } else if (node.IsSequence()) {
+      for (const auto& item : node) stack.push_back(item);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<YAML::Node> ParseYaml(const std::string& file, const std::string& content, Diagnostics& diag) {
+  if (Status s = CheckUntrusted(content, ""); !s) {
+    diag.Add(file, 0, "", s.error().message);
+    return std::nullopt;
+  }
+  YAML::Node doc;
   try {
-    return YAML::Load(content);
+    doc = YAML::Load(content);
   } catch (const YAML::Exception& e) {
     diag.Add(file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "",
              fmt::format("malformed YAML: {} (column {})", e.msg, e.mark.column + 1));
     return std::nullopt;
   }
+  if (const std::optional<YAML::Node> key = FindDuplicateKey(doc)) {
+    diag.Add(file, key->Mark().line >= 0 ? key->Mark().line + 1 : 0, "",
+             fmt::format("duplicate key '{}' in a map", key->Scalar()));
+    return std::nullopt;
+  }
+  return doc;
 }
 
 }  // namespace zhisuan

@@ -1,20 +1,21 @@
 #include "server/http_server.h"
 
 #include <fmt/format.h>
-#include <httplib.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <sstream>
+#include <vector>
 
 #include "accounting/capacity.h"
 #include "index/spec.h"
 #include "placement/policy.h"
 #include "placement/snapshot.h"
+#include "server/http_loop.h"
 #include "server/index_view.h"
 #include "server/job_view.h"
 #include "server/metrics.h"
@@ -26,30 +27,61 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Per-request bookkeeping of the worker thread that answers it (httplib answers a request on one thread).
-thread_local Clock::time_point tl_start;
-thread_local std::string tl_route;
-
-// Parameters of the URL's query string only: httplib also merges form-encoded bodies into req.params, and a
-// job spec posted by `curl --data-binary` arrives form-encoded.
-views::Params ParamsOf(const httplib::Request& req) {
-  views::Params params;
-  const size_t q = req.target.find('?');
-  if (q == std::string::npos) return params;
-  httplib::Params parsed;
-  httplib::detail::parse_query_text(req.target.substr(q + 1), parsed);
-  for (const auto& [key, value] : parsed) params[key] = value;  // the last of repeated keys wins
-  return params;
-}
-
-void Reply(httplib::Response& res, const Result<views::Json>& result) {
+void Reply(http::Response& res, const Result<views::Json>& result) {
+  res.content_type = "application/json";
   if (result) {
     res.status = 200;
-    res.set_content(views::Dump(*result), "application/json");
+    res.body = views::Dump(*result);
   } else {
     res.status = HttpStatus(result.error().code);
-    res.set_content(views::Dump(views::ErrorBody(result.error())), "application/json");
+    res.body = views::Dump(views::ErrorBody(result.error()));
   }
+}
+
+// One request as a handler sees it: the request, its answer and its decoded query parameters.
+struct Call {
+  http::Request& req;
+  http::Response& res;
+  views::Params params;  // of the URL's query string only (the last of repeated keys wins)
+};
+
+using Handle = std::function<void(Call&)>;
+
+struct Route {
+  std::string method;
+  std::vector<std::string> segments;  // "{}" captures one segment
+  std::string name;                   // the pattern, as /metrics labels it
+  Handle handle;
+};
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    if (path.front() == '/') {
+      path.remove_prefix(1);
+      continue;
+    }
+    const size_t slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash);
+  }
+  return out;
+}
+
+// True when `path` fits `route`'s segments; the captured segments go to `matches`.
+bool Matches(const Route& route, const std::vector<std::string_view>& path,
+             std::vector<std::string>& matches) {
+  if (route.segments.size() != path.size()) return false;
+  matches.clear();
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (route.segments[i] == "{}") {
+      matches.emplace_back(path[i]);
+    } else if (route.segments[i] != path[i]) {
+      return false;
+    }
+  }
+  return true;
 }
 
 std::string CapacityGauges(const Registry& registry) {
@@ -101,18 +133,67 @@ struct HttpServer::Impl {
   std::string default_objective;
   std::string index_spec_text;  // the default indicator system, read at start
   lifecycle::JobService* jobs = nullptr;
-  socket_t listen_fd = -1;  // the listening socket, as cpp-httplib created it
+  Clock::time_point started = Clock::now();
+  Metrics metrics;
+  std::vector<Route> routes;
+  std::unique_ptr<http::Loop> loop;
+
+  Impl(const Registry& r, int version)
+      : registry(r), snapshot(placement::Snapshot::Build(r)), schema_version(version) {}
+
+  void Add(std::string method, std::string_view pattern, Handle handle) {
+    Route route{std::move(method), {}, std::string(pattern), std::move(handle)};
+    for (std::string_view s : Segments(pattern)) route.segments.emplace_back(s == "{id}" ? "{}" : s);
+    routes.push_back(std::move(route));
+  }
+
+  // Runs on a worker thread: finds the route, decodes the query, answers.
+  http::Response Handle(http::Request& req) {
+    const Clock::time_point start = Clock::now();
+    http::Response res;
+    const std::vector<std::string_view> path = Segments(req.path);
+    const Route* found = nullptr;
+    bool path_known = false;
+    for (const Route& r : routes) {
+      if (!Matches(r, path, req.matches)) continue;
+      path_known = true;
+      if (r.method == req.method) {
+        found = &r;
+        break;
+      }
+    }
+    std::string route_name = "unmatched";
+    if (found == nullptr) {
+      const bool wrong_method = path_known;
+      Reply(res, Fail(wrong_method ? ErrorCode::kInvalidArgument : ErrorCode::kNotFound,
+                      fmt::format("no route for {} {}", req.method, req.path)));
+      if (wrong_method) res.status = 405;
+    } else {
+      route_name = found->name;
+      std::vector<std::pair<std::string, std::string>> pairs;
+      if (!http::ParseQuery(req.query, pairs)) {
+        Reply(res, Fail(ErrorCode::kInvalidArgument, "query: a %-escape is malformed"));
+      } else {
+        Call call{req, res, {}};
+        for (auto& [key, value] : pairs) call.params[key] = std::move(value);
+        found->handle(call);
+      }
+    }
+    metrics.Observe(route_name, req.method, res.status,
+                    std::chrono::duration<double>(Clock::now() - start).count());
+    return res;
+  }
 
   // The caller of a job route, or a 401 already written to `res`.
-  std::optional<lifecycle::Principal> Authenticate(const httplib::Request& req, httplib::Response& res) {
-    const std::string header = req.get_header_value("Authorization");
+  std::optional<lifecycle::Principal> Authenticate(Call& call) {
+    const std::string header = call.req.Header("Authorization");
     std::optional<lifecycle::Principal> who;
     if (header.starts_with("Bearer ")) who = jobs->Authenticate(header.substr(7));
     if (!who) {
-      Reply(res, Fail(ErrorCode::kUnauthenticated,
-                      header.empty() ? "Authorization: a bearer token is required (zhisuan token create)"
-                                     : "Authorization: the token is not valid"));
-      res.set_header("WWW-Authenticate", "Bearer");
+      Reply(call.res, Fail(ErrorCode::kUnauthenticated,
+                           header.empty() ? "Authorization: a bearer token is required (zhisuan token create)"
+                                          : "Authorization: the token is not valid"));
+      call.res.SetHeader("WWW-Authenticate", "Bearer");
     }
     return who;
   }
@@ -126,180 +207,131 @@ struct HttpServer::Impl {
     return id;
   }
 
+  // A route that needs a token: the handler gets the caller.
+  void Authed(std::string method, std::string_view pattern,
+              std::function<void(const lifecycle::Principal&, Call&)> handle) {
+    Add(std::move(method), pattern, [this, handle = std::move(handle)](Call& call) {
+      if (std::optional<lifecycle::Principal> who = Authenticate(call)) handle(*who, call);
+    });
+  }
+
   void JobRoutes() {
-    auto route = [this](const char* name, auto handler) {
-      return [this, name, handler](const httplib::Request& req, httplib::Response& res) {
-        tl_route = name;
-        std::optional<lifecycle::Principal> who = Authenticate(req, res);
-        if (who) handler(*who, req, res);
-      };
-    };
-    server.Post("/api/v1/jobs",
-                route("/api/v1/jobs", [this](const lifecycle::Principal& who, const httplib::Request& req,
-                                             httplib::Response& res) {
-                  if (Status s = views::CheckParams(ParamsOf(req), {}); !s)
-                    return Reply(res, std::unexpected(s.error()));
-                  auto submitted = jobs->Submit(who, req.body, req.get_header_value("Idempotency-Key"));
-                  if (!submitted) return Reply(res, std::unexpected(submitted.error()));
-                  Reply(res, views::JobJson(submitted->job));
-                  if (submitted->created) res.status = 201;
-                }));
-    server.Get("/api/v1/jobs",
-               route("/api/v1/jobs", [this](const lifecycle::Principal& who, const httplib::Request& req,
-                                            httplib::Response& res) {
-                 Reply(res, views::ListJobs(*jobs, who, ParamsOf(req)));
-               }));
-    server.Get(R"(/api/v1/jobs/([^/]+))",
-               route("/api/v1/jobs/{id}", [this](const lifecycle::Principal& who, const httplib::Request& req,
-                                                 httplib::Response& res) {
-                 Result<int64_t> id = JobId(req.matches[1].str());
-                 if (!id) return Reply(res, std::unexpected(id.error()));
-                 Result<JobRecord> job = jobs->Get(who, *id);
-                 if (!job) return Reply(res, std::unexpected(job.error()));
-                 Result<std::vector<JobEvent>> history = jobs->History(who, *id);
-                 if (!history) return Reply(res, std::unexpected(history.error()));
-                 Reply(res, views::JobDetail(*job, *history));
-               }));
-    server.Delete(
-        R"(/api/v1/jobs/([^/]+))",
-        route("/api/v1/jobs/{id}",
-              [this](const lifecycle::Principal& who, const httplib::Request& req, httplib::Response& res) {
-                Result<int64_t> id = JobId(req.matches[1].str());
-                if (!id) return Reply(res, std::unexpected(id.error()));
-                Result<JobRecord> job = jobs->Cancel(who, *id);
-                Reply(res, job ? Result<views::Json>(views::JobJson(*job)) : std::unexpected(job.error()));
-              }));
-    server.Get(R"(/api/v1/jobs/([^/]+)/logs)",
-               route("/api/v1/jobs/{id}/logs", [this](const lifecycle::Principal& who,
-                                                      const httplib::Request& req, httplib::Response& res) {
-                 Result<int64_t> id = JobId(req.matches[1].str());
-                 if (!id) return Reply(res, std::unexpected(id.error()));
-                 Result<std::string> logs = jobs->Logs(who, *id);
-                 if (!logs) return Reply(res, std::unexpected(logs.error()));
-                 res.set_content(*logs, "text/plain; charset=utf-8");
-               }));
-    server.Get("/api/v1/usage",
-               route("/api/v1/usage", [this](const lifecycle::Principal& who, const httplib::Request& req,
-                                             httplib::Response& res) {
-                 Reply(res, views::Usage(*jobs, who, ParamsOf(req)));
-               }));
+    Authed("POST", "/api/v1/jobs", [this](const lifecycle::Principal& who, Call& c) {
+      if (Status s = views::CheckParams(c.params, {}); !s) return Reply(c.res, std::unexpected(s.error()));
+      auto submitted = jobs->Submit(who, c.req.body, c.req.Header("Idempotency-Key"));
+      if (!submitted) return Reply(c.res, std::unexpected(submitted.error()));
+      Reply(c.res, views::JobJson(submitted->job));
+      if (submitted->created) c.res.status = 201;
+    });
+    Authed("GET", "/api/v1/jobs", [this](const lifecycle::Principal& who, Call& c) {
+      Reply(c.res, views::ListJobs(*jobs, who, c.params));
+    });
+    Authed("GET", "/api/v1/jobs/{id}", [this](const lifecycle::Principal& who, Call& c) {
+      Result<int64_t> id = JobId(c.req.matches[0]);
+      if (!id) return Reply(c.res, std::unexpected(id.error()));
+      Result<JobRecord> job = jobs->Get(who, *id);
+      if (!job) return Reply(c.res, std::unexpected(job.error()));
+      Result<std::vector<JobEvent>> history = jobs->History(who, *id);
+      if (!history) return Reply(c.res, std::unexpected(history.error()));
+      Reply(c.res, views::JobDetail(*job, *history));
+    });
+    Authed("DELETE", "/api/v1/jobs/{id}", [this](const lifecycle::Principal& who, Call& c) {
+      Result<int64_t> id = JobId(c.req.matches[0]);
+      if (!id) return Reply(c.res, std::unexpected(id.error()));
+      Result<JobRecord> job = jobs->Cancel(who, *id);
+      Reply(c.res, job ? Result<views::Json>(views::JobJson(*job)) : std::unexpected(job.error()));
+    });
+    Authed("GET", "/api/v1/jobs/{id}/logs", [this](const lifecycle::Principal& who, Call& c) {
+      Result<int64_t> id = JobId(c.req.matches[0]);
+      if (!id) return Reply(c.res, std::unexpected(id.error()));
+      Result<std::string> logs = jobs->Logs(who, *id);
+      if (!logs) return Reply(c.res, std::unexpected(logs.error()));
+      c.res.status = 200;
+      c.res.content_type = "text/plain; charset=utf-8";
+      c.res.body = std::move(*logs);
+    });
+    Authed("GET", "/api/v1/usage", [this](const lifecycle::Principal& who, Call& c) {
+      Reply(c.res, views::Usage(*jobs, who, c.params));
+    });
     for (const bool drain : {true, false}) {
-      server.Post(
-          drain ? R"(/api/v1/centers/([^/]+)/drain)" : R"(/api/v1/centers/([^/]+)/undrain)",
-          route(drain ? "/api/v1/centers/{id}/drain" : "/api/v1/centers/{id}/undrain",
-                [this, drain](const lifecycle::Principal& who, const httplib::Request& req,
-                              httplib::Response& res) {
-                  const std::string center = req.matches[1].str();
-                  if (Status s = jobs->SetDrained(who, center, drain); !s) {
-                    return Reply(res, std::unexpected(s.error()));
-                  }
-                  Reply(res, views::Json{{"center", center}, {"state", jobs->CenterStates()[center]}});
-                }));
+      Authed("POST", drain ? "/api/v1/centers/{id}/drain" : "/api/v1/centers/{id}/undrain",
+             [this, drain](const lifecycle::Principal& who, Call& c) {
+               const std::string& center = c.req.matches[0];
+               if (Status s = jobs->SetDrained(who, center, drain); !s) {
+                 return Reply(c.res, std::unexpected(s.error()));
+               }
+               Reply(c.res, views::Json{{"center", center}, {"state", jobs->CenterStates()[center]}});
+             });
     }
   }
-  Clock::time_point started = Clock::now();
-  Metrics metrics;
-  httplib::Server server;
-  int port = 0;
 
-  Impl(const Registry& r, int version)
-      : registry(r), snapshot(placement::Snapshot::Build(r)), schema_version(version) {}
-
-  // Registers a GET route; `route` labels it in /metrics.
-  template <typename Handler>
-  void Get(const std::string& pattern, std::string route, Handler handler) {
-    server.Get(pattern,
-               [route = std::move(route), handler](const httplib::Request& req, httplib::Response& res) {
-                 tl_route = route;
-                 handler(req, res);
-               });
+  // GET routes that take no query parameters.
+  void Plain(std::string_view pattern, std::function<Result<views::Json>(Call&)> view) {
+    Add("GET", pattern, [view = std::move(view)](Call& c) {
+      if (Status s = views::CheckParams(c.params, {}); !s) return Reply(c.res, std::unexpected(s.error()));
+      Reply(c.res, view(c));
+    });
   }
 
   void Routes() {
-    Get("/", "/",
-        [](const httplib::Request&, httplib::Response& res) { res.set_content(kIndexHtml, "text/html"); });
-    Get("/api/v1/health", "/api/v1/health", [this](const httplib::Request& req, httplib::Response& res) {
-      if (Status s = views::CheckParams(ParamsOf(req), {}); !s) return Reply(res, std::unexpected(s.error()));
+    Add("GET", "/", [](Call& c) {
+      c.res.content_type = "text/html; charset=utf-8";
+      c.res.body = kIndexHtml;
+    });
+    Plain("/api/v1/health", [this](Call&) {
       const double uptime = std::chrono::duration<double>(Clock::now() - started).count();
-      Reply(res, views::Health(registry, schema_version, uptime));
+      return views::Health(registry, schema_version, uptime);
     });
-    Get("/api/v1/accelerators", "/api/v1/accelerators",
-        [this](const httplib::Request& req, httplib::Response& res) {
-          if (Status s = views::CheckParams(ParamsOf(req), {}); !s)
-            return Reply(res, std::unexpected(s.error()));
-          Reply(res, views::Accelerators(registry));
-        });
-    Get("/api/v1/regions", "/api/v1/regions", [this](const httplib::Request& req, httplib::Response& res) {
-      if (Status s = views::CheckParams(ParamsOf(req), {}); !s) return Reply(res, std::unexpected(s.error()));
-      Reply(res, views::Regions(registry));
-    });
-    Get("/api/v1/centers", "/api/v1/centers", [this](const httplib::Request& req, httplib::Response& res) {
-      Reply(res, views::Centers(registry, ParamsOf(req)));
-    });
-    Get(R"(/api/v1/centers/([^/]+))", "/api/v1/centers/{id}",
-        [this](const httplib::Request& req, httplib::Response& res) {
-          if (Status s = views::CheckParams(ParamsOf(req), {}); !s)
-            return Reply(res, std::unexpected(s.error()));
-          Reply(res, views::Center(registry, req.matches[1].str()));
-        });
-    Get("/api/v1/stats/capacity", "/api/v1/stats/capacity",
-        [this](const httplib::Request& req, httplib::Response& res) {
-          Reply(res, views::Capacity(registry, ParamsOf(req)));
-        });
-    server.Post("/api/v1/quote", [this](const httplib::Request& req, httplib::Response& res) {
-      tl_route = "/api/v1/quote";
+    Plain("/api/v1/accelerators", [this](Call&) { return views::Accelerators(registry); });
+    Plain("/api/v1/regions", [this](Call&) { return views::Regions(registry); });
+    Add("GET", "/api/v1/centers", [this](Call& c) { Reply(c.res, views::Centers(registry, c.params)); });
+    Plain("/api/v1/centers/{id}", [this](Call& c) { return views::Center(registry, c.req.matches[0]); });
+    Add("GET", "/api/v1/stats/capacity",
+        [this](Call& c) { Reply(c.res, views::Capacity(registry, c.params)); });
+    Add("POST", "/api/v1/quote", [this](Call& c) {
       const double now_s =
           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-      views::Params params = ParamsOf(req);
-      params.try_emplace("policy", default_policy);
-      params.try_emplace("objective", default_objective);
-      Reply(res, views::Quote(registry, snapshot, req.body, params, now_s, "request body"));
+      c.params.try_emplace("policy", default_policy);
+      c.params.try_emplace("objective", default_objective);
+      Reply(c.res, views::Quote(registry, snapshot, c.req.body, c.params, now_s, "request body"));
     });
-    server.Post("/api/v1/index/compute", [this](const httplib::Request& req, httplib::Response& res) {
-      tl_route = "/api/v1/index/compute";
-      if (Status s = views::CheckParams(ParamsOf(req), {}); !s) return Reply(res, std::unexpected(s.error()));
-      Reply(res, views::IndexCompute(req.body, index_spec_text));
+    Add("POST", "/api/v1/index/compute", [this](Call& c) {
+      if (Status s = views::CheckParams(c.params, {}); !s) return Reply(c.res, std::unexpected(s.error()));
+      Reply(c.res, views::IndexCompute(c.req.body, index_spec_text));
     });
-    Get("/metrics", "/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    Add("GET", "/metrics", [this](Call& c) {
       std::string body = metrics.Render();
       body += CapacityGauges(registry);
       const double uptime = std::chrono::duration<double>(Clock::now() - started).count();
       body += fmt::format("# TYPE zhisuan_uptime_seconds gauge\nzhisuan_uptime_seconds {}\n", uptime);
-      res.set_content(body, "text/plain; version=0.0.4");
+      const http::LoopStats s = loop->stats();
+      body += fmt::format(
+          "# HELP zhisuan_http_connections_open Connections open now.\n"
+          "# TYPE zhisuan_http_connections_open gauge\nzhisuan_http_connections_open {}\n"
+          "# HELP zhisuan_http_connections_refused_total Connections refused over a connection cap.\n"
+          "# TYPE zhisuan_http_connections_refused_total counter\nzhisuan_http_connections_refused_total {}\n"
+          "# HELP zhisuan_http_timeouts_total Connections closed at a deadline (slow or idle clients).\n"
+          "# TYPE zhisuan_http_timeouts_total counter\nzhisuan_http_timeouts_total {}\n"
+          "# HELP zhisuan_http_rejected_total Requests refused before a handler (limits, rate).\n"
+          "# TYPE zhisuan_http_rejected_total counter\nzhisuan_http_rejected_total {}\n",
+          s.open_connections, s.refused_connections, s.timeouts, s.rejected_requests);
+      c.res.content_type = "text/plain; version=0.0.4";
+      c.res.body = std::move(body);
     });
   }
 
-  void Hooks() {
-    server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-      tl_start = Clock::now();
-      tl_route = "unmatched";
-      return httplib::Server::HandlerResponse::Unhandled;
-    });
-    server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-      if (!res.body.empty()) return;
-      const ErrorCode code = res.status == 404 ? ErrorCode::kNotFound : ErrorCode::kInvalidArgument;
-      const std::string message = res.status == 404
-                                      ? fmt::format("no route for {} {}", req.method, req.path)
-                                      : fmt::format("request rejected with HTTP {}", res.status);
-      res.set_content(views::Dump(views::ErrorBody({code, message})), "application/json");
-    });
-    server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-      std::string what = "unknown exception";
-      try {
-        std::rethrow_exception(ep);
-      } catch (const std::exception& e) {
-        what = e.what();
-      } catch (...) {
-      }
-      res.status = 500;
-      res.set_content(views::Dump(views::ErrorBody({ErrorCode::kInternal, what})), "application/json");
-    });
-    // Recorded before the response is written (the logger runs after), so a client that has its answer sees
-    // it counted.
-    server.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      const double seconds = std::chrono::duration<double>(Clock::now() - tl_start).count();
-      metrics.Observe(tl_route, req.method, res.status, seconds);
-    });
+  // The JSON answer to a request the loop refuses (limits, timeouts, rate).
+  http::Response Refusal(const http::Request* req, int status, const std::string& message) {
+    http::Response res;
+    res.status = status;
+    const ErrorCode code = status == 500 ? ErrorCode::kInternal : ErrorCode::kInvalidArgument;
+    views::Json body = views::ErrorBody({code, message});
+    if (status == 429) body["error"]["code"] = "rate_limited";
+    if (status == 413 || status == 431 || status == 414) body["error"]["code"] = "too_large";
+    if (status == 408) body["error"]["code"] = "timeout";
+    res.body = views::Dump(body);
+    metrics.Observe("rejected", req != nullptr ? req->method : "-", status, 0);
+    return res;
   }
 };
 
@@ -316,6 +348,16 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
   if (options.threads < 1 || options.threads > 1024) {
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("threads: must be between 1 and 1024 (got {})", options.threads));
+  }
+  if (options.max_body_bytes < 1024) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("max-body: must be at least 1024 bytes (got {})", options.max_body_bytes));
+  }
+  if (options.max_connections < 1) {
+    return Fail(ErrorCode::kInvalidArgument, "max-connections: must be at least 1");
+  }
+  if (!(options.requests_per_s_per_address >= 0) || !std::isfinite(options.requests_per_s_per_address)) {
+    return Fail(ErrorCode::kInvalidArgument, "rate-per-address: must be a finite number >= 0 (0: no limit)");
   }
   if (Result<std::unique_ptr<placement::Policy>> p = placement::MakePolicy(options.policy); !p) {
     return std::unexpected(p.error());
@@ -338,40 +380,33 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
       return std::unexpected(spec.error());
     impl->index_spec_text = text.str();
   }
-  const int threads = options.threads;
-  impl->server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  // httplib's default also sets SO_REUSEPORT, which lets a second server bind a port already in use.
-  // TCP_NODELAY (inherited by accepted sockets) avoids the 40 ms Nagle/delayed-ACK stall on small answers.
-  impl->server.set_socket_options([raw = impl.get()](socket_t sock) {
-    raw->listen_fd = sock;
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
-  });
-  impl->server.set_payload_max_length(
-      8 << 20);  // a job spec is a few hundred bytes, index data a few MB at most
   impl->jobs = jobs;
   impl->Routes();
   if (jobs != nullptr) impl->JobRoutes();
-  impl->Hooks();
-  if (options.port == 0) {
-    impl->port = impl->server.bind_to_any_port(options.host);
-  } else {
-    impl->port = impl->server.bind_to_port(options.host, options.port) ? options.port : -1;
-  }
-  if (impl->port <= 0) {
-    return Fail(ErrorCode::kIo, fmt::format("cannot listen on {}:{} (address in use or not permitted)",
-                                            options.host, options.port));
-  }
-  // cpp-httplib 0.11 listens with a backlog of 5: a burst of new connections overflows it, the kernel drops
-  // their SYNs and the clients retransmit a second later (the submission benchmark's 0.2-0.8 s p99 tail).
-  // Listening again on the bound socket raises the backlog.
-  if (impl->listen_fd >= 0) ::listen(impl->listen_fd, 4096);
+  http::LoopOptions loop;
+  loop.host = options.host;
+  loop.port = options.port;
+  loop.workers = options.threads;
+  loop.max_connections = options.max_connections;
+  loop.max_connections_per_address = options.max_connections_per_address;
+  loop.header_timeout_s = options.header_timeout_s;
+  loop.body_timeout_s = options.body_timeout_s;
+  loop.idle_timeout_s = options.idle_timeout_s;
+  loop.requests_per_s_per_address = options.requests_per_s_per_address;
+  loop.limits.max_body = options.max_body_bytes;
+  Impl* raw = impl.get();
+  Result<std::unique_ptr<http::Loop>> bound = http::Loop::Bind(
+      loop, [raw](http::Request& req) { return raw->Handle(req); },
+      [raw](const http::Request* req, int status, const std::string& message) {
+        return raw->Refusal(req, status, message);
+      });
+  if (!bound) return std::unexpected(bound.error());
+  impl->loop = std::move(*bound);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
-int HttpServer::port() const { return impl_->port; }
-void HttpServer::Run() { impl_->server.listen_after_bind(); }
-void HttpServer::Stop() { impl_->server.stop(); }
+int HttpServer::port() const { return impl_->loop->port(); }
+void HttpServer::Run() { impl_->loop->Run(); }
+void HttpServer::Stop() { impl_->loop->Stop(); }
 
 }  // namespace zhisuan

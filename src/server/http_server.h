@@ -1,4 +1,5 @@
-// server/http_server.h — the zhisuan HTTP server: the JSON API of server/api.h and /metrics on a thread pool.
+// server/http_server.h — the zhisuan HTTP server: the JSON API and /metrics, routed over the event loop of
+// server/http_loop.h (bounded connections, deadlines and sizes for every request).
 #pragma once
 
 #include <memory>
@@ -12,8 +13,15 @@ namespace zhisuan {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;   // 0 picks a free port; port() tells which
-  int threads = 32;  // httplib holds one worker per open keep-alive connection
+  int port = 8080;                            // 0 picks a free port; port() tells which
+  int threads = 32;                           // workers that run handlers; open connections cost none
+  size_t max_body_bytes = 8 << 20;            // larger bodies are answered 413 before they are read
+  size_t max_connections = 4096;              // in all; more are answered 503
+  size_t max_connections_per_address = 1024;  // from one peer address; more are answered 503
+  double header_timeout_s = 10;               // a request's headers must arrive within this (408)
+  double body_timeout_s = 60;                 // and its body within this after them (408)
+  double idle_timeout_s = 60;                 // an idle keep-alive connection is closed after this
+  double requests_per_s_per_address = 0;      // 429 past this rate from one address; 0: no limit
   // The platform's placement policy and objective for quotes that name none (a request's own always wins).
   std::string policy = "lowest-cost";
   std::string objective = "cost";

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "index/run.h"
+#include "util/json.h"
 
 namespace zhisuan::views {
 namespace {
@@ -18,12 +19,9 @@ Status Expect(const nlohmann::json& body, const char* key, bool (nlohmann::json:
 }  // namespace
 
 Result<Json> IndexCompute(std::string_view body_text, const std::string& default_spec_text) {
-  nlohmann::json body;
-  try {
-    body = nlohmann::json::parse(body_text);
-  } catch (const nlohmann::json::parse_error& e) {
-    return Fail(ErrorCode::kParse, fmt::format("request body: malformed JSON: {}", e.what()));
-  }
+  Result<nlohmann::json> parsed = ParseJson(body_text, "request body");
+  if (!parsed) return std::unexpected(parsed.error());
+  nlohmann::json& body = *parsed;
   if (!body.is_object()) return Fail(ErrorCode::kValidation, "request body: must be a JSON object");
   for (const auto& [key, value] : body.items()) {
     static const char* kKnown[] = {"data_csv", "spec",          "weights", "impute", "draws",

@@ -15,6 +15,8 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "util/json.h"
+
 namespace zhisuan::sim {
 namespace {
 
@@ -167,8 +169,10 @@ Row ParseAlibabaRow(const RowContext& ctx, std::string_view line, int64_t, Job& 
 }
 
 Row ParseJsonlRow(const RowContext& ctx, std::string_view line, int64_t, Job& job) {
-  const nlohmann::json row = nlohmann::json::parse(line, nullptr, false);
-  if (row.is_discarded() || !row.is_object()) return Malformed("not a JSON object");
+  const Result<nlohmann::json> parsed_row = ParseJson(line, "");
+  if (!parsed_row) return Malformed(parsed_row.error().message);
+  const nlohmann::json& row = *parsed_row;
+  if (!row.is_object()) return Malformed("not a JSON object");
   const auto arrival = row.find("arrival_s");
   if (arrival == row.end() || !arrival->is_number() || arrival->get<double>() < 0) {
     return Malformed("arrival_s: must be a non-negative number");
