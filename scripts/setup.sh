@@ -3,7 +3,7 @@
 set -euo pipefail
 PACKAGES=(
   g++ cmake ninja-build pkg-config
-  libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libsqlite3-dev libcpp-httplib-dev liblemon-dev
+  libfmt-dev libspdlog-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libsqlite3-dev libcpp-httplib-dev liblemon-dev
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
   slurm-wlm munge
   curl jq wrk sqlite3 nodejs npm

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/admin.h"
 #include "cli/client.h"
 #include "cli/common.h"
 #include "cli/index_command.h"
@@ -21,6 +22,7 @@
 #include "placement/snapshot.h"
 #include "server/quote_view.h"
 #include "store/registry_source.h"
+#include "store/server_lock.h"
 
 namespace zhisuan::cli {
 namespace {
@@ -29,6 +31,7 @@ struct Options {
   std::string db = "zhisuan.db";
   std::string data;
   bool reload = false;
+  bool init = false;
   bool json = false;
   ServerOptions server;
   views::Params filters;  // centers filters and stats parameters
@@ -88,8 +91,11 @@ int Run(int argc, char** argv) {
   app.add_option("--data", o.data, "directory of the registry's data files (env ZHISUAN_DATA)")
       ->capture_default_str();
   app.add_flag("--reload", o.reload, "replace the stored registry with the data files");
+  app.add_flag("--init", o.init,
+               "make an empty file or another SQLite database a zhisuan database (refused without it)");
 
   CLI::App* serve = app.add_subcommand("serve", "run the HTTP API server");
+  std::string log_format = "text", log_level = "info";
   serve->add_option("--host", o.server.host, "address to listen on")->capture_default_str();
   serve->add_option("--port", o.server.port, "port to listen on (0 picks a free one)")->capture_default_str();
   serve->add_option("--threads", o.server.threads, "worker threads that run requests")->capture_default_str();
@@ -105,6 +111,12 @@ int Run(int argc, char** argv) {
       ->add_option("--rate-per-address", o.server.requests_per_s_per_address,
                    "requests per second from one address (429 past it; 0: no limit)")
       ->check(FiniteAtLeast(0))
+      ->capture_default_str();
+  serve->add_option("--log-format", log_format, "text or json: one line per event on standard error")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  serve->add_option("--log-level", log_level, "debug (every request), info, warn, error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();
   serve->add_option("--header-timeout", o.server.header_timeout_s, "seconds for a request's headers (408)")
       ->check(FiniteAtLeast(0.001))
@@ -123,6 +135,21 @@ int Run(int argc, char** argv) {
       ->add_option("--sim-factor", job_options.sim_factor,
                    "simulated jobs run their modelled time x this (overrides the backends file)")
       ->check(FiniteAtLeast(1e-12));
+  serve
+      ->add_option("--tenant-max-priority", job_options.tenant_max_priority,
+                   "highest job priority of a tenant without its own limit")
+      ->check(CLI::Range(-1000, 1000))
+      ->capture_default_str();
+  serve
+      ->add_option("--tenant-rate", job_options.tenant_rate,
+                   "submissions per second of a tenant without its own limit (0: no limit; 429 past it)")
+      ->check(FiniteAtLeast(0))
+      ->capture_default_str();
+  serve
+      ->add_option("--tenant-max-pending", job_options.tenant_max_pending,
+                   "unfinished jobs of a tenant without its own limit (0: no limit; 429 past it)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
 
   CLI::App* centers = app.add_subcommand("centers", "list compute centers");
   for (const char* f : {"province", "hub", "cluster", "kind", "accelerator"}) {
@@ -214,14 +241,42 @@ int Run(int argc, char** argv) {
     cmd->add_option("center", client.center, "center id")->required();
   for (CLI::App* cmd : {submit, jobs_cmd, job_cmd, cancel_cmd, logs_cmd, usage_cmd, drain_cmd, undrain_cmd})
     add_client(cmd);
-  std::string token_tenant, token_role = "tenant", quota_accelerator;
+  std::string token_tenant, quota_accelerator;
   int64_t quota_max = 0;
-  CLI::App* token = app.add_subcommand("token", "API tokens");
+  TokenArgs token_args;
+  CLI::App* token =
+      app.add_subcommand("token", "API tokens (on the database; a running server sees changes at once)");
   token->require_subcommand(1);
   token->fallthrough();
   CLI::App* token_create = token->add_subcommand("create", "create a token and print it once");
-  token_create->add_option("--tenant", token_tenant, "the tenant it acts for")->required();
-  token_create->add_option("--role", token_role, "tenant or operator")->capture_default_str();
+  token_create->add_option("--tenant", token_args.tenant, "the tenant it acts for")->required();
+  token_create->add_option("--role", token_args.role, "tenant or operator")->capture_default_str();
+  token_create->add_option("--expires-in", token_args.expires_in,
+                           "lifetime: 90d, 12h, 30m or seconds (default: never)");
+  token_create->add_option("--label", token_args.label, "a note shown by token list (who or what uses it)");
+  CLI::App* token_list =
+      token->add_subcommand("list", "list tokens: id, tenant, role, expiry, state (never the token)");
+  token_list->add_option("--tenant", token_args.tenant, "only this tenant's");
+  token_list->add_flag("--json", token_args.json, "JSON instead of a table");
+  CLI::App* token_revoke =
+      token->add_subcommand("revoke", "revoke a token at once (by the id token list shows)");
+  token_revoke->add_option("id", token_args.id, "the token's id")->required();
+  TenantArgs tenant_args;
+  CLI::App* tenant =
+      app.add_subcommand("tenant", "tenant limits (on the database; a running server sees changes at once)");
+  tenant->require_subcommand(1);
+  tenant->fallthrough();
+  CLI::App* tenant_set =
+      tenant->add_subcommand("set", "set a tenant's limits (the options given; the rest stay)");
+  tenant_set->add_option("tenant", tenant_args.tenant, "the tenant")->required();
+  tenant_set->add_option("--max-priority", tenant_args.max_priority,
+                         "the highest priority its jobs may have");
+  tenant_set->add_option("--rate", tenant_args.submissions_per_s, "submissions per second (0: no limit)");
+  tenant_set->add_option("--max-pending", tenant_args.max_pending, "unfinished jobs at once (0: no limit)");
+  tenant_set->add_option(
+      "--allow-from", tenant_args.allow_from,
+      "addresses or CIDR blocks its tokens may call from, comma-separated (\"\": anywhere)");
+  tenant_set->add_flag("--reset", tenant_args.reset, "back to the server's defaults first");
   CLI::App* quota = app.add_subcommand("quota", "per-tenant device quotas");
   quota->require_subcommand(1);
   quota->fallthrough();
@@ -296,14 +351,27 @@ int Run(int argc, char** argv) {
   if (usage_cmd->parsed()) return ClientUsage(client);
   if (drain_cmd->parsed()) return ClientDrain(client, true);
   if (undrain_cmd->parsed()) return ClientDrain(client, false);
-  if (token_create->parsed()) return TokenCreate(o.db, token_tenant, token_role);
+  if (token_create->parsed()) return TokenCreate(o.db, token_args);
+  if (token_list->parsed()) return TokenList(o.db, token_args);
+  if (token_revoke->parsed()) return TokenRevoke(o.db, token_args);
+  if (tenant_set->parsed()) return TenantSet(o.db, tenant_args);
 
-  Result<OpenedRegistry> opened = OpenRegistry(o.db, o.data, o.reload);
+  // One server per database (a second one would run every job again), taken before the database is touched.
+  std::unique_ptr<ServerLock> server_lock;
+  if (serve->parsed()) {
+    Result<std::unique_ptr<ServerLock>> lock = ServerLock::Acquire(o.db);
+    if (!lock) return Report(lock.error());
+    server_lock = std::move(*lock);
+  }
+  Result<OpenedRegistry> opened = OpenRegistry(o.db, o.data, o.reload, o.init);
   if (!opened) return Report(opened.error());
   const Registry& registry = opened->registry;
   if (opened->seeded) fmt::print(stderr, "zhisuan: loaded the registry from {} into {}\n", o.data, o.db);
 
   if (serve->parsed()) {
+    Log::Level level = Log::Level::kInfo;
+    Log::ParseLevel(log_level, level);
+    o.server.log = Log::ToStderr(log_format == "json" ? Log::Format::kJson : Log::Format::kText, level);
     o.server.index_spec_path = o.data + "/index/caict-3.0.yaml";
     job_options.db = o.db;
     return Serve(registry, opened->store->SchemaVersion(), o.server, job_options);

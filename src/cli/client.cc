@@ -15,6 +15,7 @@
 #include "lifecycle/auth.h"
 #include "store/job_store.h"
 #include "store/sqlite_store.h"
+#include "util/limits.h"
 
 namespace zhisuan::cli {
 namespace {
@@ -52,6 +53,14 @@ std::string Token(const ClientArgs& a) {
 // Sends a request; prints the error and returns its exit code, or 0 with the body in `out`.
 int Call(const ClientArgs& a, const std::string& method, const std::string& path, const std::string& body,
          const httplib::Headers& extra, std::string& out) {
+  // A CR/LF in a token or URL would write headers of its own into the request.
+  if (HasControlCharacter(ServerUrl(a)) || FindInvalidUtf8(ServerUrl(a)) != std::string::npos) {
+    return Report(ErrorCode::kInvalidArgument, "server: the URL has a control character");
+  }
+  if (HasControlCharacter(Token(a))) {
+    return Report(ErrorCode::kInvalidArgument,
+                  "token: has a control character (check $ZHISUAN_TOKEN or the token file)");
+  }
   httplib::Client client(ServerUrl(a));
   client.set_connection_timeout(5);
   client.set_read_timeout(60);
@@ -222,43 +231,6 @@ int ClientDrain(const ClientArgs& a, bool drain) {
   }
   const Json j = Json::parse(body);
   fmt::print("{} {}\n", Str(j, "center"), Str(j, "state"));
-  return 0;
-}
-
-int TokenCreate(const std::string& db, const std::string& tenant, const std::string& role) {
-  if (role != "tenant" && role != "operator") {
-    return Report(ErrorCode::kInvalidArgument,
-                  fmt::format("role: '{}' is not one of: tenant, operator", role));
-  }
-  if (tenant.empty()) return Report(ErrorCode::kInvalidArgument, "tenant: is required");
-  if (auto store = OpenSqliteStore(db); !store) return Report(store.error().code, store.error().message);
-  Result<std::unique_ptr<JobStore>> jobs = JobStore::Open(db);
-  if (!jobs) return Report(jobs.error().code, jobs.error().message);
-  Result<std::string> token = lifecycle::NewToken();
-  if (!token) return Report(token.error().code, token.error().message);
-  const double now =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  if (Status s = (*jobs)->AddToken(lifecycle::HashToken(*token), {tenant, role}, now); !s) {
-    return Report(s.error().code, s.error().message);
-  }
-  fmt::print("{}\n", *token);
-  fmt::print(stderr,
-             "zhisuan: a {} token for tenant '{}'; it is shown only now (the database keeps its hash)\n",
-             role, tenant);
-  return 0;
-}
-
-int QuotaSet(const std::string& db, const std::string& tenant, const std::string& accelerator,
-             int64_t max_devices) {
-  if (tenant.empty() || accelerator.empty())
-    return Report(ErrorCode::kInvalidArgument, "tenant and accelerator are required");
-  if (max_devices < 0) return Report(ErrorCode::kInvalidArgument, "max: must be >= 0");
-  if (auto store = OpenSqliteStore(db); !store) return Report(store.error().code, store.error().message);
-  Result<std::unique_ptr<JobStore>> jobs = JobStore::Open(db);
-  if (!jobs) return Report(jobs.error().code, jobs.error().message);
-  if (Status s = (*jobs)->SetQuota(tenant, accelerator, max_devices); !s)
-    return Report(s.error().code, s.error().message);
-  fmt::print("tenant {} may hold at most {} {} devices at once\n", tenant, max_devices, accelerator);
   return 0;
 }
 

@@ -1,5 +1,5 @@
 // cli/client.h — the commands that talk to a running server (submit, jobs, job, cancel, logs, usage, drain)
-// and the local administration of tokens and quotas.
+// (cli/admin.h administers tokens, tenants and quotas on the database itself).
 #pragma once
 
 #include <string>
@@ -23,10 +23,5 @@ int ClientCancel(const ClientArgs& a);
 int ClientLogs(const ClientArgs& a);
 int ClientUsage(const ClientArgs& a);
 int ClientDrain(const ClientArgs& a, bool drain);
-
-// Local: writes to the database directly.
-int TokenCreate(const std::string& db, const std::string& tenant, const std::string& role);
-int QuotaSet(const std::string& db, const std::string& tenant, const std::string& accelerator,
-             int64_t max_devices);
 
 }  // namespace zhisuan::cli

@@ -29,6 +29,7 @@ double WallNow() {
 
 int Serve(const Registry& registry, int schema_version, const ServerOptions& options,
           const JobOptions& job_options) {
+  const std::shared_ptr<Log> log = options.log ? options.log : Log::Null();
   // Block the termination signals before any server thread exists, so only the waiter below receives them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -51,6 +52,10 @@ int Serve(const Registry& registry, int schema_version, const ServerOptions& opt
       state_dir, WallNow);
   if (!backends) return Report(backends.error());
   lifecycle::ServiceOptions service_options;
+  service_options.log = log;
+  service_options.default_max_priority = job_options.tenant_max_priority;
+  service_options.default_submissions_per_s = job_options.tenant_rate;
+  service_options.default_max_pending = job_options.tenant_max_pending;
   service_options.policy = options.policy;
   if (auto kind = placement::ParseObjective(options.objective)) service_options.objective.kind = *kind;
   service_options.objective.carbon_price_cny_per_t = registry.placement().carbon_price_cny_per_t;
@@ -71,11 +76,14 @@ int Serve(const Registry& registry, int schema_version, const ServerOptions& opt
   });
   fmt::print("zhisuan serving {} centers on http://{}:{}/\n", registry.centers().size(), options.host,
              (*server)->port());
+  log->Event(Log::Level::kInfo, "server", "listening",
+             {{"host", options.host}, {"port", std::to_string((*server)->port())}, {"db", job_options.db}});
   std::fflush(stdout);
   (*server)->Run();
   if (!stopping.exchange(true)) pthread_kill(waiter.native_handle(), SIGTERM);  // wake the waiter
   waiter.join();
   (*jobs)->Stop();
+  log->Event(Log::Level::kInfo, "server", "stopped");
   return 0;
 }
 

@@ -10,6 +10,10 @@ struct JobOptions {
   std::string db;             // the SQLite file the jobs live in (the registry's)
   std::string backends_file;  // optional: machine-specific backend settings (lifecycle/backends.h)
   double sim_factor = 0;      // > 0 overrides the backends file's sim_factor
+  // Limits of tenants an operator gave none (zhisuan tenant set overrides them per tenant).
+  int64_t tenant_max_priority = 0;
+  double tenant_rate = 2000;
+  int64_t tenant_max_pending = 100'000;
 };
 
 // Serves `registry` and runs its jobs until a termination signal; prints the URL on stdout once listening.

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -65,7 +66,7 @@ TEST(LocalBackend, RunsAnArgvWithItsEnvironmentAndCapturesOutput) {
   EXPECT_LE(*s.started_at, *s.finished_at);
   const std::string logs = *b.Logs(*h, 4096);
   EXPECT_NE(logs.find("job=7 devices=2 visible=0,1 token=\n"), std::string::npos) << logs;
-  EXPECT_NE(logs.find((dir.path() / "job-7").string()), std::string::npos)
+  EXPECT_NE(logs.find((dir.path() / "job-7" / "work").string()), std::string::npos)
       << logs;  // its own working directory
   EXPECT_NE(logs.find("oops"), std::string::npos);
   // Submitting the same job again returns the same run, it does not start a second one.
@@ -104,13 +105,13 @@ TEST(LocalBackend, FailureWallTimeAndCancel) {
                                       .name = "job-3",
                                       .command = {"/bin/sh", "-c", "sleep 30 & echo $! > child; wait"},
                                       .walltime_s = 60});
-  for (int i = 0; i < 200 && !std::filesystem::exists(dir.path() / "job-3" / "child"); ++i) {
+  for (int i = 0; i < 200 && !std::filesystem::exists(dir.path() / "job-3" / "work" / "child"); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_EQ(b.Poll(tree)->state, RunState::kRunning);
   ASSERT_TRUE(b.Cancel(tree));
   EXPECT_EQ(WaitDone(b, tree).state, RunState::kCancelled);
-  const pid_t child = static_cast<pid_t>(std::atol(ReadAll(dir.path() / "job-3" / "child").c_str()));
+  const pid_t child = static_cast<pid_t>(std::atol(ReadAll(dir.path() / "job-3" / "work" / "child").c_str()));
   ASSERT_GT(child, 0);
   for (int i = 0; i < 100 && ::kill(child, 0) == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -149,9 +150,62 @@ TEST(LocalBackend, ANewBackendReattachesToARunningJob) {
   ASSERT_TRUE(found && found->has_value());
   EXPECT_EQ(**found, handle);
   EXPECT_FALSE(second.Find("job-6")->has_value());
+  EXPECT_FALSE(second.Find("../job-5"));
   EXPECT_EQ(WaitDone(second, handle).state, RunState::kSucceeded);
   EXPECT_FALSE(second.Poll("local:../x"));
   EXPECT_FALSE(second.Submit({.job_id = 9, .name = "job-9"}));  // no command
+}
+
+// Regression: a local job ran twice after kill -9 (the `spawned` marker came after the runner started, and
+// recovery looked only at it). Now however many runners start for one launch, one runs the job.
+TEST(LocalBackend, ManyRunnersForOneLaunchRunTheJobOnce) {
+  testing::TempDir dir;
+  LocalBackend b(dir.path(), kRunner);
+  const std::string h = *b.Submit({.job_id = 8,
+                                   .name = "job-8",
+                                   .command = {"/bin/sh", "-c", "echo ran >> runs; sleep 0.3"},
+                                   .walltime_s = 30});
+  // As a restarted server would, again and again, while the first runner is still starting or running.
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(*b.Submit({.job_id = 8, .name = "job-8", .command = {"/bin/true"}, .walltime_s = 30}), h);
+    ASSERT_EQ(std::system((kRunner.string() + " " + (dir.path() / "job-8").string()).c_str()), 0);
+  }
+  EXPECT_EQ(WaitDone(b, h).state, RunState::kSucceeded);
+  EXPECT_EQ(ReadAll(dir.path() / "job-8" / "work" / "runs"), "ran\n");
+}
+
+// The server died after the launch record was durable and before any runner existed: the next server finds
+// the launch, and Poll starts the runner after the grace period; the job runs once.
+TEST(LocalBackend, ALaunchNoRunnerClaimedIsStartedByTheNextServer) {
+  testing::TempDir dir;
+  LocalBackend broken(dir.path(), dir.path() / "no-such-runner");
+  EXPECT_FALSE(broken.Submit(
+      {.job_id = 9, .name = "job-9", .command = {"/bin/sh", "-c", "echo ran >> runs"}, .walltime_s = 30}));
+  LocalBackend next(dir.path(), kRunner);
+  const Result<std::optional<std::string>> found = next.Find("job-9");
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ(next.Poll(**found)->state,
+            RunState::kQueued);  // within the grace period: a runner may be starting
+  EXPECT_EQ(WaitDone(next, **found, LocalBackend::kClaimGraceS + 20).state, RunState::kSucceeded);
+  EXPECT_EQ(ReadAll(dir.path() / "job-9" / "work" / "runs"), "ran\n");
+}
+
+// What the job can write does not steer the server: a planted link is not followed by the log reader, and the
+// runner's claim (not a file in the job's directory) names the process that cancel signals.
+TEST(LocalBackend, LogsDoNotFollowLinksAndCancelSignalsOnlyTheRunner) {
+  testing::TempDir dir;
+  LocalBackend b(dir.path(), kRunner);
+  const std::string h = *b.Submit({.job_id = 10,
+                                   .name = "job-10",
+                                   .command = {"/bin/sh", "-c", "echo 1 > runner.pid; sleep 30"},
+                                   .walltime_s = 60});
+  for (int i = 0; i < 200 && b.Poll(h)->state != RunState::kRunning; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::filesystem::remove(dir.path() / "job-10" / "stdout");
+  std::filesystem::create_symlink("/etc/passwd", dir.path() / "job-10" / "stdout");
+  EXPECT_EQ(b.Logs(h, 4096)->find("root:"), std::string::npos);
+  ASSERT_TRUE(b.Cancel(h));
+  EXPECT_EQ(WaitDone(b, h, 15).state, RunState::kCancelled);
 }
 
 TEST(SimBackend, FinishesAfterTheModelledTimeTimesTheFactor) {

@@ -1,40 +1,89 @@
 #include "dispatch/local_backend.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
-#include "dispatch/process.h"
+#include "dispatch/launch.h"
 
 namespace zhisuan::dispatch {
 namespace {
 
+// Reads a small file of a job's directory; never follows a symbolic link, never reads past 64 KB.
 std::optional<std::string> ReadSmall(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return std::nullopt;
+  std::string out;
+  char chunk[4096];
+  ssize_t n = 0;
+  while (out.size() < (64u << 10) && (n = ::read(fd, chunk, sizeof chunk)) > 0)
+    out.append(chunk, static_cast<size_t>(n));
+  ::close(fd);
+  return out;
 }
 
+// The last `max_bytes` of a regular file (a link or anything else reads as empty).
 std::string Tail(const std::filesystem::path& path, size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) return {};
-  const auto size = static_cast<size_t>(in.tellg());
-  const size_t from = size > max_bytes ? size - max_bytes : 0;
-  in.seekg(static_cast<std::streamoff>(from));
-  std::string out(size - from, '\0');
-  in.read(out.data(), static_cast<std::streamsize>(out.size()));
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return {};
+  struct stat st {};
+  std::string out;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    const auto size = static_cast<size_t>(st.st_size);
+    const size_t from = size > max_bytes ? size - max_bytes : 0;
+    out.resize(size - from);
+    const ssize_t n = ::pread(fd, out.data(), out.size(), static_cast<off_t>(from));
+    out.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  }
+  ::close(fd);
   return out;
+}
+
+// Writes DIR/name through a temporary file, fsync and rename, then syncs DIR: durable before the caller acts.
+Status WriteDurably(const std::filesystem::path& dir, const char* name, const std::string& text) {
+  const std::filesystem::path tmp = dir / (std::string(".") + name + ".tmp");
+  ::unlink(tmp.c_str());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return Fail(ErrorCode::kIo,
+                fmt::format("local: cannot write {}: {}", tmp.string(), std::strerror(errno)));
+  size_t done = 0;
+  bool ok = true;
+  while (ok && done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), (dir / name).c_str()) != 0) {
+    return Fail(ErrorCode::kIo,
+                fmt::format("local: cannot write {}: {}", (dir / name).string(), std::strerror(errno)));
+  }
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+  return {};
+}
+
+double Now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string Join(const std::vector<int>& ids) {
@@ -80,44 +129,19 @@ Result<std::filesystem::path> LocalBackend::DirOf(const std::string& handle) con
 Result<std::optional<std::string>> LocalBackend::Find(const std::string& name) {
   if (!ValidName(name))
     return Fail(ErrorCode::kInvalidArgument, fmt::format("local: '{}' is not a job name", name));
-  const std::filesystem::path dir = root_ / name;
   std::error_code ec;
-  if (!std::filesystem::exists(dir / "spawned", ec)) return std::optional<std::string>();
-  // A runner spawned just before a crash writes its pid within milliseconds.
-  for (int i = 0; i < 100 && !std::filesystem::exists(dir / "runner.pid", ec) &&
-                  !std::filesystem::exists(dir / "exit_status", ec);
-       ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  if (!std::filesystem::exists(root_ / name / kLaunchFile, ec)) return std::optional<std::string>();
   return std::optional<std::string>("local:" + name);
 }
 
-Result<std::string> LocalBackend::Submit(const DispatchRequest& r) {
-  if (r.command.empty()) {
-    return Fail(ErrorCode::kValidation, "command: a job for a local center needs a command (an argv array)");
-  }
-  Result<std::optional<std::string>> found = Find(r.name);
-  if (!found) return std::unexpected(found.error());
-  if (found->has_value()) return **found;
-  const std::filesystem::path dir = root_ / r.name;
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Fail(ErrorCode::kIo, fmt::format("local: cannot create {}: {}", dir.string(), ec.message()));
-  std::vector<std::string> args = {runner_.string(), dir.string(), fmt::format("{:.3f}", r.walltime_s), "--"};
-  args.insert(args.end(), r.command.begin(), r.command.end());
+Status LocalBackend::StartRunner(const std::filesystem::path& dir) {
+  std::vector<std::string> args = {runner_.string(), dir.string()};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  // The server's own ZHISUAN_* settings (a token, say) never reach a job.
-  std::vector<std::string> env_strings =
-      Environment({fmt::format("ZHISUAN_JOB_ID={}", r.job_id), fmt::format("ZHISUAN_TENANT={}", r.tenant),
-                   fmt::format("ZHISUAN_DEVICES={}", r.devices),
-                   fmt::format("ZHISUAN_VISIBLE_DEVICES={}", Join(r.device_ids)),
-                   fmt::format("CUDA_VISIBLE_DEVICES={}", Join(r.device_ids))},
-                  "ZHISUAN_");
-  std::vector<char*> envp;
-  for (std::string& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  // The runner needs nothing from the server's environment (the job's own is in the launch record).
+  std::string path = "PATH=/usr/local/bin:/usr/bin:/bin";
+  std::vector<char*> envp = {path.data(), nullptr};
   // The server blocks SIGTERM and SIGINT in its threads (a waiter takes them); the job must not inherit that.
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
@@ -133,26 +157,86 @@ Result<std::string> LocalBackend::Submit(const DispatchRequest& r) {
   pid_t pid = 0;
   const int spawned = ::posix_spawn(&pid, runner_.c_str(), nullptr, &attr, argv.data(), envp.data());
   posix_spawnattr_destroy(&attr);
-  if (const int rc = spawned; rc != 0) {
+  if (spawned != 0) {
     return Fail(ErrorCode::kIo,
-                fmt::format("local: cannot start {}: {}", runner_.string(), std::strerror(rc)));
+                fmt::format("local: cannot start {}: {}", runner_.string(), std::strerror(spawned)));
   }
   int status = 0;
-  ::waitpid(pid, &status, 0);  // the runner's first process exits at once after detaching
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return Fail(ErrorCode::kIo, fmt::format("local: {} failed to start the job", runner_.string()));
   }
-  std::ofstream(dir / "spawned") << "1\n";
-  return "local:" + r.name;
+  return {};
+}
+
+Result<std::string> LocalBackend::Submit(const DispatchRequest& r) {
+  if (r.command.empty()) {
+    return Fail(ErrorCode::kValidation, "command: a job for a local center needs a command (an argv array)");
+  }
+  if (!ValidName(r.name))
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("local: '{}' is not a job name", r.name));
+  const std::filesystem::path dir = root_ / r.name;
+  const std::string handle = "local:" + r.name;
+  std::error_code ec;
+  if (!std::filesystem::exists(dir / kLaunchFile, ec)) {
+    std::filesystem::create_directories(dir / kWorkDir, ec);
+    if (ec)
+      return Fail(ErrorCode::kIo, fmt::format("local: cannot create {}: {}", dir.string(), ec.message()));
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+    // The job's environment is built from scratch: nothing of the server's (its tokens, say) reaches it.
+    Launch launch;
+    launch.walltime_s = r.walltime_s > 0 ? r.walltime_s : 3600;
+    launch.argv = r.command;
+    const std::string work = (dir / kWorkDir).string();
+    launch.env = {"PATH=/usr/local/bin:/usr/bin:/bin",
+                  "HOME=" + work,
+                  "TMPDIR=" + work,
+                  "LANG=C.UTF-8",
+                  fmt::format("ZHISUAN_JOB_ID={}", r.job_id),
+                  fmt::format("ZHISUAN_TENANT={}", r.tenant),
+                  fmt::format("ZHISUAN_DEVICES={}", r.devices),
+                  fmt::format("ZHISUAN_VISIBLE_DEVICES={}", Join(r.device_ids)),
+                  fmt::format("CUDA_VISIBLE_DEVICES={}", Join(r.device_ids))};
+    if (Status s = WriteDurably(dir, kLaunchFile, EncodeLaunch(launch)); !s)
+      return std::unexpected(s.error());
+  }
+  if (std::filesystem::exists(dir / kClaimFile, ec)) return handle;  // a runner has it already
+  {
+    std::lock_guard lock(mu_);
+    started_[r.name] = Now();
+  }
+  if (Status s = StartRunner(dir); !s) return std::unexpected(s.error());
+  return handle;
+}
+
+pid_t LocalBackend::LiveRunner(const std::filesystem::path& dir) const {
+  std::optional<std::string> claim = ReadSmall(dir / kClaimFile);
+  if (!claim) return 0;
+  const pid_t pid = static_cast<pid_t>(std::atol(claim->c_str()));
+  if (pid <= 1) return 0;
+  // The pid must still be the runner of this directory (not a process that reused the number):
+  // /proc/PID/cmdline is "RUNNER\0DIR\0".
+  std::optional<std::string> cmdline =
+      ReadSmall(std::filesystem::path("/proc") / std::to_string(pid) / "cmdline");
+  if (!cmdline) return 0;
+  const size_t first = cmdline->find('\0');
+  if (first == std::string::npos) return 0;
+  const std::string arg = cmdline->substr(first + 1, cmdline->find('\0', first + 1) - first - 1);
+  return arg == dir.string() ? pid : 0;
 }
 
 Result<RunStatus> LocalBackend::Poll(const std::string& handle) {
   Result<std::filesystem::path> dir = DirOf(handle);
   if (!dir) return std::unexpected(dir.error());
   RunStatus s;
-  if (std::optional<std::string> started = ReadSmall(*dir / "started"))
-    s.started_at = std::atof(started->c_str());
-  if (std::optional<std::string> exit = ReadSmall(*dir / "exit_status")) {
+  if (std::optional<std::string> claim = ReadSmall(*dir / kClaimFile)) {
+    std::istringstream in(*claim);
+    long pid = 0;
+    double at = 0;
+    if (in >> pid >> at) s.started_at = at;
+  }
+  if (std::optional<std::string> exit = ReadSmall(*dir / kExitFile)) {
     std::istringstream in(*exit);
     std::string how, flag;
     int code = 0;
@@ -160,7 +244,7 @@ Result<RunStatus> LocalBackend::Poll(const std::string& handle) {
     in >> how >> code >> at >> flag;
     s.finished_at = at;
     std::error_code ec;
-    const bool cancelled = std::filesystem::exists(*dir / "cancel", ec);
+    const bool cancelled = flag == "cancelled" || std::filesystem::exists(*dir / kCancelFile, ec);
     if (how == "exit")
       s.exit_code = code;
     else
@@ -171,28 +255,49 @@ Result<RunStatus> LocalBackend::Poll(const std::string& handle) {
     } else if (flag == "timeout") {
       s.state = RunState::kFailed;
       s.detail = "wall-time limit reached";
+    } else if (flag == "launch-failed") {
+      s.state = RunState::kLost;
+      s.detail = "the runner could not record its claim";
     } else {
       s.state = how == "exit" && code == 0 ? RunState::kSucceeded : RunState::kFailed;
       s.detail = fmt::format("{} {}", how, code);
     }
     return s;
   }
-  std::optional<std::string> pid_text = ReadSmall(*dir / "runner.pid");
-  if (!pid_text) {
-    std::error_code ec;
-    if (!std::filesystem::exists(*dir / "spawned", ec) && !std::filesystem::exists(*dir, ec)) {
+  std::error_code ec;
+  if (!std::filesystem::exists(*dir / kClaimFile, ec)) {
+    if (!std::filesystem::exists(*dir / kLaunchFile, ec)) {
       return Fail(ErrorCode::kNotFound, fmt::format("local: no job '{}'", handle));
+    }
+    // Launched but not claimed: a runner is starting, or none was ever started (the server died between the
+    // launch record and the runner). After the grace period, start one: the claim keeps it to one run.
+    const std::string name = handle.substr(6);
+    const double now = Now();
+    double last = 0;
+    {
+      std::lock_guard lock(mu_);
+      last = started_[name];
+    }
+    const auto written = std::filesystem::last_write_time(*dir / kLaunchFile, ec);
+    const double age_s =
+        ec ? 0
+           : std::chrono::duration<double>(std::filesystem::file_time_type::clock::now() - written).count();
+    if (age_s > kClaimGraceS && now - last > kClaimGraceS) {
+      {
+        std::lock_guard lock(mu_);
+        started_[name] = now;
+      }
+      if (Status started = StartRunner(*dir); !started) return std::unexpected(started.error());
     }
     s.state = RunState::kQueued;
     return s;
   }
-  const pid_t pid = static_cast<pid_t>(std::atol(pid_text->c_str()));
-  if (pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM)) {
+  if (LiveRunner(*dir) > 0) {
     s.state = RunState::kRunning;
     return s;
   }
   // The runner writes the exit status before it exits; a last look closes the race.
-  if (ReadSmall(*dir / "exit_status")) return Poll(handle);
+  if (ReadSmall(*dir / kExitFile)) return Poll(handle);
   s.state = RunState::kLost;
   s.detail = "the runner died without an exit status";
   return s;
@@ -201,11 +306,9 @@ Result<RunStatus> LocalBackend::Poll(const std::string& handle) {
 Status LocalBackend::Cancel(const std::string& handle) {
   Result<std::filesystem::path> dir = DirOf(handle);
   if (!dir) return std::unexpected(dir.error());
-  std::ofstream(*dir / "cancel") << "1\n";
-  if (std::optional<std::string> pid_text = ReadSmall(*dir / "runner.pid")) {
-    const pid_t pid = static_cast<pid_t>(std::atol(pid_text->c_str()));
-    if (pid > 0) ::kill(-pid, SIGTERM);
-  }
+  if (Status s = WriteDurably(*dir, kCancelFile, "1\n"); !s) return s;
+  // Only a process verified to be this job's runner is signalled; it ends the job's whole group.
+  if (const pid_t pid = LiveRunner(*dir); pid > 1) ::kill(pid, SIGTERM);
   return {};
 }
 
@@ -222,8 +325,8 @@ Status LocalBackend::Ping() {
 Result<std::string> LocalBackend::Logs(const std::string& handle, size_t max_bytes) {
   Result<std::filesystem::path> dir = DirOf(handle);
   if (!dir) return std::unexpected(dir.error());
-  return "--- stdout\n" + Tail(*dir / "stdout", max_bytes) + "--- stderr\n" +
-         Tail(*dir / "stderr", max_bytes);
+  return "--- stdout\n" + Tail(*dir / kStdoutFile, max_bytes) + "--- stderr\n" +
+         Tail(*dir / kStderrFile, max_bytes);
 }
 
 }  // namespace zhisuan::dispatch

@@ -1,11 +1,20 @@
-// dispatch/local_backend.h — runs a center's jobs as local processes through zhisuan-runner: one working
-// directory per job under `root` (named by the job's name), the program run from an argv array (never a
-// shell), its own process group, stdout and stderr in files, the wall-time limit enforced, cancel = SIGTERM
-// to the group. The runner writes its pid and the exit status to files, so a restarted server re-attaches to
-// running jobs.
+// dispatch/local_backend.h — runs a center's jobs as local processes through zhisuan-runner: one directory
+// per job under `root` (named by the job's name, owned by the service) with the job's working directory
+// `work` inside, the program run from an argv array (never a shell) with an environment built from scratch,
+// its own process group, stdout and stderr in files, the wall-time limit enforced, cancel = SIGTERM to the
+// runner.
+//
+// Exactly once: Submit first writes the launch record durably (dispatch/launch.h), then starts the runner;
+// the runner claims the job by an exclusive create. Starting a runner again is therefore always safe, and a
+// restarted server decides from the runner's own record (claim, exit_status), never from a marker it wrote
+// itself after the fact. A launch that no runner claimed within a grace period is started again by Poll.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "dispatch/backend.h"
@@ -26,9 +35,20 @@ class LocalBackend final : public Backend {
   // zhisuan-runner next to the running executable.
   static std::filesystem::path DefaultRunner();
 
+  // Seconds a launch may stay unclaimed before Poll starts its runner again (a server killed between writing
+  // the launch and starting the runner).
+  static constexpr double kClaimGraceS = 5;
+
  private:
   Result<std::filesystem::path> DirOf(const std::string& handle) const;
+  // Starts zhisuan-runner for `dir` and waits for its first process (which detaches at once).
+  Status StartRunner(const std::filesystem::path& dir);
+  // The runner's pid from its claim when that process is alive and is the runner of `dir`; 0 otherwise.
+  pid_t LiveRunner(const std::filesystem::path& dir) const;
   std::filesystem::path root_, runner_;
+  std::mutex mu_;
+  std::map<std::string, double>
+      started_;  // GUARDED_BY(mu_): job name -> when this process last started a runner
 };
 
 }  // namespace zhisuan::dispatch

@@ -1,10 +1,15 @@
-// zhisuan-runner DIR WALLTIME_S -- PROGRAM ARGS...
+// zhisuan-runner DIR
 //
-// Runs one job of the local backend so that it outlives the server: detaches (double fork), becomes the
-// leader of a new session and process group, records its pid in DIR/runner.pid, runs PROGRAM in DIR with
-// stdout and stderr in DIR/stdout and DIR/stderr, enforces the wall-time limit on the whole group (SIGTERM,
-// SIGKILL 5 s later), and writes DIR/exit_status ("exit N" or "signal N", plus "timeout") atomically when the
-// job ends. SIGTERM to the group (cancel) is passed on to the job the same way.
+// Runs one job of the local backend so that it outlives the server, and runs it at most once however often it
+// is started. DIR is the job's directory, which the service owns; DIR/launch (written durably by the server
+// before this process exists) says what to run. The runner detaches (double fork), becomes the leader of a
+// new session and process group, and claims the job by creating DIR/claim exclusively: a second runner for
+// the same DIR (a server that restarted before it knew the first had started) finds the claim and exits
+// without running anything. The claim holds the runner's pid. The job runs in DIR/work with exactly the
+// launch's environment, stdout and stderr in DIR/stdout and DIR/stderr; the wall-time limit is enforced on
+// the whole job's process group (SIGTERM, SIGKILL 5 s later), and DIR/exit_status ("exit N" or "signal N",
+// the time, and "timeout" or "cancelled") is written atomically when the job ends. SIGTERM to the runner, or
+// DIR/cancel, cancels the job the same way.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -20,7 +25,13 @@
 #include <thread>
 #include <vector>
 
+#include "dispatch/launch.h"
+
 namespace {
+
+using zhisuan::dispatch::kCancelFile;
+using zhisuan::dispatch::kClaimFile;
+using zhisuan::dispatch::kExitFile;
 
 volatile sig_atomic_t g_terminate = 0;
 void OnTerm(int) { g_terminate = 1; }
@@ -29,65 +40,130 @@ double Now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+bool WriteAll(int fd, const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+void SyncDir(int dir_fd) { ::fsync(dir_fd); }
+
 // Writes `text` to DIR/name through a temporary file and a rename, so a reader sees all of it or nothing.
-bool WriteAtomically(const std::string& dir, const char* name, const std::string& text) {
-  const std::string tmp = dir + "/." + name + ".tmp", path = dir + "/" + name;
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+bool WriteAtomically(int dir_fd, const char* name, const std::string& text) {
+  const std::string tmp = std::string(".") + name + ".tmp";
+  ::unlinkat(dir_fd, tmp.c_str(), 0);
+  const int fd = ::openat(dir_fd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return false;
-  const bool ok =
-      ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  const bool ok = WriteAll(fd, text) && ::fsync(fd) == 0;
   ::close(fd);
-  return ok && ::rename(tmp.c_str(), path.c_str()) == 0;
+  if (!ok || ::renameat(dir_fd, tmp.c_str(), dir_fd, name) != 0) return false;
+  SyncDir(dir_fd);
+  return true;
+}
+
+std::string ReadLaunch(int dir_fd) {
+  const int fd = ::openat(dir_fd, zhisuan::dispatch::kLaunchFile, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return {};
+  std::string bytes;
+  char chunk[8192];
+  ssize_t n = 0;
+  while ((n = ::read(fd, chunk, sizeof chunk)) > 0 && bytes.size() < (16u << 20)) bytes.append(chunk, n);
+  ::close(fd);
+  return bytes;
+}
+
+bool Exists(int dir_fd, const char* name) {
+  return ::faccessat(dir_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 5 || std::strcmp(argv[3], "--") != 0) {
-    std::fprintf(stderr, "usage: zhisuan-runner DIR WALLTIME_S -- PROGRAM ARGS...\n");
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: zhisuan-runner DIR\n");
     return 2;
   }
   const std::string dir = argv[1];
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (dir_fd < 0) {
+    std::fprintf(stderr, "zhisuan-runner: cannot open %s: %s\n", dir.c_str(), std::strerror(errno));
+    return 3;
+  }
+  const std::optional<zhisuan::dispatch::Launch> launch = zhisuan::dispatch::DecodeLaunch(ReadLaunch(dir_fd));
+  if (!launch) {
+    std::fprintf(stderr, "zhisuan-runner: %s/launch is missing or incomplete\n", dir.c_str());
+    return 3;
+  }
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);  // whatever the parent blocked, the job gets every signal
-  const double walltime_s = std::atof(argv[2]);
   // Detach: the server reaps this process at once; the grandchild is adopted by init and outlives the server.
   const pid_t first = ::fork();
   if (first < 0) return 1;
   if (first > 0) return 0;
   ::setsid();
+  const pid_t group = ::getpid();
+  // The claim: exactly one runner gets past this line for a job directory.
+  const int claim = ::openat(dir_fd, kClaimFile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (claim < 0) return errno == EEXIST ? 0 : 1;
+  const std::string claimed = std::to_string(group) + " " + std::to_string(Now()) + "\n";
+  const bool recorded = WriteAll(claim, claimed) && ::fsync(claim) == 0;
+  ::close(claim);
+  SyncDir(dir_fd);
+  if (!recorded) {
+    WriteAtomically(dir_fd, kExitFile, "signal 9\n" + std::to_string(Now()) + "\nlaunch-failed\n");
+    return 1;
+  }
+  if (Exists(dir_fd, kCancelFile)) {  // cancelled before it started: it never runs
+    WriteAtomically(dir_fd, kExitFile, "signal 15\n" + std::to_string(Now()) + "\ncancelled\n");
+    return 0;
+  }
   ::signal(SIGHUP, SIG_IGN);
   struct sigaction term {};
   term.sa_handler = OnTerm;
   ::sigaction(SIGTERM, &term, nullptr);
   ::sigaction(SIGINT, &term, nullptr);
-  const pid_t group = ::getpid();
-  if (!WriteAtomically(dir, "started", std::to_string(Now()) + "\n")) return 1;
+  // Everything the child needs is prepared before the fork (no allocation between fork and exec).
+  const std::string work = dir + "/" + zhisuan::dispatch::kWorkDir;
+  std::vector<char*> args;
+  for (const std::string& a : launch->argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<char*> env;
+  for (const std::string& e : launch->env) env.push_back(const_cast<char*>(e.c_str()));
+  env.push_back(nullptr);
   const pid_t job = ::fork();
   if (job < 0) return 1;
   if (job == 0) {
+    ::setpgid(0, 0);  // the job's own group: the runner signals all of it and stays out of it
     ::signal(SIGTERM, SIG_DFL);
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGHUP, SIG_DFL);
-    if (::chdir(dir.c_str()) != 0) ::_exit(126);
-    const int out = ::open((dir + "/stdout").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    const int err = ::open((dir + "/stderr").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    const int out =
+        ::openat(dir_fd, zhisuan::dispatch::kStdoutFile, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0600);
+    const int err =
+        ::openat(dir_fd, zhisuan::dispatch::kStderrFile, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0600);
     const int in = ::open("/dev/null", O_RDONLY);
-    if (out < 0 || err < 0 || in < 0) ::_exit(126);
+    if (out < 0 || err < 0 || in < 0 || ::chdir(work.c_str()) != 0) ::_exit(126);
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
-    std::vector<char*> args(argv + 4, argv + argc);
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    std::fprintf(stderr, "zhisuan-runner: cannot run %s: %s\n", args[0], std::strerror(errno));
+    ::execvpe(args[0], args.data(), env.data());
+    const char* why = std::strerror(errno);
+    [[maybe_unused]] ssize_t n = ::write(2, "zhisuan-runner: cannot run ", 27);
+    n = ::write(2, args[0], std::strlen(args[0]));
+    n = ::write(2, ": ", 2);
+    n = ::write(2, why, std::strlen(why));
+    n = ::write(2, "\n", 1);
     ::_exit(127);
   }
-  // The pid file comes after the job exists, so a reader that sees it may poll the group.
-  if (!WriteAtomically(dir, "runner.pid", std::to_string(group) + "\n")) ::kill(job, SIGKILL);
-  const double deadline = Now() + walltime_s;
-  bool timed_out = false, terminating = false;
+  ::setpgid(job, job);  // also here, so the group exists before the first signal whichever runs first
+  const double deadline = Now() + launch->walltime_s;
+  bool timed_out = false, cancelled = false, terminating = false;
   double kill_at = 0;
   int status = 0;
   while (true) {
@@ -95,16 +171,16 @@ int main(int argc, char** argv) {
     if (done == job) break;
     if (done < 0 && errno != EINTR) break;
     const double now = Now();
-    const bool cancel_asked =
-        ::access((dir + "/cancel").c_str(), F_OK) == 0;  // asked before our pid was known
+    const bool cancel_asked = Exists(dir_fd, kCancelFile);
     if (!terminating && (g_terminate || cancel_asked || now >= deadline)) {
-      timed_out = !g_terminate && !cancel_asked;
+      cancelled = g_terminate || cancel_asked;
+      timed_out = !cancelled;
       terminating = true;
       kill_at = now + 5;
-      ::kill(-group, SIGTERM);  // the job and anything it started; this process ignores it (handler)
+      ::kill(-job, SIGTERM);  // the job and anything it started in its group
     }
     if (terminating && now >= kill_at) {
-      ::kill(job, SIGKILL);
+      ::kill(-job, SIGKILL);
       kill_at = now + 3600;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -113,6 +189,7 @@ int main(int argc, char** argv) {
                                          : "exit " + std::to_string(WEXITSTATUS(status));
   text += "\n" + std::to_string(Now()) + "\n";
   if (timed_out) text += "timeout\n";
-  WriteAtomically(dir, "exit_status", text);
+  if (cancelled) text += "cancelled\n";
+  WriteAtomically(dir_fd, kExitFile, text);
   return 0;
 }

@@ -48,7 +48,8 @@ void Exclude(JobRecord& r, const std::string& center) {
 }  // namespace
 
 void JobService::MainLoop() {
-  double next_health = 0, next_quotas = 0;
+  double next_health = 0, next_quotas = 0, next_auth = 0,
+         next_integrity = now_() + options_.integrity_interval_s;
   while (true) {
     {
       std::unique_lock lock(mu_);
@@ -61,9 +62,25 @@ void JobService::MainLoop() {
       ReloadQuotas();
       next_quotas = now + 2;
     }
+    if (now >= next_auth) {
+      ReloadAuth(false);  // a token revoked by another process stops working within this period
+      next_auth = now + 0.05;
+    }
     if (now >= next_health) {
       CheckHealth();
       next_health = now + options_.health_interval_s;
+    }
+    if (now >= next_integrity) {
+      CheckStore();
+      next_integrity = now + options_.integrity_interval_s;
+    }
+    {
+      std::lock_guard lock(mu_);
+      if (!unsaved_.empty() && now >= retry_at_) {
+        std::vector<Transition> none;
+        (void)Persist(none);  // the retry of what failed before
+        Prune();
+      }
     }
     Schedule();
     Dispatch();
@@ -304,7 +321,7 @@ void JobService::Schedule() {
       }
     }
   }
-  if (Status s = Persist(transitions); !s) {
+  if (Status s = Persist(transitions, /*keep=*/false); !s) {
     // Nothing was committed: undo in memory; the next pass tries again.
     for (const JobRecord& r : before) {
       Live& l = *live_.at(r.id);
@@ -313,7 +330,7 @@ void JobService::Schedule() {
     }
     return;
   }
-  std::erase_if(live_, [](const auto& kv) { return Terminal(kv.second->rec.state); });
+  Prune();
 }
 
 void JobService::Dispatch() {
@@ -368,7 +385,7 @@ void JobService::Dispatch() {
     transitions.push_back({l.rec, l.rec.message});
   }
   (void)Persist(transitions);
-  std::erase_if(live_, [](const auto& kv) { return Terminal(kv.second->rec.state); });
+  Prune();
   for (auto& [backend, handle] : orphans) (void)backend->Cancel(handle);
 }
 
@@ -441,7 +458,7 @@ void JobService::PollJobs() {
     }
   }
   (void)Persist(transitions);
-  std::erase_if(live_, [](const auto& kv) { return Terminal(kv.second->rec.state); });
+  Prune();
 }
 
 void JobService::CheckHealth() {
@@ -489,7 +506,7 @@ void JobService::CheckHealth() {
     }
   }
   (void)Persist(transitions);
-  std::erase_if(live_, [](const auto& kv) { return Terminal(kv.second->rec.state); });
+  Prune();
 }
 
 }  // namespace zhisuan::lifecycle

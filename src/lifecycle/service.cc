@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lifecycle/live.h"
+#include "util/limits.h"
 
 namespace zhisuan::lifecycle {
 
@@ -54,21 +55,171 @@ void JobService::Stop() {
   if (loop_.joinable()) loop_.join();
 }
 
-std::optional<Principal> JobService::Authenticate(const std::string& token) {
-  if (token.empty()) return std::nullopt;
-  // Known tokens are looked up as presented (hashing every request costs more than the rest of a GET); the
-  // store only ever sees hashes.
+Result<Principal> JobService::Authenticate(const std::string& token, const std::string& remote_address) {
+  if (token.empty() || token.size() > 256)
+    return Fail(ErrorCode::kUnauthenticated, "Authorization: the token is not valid");
+  // Looked up by the hash's first 12 hex digits (its public id), then compared whole in constant time: the
+  // lookup's timing depends on nothing secret.
+  const std::string hash = HashToken(token);
+  const std::string id = hash.substr(0, 12);
+  std::unique_lock lock(token_mu_);
+  auto it = token_cache_.find(id);
+  if (it == token_cache_.end()) {
+    lock.unlock();
+    Result<std::vector<TokenInfo>> rows = store_.TokensWithId(id);
+    if (!rows) return std::unexpected(rows.error());
+    std::vector<CachedToken> cached;
+    for (const TokenInfo& t : *rows) {
+      cached.push_back(
+          {t.hash, {t.token.tenant, t.token.role == "operator"}, t.expires_at, t.revoked_at.has_value()});
+    }
+    lock.lock();
+    if (token_cache_.size() >= 100'000) token_cache_.clear();
+    it = token_cache_.insert_or_assign(id, std::move(cached)).first;
+  }
+  const CachedToken* match = nullptr;
+  for (const CachedToken& c : it->second) {
+    if (ConstantTimeEquals(c.hash, hash)) match = &c;
+  }
+  if (match == nullptr) return Fail(ErrorCode::kUnauthenticated, "Authorization: the token is not valid");
+  if (match->revoked) return Fail(ErrorCode::kUnauthenticated, "Authorization: the token was revoked");
+  if (match->expires_at && now_() >= *match->expires_at) {
+    return Fail(ErrorCode::kUnauthenticated, "Authorization: the token has expired");
+  }
+  const Principal who = match->who;
+  if (auto limits = limits_.find(who.tenant); limits != limits_.end() && !remote_address.empty() &&
+                                              !AddressAllowed(limits->second.allow_from, remote_address)) {
+    return Fail(ErrorCode::kPermissionDenied,
+                fmt::format("Authorization: tenant '{}' may not call from {} (its allow-list: {})",
+                            who.tenant, remote_address, limits->second.allow_from));
+  }
+  return who;
+}
+
+void JobService::ReloadAuth(bool force) {
+  Result<int64_t> version = store_.AuthVersion();
+  if (!version || (!force && *version == auth_version_)) return;
+  Result<std::map<std::string, TenantLimits>> limits = store_.AllTenantLimits();
+  if (!limits) return;
+  auth_version_ = *version;
+  std::lock_guard lock(token_mu_);
+  token_cache_.clear();
+  limits_ = std::move(*limits);
+}
+
+TenantLimits JobService::LimitsOf(const std::string& tenant) {
+  TenantLimits l;
   {
     std::lock_guard lock(token_mu_);
-    if (auto it = token_cache_.find(token); it != token_cache_.end()) return it->second;
+    if (auto it = limits_.find(tenant); it != limits_.end()) l = it->second;
   }
-  Result<std::optional<Token>> found = store_.FindToken(HashToken(token));
-  if (!found || !found->has_value()) return std::nullopt;
-  Principal p{(*found)->tenant, (*found)->role == "operator"};
-  std::lock_guard lock(token_mu_);
-  if (token_cache_.size() >= 100000) token_cache_.clear();
-  token_cache_[token] = p;
-  return p;
+  if (!l.max_priority) l.max_priority = options_.default_max_priority;
+  if (!l.submissions_per_s) l.submissions_per_s = options_.default_submissions_per_s;
+  if (!l.max_pending) l.max_pending = options_.default_max_pending;
+  return l;
+}
+
+Result<JobService::CreatedToken> JobService::CreateToken(const Principal& who, const std::string& tenant,
+                                                         const std::string& role,
+                                                         std::optional<double> expires_in_s,
+                                                         const std::string& label) {
+  if (!who.is_operator) return Fail(ErrorCode::kPermissionDenied, "tokens: only operators manage tokens");
+  if (role != "tenant" && role != "operator") {
+    return Fail(ErrorCode::kValidation, fmt::format("role: '{}' is not one of: tenant, operator", role));
+  }
+  if (tenant.empty() || tenant.size() > 100 || HasControlCharacter(tenant) ||
+      FindInvalidUtf8(tenant) != std::string::npos) {
+    return Fail(ErrorCode::kValidation, "tenant: must be 1 to 100 printable characters");
+  }
+  if (expires_in_s && !(*expires_in_s > 0 && *expires_in_s <= 10 * 365 * 86400.0)) {
+    return Fail(ErrorCode::kValidation, "expires_in_s: must be a number of seconds between 0 and 10 years");
+  }
+  if (label.size() > 200 || HasControlCharacter(label)) {
+    return Fail(ErrorCode::kValidation, "label: at most 200 printable characters");
+  }
+  Result<std::string> token = NewToken();
+  if (!token) return std::unexpected(token.error());
+  const double now = now_();
+  const std::optional<double> expires_at =
+      expires_in_s ? std::optional<double>(now + *expires_in_s) : std::nullopt;
+  const std::string hash = HashToken(*token);
+  if (Status s = store_.AddToken(hash, {tenant, role}, now, expires_at, label); !s)
+    return std::unexpected(s.error());
+  ReloadAuth(true);
+  options_.log->Event(Log::Level::kInfo, "auth", "token created",
+                      {{"id", std::string_view(hash).substr(0, 12)}, {"tenant", tenant}, {"role", role}});
+  return CreatedToken{*token,
+                      TokenInfo{hash.substr(0, 12), hash, {tenant, role}, label, now, expires_at, {}}};
+}
+
+Result<std::vector<TokenInfo>> JobService::Tokens(const Principal& who, const std::string& tenant) {
+  if (!who.is_operator) return Fail(ErrorCode::kPermissionDenied, "tokens: only operators manage tokens");
+  return store_.ListTokens(tenant);
+}
+
+Result<TokenInfo> JobService::RevokeToken(const Principal& who, const std::string& id) {
+  if (!who.is_operator) return Fail(ErrorCode::kPermissionDenied, "tokens: only operators manage tokens");
+  Result<std::optional<TokenInfo>> revoked = store_.RevokeToken(id, now_());
+  if (!revoked) return std::unexpected(revoked.error());
+  if (!revoked->has_value()) return Fail(ErrorCode::kNotFound, fmt::format("token {} does not exist", id));
+  ReloadAuth(true);  // effective for the very next request
+  options_.log->Event(Log::Level::kInfo, "auth", "token revoked",
+                      {{"id", id}, {"tenant", (*revoked)->token.tenant}});
+  return **revoked;
+}
+
+Status JobService::SetTenantLimits(const Principal& who, const std::string& tenant,
+                                   const TenantLimits& limits) {
+  if (!who.is_operator) return Fail(ErrorCode::kPermissionDenied, "limits: only operators set tenant limits");
+  if (Status s = CheckAllowList(limits.allow_from); !s) return s;
+  if (Status s = store_.SetTenantLimits(tenant, limits); !s) return s;
+  ReloadAuth(true);
+  return {};
+}
+
+// Under no lock: the limits a submission must pass before it is stored.
+Status JobService::Admit(const Principal& who, const Job& job) {
+  if (who.is_operator) return {};
+  const TenantLimits limits = LimitsOf(job.tenant);
+  if (job.priority > *limits.max_priority) {
+    return Fail(
+        ErrorCode::kPermissionDenied,
+        fmt::format("priority: {} is above tenant '{}''s ceiling of {} (an operator raises it: zhisuan "
+                    "tenant set {} --max-priority N)",
+                    job.priority, job.tenant, *limits.max_priority, job.tenant));
+  }
+  if (*limits.max_pending > 0) {
+    std::lock_guard lock(mu_);
+    const int64_t unfinished = unfinished_[job.tenant];
+    if (unfinished >= *limits.max_pending) {
+      return Fail(ErrorCode::kRateLimited,
+                  fmt::format("pending: tenant '{}' has {} unfinished jobs; its limit is {}", job.tenant,
+                              unfinished, *limits.max_pending));
+    }
+  }
+  if (*limits.submissions_per_s > 0) {
+    const double rate = *limits.submissions_per_s, burst = std::max(1.0, 2 * rate), now = now_();
+    std::lock_guard lock(token_mu_);
+    Bucket& b = submit_buckets_[job.tenant];
+    if (b.last == 0) b.tokens = burst;
+    b.tokens = std::min(burst, b.tokens + std::max(0.0, now - b.last) * rate);
+    b.last = now;
+    if (b.tokens < 1) {
+      return Fail(
+          ErrorCode::kRateLimited,
+          fmt::format("rate: tenant '{}' may submit {} jobs per second (bursts of {}); try again shortly",
+                      job.tenant, rate, burst));
+    }
+    b.tokens -= 1;
+  }
+  return {};
+}
+
+void JobService::Forget(std::map<int64_t, std::unique_ptr<Live>>::iterator it) {
+  if (auto n = unfinished_.find(it->second->rec.tenant); n != unfinished_.end() && --n->second <= 0) {
+    unfinished_.erase(n);
+  }
+  live_.erase(it);
 }
 
 // ---- submission
@@ -83,7 +234,10 @@ Result<JobService::Submission> JobService::Submit(const Principal& who, std::str
                 fmt::format("tenant: '{}' is not your tenant ('{}')", job->tenant, who.tenant));
   }
   if (job->tenant.empty()) job->tenant = who.tenant;
-  if (key.size() > 200) return Fail(ErrorCode::kInvalidArgument, "Idempotency-Key: at most 200 characters");
+  if (key.size() > 200 || HasControlCharacter(key) || FindInvalidUtf8(key) != std::string::npos) {
+    return Fail(ErrorCode::kInvalidArgument, "Idempotency-Key: at most 200 printable characters");
+  }
+  if (Status s = Admit(who, *job); !s) return std::unexpected(s.error());
   auto pending = std::make_unique<Pending>();
   pending->job = NewJob{job->tenant, key, std::string(spec), job->priority, now_()};
   pending->parsed = std::move(*job);
@@ -145,6 +299,7 @@ void JobService::CommitLoop() {
         live->rec.updated_at = now;
         live->rec.message = "accepted";
         live->job = std::move(batch[i]->parsed);
+        ++unfinished_[live->rec.tenant];
         live_[a.id] = std::move(live);
       }
     }
@@ -254,13 +409,13 @@ Result<JobRecord> JobService::Cancel(const Principal& who, int64_t id) {
     if (l.rec.started_at)
       Account(l, dispatch::RunStatus{.finished_at = now}, backend ? backend->time_scale() : 1.0);
     std::vector<Transition> t = {{l.rec, l.rec.message}};
-    if (Status s = Persist(t); !s) {
+    if (Status s = Persist(t, /*keep=*/false); !s) {
       l.rec = before;
       return std::unexpected(s.error());
     }
     Release(l);
     out = l.rec;
-    live_.erase(it);
+    Forget(it);
   }
   if (backend) {
     if (Status s = backend->Cancel(handle); !s)
@@ -295,11 +450,77 @@ std::map<std::string, std::string> JobService::CenterStates() {
   return out;
 }
 
-Status JobService::Persist(std::vector<Transition>& transitions) {
-  if (transitions.empty()) return {};
-  Status s = store_.Save(transitions);
+Status JobService::Persist(std::vector<Transition>& transitions, bool keep) {
+  if (transitions.empty() && unsaved_.empty()) return {};
+  const double now = now_();
+  if (!unsaved_.empty() && now < retry_at_) {
+    // The store failed a moment ago: wait for the retry instead of hammering it.
+    if (keep) std::move(transitions.begin(), transitions.end(), std::back_inserter(unsaved_));
+    transitions.clear();
+    store_health_.unsaved = unsaved_.size();
+    return Fail(ErrorCode::kStore, fmt::format("the store is failing ({}); the next try is in {:.1f} s",
+                                               store_health_.problem, retry_at_ - now));
+  }
+  const size_t earlier = unsaved_.size();
+  std::vector<Transition> all = std::move(unsaved_);
+  unsaved_.clear();
+  std::move(transitions.begin(), transitions.end(), std::back_inserter(all));
   transitions.clear();
+  Status s = store_.Save(all);
+  if (s) {
+    if (!store_health_.problem.empty() && corruption_.empty()) {
+      options_.log->Event(Log::Level::kInfo, "store",
+                          fmt::format("commits again after {:.1f} s; {} waiting transitions saved",
+                                      now - store_health_.failing_since, earlier));
+    }
+    backoff_s_ = 0;
+    store_health_ = StoreHealth{corruption_.empty(), corruption_, 0, 0};
+    return {};
+  }
+  if (store_health_.ok) store_health_.failing_since = now;
+  store_health_.ok = false;
+  store_health_.problem = s.error().message;
+  backoff_s_ = std::clamp(backoff_s_ * 2, 0.1, 5.0);
+  retry_at_ = now + backoff_s_;
+  if (!keep) all.resize(earlier);  // the caller undoes its own; the earlier ones still wait
+  unsaved_ = std::move(all);
+  store_health_.unsaved = unsaved_.size();
+  options_.log->Event(Log::Level::kError, "store",
+                      fmt::format("commit failed ({} transitions waiting, next try in {:.1f} s): {}",
+                                  unsaved_.size(), backoff_s_, s.error().message));
   return s;
+}
+
+void JobService::Prune() {
+  if (!unsaved_.empty()) return;  // a finished job stays readable here until the store has it
+  for (auto it = live_.begin(); it != live_.end();) {
+    auto next = std::next(it);
+    if (Terminal(it->second->rec.state)) Forget(it);
+    it = next;
+  }
+}
+
+void JobService::CheckStore() {
+  Status s = store_.CheckIntegrity();  // outside mu_: it reads the whole file
+  std::lock_guard lock(mu_);
+  const std::string found = s ? std::string() : s.error().message;
+  if (found == corruption_) return;
+  corruption_ = found;
+  if (!found.empty()) {
+    options_.log->Event(Log::Level::kCritical, "store", fmt::format("integrity check failed: {}", found));
+    if (store_health_.ok) store_health_.failing_since = now_();
+    store_health_.ok = false;
+    store_health_.problem = found;
+  } else if (unsaved_.empty()) {
+    store_health_ = StoreHealth{};
+  }
+}
+
+StoreHealth JobService::Health() {
+  std::lock_guard lock(mu_);
+  StoreHealth h = store_health_;
+  h.unsaved = unsaved_.size();
+  return h;
 }
 
 void JobService::ReloadQuotas() {
@@ -320,6 +541,7 @@ Status JobService::Start() {
   if (!instance) return std::unexpected(instance.error());
   instance_ = *instance;
   ReloadQuotas();
+  ReloadAuth(true);
   Result<std::vector<JobRecord>> rows = store_.Unfinished();
   if (!rows) return std::unexpected(rows.error());
   std::vector<Transition> transitions;
@@ -356,12 +578,13 @@ Status JobService::Start() {
         transitions.push_back({live->rec, live->rec.message});
       }
     }
+    ++unfinished_[live->rec.tenant];
     live_[live->rec.id] = std::move(live);
   }
-  std::erase_if(live_, [](const auto& kv) { return Terminal(kv.second->rec.state); });
+  Prune();
   {
     std::lock_guard lock(mu_);
-    if (Status s = Persist(transitions); !s) return s;
+    if (Status s = Persist(transitions, /*keep=*/false); !s) return s;
   }
   committer_ = std::thread([this] { CommitLoop(); });
   loop_ = std::thread([this] { MainLoop(); });

@@ -26,18 +26,36 @@
 #include "model/job.h"
 #include "placement/policy.h"
 #include "store/job_store.h"
+#include "util/log.h"
 
 namespace zhisuan::lifecycle {
 
 struct ServiceOptions {
   std::string policy = "lowest-cost";
   placement::Objective objective;
-  double tick_s = 0.02;            // the loop's period when nothing wakes it
-  double poll_interval_s = 0.2;    // how often a dispatched or running job is polled
-  double health_interval_s = 1.0;  // how often each real backend is pinged
-  double backend_timeout_s = 5.0;  // a backend failing this long marks its center down
-  int max_attempts = 3;            // placements of one job before it fails
-  size_t max_batch = 1024;         // submissions per group commit
+  double tick_s = 0.02;               // the loop's period when nothing wakes it
+  double poll_interval_s = 0.2;       // how often a dispatched or running job is polled
+  double health_interval_s = 1.0;     // how often each real backend is pinged
+  double backend_timeout_s = 5.0;     // a backend failing this long marks its center down
+  int max_attempts = 3;               // placements of one job before it fails
+  size_t max_batch = 1024;            // submissions per group commit
+  double integrity_interval_s = 300;  // how often the store is checked for corruption (PRAGMA quick_check)
+  std::shared_ptr<Log> log = Log::Null();
+  // Tenant limits where an operator set none (zhisuan tenant set): the highest priority a tenant may give its
+  // jobs, its submissions per second (a token bucket, burst twice the rate; 0: no limit) and its unfinished
+  // jobs (0: no limit).
+  int64_t default_max_priority = 0;
+  double default_submissions_per_s = 2000;
+  int64_t default_max_pending = 100'000;
+};
+
+// Whether the store takes commits. Degraded while a commit fails (transitions wait in memory and are retried
+// with back-off) or the last integrity check found corruption.
+struct StoreHealth {
+  bool ok = true;
+  std::string problem;       // the last failure, when not ok
+  double failing_since = 0;  // when the failures began (seconds since the epoch)
+  size_t unsaved = 0;        // transitions waiting for the store
 };
 
 class JobService {
@@ -53,7 +71,24 @@ class JobService {
   Status Start();
   void Stop();
 
-  std::optional<Principal> Authenticate(const std::string& token);
+  // The caller a token names, from `remote_address`: kUnauthenticated when the token is unknown, expired or
+  // revoked, kPermissionDenied when the tenant's allow-list does not hold the address. Revocations and limit
+  // changes take effect at once: by API at the call, from another process (zhisuan token revoke) within a
+  // tick.
+  Result<Principal> Authenticate(const std::string& token, const std::string& remote_address = "");
+
+  // Operators only. A new token is returned once; the store keeps its hash.
+  struct CreatedToken {
+    std::string token;
+    TokenInfo info;
+  };
+  Result<CreatedToken> CreateToken(const Principal& who, const std::string& tenant, const std::string& role,
+                                   std::optional<double> expires_in_s, const std::string& label);
+  Result<std::vector<TokenInfo>> Tokens(const Principal& who, const std::string& tenant);
+  Result<TokenInfo> RevokeToken(const Principal& who, const std::string& id);
+  Status SetTenantLimits(const Principal& who, const std::string& tenant, const TenantLimits& limits);
+  // The limits in force for `tenant` (its own where set, else the defaults).
+  TenantLimits LimitsOf(const std::string& tenant);
 
   // Accepts a job spec (YAML or JSON) once it is durably stored. The same (tenant, key) returns the same job
   // with `created` false.
@@ -72,6 +107,7 @@ class JobService {
   Status SetDrained(const Principal& who, const std::string& center, bool drained);
   // For tests and the dashboard: the state of every center (up, draining, down).
   std::map<std::string, std::string> CenterStates();
+  StoreHealth Health();
 
  private:
   struct Live;
@@ -94,7 +130,13 @@ class JobService {
   void Release(Live& live);
   dispatch::DispatchRequest Request(const Live& live) const;
   void Account(Live& live, const dispatch::RunStatus& status, double time_scale);
-  Status Persist(std::vector<Transition>& transitions);
+  // Under mu_: commits `transitions` after any that earlier failed. On failure, with `keep` the transitions
+  // stay in memory and are retried with back-off (the caller has acted on them); without it they are dropped
+  // and the caller undoes them. `transitions` is empty afterwards either way.
+  Status Persist(std::vector<Transition>& transitions, bool keep = true);
+  // Under mu_: drops finished jobs from memory once nothing about them waits for the store.
+  void Prune();
+  void CheckStore();
   Result<JobRecord> Owned(const Principal& who, int64_t id);
   // The job's name on its backend: zhisuan-INSTANCE-ID.
   std::string JobName(int64_t id) const { return "zhisuan-" + instance_ + "-" + std::to_string(id); }
@@ -116,9 +158,33 @@ class JobService {
   std::map<std::pair<std::string, std::string>, int64_t> quotas_;  // (tenant, accelerator) -> max devices
   std::map<std::string, double> failing_since_;                    // center -> first failed ping
   std::set<std::string> drained_, down_;
+  // Under token_mu_: the token rows of `id` as the store has them (a miss caches an empty list too).
+  struct CachedToken {
+    std::string hash;
+    Principal who;
+    std::optional<double> expires_at;
+    bool revoked = false;
+  };
+  struct Bucket {
+    double tokens = 0, last = 0;
+  };
+  // Reloads tokens and limits when the store says they changed (any process); the main loop calls it.
+  void ReloadAuth(bool force);
+  // Under mu_: forgets finished jobs from memory and from their tenant's count.
+  void Forget(std::map<int64_t, std::unique_ptr<Live>>::iterator it);
+  Status Admit(const Principal& who, const Job& job);
+
   std::mutex token_mu_;
-  std::map<std::string, Principal> token_cache_;  // token as presented -> its principal
+  std::map<std::string, std::vector<CachedToken>> token_cache_;  // GUARDED_BY(token_mu_): token id -> rows
+  std::map<std::string, TenantLimits> limits_;                   // GUARDED_BY(token_mu_)
+  std::map<std::string, Bucket> submit_buckets_;                 // GUARDED_BY(token_mu_): per tenant
+  int64_t auth_version_ = -1;                                    // the main loop's
+  std::map<std::string, int64_t> unfinished_;                    // GUARDED_BY(mu_): per tenant
   bool stopping_ = false;
+  std::vector<Transition> unsaved_;  // GUARDED_BY(mu_): acted on, not yet committed
+  double retry_at_ = 0, backoff_s_ = 0;
+  StoreHealth store_health_;          // GUARDED_BY(mu_)
+  std::string corruption_;            // GUARDED_BY(mu_): what the last integrity check found, or empty
   bool more_ = false;                 // the last pass left work for the next one
   uint64_t capacity_generation_ = 0;  // bumped when devices free, a center comes back, or quotas change
 

@@ -15,6 +15,7 @@
 #include "index/spec.h"
 #include "placement/policy.h"
 #include "placement/snapshot.h"
+#include "server/auth_view.h"
 #include "server/http_loop.h"
 #include "server/index_view.h"
 #include "server/job_view.h"
@@ -35,6 +36,7 @@ void Reply(http::Response& res, const Result<views::Json>& result) {
   } else {
     res.status = HttpStatus(result.error().code);
     res.body = views::Dump(views::ErrorBody(result.error()));
+    if (res.status == 429) res.SetHeader("Retry-After", "1");
   }
 }
 
@@ -137,6 +139,7 @@ struct HttpServer::Impl {
   Metrics metrics;
   std::vector<Route> routes;
   std::unique_ptr<http::Loop> loop;
+  std::shared_ptr<Log> log = Log::Null();
 
   Impl(const Registry& r, int version)
       : registry(r), snapshot(placement::Snapshot::Build(r)), schema_version(version) {}
@@ -179,23 +182,29 @@ struct HttpServer::Impl {
         found->handle(call);
       }
     }
-    metrics.Observe(route_name, req.method, res.status,
-                    std::chrono::duration<double>(Clock::now() - start).count());
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    metrics.Observe(route_name, req.method, res.status, seconds);
+    LogRequest(&req, res.status, seconds, route_name);
     return res;
   }
 
   // The caller of a job route, or a 401 already written to `res`.
   std::optional<lifecycle::Principal> Authenticate(Call& call) {
     const std::string header = call.req.Header("Authorization");
-    std::optional<lifecycle::Principal> who;
-    if (header.starts_with("Bearer ")) who = jobs->Authenticate(header.substr(7));
-    if (!who) {
+    if (!header.starts_with("Bearer ")) {
       Reply(call.res, Fail(ErrorCode::kUnauthenticated,
                            header.empty() ? "Authorization: a bearer token is required (zhisuan token create)"
-                                          : "Authorization: the token is not valid"));
+                                          : "Authorization: must be 'Bearer TOKEN'"));
       call.res.SetHeader("WWW-Authenticate", "Bearer");
+      return std::nullopt;
     }
-    return who;
+    Result<lifecycle::Principal> who = jobs->Authenticate(header.substr(7), call.req.remote_address);
+    if (!who) {
+      Reply(call.res, std::unexpected(who.error()));
+      if (who.error().code == ErrorCode::kUnauthenticated) call.res.SetHeader("WWW-Authenticate", "Bearer");
+      return std::nullopt;
+    }
+    return *who;
   }
 
   static Result<int64_t> JobId(const std::string& text) {
@@ -253,6 +262,47 @@ struct HttpServer::Impl {
     Authed("GET", "/api/v1/usage", [this](const lifecycle::Principal& who, Call& c) {
       Reply(c.res, views::Usage(*jobs, who, c.params));
     });
+    Authed("GET", "/api/v1/tokens", [this](const lifecycle::Principal& who, Call& c) {
+      if (Status s = views::CheckParams(c.params, {"tenant"}); !s)
+        return Reply(c.res, std::unexpected(s.error()));
+      auto it = c.params.find("tenant");
+      Result<std::vector<TokenInfo>> tokens = jobs->Tokens(who, it == c.params.end() ? "" : it->second);
+      if (!tokens) return Reply(c.res, std::unexpected(tokens.error()));
+      views::Json list = views::Json::array();
+      for (const TokenInfo& t : *tokens) list.push_back(views::TokenJson(t));
+      Reply(c.res, views::Json{{"tokens", list}});
+    });
+    Authed("POST", "/api/v1/tokens", [this](const lifecycle::Principal& who, Call& c) {
+      Result<views::TokenRequest> request = views::ParseTokenRequest(c.req.body);
+      if (!request) return Reply(c.res, std::unexpected(request.error()));
+      auto created =
+          jobs->CreateToken(who, request->tenant, request->role, request->expires_in_s, request->label);
+      if (!created) return Reply(c.res, std::unexpected(created.error()));
+      views::Json j = views::TokenJson(created->info);
+      j["token"] = created->token;  // shown once
+      Reply(c.res, j);
+      c.res.status = 201;
+    });
+    Authed("DELETE", "/api/v1/tokens/{id}", [this](const lifecycle::Principal& who, Call& c) {
+      Result<TokenInfo> revoked = jobs->RevokeToken(who, c.req.matches[0]);
+      Reply(c.res,
+            revoked ? Result<views::Json>(views::TokenJson(*revoked)) : std::unexpected(revoked.error()));
+    });
+    Authed("GET", "/api/v1/tenants/{id}/limits", [this](const lifecycle::Principal& who, Call& c) {
+      if (!who.is_operator && who.tenant != c.req.matches[0]) {
+        return Reply(c.res,
+                     Fail(ErrorCode::kPermissionDenied, "limits: you may read only your own tenant's"));
+      }
+      Reply(c.res, views::LimitsJson(c.req.matches[0], jobs->LimitsOf(c.req.matches[0])));
+    });
+    Authed("PUT", "/api/v1/tenants/{id}/limits", [this](const lifecycle::Principal& who, Call& c) {
+      Result<TenantLimits> limits = views::ParseLimits(c.req.body);
+      if (!limits) return Reply(c.res, std::unexpected(limits.error()));
+      if (Status s = jobs->SetTenantLimits(who, c.req.matches[0], *limits); !s) {
+        return Reply(c.res, std::unexpected(s.error()));
+      }
+      Reply(c.res, views::LimitsJson(c.req.matches[0], jobs->LimitsOf(c.req.matches[0])));
+    });
     for (const bool drain : {true, false}) {
       Authed("POST", drain ? "/api/v1/centers/{id}/drain" : "/api/v1/centers/{id}/undrain",
              [this, drain](const lifecycle::Principal& who, Call& c) {
@@ -278,9 +328,22 @@ struct HttpServer::Impl {
       c.res.content_type = "text/html; charset=utf-8";
       c.res.body = kIndexHtml;
     });
-    Plain("/api/v1/health", [this](Call&) {
+    Add("GET", "/api/v1/health", [this](Call& c) {
+      if (Status s = views::CheckParams(c.params, {}); !s) return Reply(c.res, std::unexpected(s.error()));
       const double uptime = std::chrono::duration<double>(Clock::now() - started).count();
-      return views::Health(registry, schema_version, uptime);
+      views::Json health = views::Health(registry, schema_version, uptime);
+      if (jobs != nullptr) {
+        // Degraded while the store cannot commit or is corrupt: 503, so a load balancer or a probe sees it.
+        const lifecycle::StoreHealth store = jobs->Health();
+        health["store"] = {{"ok", store.ok}, {"unsaved_transitions", store.unsaved}};
+        if (!store.ok) {
+          health["status"] = "degraded";
+          health["store"]["problem"] = store.problem;
+          health["store"]["failing_since"] = store.failing_since;
+        }
+      }
+      Reply(c.res, health);
+      if (health["status"] != "ok") c.res.status = 503;
     });
     Plain("/api/v1/accelerators", [this](Call&) { return views::Accelerators(registry); });
     Plain("/api/v1/regions", [this](Call&) { return views::Regions(registry); });
@@ -315,9 +378,37 @@ struct HttpServer::Impl {
           "# HELP zhisuan_http_rejected_total Requests refused before a handler (limits, rate).\n"
           "# TYPE zhisuan_http_rejected_total counter\nzhisuan_http_rejected_total {}\n",
           s.open_connections, s.refused_connections, s.timeouts, s.rejected_requests);
+      if (jobs != nullptr) {
+        const lifecycle::StoreHealth store = jobs->Health();
+        body += fmt::format(
+            "# HELP zhisuan_store_ok 1 while the store commits and passed its last integrity check.\n"
+            "# TYPE zhisuan_store_ok gauge\nzhisuan_store_ok {}\n"
+            "# HELP zhisuan_store_unsaved_transitions Job transitions acted on and waiting for the store.\n"
+            "# TYPE zhisuan_store_unsaved_transitions gauge\nzhisuan_store_unsaved_transitions {}\n",
+            store.ok ? 1 : 0, store.unsaved);
+      }
       c.res.content_type = "text/plain; version=0.0.4";
       c.res.body = std::move(body);
     });
+  }
+
+  // One line per request: failures (4xx, 5xx) at warn and error, the rest at debug.
+  void LogRequest(const http::Request* req, int status, double seconds, std::string_view route,
+                  std::string_view why = {}) {
+    const Log::Level level = status >= 500   ? Log::Level::kError
+                             : status >= 400 ? Log::Level::kWarn
+                                             : Log::Level::kDebug;
+    if (!log->Enabled(level)) return;
+    const std::string status_text = std::to_string(status);
+    const std::string ms = fmt::format("{:.3f}", seconds * 1000);
+    log->Event(level, "http", why.empty() ? std::string_view("request") : why,
+               {{"request_id", req != nullptr ? std::string_view(req->id) : std::string_view("-")},
+                {"method", req != nullptr ? std::string_view(req->method) : std::string_view("-")},
+                {"path", req != nullptr ? std::string_view(req->path) : std::string_view("-")},
+                {"route", route},
+                {"status", status_text},
+                {"ms", ms},
+                {"remote", req != nullptr ? std::string_view(req->remote_address) : std::string_view("-")}});
   }
 
   // The JSON answer to a request the loop refuses (limits, timeouts, rate).
@@ -331,6 +422,7 @@ struct HttpServer::Impl {
     if (status == 408) body["error"]["code"] = "timeout";
     res.body = views::Dump(body);
     metrics.Observe("rejected", req != nullptr ? req->method : "-", status, 0);
+    LogRequest(req, status, 0, "rejected", message);
     return res;
   }
 };
@@ -381,6 +473,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
     impl->index_spec_text = text.str();
   }
   impl->jobs = jobs;
+  if (options.log) impl->log = options.log;
   impl->Routes();
   if (jobs != nullptr) impl->JobRoutes();
   http::LoopOptions loop;

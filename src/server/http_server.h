@@ -8,6 +8,7 @@
 #include "lifecycle/service.h"
 #include "model/registry.h"
 #include "util/error.h"
+#include "util/log.h"
 
 namespace zhisuan {
 
@@ -22,6 +23,7 @@ struct ServerOptions {
   double body_timeout_s = 60;                 // and its body within this after them (408)
   double idle_timeout_s = 60;                 // an idle keep-alive connection is closed after this
   double requests_per_s_per_address = 0;      // 429 past this rate from one address; 0: no limit
+  std::shared_ptr<Log> log = nullptr;         // request logs (null: none)
   // The platform's placement policy and objective for quotes that name none (a request's own always wins).
   std::string policy = "lowest-cost";
   std::string objective = "cost";

@@ -3,23 +3,47 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cmath>
 #include <ctime>
 #include <limits>
+#include <tuple>
 
 namespace zhisuan::views {
 namespace {
 
 Json Optional(const std::optional<double>& x) { return x ? Json(*x) : Json(); }
 
+// Seconds since the epoch (a finite number, 0 to year 9999) or a real calendar date YYYY-MM-DD (UTC).
+// Regression: from=nan and -inf were accepted, and 2024-02-30 became March 1.
 Result<double> ParseTime(const std::string& key, const std::string& text) {
+  auto bad = [&] {
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{}: '{}' is not a time (seconds since the epoch, or a date YYYY-MM-DD)", key, text));
+  };
   double x = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
-  if (ec == std::errc() && ptr == text.data() + text.size()) return x;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), x, std::chars_format::fixed);
+  if (!text.empty() && ec == std::errc() && ptr == text.data() + text.size()) {
+    if (!std::isfinite(x) || x < 0 || x > 253402300799.0) return bad();
+    return x;
+  }
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return bad();
+  int year = 0, month = 0, day = 0;
+  for (auto [from, len, out] : {std::tuple{0, 4, &year}, std::tuple{5, 2, &month}, std::tuple{8, 2, &day}}) {
+    auto [p, e] = std::from_chars(text.data() + from, text.data() + from + len, *out);
+    if (e != std::errc() || p != text.data() + from + len) return bad();
+  }
   std::tm tm{};
-  if (strptime(text.c_str(), "%Y-%m-%d", &tm) != nullptr && text.size() == 10)
-    return static_cast<double>(timegm(&tm));
-  return Fail(ErrorCode::kInvalidArgument,
-              fmt::format("{}: '{}' is not a time (seconds since the epoch, or YYYY-MM-DD)", key, text));
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  const time_t t = timegm(&tm);
+  std::tm back{};
+  gmtime_r(&t, &back);
+  // timegm normalises Feb 30 to Mar 1: a date is real only when it comes back unchanged.
+  if (year < 1970 || back.tm_year != tm.tm_year || back.tm_mon != month - 1 || back.tm_mday != day)
+    return bad();
+  return static_cast<double>(t);
 }
 
 }  // namespace

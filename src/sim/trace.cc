@@ -170,7 +170,7 @@ Row ParseAlibabaRow(const RowContext& ctx, std::string_view line, int64_t, Job& 
 
 Row ParseJsonlRow(const RowContext& ctx, std::string_view line, int64_t, Job& job) {
   const Result<nlohmann::json> parsed_row = ParseJson(line, "");
-  if (!parsed_row) return Malformed(parsed_row.error().message);
+  if (!parsed_row) return Malformed(fmt::format("not a JSON object ({})", parsed_row.error().message));
   const nlohmann::json& row = *parsed_row;
   if (!row.is_object()) return Malformed("not a JSON object");
   const auto arrival = row.find("arrival_s");

@@ -52,8 +52,9 @@ JobRecord ReadRecord(const sql::Statement& st) {
 }  // namespace
 
 struct JobStore::Impl {
-  explicit Impl(sql::Connection connection) : db(std::move(connection)) {}
+  Impl(sql::Connection connection, std::string file) : db(std::move(connection)), path(std::move(file)) {}
   sql::Connection db;
+  std::string path;
   std::mutex mu;
   // Prepared statements of the hot paths, kept for the connection's life (declared after `db`: finalized
   // first).
@@ -109,7 +110,7 @@ Result<std::unique_ptr<JobStore>> JobStore::Open(const std::string& path) {
        {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
     if (Status s = db->Exec(pragma); !s) return std::unexpected(s.error());
   }
-  auto impl = std::make_unique<Impl>(std::move(*db));
+  auto impl = std::make_unique<Impl>(std::move(*db), path);
   return std::unique_ptr<JobStore>(new JobStore(std::move(impl)));
 }
 
@@ -288,6 +289,24 @@ Result<std::vector<UsageRow>> JobStore::Usage(bool by_tenant, double from, doubl
   return out;
 }
 
+Status JobStore::CheckIntegrity() {
+  // Its own connection: the check reads the whole file and must not hold up the writers.
+  Result<sql::Connection> db = sql::Connection::Open(impl_->path, /*create=*/false);
+  if (!db) return std::unexpected(db.error());
+  auto st = db->Prepare("PRAGMA quick_check(5)");
+  if (!st) return std::unexpected(st.error());
+  std::string problems;
+  Status s = st->ForEach([&](sql::Statement& row) {
+    const std::string line = row.ColumnText(0);
+    if (line != "ok") problems += (problems.empty() ? "" : "; ") + line;
+  });
+  if (!s) return s;
+  if (!problems.empty()) {
+    return Fail(ErrorCode::kStore, fmt::format("{}: the database is corrupt: {}", impl_->path, problems));
+  }
+  return {};
+}
+
 Result<std::string> JobStore::Instance() {
   std::lock_guard lock(impl_->mu);
   auto st = impl_->db.Prepare("SELECT value FROM meta WHERE key = 'instance'");
@@ -298,23 +317,140 @@ Result<std::string> JobStore::Instance() {
   return st->ColumnText(0);
 }
 
-Status JobStore::AddToken(const std::string& hash, const Token& token, double now) {
+Status JobStore::AddToken(const std::string& hash, const Token& token, double now,
+                          std::optional<double> expires_at, const std::string& label) {
   std::lock_guard lock(impl_->mu);
-  auto st = impl_->db.Prepare("INSERT INTO tokens (hash, tenant, role, created_at) VALUES (?1, ?2, ?3, ?4)");
+  auto st = impl_->db.Prepare(
+      "INSERT INTO tokens (hash, tenant, role, created_at, expires_at, label) VALUES (?1, ?2, ?3, ?4, ?5, "
+      "?6)");
   if (!st) return std::unexpected(st.error());
-  st->Bind(1, hash).Bind(2, token.tenant).Bind(3, token.role).Bind(4, now);
+  st->Bind(1, hash).Bind(2, token.tenant).Bind(3, token.role).Bind(4, now).Bind(6, label);
+  if (expires_at)
+    st->Bind(5, *expires_at);
+  else
+    st->BindNull(5);
   return st->Run();
 }
 
-Result<std::optional<Token>> JobStore::FindToken(const std::string& hash) {
+namespace {
+
+constexpr std::string_view kTokenColumns =
+    "SELECT hash, tenant, role, label, created_at, expires_at, revoked_at FROM tokens ";
+
+TokenInfo TokenRow(const sql::Statement& row) {
+  TokenInfo t;
+  t.hash = row.ColumnText(0);
+  t.id = t.hash.substr(0, 12);
+  t.token = {row.ColumnText(1), row.ColumnText(2)};
+  t.label = row.ColumnText(3);
+  t.created_at = row.ColumnDouble(4);
+  if (!row.ColumnIsNull(5)) t.expires_at = row.ColumnDouble(5);
+  if (!row.ColumnIsNull(6)) t.revoked_at = row.ColumnDouble(6);
+  return t;
+}
+
+}  // namespace
+
+Result<std::vector<TokenInfo>> JobStore::TokensWithId(const std::string& id) {
   std::lock_guard lock(impl_->mu);
-  auto st = impl_->db.Prepare("SELECT tenant, role FROM tokens WHERE hash = ?1");
+  // A range over the primary key: hashes are lower-case hex, so every one starting with `id` sorts below
+  // id+"g".
+  auto st = impl_->db.Prepare(std::string(kTokenColumns) + "WHERE hash >= ?1 AND hash < ?2");
   if (!st) return std::unexpected(st.error());
-  st->Bind(1, hash);
-  Result<bool> row = st->Step();
+  st->Bind(1, id).Bind(2, id + "g");
+  std::vector<TokenInfo> out;
+  if (Status s = st->ForEach([&](sql::Statement& row) { out.push_back(TokenRow(row)); }); !s) {
+    return std::unexpected(s.error());
+  }
+  return out;
+}
+
+Result<std::vector<TokenInfo>> JobStore::ListTokens(const std::string& tenant) {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->db.Prepare(std::string(kTokenColumns) +
+                              "WHERE ?1 = '' OR tenant = ?1 ORDER BY created_at DESC, hash");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, tenant);
+  std::vector<TokenInfo> out;
+  if (Status s = st->ForEach([&](sql::Statement& row) { out.push_back(TokenRow(row)); }); !s) {
+    return std::unexpected(s.error());
+  }
+  return out;
+}
+
+Result<std::optional<TokenInfo>> JobStore::RevokeToken(const std::string& id, double now) {
+  if (id.size() != 12 || id.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("id: '{}' is not a token id (12 hex digits, as zhisuan token list shows)", id));
+  }
+  Result<std::vector<TokenInfo>> found = TokensWithId(id);
+  if (!found) return std::unexpected(found.error());
+  if (found->empty()) return std::optional<TokenInfo>();
+  if (found->size() > 1) {
+    return Fail(ErrorCode::kConflict,
+                fmt::format("id: '{}' names {} tokens; revoke by tenant", id, found->size()));
+  }
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->db.Prepare("UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?2) WHERE hash = ?1");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, found->front().hash).Bind(2, now);
+  if (Status s = st->Run(); !s) return std::unexpected(s.error());
+  TokenInfo t = found->front();
+  if (!t.revoked_at) t.revoked_at = now;
+  return std::optional<TokenInfo>(t);
+}
+
+Status JobStore::SetTenantLimits(const std::string& tenant, const TenantLimits& limits) {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->db.Prepare(
+      "INSERT INTO tenant_limits (tenant, max_priority, submissions_per_s, max_pending, allow_from) "
+      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (tenant) DO UPDATE SET max_priority = excluded.max_priority, "
+      "submissions_per_s = excluded.submissions_per_s, max_pending = excluded.max_pending, "
+      "allow_from = excluded.allow_from");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, tenant).Bind(5, limits.allow_from);
+  if (limits.max_priority)
+    st->Bind(2, *limits.max_priority);
+  else
+    st->BindNull(2);
+  if (limits.submissions_per_s)
+    st->Bind(3, *limits.submissions_per_s);
+  else
+    st->BindNull(3);
+  if (limits.max_pending)
+    st->Bind(4, *limits.max_pending);
+  else
+    st->BindNull(4);
+  return st->Run();
+}
+
+Result<std::map<std::string, TenantLimits>> JobStore::AllTenantLimits() {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->db.Prepare(
+      "SELECT tenant, max_priority, submissions_per_s, max_pending, allow_from FROM tenant_limits");
+  if (!st) return std::unexpected(st.error());
+  std::map<std::string, TenantLimits> out;
+  Status s = st->ForEach([&](sql::Statement& row) {
+    TenantLimits l;
+    if (!row.ColumnIsNull(1)) l.max_priority = row.ColumnInt(1);
+    if (!row.ColumnIsNull(2)) l.submissions_per_s = row.ColumnDouble(2);
+    if (!row.ColumnIsNull(3)) l.max_pending = row.ColumnInt(3);
+    l.allow_from = row.ColumnText(4);
+    out[row.ColumnText(0)] = std::move(l);
+  });
+  if (!s) return std::unexpected(s.error());
+  return out;
+}
+
+Result<int64_t> JobStore::AuthVersion() {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->Cached("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'auth_version'");
+  if (!st) return std::unexpected(st.error());
+  Result<bool> row = (*st)->Step();
+  const int64_t version = row && *row ? (*st)->ColumnInt(0) : 0;
+  (*st)->Reset();  // a statement left mid-step holds a read snapshot (and WAL checkpoints) open
   if (!row) return std::unexpected(row.error());
-  if (!*row) return std::optional<Token>();
-  return std::optional<Token>(Token{st->ColumnText(0), st->ColumnText(1)});
+  return version;
 }
 
 Status JobStore::SetQuota(const std::string& tenant, const std::string& accelerator, int64_t max_devices) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -48,6 +49,23 @@ struct Token {
   std::string role;  // operator or tenant
 };
 
+struct TokenInfo {
+  std::string id;  // the first 12 hex digits of the hash: public, names the token in lists and revocations
+  std::string hash;
+  Token token;
+  std::string label;
+  double created_at = 0;
+  std::optional<double> expires_at, revoked_at;
+};
+
+// What an operator allows a tenant; an empty optional takes the server's default.
+struct TenantLimits {
+  std::optional<int64_t> max_priority;
+  std::optional<double> submissions_per_s;
+  std::optional<int64_t> max_pending;
+  std::string allow_from;  // addresses or CIDR blocks, comma-separated; empty: anywhere
+};
+
 // One change of a job: its new state and the event that records it.
 struct Transition {
   JobRecord record;
@@ -72,11 +90,24 @@ class JobStore {
   // Finished jobs grouped by tenant or center, finishing in [from, to).
   Result<std::vector<UsageRow>> Usage(bool by_tenant, double from, double to);
 
+  // PRAGMA quick_check on a connection of its own: kStore naming what is corrupt, or success.
+  Status CheckIntegrity();
+
   // This database's instance id (10 hex digits), fixed at creation.
   Result<std::string> Instance();
 
-  Status AddToken(const std::string& hash, const Token& token, double now);
-  Result<std::optional<Token>> FindToken(const std::string& hash);
+  Status AddToken(const std::string& hash, const Token& token, double now,
+                  std::optional<double> expires_at = std::nullopt, const std::string& label = "");
+  // The tokens whose id (hash prefix) is `id`: the caller compares the full hash in constant time.
+  Result<std::vector<TokenInfo>> TokensWithId(const std::string& id);
+  // Every token, or a tenant's (`tenant` not empty), newest first.
+  Result<std::vector<TokenInfo>> ListTokens(const std::string& tenant);
+  // Revokes the token named `id` (and returns it); nullopt when there is none.
+  Result<std::optional<TokenInfo>> RevokeToken(const std::string& id, double now);
+  Status SetTenantLimits(const std::string& tenant, const TenantLimits& limits);
+  Result<std::map<std::string, TenantLimits>> AllTenantLimits();
+  // Changes with every change of tokens or tenant limits, by any process.
+  Result<int64_t> AuthVersion();
   Status SetQuota(const std::string& tenant, const std::string& accelerator, int64_t max_devices);
   // tenant -> accelerator -> max devices
   Result<std::vector<std::tuple<std::string, std::string, int64_t>>> Quotas();

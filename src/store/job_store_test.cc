@@ -81,11 +81,30 @@ TEST_F(JobStoreTest, TransitionsAreRecordedWithTheirEvents) {
 }
 
 TEST_F(JobStoreTest, TokensAndQuotas) {
-  ASSERT_TRUE(store_->AddToken("abc", {"acme", "tenant"}, 1));
-  EXPECT_FALSE(store_->AddToken("abc", {"acme", "tenant"}, 1));  // unique hash
-  EXPECT_FALSE(store_->AddToken("def", {"acme", "root"}, 1));    // role checked by the schema
-  EXPECT_EQ((*store_->FindToken("abc"))->role, "tenant");
-  EXPECT_FALSE(store_->FindToken("zzz")->has_value());
+  const std::string a(64, 'a'), b = std::string(12, 'a') + std::string(52, 'b'), c(64, 'c');
+  const int64_t version = *store_->AuthVersion();
+  ASSERT_TRUE(store_->AddToken(a, {"acme", "tenant"}, 1));
+  EXPECT_GT(*store_->AuthVersion(), version);                // every change of tokens bumps it
+  EXPECT_FALSE(store_->AddToken(a, {"acme", "tenant"}, 1));  // unique hash
+  EXPECT_FALSE(store_->AddToken(c, {"acme", "root"}, 1));    // role checked by the schema
+  ASSERT_TRUE(store_->AddToken(b, {"zeta", "operator"}, 2, 100.0, "ci"));
+  const auto same_id = *store_->TokensWithId(std::string(12, 'a'));
+  ASSERT_EQ(same_id.size(), 2u);  // both share the id: the caller compares the whole hash
+  EXPECT_TRUE(store_->TokensWithId(std::string(12, 'c'))->empty());
+  const auto zeta = *store_->ListTokens("zeta");
+  ASSERT_EQ(zeta.size(), 1u);
+  EXPECT_EQ(zeta[0].expires_at, 100.0);
+  EXPECT_EQ(zeta[0].label, "ci");
+  EXPECT_FALSE(store_->RevokeToken(std::string(12, 'a'), 5));  // ambiguous: a conflict, nothing revoked
+  EXPECT_FALSE(store_->RevokeToken("not-an-id", 5));
+  EXPECT_FALSE(store_->RevokeToken(std::string(12, 'c'), 5)->has_value());
+  ASSERT_TRUE(store_->SetTenantLimits(
+      "acme",
+      {.max_priority = 10, .submissions_per_s = std::nullopt, .max_pending = 5, .allow_from = "10.0.0.0/8"}));
+  const auto limits = *store_->AllTenantLimits();
+  EXPECT_EQ(limits.at("acme").max_priority, 10);
+  EXPECT_FALSE(limits.at("acme").submissions_per_s.has_value());
+  EXPECT_EQ(limits.at("acme").allow_from, "10.0.0.0/8");
   ASSERT_TRUE(store_->SetQuota("acme", "acc-a", 8));
   ASSERT_TRUE(store_->SetQuota("acme", "acc-a", 4));
   const auto q = *store_->Quotas();

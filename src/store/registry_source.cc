@@ -33,9 +33,9 @@ Result<Registry> LoadFromDataDir(const std::filesystem::path& data_dir, std::vec
 }  // namespace
 
 Result<OpenedRegistry> OpenRegistry(const std::filesystem::path& db_path,
-                                    const std::filesystem::path& data_dir, bool reload) {
+                                    const std::filesystem::path& data_dir, bool reload, bool init) {
   std::error_code ec;
-  const bool db_exists = std::filesystem::exists(db_path, ec);
+  const bool db_exists = std::filesystem::exists(db_path, ec) && std::filesystem::file_size(db_path, ec) > 0;
   std::vector<DataFile> files;
   std::optional<Registry> from_data;
   // Validate the data before the database is created, so bad data leaves no trace.
@@ -44,7 +44,7 @@ Result<OpenedRegistry> OpenRegistry(const std::filesystem::path& db_path,
     if (!loaded) return std::unexpected(loaded.error());
     from_data = std::move(*loaded);
   }
-  Result<std::unique_ptr<Store>> store = OpenSqliteStore(db_path.string());
+  Result<std::unique_ptr<Store>> store = OpenSqliteStore(db_path.string(), init);
   if (!store) return std::unexpected(store.error());
 
   if (!from_data) {

@@ -19,8 +19,9 @@ struct OpenedRegistry {
 // Opens the store at `db_path`. On first start (nothing saved yet), or with `reload`, loads and validates the
 // data files of `data_dir` and saves them in one transaction; otherwise the saved documents are loaded and
 // the saved runtime state (center state, free devices) applied. Invalid data writes nothing: a database that
-// did not exist is not created.
+// did not exist is not created. `init` is OpenSqliteStore's.
 Result<OpenedRegistry> OpenRegistry(const std::filesystem::path& db_path,
-                                    const std::filesystem::path& data_dir, bool reload = false);
+                                    const std::filesystem::path& data_dir, bool reload = false,
+                                    bool init = false);
 
 }  // namespace zhisuan

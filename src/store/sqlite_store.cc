@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <mutex>
 
 #include "model/enums.h"
@@ -102,6 +103,39 @@ constexpr Migration kMigrations[] = {
         detail TEXT NOT NULL DEFAULT '',
         PRIMARY KEY (job_id, seq)
       ) WITHOUT ROWID;
+    )sql"},
+    {3, R"sql(
+      -- A token's public id is the first 12 hex digits of its hash (zhisuan token list/revoke name it).
+      ALTER TABLE tokens ADD COLUMN expires_at REAL;   -- NULL: never
+      ALTER TABLE tokens ADD COLUMN revoked_at REAL;   -- NULL: not revoked
+      ALTER TABLE tokens ADD COLUMN label TEXT NOT NULL DEFAULT '';
+      CREATE TABLE tenant_limits (  -- set by operators; NULL: the server's default
+        tenant TEXT PRIMARY KEY,
+        max_priority INTEGER,
+        submissions_per_s REAL,
+        max_pending INTEGER,
+        allow_from TEXT NOT NULL DEFAULT ''  -- addresses or CIDR blocks, comma-separated; empty: anywhere
+      );
+      -- Bumped by every change of tokens or limits, from any process: a server drops what it cached at once.
+      INSERT INTO meta (key, value) VALUES ('auth_version', '0');
+      CREATE TRIGGER tokens_insert_bumps_auth AFTER INSERT ON tokens BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'auth_version';
+      END;
+      CREATE TRIGGER tokens_update_bumps_auth AFTER UPDATE ON tokens BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'auth_version';
+      END;
+      CREATE TRIGGER tokens_delete_bumps_auth AFTER DELETE ON tokens BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'auth_version';
+      END;
+      CREATE TRIGGER tenant_limits_insert_bumps_auth AFTER INSERT ON tenant_limits BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'auth_version';
+      END;
+      CREATE TRIGGER tenant_limits_update_bumps_auth AFTER UPDATE ON tenant_limits BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'auth_version';
+      END;
+      CREATE TRIGGER tenant_limits_delete_bumps_auth AFTER DELETE ON tenant_limits BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'auth_version';
+      END;
     )sql"},
 };
 
@@ -225,13 +259,42 @@ Result<int> CurrentVersion(sql::Connection& db) {
 
 int LatestSchemaVersion() { return kMigrations[std::size(kMigrations) - 1].version; }
 
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, bool init) {
+  std::error_code ec;
+  const bool existed = std::filesystem::exists(path, ec);
+  if (existed && std::filesystem::file_size(path, ec) == 0 && !ec && !init) {
+    return Fail(ErrorCode::kStore,
+                fmt::format("{}: an empty file is not a zhisuan database (remove it, or pass "
+                            "--init to make it one)",
+                            path));
+  }
   Result<sql::Connection> db = sql::Connection::Open(path, /*create=*/true);
   if (!db) return std::unexpected(db.error());
+  // The database holds every tenant's specs and the token hashes: the service's user alone reads it (SQLite
+  // gives its -wal and -shm files the same mode).
+  if (!existed)
+    std::filesystem::permissions(
+        path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
   auto prefix = [&](Error e) {
     e.message = fmt::format("{}: {}", path, e.message);
     return std::unexpected(std::move(e));
   };
+  if (existed && !init) {
+    // Read before anything writes: a file that is not SQLite fails here, another program's database has no
+    // schema_migrations table.
+    Result<sql::Statement> ours =
+        db->Prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'");
+    Result<bool> row = ours ? ours->Step() : Result<bool>(std::unexpected(ours.error()));
+    if (!row) {
+      return Fail(ErrorCode::kStore,
+                  fmt::format("{}: not a zhisuan database ({})", path, row.error().message));
+    }
+    if (ours->ColumnInt(0) == 0) {
+      return Fail(ErrorCode::kStore, fmt::format("{}: not a zhisuan database (it has no schema_migrations "
+                                                 "table); pass --init to add zhisuan's tables to it",
+                                                 path));
+    }
+  }
   // journal_mode answers with a row; Exec discards it. WAL keeps readers off the writer's back.
   for (const char* pragma :
        {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {

@@ -11,8 +11,10 @@ namespace zhisuan {
 // The newest schema version this build knows.
 int LatestSchemaVersion();
 
-// Opens or creates the store at `path` and runs pending migrations. A file that is not a zhisuan database, or
-// whose schema is newer than this build's, is a kStore error naming the file.
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
+// Opens the store at `path`, creating it when no file is there, and runs pending migrations. A file that is
+// not a zhisuan database (an empty file, another program's SQLite database, or not SQLite at all), or whose
+// schema is newer than this build's, is a kStore error naming the file; with `init`, an empty file or a
+// SQLite database without zhisuan's tables is made a zhisuan database instead.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, bool init = false);
 
 }  // namespace zhisuan

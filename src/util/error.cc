@@ -24,6 +24,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "unauthenticated";
     case ErrorCode::kPermissionDenied:
       return "permission_denied";
+    case ErrorCode::kRateLimited:
+      return "rate_limited";
   }
   return "internal";
 }
@@ -46,6 +48,8 @@ int HttpStatus(ErrorCode code) {
       return 401;
     case ErrorCode::kPermissionDenied:
       return 403;
+    case ErrorCode::kRateLimited:
+      return 429;
   }
   return 500;
 }
@@ -69,6 +73,8 @@ int ExitCode(ErrorCode code) {
     case ErrorCode::kUnauthenticated:
     case ErrorCode::kPermissionDenied:
       return 7;
+    case ErrorCode::kRateLimited:
+      return 8;
   }
   return 1;
 }

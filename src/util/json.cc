@@ -8,8 +8,10 @@
 
 namespace zhisuan {
 
-Result<nlohmann::json> ParseJson(std::string_view text, std::string_view label, const InputLimits& limits) {
-  if (Status s = CheckUntrusted(text, label, limits); !s) return std::unexpected(s.error());
+Result<nlohmann::json> ParseJson(std::string_view text, std::string_view label_text,
+                                 const InputLimits& limits) {
+  const std::string label = label_text.empty() ? std::string() : std::string(label_text) + ": ";
+  if (Status s = CheckUntrusted(text, label_text, limits); !s) return std::unexpected(s.error());
   // The pre-scan bounds the depth; the callback checks it again exactly (the parser's own depth) and keeps
   // the keys of every open object to find duplicates.
   std::vector<std::set<std::string>> keys;
@@ -47,9 +49,9 @@ Result<nlohmann::json> ParseJson(std::string_view text, std::string_view label, 
     // the bracketed id.
     std::string what = e.what();
     if (const size_t close = what.find("] "); close != std::string::npos) what = what.substr(close + 2);
-    return Fail(ErrorCode::kParse, fmt::format("{}: malformed JSON: {}", label, what));
+    return Fail(ErrorCode::kParse, fmt::format("{}malformed JSON: {}", label, what));
   }
-  if (!problem.empty()) return Fail(ErrorCode::kParse, fmt::format("{}: {}", label, problem));
+  if (!problem.empty()) return Fail(ErrorCode::kParse, label + problem);
   return value;
 }
 

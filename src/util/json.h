@@ -11,7 +11,7 @@
 
 namespace zhisuan {
 
-// Parses `text` as one JSON document. Errors are kParse with `label` first, e.g.
+// Parses `text` as one JSON document. Errors are kParse with "`label`: " first (nothing when empty), e.g.
 // "request body: duplicate key 'kind' in an object at byte 31".
 Result<nlohmann::json> ParseJson(std::string_view text, std::string_view label,
                                  const InputLimits& limits = kUntrustedInput);
