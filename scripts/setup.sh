@@ -6,7 +6,7 @@ PACKAGES=(
   libfmt-dev libspdlog-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libsqlite3-dev libcpp-httplib-dev liblemon-dev
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
   slurm-wlm munge
-  curl jq wrk sqlite3 nodejs npm
+  curl jq wrk sqlite3 python3 nodejs npm
   chromium  # headless: the tests render the HTML reports and fail on any script error
 )
 missing=()

@@ -141,6 +141,11 @@ int Run(int argc, char** argv) {
       ->check(CLI::Range(-1000, 1000))
       ->capture_default_str();
   serve
+      ->add_option("--integrity-interval", job_options.integrity_interval_s,
+                   "seconds between integrity checks of the database (health says degraded on corruption)")
+      ->check(FiniteAtLeast(0.1))
+      ->capture_default_str();
+  serve
       ->add_option("--tenant-rate", job_options.tenant_rate,
                    "submissions per second of a tenant without its own limit (0: no limit; 429 past it)")
       ->check(FiniteAtLeast(0))

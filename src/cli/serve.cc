@@ -56,6 +56,7 @@ int Serve(const Registry& registry, int schema_version, const ServerOptions& opt
   service_options.default_max_priority = job_options.tenant_max_priority;
   service_options.default_submissions_per_s = job_options.tenant_rate;
   service_options.default_max_pending = job_options.tenant_max_pending;
+  service_options.integrity_interval_s = job_options.integrity_interval_s;
   service_options.policy = options.policy;
   if (auto kind = placement::ParseObjective(options.objective)) service_options.objective.kind = *kind;
   service_options.objective.carbon_price_cny_per_t = registry.placement().carbon_price_cny_per_t;

@@ -14,6 +14,7 @@ struct JobOptions {
   int64_t tenant_max_priority = 0;
   double tenant_rate = 2000;
   int64_t tenant_max_pending = 100'000;
+  double integrity_interval_s = 300;  // how often the store is checked for corruption
 };
 
 // Serves `registry` and runs its jobs until a termination signal; prints the URL on stdout once listening.
