@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cmake --preset release >/dev/null
-cmake --build build/release --target zhisuan
+cmake --build build/release --target zhisuan zhisuan-runner  # the runner starts local centers' jobs
 exec build/release/zhisuan --db "${ZHISUAN_DB:-build/zhisuan.db}" --data data \
   serve --host "${HOST:-127.0.0.1}" --port "${PORT:-8080}" "$@"

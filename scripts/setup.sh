@@ -8,6 +8,7 @@ PACKAGES=(
   slurm-wlm munge
   curl jq wrk sqlite3 python3 nodejs npm
   chromium  # headless: the tests render the HTML reports and fail on any script error
+  clang-16 libfuzzer-16-dev libclang-rt-16-dev  # the fuzz preset (libFuzzer with ASan, UBSan, LeakSanitizer)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
