@@ -3,8 +3,11 @@
 #include "lifecycle/service.h"
 
 #include <fmt/format.h>
+#include <sys/random.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "lifecycle/live.h"
@@ -21,6 +24,9 @@ JobService::JobService(const Registry& registry, JobStore& store, BackendMap bac
       now_(std::move(now)),
       policy_(std::move(policy)),
       snapshot_(placement::Snapshot::Build(registry)) {
+  if (::getrandom(&token_key_, sizeof token_key_, 0) != sizeof token_key_) {
+    token_key_ = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  }
   device_used_.resize(snapshot_.pools().size());
   for (size_t p = 0; p < snapshot_.pools().size(); ++p) {
     if (snapshot_.pools()[p].devices <= kMaxTrackedDevices)
@@ -55,33 +61,63 @@ void JobService::Stop() {
   if (loop_.joinable()) loop_.join();
 }
 
+namespace {
+
+// A keyed 64-bit hash of a short string (SplitMix64 steps over 8-byte words; the key is secret and random).
+uint64_t KeyedHash(std::string_view s, uint64_t key) {
+  auto mix = [](uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  uint64_t h = mix(key ^ s.size());
+  for (size_t i = 0; i < s.size(); i += 8) {
+    uint64_t word = 0;
+    std::memcpy(&word, s.data() + i, std::min<size_t>(8, s.size() - i));
+    h = mix(h ^ word ^ key);
+  }
+  return h;
+}
+
+}  // namespace
+
 Result<Principal> JobService::Authenticate(const std::string& token, const std::string& remote_address) {
   if (token.empty() || token.size() > 256)
     return Fail(ErrorCode::kUnauthenticated, "Authorization: the token is not valid");
-  // Looked up by the hash's first 12 hex digits (its public id), then compared whole in constant time: the
-  // lookup's timing depends on nothing secret.
-  const std::string hash = HashToken(token);
-  const std::string id = hash.substr(0, 12);
+  const uint64_t slot = KeyedHash(token, token_key_);
   std::unique_lock lock(token_mu_);
-  auto it = token_cache_.find(id);
-  if (it == token_cache_.end()) {
+  auto find = [&]() -> const CachedToken* {
+    auto it = token_cache_.find(slot);
+    if (it == token_cache_.end()) return nullptr;
+    for (const CachedToken& c : it->second) {
+      if (ConstantTimeEquals(c.token, token)) return &c;
+    }
+    return nullptr;
+  };
+  const CachedToken* match = find();
+  if (match == nullptr) {
     lock.unlock();
-    Result<std::vector<TokenInfo>> rows = store_.TokensWithId(id);
+    // The store keeps SHA-256 hashes, found by their first 12 hex digits (the public id) and compared whole
+    // in constant time.
+    const std::string hash = HashToken(token);
+    Result<std::vector<TokenInfo>> rows = store_.TokensWithId(hash.substr(0, 12));
     if (!rows) return std::unexpected(rows.error());
-    std::vector<CachedToken> cached;
+    CachedToken entry{token, false, {}, std::nullopt, false};
     for (const TokenInfo& t : *rows) {
-      cached.push_back(
-          {t.hash, {t.token.tenant, t.token.role == "operator"}, t.expires_at, t.revoked_at.has_value()});
+      if (ConstantTimeEquals(t.hash, hash)) {
+        entry = {token,
+                 true,
+                 {t.token.tenant, t.token.role == "operator"},
+                 t.expires_at,
+                 t.revoked_at.has_value()};
+      }
     }
     lock.lock();
     if (token_cache_.size() >= 100'000) token_cache_.clear();
-    it = token_cache_.insert_or_assign(id, std::move(cached)).first;
+    token_cache_[slot].push_back(std::move(entry));
+    match = &token_cache_[slot].back();
   }
-  const CachedToken* match = nullptr;
-  for (const CachedToken& c : it->second) {
-    if (ConstantTimeEquals(c.hash, hash)) match = &c;
-  }
-  if (match == nullptr) return Fail(ErrorCode::kUnauthenticated, "Authorization: the token is not valid");
+  if (!match->known) return Fail(ErrorCode::kUnauthenticated, "Authorization: the token is not valid");
   if (match->revoked) return Fail(ErrorCode::kUnauthenticated, "Authorization: the token was revoked");
   if (match->expires_at && now_() >= *match->expires_at) {
     return Fail(ErrorCode::kUnauthenticated, "Authorization: the token has expired");

@@ -13,7 +13,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   static const std::string path = "/tmp/zhisuan-trace-fuzz-" + std::to_string(::getpid());
-  const zhisuan::sim::TraceFormat formats[] = {zhisuan::sim::TraceFormat::kJsonl, zhisuan::sim::TraceFormat::kPhilly,
+  const zhisuan::sim::TraceFormat formats[] = {zhisuan::sim::TraceFormat::kJsonl,
+                                               zhisuan::sim::TraceFormat::kPhilly,
                                                zhisuan::sim::TraceFormat::kAlibaba};
   const zhisuan::sim::TraceFormat format = formats[data[0] % 3];
   FILE* f = std::fopen(path.c_str(), "wb");
