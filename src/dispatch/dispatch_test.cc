@@ -3,6 +3,7 @@
 // munge).
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -20,6 +21,8 @@ namespace zhisuan::dispatch {
 namespace {
 
 const std::filesystem::path kRunner = std::filesystem::path(ZHISUAN_BINARY_DIR) / "zhisuan-runner";
+// Jobs as the test's own user, as a single-user lab allows; TenantUsers tests map real users.
+const TenantUsers kServiceUser{{}, true};
 
 RunStatus WaitDone(Backend& b, const std::string& handle, double timeout_s = 20) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
@@ -43,7 +46,7 @@ std::string ReadAll(const std::filesystem::path& p) {
 
 TEST(LocalBackend, RunsAnArgvWithItsEnvironmentAndCapturesOutput) {
   testing::TempDir dir;
-  LocalBackend b(dir.path(), kRunner);
+  LocalBackend b(dir.path(), kRunner, kServiceUser);
   ASSERT_TRUE(b.Ping());
   DispatchRequest r{.job_id = 7,
                     .name = "job-7",
@@ -75,7 +78,7 @@ TEST(LocalBackend, RunsAnArgvWithItsEnvironmentAndCapturesOutput) {
 
 TEST(LocalBackend, ArgumentsAreNeverAShell) {
   testing::TempDir dir;
-  LocalBackend b(dir.path(), kRunner);
+  LocalBackend b(dir.path(), kRunner, kServiceUser);
   const std::string marker = (dir.path() / "pwned").string();
   DispatchRequest r{.job_id = 1,
                     .name = "job-1",
@@ -89,7 +92,7 @@ TEST(LocalBackend, ArgumentsAreNeverAShell) {
 
 TEST(LocalBackend, FailureWallTimeAndCancel) {
   testing::TempDir dir;
-  LocalBackend b(dir.path(), kRunner);
+  LocalBackend b(dir.path(), kRunner, kServiceUser);
   const std::string fail =
       *b.Submit({.job_id = 1, .name = "job-1", .command = {"/bin/sh", "-c", "exit 3"}, .walltime_s = 30});
   const RunStatus f = WaitDone(b, fail);
@@ -121,7 +124,7 @@ TEST(LocalBackend, FailureWallTimeAndCancel) {
 // A server blocks SIGTERM in its threads; a job it starts must still be cancellable.
 TEST(LocalBackend, CancelWorksFromAThreadThatBlocksSigterm) {
   testing::TempDir dir;
-  LocalBackend b(dir.path(), kRunner);
+  LocalBackend b(dir.path(), kRunner, kServiceUser);
   sigset_t term, old;
   sigemptyset(&term);
   sigaddset(&term, SIGTERM);
@@ -139,13 +142,13 @@ TEST(LocalBackend, ANewBackendReattachesToARunningJob) {
   testing::TempDir dir;
   std::string handle;
   {
-    LocalBackend first(dir.path(), kRunner);
+    LocalBackend first(dir.path(), kRunner, kServiceUser);
     handle = *first.Submit({.job_id = 5,
                             .name = "job-5",
                             .command = {"/bin/sh", "-c", "sleep 0.5; echo done"},
                             .walltime_s = 30});
   }
-  LocalBackend second(dir.path(), kRunner);  // as after a server restart
+  LocalBackend second(dir.path(), kRunner, kServiceUser);  // as after a server restart
   const Result<std::optional<std::string>> found = second.Find("job-5");
   ASSERT_TRUE(found && found->has_value());
   EXPECT_EQ(**found, handle);
@@ -160,7 +163,7 @@ TEST(LocalBackend, ANewBackendReattachesToARunningJob) {
 // recovery looked only at it). Now however many runners start for one launch, one runs the job.
 TEST(LocalBackend, ManyRunnersForOneLaunchRunTheJobOnce) {
   testing::TempDir dir;
-  LocalBackend b(dir.path(), kRunner);
+  LocalBackend b(dir.path(), kRunner, kServiceUser);
   const std::string h = *b.Submit({.job_id = 8,
                                    .name = "job-8",
                                    .command = {"/bin/sh", "-c", "echo ran >> runs; sleep 0.3"},
@@ -178,10 +181,10 @@ TEST(LocalBackend, ManyRunnersForOneLaunchRunTheJobOnce) {
 // the launch, and Poll starts the runner after the grace period; the job runs once.
 TEST(LocalBackend, ALaunchNoRunnerClaimedIsStartedByTheNextServer) {
   testing::TempDir dir;
-  LocalBackend broken(dir.path(), dir.path() / "no-such-runner");
+  LocalBackend broken(dir.path(), dir.path() / "no-such-runner", kServiceUser);
   EXPECT_FALSE(broken.Submit(
       {.job_id = 9, .name = "job-9", .command = {"/bin/sh", "-c", "echo ran >> runs"}, .walltime_s = 30}));
-  LocalBackend next(dir.path(), kRunner);
+  LocalBackend next(dir.path(), kRunner, kServiceUser);
   const Result<std::optional<std::string>> found = next.Find("job-9");
   ASSERT_TRUE(found && found->has_value());
   EXPECT_EQ(next.Poll(**found)->state,
@@ -194,7 +197,7 @@ TEST(LocalBackend, ALaunchNoRunnerClaimedIsStartedByTheNextServer) {
 // runner's claim (not a file in the job's directory) names the process that cancel signals.
 TEST(LocalBackend, LogsDoNotFollowLinksAndCancelSignalsOnlyTheRunner) {
   testing::TempDir dir;
-  LocalBackend b(dir.path(), kRunner);
+  LocalBackend b(dir.path(), kRunner, kServiceUser);
   const std::string h = *b.Submit({.job_id = 10,
                                    .name = "job-10",
                                    .command = {"/bin/sh", "-c", "echo 1 > runner.pid; sleep 30"},
@@ -206,6 +209,96 @@ TEST(LocalBackend, LogsDoNotFollowLinksAndCancelSignalsOnlyTheRunner) {
   EXPECT_EQ(b.Logs(h, 4096)->find("root:"), std::string::npos);
   ASSERT_TRUE(b.Cancel(h));
   EXPECT_EQ(WaitDone(b, h, 15).state, RunState::kCancelled);
+}
+
+// A system user for the tests, created if missing (the test command runs as root, which starting jobs as
+// other users needs).
+UnixUser TestUser(const std::string& name) {
+  if (!ResolveUnixUser(name, "")) {
+    const std::string add =
+        "useradd --system --no-create-home --shell /usr/sbin/nologin " + name + " 2>/dev/null";
+    EXPECT_EQ(std::system(add.c_str()), 0) << add;
+  }
+  Result<UnixUser> user = ResolveUnixUser(name, "");
+  EXPECT_TRUE(user) << user.error().message;
+  return user ? *user : UnixUser{};
+}
+
+// Regression (issue 12): a tenant's job ran as uid 0, read other tenants' outputs and the database, and wrote
+// the files that decide what the server does. Now it runs as its tenant's user with no supplementary groups,
+// in a work directory only that user can enter, and the job's directory around it is the service's.
+TEST(LocalBackend, TenantsJobsRunAsTheirUsersAndReachNothingElse) {
+  if (::geteuid() != 0) GTEST_SKIP() << "starting jobs as other users needs root";
+  const UnixUser a = TestUser("zstest-a"), b = TestUser("zstest-b");
+  testing::TempDir dir;
+  std::filesystem::permissions(dir.path(),
+                               std::filesystem::perms::owner_all | std::filesystem::perms::others_exec);
+  const std::string secret = (dir.path() / "z.db").string();
+  std::ofstream(secret) << "tokens\n";
+  std::filesystem::permissions(secret,
+                               std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  LocalBackend backend(dir.path() / "local", kRunner, TenantUsers{{{"acme", a}, {"zeta", b}}, false});
+  const std::string first = *backend.Submit({.job_id = 1,
+                                             .name = "job-1",
+                                             .tenant = "acme",
+                                             .command = {"/bin/sh", "-c", "echo secret > mine; sleep 1"},
+                                             .walltime_s = 30});
+  const std::string probe =
+      "id -u > uid; id -G > groups; "
+      "cat ../claim > claim 2>&1 || echo denied > claim; "
+      "echo 'exit 0' > ../exit_status 2>/dev/null || echo denied > status; "
+      "cat " +
+      (dir.path() / "local" / "job-1" / "work" / "mine").string() +
+      " > other 2>&1 || echo denied > other; "
+      "cat " +
+      secret + " > db 2>&1 || echo denied > db";
+  const std::string second = *backend.Submit({.job_id = 2,
+                                              .name = "job-2",
+                                              .tenant = "zeta",
+                                              .command = {"/bin/sh", "-c", probe},
+                                              .walltime_s = 30});
+  EXPECT_EQ(WaitDone(backend, second).state, RunState::kSucceeded);
+  EXPECT_EQ(WaitDone(backend, first).state, RunState::kSucceeded);
+  const std::filesystem::path work = dir.path() / "local" / "job-2" / "work";
+  EXPECT_EQ(ReadAll(work / "uid"), std::to_string(b.uid) + "\n");
+  EXPECT_EQ(ReadAll(work / "groups"), std::to_string(b.gid) + "\n");  // no supplementary groups
+  EXPECT_EQ(ReadAll(work / "claim"), "denied\n");
+  EXPECT_EQ(ReadAll(work / "status"), "denied\n");
+  EXPECT_EQ(ReadAll(work / "other"), "denied\n");
+  EXPECT_EQ(ReadAll(work / "db"), "denied\n");
+  // A tenant without a user cannot run local jobs at all.
+  Result<std::string> refused =
+      backend.Submit({.job_id = 3, .name = "job-3", .tenant = "nobody-mapped", .command = {"/bin/true"}});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("has no Unix user"), std::string::npos) << refused.error().message;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "local" / "job-3" / "launch"));
+  EXPECT_FALSE(ResolveUnixUser("root", ""));  // never root
+}
+
+// Regression (issue 12): children started with setsid, or ignoring SIGTERM, survived cancel and the wall-time
+// limit. The job's cgroup takes all of them.
+TEST(LocalBackend, CancelEndsEveryProcessOfTheJobEvenOutsideItsGroup) {
+  if (::access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) != 0 &&
+      ::access("/sys/fs/cgroup/cgroup.procs", F_OK) != 0)
+    GTEST_SKIP() << "no cgroup2 hierarchy: the process group is the fallback";
+  testing::TempDir dir;
+  LocalBackend b(dir.path(), kRunner, kServiceUser);
+  const std::string h = *b.Submit(
+      {.job_id = 4,
+       .name = "job-4",
+       .command = {"/bin/sh", "-c", "setsid sleep 300 & echo $! > escaped; trap '' TERM; sleep 300 & wait"},
+       .walltime_s = 60});
+  const std::filesystem::path pid_file = dir.path() / "job-4" / "work" / "escaped";
+  for (int i = 0; i < 300 && ReadAll(pid_file).empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const pid_t escaped = static_cast<pid_t>(std::atol(ReadAll(pid_file).c_str()));
+  ASSERT_GT(escaped, 1);
+  ASSERT_EQ(::kill(escaped, 0), 0);
+  ASSERT_TRUE(b.Cancel(h));
+  EXPECT_EQ(WaitDone(b, h, 20).state, RunState::kCancelled);
+  for (int i = 0; i < 100 && ::kill(escaped, 0) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_NE(::kill(escaped, 0), 0) << "a setsid child survived the cancel";
 }
 
 TEST(SimBackend, FinishesAfterTheModelledTimeTimesTheFactor) {

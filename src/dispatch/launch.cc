@@ -6,7 +6,7 @@
 namespace zhisuan::dispatch {
 namespace {
 
-constexpr std::string_view kMagic = "zhisuan-launch-1";
+constexpr std::string_view kMagic = "zhisuan-launch-2";
 
 }  // namespace
 
@@ -16,6 +16,10 @@ std::string EncodeLaunch(const Launch& launch) {
   char number[64];
   auto [end, ec] = std::to_chars(number, number + sizeof number, launch.walltime_s);
   out.append(number, ec == std::errc() ? end : number);
+  out += '\0';
+  out += std::to_string(launch.uid);
+  out += '\0';
+  out += std::to_string(launch.gid);
   out += '\0';
   for (const auto* list : {&launch.argv, &launch.env}) {
     out += std::to_string(list->size());
@@ -53,6 +57,13 @@ std::optional<Launch> DecodeLaunch(std::string_view bytes) {
       std::from_chars(wall->data(), wall->data() + wall->size(), launch.walltime_s).ec != std::errc() ||
       !std::isfinite(launch.walltime_s) || launch.walltime_s <= 0) {
     return std::nullopt;
+  }
+  for (int64_t* id : {&launch.uid, &launch.gid}) {
+    const auto field = next();
+    if (!field || std::from_chars(field->data(), field->data() + field->size(), *id).ec != std::errc() ||
+        *id < -1 || *id > 0xfffffffe) {
+      return std::nullopt;
+    }
   }
   for (auto* list : {&launch.argv, &launch.env}) {
     const auto n = count();

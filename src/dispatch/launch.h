@@ -3,6 +3,7 @@
 // arguments may hold any byte but NUL (the job spec's loader refuses NUL).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,10 @@ namespace zhisuan::dispatch {
 
 struct Launch {
   double walltime_s = 0;
+  // The Unix identity the job runs as (the runner drops to it: groups cleared, no new privileges); -1: the
+  // runner's own (only where the operator allowed jobs as the service's user).
+  int64_t uid = -1;
+  int64_t gid = -1;
   std::vector<std::string> argv;
   std::vector<std::string> env;  // NAME=value: the job's whole environment
 };

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -97,8 +99,35 @@ std::string Join(const std::vector<int>& ids) {
 
 }  // namespace
 
-LocalBackend::LocalBackend(std::filesystem::path root, std::filesystem::path runner)
-    : root_(std::move(root)), runner_(std::move(runner)) {}
+LocalBackend::LocalBackend(std::filesystem::path root, std::filesystem::path runner, TenantUsers users)
+    : root_(std::move(root)), runner_(std::move(runner)), users_(std::move(users)) {}
+
+Result<UnixUser> ResolveUnixUser(const std::string& user, const std::string& group) {
+  std::vector<char> buffer(16384);
+  passwd pw{};
+  passwd* found = nullptr;
+  if (::getpwnam_r(user.c_str(), &pw, buffer.data(), buffer.size(), &found) != 0 || found == nullptr) {
+    return Fail(ErrorCode::kNotFound, fmt::format("user: '{}' is not a user of this host", user));
+  }
+  UnixUser out{user, found->pw_uid, found->pw_gid};
+  if (out.uid == 0) {
+    return Fail(ErrorCode::kValidation,
+                fmt::format("user: '{}' is root; tenants' jobs never run as root", user));
+  }
+  if (!group.empty()) {
+    ::group gr{};
+    ::group* g = nullptr;
+    if (::getgrnam_r(group.c_str(), &gr, buffer.data(), buffer.size(), &g) != 0 || g == nullptr) {
+      return Fail(ErrorCode::kNotFound, fmt::format("group: '{}' is not a group of this host", group));
+    }
+    out.gid = g->gr_gid;
+  }
+  if (out.gid == 0) {
+    return Fail(ErrorCode::kValidation,
+                fmt::format("group: the group of '{}' is root's; choose another", user));
+  }
+  return out;
+}
 
 std::filesystem::path LocalBackend::DefaultRunner() {
   std::error_code ec;
@@ -180,19 +209,44 @@ Result<std::string> LocalBackend::Submit(const DispatchRequest& r) {
   const std::string handle = "local:" + r.name;
   std::error_code ec;
   if (!std::filesystem::exists(dir / kLaunchFile, ec)) {
+    std::optional<UnixUser> user;
+    if (auto it = users_.by_tenant.find(r.tenant); it != users_.by_tenant.end()) {
+      user = it->second;
+    } else if (!users_.allow_service_user) {
+      return Fail(
+          ErrorCode::kValidation,
+          fmt::format("tenant '{}' has no Unix user for local centers (the backends file's tenants: {}: "
+                      "{{user: NAME}}); jobs never run as the service's user",
+                      r.tenant, r.tenant.empty() ? "TENANT" : r.tenant));
+    }
     std::filesystem::create_directories(dir / kWorkDir, ec);
     if (ec)
       return Fail(ErrorCode::kIo, fmt::format("local: cannot create {}: {}", dir.string(), ec.message()));
-    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+    // The job's directory is the service's: others may pass through it to work/ (0711) but read or write
+    // nothing in it. work/ is the job user's alone.
+    using std::filesystem::perms;
+    std::filesystem::permissions(dir, perms::owner_all | perms::group_exec | perms::others_exec, ec);
+    std::filesystem::permissions(dir / kWorkDir, perms::owner_all, ec);
+    if (user && ::chown((dir / kWorkDir).c_str(), user->uid, user->gid) != 0) {
+      return Fail(ErrorCode::kIo,
+                  fmt::format("local: cannot give {} to user {}: {} (the server must run as root "
+                              "to start jobs as tenants' users)",
+                              (dir / kWorkDir).string(), user->name, std::strerror(errno)));
+    }
     // The job's environment is built from scratch: nothing of the server's (its tokens, say) reaches it.
     Launch launch;
     launch.walltime_s = r.walltime_s > 0 ? r.walltime_s : 3600;
+    if (user) {
+      launch.uid = user->uid;
+      launch.gid = user->gid;
+    }
     launch.argv = r.command;
     const std::string work = (dir / kWorkDir).string();
     launch.env = {"PATH=/usr/local/bin:/usr/bin:/bin",
                   "HOME=" + work,
                   "TMPDIR=" + work,
                   "LANG=C.UTF-8",
+                  "USER=" + (user ? user->name : std::string("zhisuan")),
                   fmt::format("ZHISUAN_JOB_ID={}", r.job_id),
                   fmt::format("ZHISUAN_TENANT={}", r.tenant),
                   fmt::format("ZHISUAN_DEVICES={}", r.devices),

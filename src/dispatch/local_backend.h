@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -21,9 +22,26 @@
 
 namespace zhisuan::dispatch {
 
+// The Unix identity of a tenant's local jobs.
+struct UnixUser {
+  std::string name;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+};
+
+// Which user runs each tenant's jobs. A tenant without one cannot run local jobs, unless
+// `allow_service_user` (a single-user lab): then its jobs run as the server's own user, root included.
+struct TenantUsers {
+  std::map<std::string, UnixUser> by_tenant;
+  bool allow_service_user = false;
+};
+
+// Resolves `user` (and `group`, or the user's primary group when empty) on this host; kNotFound naming it.
+Result<UnixUser> ResolveUnixUser(const std::string& user, const std::string& group);
+
 class LocalBackend final : public Backend {
  public:
-  LocalBackend(std::filesystem::path root, std::filesystem::path runner);
+  LocalBackend(std::filesystem::path root, std::filesystem::path runner, TenantUsers users);
   std::string_view kind() const override { return "local"; }
   Result<std::string> Submit(const DispatchRequest& request) override;
   Result<std::optional<std::string>> Find(const std::string& name) override;
@@ -46,6 +64,7 @@ class LocalBackend final : public Backend {
   // The runner's pid from its claim when that process is alive and is the runner of `dir`; 0 otherwise.
   pid_t LiveRunner(const std::filesystem::path& dir) const;
   std::filesystem::path root_, runner_;
+  TenantUsers users_;
   std::mutex mu_;
   std::map<std::string, double>
       started_;  // GUARDED_BY(mu_): job name -> when this process last started a runner

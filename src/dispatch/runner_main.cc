@@ -11,7 +11,10 @@
 // the time, and "timeout" or "cancelled") is written atomically when the job ends. SIGTERM to the runner, or
 // DIR/cancel, cancels the job the same way.
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -81,6 +84,34 @@ bool Exists(int dir_fd, const char* name) {
   return ::faccessat(dir_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+// The cgroup v2 directory this job's processes go into, so that every one of them (a grandchild that called
+// setsid, one that ignores SIGTERM) ends with the job through cgroup.kill; empty where there is no writable
+// cgroup2 hierarchy with cgroup.kill (the process group is then the fallback). Hybrid hosts mount cgroup2 at
+// /sys/fs/cgroup/unified, pure v2 hosts at /sys/fs/cgroup.
+std::string MakeCgroup(const std::string& name) {
+  for (const char* root : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
+    if (::access((std::string(root) + "/cgroup.procs").c_str(), F_OK) != 0) continue;
+    const std::string parent = std::string(root) + "/zhisuan";
+    ::mkdir(parent.c_str(), 0755);
+    const std::string dir = parent + "/" + name;
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) continue;
+    if (::access((dir + "/cgroup.kill").c_str(), W_OK) != 0) {
+      ::rmdir(dir.c_str());
+      continue;
+    }
+    return dir;
+  }
+  return {};
+}
+
+void KillCgroup(const std::string& cgroup) {
+  if (cgroup.empty()) return;
+  const int fd = ::open((cgroup + "/cgroup.kill").c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  [[maybe_unused]] const ssize_t n = ::write(fd, "1", 1);
+  ::close(fd);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -130,6 +161,9 @@ int main(int argc, char** argv) {
   ::sigaction(SIGINT, &term, nullptr);
   // Everything the child needs is prepared before the fork (no allocation between fork and exec).
   const std::string work = dir + "/" + zhisuan::dispatch::kWorkDir;
+  const size_t slash = dir.find_last_of('/');
+  const std::string cgroup = MakeCgroup(slash == std::string::npos ? dir : dir.substr(slash + 1));
+  const std::string cgroup_procs = cgroup.empty() ? std::string() : cgroup + "/cgroup.procs";
   std::vector<char*> args;
   for (const std::string& a : launch->argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -149,9 +183,30 @@ int main(int argc, char** argv) {
         ::openat(dir_fd, zhisuan::dispatch::kStderrFile, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0600);
     const int in = ::open("/dev/null", O_RDONLY);
     if (out < 0 || err < 0 || in < 0 || ::chdir(work.c_str()) != 0) ::_exit(126);
+    if (!cgroup_procs.empty()) {  // into the job's cgroup before anything of the job runs
+      const int procs = ::open(cgroup_procs.c_str(), O_WRONLY | O_CLOEXEC);
+      if (procs < 0 || ::write(procs, "0", 1) != 1) ::_exit(126);
+      ::close(procs);
+    }
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
+    // Limits of the job: no core files (they could hold others' data read before the drop), a bounded number
+    // of open files.
+    const rlimit no_core{0, 0}, files{4096, 4096};
+    ::setrlimit(RLIMIT_CORE, &no_core);
+    ::setrlimit(RLIMIT_NOFILE, &files);
+    if (launch->uid >= 0) {
+      // Drop to the tenant's user for good: supplementary groups cleared, then the group, then the user; and
+      // no way back up through a setuid program.
+      const auto gid = static_cast<gid_t>(launch->gid), uid = static_cast<uid_t>(launch->uid);
+      if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0 || ::getuid() != uid ||
+          ::geteuid() != uid || ::setuid(0) == 0) {
+        [[maybe_unused]] const ssize_t n = ::write(2, "zhisuan-runner: cannot drop to the job's user\n", 46);
+        ::_exit(126);
+      }
+    }
+    ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     ::execvpe(args[0], args.data(), env.data());
     const char* why = std::strerror(errno);
     [[maybe_unused]] ssize_t n = ::write(2, "zhisuan-runner: cannot run ", 27);
@@ -181,9 +236,18 @@ int main(int argc, char** argv) {
     }
     if (terminating && now >= kill_at) {
       ::kill(-job, SIGKILL);
+      KillCgroup(cgroup);
       kill_at = now + 3600;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // Whatever the job left behind (a daemon it started with setsid, a child that ignored SIGTERM) ends with
+  // it.
+  KillCgroup(cgroup);
+  if (!cgroup.empty()) {
+    for (int i = 0; i < 100 && ::rmdir(cgroup.c_str()) != 0 && errno == EBUSY; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   }
   std::string text = WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
                                          : "exit " + std::to_string(WEXITSTATUS(status));

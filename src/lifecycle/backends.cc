@@ -23,11 +23,27 @@ Result<BackendMap> MakeBackends(const Registry& registry, const std::string& fil
   const YamlField top(doc, &file, "", &diag);
   double factor = 1;
   std::string local_root = state_dir + "/local";
+  dispatch::TenantUsers users;
   YamlField centers = top.Child("centers");
   if (top.defined()) {
-    top.ExpectMap({"sim_factor", "local_root", "centers"});
+    top.ExpectMap({"sim_factor", "local_root", "centers", "tenants", "allow_service_user"});
     factor = top.OptNumber("sim_factor", 1e-9, 1e9).value_or(1);
     local_root = top.OptString("local_root", local_root);
+    users.allow_service_user = top.Bool("allow_service_user", false);
+    const YamlField tenants = top.Child("tenants");
+    if (tenants.defined() && !tenants.IsMap())
+      tenants.Error("must map each tenant to {user: NAME, group: NAME}");
+    for (const auto& [tenant, t] : tenants.Entries()) {
+      if (!t.ExpectMap({"user", "group"})) continue;
+      const std::optional<std::string> user = t.String("user");
+      if (!user) continue;
+      Result<dispatch::UnixUser> resolved = dispatch::ResolveUnixUser(*user, t.OptString("group"));
+      if (!resolved) {
+        t.Child("user").Error(resolved.error().message);
+        continue;
+      }
+      users.by_tenant[tenant] = *resolved;
+    }
     for (const auto& [id, f] : centers.Entries()) {
       if (registry.FindCenter(id) == nullptr)
         f.Error(fmt::format("'{}' is not a center of the registry", id));
@@ -47,7 +63,8 @@ Result<BackendMap> MakeBackends(const Registry& registry, const std::string& fil
           f.ExpectMap({"root"});
           root = f.OptString("root", root);
         }
-        out[c.id] = std::make_shared<dispatch::LocalBackend>(root, dispatch::LocalBackend::DefaultRunner());
+        out[c.id] =
+            std::make_shared<dispatch::LocalBackend>(root, dispatch::LocalBackend::DefaultRunner(), users);
         break;
       }
       case BackendKind::kSlurm: {

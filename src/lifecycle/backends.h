@@ -7,6 +7,9 @@
 //   centers:
 //     east: {slurm_conf: /etc/slurm-east/slurm.conf, spool: /srv/east/jobs, jobcomp: /srv/east/jobcomp.txt}
 //     lab:  {root: /srv/lab/jobs}
+//   tenants:                     # the Unix user (and group) each tenant's local jobs run as; never root
+//     acme: {user: acme, group: acme}
+//   allow_service_user: false    # true (a single-user lab): unmapped tenants' jobs run as the server's user
 #pragma once
 
 #include <functional>

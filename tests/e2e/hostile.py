@@ -546,8 +546,12 @@ def exactly_once_probe():
     shutil.copy(os.path.join(HERE, "hostile", "centers.yaml"), os.path.join(data, "centers.yaml"))
     db = os.path.join(WORK, "once.db")
     local = os.path.join(WORK, "local")
+    # The jobs run as a tenant's Unix user (issue 12), created here if this host lacks it.
+    if subprocess.run(["id", "-u", "zstest-a"], capture_output=True).returncode != 0:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "zstest-a"],
+                       check=True)
     with open(os.path.join(WORK, "backends.yaml"), "w") as f:
-        f.write(f"sim_factor: 0.0001\ncenters:\n  local-lab: {{root: {local}}}\n")
+        f.write(f"sim_factor: 0.0001\ncenters:\n  local-lab: {{root: {local}}}\ntenants:\n  ops: {{user: zstest-a}}\n")
     ops = token(db, "ops", "operator", data=data)
     runs = os.path.join(WORK, "runs")
     os.makedirs(runs)
@@ -560,7 +564,7 @@ def exactly_once_probe():
             spec = {"kind": "batch", "devices": 1, "accelerator": {"models": ["kunpeng-920-7260-2s"]},
                     "work": {"reference_hours": 0.01, "reference": "kunpeng-920-7260-2s"},
                     "residency": {"provinces": ["beijing"]}, "walltime_h": 0.5,
-                    "command": ["/bin/sh", "-c", f"echo $ZHISUAN_JOB_ID >> {runs}/r{round_}-{k}"]}
+                    "command": ["/bin/sh", "-c", f"echo $ZHISUAN_JOB_ID $(id -u) >> {runs}/r{round_}-{k}"]}
             status, j, _ = srv.json("POST", "/api/v1/jobs", spec, token=ops)
             if status == 201:
                 jobs.append((j["id"], f"{runs}/r{round_}-{k}"))
@@ -574,15 +578,19 @@ def exactly_once_probe():
             finished = True
             break
         time.sleep(0.2)
-    counts = []
+    counts, uids = [], set()
     for _, path in jobs:
         try:
-            counts.append(len(open(path).read().split()))
+            lines = open(path).read().splitlines()
+            counts.append(len(lines))
+            uids.update(line.split()[1] for line in lines)
         except FileNotFoundError:
             counts.append(0)
+    expected_uid = subprocess.run(["id", "-u", "zstest-a"], capture_output=True, text=True).stdout.strip()
     check(f"kill -9 in 8 bursts of 3 local jobs: all {len(jobs)} end, each ran exactly once",
           finished and len(jobs) == 24 and all(c == 1 for c in counts) and all(s == "succeeded" for s in states),
           f"{states} {counts}")
+    check(f"every one ran as the tenant's user (uid {expected_uid}), never as root", uids == {expected_uid}, str(uids))
     srv.stop()
 
 

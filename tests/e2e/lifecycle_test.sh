@@ -23,6 +23,7 @@ cp -r "$DATA" "$WORK/data"
 cp "$HERE/lifecycle/centers.yaml" "$WORK/data/centers.yaml"
 cat >"$WORK/backends.yaml" <<CONF
 sim_factor: 0.0002
+allow_service_user: true  # this test is a single-user lab; tests/e2e/hostile.py runs jobs as tenants' users
 centers:
   slurm-east: {slurm_conf: $SLURM/east/slurm.conf, spool: $SLURM/east/jobs, jobcomp: $SLURM/east/jobcomp.txt}
   slurm-west: {slurm_conf: $SLURM/west/slurm.conf, spool: $SLURM/west/jobs, jobcomp: $SLURM/west/jobcomp.txt}
