@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,6 +47,16 @@ class Backend {
   // The handle of an earlier submission of the job named `name`, if any (recovery after a crash).
   virtual Result<std::optional<std::string>> Find(const std::string& name) = 0;
   virtual Result<RunStatus> Poll(const std::string& handle) = 0;
+  // The status of each of `handles` (a handle the backend cannot answer for is left out, to be polled again).
+  // Backends that can answer for all their jobs at once override this, so tracking costs one query per
+  // backend per poll, not one per job.
+  virtual std::map<std::string, Result<RunStatus>> PollMany(const std::vector<std::string>& handles) {
+    std::map<std::string, Result<RunStatus>> out;
+    for (const std::string& h : handles) out.emplace(h, Poll(h));
+    return out;
+  }
+  // How many Submit calls may run at once on this backend (a Slurm controller serves several clients).
+  virtual int max_concurrent_submits() const { return 1; }
   virtual Status Cancel(const std::string& handle) = 0;
   // Whether the backend answers at all (a center whose backend stops answering is marked down).
   virtual Status Ping() = 0;

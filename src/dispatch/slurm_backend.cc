@@ -1,9 +1,12 @@
 #include "dispatch/slurm_backend.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -126,16 +129,41 @@ Result<std::string> SlurmBackend::Submit(const DispatchRequest& r) {
     }
   }
   if (r.name.empty()) return Fail(ErrorCode::kInvalidArgument, "slurm: a job needs a name");
-  Result<std::optional<std::string>> found = Find(r.name);
-  if (!found) return std::unexpected(found.error());
-  if (found->has_value()) return **found;
+  std::optional<UnixUser> user;
+  if (auto it = o_.users.by_tenant.find(r.tenant); it != o_.users.by_tenant.end()) {
+    user = it->second;
+  } else if (!o_.users.allow_service_user) {
+    return Fail(
+        ErrorCode::kValidation,
+        fmt::format("tenant '{}' has no Unix user for Slurm centers (the backends file's tenants: {}: "
+                    "{{user: NAME}}); jobs never run as the service's user",
+                    r.tenant, r.tenant.empty() ? "TENANT" : r.tenant));
+  }
   const std::filesystem::path dir = JobDir(r.name);
   std::error_code ec;
+  // The job's directory is made before sbatch runs: without it no earlier attempt can have submitted the job,
+  // and the lookup by name (a squeue per job) is skipped.
+  if (std::filesystem::exists(dir, ec)) {
+    Result<std::optional<std::string>> found = Find(r.name);
+    if (!found) return std::unexpected(found.error());
+    if (found->has_value()) return **found;
+  }
   std::filesystem::create_directories(dir, ec);
   if (ec) return Fail(ErrorCode::kIo, fmt::format("slurm: cannot create {}: {}", dir.string(), ec.message()));
   const std::filesystem::path script = dir / "job.sh";
   std::ofstream(script) << BatchScript(r);
-  Result<std::string> out = Run({"sbatch", "--parsable", script.string()});
+  std::vector<std::string> sbatch = {"sbatch", "--parsable"};
+  if (user) {
+    // The job's output directory is its user's; Slurm starts the job as that user (owner in squeue).
+    if (::chown(dir.c_str(), user->uid, user->gid) != 0) {
+      return Fail(ErrorCode::kIo, fmt::format("slurm: cannot give {} to user {}: {}", dir.string(),
+                                              user->name, std::strerror(errno)));
+    }
+    sbatch.push_back(fmt::format("--uid={}", user->uid));
+    sbatch.push_back(fmt::format("--gid={}", user->gid));
+  }
+  sbatch.push_back(script.string());
+  Result<std::string> out = Run(sbatch);
   if (!out) return std::unexpected(out.error());
   const std::string id = out->substr(0, out->find_first_of(";\n"));
   if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
@@ -198,6 +226,54 @@ Result<RunStatus> SlurmBackend::Poll(const std::string& handle) {
     return s;
   }
   return std::unexpected(out.error());
+}
+
+namespace {
+
+RunStatus StatusOf(const std::string& record, bool from_jobcomp) {
+  const std::string exit = Field(record, "ExitCode");
+  RunStatus s = FromSlurm(Field(record, "JobState"), exit.substr(0, exit.find(':')));
+  s.started_at = SlurmTime(Field(record, "StartTime"));
+  if (from_jobcomp || (s.state != RunState::kQueued && s.state != RunState::kRunning))
+    s.finished_at = SlurmTime(Field(record, "EndTime"));
+  if (s.state == RunState::kQueued) s.started_at.reset();
+  return s;
+}
+
+}  // namespace
+
+std::map<std::string, Result<RunStatus>> SlurmBackend::PollMany(const std::vector<std::string>& handles) {
+  std::map<std::string, Result<RunStatus>> out;
+  if (handles.empty()) return out;
+  Result<std::string> all = Run({"scontrol", "-o", "show", "job"});
+  if (!all) {
+    for (const std::string& h : handles) out.emplace(h, std::unexpected(all.error()));
+    return out;
+  }
+  std::map<std::string, const std::string*> wanted;
+  for (const std::string& h : handles) wanted.emplace(h, nullptr);
+  std::vector<std::string> lines;
+  std::istringstream in(*all);
+  for (std::string line; std::getline(in, line);) lines.push_back(std::move(line));
+  for (const std::string& line : lines) {
+    auto it = wanted.find(Field(line, "JobId"));
+    if (it != wanted.end()) out.emplace(it->first, StatusOf(line, false));
+  }
+  if (out.size() < handles.size() && !o_.jobcomp.empty()) {
+    std::ifstream comp(o_.jobcomp);
+    for (std::string line; std::getline(comp, line);) {
+      const std::string id = Field(line, "JobId");
+      if (wanted.contains(id) && !out.contains(id)) out.emplace(id, StatusOf(line, true));
+    }
+  }
+  for (const std::string& h : handles) {
+    if (out.contains(h)) continue;
+    RunStatus s;
+    s.state = RunState::kLost;
+    s.detail = "Slurm no longer knows the job";
+    out.emplace(h, s);
+  }
+  return out;
 }
 
 Status SlurmBackend::Cancel(const std::string& handle) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "dispatch/backend.h"
+#include "dispatch/local_backend.h"
 
 namespace zhisuan::dispatch {
 
@@ -18,6 +19,8 @@ struct SlurmOptions {
   std::filesystem::path jobcomp = {};  // the cluster's JobCompLoc file, if it keeps one (optional)
   std::string partition = "";          // empty: the default partition
   double command_timeout_s = 10;
+  // Whose jobs run as whom: sbatch --uid/--gid (the server runs as root or the cluster's SlurmUser).
+  TenantUsers users = {};
 };
 
 class SlurmBackend final : public Backend {
@@ -27,6 +30,10 @@ class SlurmBackend final : public Backend {
   Result<std::string> Submit(const DispatchRequest& request) override;
   Result<std::optional<std::string>> Find(const std::string& name) override;
   Result<RunStatus> Poll(const std::string& handle) override;
+  // One `scontrol -o show job` for the whole cluster (finished jobs stay listed for MinJobAge), and one read
+  // of the jobcomp file for those that have left it.
+  std::map<std::string, Result<RunStatus>> PollMany(const std::vector<std::string>& handles) override;
+  int max_concurrent_submits() const override { return 4; }
   Status Cancel(const std::string& handle) override;
   Status Ping() override;
   Result<std::string> Logs(const std::string& handle, size_t max_bytes) override;

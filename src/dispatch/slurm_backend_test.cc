@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -20,9 +21,13 @@ std::filesystem::path SlurmDir() {
   return dir == nullptr ? std::filesystem::path() : std::filesystem::path(dir);
 }
 
-SlurmBackend Cluster(const std::string& name) {
+// `users` empty: jobs as the test's own user (a single-user lab).
+SlurmBackend Cluster(const std::string& name, std::map<std::string, UnixUser> users = {}) {
   const std::filesystem::path c = SlurmDir() / name;
-  return SlurmBackend({.slurm_conf = c / "slurm.conf", .spool = c / "jobs", .jobcomp = c / "jobcomp.txt"});
+  return SlurmBackend({.slurm_conf = c / "slurm.conf",
+                       .spool = c / "jobs",
+                       .jobcomp = c / "jobcomp.txt",
+                       .users = TenantUsers{users, users.empty()}});
 }
 
 RunStatus WaitDone(Backend& b, const std::string& handle) {
@@ -96,6 +101,76 @@ TEST_F(SlurmTest, FailureAndCancel) {
   }
   ASSERT_TRUE(west.Cancel(slow));
   EXPECT_EQ(WaitDone(west, slow).state, RunState::kCancelled);
+}
+
+// Issue 12: tracking costs one scontrol per cluster per poll, however many jobs; finished jobs keep their
+// real state and exit code.
+TEST_F(SlurmTest, PollManyAnswersForEveryJobWithOneQuery) {
+  SlurmBackend south = Cluster("south");
+  std::vector<std::string> handles;
+  for (int k = 0; k < 6; ++k) {
+    Result<std::string> h = south.Submit({.job_id = k,
+                                          .name = fmt::format("zhisuan-test-{}", NextId()),
+                                          .command = {"/bin/sh", "-c", fmt::format("exit {}", k % 3)},
+                                          .walltime_s = 60});
+    ASSERT_TRUE(h) << h.error().message;
+    handles.push_back(*h);
+  }
+  handles.push_back("999999999");  // never submitted: lost, not an error of the whole poll
+  std::map<std::string, Result<RunStatus>> answers;
+  for (int i = 0; i < 300; ++i) {
+    answers = south.PollMany(handles);
+    bool open = false;
+    for (const auto& [h, s] : answers)
+      open = open || (s && (s->state == RunState::kQueued || s->state == RunState::kRunning));
+    if (!open) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(answers.size(), handles.size());
+  for (int k = 0; k < 6; ++k) {
+    const Result<RunStatus>& s = answers.at(handles[static_cast<size_t>(k)]);
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_EQ(s->state, k % 3 == 0 ? RunState::kSucceeded : RunState::kFailed) << k;
+    EXPECT_EQ(s->exit_code, k % 3) << k;
+    EXPECT_TRUE(s->finished_at.has_value());
+  }
+  EXPECT_EQ(answers.at("999999999")->state, RunState::kLost);
+}
+
+// Issue 12: a tenant's Slurm job runs as its mapped user (squeue's owner, and `id -u` inside), never as root;
+// an unmapped tenant cannot submit.
+TEST_F(SlurmTest, ATenantsJobRunsAsItsUser) {
+  if (::geteuid() != 0) GTEST_SKIP() << "sbatch --uid needs root (or the cluster's SlurmUser)";
+  if (!ResolveUnixUser("zstest-a", "")) {
+    ASSERT_EQ(std::system("useradd --system --no-create-home --shell /usr/sbin/nologin zstest-a"), 0);
+  }
+  const UnixUser user = *ResolveUnixUser("zstest-a", "");
+  SlurmBackend east = Cluster("east", {{"acme", user}});
+  const std::string name = fmt::format("zhisuan-test-{}", NextId());
+  Result<std::string> h = east.Submit({.job_id = 1,
+                                       .name = name,
+                                       .tenant = "acme",
+                                       .command = {"/bin/sh", "-c", "id -u; sleep 1"},
+                                       .walltime_s = 60});
+  ASSERT_TRUE(h) << h.error().message;
+  const std::string conf = "SLURM_CONF=" + (SlurmDir() / "east" / "slurm.conf").string();
+  const std::string owner_cmd =
+      conf + " squeue -h -j " + *h + " -o %u > " + (SlurmDir() / "owner.txt").string();
+  ASSERT_EQ(std::system(owner_cmd.c_str()), 0);
+  std::ifstream owner_file(SlurmDir() / "owner.txt");
+  std::string owner;
+  owner_file >> owner;
+  EXPECT_EQ(owner, "zstest-a");
+  EXPECT_EQ(WaitDone(east, *h).state, RunState::kSucceeded);
+  EXPECT_NE(east.Logs(*h, 4096)->find(std::to_string(user.uid) + "\n"), std::string::npos)
+      << *east.Logs(*h, 4096);
+  Result<std::string> refused = east.Submit({.job_id = 2,
+                                             .name = fmt::format("zhisuan-test-{}", NextId()),
+                                             .tenant = "zeta",
+                                             .command = {"/bin/true"},
+                                             .walltime_s = 60});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("has no Unix user"), std::string::npos);
 }
 
 TEST_F(SlurmTest, ADownControllerFailsPing) {

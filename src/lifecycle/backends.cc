@@ -78,6 +78,7 @@ Result<BackendMap> MakeBackends(const Registry& registry, const std::string& fil
         o.spool = f.String("spool").value_or("");
         o.jobcomp = f.OptString("jobcomp");
         o.partition = f.OptString("partition");
+        o.users = users;
         out[c.id] = std::make_shared<dispatch::SlurmBackend>(o);
         break;
       }

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <future>
@@ -17,22 +18,50 @@ namespace {
 
 using Json = nlohmann::json;
 
-// Runs `call(item)` for every item: the items of one backend in order, the backends in parallel, so that a
-// backend that does not answer delays only its own center's jobs (all simulated centers share one backend:
-// one group).
+// Runs `call(item)` for every item, the backends in parallel, so that a backend that does not answer delays
+// only its own center's jobs (all simulated centers share one backend: one group); within a backend, up to
+// its max_concurrent_submits() items at once (a Slurm controller serves several sbatch clients at a time).
 template <typename Item, typename Call>
 void PerBackend(std::vector<Item>& items, Call call) {
-  std::map<const dispatch::Backend*, std::vector<Item*>> groups;
+  std::map<dispatch::Backend*, std::vector<Item*>> groups;
   for (Item& item : items) groups[item.backend.get()].push_back(&item);
-  if (groups.size() <= 1) {
-    for (Item& item : items) call(item);
-    return;
-  }
   std::vector<std::future<void>> running;
   for (auto& [backend, group] : groups) {
-    running.push_back(std::async(std::launch::async, [&group, &call] {
-      for (Item* item : group) call(*item);
-    }));
+    const size_t lanes = std::min<size_t>(group.size(), std::max(1, backend->max_concurrent_submits()));
+    auto next = std::make_shared<std::atomic<size_t>>(0);
+    for (size_t lane = 0; lane < lanes; ++lane) {
+      auto work = [&group, &call, next] {
+        for (size_t i = next->fetch_add(1); i < group.size(); i = next->fetch_add(1)) call(*group[i]);
+      };
+      if (groups.size() == 1 && lanes == 1) {
+        work();
+      } else {
+        running.push_back(std::async(std::launch::async, work));
+      }
+    }
+  }
+  for (auto& f : running) f.get();
+}
+
+// Polls every item's handle with one PollMany per backend, the backends in parallel.
+template <typename Item>
+void PollPerBackend(std::vector<Item>& items) {
+  std::map<dispatch::Backend*, std::vector<Item*>> groups;
+  for (Item& item : items) groups[item.backend.get()].push_back(&item);
+  auto poll = [](dispatch::Backend* backend, std::vector<Item*>& group) {
+    std::vector<std::string> handles;
+    for (Item* item : group) handles.push_back(item->handle);
+    std::map<std::string, Result<dispatch::RunStatus>> answers = backend->PollMany(handles);
+    for (Item* item : group) {
+      auto it = answers.find(item->handle);
+      item->status =
+          it != answers.end() ? it->second : Fail(ErrorCode::kIo, "the backend did not answer for the job");
+    }
+  };
+  if (groups.size() == 1) return poll(groups.begin()->first, groups.begin()->second);
+  std::vector<std::future<void>> running;
+  for (auto& [backend, group] : groups) {
+    running.push_back(std::async(std::launch::async, [&, backend = backend] { poll(backend, group); }));
   }
   for (auto& f : running) f.get();
 }
@@ -412,7 +441,7 @@ void JobService::PollJobs() {
     }
   }
   if (work.empty()) return;
-  PerBackend(work, [](Work& w) { w.status = w.backend->Poll(w.handle); });
+  PollPerBackend(work);
   std::lock_guard lock(mu_);
   std::vector<Transition> transitions;
   for (Work& w : work) {
