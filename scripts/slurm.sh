@@ -57,6 +57,7 @@ JobCompLoc=$c/jobcomp.txt
 MpiDefault=none
 NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=main Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+${SLURM_EXTRA_CONF:-}
 CONF
       SLURM_CONF="$c/slurm.conf" /usr/sbin/slurmctld -f "$c/slurm.conf"
       SLURM_CONF="$c/slurm.conf" /usr/sbin/slurmd -f "$c/slurm.conf" -N "$host"
