@@ -106,10 +106,10 @@ TEST_F(SlurmTest, FailureAndCancel) {
 // Issue 12: tracking costs one scontrol per cluster per poll, however many jobs; finished jobs keep their
 // real state and exit code.
 TEST_F(SlurmTest, PollManyAnswersForEveryJobWithOneQuery) {
-  SlurmBackend south = Cluster("south");
+  SlurmBackend west = Cluster("west");  // not south: e2e.lifecycle kills south to test a dead cluster
   std::vector<std::string> handles;
   for (int k = 0; k < 6; ++k) {
-    Result<std::string> h = south.Submit({.job_id = k,
+    Result<std::string> h = west.Submit({.job_id = k,
                                           .name = fmt::format("zhisuan-test-{}", NextId()),
                                           .command = {"/bin/sh", "-c", fmt::format("exit {}", k % 3)},
                                           .walltime_s = 60});
@@ -119,7 +119,7 @@ TEST_F(SlurmTest, PollManyAnswersForEveryJobWithOneQuery) {
   handles.push_back("999999999");  // never submitted: lost, not an error of the whole poll
   std::map<std::string, Result<RunStatus>> answers;
   for (int i = 0; i < 300; ++i) {
-    answers = south.PollMany(handles);
+    answers = west.PollMany(handles);
     bool open = false;
     for (const auto& [h, s] : answers)
       open = open || (s && (s->state == RunState::kQueued || s->state == RunState::kRunning));
