@@ -35,10 +35,11 @@ known() {  # known PREFIX: jobs whose name starts with PREFIX that Slurm knows (
 wait_known() {  # wait_known PREFIX N: until Slurm knows N such jobs
   until [ "$(known "$1")" -ge "$2" ]; do sleep 0.05; done
 }
-# Wrappers that log every Slurm command the server runs, then run the real one.
+# Wrappers that count every Slurm command the server runs, then run the real one. As cheap as a wrapper can be
+# (dash, a builtin echo): one with $(date) in it halved the measured dispatch rate (0.57x instead of 0.97x).
 mkdir -p "$WORK/bin"
 for cmd in sbatch squeue scontrol scancel sacct; do
-  printf '#!/bin/sh\necho "$(date +%%s.%%N) %s $1" >> %s/commands.log\nexec /usr/bin/%s "$@"\n' "$cmd" "$WORK" "$cmd" >"$WORK/bin/$cmd"
+  printf '#!/bin/sh\necho %s >> %s/commands.log\nexec /usr/bin/%s "$@"\n' "$cmd" "$WORK" "$cmd" >"$WORK/bin/$cmd"
   chmod +x "$WORK/bin/$cmd"
 done
 mkdir -p "$WORK/data"
@@ -90,9 +91,9 @@ for i in range(n):
 PY
   wait_known "zhisuan-$INSTANCE-" "$N"
   mine=$(echo "$t0 $(now)" | awk '{print $2 - $1}')
-  # Queries per poll interval over the window in which the jobs were queued or running.
-  queries=$(awk -v t0="$t0" '$2 == "squeue" || $2 == "scontrol" || $2 == "sacct" {n++; if (!first) first = $1; last = $1}
-                END {if (last > first) printf "%.2f", n / ((last - first) / 0.2); else print n}' "$WORK/commands.log")
+  # Queries per 0.2 s poll interval over the window from the first submission to the last job known to Slurm.
+  queries=$(awk -v s="$mine" '$1 == "squeue" || $1 == "scontrol" || $1 == "sacct" {n++}
+                END {printf "%.2f", n / (s / 0.2)}' "$WORK/commands.log")
   names=$( squeue -h -t all -o %j |
            { grep "^zhisuan-$INSTANCE-" || true; } | sort | uniq -c | awk '$1 != 1 {bad++} END {print bad + 0}')
   distinct=$( { squeue -h -t all -o %j; { grep -o " Name=zhisuan-$INSTANCE-[0-9]*" "$C/jobcomp.txt" || true; } | cut -d= -f2; } |
