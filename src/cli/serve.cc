@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include <thread>
 
 #include "cli/common.h"
+#include "dispatch/cgroup.h"
 #include "lifecycle/backends.h"
 #include "lifecycle/service.h"
 #include "store/job_store.h"
@@ -58,6 +60,18 @@ int Serve(const Registry& registry, int schema_version, const ServerOptions& opt
       registry, job_options.backends_file.empty() ? "--sim-factor" : job_options.backends_file, backends_text,
       state_dir, WallNow);
   if (!backends) return Report(backends.error());
+  if (std::any_of(registry.centers().begin(), registry.centers().end(),
+                  [](const Center& c) { return c.backend == BackendKind::kLocal; })) {
+    if (const std::string cgroups = dispatch::JobCgroupRoot(); cgroups.empty()) {
+      log->Event(
+          Log::Level::kWarn, "dispatch",
+          "no writable cgroup2 hierarchy with cgroup.kill: local jobs end through their process group only "
+          "(a child that calls setsid can outlive its job)");
+    } else {
+      log->Event(Log::Level::kInfo, "dispatch", "every process of a local job is contained in its cgroup",
+                 {{"cgroups", cgroups}});
+    }
+  }
   lifecycle::ServiceOptions service_options;
   service_options.log = log;
   service_options.default_max_priority = job_options.tenant_max_priority;

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "dispatch/cgroup.h"
 #include "dispatch/local_backend.h"
 #include "dispatch/process.h"
 #include "dispatch/sim_backend.h"
@@ -279,18 +280,7 @@ TEST(LocalBackend, TenantsJobsRunAsTheirUsersAndReachNothingElse) {
 // Regression (issue 12): children started with setsid, or ignoring SIGTERM, survived cancel and the wall-time
 // limit. The job's cgroup takes all of them.
 TEST(LocalBackend, CancelEndsEveryProcessOfTheJobEvenOutsideItsGroup) {
-  // As the runner decides: a cgroup2 hierarchy where a child directory with cgroup.kill can be made.
-  bool cgroups = false;
-  for (const char* root : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
-    const std::string probe = std::string(root) + "/zhisuan-test-probe";
-    if (::access((std::string(root) + "/cgroup.procs").c_str(), F_OK) == 0 &&
-        ::mkdir(probe.c_str(), 0755) == 0) {
-      cgroups = ::access((probe + "/cgroup.kill").c_str(), W_OK) == 0;
-      ::rmdir(probe.c_str());
-    }
-    if (cgroups) break;
-  }
-  if (!cgroups)
+  if (JobCgroupRoot().empty())  // where the runner falls back to the process group
     GTEST_SKIP() << "no writable cgroup2 hierarchy with cgroup.kill: the process group is the fallback";
   testing::TempDir dir;
   LocalBackend b(dir.path(), kRunner, kServiceUser);

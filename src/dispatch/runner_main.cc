@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "dispatch/cgroup.h"
 #include "dispatch/launch.h"
 
 namespace {
@@ -84,34 +85,6 @@ bool Exists(int dir_fd, const char* name) {
   return ::faccessat(dir_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-// The cgroup v2 directory this job's processes go into, so that every one of them (a grandchild that called
-// setsid, one that ignores SIGTERM) ends with the job through cgroup.kill; empty where there is no writable
-// cgroup2 hierarchy with cgroup.kill (the process group is then the fallback). Hybrid hosts mount cgroup2 at
-// /sys/fs/cgroup/unified, pure v2 hosts at /sys/fs/cgroup.
-std::string MakeCgroup(const std::string& name) {
-  for (const char* root : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
-    if (::access((std::string(root) + "/cgroup.procs").c_str(), F_OK) != 0) continue;
-    const std::string parent = std::string(root) + "/zhisuan";
-    ::mkdir(parent.c_str(), 0755);
-    const std::string dir = parent + "/" + name;
-    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) continue;
-    if (::access((dir + "/cgroup.kill").c_str(), W_OK) != 0) {
-      ::rmdir(dir.c_str());
-      continue;
-    }
-    return dir;
-  }
-  return {};
-}
-
-void KillCgroup(const std::string& cgroup) {
-  if (cgroup.empty()) return;
-  const int fd = ::open((cgroup + "/cgroup.kill").c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  [[maybe_unused]] const ssize_t n = ::write(fd, "1", 1);
-  ::close(fd);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -162,7 +135,8 @@ int main(int argc, char** argv) {
   // Everything the child needs is prepared before the fork (no allocation between fork and exec).
   const std::string work = dir + "/" + zhisuan::dispatch::kWorkDir;
   const size_t slash = dir.find_last_of('/');
-  const std::string cgroup = MakeCgroup(slash == std::string::npos ? dir : dir.substr(slash + 1));
+  const std::string cgroup =
+      zhisuan::dispatch::MakeJobCgroup(slash == std::string::npos ? dir : dir.substr(slash + 1));
   const std::string cgroup_procs = cgroup.empty() ? std::string() : cgroup + "/cgroup.procs";
   std::vector<char*> args;
   for (const std::string& a : launch->argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -236,19 +210,15 @@ int main(int argc, char** argv) {
     }
     if (terminating && now >= kill_at) {
       ::kill(-job, SIGKILL);
-      KillCgroup(cgroup);
+      zhisuan::dispatch::KillJobCgroup(cgroup);
       kill_at = now + 3600;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   // Whatever the job left behind (a daemon it started with setsid, a child that ignored SIGTERM) ends with
   // it.
-  KillCgroup(cgroup);
-  if (!cgroup.empty()) {
-    for (int i = 0; i < 100 && ::rmdir(cgroup.c_str()) != 0 && errno == EBUSY; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
+  zhisuan::dispatch::KillJobCgroup(cgroup);
+  zhisuan::dispatch::RemoveJobCgroup(cgroup);
   std::string text = WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
                                          : "exit " + std::to_string(WEXITSTATUS(status));
   text += "\n" + std::to_string(Now()) + "\n";
