@@ -346,6 +346,10 @@ Result<RunStatus> LocalBackend::Poll(const std::string& handle) {
     s.state = RunState::kQueued;
     return s;
   }
+  {
+    std::lock_guard lock(mu_);
+    started_.erase(handle.substr(6));  // claimed: the restart bookkeeping for it is done
+  }
   if (LiveRunner(*dir) > 0) {
     s.state = RunState::kRunning;
     return s;
