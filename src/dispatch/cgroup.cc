@@ -25,7 +25,10 @@ std::string MakeJobCgroup(const std::string& name) {
   const std::string parent = JobCgroupRoot();
   if (parent.empty()) return {};
   const std::string dir = parent + "/" + name;
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return {};
+  if (::mkdir(dir.c_str(), 0755) != 0) {
+    if (errno != EEXIST) return {};
+    KillJobCgroup(dir);  // left by a dead runner whose pid this one now has
+  }
   if (::access((dir + "/cgroup.kill").c_str(), W_OK) != 0) {
     ::rmdir(dir.c_str());
     return {};

@@ -13,7 +13,9 @@ namespace zhisuan::dispatch {
 // when there is none (no cgroup2, read-only, or not permitted): the process group is then the only fallback.
 std::string JobCgroupRoot();
 
-// A new cgroup directory for the job named `name` under JobCgroupRoot(), or empty.
+// A new cgroup directory for the job named `name` under JobCgroupRoot(), or empty. `name` must be unique
+// among the live jobs of the host (the runner adds its pid): a directory of that name can only be left by a
+// dead runner, and whatever still runs in it is killed before it is reused.
 std::string MakeJobCgroup(const std::string& name);
 
 // Kills every process in `cgroup` (no-op for an empty path); removes the directory once it is empty.

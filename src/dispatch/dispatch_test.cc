@@ -302,6 +302,26 @@ TEST(LocalBackend, CancelEndsEveryProcessOfTheJobEvenOutsideItsGroup) {
   EXPECT_NE(::kill(escaped, 0), 0) << "a setsid child survived the cancel";
 }
 
+// Regression (CI, session 4): the cgroup was named after the job directory only, so two backends on one host
+// (two data directories, two tests side by side) shared "job-1"'s cgroup, and the first to finish killed the
+// other's job (exit 137 instead of its own code).
+TEST(LocalBackend, JobsOfTwoBackendsWithTheSameNamesDoNotShareACgroup) {
+  testing::TempDir one, two;
+  LocalBackend a(one.path(), kRunner, kServiceUser), b(two.path(), kRunner, kServiceUser);
+  const std::string slow = *a.Submit({.job_id = 1,
+                                      .name = "job-1",
+                                      .command = {"/bin/sh", "-c", "touch started; sleep 1; exit 5"},
+                                      .walltime_s = 30});
+  for (int i = 0; i < 300 && !std::filesystem::exists(one.path() / "job-1" / "work" / "started"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const std::string quick =
+      *b.Submit({.job_id = 1, .name = "job-1", .command = {"/bin/true"}, .walltime_s = 30});
+  EXPECT_EQ(WaitDone(b, quick).state, RunState::kSucceeded);
+  const RunStatus s = WaitDone(a, slow);
+  EXPECT_EQ(s.state, RunState::kFailed);
+  EXPECT_EQ(s.exit_code, 5) << "the other backend's job ended this one";
+}
+
 TEST(SimBackend, FinishesAfterTheModelledTimeTimesTheFactor) {
   double now = 1000;
   SimBackend b(0.01, [&] { return now; });

@@ -135,8 +135,10 @@ int main(int argc, char** argv) {
   // Everything the child needs is prepared before the fork (no allocation between fork and exec).
   const std::string work = dir + "/" + zhisuan::dispatch::kWorkDir;
   const size_t slash = dir.find_last_of('/');
-  const std::string cgroup =
-      zhisuan::dispatch::MakeJobCgroup(slash == std::string::npos ? dir : dir.substr(slash + 1));
+  // Named after the job directory and this runner's pid: jobs of other backends on this host (another data
+  // directory, a test running next to this one) have the same directory names, never a live runner's pid.
+  const std::string cgroup = zhisuan::dispatch::MakeJobCgroup(
+      (slash == std::string::npos ? dir : dir.substr(slash + 1)) + "." + std::to_string(group));
   const std::string cgroup_procs = cgroup.empty() ? std::string() : cgroup + "/cgroup.procs";
   std::vector<char*> args;
   for (const std::string& a : launch->argv) args.push_back(const_cast<char*>(a.c_str()));
