@@ -3,6 +3,7 @@
 # (see ../shared/reference/slurm-local.md). Needs root, slurm-wlm and munge (scripts/setup.sh installs them).
 #
 #   scripts/slurm.sh up DIR NAME PORT [NAME PORT ...]   # each cluster gets DIR/NAME/slurm.conf; waits until idle
+#   SLURM_EXTRA_CONF='MaxJobCount=3\nMinJobAge=2' scripts/slurm.sh up ...  # lines added to each slurm.conf
 #   scripts/slurm.sh down DIR                            # stops every daemon started under DIR
 set -euo pipefail
 
@@ -25,10 +26,12 @@ case "$cmd" in
   up)
     shift 2
     start_munge
+    started=()
     while [ $# -gt 0 ]; do
       name=$1 port=$2
       shift 2
       c="$dir/$name"
+      started+=("$c")
       mkdir -p "$c/state" "$c/spool" "$c/log" "$c/jobs"
       chmod 755 "$dir" "$c" "$c/jobs"
       cat >"$c/slurm.conf" <<CONF
@@ -57,14 +60,13 @@ JobCompLoc=$c/jobcomp.txt
 MpiDefault=none
 NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=main Nodes=ALL Default=YES MaxTime=INFINITE State=UP
-${SLURM_EXTRA_CONF:-}
+$(printf '%b' "${SLURM_EXTRA_CONF:-}")
 CONF
       SLURM_CONF="$c/slurm.conf" /usr/sbin/slurmctld -f "$c/slurm.conf"
       SLURM_CONF="$c/slurm.conf" /usr/sbin/slurmd -f "$c/slurm.conf" -N "$host"
     done
-    # Wait until every cluster's node is idle.
-    for c in "$dir"/*/; do
-      [ -f "$c/slurm.conf" ] || continue
+    # Wait until the node of every cluster started here is idle.
+    for c in "${started[@]}"; do
       for _ in $(seq 1 150); do
         state=$(SLURM_CONF="$c/slurm.conf" timeout 5 sinfo -h -o %t 2>/dev/null | head -1 || true)
         [ "$state" = idle ] && break

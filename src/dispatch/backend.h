@@ -41,6 +41,11 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string_view kind() const = 0;
+  // Whether the backend may run jobs of `tenant` at all (real backends need a Unix user for it).
+  virtual bool Runs(const std::string& tenant) const {
+    (void)tenant;
+    return true;
+  }
   // Starts the job; returns the backend's handle. Submitting a job id that was already submitted returns the
   // existing handle.
   virtual Result<std::string> Submit(const DispatchRequest& request) = 0;

@@ -360,5 +360,22 @@ TEST(SlurmBackend, BatchScriptQuotesEveryUserValue) {
   EXPECT_EQ(echo->out, "it's $(id)|`id`|");
 }
 
+// sbatch sleeps and retries for up to two minutes when the cluster is full; the backend gives up on it at
+// once.
+TEST(RunCommand, GivesUpWhenTheErrorOutputSaysSo) {
+  const Result<CommandResult> r = RunCommand(
+      {"/bin/sh", "-c", "echo 'sbatch: error: queue full, sleeping and retrying' >&2; sleep 60; echo late"},
+      {}, 30, "sleeping and retrying");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r->gave_up);
+  EXPECT_EQ(r->exit_code, 128 + SIGKILL);
+  EXPECT_EQ(r->out, "");
+  const Result<CommandResult> quiet = RunCommand({"/bin/sh", "-c", "echo fine >&2"}, {}, 5, "retrying");
+  ASSERT_TRUE(quiet);
+  EXPECT_FALSE(quiet->gave_up);
+  EXPECT_EQ(quiet->exit_code, 0);
+  EXPECT_FALSE(RunCommand({"/bin/sleep", "5"}, {}, 0.2, "retrying"));  // the time-out stays an error
+}
+
 }  // namespace
 }  // namespace zhisuan::dispatch

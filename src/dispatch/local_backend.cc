@@ -109,7 +109,7 @@ Result<UnixUser> ResolveUnixUser(const std::string& user, const std::string& gro
   if (::getpwnam_r(user.c_str(), &pw, buffer.data(), buffer.size(), &found) != 0 || found == nullptr) {
     return Fail(ErrorCode::kNotFound, fmt::format("user: '{}' is not a user of this host", user));
   }
-  UnixUser out{user, found->pw_uid, found->pw_gid};
+  UnixUser out{user, found->pw_uid, found->pw_gid, {}};
   if (out.uid == 0) {
     return Fail(ErrorCode::kValidation,
                 fmt::format("user: '{}' is root; tenants' jobs never run as root", user));

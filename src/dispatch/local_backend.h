@@ -27,6 +27,7 @@ struct UnixUser {
   std::string name;
   uint32_t uid = 0;
   uint32_t gid = 0;
+  std::string account;  // the Slurm account its jobs are charged to (sbatch --account); empty: its default
 };
 
 // Which user runs each tenant's jobs. A tenant without one cannot run local jobs, unless
@@ -34,6 +35,8 @@ struct UnixUser {
 struct TenantUsers {
   std::map<std::string, UnixUser> by_tenant;
   bool allow_service_user = false;
+  // Whether jobs of `tenant` may run at all (mapped, or the lab allows the service's user).
+  bool Runs(const std::string& tenant) const { return allow_service_user || by_tenant.contains(tenant); }
 };
 
 // Resolves `user` (and `group`, or the user's primary group when empty) on this host; kNotFound naming it.
@@ -43,6 +46,7 @@ class LocalBackend final : public Backend {
  public:
   LocalBackend(std::filesystem::path root, std::filesystem::path runner, TenantUsers users);
   std::string_view kind() const override { return "local"; }
+  bool Runs(const std::string& tenant) const override { return users_.Runs(tenant); }
   Result<std::string> Submit(const DispatchRequest& request) override;
   Result<std::optional<std::string>> Find(const std::string& name) override;
   Result<RunStatus> Poll(const std::string& handle) override;

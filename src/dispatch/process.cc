@@ -30,7 +30,7 @@ std::vector<std::string> Environment(const std::vector<std::string>& set, std::s
 }
 
 Result<CommandResult> RunCommand(const std::vector<std::string>& argv_in, const std::vector<std::string>& env,
-                                 double timeout_s) {
+                                 double timeout_s, std::string_view give_up_on) {
   int out_pipe[2], err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) return Fail(ErrorCode::kIo, "pipe failed");
   if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
@@ -89,6 +89,10 @@ Result<CommandResult> RunCommand(const std::vector<std::string>& argv_in, const 
       const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
       if (n > 0) {
         (i == 0 ? result.out : result.err).append(buffer, static_cast<size_t>(n));
+        if (i == 1 && !give_up_on.empty() && !killed && result.err.find(give_up_on) != std::string::npos) {
+          ::kill(pid, SIGKILL);
+          killed = result.gave_up = true;
+        }
       } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
         ::close(fds[i].fd);
         fds[i].fd = -1;
@@ -102,7 +106,7 @@ Result<CommandResult> RunCommand(const std::vector<std::string>& argv_in, const 
   int status = 0;
   ::waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  if (killed)
+  if (killed && !result.gave_up)
     return Fail(ErrorCode::kIo, fmt::format("{} did not answer within {} s", argv_in[0], timeout_s));
   return result;
 }

@@ -62,6 +62,30 @@ RunStatus FromSlurm(const std::string& state_in, const std::string& exit_code) {
   return s;
 }
 
+// A command's output, or its failure with what it said.
+Result<std::string> Checked(const std::vector<std::string>& argv, const CommandResult& r) {
+  if (r.exit_code == 0) return r.out;
+  std::string err = r.err.empty() ? r.out : r.err;
+  while (!err.empty() && err.back() == '\n') err.pop_back();
+  return Fail(ErrorCode::kIo, fmt::format("slurm: {} exited {}: {}", argv[0], r.exit_code, err));
+}
+
+// Whether sbatch's error output says the cluster cannot take a job now but may later (its own retries ran
+// out): MaxJobCount reached, or the controller is busy.
+bool Refused(const std::string& err) {
+  for (const char* why : {"temporarily unable", "Resource temporarily unavailable", "queue full",
+                          "MaxJobCount", "temporarily disabled"}) {
+    if (err.find(why) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string FirstLine(const std::string& text) {
+  std::string line = text.substr(0, text.find('\n'));
+  if (line.size() > 200) line.resize(200);
+  return line;
+}
+
 }  // namespace
 
 std::string ShellQuote(const std::string& text) {
@@ -78,12 +102,7 @@ std::string ShellQuote(const std::string& text) {
 Result<std::string> SlurmBackend::Run(const std::vector<std::string>& argv) const {
   Result<CommandResult> r = RunCommand(argv, {"SLURM_CONF=" + o_.slurm_conf.string()}, o_.command_timeout_s);
   if (!r) return Fail(ErrorCode::kIo, fmt::format("slurm: {}", r.error().message));
-  if (r->exit_code != 0) {
-    std::string err = r->err.empty() ? r->out : r->err;
-    while (!err.empty() && err.back() == '\n') err.pop_back();
-    return Fail(ErrorCode::kIo, fmt::format("slurm: {} exited {}: {}", argv[0], r->exit_code, err));
-  }
-  return r->out;
+  return Checked(argv, *r);
 }
 
 std::string SlurmBackend::BatchScript(const DispatchRequest& r) const {
@@ -161,9 +180,21 @@ Result<std::string> SlurmBackend::Submit(const DispatchRequest& r) {
     }
     sbatch.push_back(fmt::format("--uid={}", user->uid));
     sbatch.push_back(fmt::format("--gid={}", user->gid));
+    if (!user->account.empty()) sbatch.push_back("--account=" + user->account);
   }
   sbatch.push_back(script.string());
-  Result<std::string> out = Run(sbatch);
+  // When the cluster is full (MaxJobCount) or busy, sbatch says so and sleeps and retries for up to two
+  // minutes by itself: give up on it at once, so that the service keeps the job placed and decides when to
+  // try again, and the other submission lanes are not held.
+  Result<CommandResult> ran = RunCommand(sbatch, {"SLURM_CONF=" + o_.slurm_conf.string()},
+                                         o_.command_timeout_s, "sleeping and retrying");
+  if (!ran) return Fail(ErrorCode::kIo, fmt::format("slurm: {}", ran.error().message));
+  if (ran->gave_up || (ran->exit_code != 0 && Refused(ran->err))) {
+    std::filesystem::remove_all(dir, ec);  // not submitted: the next attempt needs no lookup by name
+    return Fail(ErrorCode::kRateLimited,
+                fmt::format("slurm: the cluster refuses new jobs for now ({})", FirstLine(ran->err)));
+  }
+  Result<std::string> out = Checked(sbatch, *ran);
   if (!out) return std::unexpected(out.error());
   const std::string id = out->substr(0, out->find_first_of(";\n"));
   if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {

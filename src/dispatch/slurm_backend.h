@@ -27,6 +27,7 @@ class SlurmBackend final : public Backend {
  public:
   explicit SlurmBackend(SlurmOptions options) : o_(std::move(options)) {}
   std::string_view kind() const override { return "slurm"; }
+  bool Runs(const std::string& tenant) const override { return o_.users.Runs(tenant); }
   Result<std::string> Submit(const DispatchRequest& request) override;
   Result<std::optional<std::string>> Find(const std::string& name) override;
   Result<RunStatus> Poll(const std::string& handle) override;

@@ -110,9 +110,9 @@ TEST_F(SlurmTest, PollManyAnswersForEveryJobWithOneQuery) {
   std::vector<std::string> handles;
   for (int k = 0; k < 6; ++k) {
     Result<std::string> h = west.Submit({.job_id = k,
-                                          .name = fmt::format("zhisuan-test-{}", NextId()),
-                                          .command = {"/bin/sh", "-c", fmt::format("exit {}", k % 3)},
-                                          .walltime_s = 60});
+                                         .name = fmt::format("zhisuan-test-{}", NextId()),
+                                         .command = {"/bin/sh", "-c", fmt::format("exit {}", k % 3)},
+                                         .walltime_s = 60});
     ASSERT_TRUE(h) << h.error().message;
     handles.push_back(*h);
   }
@@ -144,7 +144,8 @@ TEST_F(SlurmTest, ATenantsJobRunsAsItsUser) {
   if (!ResolveUnixUser("zstest-a", "")) {
     ASSERT_EQ(std::system("useradd --system --no-create-home --shell /usr/sbin/nologin zstest-a"), 0);
   }
-  const UnixUser user = *ResolveUnixUser("zstest-a", "");
+  UnixUser user = *ResolveUnixUser("zstest-a", "");
+  user.account = "physics";  // charged to the tenant's Slurm account
   SlurmBackend east = Cluster("east", {{"acme", user}});
   const std::string name = fmt::format("zhisuan-test-{}", NextId());
   Result<std::string> h = east.Submit({.job_id = 1,
@@ -155,12 +156,13 @@ TEST_F(SlurmTest, ATenantsJobRunsAsItsUser) {
   ASSERT_TRUE(h) << h.error().message;
   const std::string conf = "SLURM_CONF=" + (SlurmDir() / "east" / "slurm.conf").string();
   const std::string owner_cmd =
-      conf + " squeue -h -j " + *h + " -o %u > " + (SlurmDir() / "owner.txt").string();
+      conf + " squeue -h -j " + *h + " -o '%u %a' > " + (SlurmDir() / "owner.txt").string();
   ASSERT_EQ(std::system(owner_cmd.c_str()), 0);
   std::ifstream owner_file(SlurmDir() / "owner.txt");
-  std::string owner;
-  owner_file >> owner;
+  std::string owner, account;
+  owner_file >> owner >> account;
   EXPECT_EQ(owner, "zstest-a");
+  EXPECT_EQ(account, "physics");
   EXPECT_EQ(WaitDone(east, *h).state, RunState::kSucceeded);
   EXPECT_NE(east.Logs(*h, 4096)->find(std::to_string(user.uid) + "\n"), std::string::npos)
       << *east.Logs(*h, 4096);
@@ -171,6 +173,51 @@ TEST_F(SlurmTest, ATenantsJobRunsAsItsUser) {
                                              .walltime_s = 60});
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message.find("has no Unix user"), std::string::npos);
+}
+
+// Issue 12: a full cluster (MaxJobCount: the fixture's "tight" cluster holds 3 jobs) refuses at once instead
+// of holding the submission in sbatch's own two-minute retry loop; the refusal says so, leaves nothing
+// behind, and the same job is taken once the cluster has room. Nothing is submitted twice.
+TEST_F(SlurmTest, AFullClusterRefusesAtOnceAndTakesTheJobLater) {
+  SlurmBackend tight = Cluster("tight");
+  std::vector<std::string> accepted;
+  std::optional<DispatchRequest> refused;
+  Error why;
+  for (int k = 0; k < 12 && !refused; ++k) {
+    DispatchRequest r{.job_id = k,
+                      .name = fmt::format("zhisuan-test-{}", NextId()),
+                      .command = {"/bin/sleep", "2"},
+                      .walltime_s = 60};
+    Result<std::string> h = tight.Submit(r);
+    if (h) {
+      accepted.push_back(*h);
+    } else {
+      refused = r;
+      why = h.error();
+    }
+  }
+  ASSERT_TRUE(refused) << "the cluster took 12 jobs: is MaxJobCount=3 set on the fixture's tight cluster?";
+  EXPECT_EQ(why.code, ErrorCode::kRateLimited) << why.message;
+  EXPECT_NE(why.message.find("refuses new jobs for now"), std::string::npos) << why.message;
+  EXPECT_NE(why.message.find("temporarily unable"), std::string::npos) << why.message;
+  EXPECT_FALSE(std::filesystem::exists(SlurmDir() / "tight" / "jobs" / refused->name));
+  EXPECT_FALSE(tight.Find(refused->name)->has_value());
+  Result<std::string> later = Fail(ErrorCode::kRateLimited, "not tried");
+  for (int i = 0; i < 120 && !later && later.error().code == ErrorCode::kRateLimited; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    later = tight.Submit(*refused);
+  }
+  ASSERT_TRUE(later) << later.error().message;
+  EXPECT_EQ(WaitDone(tight, *later).state, RunState::kSucceeded);
+  const std::string count = "grep -c 'Name=" + refused->name + " ' " +
+                            (SlurmDir() / "tight" / "jobcomp.txt").string() + " > " +
+                            (SlurmDir() / "count.txt").string();
+  ASSERT_EQ(std::system(count.c_str()), 0);
+  std::ifstream counted(SlurmDir() / "count.txt");
+  int n = 0;
+  counted >> n;
+  EXPECT_EQ(n, 1) << "the refused job ran " << n << " times";
+  for (const std::string& h : accepted) EXPECT_EQ(WaitDone(tight, h).state, RunState::kSucceeded);
 }
 
 TEST_F(SlurmTest, ADownControllerFailsPing) {

@@ -32,14 +32,20 @@ Result<BackendMap> MakeBackends(const Registry& registry, const std::string& fil
     users.allow_service_user = top.Bool("allow_service_user", false);
     const YamlField tenants = top.Child("tenants");
     if (tenants.defined() && !tenants.IsMap())
-      tenants.Error("must map each tenant to {user: NAME, group: NAME}");
+      tenants.Error("must map each tenant to {user: NAME, group: NAME, account: SLURM_ACCOUNT}");
     for (const auto& [tenant, t] : tenants.Entries()) {
-      if (!t.ExpectMap({"user", "group"})) continue;
+      if (!t.ExpectMap({"user", "group", "account"})) continue;
       const std::optional<std::string> user = t.String("user");
       if (!user) continue;
       Result<dispatch::UnixUser> resolved = dispatch::ResolveUnixUser(*user, t.OptString("group"));
       if (!resolved) {
         t.Child("user").Error(resolved.error().message);
+        continue;
+      }
+      resolved->account = t.OptString("account");
+      if (resolved->account.find_first_not_of(
+              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != std::string::npos) {
+        t.Child("account").Error("a Slurm account name has only letters, digits, '_', '-' and '.'");
         continue;
       }
       users.by_tenant[tenant] = *resolved;

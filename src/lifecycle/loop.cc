@@ -228,14 +228,16 @@ void JobService::Schedule() {
       transitions.push_back({l->rec, l->rec.message});
       continue;
     }
-    // Centers that failed this job are closed to it for this placement.
+    // Centers that failed this job, and those that have no Unix user for its tenant, are closed to it for
+    // this placement.
     std::vector<std::pair<uint32_t, CenterState>> closed;
     for (size_t c = 0; !l->rec.excluded.empty() && c < snapshot_.centers().size(); ++c) {
       if (Excluded(l->rec, snapshot_.centers()[c].id)) {
         closed.emplace_back(static_cast<uint32_t>(c), snapshot_.centers()[c].state);
-        snapshot_.SetCenterState(static_cast<uint32_t>(c), CenterState::kDown);
       }
     }
+    for (uint32_t c : ReachOf(l->rec.tenant).closed) closed.emplace_back(c, snapshot_.centers()[c].state);
+    for (const auto& [c, state] : closed) snapshot_.SetCenterState(c, CenterState::kDown);
     placement::PlaceOptions o{.objective = options_.objective, .top_k = 1, .explain = false, .now_s = now};
     placement::Decision d = policy_->Place(snapshot_, *prepared, o);
     std::string waiting_for;
@@ -255,6 +257,11 @@ void JobService::Schedule() {
                         ? "no center can run it now"
                         : fmt::format("no center can run it now; e.g. {}: {}",
                                       snapshot_.centers()[telling->center].id, telling->reason);
+      if (!closed.empty()) {
+        waiting_for +=
+            fmt::format(" ({} closed to it: centers that failed it or have no Unix user for tenant '{}')",
+                        closed.size(), l->rec.tenant);
+      }
       d.chosen.reset();
     } else if (d.chosen->start_h > 1e-9) {
       waiting_for = fmt::format("waiting for free devices (the best center, {}, frees them in {:.2f} h)",
@@ -370,21 +377,50 @@ void JobService::Dispatch() {
     Result<std::string> handle = std::string();
   };
   std::vector<Work> work;
+  // One flag per backend: once it refuses new jobs in this pass, its other jobs are not tried.
+  std::map<const dispatch::Backend*, std::unique_ptr<std::atomic<bool>>> refused;
   {
     std::lock_guard lock(mu_);
+    const double now = now_();
     for (auto& [id, l] : live_) {
       if (l->rec.state != JobState::kPlaced || l->dispatching) continue;
+      const std::shared_ptr<dispatch::Backend>& backend = backends_.at(l->rec.center);
+      if (auto r = refusing_.find(backend.get()); r != refusing_.end() && now < r->second.until) continue;
       l->dispatching = true;
-      work.push_back({id, backends_.at(l->rec.center), Request(*l)});
+      work.push_back({id, backend, Request(*l)});
+      refused.try_emplace(backend.get(), std::make_unique<std::atomic<bool>>(false));
     }
   }
   if (work.empty()) return;
-  PerBackend(work, [](Work& w) { w.handle = w.backend->Submit(w.request); });
+  PerBackend(work, [&refused](Work& w) {
+    std::atomic<bool>& stop = *refused.at(w.backend.get());
+    if (stop.load()) {
+      w.handle = Fail(ErrorCode::kRateLimited, "not tried: the center refused the job before it");
+      return;
+    }
+    w.handle = w.backend->Submit(w.request);
+    if (!w.handle && w.handle.error().code == ErrorCode::kRateLimited) stop.store(true);
+  });
   std::vector<std::pair<std::shared_ptr<dispatch::Backend>, std::string>>
       orphans;  // cancelled while submitting
   std::lock_guard lock(mu_);
   std::vector<Transition> transitions;
   const double now = now_();
+  // Back-off per backend: 1, 2, 4 ... 30 s while it keeps refusing; forgotten at its first acceptance.
+  std::map<const dispatch::Backend*, std::string> refusals;
+  for (const Work& w : work) {
+    if (w.handle) {
+      refusing_.erase(w.backend.get());
+    } else if (w.handle.error().code == ErrorCode::kRateLimited &&
+               !w.handle.error().message.starts_with("not tried")) {
+      refusals[w.backend.get()] = w.handle.error().message;
+    }
+  }
+  for (const auto& [backend, why] : refusals) {
+    Refusal& r = refusing_[backend];
+    r.backoff_s = std::clamp(r.backoff_s * 2, 1.0, 30.0);
+    r.until = now + r.backoff_s;
+  }
   for (Work& w : work) {
     auto it = live_.find(w.id);
     if (it == live_.end() || it->second->rec.state != JobState::kPlaced) {
@@ -399,6 +435,14 @@ void JobService::Dispatch() {
       l.rec.backend_id = *w.handle;
       l.rec.message = fmt::format("submitted to {} ({} {})", l.rec.center, l.rec.backend, *w.handle);
       l.next_poll = now;
+    } else if (w.handle.error().code == ErrorCode::kRateLimited) {
+      // The center cannot take jobs for now: the job keeps its place and is submitted when it accepts again.
+      auto why = refusals.find(w.backend.get());
+      const std::string message =
+          fmt::format("placed on {}, waiting to be submitted: {}; tried again with back-off", l.rec.center,
+                      why != refusals.end() ? why->second : w.handle.error().message);
+      if (message == l.rec.message) continue;  // said once, not at every try
+      l.rec.message = message;
     } else if (w.handle.error().code == ErrorCode::kValidation) {
       l.rec.state = JobState::kFailed;
       l.rec.finished_at = now;

@@ -213,8 +213,32 @@ Status JobService::SetTenantLimits(const Principal& who, const std::string& tena
   return {};
 }
 
+const JobService::Reach& JobService::ReachOf(const std::string& tenant) {
+  auto [it, added] = reach_.try_emplace(tenant);
+  if (added) {
+    for (size_t c = 0; c < snapshot_.centers().size(); ++c) {
+      if (backends_.at(snapshot_.centers()[c].id)->Runs(tenant)) {
+        it->second.anywhere = true;
+      } else {
+        it->second.closed.push_back(static_cast<uint32_t>(c));
+      }
+    }
+  }
+  return it->second;
+}
+
 // Under no lock: the limits a submission must pass before it is stored.
 Status JobService::Admit(const Principal& who, const Job& job) {
+  {
+    std::lock_guard lock(mu_);
+    if (!ReachOf(job.tenant).anywhere) {
+      return Fail(ErrorCode::kPermissionDenied,
+                  fmt::format("tenant: '{}' may not run jobs on any center: the centers here run jobs as a "
+                              "Unix user of the tenant, and an operator has mapped none (backends file: "
+                              "tenants: {}: {{user: NAME}})",
+                              job.tenant, job.tenant.empty() ? "TENANT" : job.tenant));
+    }
+  }
   if (who.is_operator) return {};
   const TenantLimits limits = LimitsOf(job.tenant);
   if (job.priority > *limits.max_priority) {

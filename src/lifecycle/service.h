@@ -158,6 +158,19 @@ class JobService {
   std::map<std::pair<std::string, std::string>, int64_t> held_;    // (tenant, accelerator) -> devices held
   std::map<std::pair<std::string, std::string>, int64_t> quotas_;  // (tenant, accelerator) -> max devices
   std::map<std::string, double> failing_since_;                    // center -> first failed ping
+  // Backends that refused new jobs for now (a full Slurm queue): their placed jobs wait until `until`.
+  struct Refusal {
+    double until = 0, backoff_s = 0;
+  };
+  std::map<const dispatch::Backend*, Refusal> refusing_;
+  // Per tenant, under mu_: the snapshot's centers whose backend may not run its jobs (no Unix user there),
+  // and whether any center may. Backends are fixed for the service's life: computed once per tenant.
+  struct Reach {
+    std::vector<uint32_t> closed;
+    bool anywhere = false;
+  };
+  std::map<std::string, Reach> reach_;
+  const Reach& ReachOf(const std::string& tenant);
   std::set<std::string> drained_, down_;
   // Under token_mu_: the token rows of `id` as the store has them (a miss caches an empty list too).
   // A token as presented, once the store has answered for it (valid, expired, revoked or unknown).
