@@ -60,8 +60,22 @@ class Backend {
     for (const std::string& h : handles) out.emplace(h, Poll(h));
     return out;
   }
-  // How many Submit calls may run at once on this backend (a Slurm controller serves several clients).
-  virtual int max_concurrent_submits() const { return 1; }
+  // Submits each of `requests` with Submit's promise, answering in order. Once the backend refuses a job for
+  // now (kRateLimited: a full queue) the rest are not tried and answer kRateLimited too. Backends that start
+  // many jobs with one call to their engine override it (Slurm: job arrays).
+  virtual std::vector<Result<std::string>> SubmitMany(const std::vector<DispatchRequest>& requests) {
+    std::vector<Result<std::string>> out;
+    for (const DispatchRequest& r : requests) {
+      if (!out.empty() && !out.back() && out.back().error().code == ErrorCode::kRateLimited) {
+        out.push_back(std::unexpected(Error{ErrorCode::kRateLimited, kNotTried}));
+      } else {
+        out.push_back(Submit(r));
+      }
+    }
+    return out;
+  }
+  // The message of a job SubmitMany did not try because the backend refused one before it.
+  static constexpr const char* kNotTried = "not tried: the center refused a job before it";
   virtual Status Cancel(const std::string& handle) = 0;
   // Whether the backend answers at all (a center whose backend stops answering is marked down).
   virtual Status Ping() = 0;

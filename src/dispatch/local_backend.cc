@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "dispatch/job_files.h"
 #include "dispatch/launch.h"
 
 namespace zhisuan::dispatch {
@@ -33,23 +34,6 @@ std::optional<std::string> ReadSmall(const std::filesystem::path& path) {
   ssize_t n = 0;
   while (out.size() < (64u << 10) && (n = ::read(fd, chunk, sizeof chunk)) > 0)
     out.append(chunk, static_cast<size_t>(n));
-  ::close(fd);
-  return out;
-}
-
-// The last `max_bytes` of a regular file (a link or anything else reads as empty).
-std::string Tail(const std::filesystem::path& path, size_t max_bytes) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0) return {};
-  struct stat st {};
-  std::string out;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-    const auto size = static_cast<size_t>(st.st_size);
-    const size_t from = size > max_bytes ? size - max_bytes : 0;
-    out.resize(size - from);
-    const ssize_t n = ::pread(fd, out.data(), out.size(), static_cast<off_t>(from));
-    out.resize(n > 0 ? static_cast<size_t>(n) : 0);
-  }
   ::close(fd);
   return out;
 }

@@ -34,15 +34,32 @@ class SlurmBackend final : public Backend {
   // One `scontrol -o show job` for the whole cluster (finished jobs stay listed for MinJobAge), and one read
   // of the jobcomp file for those that have left it.
   std::map<std::string, Result<RunStatus>> PollMany(const std::vector<std::string>& handles) override;
-  int max_concurrent_submits() const override { return 4; }
+  // Jobs that share a user, an account, CPUs and a time limit go as one job array (up to kMaxArrayTasks
+  // each); up to kSubmitLanes sbatch at once.
+  std::vector<Result<std::string>> SubmitMany(const std::vector<DispatchRequest>& requests) override;
+  static constexpr size_t kMaxArrayTasks = 1000;  // Slurm's default MaxArraySize is 1001
+  static constexpr size_t kSubmitLanes = 4;
   Status Cancel(const std::string& handle) override;
   Status Ping() override;
   Result<std::string> Logs(const std::string& handle, size_t max_bytes) override;
 
-  // The batch script for a request (exposed for the injection tests).
+  // The batch script for a request, and for an array of them named `batch` (exposed for the injection tests).
   std::string BatchScript(const DispatchRequest& request) const;
+  std::string ArrayScript(const std::string& batch,
+                          const std::vector<const DispatchRequest*>& requests) const;
 
  private:
+  std::string Header(const std::string& name, int64_t devices, int64_t minutes) const;
+  std::string TaskLines(const DispatchRequest& request) const;  // the job's environment and its argv
+  Status Check(const DispatchRequest& request) const;
+  const UnixUser* UserOf(const std::string& tenant) const;  // null: the service's own user
+  Status MakeJobDir(const std::filesystem::path& dir, const UnixUser* user) const;
+  std::vector<std::string> Sbatch(const UnixUser* user, const std::filesystem::path& script) const;
+  Result<std::string> RunSbatch(const std::vector<std::string>& sbatch,
+                                const std::vector<std::filesystem::path>& dirs) const;
+  Result<std::string> SubmitOne(const DispatchRequest& request) const;
+  std::vector<Result<std::string>> SubmitArray(const std::vector<const DispatchRequest*>& requests) const;
+  std::vector<Result<std::string>> SubmitSplitting(const std::vector<const DispatchRequest*>& requests) const;
   Result<std::string> Run(const std::vector<std::string>& argv) const;
   std::filesystem::path JobDir(const std::string& name) const { return o_.spool / name; }
   SlurmOptions o_;

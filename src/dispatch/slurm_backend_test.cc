@@ -220,6 +220,115 @@ TEST_F(SlurmTest, AFullClusterRefusesAtOnceAndTakesTheJobLater) {
   for (const std::string& h : accepted) EXPECT_EQ(WaitDone(tight, h).state, RunState::kSucceeded);
 }
 
+// Issue 12: jobs dispatched together that share a shape go as one job array (one sbatch); each task runs its
+// own job in its own directory, is tracked, logged, found again after a restart (even when the server died
+// before recording the ids) and cancelled on its own; submitting the same jobs again submits nothing.
+TEST_F(SlurmTest, JobsDispatchedTogetherGoAsOneArray) {
+  SlurmBackend west = Cluster("west");
+  std::vector<DispatchRequest> rs;
+  for (int k = 0; k < 5; ++k) {
+    rs.push_back(
+        {.job_id = 100 + k,
+         .name = fmt::format("zhisuan-test-{}", NextId()),
+         .command = {"/bin/sh", "-c", fmt::format("echo job=$ZHISUAN_JOB_ID in $(pwd); exit {}", k % 3)},
+         .walltime_s = 60});
+  }
+  rs.push_back({.job_id = 105,  // another shape: a job of its own
+                .name = fmt::format("zhisuan-test-{}", NextId()),
+                .command = {"/bin/sh", "-c", "sleep 300"},
+                .devices = 2,
+                .walltime_s = 600});
+  std::vector<Result<std::string>> handles = west.SubmitMany(rs);
+  ASSERT_EQ(handles.size(), rs.size());
+  for (const Result<std::string>& h : handles) ASSERT_TRUE(h) << h.error().message;
+  const std::string array = handles[0]->substr(0, handles[0]->find('_'));
+  for (int k = 0; k < 5; ++k) EXPECT_EQ(*handles[static_cast<size_t>(k)], fmt::format("{}_{}", array, k));
+  EXPECT_EQ(handles[5]->find('_'), std::string::npos) << *handles[5];
+  // Again, and through a fresh backend (a restart): the same handles, nothing submitted twice.
+  std::vector<Result<std::string>> again = west.SubmitMany(rs);
+  for (size_t i = 0; i < rs.size(); ++i) EXPECT_EQ(*again[i], *handles[i]);
+  std::filesystem::remove(SlurmDir() / "west" / "jobs" / rs[2].name /
+                          "slurm_job_id");  // died before recording
+  SlurmBackend restarted = Cluster("west");
+  EXPECT_EQ(**restarted.Find(rs[2].name), *handles[2]);
+  ASSERT_TRUE(west.Cancel(*handles[5]));
+  for (int k = 0; k < 5; ++k) {
+    const RunStatus s = WaitDone(west, *handles[static_cast<size_t>(k)]);
+    EXPECT_EQ(s.state, k % 3 == 0 ? RunState::kSucceeded : RunState::kFailed) << k << " " << s.detail;
+    EXPECT_EQ(s.exit_code, k % 3) << k;
+    const Result<std::string> logs_or = west.Logs(*handles[static_cast<size_t>(k)], 4096);
+    ASSERT_TRUE(logs_or) << logs_or.error().message;
+    const std::string& logs = *logs_or;
+    EXPECT_NE(logs.find(fmt::format(
+                  "job={} in {}", 100 + k,
+                  (SlurmDir() / "west" / "jobs" / rs[static_cast<size_t>(k)].name / "work").string())),
+              std::string::npos)
+        << logs;
+  }
+  EXPECT_EQ(WaitDone(west, *handles[5]).state, RunState::kCancelled);
+  std::vector<std::string> all;
+  for (const Result<std::string>& h : handles) all.push_back(*h);
+  for (const auto& [h, s] : west.PollMany(all)) EXPECT_NE(s->state, RunState::kLost) << h;
+}
+
+// Issue 12: the job's output directory is its user's, so the job can replace its stdout with a link to a host
+// file; the logs endpoint does not follow it.
+TEST_F(SlurmTest, LogsDoNotFollowALinkTheJobPlanted) {
+  SlurmBackend east = Cluster("east");
+  const std::string h = *east.Submit({.job_id = 1,
+                                      .name = fmt::format("zhisuan-test-{}", NextId()),
+                                      .command = {"/bin/sh", "-c", "rm -f stdout; ln -s /etc/passwd stdout"},
+                                      .walltime_s = 60});
+  EXPECT_EQ(WaitDone(east, h).state, RunState::kSucceeded);
+  const std::string logs = *east.Logs(h, 4096);
+  EXPECT_EQ(logs.find("root:"), std::string::npos) << logs;
+}
+
+// An array larger than a nearly full cluster's room is refused as a whole; its halves are tried until a part
+// is taken, and what is refused is left for later, nothing twice.
+TEST_F(SlurmTest, AnArrayTooLargeForTheRoomLeftIsSplit) {
+  SlurmBackend tight = Cluster("tight");
+  std::vector<DispatchRequest> rs;
+  for (int k = 0; k < 8; ++k) {
+    rs.push_back({.job_id = k,
+                  .name = fmt::format("zhisuan-test-{}", NextId()),
+                  .command = {"/bin/true"},
+                  .walltime_s = 60});
+  }
+  std::vector<Result<std::string>> first;
+  for (int i = 0; i < 60; ++i) {  // the cluster may still hold the previous tests' jobs for a few seconds
+    first = tight.SubmitMany(rs);
+    if (first.front()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  size_t taken = 0;
+  for (const Result<std::string>& h : first) {
+    if (h) {
+      ++taken;
+    } else {
+      EXPECT_EQ(h.error().code, ErrorCode::kRateLimited) << h.error().message;
+    }
+  }
+  EXPECT_GE(taken, 1u);
+  EXPECT_LT(taken, rs.size()) << "MaxJobCount=3 cannot hold 8 jobs at once";
+  std::vector<std::string> handles;
+  for (int i = 0; i < 120 && handles.size() < rs.size(); ++i) {  // the rest as room comes back
+    std::vector<Result<std::string>> again = tight.SubmitMany(rs);
+    handles.clear();
+    for (const Result<std::string>& h : again) {
+      if (h) handles.push_back(*h);
+    }
+    if (handles.size() < rs.size()) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  ASSERT_EQ(handles.size(), rs.size());
+  for (size_t k = 0; k < rs.size(); ++k) {
+    if (first[k]) {
+      EXPECT_EQ(handles[k], *first[k]) << "a job taken once was submitted again";
+    }
+    EXPECT_EQ(WaitDone(tight, handles[k]).state, RunState::kSucceeded);
+  }
+}
+
 TEST_F(SlurmTest, ADownControllerFailsPing) {
   SlurmBackend nowhere(
       {.slurm_conf = SlurmDir() / "missing.conf", .spool = SlurmDir() / "missing", .command_timeout_s = 2});

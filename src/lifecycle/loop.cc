@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <future>
@@ -18,27 +17,27 @@ namespace {
 
 using Json = nlohmann::json;
 
-// Runs `call(item)` for every item, the backends in parallel, so that a backend that does not answer delays
-// only its own center's jobs (all simulated centers share one backend: one group); within a backend, up to
-// its max_concurrent_submits() items at once (a Slurm controller serves several sbatch clients at a time).
-template <typename Item, typename Call>
-void PerBackend(std::vector<Item>& items, Call call) {
+// Submits every item with one SubmitMany per backend, the backends in parallel, so that a backend that does
+// not answer delays only its own center's jobs (all simulated centers share one backend: one group).
+template <typename Item>
+void SubmitPerBackend(std::vector<Item>& items) {
   std::map<dispatch::Backend*, std::vector<Item*>> groups;
   for (Item& item : items) groups[item.backend.get()].push_back(&item);
+  auto submit = [](dispatch::Backend* backend, std::vector<Item*>& group) {
+    std::vector<dispatch::DispatchRequest> requests;
+    requests.reserve(group.size());
+    for (Item* item : group) requests.push_back(item->request);
+    std::vector<Result<std::string>> handles = backend->SubmitMany(requests);
+    for (size_t i = 0; i < group.size(); ++i) {
+      group[i]->handle = i < handles.size()
+                             ? std::move(handles[i])
+                             : Fail(ErrorCode::kInternal, "the backend did not answer for the job");
+    }
+  };
+  if (groups.size() == 1) return submit(groups.begin()->first, groups.begin()->second);
   std::vector<std::future<void>> running;
   for (auto& [backend, group] : groups) {
-    const size_t lanes = std::min<size_t>(group.size(), std::max(1, backend->max_concurrent_submits()));
-    auto next = std::make_shared<std::atomic<size_t>>(0);
-    for (size_t lane = 0; lane < lanes; ++lane) {
-      auto work = [&group, &call, next] {
-        for (size_t i = next->fetch_add(1); i < group.size(); i = next->fetch_add(1)) call(*group[i]);
-      };
-      if (groups.size() == 1 && lanes == 1) {
-        work();
-      } else {
-        running.push_back(std::async(std::launch::async, work));
-      }
-    }
+    running.push_back(std::async(std::launch::async, [&, backend = backend] { submit(backend, group); }));
   }
   for (auto& f : running) f.get();
 }
@@ -377,8 +376,6 @@ void JobService::Dispatch() {
     Result<std::string> handle = std::string();
   };
   std::vector<Work> work;
-  // One flag per backend: once it refuses new jobs in this pass, its other jobs are not tried.
-  std::map<const dispatch::Backend*, std::unique_ptr<std::atomic<bool>>> refused;
   {
     std::lock_guard lock(mu_);
     const double now = now_();
@@ -388,19 +385,10 @@ void JobService::Dispatch() {
       if (auto r = refusing_.find(backend.get()); r != refusing_.end() && now < r->second.until) continue;
       l->dispatching = true;
       work.push_back({id, backend, Request(*l)});
-      refused.try_emplace(backend.get(), std::make_unique<std::atomic<bool>>(false));
     }
   }
   if (work.empty()) return;
-  PerBackend(work, [&refused](Work& w) {
-    std::atomic<bool>& stop = *refused.at(w.backend.get());
-    if (stop.load()) {
-      w.handle = Fail(ErrorCode::kRateLimited, "not tried: the center refused the job before it");
-      return;
-    }
-    w.handle = w.backend->Submit(w.request);
-    if (!w.handle && w.handle.error().code == ErrorCode::kRateLimited) stop.store(true);
-  });
+  SubmitPerBackend(work);
   std::vector<std::pair<std::shared_ptr<dispatch::Backend>, std::string>>
       orphans;  // cancelled while submitting
   std::lock_guard lock(mu_);
@@ -412,7 +400,7 @@ void JobService::Dispatch() {
     if (w.handle) {
       refusing_.erase(w.backend.get());
     } else if (w.handle.error().code == ErrorCode::kRateLimited &&
-               !w.handle.error().message.starts_with("not tried")) {
+               w.handle.error().message != dispatch::Backend::kNotTried) {
       refusals[w.backend.get()] = w.handle.error().message;
     }
   }

@@ -56,30 +56,42 @@ for _ in $(seq 1 12); do
 done
 check "12 jobs accepted (${#ids[@]})" test "${#ids[@]}" -eq 12
 done_all=0
-for _ in $(seq 1 1200); do  # 120 s at most: the cluster frees a slot about every 2 s
+for _ in $(seq 1 240); do  # 120 s at most: the cluster frees a slot about every 2 s
   open=0
   for id in "${ids[@]}"; do
     curl -s -H "Authorization: Bearer $ACME" "$URL/api/v1/jobs/$id" >"$WORK/job.json"
     jqq '.state | IN("succeeded", "failed", "cancelled")' "$WORK/job.json" || open=$((open + 1))
   done
   [ "$open" -eq 0 ] && { done_all=1; break; }
-  sleep 0.1
+  sleep 0.5
 done
 check "every job ended" test "$done_all" -eq 1
+record() {  # record SLURM-HANDLE: the jobcomp line of a job ("123") or of an array task ("123_4")
+  case "$1" in
+    *_*) grep " ArrayJobId=${1%_*} ArrayTaskId=${1#*_} " "$TIGHT/jobcomp.txt" ;;
+    *) grep "^JobId=$1 " "$TIGHT/jobcomp.txt" ;;
+  esac
+}
+INSTANCE=$(sqlite3 "$DB" "SELECT value FROM meta WHERE key = 'instance'")
 ok=0 waited=0 once=0 as_user=0
+: >"$WORK/handles"
 for id in "${ids[@]}"; do
   curl -s -H "Authorization: Bearer $ACME" "$URL/api/v1/jobs/$id" >"$WORK/job.json"
   jqq '.state == "succeeded"' "$WORK/job.json" && ok=$((ok + 1))
   jqq '[.history[].detail] | any(test("waiting to be submitted: slurm: the cluster refuses new jobs for now"))' \
     "$WORK/job.json" && waited=$((waited + 1))
-  slurm_id=$(jq -r .backend_id "$WORK/job.json")
-  name=$(grep "^JobId=$slurm_id " "$TIGHT/jobcomp.txt" | grep -oE 'Name=[^ ]+' | head -1)
-  [ -n "$name" ] && [ "$(grep -c "$name " "$TIGHT/jobcomp.txt")" -eq 1 ] && once=$((once + 1))
-  grep "^JobId=$slurm_id " "$TIGHT/jobcomp.txt" | grep -q "UserId=zstest-a(.*Account=physics " && as_user=$((as_user + 1))
+  handle=$(jq -r .backend_id "$WORK/job.json")
+  echo "$handle" >>"$WORK/handles"
+  [ "$(record "$handle" | wc -l)" -eq 1 ] && once=$((once + 1))
+  record "$handle" | grep -q "UserId=zstest-a(.*Account=physics " && as_user=$((as_user + 1))
 done
+# Every Slurm job (or array task) this server created, by its name: 12, no more.
+made=$(grep -c " Name=zhisuan-$INSTANCE-" "$TIGHT/jobcomp.txt")
 check "all 12 succeeded ($ok)" test "$ok" -eq 12
 check "jobs met the full queue and said so on their history ($waited)" test "$waited" -ge 1
-check "each was submitted to Slurm exactly once ($once/12)" test "$once" -eq 12
+check "each has its own Slurm record, exactly one ($once/12)" test "$once" -eq 12
+check "no two jobs share a Slurm id" test "$(sort -u "$WORK/handles" | wc -l)" -eq 12
+check "Slurm ran 12 jobs of this server, none twice ($made)" test "$made" -eq 12
 check "each ran as the tenant's user and was charged to its account ($as_user/12)" test "$as_user" -eq 12
 check "the job's own output says who ran it" bash -c \
   "curl -s -H 'Authorization: Bearer $ACME' '$URL/api/v1/jobs/${ids[0]}/logs' | grep -q zstest-a"
