@@ -13,8 +13,9 @@ namespace zhisuan::lifecycle {
 // Pools with at most this many devices get device ids (ZHISUAN_VISIBLE_DEVICES); larger ones are simulated
 // fleets.
 inline constexpr int64_t kMaxTrackedDevices = 4096;
-// Jobs placed or polled in one pass of the loop.
+// Jobs placed in one pass of the loop, and jobs polled in one pass.
 inline constexpr size_t kMaxPerPass = 512;
+inline constexpr size_t kMaxPolledPerPass = 50000;
 
 struct JobService::Live {
   JobRecord rec;
@@ -26,8 +27,7 @@ struct JobService::Live {
   // frees, a center comes back or quotas change (placement can only get harder in between).
   uint64_t tried_at_generation = 0;
   bool tried = false;
-  double run_s = -1;  // the decision's modelled run time (-1: read it from the decision)
-  double next_poll = 0;
+  double run_s = -1;         // the decision's modelled run time (-1: read it from the decision)
   bool dispatching = false;  // being submitted to its backend outside the lock
 };
 

@@ -352,7 +352,6 @@ void JobService::Schedule() {
         l->rec.started_at = now;
         l->rec.message = fmt::format("running on {}", center.id);
         transitions.push_back({l->rec, l->rec.message});
-        l->next_poll = now;
       }
     }
   }
@@ -422,7 +421,6 @@ void JobService::Dispatch() {
       l.rec.state = JobState::kDispatched;
       l.rec.backend_id = *w.handle;
       l.rec.message = fmt::format("submitted to {} ({} {})", l.rec.center, l.rec.backend, *w.handle);
-      l.next_poll = now;
     } else if (w.handle.error().code == ErrorCode::kRateLimited) {
       // The center cannot take jobs for now: the job keeps its place and is submitted when it accepts again.
       auto why = refusals.find(w.backend.get());
@@ -460,16 +458,26 @@ void JobService::PollJobs() {
   std::vector<Work> work;
   const double now = now_();
   {
+    // Each backend is asked at most once per poll interval, for all its jobs at once (one PollMany: for Slurm
+    // one scontrol per cluster however many jobs and however many passes the loop makes), up to
+    // kMaxPolledPerPass jobs, taken round-robin from where the last pass stopped.
     std::lock_guard lock(mu_);
-    for (auto& [id, l] : live_) {
-      if ((l->rec.state != JobState::kDispatched && l->rec.state != JobState::kRunning) || l->next_poll > now)
-        continue;
-      if (work.size() >= kMaxPerPass) {
-        more_ = true;
-        break;
-      }
-      l->next_poll = now + options_.poll_interval_s;
-      work.push_back({id, l->rec.backend_id, backends_.at(l->rec.center)});
+    std::map<const dispatch::Backend*, bool> due;
+    auto it = live_.upper_bound(poll_cursor_);
+    for (size_t seen = 0; seen < live_.size(); ++seen, ++it) {
+      if (it == live_.end()) it = live_.begin();
+      const Live& l = *it->second;
+      if (l.rec.state != JobState::kDispatched && l.rec.state != JobState::kRunning) continue;
+      const std::shared_ptr<dispatch::Backend>& backend = backends_.at(l.rec.center);
+      auto [d, added] = due.try_emplace(backend.get(), false);
+      if (added) d->second = next_backend_poll_[backend.get()] <= now;
+      if (!d->second) continue;
+      if (work.size() >= kMaxPolledPerPass) break;
+      work.push_back({it->first, l.rec.backend_id, backend});
+      poll_cursor_ = it->first;
+    }
+    for (const auto& [backend, is_due] : due) {
+      if (is_due) next_backend_poll_[backend] = now + options_.poll_interval_s;
     }
   }
   if (work.empty()) return;

@@ -163,6 +163,8 @@ class JobService {
     double until = 0, backoff_s = 0;
   };
   std::map<const dispatch::Backend*, Refusal> refusing_;
+  std::map<const dispatch::Backend*, double> next_backend_poll_;  // when each backend is asked again
+  int64_t poll_cursor_ = 0;                                       // the job the last poll stopped at
   // Per tenant, under mu_: the snapshot's centers whose backend may not run its jobs (no Unix user there),
   // and whether any center may. Backends are fixed for the service's life: computed once per tenant.
   struct Reach {
