@@ -12,10 +12,12 @@
 // DIR/cancel, cancels the job the same way.
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,6 +87,32 @@ bool Exists(int dir_fd, const char* name) {
   return ::faccessat(dir_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+// Gives DIR/work (a directory, never a link) to the job's user. Root can; a service user needs this binary
+// installed with CAP_CHOWN (docs/jobs.md: running the server as a service user).
+bool GiveWorkDir(int dir_fd, uid_t uid, gid_t gid) {
+  struct stat st {};
+  return ::fstatat(dir_fd, zhisuan::dispatch::kWorkDir, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+         S_ISDIR(st.st_mode) &&
+         ::fchownat(dir_fd, zhisuan::dispatch::kWorkDir, uid, gid, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+// Drops every capability this process holds. After setuid from a service user with file capabilities the
+// permitted set survives (no uid was 0); it must not reach the job.
+bool DropCapabilities() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  return ::syscall(SYS_capset, &header, data) == 0;
+}
+
+// Appends a line to DIR/stderr, the job's error output (what the tenant reads through the logs).
+void Explain(int dir_fd, const std::string& line) {
+  const int fd = ::openat(dir_fd, zhisuan::dispatch::kStderrFile,
+                          O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  WriteAll(fd, line + "\n");
+  ::close(fd);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -127,6 +155,24 @@ int main(int argc, char** argv) {
     WriteAtomically(dir_fd, kExitFile, "signal 15\n" + std::to_string(Now()) + "\ncancelled\n");
     return 0;
   }
+  if (launch->uid >= 0) {
+    const auto uid = static_cast<uid_t>(launch->uid);
+    const auto gid = static_cast<gid_t>(launch->gid);
+    std::string why;
+    if (uid == 0 || gid == 0) {
+      why = "zhisuan-runner: a job never runs as root";
+    } else if (!GiveWorkDir(dir_fd, uid, gid)) {
+      why = "zhisuan-runner: cannot give the job's work directory to uid " + std::to_string(uid) + ": " +
+            std::strerror(errno) +
+            " (a server that is not root needs zhisuan-runner installed with file capabilities; see "
+            "docs/jobs.md)";
+    }
+    if (!why.empty()) {
+      Explain(dir_fd, why);
+      WriteAtomically(dir_fd, kExitFile, "exit 126\n" + std::to_string(Now()) + "\nsetup-failed\n");
+      return 1;
+    }
+  }
   ::signal(SIGHUP, SIG_IGN);
   struct sigaction term {};
   term.sa_handler = OnTerm;
@@ -158,11 +204,16 @@ int main(int argc, char** argv) {
     const int err =
         ::openat(dir_fd, zhisuan::dispatch::kStderrFile, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0600);
     const int in = ::open("/dev/null", O_RDONLY);
-    if (out < 0 || err < 0 || in < 0 || ::chdir(work.c_str()) != 0) ::_exit(126);
-    if (!cgroup_procs.empty()) {  // into the job's cgroup before anything of the job runs
+    if (out < 0 || err < 0 || in < 0) ::_exit(126);
+    if (!cgroup_procs.empty()) {
+      // Into the job's cgroup before anything of the job runs. A service user may create the directory
+      // without being allowed to move processes (no delegation of the common ancestor): the process group
+      // then remains the job's only container, as on a host without cgroup2.
       const int procs = ::open(cgroup_procs.c_str(), O_WRONLY | O_CLOEXEC);
-      if (procs < 0 || ::write(procs, "0", 1) != 1) ::_exit(126);
-      ::close(procs);
+      if (procs >= 0) {
+        [[maybe_unused]] const ssize_t n = ::write(procs, "0", 1);
+        ::close(procs);
+      }
     }
     ::dup2(in, 0);
     ::dup2(out, 1);
@@ -176,11 +227,15 @@ int main(int argc, char** argv) {
       // Drop to the tenant's user for good: supplementary groups cleared, then the group, then the user; and
       // no way back up through a setuid program.
       const auto gid = static_cast<gid_t>(launch->gid), uid = static_cast<uid_t>(launch->uid);
-      if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0 || ::getuid() != uid ||
-          ::geteuid() != uid || ::setuid(0) == 0) {
+      if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0 || !DropCapabilities() ||
+          ::getuid() != uid || ::geteuid() != uid || ::setuid(0) == 0) {
         [[maybe_unused]] const ssize_t n = ::write(2, "zhisuan-runner: cannot drop to the job's user\n", 46);
         ::_exit(126);
       }
+    }
+    if (::chdir(work.c_str()) != 0) {  // as the job's user: work/ is its alone
+      [[maybe_unused]] const ssize_t n = ::write(2, "zhisuan-runner: cannot enter the job's work directory\n", 54);
+      ::_exit(126);
     }
     ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     ::execvpe(args[0], args.data(), env.data());

@@ -1,6 +1,7 @@
 #include "lifecycle/backends.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <limits>
 
@@ -24,11 +25,17 @@ Result<BackendMap> MakeBackends(const Registry& registry, const std::string& fil
   double factor = 1;
   std::string local_root = state_dir + "/local";
   dispatch::TenantUsers users;
+  std::string runner = dispatch::LocalBackend::DefaultRunner().string();
   YamlField centers = top.Child("centers");
   if (top.defined()) {
-    top.ExpectMap({"sim_factor", "local_root", "centers", "tenants", "allow_service_user"});
+    top.ExpectMap({"sim_factor", "local_root", "runner", "centers", "tenants", "allow_service_user"});
     factor = top.OptNumber("sim_factor", 1e-9, 1e9).value_or(1);
     local_root = top.OptString("local_root", local_root);
+    if (top.Child("runner").defined()) {
+      runner = top.OptString("runner", runner);
+      if (::access(runner.c_str(), X_OK) != 0)
+        top.Child("runner").Error(fmt::format("'{}' is not an executable", runner));
+    }
     users.allow_service_user = top.Bool("allow_service_user", false);
     const YamlField tenants = top.Child("tenants");
     if (tenants.defined() && !tenants.IsMap())
@@ -69,8 +76,7 @@ Result<BackendMap> MakeBackends(const Registry& registry, const std::string& fil
           f.ExpectMap({"root"});
           root = f.OptString("root", root);
         }
-        out[c.id] =
-            std::make_shared<dispatch::LocalBackend>(root, dispatch::LocalBackend::DefaultRunner(), users);
+        out[c.id] = std::make_shared<dispatch::LocalBackend>(root, runner, users);
         break;
       }
       case BackendKind::kSlurm: {
