@@ -23,6 +23,7 @@ struct DispatchRequest {
   int64_t devices = 1;
   std::vector<int> device_ids = {};  // the devices of the pool this job holds (ZHISUAN_VISIBLE_DEVICES)
   double walltime_s = 3600;
+  double memory_gb = 0;       // the job's host memory limit; 0: none
   double modelled_run_s = 0;  // the placement's run-time estimate
 };
 

@@ -36,6 +36,39 @@ std::string MakeJobCgroup(const std::string& name) {
   return dir;
 }
 
+namespace {
+
+bool WriteControl(const std::string& path, const std::string& value) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+std::string LimitJobMemory(const std::string& unified, const std::string& name, int64_t bytes,
+                           bool& enforced) {
+  const std::string limit = std::to_string(bytes);
+  enforced = !unified.empty() && WriteControl(unified + "/memory.max", limit);
+  if (enforced) {
+    WriteControl(unified + "/memory.swap.max", "0");  // the limit is not moved to swap
+    return {};
+  }
+  const std::string parent = "/sys/fs/cgroup/memory/zhisuan";
+  if (::mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST) return {};
+  const std::string dir = parent + "/" + name;
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return {};
+  enforced = WriteControl(dir + "/memory.limit_in_bytes", limit);
+  if (!enforced) {
+    ::rmdir(dir.c_str());
+    return {};
+  }
+  WriteControl(dir + "/memory.memsw.limit_in_bytes", limit);  // where swap accounting is on: no swap either
+  return dir;
+}
+
 void KillJobCgroup(const std::string& cgroup) {
   if (cgroup.empty()) return;
   const int fd = ::open((cgroup + "/cgroup.kill").c_str(), O_WRONLY | O_CLOEXEC);

@@ -5,6 +5,7 @@
 // the server, which says at start-up whether jobs are contained.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace zhisuan::dispatch {
@@ -17,6 +18,13 @@ std::string JobCgroupRoot();
 // among the live jobs of the host (the runner adds its pid): a directory of that name can only be left by a
 // dead runner, and whatever still runs in it is killed before it is reused.
 std::string MakeJobCgroup(const std::string& name);
+
+// Limits the job's memory to `bytes`: memory.max of its `unified` cgroup where that hierarchy has the memory
+// controller (pure cgroup v2 hosts); otherwise a cgroup named `name` in the v1 memory hierarchy
+// (/sys/fs/cgroup/memory/zhisuan/, hybrid hosts), whose path is returned for the job to join (and removed
+// with RemoveJobCgroup). `enforced` says whether either holds the limit.
+std::string LimitJobMemory(const std::string& unified, const std::string& name, int64_t bytes,
+                           bool& enforced);
 
 // Kills every process in `cgroup` (no-op for an empty path); removes the directory once it is empty.
 void KillJobCgroup(const std::string& cgroup);

@@ -322,6 +322,28 @@ TEST(LocalBackend, JobsOfTwoBackendsWithTheSameNamesDoNotShareACgroup) {
   EXPECT_EQ(s.exit_code, 5) << "the other backend's job ended this one";
 }
 
+// Issue 12: a local job is held to its memory_gb (cgroup v2 memory.max, or the v1 memory hierarchy of a
+// hybrid host): past it the kernel kills the job, below it the job runs.
+TEST(LocalBackend, AJobIsHeldToItsMemoryLimit) {
+  if (::access("/sys/fs/cgroup/memory", W_OK) != 0 && JobCgroupRoot().empty())
+    GTEST_SKIP() << "no cgroup memory controller the runner may use";
+  testing::TempDir dir;
+  LocalBackend b(dir.path(), kRunner, kServiceUser);
+  const std::vector<std::string> grab = {"/usr/bin/python3", "-c", "b = bytearray(200 << 20); print('kept')"};
+  const std::string over =
+      *b.Submit({.job_id = 1, .name = "job-1", .command = grab, .walltime_s = 60, .memory_gb = 0.05});
+  const std::string under =
+      *b.Submit({.job_id = 2, .name = "job-2", .command = grab, .walltime_s = 60, .memory_gb = 1});
+  const RunStatus o = WaitDone(b, over, 30), u = WaitDone(b, under, 30);
+  const std::string logs = *b.Logs(over, 4096);
+  if (logs.find("cannot hold the job to its memory_gb") != std::string::npos)
+    GTEST_SKIP() << "the runner could not set the limit here: " << logs;
+  EXPECT_EQ(o.state, RunState::kFailed) << o.detail;
+  EXPECT_EQ(o.exit_code, 128 + SIGKILL) << logs;
+  EXPECT_EQ(logs.find("kept"), std::string::npos) << logs;
+  EXPECT_EQ(u.state, RunState::kSucceeded) << u.detail << *b.Logs(under, 4096);
+}
+
 TEST(SimBackend, FinishesAfterTheModelledTimeTimesTheFactor) {
   double now = 1000;
   SimBackend b(0.01, [&] { return now; });
@@ -347,12 +369,14 @@ TEST(SlurmBackend, BatchScriptQuotesEveryUserValue) {
                                             .command = {"/bin/echo", "it's $(rm -rf /)", "`id`", "a b"},
                                             .devices = 2,
                                             .device_ids = {0, 1},
-                                            .walltime_s = 90});
+                                            .walltime_s = 90,
+                                            .memory_gb = 2});
   EXPECT_NE(script.find("exec '/bin/echo' 'it'\\''s $(rm -rf /)' '`id`' 'a b'\n"), std::string::npos)
       << script;
   EXPECT_NE(script.find("#SBATCH --job-name=zhisuan-ab12-4\n"), std::string::npos);
   EXPECT_NE(script.find("#SBATCH --time=2\n"), std::string::npos);
   EXPECT_NE(script.find("#SBATCH --cpus-per-task=2\n"), std::string::npos);
+  EXPECT_NE(script.find("#SBATCH --mem=2048M\n"), std::string::npos);
   // Running the quoted words through a real shell gives back the arguments exactly.
   const Result<CommandResult> echo = RunCommand(
       {"/bin/sh", "-c", "printf '%s|' " + ShellQuote("it's $(id)") + " " + ShellQuote("`id`")}, {}, 5);

@@ -6,7 +6,7 @@
 namespace zhisuan::dispatch {
 namespace {
 
-constexpr std::string_view kMagic = "zhisuan-launch-2";
+constexpr std::string_view kMagic = "zhisuan-launch-3";  // -2: the same without the memory limit
 
 }  // namespace
 
@@ -20,6 +20,8 @@ std::string EncodeLaunch(const Launch& launch) {
   out += std::to_string(launch.uid);
   out += '\0';
   out += std::to_string(launch.gid);
+  out += '\0';
+  out += std::to_string(launch.memory_bytes);
   out += '\0';
   for (const auto* list : {&launch.argv, &launch.env}) {
     out += std::to_string(list->size());
@@ -50,7 +52,8 @@ std::optional<Launch> DecodeLaunch(std::string_view bytes) {
     }
     return n;
   };
-  if (next() != kMagic) return std::nullopt;
+  const auto magic = next();
+  if (magic != kMagic && magic != "zhisuan-launch-2") return std::nullopt;
   Launch launch;
   const auto wall = next();
   if (!wall ||
@@ -62,6 +65,15 @@ std::optional<Launch> DecodeLaunch(std::string_view bytes) {
     const auto field = next();
     if (!field || std::from_chars(field->data(), field->data() + field->size(), *id).ec != std::errc() ||
         *id < -1 || *id > 0xfffffffe) {
+      return std::nullopt;
+    }
+  }
+  if (magic == kMagic) {
+    const auto field = next();
+    if (!field ||
+        std::from_chars(field->data(), field->data() + field->size(), launch.memory_bytes).ec !=
+            std::errc() ||
+        launch.memory_bytes < 0) {
       return std::nullopt;
     }
   }

@@ -17,6 +17,7 @@ struct Launch {
   // runner's own (only where the operator allowed jobs as the service's user).
   int64_t uid = -1;
   int64_t gid = -1;
+  int64_t memory_bytes = 0;  // the job's memory limit; 0: none
   std::vector<std::string> argv;
   std::vector<std::string> env;  // NAME=value: the job's whole environment
 };

@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -220,6 +221,7 @@ Result<std::string> LocalBackend::Submit(const DispatchRequest& r) {
       launch.gid = user->gid;
     }
     launch.argv = r.command;
+    launch.memory_bytes = static_cast<int64_t>(std::ceil(r.memory_gb * 1024 * 1024 * 1024));
     const std::string work = (dir / kWorkDir).string();
     launch.env = {"PATH=/usr/local/bin:/usr/bin:/bin",
                   "HOME=" + work,

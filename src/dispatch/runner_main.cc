@@ -186,6 +186,19 @@ int main(int argc, char** argv) {
   const std::string cgroup = zhisuan::dispatch::MakeJobCgroup(
       (slash == std::string::npos ? dir : dir.substr(slash + 1)) + "." + std::to_string(group));
   const std::string cgroup_procs = cgroup.empty() ? std::string() : cgroup + "/cgroup.procs";
+  std::string memory_cgroup;
+  if (launch->memory_bytes > 0) {
+    bool enforced = false;
+    memory_cgroup = zhisuan::dispatch::LimitJobMemory(
+        cgroup, (slash == std::string::npos ? dir : dir.substr(slash + 1)) + "." + std::to_string(group),
+        launch->memory_bytes, enforced);
+    if (!enforced) {
+      Explain(dir_fd,
+              "zhisuan-runner: this host cannot hold the job to its memory_gb (no cgroup memory controller "
+              "the runner may use): it runs without that limit");
+    }
+  }
+  const std::string memory_procs = memory_cgroup.empty() ? std::string() : memory_cgroup + "/cgroup.procs";
   std::vector<char*> args;
   for (const std::string& a : launch->argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -205,6 +218,11 @@ int main(int argc, char** argv) {
         ::openat(dir_fd, zhisuan::dispatch::kStderrFile, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0600);
     const int in = ::open("/dev/null", O_RDONLY);
     if (out < 0 || err < 0 || in < 0) ::_exit(126);
+    if (!memory_procs.empty()) {  // the memory limit of a hybrid host's v1 hierarchy; it must hold
+      const int procs = ::open(memory_procs.c_str(), O_WRONLY | O_CLOEXEC);
+      if (procs < 0 || ::write(procs, "0", 1) != 1) ::_exit(126);
+      ::close(procs);
+    }
     if (!cgroup_procs.empty()) {
       // Into the job's cgroup before anything of the job runs. A service user may create the directory
       // without being allowed to move processes (no delegation of the common ancestor): the process group
@@ -234,7 +252,8 @@ int main(int argc, char** argv) {
       }
     }
     if (::chdir(work.c_str()) != 0) {  // as the job's user: work/ is its alone
-      [[maybe_unused]] const ssize_t n = ::write(2, "zhisuan-runner: cannot enter the job's work directory\n", 54);
+      [[maybe_unused]] const ssize_t n =
+          ::write(2, "zhisuan-runner: cannot enter the job's work directory\n", 54);
       ::_exit(126);
     }
     ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
@@ -276,6 +295,7 @@ int main(int argc, char** argv) {
   // it.
   zhisuan::dispatch::KillJobCgroup(cgroup);
   zhisuan::dispatch::RemoveJobCgroup(cgroup);
+  zhisuan::dispatch::RemoveJobCgroup(memory_cgroup);
   std::string text = WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
                                          : "exit " + std::to_string(WEXITSTATUS(status));
   text += "\n" + std::to_string(Now()) + "\n";

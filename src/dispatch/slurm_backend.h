@@ -49,7 +49,7 @@ class SlurmBackend final : public Backend {
                           const std::vector<const DispatchRequest*>& requests) const;
 
  private:
-  std::string Header(const std::string& name, int64_t devices, int64_t minutes) const;
+  std::string Header(const std::string& name, const DispatchRequest& shape) const;
   std::string TaskLines(const DispatchRequest& request) const;  // the job's environment and its argv
   Status Check(const DispatchRequest& request) const;
   const UnixUser* UserOf(const std::string& tenant) const;  // null: the service's own user

@@ -35,11 +35,15 @@ int64_t Minutes(double walltime_s) {
   return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(walltime_s / 60)));
 }
 
+int64_t MegaBytes(double gb) {
+  return gb > 0 ? std::max<int64_t>(1, static_cast<int64_t>(std::ceil(gb * 1024))) : 0;
+}
+
 // What one array's jobs must share.
 struct Shape {
   int64_t uid = -1, gid = -1;
   std::string account;
-  int64_t devices = 1, minutes = 1;
+  int64_t devices = 1, minutes = 1, memory_mb = 0;
   auto operator<=>(const Shape&) const = default;
 };
 
@@ -75,16 +79,18 @@ std::string SlurmBackend::TaskLines(const DispatchRequest& r) const {
   return lines + "\n";
 }
 
-std::string SlurmBackend::Header(const std::string& name, int64_t devices, int64_t minutes) const {
+std::string SlurmBackend::Header(const std::string& name, const DispatchRequest& r) const {
   std::string h = fmt::format("#!/bin/sh\n#SBATCH --job-name={}\n", name);
-  h += fmt::format("#SBATCH --ntasks=1\n#SBATCH --cpus-per-task={}\n#SBATCH --time={}\n", devices, minutes);
+  h += fmt::format("#SBATCH --ntasks=1\n#SBATCH --cpus-per-task={}\n#SBATCH --time={}\n", r.devices,
+                   Minutes(r.walltime_s));
+  if (r.memory_gb > 0) h += fmt::format("#SBATCH --mem={}M\n", MegaBytes(r.memory_gb));
   if (!o_.partition.empty()) h += fmt::format("#SBATCH --partition={}\n", o_.partition);
   return h;
 }
 
 std::string SlurmBackend::BatchScript(const DispatchRequest& r) const {
   const std::filesystem::path work = JobDir(r.name) / kWork;
-  std::string script = Header(r.name, r.devices, Minutes(r.walltime_s));
+  std::string script = Header(r.name, r);
   script += fmt::format("#SBATCH --output={}\n#SBATCH --error={}\n#SBATCH --chdir={}\n",
                         (work / "stdout").string(), (work / "stderr").string(), work.string());
   return script + TaskLines(r);
@@ -92,7 +98,7 @@ std::string SlurmBackend::BatchScript(const DispatchRequest& r) const {
 
 std::string SlurmBackend::ArrayScript(const std::string& batch,
                                       const std::vector<const DispatchRequest*>& rs) const {
-  std::string script = Header(batch, rs.front()->devices, Minutes(rs.front()->walltime_s));
+  std::string script = Header(batch, *rs.front());
   script += fmt::format("#SBATCH --output=/dev/null\n#SBATCH --error=/dev/null\n#SBATCH --chdir={}\n",
                         o_.spool.string());
   script += fmt::format("#SBATCH --array=0-{}\n", rs.size() - 1);
@@ -271,8 +277,10 @@ std::vector<Result<std::string>> SlurmBackend::SubmitMany(const std::vector<Disp
       }
     }
     const UnixUser* user = UserOf(r.tenant);
-    Shape shape{-1, -1, "", r.devices, Minutes(r.walltime_s)};
-    if (user != nullptr) shape = {user->uid, user->gid, user->account, r.devices, Minutes(r.walltime_s)};
+    Shape shape{-1, -1, "", r.devices, Minutes(r.walltime_s), MegaBytes(r.memory_gb)};
+    if (user != nullptr) {
+      shape = {user->uid, user->gid, user->account, r.devices, Minutes(r.walltime_s), MegaBytes(r.memory_gb)};
+    }
     groups[shape].push_back(i);
   }
   std::vector<std::vector<size_t>> chunks;

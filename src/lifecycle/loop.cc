@@ -192,6 +192,7 @@ dispatch::DispatchRequest JobService::Request(const Live& l) const {
           .devices = l.rec.devices,
           .device_ids = l.device_ids,
           .walltime_s = l.job.walltime_h ? *l.job.walltime_h * 3600 : std::max(60.0, 2 * run_s),
+          .memory_gb = l.job.memory_gb.value_or(0),
           .modelled_run_s = run_s};
 }
 

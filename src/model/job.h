@@ -56,6 +56,7 @@ struct Job {
   // simulated centers may omit it.
   std::vector<std::string> command;
   std::optional<double> walltime_h;  // wall-time limit on a real backend; default: 2 x the modelled run time
+  std::optional<double> memory_gb;   // host memory limit on a real backend (local: its cgroup; Slurm: --mem)
 };
 
 // Parses and validates a job spec (YAML or JSON) against the registry's accelerators, provinces and hubs.

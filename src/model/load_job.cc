@@ -53,7 +53,7 @@ std::string_view Name(JobKind k) {
 std::optional<Job> ReadJob(const YamlField& f, const Registry& registry) {
   if (!f.ExpectMap({"name", "tenant", "kind", "precision", "devices", "accelerator", "work", "deadline_h",
                     "latency_slo_ms", "user_province", "data", "residency", "priority", "gang", "command",
-                    "walltime_h"})) {
+                    "walltime_h", "memory_gb"})) {
     return std::nullopt;
   }
   Job job;
@@ -178,6 +178,7 @@ std::optional<Job> ReadJob(const YamlField& f, const Registry& registry) {
     }
   }
   job.walltime_h = f.OptNumber("walltime_h", 1e-6, 1e5);
+  job.memory_gb = f.OptNumber("memory_gb", 1e-3, 1e6);
   if (!ok) return std::nullopt;
   return job;
 }
