@@ -27,8 +27,9 @@ struct JobService::Live {
   // frees, a center comes back or quotas change (placement can only get harder in between).
   uint64_t tried_at_generation = 0;
   bool tried = false;
-  double run_s = -1;         // the decision's modelled run time (-1: read it from the decision)
-  bool dispatching = false;  // being submitted to its backend outside the lock
+  double run_s = -1;            // the decision's modelled run time (-1: read it from the decision)
+  double transfer_fee_cny = 0;  // the decision's data transfer fee, billed when the job ends
+  bool dispatching = false;     // being submitted to its backend outside the lock
 };
 
 struct JobService::Pending {

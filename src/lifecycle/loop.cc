@@ -10,6 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "accounting/run_cost.h"
 #include "lifecycle/live.h"
 
 namespace zhisuan::lifecycle {
@@ -130,6 +131,7 @@ bool JobService::Restore(Live& l) {
     l.shares.emplace_back(center.first_pool + static_cast<uint32_t>(pool), devices);
   }
   l.device_ids = d.value("device_ids", std::vector<int>{});
+  if (d.contains("estimate")) l.transfer_fee_cny = d["estimate"].value("transfer_fee_cny", 0.0);
   const double finish = d.value("finish_at", now_());
   l.release_at = finish;
   for (const auto& [pool, devices] : l.shares) {
@@ -156,27 +158,39 @@ void JobService::Release(Live& l) {
   l.device_ids.clear();
 }
 
+// The bill of a finished job: its pools' rates over the hours it really ran (accounted hours for simulated
+// centers), energy at the center's tariff integrated over those hours' time-of-use periods, and the data
+// transfer fee of its decision — the same functions (accounting/run_cost) that priced its estimate, so quote,
+// estimate and bill agree wherever the run matched its estimate.
 void JobService::Account(Live& l, const dispatch::RunStatus& status, double time_scale) {
   const double finished = status.finished_at.value_or(now_());
   const double started = status.started_at.value_or(l.rec.started_at.value_or(finished));
   l.rec.started_at = started;
   l.rec.finished_at = finished;
   const double hours = std::max(0.0, finished - started) / 3600.0 * time_scale;
-  JobAccounting a;
-  double energy_cny = 0, price_cny = 0;
+  std::vector<accounting::PoolRun> runs;
   for (const auto& [pool, devices] : l.shares) {
     const placement::PoolInfo& p = snapshot_.pools()[pool];
-    const double dh = static_cast<double>(devices) * hours;
-    const double kwh = dh * p.energy_kwh_per_device_hour;
-    a.device_hours += dh;
-    a.energy_kwh += kwh;
-    a.carbon_kg += dh * p.carbon_kg_per_device_hour;
-    energy_cny += kwh * snapshot_.centers()[p.center].tariff_cny_per_kwh;
-    price_cny += dh * p.price_cny_per_device_hour;
+    runs.push_back(
+        {devices, p.energy_kwh_per_device_hour, p.price_cny_per_device_hour, p.carbon_kg_per_device_hour});
   }
-  a.energy_fen = std::llround(energy_cny * 100);
-  a.price_fen = std::llround(price_cny * 100);
-  l.rec.accounting = a;
+  accounting::Tariff tariff;
+  if (!l.shares.empty()) {
+    const placement::CenterInfo& center =
+        snapshot_.centers()[snapshot_.pools()[l.shares.front().first].center];
+    tariff = {center.tariff_cny_per_kwh, center.tou == placement::kNone
+                                             ? nullptr
+                                             : &snapshot_.tou_tables()[static_cast<size_t>(center.tou)]};
+  }
+  const accounting::RunCost cost =
+      accounting::CostOfRun(runs, hours, accounting::LocalHours(started, snapshot_.params().utc_offset_h),
+                            tariff, l.transfer_fee_cny);
+  l.rec.accounting = JobAccounting{.device_hours = cost.device_hours,
+                                   .energy_kwh = cost.energy_kwh,
+                                   .energy_fen = accounting::Fen(cost.energy_cny),
+                                   .price_fen = accounting::Fen(cost.price_cny),
+                                   .carbon_kg = cost.carbon_kg,
+                                   .transfer_fee_fen = accounting::Fen(cost.transfer_fee_cny)};
 }
 
 dispatch::DispatchRequest JobService::Request(const Live& l) const {
@@ -337,6 +351,7 @@ void JobService::Schedule() {
     l->rec.backend_id.clear();
     l->rec.decision = decision.dump();
     l->run_s = c.run_h * 3600;
+    l->transfer_fee_cny = c.transfer_fee_cny;
     l->rec.attempts += 1;
     l->rec.updated_at = now;
     l->rec.message = why;

@@ -109,6 +109,9 @@ class JobService {
   // For tests and the dashboard: the state of every center (up, draining, down).
   std::map<std::string, std::string> CenterStates();
   StoreHealth Health();
+  // Runs `fn` on the live snapshot (devices busy and booked, drained and down centers, as the scheduler sees
+  // them now) under the scheduler's lock: quotes are made on it. Keep `fn` short.
+  void WithLiveSnapshot(const std::function<void(const placement::Snapshot&)>& fn);
 
  private:
   struct Live;

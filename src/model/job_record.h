@@ -24,8 +24,10 @@ struct JobAccounting {
   double device_hours = 0;
   double energy_kwh = 0;
   int64_t energy_fen = 0;  // the center's cost of that energy
-  int64_t price_fen = 0;   // what the tenant is billed
+  int64_t price_fen = 0;   // the tenant's price for the compute
   double carbon_kg = 0;
+  int64_t transfer_fee_fen = 0;  // the tenant's fee for moving its input data
+  int64_t bill_fen() const { return price_fen + transfer_fee_fen; }  // what the tenant is billed
 };
 
 struct JobRecord {

@@ -6,40 +6,14 @@
 #include <algorithm>
 #include <cmath>
 
+#include "accounting/run_cost.h"
+
 namespace zhisuan::placement {
 namespace {
-
-// Integral of the multiplier from local midnight to `hour_of_day` (0..24).
-double DayIntegral(const std::vector<TouPeriod>& periods, double hour_of_day) {
-  double sum = 0;
-  for (const TouPeriod& p : periods) {
-    const double lo = p.start_hour;
-    const double hi = std::min<double>(p.end_hour, hour_of_day);
-    if (hi > lo) sum += (hi - lo) * p.multiplier;
-  }
-  return sum;
-}
-
-double Integral(const std::vector<TouPeriod>& periods, double t_h) {
-  const double days = std::floor(t_h / 24.0);
-  return days * DayIntegral(periods, 24.0) + DayIntegral(periods, t_h - days * 24.0);
-}
 
 std::string JoinIds(const std::vector<std::string>& ids) { return fmt::format("{}", fmt::join(ids, ", ")); }
 
 }  // namespace
-
-double AverageTouMultiplier(const std::vector<TouPeriod>& periods, double local_start_h, double duration_h) {
-  if (periods.empty()) return 1.0;
-  if (duration_h <= 0) {
-    const double h = local_start_h - std::floor(local_start_h / 24.0) * 24.0;
-    for (const TouPeriod& p : periods) {
-      if (h >= p.start_hour && h < p.end_hour) return p.multiplier;
-    }
-    return 1.0;
-  }
-  return (Integral(periods, local_start_h + duration_h) - Integral(periods, local_start_h)) / duration_h;
-}
 
 double Score(const Candidate& c, const Objective& o) {
   switch (o.kind) {
@@ -64,7 +38,7 @@ Evaluator::Evaluator(const Snapshot& snapshot, const PreparedJob& job, const Obj
       job_(job),
       objective_(objective),
       now_s_(now_s),
-      local_start_h_(now_s / 3600.0 + snapshot.params().utc_offset_h),
+      local_start_h_(accounting::LocalHours(now_s, snapshot.params().utc_offset_h)),
       with_reasons_(with_reasons && job.job != nullptr) {}
 
 std::string Evaluator::ModelName(uint32_t accelerator) const {
@@ -182,28 +156,29 @@ void Evaluator::AddTransfer(Candidate& c, const CenterInfo& center) const {
 }
 
 void Evaluator::Price(Candidate& c, const CenterInfo& center) const {
-  c.device_hours = 0;
-  c.energy_kwh = 0;
-  c.price_cny = 0;
-  c.carbon_kg = 0;
-  auto add = [&](const PoolInfo& pool, int64_t devices) {
-    const double device_hours = static_cast<double>(devices) * c.run_h;
-    c.device_hours += device_hours;
-    c.energy_kwh += device_hours * pool.energy_kwh_per_device_hour;
-    c.price_cny += device_hours * pool.price_cny_per_device_hour;
-    c.carbon_kg += device_hours * pool.carbon_kg_per_device_hour;
+  auto run_of = [&](uint32_t pool, int64_t devices) {
+    const PoolInfo& p = snapshot_.pools()[pool];
+    return accounting::PoolRun{devices, p.energy_kwh_per_device_hour, p.price_cny_per_device_hour,
+                               p.carbon_kg_per_device_hour};
   };
+  const accounting::Tariff tariff{
+      center.tariff_cny_per_kwh,
+      center.tou == kNone ? nullptr : &snapshot_.tou_tables()[static_cast<size_t>(center.tou)]};
+  const double local_start_h = local_start_h_ + std::max(c.start_h, c.transfer_h);
+  accounting::RunCost cost;
   if (c.split.empty()) {
-    add(snapshot_.pools()[c.pool], c.devices);
+    const accounting::PoolRun one = run_of(c.pool, c.devices);
+    cost = accounting::CostOfRun({&one, 1}, c.run_h, local_start_h, tariff, c.transfer_fee_cny);
   } else {
-    for (const PoolShare& share : c.split) add(snapshot_.pools()[share.pool], share.devices);
+    std::vector<accounting::PoolRun> runs;
+    for (const PoolShare& share : c.split) runs.push_back(run_of(share.pool, share.devices));
+    cost = accounting::CostOfRun(runs, c.run_h, local_start_h, tariff, c.transfer_fee_cny);
   }
-  const double run_start = std::max(c.start_h, c.transfer_h);
-  const double multiplier =
-      center.tou == kNone ? 1.0
-                          : AverageTouMultiplier(snapshot_.tou_tables()[static_cast<size_t>(center.tou)],
-                                                 local_start_h_ + run_start, c.run_h);
-  c.energy_cny = c.energy_kwh * center.tariff_cny_per_kwh * multiplier;
+  c.device_hours = cost.device_hours;
+  c.energy_kwh = cost.energy_kwh;
+  c.price_cny = cost.price_cny;
+  c.carbon_kg = cost.carbon_kg;
+  c.energy_cny = cost.energy_cny;
   const int32_t from = job_.user_province != kNone ? job_.user_province : job_.data_province;
   c.rtt_ms = from == kNone ? 0 : snapshot_.RttMs(from, center.province);
   c.score = Score(c, objective_);

@@ -20,10 +20,6 @@ struct Evaluation {
   Candidate candidate;
 };
 
-// Average time-of-use multiplier over [start, start + duration) hours of local clock time (hours since local
-// midnight of day 0 may exceed 24). Flat (1.0) for an empty table.
-double AverageTouMultiplier(const std::vector<TouPeriod>& periods, double local_start_h, double duration_h);
-
 // The score of a candidate under an objective.
 double Score(const Candidate& c, const Objective& objective);
 // The order of candidates under an objective: lower score, then earlier finish, then lower pool index (a

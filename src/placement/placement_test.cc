@@ -3,6 +3,7 @@
 
 #include <random>
 
+#include "accounting/run_cost.h"
 #include "model/job.h"
 #include "placement/evaluate.h"
 #include "placement/policy.h"
@@ -186,14 +187,14 @@ TEST_F(Tiny, BaselinePolicies) {
 TEST(Tou, AverageMultiplier) {
   const std::vector<TouPeriod> gd = {{"valley", 0, 8, 0.38}, {"flat", 8, 10, 1.0},  {"peak", 10, 12, 1.7},
                                      {"flat", 12, 14, 1.0},  {"peak", 14, 19, 1.7}, {"flat", 19, 24, 1.0}};
-  EXPECT_DOUBLE_EQ(AverageTouMultiplier(gd, 0, 8), 0.38);
-  EXPECT_DOUBLE_EQ(AverageTouMultiplier(gd, 10, 2), 1.7);
-  EXPECT_NEAR(AverageTouMultiplier(gd, 0, 24), (8 * 0.38 + 9 * 1.0 + 7 * 1.7) / 24, 1e-12);
-  EXPECT_NEAR(AverageTouMultiplier(gd, 7, 2), (0.38 + 1.0) / 2, 1e-12);
-  EXPECT_NEAR(AverageTouMultiplier(gd, 23, 2), (1.0 + 0.38) / 2, 1e-12);  // across midnight
-  EXPECT_NEAR(AverageTouMultiplier(gd, 24 * 5 + 10.5, 1), 1.7, 1e-12);
-  EXPECT_DOUBLE_EQ(AverageTouMultiplier({}, 3, 5), 1.0);
-  EXPECT_DOUBLE_EQ(AverageTouMultiplier(gd, 11, 0), 1.7);
+  EXPECT_DOUBLE_EQ(accounting::AverageTouMultiplier(gd, 0, 8), 0.38);
+  EXPECT_DOUBLE_EQ(accounting::AverageTouMultiplier(gd, 10, 2), 1.7);
+  EXPECT_NEAR(accounting::AverageTouMultiplier(gd, 0, 24), (8 * 0.38 + 9 * 1.0 + 7 * 1.7) / 24, 1e-12);
+  EXPECT_NEAR(accounting::AverageTouMultiplier(gd, 7, 2), (0.38 + 1.0) / 2, 1e-12);
+  EXPECT_NEAR(accounting::AverageTouMultiplier(gd, 23, 2), (1.0 + 0.38) / 2, 1e-12);  // across midnight
+  EXPECT_NEAR(accounting::AverageTouMultiplier(gd, 24 * 5 + 10.5, 1), 1.7, 1e-12);
+  EXPECT_DOUBLE_EQ(accounting::AverageTouMultiplier({}, 3, 5), 1.0);
+  EXPECT_DOUBLE_EQ(accounting::AverageTouMultiplier(gd, 11, 0), 1.7);
 }
 
 // Models and provinces the property tests draw random jobs from.

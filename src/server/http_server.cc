@@ -356,7 +356,17 @@ struct HttpServer::Impl {
           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
       c.params.try_emplace("policy", default_policy);
       c.params.try_emplace("objective", default_objective);
-      Reply(c.res, views::Quote(registry, snapshot, c.req.body, c.params, now_s, "request body"));
+      if (jobs == nullptr) {
+        return Reply(c.res, views::Quote(registry, snapshot, c.req.body, c.params, now_s, "request body"));
+      }
+      // On the network as it is now, so the quote is what a submission would get; parsed before the lock.
+      Result<Job> job = ParseJob(c.req.body, registry, "request body");
+      if (!job) return Reply(c.res, std::unexpected(job.error()));
+      Result<views::Json> quote = std::unexpected(Error{});
+      jobs->WithLiveSnapshot([&](const placement::Snapshot& live) {
+        quote = views::Quote(registry, live, *job, c.params, now_s, "live");
+      });
+      Reply(c.res, std::move(quote));
     });
     Add("POST", "/api/v1/index/compute", [this](Call& c) {
       if (Status s = views::CheckParams(c.params, {}); !s) return Reply(c.res, std::unexpected(s.error()));

@@ -73,6 +73,8 @@ Json JobJson(const JobRecord& r) {
                        {"energy_cost_fen", a.energy_fen},
                        {"price_fen", a.price_fen},
                        {"price_cny", fmt::format("{}.{:02}", a.price_fen / 100, a.price_fen % 100)},
+                       {"transfer_fee_fen", a.transfer_fee_fen},
+                       {"bill_fen", a.bill_fen()},
                        {"carbon_kg", a.carbon_kg}};
   } else {
     j["accounting"] = nullptr;
@@ -158,6 +160,8 @@ Result<Json> Usage(lifecycle::JobService& jobs, const lifecycle::Principal& who,
                       {"energy_kwh", u.energy_kwh},
                       {"energy_cost_fen", u.energy_fen},
                       {"price_fen", u.price_fen},
+                      {"transfer_fee_fen", u.transfer_fee_fen},
+                      {"bill_fen", u.price_fen + u.transfer_fee_fen},
                       {"carbon_kg", u.carbon_kg}});
   }
   return Json{

@@ -133,6 +133,50 @@ TEST_F(JobsApiTest, AJobGoesThroughEveryStateAndIsAccounted) {
   EXPECT_EQ(json::parse(usage->body)["groups"][0]["jobs"], 1);
 }
 
+// Issue 13: the quote is the bill. A quote on the live network, the estimate recorded at placement and the
+// bill of the finished job price a run with the same functions: a 12-hour job in Guangdong crosses its
+// time-of-use periods, and its energy is billed over those periods as it was quoted, to the fen (the landed
+// bill used the flat tariff). A drained center is not quoted: quotes are made on the network as the scheduler
+// sees it.
+TEST_F(JobsApiTest, QuoteEstimateAndBillAgreeAcrossTariffPeriods) {
+  const json spec = Train(8, 12, "guangdong");
+  auto quoted = client_->Post("/api/v1/quote", spec.dump(), "application/json");
+  ASSERT_TRUE(quoted && quoted->status == 200) << (quoted ? quoted->body : "no answer");
+  const json quote = json::parse(quoted->body);
+  EXPECT_EQ(quote["network_state"], "live");
+  const json& q = quote["chosen"];
+  ASSERT_FALSE(q.is_null()) << quote.dump();
+  const json done = WaitFor(acme_, Submit(acme_, spec)["id"], "succeeded");
+  const json& estimate = done["decision"]["estimate"];
+  const json& bill = done["accounting"];
+  ASSERT_EQ(done["center"], q["center"]);
+  auto fen = [](const json& cny) { return std::llround(cny.get<double>() * 100); };
+  EXPECT_NEAR(fen(q["price_cny"]), fen(estimate["price_cny"]), 1);
+  EXPECT_NEAR(fen(q["energy_cny"]), fen(estimate["energy_cny"]), 1);
+  EXPECT_NEAR(bill["price_fen"].get<double>(), fen(estimate["price_cny"]), 1);
+  EXPECT_NEAR(bill["energy_cost_fen"].get<double>(), fen(estimate["energy_cny"]), 1);
+  EXPECT_EQ(bill["transfer_fee_fen"], fen(estimate["transfer_fee_cny"]));
+  EXPECT_EQ(bill["bill_fen"], bill["price_fen"].get<int64_t>() + bill["transfer_fee_fen"].get<int64_t>());
+  // The center's energy was not bought at one flat rate: 12 hours of Guangdong's periods average 0.7-1.3 of
+  // it.
+  const double per_kwh = estimate["energy_cny"].get<double>() / estimate["energy_kwh"].get<double>();
+  EXPECT_GT(std::abs(per_kwh - 0.68), 0.001)
+      << "a flat tariff: the test needs a center on Guangdong's periods";
+  // Drained, the quoted center is no longer offered.
+  auto drained = client_->Post("/api/v1/centers/" + q["center"].get<std::string>() + "/drain", Auth(ops_), "",
+                               "application/json");
+  ASSERT_TRUE(drained && drained->status == 200) << (drained ? drained->body : "no answer");
+  auto again = client_->Post("/api/v1/quote", spec.dump(), "application/json");
+  ASSERT_TRUE(again && again->status == 200);
+  const json after = json::parse(again->body);
+  EXPECT_TRUE(after["chosen"].is_null() || after["chosen"]["center"] != q["center"]) << after.dump();
+  std::string reason;
+  for (const json& r : after["rejected"]) {
+    if (r["center"] == q["center"]) reason = r["reason"];
+  }
+  EXPECT_NE(reason.find("drain"), std::string::npos) << after.dump();
+}
+
 TEST_F(JobsApiTest, QuotasHoldJobsBack) {
   ASSERT_TRUE(store_->SetQuota("acme", "huawei-ascend-910b", 8));
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // the service reloads quotas every 2 s

@@ -66,7 +66,15 @@ Json CandidateJson(const Registry& registry, const placement::Snapshot& s, const
 }  // namespace
 
 Result<Json> Quote(const Registry& registry, const placement::Snapshot& snapshot, std::string_view body,
-                   const Params& params, double now_s, std::string_view label) {
+                   const Params& params, double now_s, std::string_view label,
+                   std::string_view network_state) {
+  Result<Job> job = ParseJob(body, registry, label);
+  if (!job) return std::unexpected(job.error());
+  return Quote(registry, snapshot, *job, params, now_s, network_state);
+}
+
+Result<Json> Quote(const Registry& registry, const placement::Snapshot& snapshot, const Job& job,
+                   const Params& params, double now_s, std::string_view network_state) {
   if (Status s = CheckParams(params, {"policy", "objective", "top", "explain", "seed", "carbon_price",
                                       "energy_weight", "time_value"});
       !s) {
@@ -107,9 +115,7 @@ Result<Json> Quote(const Registry& registry, const placement::Snapshot& snapshot
                                       static_cast<uint64_t>(*seed));
   if (!policy) return std::unexpected(policy.error());
 
-  Result<Job> job = ParseJob(body, registry, label);
-  if (!job) return std::unexpected(job.error());
-  Result<placement::PreparedJob> prepared = placement::Prepare(snapshot, *job, now_s);
+  Result<placement::PreparedJob> prepared = placement::Prepare(snapshot, job, now_s);
   if (!prepared) return std::unexpected(prepared.error());
   const placement::Decision d = (*policy)->Place(snapshot, *prepared, options);
 
@@ -130,12 +136,14 @@ Result<Json> Quote(const Registry& registry, const placement::Snapshot& snapshot
   }
   return Json{{"policy", d.policy},
               {"objective", placement::Name(d.objective.kind)},
+              {"network_state", network_state},
+              {"as_of", now_s},
               {"job",
-               {{"name", job->name},
-                {"tenant", job->tenant},
-                {"kind", Name(job->kind)},
-                {"precision", Name(job->precision)},
-                {"devices", job->devices},
+               {{"name", job.name},
+                {"tenant", job.tenant},
+                {"kind", Name(job.kind)},
+                {"precision", Name(job.precision)},
+                {"devices", job.devices},
                 {"work_tflop_h", prepared->work_tflop_h},
                 {"models", std::move(models)}}},
               {"chosen", d.chosen ? CandidateJson(registry, snapshot, *d.chosen) : Json(nullptr)},

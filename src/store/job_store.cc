@@ -17,7 +17,7 @@ constexpr const char* kColumns =
     "COALESCE(s.center, ''), COALESCE(s.pool, -1), COALESCE(s.accelerator, ''), COALESCE(s.devices, 0), "
     "COALESCE(s.backend, ''), COALESCE(s.backend_id, ''), COALESCE(s.decision, ''), s.attempts, s.excluded, "
     "s.started_at, s.finished_at, s.exit_code, s.device_hours, s.energy_kwh, s.energy_fen, s.price_fen, "
-    "s.carbon_kg, s.message, s.updated_at";
+    "s.carbon_kg, s.message, s.updated_at, COALESCE(s.transfer_fee_fen, 0)";
 
 JobRecord ReadRecord(const sql::Statement& st) {
   JobRecord r;
@@ -41,8 +41,8 @@ JobRecord ReadRecord(const sql::Statement& st) {
   if (!st.ColumnIsNull(17)) r.finished_at = st.ColumnDouble(17);
   if (!st.ColumnIsNull(18)) r.exit_code = static_cast<int>(st.ColumnInt(18));
   if (!st.ColumnIsNull(19)) {
-    r.accounting = JobAccounting{st.ColumnDouble(19), st.ColumnDouble(20), st.ColumnInt(21), st.ColumnInt(22),
-                                 st.ColumnDouble(23)};
+    r.accounting = JobAccounting{st.ColumnDouble(19), st.ColumnDouble(20), st.ColumnInt(21),
+                                 st.ColumnInt(22),    st.ColumnDouble(23), st.ColumnInt(26)};
   }
   r.message = st.ColumnText(24);
   r.updated_at = st.ColumnDouble(25);
@@ -177,7 +177,7 @@ Status JobStore::Save(std::span<const Transition> transitions) {
         "?13, "
         "exit_code = ?14, device_hours = ?15, energy_kwh = ?16, energy_fen = ?17, price_fen = ?18, carbon_kg "
         "= ?19, "
-        "message = ?20, updated_at = ?21 WHERE job_id = ?1");
+        "message = ?20, updated_at = ?21, transfer_fee_fen = ?22 WHERE job_id = ?1");
     auto event = impl_->Cached(
         "INSERT INTO job_events (job_id, seq, at, state, detail) "
         "SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4 FROM job_events WHERE job_id = ?1");
@@ -212,7 +212,8 @@ Status JobStore::Save(std::span<const Transition> transitions) {
         (*update)
             ->Bind(17, r.accounting->energy_fen)
             .Bind(18, r.accounting->price_fen)
-            .Bind(19, r.accounting->carbon_kg);
+            .Bind(19, r.accounting->carbon_kg)
+            .Bind(22, r.accounting->transfer_fee_fen);
       }
       (*update)->Bind(20, r.message).Bind(21, r.updated_at);
       if (Status s = (*update)->Run(); !s) return s;
@@ -271,18 +272,19 @@ Result<std::vector<JobEvent>> JobStore::Events(int64_t id) {
 
 Result<std::vector<UsageRow>> JobStore::Usage(bool by_tenant, double from, double to) {
   std::lock_guard lock(impl_->mu);
-  auto st = impl_->db.Prepare(fmt::format(
-      "SELECT {} AS k, COUNT(*), SUM(s.device_hours), SUM(s.energy_kwh), SUM(s.carbon_kg), "
-      "SUM(s.energy_fen), "
-      "SUM(s.price_fen) FROM jobs j JOIN job_state s ON s.job_id = j.id WHERE s.device_hours IS NOT NULL AND "
-      "s.finished_at >= ?1 AND s.finished_at < ?2 GROUP BY k ORDER BY k",
-      by_tenant ? "j.tenant" : "s.center"));
+  auto st = impl_->db.Prepare(
+      fmt::format("SELECT {} AS k, COUNT(*), SUM(s.device_hours), SUM(s.energy_kwh), SUM(s.carbon_kg), "
+                  "SUM(s.energy_fen), "
+                  "SUM(s.price_fen), SUM(COALESCE(s.transfer_fee_fen, 0)) FROM jobs j JOIN job_state s ON "
+                  "s.job_id = j.id WHERE s.device_hours IS NOT NULL AND "
+                  "s.finished_at >= ?1 AND s.finished_at < ?2 GROUP BY k ORDER BY k",
+                  by_tenant ? "j.tenant" : "s.center"));
   if (!st) return std::unexpected(st.error());
   st->Bind(1, from).Bind(2, to);
   std::vector<UsageRow> out;
   if (Status done = st->ForEach([&](const sql::Statement& s) {
         out.push_back({s.ColumnText(0), s.ColumnInt(1), s.ColumnDouble(2), s.ColumnDouble(3),
-                       s.ColumnDouble(4), s.ColumnInt(5), s.ColumnInt(6)});
+                       s.ColumnDouble(4), s.ColumnInt(5), s.ColumnInt(6), s.ColumnInt(7)});
       });
       !done)
     return std::unexpected(done.error());

@@ -41,7 +41,7 @@ struct UsageRow {
   std::string key;  // tenant or center
   int64_t jobs = 0;
   double device_hours = 0, energy_kwh = 0, carbon_kg = 0;
-  int64_t energy_fen = 0, price_fen = 0;
+  int64_t energy_fen = 0, price_fen = 0, transfer_fee_fen = 0;
 };
 
 struct Token {

@@ -137,6 +137,10 @@ constexpr Migration kMigrations[] = {
         UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'auth_version';
       END;
     )sql"},
+    {4, R"sql(
+      -- The tenant's fee for moving its input data, billed apart from the compute price (fen).
+      ALTER TABLE job_state ADD COLUMN transfer_fee_fen INTEGER;
+    )sql"},
 };
 
 class SqliteStore final : public Store {
