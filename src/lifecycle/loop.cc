@@ -254,19 +254,19 @@ void JobService::Schedule() {
     for (const auto& [c, state] : closed) snapshot_.SetCenterState(c, CenterState::kDown);
     placement::PlaceOptions o{.objective = options_.objective, .top_k = 1, .explain = false, .now_s = now};
     placement::Decision d = policy_->Place(snapshot_, *prepared, o);
-    std::string waiting_for;
+    std::string waiting_for, waiting_code;
     if (!d.chosen) {
       o.explain = true;
       d = policy_->Place(snapshot_, *prepared, o);
       // The telling reason: one that is not the job's own residency or model choice ruling a center out.
       const placement::Rejection* telling = d.rejections.empty() ? nullptr : &d.rejections.front();
       for (const placement::Rejection& r : d.rejections) {
-        if (r.reason.find("residency") == std::string::npos &&
-            r.reason.find("not allowed") == std::string::npos) {
+        if (!placement::ByTheJobsOwnChoice(r.code)) {
           telling = &r;
           break;
         }
       }
+      waiting_code = telling == nullptr ? "no_center" : std::string(placement::Name(telling->code));
       waiting_for = telling == nullptr
                         ? "no center can run it now"
                         : fmt::format("no center can run it now; e.g. {}: {}",
@@ -280,6 +280,7 @@ void JobService::Schedule() {
     } else if (d.chosen->start_h > 1e-9) {
       waiting_for = fmt::format("waiting for free devices (the best center, {}, frees them in {:.2f} h)",
                                 snapshot_.centers()[d.chosen->center].id, d.chosen->start_h);
+      waiting_code = "devices_busy";
       d.chosen.reset();
     } else {
       const std::string& model = snapshot_.accelerators()[d.chosen->accelerator].id;
@@ -288,6 +289,7 @@ void JobService::Schedule() {
         if (held + d.chosen->devices > q->second) {
           waiting_for = fmt::format("quota: tenant '{}' holds {} of its {} {} devices", l->rec.tenant, held,
                                     q->second, model);
+          waiting_code = "quota";
           d.chosen.reset();
         }
       }
@@ -295,6 +297,7 @@ void JobService::Schedule() {
     for (const auto& [c, state] : closed) snapshot_.SetCenterState(c, state);
     if (!d.chosen) {
       l->rec.message = waiting_for;  // shown by GET; not a transition
+      l->rec.waiting = waiting_code;
       l->tried = true;
       l->tried_at_generation = capacity_generation_;
       continue;
@@ -343,6 +346,7 @@ void JobService::Schedule() {
                            {"why", why}};
     const std::shared_ptr<dispatch::Backend>& backend = backends_.at(center.id);
     l->rec.state = JobState::kPlaced;
+    l->rec.waiting.clear();
     l->rec.center = center.id;
     l->rec.pool = l->shares.front().first - center.first_pool;
     l->rec.accelerator = snapshot_.accelerators()[c.accelerator].id;
@@ -434,6 +438,7 @@ void JobService::Dispatch() {
     Live& l = *it->second;
     l.dispatching = false;
     if (w.handle) {
+      l.rec.waiting.clear();
       l.rec.state = JobState::kDispatched;
       l.rec.backend_id = *w.handle;
       l.rec.message = fmt::format("submitted to {} ({} {})", l.rec.center, l.rec.backend, *w.handle);
@@ -443,6 +448,7 @@ void JobService::Dispatch() {
       const std::string message =
           fmt::format("placed on {}, waiting to be submitted: {}; tried again with back-off", l.rec.center,
                       why != refusals.end() ? why->second : w.handle.error().message);
+      l.rec.waiting = "backend_refusing";
       if (message == l.rec.message) continue;  // said once, not at every try
       l.rec.message = message;
     } else if (w.handle.error().code == ErrorCode::kValidation) {

@@ -53,6 +53,10 @@ struct JobRecord {
   std::optional<int> exit_code;
   std::optional<JobAccounting> accounting;
   std::string message;  // the last transition's reason
+  // Why an unfinished job waits, as a stable code (devices_busy, quota, backend_refusing, or the telling
+  // placement rejection: center_state, latency, too_small, busy, deadline, ...); empty when it does not wait.
+  // The scheduler's live state, not stored: a restarted server says it again at its first pass.
+  std::string waiting;
   double updated_at = 0;
 };
 

@@ -54,8 +54,19 @@ struct Candidate {
   std::vector<PoolShare> split;
 };
 
+// Why a pool or center cannot take a job, in the order the checks run. A center's reason is the reason of the
+// pool that got furthest.
+enum class Reject { kOk, kCenterState, kResidency, kLatency, kNoModel, kTooSmall, kBusy, kDeadline };
+// "ok", "center_state", "residency", "latency", "no_model", "too_small", "busy", "deadline": stable codes for
+// programs (the API's `code`), beside the words.
+std::string_view Name(Reject r);
+// Whether the job's own choices (where it may run, which models) rule the center out, rather than the
+// network's state or size: such reasons do not tell a waiting job's owner what it waits for.
+inline bool ByTheJobsOwnChoice(Reject r) { return r == Reject::kResidency || r == Reject::kNoModel; }
+
 struct Rejection {
   uint32_t center = 0;
+  Reject code = Reject::kOk;
   std::string reason;  // the first constraint that rejected the center, in words
 };
 

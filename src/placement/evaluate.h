@@ -10,10 +10,6 @@
 
 namespace zhisuan::placement {
 
-// Why a pool or center cannot take a job, in the order the checks run. A center's reason is the reason of the
-// pool that got furthest.
-enum class Reject { kOk, kCenterState, kResidency, kLatency, kNoModel, kTooSmall, kBusy, kDeadline };
-
 struct Evaluation {
   Reject reject = Reject::kOk;
   std::string reason;  // filled only when asked for (explaining), since formatting costs more than evaluating

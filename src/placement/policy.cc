@@ -392,6 +392,28 @@ class Random final : public Policy {
 
 }  // namespace
 
+std::string_view Name(Reject r) {
+  switch (r) {
+    case Reject::kOk:
+      return "ok";
+    case Reject::kCenterState:
+      return "center_state";
+    case Reject::kResidency:
+      return "residency";
+    case Reject::kLatency:
+      return "latency";
+    case Reject::kNoModel:
+      return "no_model";
+    case Reject::kTooSmall:
+      return "too_small";
+    case Reject::kBusy:
+      return "busy";
+    case Reject::kDeadline:
+      return "deadline";
+  }
+  return "?";
+}
+
 std::string_view Name(ObjectiveKind k) {
   switch (k) {
     case ObjectiveKind::kCost:
@@ -424,7 +446,7 @@ Scan ScanAll(const Snapshot& s, const PreparedJob& job, const PlaceOptions& o, b
     if (e.reject == Reject::kOk) {
       scan.feasible.push_back(e.candidate);
     } else if (with_reasons) {
-      scan.rejections.push_back({c, std::move(e.reason)});
+      scan.rejections.push_back({c, e.reject, std::move(e.reason)});
     }
   }
   return scan;

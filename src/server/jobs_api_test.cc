@@ -175,6 +175,13 @@ TEST_F(JobsApiTest, QuoteEstimateAndBillAgreeAcrossTariffPeriods) {
     if (r["center"] == q["center"]) reason = r["reason"];
   }
   EXPECT_NE(reason.find("drain"), std::string::npos) << after.dump();
+  for (const json& r : after["rejected"]) {
+    if (r["center"] == q["center"]) {
+      EXPECT_EQ(r["code"], "center_state");
+    } else if (r["province"] != "guangdong") {
+      EXPECT_EQ(r["code"], "residency") << r.dump();
+    }
+  }
 }
 
 TEST_F(JobsApiTest, QuotasHoldJobsBack) {
@@ -187,6 +194,7 @@ TEST_F(JobsApiTest, QuotasHoldJobsBack) {
   const json waiting = Get(acme_, second);
   EXPECT_EQ(waiting["state"], "pending");
   EXPECT_NE(waiting["message"].get<std::string>().find("quota"), std::string::npos) << waiting.dump();
+  EXPECT_EQ(waiting["waiting"]["code"], "quota") << waiting.dump();  // typed, for programs and the console
   // Another tenant is not held back by acme's quota.
   WaitFor(zeta_, Submit(zeta_, Train(8, 1))["id"], "succeeded");
   ASSERT_EQ(client_->Delete("/api/v1/jobs/" + std::to_string(first), Auth(acme_))->status, 200);
@@ -205,6 +213,8 @@ TEST_F(JobsApiTest, DrainedCentersTakeNoJobs) {
   EXPECT_EQ(waiting["state"], "pending");
   EXPECT_NE(waiting["message"].get<std::string>().find("cmcc-hohhot-aidc"), std::string::npos)
       << waiting.dump();
+  // The telling reason is the drained center, not the provinces the job itself ruled out.
+  EXPECT_EQ(waiting["waiting"]["code"], "center_state") << waiting.dump();
   EXPECT_EQ(client_->Post("/api/v1/centers/nowhere/drain", Auth(ops_), "", "text/plain")->status, 404);
   EXPECT_EQ(client_->Post("/api/v1/centers/cmcc-hohhot-aidc/undrain", Auth(acme_), "", "text/plain")->status,
             403);

@@ -132,6 +132,7 @@ Result<Json> Quote(const Registry& registry, const placement::Snapshot& snapshot
     const placement::CenterInfo& c = snapshot.centers()[r.center];
     rejected.push_back({{"center", c.id},
                         {"province", snapshot.provinces()[static_cast<size_t>(c.province)]},
+                        {"code", placement::Name(r.code)},
                         {"reason", r.reason}});
   }
   return Json{{"policy", d.policy},
