@@ -494,6 +494,8 @@ Status JobService::SetDrained(const Principal& who, const std::string& center, b
   if (!who.is_operator) return Fail(ErrorCode::kPermissionDenied, "drain: operators only");
   const int32_t c = snapshot_.CenterIndex(center);
   if (c < 0) return Fail(ErrorCode::kNotFound, fmt::format("center '{}' does not exist", center));
+  // Durable before it is acted on: a restarted server keeps the center drained.
+  if (Status s = store_.SetDrained(center, drained, now_(), who.tenant); !s) return s;
   std::lock_guard lock(mu_);
   if (drained)
     drained_.insert(center);
@@ -607,6 +609,17 @@ Status JobService::Start() {
   instance_ = *instance;
   ReloadQuotas();
   ReloadAuth(true);
+  Result<std::vector<std::string>> drained = store_.DrainedCenters();
+  if (!drained) return std::unexpected(drained.error());
+  {
+    std::lock_guard lock(mu_);
+    for (const std::string& center : *drained) {
+      const int32_t c = snapshot_.CenterIndex(center);
+      if (c < 0) continue;  // a center no longer in the registry
+      drained_.insert(center);
+      snapshot_.SetCenterState(static_cast<uint32_t>(c), CenterState::kDraining);
+    }
+  }
   Result<std::vector<JobRecord>> rows = store_.Unfinished();
   if (!rows) return std::unexpected(rows.error());
   std::vector<Transition> transitions;

@@ -41,18 +41,8 @@ class JobsApiTest : public ::testing::Test {
       *token = *lifecycle::NewToken();
       ASSERT_TRUE(store_->AddToken(lifecycle::HashToken(*token), {tenant, role}, Now()));
     }
-    // 1e-5: a modelled hour takes 36 ms.
-    auto backends =
-        lifecycle::MakeBackends(opened_->registry, "test", "sim_factor: 0.00001", dir_.path().string(), Now);
-    ASSERT_TRUE(backends) << backends.error().message;
-    lifecycle::ServiceOptions options;
-    options.tick_s = 0.005;
-    options.poll_interval_s = 0.01;
-    auto service =
-        lifecycle::JobService::Create(opened_->registry, *store_, std::move(*backends), options, Now);
-    ASSERT_TRUE(service) << service.error().message;
-    service_ = std::move(*service);
-    ASSERT_TRUE(service_->Start());
+    service_ = NewService();
+    ASSERT_TRUE(service_);
     auto server = HttpServer::Create(opened_->registry, opened_->store->SchemaVersion(), {"127.0.0.1", 0, 8},
                                      service_.get());
     ASSERT_TRUE(server) << server.error().message;
@@ -64,6 +54,23 @@ class JobsApiTest : public ::testing::Test {
     if (server_) server_->Stop();
     if (thread_.joinable()) thread_.join();
     if (service_) service_->Stop();
+  }
+
+  // A job service on the fixture's database, started (what a restarted server has).
+  std::unique_ptr<lifecycle::JobService> NewService() {
+    // 1e-5: a modelled hour takes 36 ms.
+    auto backends =
+        lifecycle::MakeBackends(opened_->registry, "test", "sim_factor: 0.00001", dir_.path().string(), Now);
+    EXPECT_TRUE(backends) << backends.error().message;
+    if (!backends) return nullptr;
+    lifecycle::ServiceOptions options;
+    options.tick_s = 0.005;
+    options.poll_interval_s = 0.01;
+    auto service =
+        lifecycle::JobService::Create(opened_->registry, *store_, std::move(*backends), options, Now);
+    EXPECT_TRUE(service) << service.error().message;
+    if (!service || !(*service)->Start()) return nullptr;
+    return std::move(*service);
   }
 
   httplib::Headers Auth(const std::string& token, const std::string& key = "") {
@@ -221,6 +228,27 @@ TEST_F(JobsApiTest, DrainedCentersTakeNoJobs) {
   EXPECT_EQ(client_->Post("/api/v1/centers/cmcc-hohhot-aidc/undrain", Auth(ops_), "", "text/plain")->status,
             200);
   EXPECT_EQ(WaitFor(acme_, id, "succeeded")["center"], "cmcc-hohhot-aidc");
+}
+
+// Issue 15: a drain is an operator's decision, not the process's memory: it survives a restart (the landed
+// server undrained every center when it restarted), and so does the undrain.
+TEST_F(JobsApiTest, DrainsSurviveARestart) {
+  auto drain = client_->Post("/api/v1/centers/cmcc-hohhot-aidc/drain", Auth(ops_), "", "text/plain");
+  ASSERT_TRUE(drain && drain->status == 200);
+  server_->Stop();
+  thread_.join();
+  service_->Stop();
+  service_ = NewService();
+  ASSERT_TRUE(service_);
+  EXPECT_EQ(service_->CenterStates().at("cmcc-hohhot-aidc"), "draining");
+  EXPECT_EQ(service_->CenterStates().at("cmcc-wuhan-aidc"), "up");
+  lifecycle::Principal ops{.tenant = "ops", .is_operator = true};
+  ASSERT_TRUE(service_->SetDrained(ops, "cmcc-hohhot-aidc", false));
+  service_->Stop();
+  service_ = NewService();
+  ASSERT_TRUE(service_);
+  EXPECT_EQ(service_->CenterStates().at("cmcc-hohhot-aidc"), "up");
+  server_.reset();
 }
 
 TEST_F(JobsApiTest, ErrorsAreJson4xx) {

@@ -426,6 +426,28 @@ Status JobStore::SetTenantLimits(const std::string& tenant, const TenantLimits& 
   return st->Run();
 }
 
+Status JobStore::SetDrained(const std::string& center, bool drained, double now, const std::string& by) {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->db.Prepare(
+      drained ? "INSERT INTO drained_centers (center, since, by_tenant) VALUES (?1, ?2, ?3) "
+                "ON CONFLICT (center) DO NOTHING"
+              : "DELETE FROM drained_centers WHERE center = ?1");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, center);
+  if (drained) st->Bind(2, now).Bind(3, by);
+  return st->Run();
+}
+
+Result<std::vector<std::string>> JobStore::DrainedCenters() {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->db.Prepare("SELECT center FROM drained_centers ORDER BY center");
+  if (!st) return std::unexpected(st.error());
+  std::vector<std::string> out;
+  Status s = st->ForEach([&](sql::Statement& row) { out.push_back(row.ColumnText(0)); });
+  if (!s) return std::unexpected(s.error());
+  return out;
+}
+
 Result<std::map<std::string, TenantLimits>> JobStore::AllTenantLimits() {
   std::lock_guard lock(impl_->mu);
   auto st = impl_->db.Prepare(

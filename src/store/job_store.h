@@ -105,6 +105,9 @@ class JobStore {
   // Revokes the token named `id` (and returns it); nullopt when there is none.
   Result<std::optional<TokenInfo>> RevokeToken(const std::string& id, double now);
   Status SetTenantLimits(const std::string& tenant, const TenantLimits& limits);
+  // Centers drained by an operator (kept across restarts); draining one already drained keeps its `since`.
+  Status SetDrained(const std::string& center, bool drained, double now, const std::string& by);
+  Result<std::vector<std::string>> DrainedCenters();
   Result<std::map<std::string, TenantLimits>> AllTenantLimits();
   // Changes with every change of tokens or tenant limits, by any process.
   Result<int64_t> AuthVersion();

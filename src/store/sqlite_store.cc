@@ -141,6 +141,14 @@ constexpr Migration kMigrations[] = {
       -- The tenant's fee for moving its input data, billed apart from the compute price (fen).
       ALTER TABLE job_state ADD COLUMN transfer_fee_fen INTEGER;
     )sql"},
+    {5, R"sql(
+      -- Centers an operator drained: they take no new jobs, across restarts, until undrained.
+      CREATE TABLE drained_centers (
+        center TEXT PRIMARY KEY,
+        since REAL NOT NULL,
+        by_tenant TEXT NOT NULL DEFAULT ''  -- the operator token's tenant
+      );
+    )sql"},
 };
 
 class SqliteStore final : public Store {
