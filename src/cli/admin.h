@@ -33,6 +33,9 @@ struct TenantArgs {
 // Changes only the limits given; prints the tenant's limits as stored.
 int TenantSet(const std::string& db, const TenantArgs& a);
 
+// Copies the database to `dest` (a new file) while a server may run on it; prints what the copy holds.
+int Backup(const std::string& db, const std::string& dest);
+
 int QuotaSet(const std::string& db, const std::string& tenant, const std::string& accelerator,
              int64_t max_devices);
 

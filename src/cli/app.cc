@@ -290,6 +290,10 @@ int Run(int argc, char** argv) {
   quota_set->add_option("--tenant", token_tenant, "tenant")->required();
   quota_set->add_option("--accelerator", quota_accelerator, "accelerator id")->required();
   quota_set->add_option("--max", quota_max, "devices")->required();
+  std::string backup_dest;
+  CLI::App* backup = app.add_subcommand(
+      "backup", "copy the database to a new file, consistent even while a server runs (restore: --db FILE)");
+  backup->add_option("dest", backup_dest, "the new file")->required();
   IndexArgs index_args;
   CLI::App* index = app.add_subcommand("index", "the compute development index (算力发展指数)");
   index->require_subcommand(1);
@@ -360,6 +364,7 @@ int Run(int argc, char** argv) {
   if (token_list->parsed()) return TokenList(o.db, token_args);
   if (token_revoke->parsed()) return TokenRevoke(o.db, token_args);
   if (tenant_set->parsed()) return TenantSet(o.db, tenant_args);
+  if (backup->parsed()) return Backup(o.db, backup_dest);
 
   // One server per database (a second one would run every job again), taken before the database is touched.
   std::unique_ptr<ServerLock> server_lock;

@@ -83,6 +83,16 @@ Result<Connection> Connection::Open(const std::string& path, bool create) {
 
 Connection::Connection(Connection&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
 
+Status Connection::BackupTo(Connection& dest) {
+  sqlite3_backup* backup = sqlite3_backup_init(dest.db_, "main", db_, "main");
+  if (backup == nullptr) return Fail(ErrorCode::kStore, fmt::format("backup: {}", sqlite3_errmsg(dest.db_)));
+  int rc = SQLITE_OK;
+  while ((rc = sqlite3_backup_step(backup, -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(50);
+  sqlite3_backup_finish(backup);
+  if (rc != SQLITE_DONE) return Fail(ErrorCode::kStore, fmt::format("backup: {}", sqlite3_errstr(rc)));
+  return {};
+}
+
 Connection::~Connection() {
   if (db_ != nullptr) sqlite3_close(db_);
 }

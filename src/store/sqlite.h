@@ -65,6 +65,9 @@ class Connection {
   Result<Statement> Prepare(std::string_view sql);
   int64_t LastInsertRowid() const;
   int Changes() const;
+  // Copies this whole database into `dest` with SQLite's online backup (one read transaction: a consistent
+  // copy while other connections write).
+  Status BackupTo(Connection& dest);
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}

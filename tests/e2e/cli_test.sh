@@ -138,6 +138,20 @@ jq -n --rawfile csv "$SAMPLE" '{data_csv: $csv, draws: 200, explain: ["北京", 
 code=$(curl -s -o "$WORK/idx-api.json" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$WORK/idx-req.json" "$URL/api/v1/index/compute")
 check "POST /api/v1/index/compute answers 200" test "$code" = 200
 check "API index agrees with the CLI" test "$(jq -c .regions "$WORK/idx-api.json")" = "$(jq -c .regions "$WORK/idx.json")"
+# A backup while the server runs: a consistent copy that is itself a platform database.
+TOKEN=$("$ZHISUAN" --db "$DB" token create --tenant lab-a 2>/dev/null)
+for _ in 1 2 3; do
+  curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" --data-binary @"$EXAMPLES/finetune.yaml" "$URL/api/v1/jobs"
+done
+"$ZHISUAN" --db "$DB" backup "$WORK/copy.db" >"$WORK/backup.out" 2>&1
+check "backup while serving exits 0" test $? -eq 0
+check "backup says what the copy holds" contains "$WORK/backup.out" "3 jobs, 1 tokens, integrity ok"
+check "the copy is the operator's alone (0600)" test "$(stat -c %a "$WORK/copy.db")" = 600
+check "the copy holds the same jobs" test "$(sqlite3 "$WORK/copy.db" 'SELECT COUNT(*) FROM jobs')" = 3
+check "the copy is a platform database (its tokens list)" bash -c "'$ZHISUAN' --db '$WORK/copy.db' token list | grep -q lab-a"
+"$ZHISUAN" --db "$DB" backup "$WORK/copy.db" >"$WORK/backup2.out" 2>&1
+check "a backup never overwrites a file (exit 6)" test $? -eq 6
+check "and says so" contains "$WORK/backup2.out" "exists; a backup never overwrites a file"
 curl -sf "$URL/metrics" >"$WORK/metrics.txt"
 check "metrics count requests" contains "$WORK/metrics.txt" 'zhisuan_http_requests_total{route="/api/v1/health",method="GET",status="200"} 1'
 kill -TERM "$SERVER_PID"
