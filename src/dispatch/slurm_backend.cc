@@ -157,15 +157,28 @@ Status SlurmBackend::Ping() {
 }
 
 Result<std::string> SlurmBackend::Logs(const std::string& handle, size_t max_bytes) {
-  // The job directory is found by the id recorded at submission (a file of the service's); the output is read
-  // from the job's own directory without following links.
-  std::error_code ec;
+  // The job's directory is found from the id recorded at submission (files of the service's); the output is
+  // read from the job's own directory without following links.
+  auto logs_of = [&](const std::filesystem::path& dir) {
+    return "--- stdout\n" + Tail(dir / "work" / "stdout", max_bytes) + "--- stderr\n" +
+           Tail(dir / "work" / "stderr", max_bytes);
+  };
+  auto recorded = [](const std::filesystem::path& file) {
+    std::ifstream in(file);
+    std::string word;
+    in >> word;
+    return word;
+  };
+  if (!slurm::IsJobHandle(handle))
+    return Fail(ErrorCode::kNotFound, fmt::format("slurm: no job '{}'", handle));
+  const std::string name = recorded(o_.spool / kIdsDir / handle);
+  if (!name.empty() && name.find('/') == std::string::npos &&
+      recorded(JobDir(name) / "slurm_job_id") == handle) {
+    return logs_of(JobDir(name));
+  }
+  std::error_code ec;  // recorded before the index existed: look through the job directories
   for (const auto& entry : std::filesystem::directory_iterator(o_.spool, ec)) {
-    std::ifstream id_file(entry.path() / "slurm_job_id");
-    std::string id;
-    if (!(id_file >> id) || id != handle) continue;
-    return "--- stdout\n" + Tail(entry.path() / "work" / "stdout", max_bytes) + "--- stderr\n" +
-           Tail(entry.path() / "work" / "stderr", max_bytes);
+    if (recorded(entry.path() / "slurm_job_id") == handle) return logs_of(entry.path());
   }
   return Fail(ErrorCode::kNotFound, fmt::format("slurm: no job '{}' in {}", handle, o_.spool.string()));
 }

@@ -58,6 +58,8 @@ class SlurmBackend final : public Backend {
   Result<std::string> RunSbatch(const std::vector<std::string>& sbatch,
                                 const std::vector<std::filesystem::path>& dirs) const;
   Result<std::string> SubmitOne(const DispatchRequest& request) const;
+  void Record(const std::string& name, const std::string& handle) const;
+  static constexpr const char* kIdsDir = ".ids";  // SPOOL/.ids/HANDLE: the job's name
   std::vector<Result<std::string>> SubmitArray(const std::vector<const DispatchRequest*>& requests) const;
   std::vector<Result<std::string>> SubmitSplitting(const std::vector<const DispatchRequest*>& requests) const;
   Result<std::string> Run(const std::vector<std::string>& argv) const;

@@ -111,6 +111,15 @@ std::string SlurmBackend::ArrayScript(const std::string& batch,
   return script + "esac\necho \"zhisuan: no task $SLURM_ARRAY_TASK_ID in this array\" >&2\nexit 1\n";
 }
 
+// The job's Slurm id in its directory, and the way back from the id to the job (SPOOL/.ids/ID holds the
+// name): what Logs reads, in the service's files only.
+void SlurmBackend::Record(const std::string& name, const std::string& handle) const {
+  WriteFile(JobDir(name) / "slurm_job_id", handle + "\n");
+  std::error_code ec;
+  std::filesystem::create_directories(o_.spool / kIdsDir, ec);
+  WriteFile(o_.spool / kIdsDir / handle, name + "\n");
+}
+
 Status SlurmBackend::Check(const DispatchRequest& r) const {
   if (r.command.empty()) {
     return Fail(ErrorCode::kValidation, "command: a job for a Slurm center needs a command (an argv array)");
@@ -172,12 +181,14 @@ std::vector<std::string> SlurmBackend::Sbatch(const UnixUser* user,
 }
 
 // One sbatch; kRateLimited (and nothing left behind in `dirs`) when the cluster refuses new jobs for now.
-// When the cluster is full (MaxJobCount) or busy, sbatch says so and sleeps and retries for up to two minutes
-// by itself: it is given up on at once, so the service keeps the jobs placed and decides when to try again.
+// When the cluster is full (MaxJobCount: "sleeping and retrying") or job creation is disabled for a while
+// ("temporarily disabled, retrying"), sbatch says so and retries for up to two minutes by itself: it is given
+// up on at once (nothing was submitted when it says so), so the service keeps the jobs placed and decides
+// when to try again.
 Result<std::string> SlurmBackend::RunSbatch(const std::vector<std::string>& sbatch,
                                             const std::vector<std::filesystem::path>& dirs) const {
-  Result<CommandResult> ran = RunCommand(sbatch, {"SLURM_CONF=" + o_.slurm_conf.string()},
-                                         o_.command_timeout_s, "sleeping and retrying");
+  Result<CommandResult> ran =
+      RunCommand(sbatch, {"SLURM_CONF=" + o_.slurm_conf.string()}, o_.command_timeout_s, "retrying");
   if (!ran) return Fail(ErrorCode::kIo, fmt::format("slurm: {}", ran.error().message));
   if (ran->gave_up || (ran->exit_code != 0 && slurm::Refused(ran->err))) {
     std::error_code ec;
@@ -195,7 +206,7 @@ Result<std::string> SlurmBackend::SubmitOne(const DispatchRequest& r) const {
   if (Status s = MakeJobDir(dir, user); !s) return std::unexpected(s.error());
   WriteFile(dir / "job.sh", BatchScript(r));
   Result<std::string> id = RunSbatch(Sbatch(user, dir / "job.sh"), {dir});
-  if (id) WriteFile(dir / "slurm_job_id", *id + "\n");
+  if (id) Record(r.name, *id);
   return id;
 }
 
@@ -230,7 +241,7 @@ std::vector<Result<std::string>> SlurmBackend::SubmitArray(
       continue;
     }
     const std::string handle = fmt::format("{}_{}", *id, k);
-    WriteFile(JobDir(rs[k]->name) / "slurm_job_id", handle + "\n");
+    Record(rs[k]->name, handle);
     out.push_back(handle);
   }
   return out;
@@ -344,7 +355,7 @@ Result<std::optional<std::string>> SlurmBackend::Find(const std::string& name) {
     }
   }
   if (!slurm::IsJobHandle(found)) return std::optional<std::string>();
-  WriteFile(dir / "slurm_job_id", found + "\n");  // recorded now, for the next lookup and for Logs
+  Record(name, found);  // recorded now, for the next lookup and for Logs
   return std::optional<std::string>(found);
 }
 
