@@ -118,8 +118,8 @@ Result<std::vector<YearResult>> Compute(const IndexSpec& spec, const Dataset& da
     for (size_t l = 0; l < nl; ++l) {
       const Node& leaf = spec.nodes[static_cast<size_t>(spec.leaves[l])];
       for (size_t r = 0; r < rows; ++r) column[r] = d.values[r * nl + l];
-      Result<std::vector<double>> s =
-          Standardise(column, leaf.direction, leaf.standardisation, leaf.rescale, spec.scale);
+      Result<std::vector<double>> s = Standardise(column, leaf.direction, leaf.standardisation, leaf.rescale,
+                                                  spec.scale, leaf.thresholds);
       if (!s)
         return Fail(ErrorCode::kValidation, fmt::format("{} {}: {}", leaf.id, d.year, s.error().message));
       for (size_t r = 0; r < rows; ++r) y.scores[r * nn + static_cast<size_t>(spec.leaves[l])] = (*s)[r];

@@ -273,8 +273,30 @@ struct Reader {
     }
   }
 
+  void ReadThresholds(const YamlField& f, Node& node) {
+    if (!f.Has("thresholds")) return;
+    const YamlField t = f.Child("thresholds");
+    if (!t.ExpectMap({"satisfactory", "excellent"})) return;
+    const std::optional<double> xs = t.Number("satisfactory", -1e300, 1e300);
+    const std::optional<double> xh = t.Number("excellent", -1e300, 1e300);
+    if (!xs || !xh) return;
+    if (node.standardisation != Standardisation::kEfficacy &&
+        node.standardisation != Standardisation::kMinMax) {
+      t.Error("apply to the efficacy and min-max standardisations only");
+      return;
+    }
+    const bool benefit = node.direction == Direction::kBenefit;
+    if (benefit ? !(*xh > *xs) : !(*xh < *xs)) {
+      t.Error(fmt::format("excellent ({}) must be {} than satisfactory ({}) for a {} indicator", *xh,
+                          benefit ? "greater" : "less", *xs, benefit ? "benefit" : "cost"));
+      return;
+    }
+    node.thresholds = Thresholds{*xs, *xh};
+  }
+
   void ReadNode(const YamlField& f, int parent, int depth) {
-    if (!f.ExpectMap({"id", "name", "weighting", "children", "unit", "direction", "standardise", "rescale"}))
+    if (!f.ExpectMap({"id", "name", "weighting", "children", "unit", "direction", "standardise", "rescale",
+                      "thresholds"}))
       return;
     const int index = static_cast<int>(spec.nodes.size());
     spec.nodes.emplace_back();
@@ -298,11 +320,12 @@ struct Reader {
       node.standardisation = Choose(f, "standardise", kStandardisations, Standardisation::kMinMax)
                                  .value_or(Standardisation::kMinMax);
       node.rescale = f.Bool("rescale", false);
+      ReadThresholds(f, node);
       node.leaf_index = static_cast<int>(spec.leaves.size());
       spec.leaves.push_back(index);
       return;
     }
-    for (std::string_view leaf_key : {"unit", "direction", "standardise", "rescale"}) {
+    for (std::string_view leaf_key : {"unit", "direction", "standardise", "rescale", "thresholds"}) {
       if (f.Has(leaf_key))
         f.Child(leaf_key).Error("belongs to leaf indicators only (this node has children)");
     }

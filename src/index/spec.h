@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,16 @@ enum class Standardisation {
   kVector,      // x / ||x||_2, x 100 (cost: 1 - x / ||x||_2)
   kShareOfMax,  // x / max, x 100 (cost: min / x); needs positive values
   kEfficacy,    // 60 + 40 (x - min) / (max - min): the efficacy-coefficient method, range 60-100
+};
+
+// Fixed reference values of a leaf instead of the data's min and max: the satisfactory value x_s and the
+// excellent value x_h (x_h > x_s for a benefit indicator, x_h < x_s for a cost one). Efficacy gives
+// 60 + 40 (x - x_s) / (x_h - x_s), which falls below 60 under the satisfactory value and above 100 past the
+// excellent one; min-max gives 100 (x - x_s) / (x_h - x_s). Scores are then comparable across years and data
+// sets.
+struct Thresholds {
+  double satisfactory = 0;
+  double excellent = 0;
 };
 
 // How AHP turns a pairwise matrix into priorities.
@@ -68,8 +79,9 @@ struct Node {
   std::string unit;
   Direction direction = Direction::kBenefit;
   Standardisation standardisation = Standardisation::kMinMax;
-  bool rescale = false;  // map the standardised column linearly onto 0..scale
-  int leaf_index = -1;   // position among IndexSpec::leaves
+  bool rescale = false;                  // map the standardised column linearly onto 0..scale
+  std::optional<Thresholds> thresholds;  // efficacy and min-max only
+  int leaf_index = -1;                   // position among IndexSpec::leaves
   // Inner nodes only.
   Weighting weighting;
 

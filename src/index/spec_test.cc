@@ -79,6 +79,42 @@ TEST(Spec, NamesTheFieldOfEveryBadMatrix) {
   EXPECT_NE(bad.error().message.find(" vs "), std::string::npos);
 }
 
+TEST(Spec, ReadsThresholdsAndNamesBadOnes) {
+  const std::string text = R"(id: t
+name: {zh: 测试, en: Test}
+root:
+  id: idx
+  name: {zh: 指数, en: Index}
+  weighting: {method: equal}
+  children:
+    - {id: a, name: {zh: 甲, en: A}, unit: 个, direction: benefit, standardise: efficacy,
+       thresholds: {satisfactory: 6, excellent: 12}}
+    - {id: b, name: {zh: 乙, en: B}, unit: 个, direction: cost, standardise: efficacy,
+       thresholds: {satisfactory: 6, excellent: 12}}
+    - {id: c, name: {zh: 丙, en: C}, unit: 个, direction: benefit, standardise: z-score,
+       thresholds: {satisfactory: 1, excellent: 2}}
+)";
+  Result<IndexSpec> spec = ParseSpec("t.yaml", text);
+  ASSERT_FALSE(spec);
+  const std::string& m = spec.error().message;
+  EXPECT_NE(
+      m.find("root.children[1].thresholds: excellent (12) must be less than satisfactory (6) for a cost "
+             "indicator"),
+      std::string::npos)
+      << m;
+  EXPECT_NE(m.find("root.children[2].thresholds: apply to the efficacy and min-max standardisations only"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("children[0]"), std::string::npos) << m;
+  std::string good = text.substr(0, text.find("    - {id: b"));
+  Result<IndexSpec> ok = ParseSpec("t.yaml", good);
+  ASSERT_TRUE(ok) << ok.error().message;
+  const Node& a = ok->nodes[static_cast<size_t>(ok->leaves.front())];
+  ASSERT_TRUE(a.thresholds.has_value());
+  EXPECT_EQ(a.thresholds->satisfactory, 6);
+  EXPECT_EQ(a.thresholds->excellent, 12);
+}
+
 TEST(Spec, ReportsEveryProblemOfATree) {
   const std::string text = R"(id: t
 name: {zh: 测试, en: Test}

@@ -31,10 +31,20 @@ double Sd(std::span<const double> x, size_t rows, size_t cols, size_t j, double 
 }  // namespace
 
 Result<std::vector<double>> Standardise(std::span<const double> column, Direction direction,
-                                        Standardisation method, bool rescale, double scale) {
+                                        Standardisation method, bool rescale, double scale,
+                                        const std::optional<Thresholds>& thresholds) {
   const size_t n = column.size();
   std::vector<double> out(n, 0.0);
   if (n == 0) return out;
+  if (thresholds && (method == Standardisation::kEfficacy || method == Standardisation::kMinMax)) {
+    // Fixed references: the same formula for benefit and cost (x_h < x_s for a cost indicator).
+    const double xs = thresholds->satisfactory, span = thresholds->excellent - thresholds->satisfactory;
+    for (size_t i = 0; i < n; ++i) {
+      const double u = (column[i] - xs) / span;
+      out[i] = method == Standardisation::kMinMax ? u * scale : (0.6 + 0.4 * u) * scale;
+    }
+    return out;
+  }
   const auto [lo_it, hi_it] = std::minmax_element(column.begin(), column.end());
   const double lo = *lo_it, hi = *hi_it, range = hi - lo;
   const bool benefit = direction == Direction::kBenefit;

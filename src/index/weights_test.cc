@@ -77,6 +77,35 @@ TEST(Weights, GreyRelationalIdealScoresOne) {
   EXPECT_GT(g[1], g[2] - 1.0);
 }
 
+// Issue 16: efficacy with the indicator's own satisfactory and excellent values, not the data's min and max:
+// the textbook case x = 5.81, x_s = 6, x_h = 12 scores 58.73 (below 60, which min-max references cannot
+// give).
+TEST(Weights, EfficacyAndMinMaxWithFixedThresholds) {
+  const Thresholds t{6, 12};
+  const std::vector<double> x = {5.81, 6, 9, 12, 13.5};
+  const std::vector<double> e =
+      *Standardise(x, Direction::kBenefit, Standardisation::kEfficacy, false, 100, t);
+  EXPECT_NEAR(e[0], 58.7333333333, 1e-9);
+  EXPECT_NEAR(e[1], 60, 1e-12);
+  EXPECT_NEAR(e[2], 80, 1e-12);
+  EXPECT_NEAR(e[3], 100, 1e-12);
+  EXPECT_NEAR(e[4], 110, 1e-12);  // past excellent
+  // The scores do not depend on the other regions: the same value scores the same in any data set or year.
+  EXPECT_NEAR(Standardise(std::vector<double>{5.81, 100}, Direction::kBenefit, Standardisation::kEfficacy,
+                          false, 100, t)
+                  ->front(),
+              e[0], 1e-12);
+  // A cost indicator: excellent below satisfactory (PUE: 1.5 satisfactory, 1.2 excellent).
+  const std::vector<double> pue = *Standardise(std::vector<double>{1.5, 1.35, 1.6}, Direction::kCost,
+                                               Standardisation::kEfficacy, false, 100, Thresholds{1.5, 1.2});
+  EXPECT_NEAR(pue[0], 60, 1e-9);
+  EXPECT_NEAR(pue[1], 80, 1e-9);
+  EXPECT_NEAR(pue[2], 60 - 40.0 / 3, 1e-9);
+  const std::vector<double> m = *Standardise(x, Direction::kBenefit, Standardisation::kMinMax, false, 100, t);
+  EXPECT_NEAR(m[2], 50, 1e-12);
+  EXPECT_LT(m[0], 0);
+}
+
 TEST(Weights, StandardisationMethods) {
   const std::vector<double> x = {2, 4, 6};
   EXPECT_EQ(*Standardise(x, Direction::kBenefit, Standardisation::kMinMax, false, 100),
