@@ -159,10 +159,6 @@ Status SlurmBackend::Ping() {
 Result<std::string> SlurmBackend::Logs(const std::string& handle, size_t max_bytes) {
   // The job's directory is found from the id recorded at submission (files of the service's); the output is
   // read from the job's own directory without following links.
-  auto logs_of = [&](const std::filesystem::path& dir) {
-    return "--- stdout\n" + Tail(dir / "work" / "stdout", max_bytes) + "--- stderr\n" +
-           Tail(dir / "work" / "stderr", max_bytes);
-  };
   auto recorded = [](const std::filesystem::path& file) {
     std::ifstream in(file);
     std::string word;
@@ -174,11 +170,9 @@ Result<std::string> SlurmBackend::Logs(const std::string& handle, size_t max_byt
   const std::string name = recorded(o_.spool / kIdsDir / handle);
   if (!name.empty() && name.find('/') == std::string::npos &&
       recorded(JobDir(name) / "slurm_job_id") == handle) {
-    return logs_of(JobDir(name));
-  }
-  std::error_code ec;  // recorded before the index existed: look through the job directories
-  for (const auto& entry : std::filesystem::directory_iterator(o_.spool, ec)) {
-    if (recorded(entry.path() / "slurm_job_id") == handle) return logs_of(entry.path());
+    const std::filesystem::path work = JobDir(name) / "work";
+    return "--- stdout\n" + Tail(work / "stdout", max_bytes) + "--- stderr\n" +
+           Tail(work / "stderr", max_bytes);
   }
   return Fail(ErrorCode::kNotFound, fmt::format("slurm: no job '{}' in {}", handle, o_.spool.string()));
 }
