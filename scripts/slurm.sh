@@ -13,13 +13,19 @@ host=$(hostname -s)
 cpus=$(nproc)
 mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 / 2 ))
 
+# Two fixtures may start at once (ctest -j): one starts munged, the other waits for it under the same lock.
 start_munge() {
-  if pgrep -x munged >/dev/null; then return; fi
+  mkdir -p /run/lock
+  exec 9>/run/lock/zhisuan-munge.lock
+  flock 9
+  if pgrep -x munged >/dev/null; then exec 9>&-; return; fi
   mkdir -p /run/munge /var/log/munge /var/lib/munge /etc/munge
   [ -s /etc/munge/munge.key ] || { dd if=/dev/urandom bs=1 count=1024 of=/etc/munge/munge.key 2>/dev/null; }
   chown munge:munge /run/munge /var/log/munge /var/lib/munge /etc/munge /etc/munge/munge.key
   chmod 0400 /etc/munge/munge.key
-  runuser -u munge -- /usr/sbin/munged
+  runuser -u munge -- /usr/sbin/munged 9>&-
+  for _ in $(seq 50); do [ -S /run/munge/munge.socket.2 ] && break; sleep 0.1; done
+  exec 9>&-
 }
 
 case "$cmd" in
