@@ -9,7 +9,7 @@
 #include <random>
 
 #include "sim/event_queue.h"
-#include "sim/slots.h"
+#include "schedule/slots.h"
 #include "util/id_index.h"
 
 namespace zhisuan::sim {

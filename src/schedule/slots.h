@@ -1,4 +1,4 @@
-// sim/slots.h — reusable slots for the engine's jobs and runs: an index stays valid while its slot is held, a
+// schedule/slots.h — reusable slots for jobs and runs: an index stays valid while its slot is held, a
 // slot never moves (blocks of 1,024), and freed slots are reused first, most recently freed first, with the
 // storage their last occupant left (vectors keep their capacity).
 #pragma once
@@ -7,7 +7,7 @@
 #include <memory>
 #include <vector>
 
-namespace zhisuan::sim {
+namespace zhisuan::schedule {
 
 template <typename T>
 class Slots {
@@ -35,4 +35,4 @@ class Slots {
   uint32_t size_ = 0;
 };
 
-}  // namespace zhisuan::sim
+}  // namespace zhisuan::schedule
