@@ -114,48 +114,104 @@ void JobService::MainLoop() {
     Schedule();
     Dispatch();
     PollJobs();
+    ++loop_passes_;
   }
+}
+
+Status JobService::Enter(Live& l) {
+  const schedule::Ticket t = core_.NewJob();
+  schedule::JobSpec& spec = core_.job(t);
+  if (Status s = placement::Prepare(snapshot(), l.job, l.rec.submitted_at, spec.prepared); !s) {
+    core_.Discard(t);
+    return s;
+  }
+  spec.priority = l.rec.priority;
+  spec.submitted_s = l.rec.submitted_at;
+  spec.tenant = core_.Tenant(l.rec.tenant);
+  spec.tag = static_cast<uint64_t>(l.rec.id);
+  // Centers that failed this job, and those that run no jobs of its tenant (no Unix user there).
+  for (size_t c = 0; !l.rec.excluded.empty() && c < snapshot().centers().size(); ++c) {
+    if (Excluded(l.rec, snapshot().centers()[c].id)) spec.closed.push_back(static_cast<uint32_t>(c));
+  }
+  for (uint32_t c : ReachOf(l.rec.tenant).closed) {
+    if (std::ranges::find(spec.closed, c) == spec.closed.end()) spec.closed.push_back(c);
+  }
+  l.ticket = t;
+  return {};
 }
 
 bool JobService::Restore(Live& l) {
   if (l.rec.decision.empty()) return false;
-  const int32_t c = snapshot_.CenterIndex(l.rec.center);
+  const int32_t c = snapshot().CenterIndex(l.rec.center);
   if (c < 0) return false;
   Json d = Json::parse(l.rec.decision, nullptr, false);
-  if (d.is_discarded() || !d.contains("shares")) return false;
-  const placement::CenterInfo& center = snapshot_.centers()[static_cast<size_t>(c)];
+  if (d.is_discarded() || !d.contains("shares") || d["shares"].empty()) return false;
+  const placement::CenterInfo& center = snapshot().centers()[static_cast<size_t>(c)];
   l.shares.clear();
   for (const Json& s : d["shares"]) {
     const int64_t pool = s.at(0).get<int64_t>(), devices = s.at(1).get<int64_t>();
     if (pool < 0 || pool >= center.pool_count) return false;
     l.shares.emplace_back(center.first_pool + static_cast<uint32_t>(pool), devices);
   }
+  if (!Enter(l)) return false;
+  placement::Candidate running;
+  running.center = static_cast<uint32_t>(c);
+  running.pool = l.shares.front().first;
+  running.accelerator = snapshot().pools()[running.pool].accelerator;
+  for (const auto& [pool, devices] : l.shares) {
+    running.devices += devices;
+    if (l.shares.size() > 1) running.split.push_back({pool, devices});
+  }
   l.device_ids = d.value("device_ids", std::vector<int>{});
   if (d.contains("estimate")) l.transfer_fee_cny = d["estimate"].value("transfer_fee_cny", 0.0);
-  const double finish = d.value("finish_at", now_());
-  l.release_at = finish;
-  for (const auto& [pool, devices] : l.shares) {
-    snapshot_.Allocate(pool, devices, finish);
-    held_[{l.rec.tenant, snapshot_.accelerators()[snapshot_.pools()[pool].accelerator].id}] += devices;
-  }
-  if (!l.shares.empty() && !device_used_[l.shares.front().first].empty()) {
+  core_.Adopt(l.ticket, std::move(running), d.value("finish_at", now_()));
+  if (!device_used_[l.shares.front().first].empty()) {
     for (int id : l.device_ids) device_used_[l.shares.front().first][static_cast<size_t>(id)] = 1;
   }
   return true;
 }
 
-void JobService::Release(Live& l) {
-  if (!l.shares.empty()) ++capacity_generation_;
-  for (const auto& [pool, devices] : l.shares) {
-    snapshot_.Free(pool, devices, l.release_at);
-    auto& held = held_[{l.rec.tenant, snapshot_.accelerators()[snapshot_.pools()[pool].accelerator].id}];
-    held = std::max<int64_t>(0, held - devices);
-  }
+void JobService::FreeDeviceIds(Live& l) {
   if (!l.shares.empty() && !device_used_[l.shares.front().first].empty()) {
     for (int id : l.device_ids) device_used_[l.shares.front().first][static_cast<size_t>(id)] = 0;
   }
   l.shares.clear();
   l.device_ids.clear();
+}
+
+void JobService::Release(Live& l) {
+  if (l.ticket != schedule::kNoTicket) core_.End(l.ticket);
+  l.ticket = schedule::kNoTicket;
+  FreeDeviceIds(l);
+}
+
+void JobService::PlaceAgain(Live& l, const std::string& why) {
+  const std::string center = l.rec.center;
+  Exclude(l.rec, center);
+  l.rec.backend_id.clear();
+  l.rec.started_at.reset();
+  l.rec.waiting.clear();
+  l.rec.message = why;
+  if (l.rec.attempts >= options_.max_attempts) {
+    l.rec.state = JobState::kFailed;
+    Release(l);
+    return;
+  }
+  l.rec.state = JobState::kRequeued;
+  FreeDeviceIds(l);
+  if (l.ticket != schedule::kNoTicket) {
+    core_.Requeue(l.ticket, snapshot().CenterIndex(center));
+  } else {
+    arrived_.push_back(l.rec.id);
+  }
+}
+
+void JobService::Explain(Live& l, double now) {
+  if (l.ticket == schedule::kNoTicket || core_.running(l.ticket)) return;
+  const schedule::Explanation e = core_.Explain(l.ticket, now);
+  l.rec.waiting = e.code;
+  l.rec.message = e.reason;
+  l.rec.queue_position = e.position;
 }
 
 // The bill of a finished job: its pools' rates over the hours it really ran (accounted hours for simulated
@@ -170,20 +226,20 @@ void JobService::Account(Live& l, const dispatch::RunStatus& status, double time
   const double hours = std::max(0.0, finished - started) / 3600.0 * time_scale;
   std::vector<accounting::PoolRun> runs;
   for (const auto& [pool, devices] : l.shares) {
-    const placement::PoolInfo& p = snapshot_.pools()[pool];
+    const placement::PoolInfo& p = snapshot().pools()[pool];
     runs.push_back(
         {devices, p.energy_kwh_per_device_hour, p.price_cny_per_device_hour, p.carbon_kg_per_device_hour});
   }
   accounting::Tariff tariff;
   if (!l.shares.empty()) {
     const placement::CenterInfo& center =
-        snapshot_.centers()[snapshot_.pools()[l.shares.front().first].center];
+        snapshot().centers()[snapshot().pools()[l.shares.front().first].center];
     tariff = {center.tariff_cny_per_kwh, center.tou == placement::kNone
                                              ? nullptr
-                                             : &snapshot_.tou_tables()[static_cast<size_t>(center.tou)]};
+                                             : &snapshot().tou_tables()[static_cast<size_t>(center.tou)]};
   }
   const accounting::RunCost cost =
-      accounting::CostOfRun(runs, hours, accounting::LocalHours(started, snapshot_.params().utc_offset_h),
+      accounting::CostOfRun(runs, hours, accounting::LocalHours(started, snapshot().params().utc_offset_h),
                             tariff, l.transfer_fee_cny);
   l.rec.accounting = JobAccounting{.device_hours = cost.device_hours,
                                    .energy_kwh = cost.energy_kwh,
@@ -210,106 +266,77 @@ dispatch::DispatchRequest JobService::Request(const Live& l) const {
           .modelled_run_s = run_s};
 }
 
+// One pass of the scheduler core under the lock: new and requeued jobs enter it (highest priority first, at
+// most kMaxPerPass a pass), it answers with the jobs that start now; their placements are committed before
+// the dispatcher acts on them. Waiting jobs get the core's reason and queue position.
 void JobService::Schedule() {
   std::lock_guard lock(mu_);
-  std::vector<Live*> waiting;
-  for (auto& [id, l] : live_) {
-    if ((l->rec.state == JobState::kPending || l->rec.state == JobState::kRequeued) &&
-        !(l->tried && l->tried_at_generation == capacity_generation_)) {
-      waiting.push_back(l.get());
-    }
-  }
-  if (waiting.empty()) return;
-  std::stable_sort(waiting.begin(), waiting.end(), [](const Live* a, const Live* b) {
-    if (a->rec.priority != b->rec.priority) return a->rec.priority > b->rec.priority;
-    return a->rec.submitted_at < b->rec.submitted_at;
-  });
-  // Bounded passes keep the lock (and the commit under it) short; the loop comes back at once for the rest.
-  if (waiting.size() > kMaxPerPass) {
-    waiting.resize(kMaxPerPass);
-    more_ = true;
-  }
   const double now = now_();
   std::vector<Transition> transitions;
   std::vector<JobRecord> before;
-  for (Live* l : waiting) {
-    Result<placement::PreparedJob> prepared = placement::Prepare(snapshot_, l->job, l->rec.submitted_at);
-    if (!prepared) {
-      before.push_back(l->rec);
-      l->rec.state = JobState::kFailed;
-      l->rec.message = "cannot be placed: " + prepared.error().message;
-      l->rec.updated_at = now;
-      transitions.push_back({l->rec, l->rec.message});
-      continue;
+  if (!arrived_.empty()) {
+    std::vector<Live*> entering;
+    for (int64_t id : arrived_) {
+      auto it = live_.find(id);
+      if (it == live_.end() || it->second->ticket != schedule::kNoTicket) continue;
+      const JobState state = it->second->rec.state;
+      if (state == JobState::kPending || state == JobState::kRequeued) entering.push_back(it->second.get());
     }
-    // Centers that failed this job, and those that have no Unix user for its tenant, are closed to it for
-    // this placement.
-    std::vector<std::pair<uint32_t, CenterState>> closed;
-    for (size_t c = 0; !l->rec.excluded.empty() && c < snapshot_.centers().size(); ++c) {
-      if (Excluded(l->rec, snapshot_.centers()[c].id)) {
-        closed.emplace_back(static_cast<uint32_t>(c), snapshot_.centers()[c].state);
-      }
+    arrived_.clear();
+    std::ranges::stable_sort(entering, [](const Live* a, const Live* b) {
+      if (a->rec.priority != b->rec.priority) return a->rec.priority > b->rec.priority;
+      return a->rec.submitted_at < b->rec.submitted_at;
+    });
+    // Bounded passes keep the lock (and the commit under it) short; the loop comes back at once for the rest.
+    if (entering.size() > kMaxPerPass) {
+      for (size_t i = kMaxPerPass; i < entering.size(); ++i) arrived_.push_back(entering[i]->rec.id);
+      entering.resize(kMaxPerPass);
+      more_ = true;
     }
-    for (uint32_t c : ReachOf(l->rec.tenant).closed) closed.emplace_back(c, snapshot_.centers()[c].state);
-    for (const auto& [c, state] : closed) snapshot_.SetCenterState(c, CenterState::kDown);
-    placement::PlaceOptions o{.objective = options_.objective, .top_k = 1, .explain = false, .now_s = now};
-    placement::Decision d = policy_->Place(snapshot_, *prepared, o);
-    std::string waiting_for, waiting_code;
-    if (!d.chosen) {
-      o.explain = true;
-      d = policy_->Place(snapshot_, *prepared, o);
-      // The telling reason: one that is not the job's own residency or model choice ruling a center out.
-      const placement::Rejection* telling = d.rejections.empty() ? nullptr : &d.rejections.front();
-      for (const placement::Rejection& r : d.rejections) {
-        if (!placement::ByTheJobsOwnChoice(r.code)) {
-          telling = &r;
-          break;
-        }
+    for (Live* l : entering) {
+      if (Status s = Enter(*l); !s) {
+        before.push_back(l->rec);
+        l->rec.state = JobState::kFailed;
+        l->rec.message = "cannot be placed: " + s.error().message;
+        l->rec.updated_at = now;
+        transitions.push_back({l->rec, l->rec.message});
+        continue;
       }
-      waiting_code = telling == nullptr ? "no_center" : std::string(placement::Name(telling->code));
-      waiting_for = telling == nullptr
-                        ? "no center can run it now"
-                        : fmt::format("no center can run it now; e.g. {}: {}",
-                                      snapshot_.centers()[telling->center].id, telling->reason);
-      if (!closed.empty()) {
-        waiting_for +=
-            fmt::format(" ({} closed to it: centers that failed it or have no Unix user for tenant '{}')",
-                        closed.size(), l->rec.tenant);
-      }
-      d.chosen.reset();
-    } else if (d.chosen->start_h > 1e-9) {
-      waiting_for = fmt::format("waiting for free devices (the best center, {}, frees them in {:.2f} h)",
-                                snapshot_.centers()[d.chosen->center].id, d.chosen->start_h);
-      waiting_code = "devices_busy";
-      d.chosen.reset();
-    } else {
-      const std::string& model = snapshot_.accelerators()[d.chosen->accelerator].id;
-      if (auto q = quotas_.find({l->rec.tenant, model}); q != quotas_.end()) {
-        const int64_t held = held_[{l->rec.tenant, model}];
-        if (held + d.chosen->devices > q->second) {
-          waiting_for = fmt::format("quota: tenant '{}' holds {} of its {} {} devices", l->rec.tenant, held,
-                                    q->second, model);
-          waiting_code = "quota";
-          d.chosen.reset();
-        }
-      }
+      core_.Submit(l->ticket);
     }
-    for (const auto& [c, state] : closed) snapshot_.SetCenterState(c, state);
-    if (!d.chosen) {
-      l->rec.message = waiting_for;  // shown by GET; not a transition
-      l->rec.waiting = waiting_code;
-      l->tried = true;
-      l->tried_at_generation = capacity_generation_;
-      continue;
-    }
-    const placement::Candidate& c = *d.chosen;
-    const placement::CenterInfo& center = snapshot_.centers()[c.center];
+  }
+  core_.Pass(now, pass_);
+  auto live_of = [&](schedule::Ticket t) -> Live* {
+    auto it = live_.find(static_cast<int64_t>(core_.job(t).tag));
+    return it == live_.end() ? nullptr : it->second.get();
+  };
+  std::vector<Live*> started, never;
+  for (schedule::Ticket t : pass_.never) {
+    Live* l = live_of(t);
+    if (l == nullptr) continue;
+    Explain(*l, now);
+    before.push_back(l->rec);
+    l->rec.state = JobState::kFailed;
+    l->rec.finished_at = now;
+    l->rec.message = "cannot be placed: " + l->rec.message;
+    l->rec.updated_at = now;
+    transitions.push_back({l->rec, l->rec.message});
+    never.push_back(l);
+  }
+  for (schedule::Ticket t : pass_.waits) {
+    if (Live* l = live_of(t)) Explain(*l, now);
+  }
+  for (schedule::Ticket t : pass_.starts) {
+    Live* l = live_of(t);
+    if (l == nullptr) continue;
+    started.push_back(l);
+    const placement::Candidate& c = core_.candidate(t);
+    const placement::CenterInfo& center = snapshot().centers()[c.center];
     before.push_back(l->rec);
     l->shares.clear();
     if (c.split.empty()) l->shares.emplace_back(c.pool, c.devices);
     for (const placement::PoolShare& s : c.split) l->shares.emplace_back(s.pool, s.devices);
-    const double finish_at = now + c.finish_h * 3600;
-    l->release_at = finish_at;
+    const double finish_at = core_.release_at(t);
     l->device_ids.clear();
     std::vector<char>& used = device_used_[l->shares.front().first];
     for (size_t i = 0;
@@ -320,15 +347,16 @@ void JobService::Schedule() {
       }
     }
     Json shares = Json::array();
-    for (const auto& [pool, devices] : l->shares) {
-      snapshot_.Allocate(pool, devices, finish_at);
-      held_[{l->rec.tenant, snapshot_.accelerators()[snapshot_.pools()[pool].accelerator].id}] += devices;
-      shares.push_back({pool - center.first_pool, devices});
-    }
-    const std::string why = placement::Why(snapshot_, d);
+    for (const auto& [pool, devices] : l->shares) shares.push_back({pool - center.first_pool, devices});
+    placement::Decision d;
+    d.policy = std::string(core_.policy().name());
+    d.objective = options_.objective;
+    d.chosen = c;
+    d.candidates = {c};
+    const std::string why = placement::Why(snapshot(), d);
     const Json decision = {{"policy", d.policy},
                            {"center", center.id},
-                           {"accelerator", snapshot_.accelerators()[c.accelerator].id},
+                           {"accelerator", snapshot().accelerators()[c.accelerator].id},
                            {"devices", c.devices},
                            {"shares", shares},
                            {"device_ids", l->device_ids},
@@ -347,11 +375,12 @@ void JobService::Schedule() {
     const std::shared_ptr<dispatch::Backend>& backend = backends_.at(center.id);
     l->rec.state = JobState::kPlaced;
     l->rec.waiting.clear();
+    l->rec.queue_position = 0;
     l->rec.center = center.id;
     l->rec.pool = l->shares.front().first - center.first_pool;
-    l->rec.accelerator = snapshot_.accelerators()[c.accelerator].id;
+    l->rec.accelerator = snapshot().accelerators()[c.accelerator].id;
     l->rec.devices = c.devices;
-    l->rec.backend = std::string(backends_.at(center.id)->kind());
+    l->rec.backend = std::string(backend->kind());
     l->rec.backend_id.clear();
     l->rec.decision = decision.dump();
     l->run_s = c.run_h * 3600;
@@ -375,15 +404,22 @@ void JobService::Schedule() {
       }
     }
   }
+  if (transitions.empty()) return;
   if (Status s = Persist(transitions, /*keep=*/false); !s) {
     // Nothing was committed: undo in memory; the next pass tries again.
-    for (const JobRecord& r : before) {
-      Live& l = *live_.at(r.id);
-      if (l.rec.state == JobState::kPlaced) Release(l);
-      l.rec = r;
+    for (Live* l : started) {
+      FreeDeviceIds(*l);
+      core_.Requeue(l->ticket);
     }
+    for (Live* l : never) {
+      core_.End(l->ticket);
+      l->ticket = schedule::kNoTicket;
+      arrived_.push_back(l->rec.id);
+    }
+    for (const JobRecord& r : before) live_.at(r.id)->rec = r;
     return;
   }
+  for (Live* l : never) Release(*l);
   Prune();
 }
 
@@ -457,10 +493,7 @@ void JobService::Dispatch() {
       l.rec.message = w.handle.error().message;
       Release(l);
     } else {
-      Release(l);
-      Exclude(l.rec, l.rec.center);
-      l.rec.state = l.rec.attempts >= options_.max_attempts ? JobState::kFailed : JobState::kRequeued;
-      l.rec.message = fmt::format("{} could not take it: {}", l.rec.center, w.handle.error().message);
+      PlaceAgain(l, fmt::format("{} could not take it: {}", l.rec.center, w.handle.error().message));
     }
     l.rec.updated_at = now;
     transitions.push_back({l.rec, l.rec.message});
@@ -537,13 +570,8 @@ void JobService::PollJobs() {
         Release(l);
         break;
       case dispatch::RunState::kLost:
-        Release(l);
-        Exclude(l.rec, l.rec.center);
-        l.rec.state = l.rec.attempts >= options_.max_attempts ? JobState::kFailed : JobState::kRequeued;
-        l.rec.backend_id.clear();
-        l.rec.started_at.reset();
+        PlaceAgain(l, fmt::format("lost by {}: {}", l.rec.center, s.detail));
         l.rec.updated_at = now;
-        l.rec.message = fmt::format("lost by {}: {}", l.rec.center, s.detail);
         transitions.push_back({l.rec, l.rec.message});
         break;
     }
@@ -567,32 +595,27 @@ void JobService::CheckHealth() {
   const double now = now_();
   std::vector<Transition> transitions;
   for (auto& [center, status] : results) {
-    const uint32_t c = static_cast<uint32_t>(snapshot_.CenterIndex(center));
+    const uint32_t c = static_cast<uint32_t>(snapshot().CenterIndex(center));
     if (status) {
       failing_since_.erase(center);
       if (down_.erase(center) > 0) {
-        ++capacity_generation_;
-        snapshot_.SetCenterState(c, drained_.contains(center) ? CenterState::kDraining : CenterState::kUp);
+        core_.SetCenterState(c, drained_.contains(center) ? CenterState::kDraining : CenterState::kUp);
       }
       continue;
     }
     const double since = failing_since_.try_emplace(center, now).first->second;
     if (now - since < options_.backend_timeout_s || down_.contains(center)) continue;
     down_.insert(center);
-    snapshot_.SetCenterState(c, CenterState::kDown);
+    core_.SetCenterState(c, CenterState::kDown);
     // Its jobs that have not started go elsewhere.
     for (auto& [id, l] : live_) {
       if (l->rec.center != center ||
           (l->rec.state != JobState::kPlaced && l->rec.state != JobState::kDispatched))
         continue;
       if (l->dispatching) continue;
-      Release(*l);
-      Exclude(l->rec, center);
-      l->rec.state = l->rec.attempts >= options_.max_attempts ? JobState::kFailed : JobState::kRequeued;
-      l->rec.backend_id.clear();
+      PlaceAgain(*l, fmt::format("{} is down (its backend has not answered for {:.0f} s): {}", center,
+                                 now - since, status.error().message));
       l->rec.updated_at = now;
-      l->rec.message = fmt::format("{} is down (its backend has not answered for {:.0f} s): {}", center,
-                                   now - since, status.error().message);
       transitions.push_back({l->rec, l->rec.message});
     }
   }

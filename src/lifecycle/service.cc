@@ -22,15 +22,14 @@ JobService::JobService(const Registry& registry, JobStore& store, BackendMap bac
       backends_(std::move(backends)),
       options_(std::move(options)),
       now_(std::move(now)),
-      policy_(std::move(policy)),
-      snapshot_(placement::Snapshot::Build(registry)) {
+      core_(placement::Snapshot::Build(registry), std::move(policy), {.objective = options_.objective}) {
   if (::getrandom(&token_key_, sizeof token_key_, 0) != sizeof token_key_) {
     token_key_ = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   }
-  device_used_.resize(snapshot_.pools().size());
-  for (size_t p = 0; p < snapshot_.pools().size(); ++p) {
-    if (snapshot_.pools()[p].devices <= kMaxTrackedDevices)
-      device_used_[p].assign(static_cast<size_t>(snapshot_.pools()[p].devices), 0);
+  device_used_.resize(snapshot().pools().size());
+  for (size_t p = 0; p < snapshot().pools().size(); ++p) {
+    if (snapshot().pools()[p].devices <= kMaxTrackedDevices)
+      device_used_[p].assign(static_cast<size_t>(snapshot().pools()[p].devices), 0);
   }
 }
 
@@ -216,8 +215,8 @@ Status JobService::SetTenantLimits(const Principal& who, const std::string& tena
 const JobService::Reach& JobService::ReachOf(const std::string& tenant) {
   auto [it, added] = reach_.try_emplace(tenant);
   if (added) {
-    for (size_t c = 0; c < snapshot_.centers().size(); ++c) {
-      if (backends_.at(snapshot_.centers()[c].id)->Runs(tenant)) {
+    for (size_t c = 0; c < snapshot().centers().size(); ++c) {
+      if (backends_.at(snapshot().centers()[c].id)->Runs(tenant)) {
         it->second.anywhere = true;
       } else {
         it->second.closed.push_back(static_cast<uint32_t>(c));
@@ -230,7 +229,7 @@ const JobService::Reach& JobService::ReachOf(const std::string& tenant) {
 // Under no lock: the limits a submission must pass before it is stored.
 void JobService::WithLiveSnapshot(const std::function<void(const placement::Snapshot&)>& fn) {
   std::lock_guard lock(mu_);
-  fn(snapshot_);
+  fn(snapshot());
 }
 
 Status JobService::Admit(const Principal& who, const Job& job) {
@@ -365,6 +364,7 @@ void JobService::CommitLoop() {
         live->rec.message = "accepted";
         live->job = std::move(batch[i]->parsed);
         ++unfinished_[live->rec.tenant];
+        arrived_.push_back(a.id);
         live_[a.id] = std::move(live);
       }
     }
@@ -386,7 +386,12 @@ Result<JobRecord> JobService::Owned(const Principal& who, int64_t id) {
   JobRecord rec;
   {
     std::lock_guard lock(mu_);
-    if (auto it = live_.find(id); it != live_.end()) rec = it->second->rec;
+    if (auto it = live_.find(id); it != live_.end()) {
+      // A waiting job's reason and place in its queue as the scheduler has them now.
+      if (it->second->rec.state == JobState::kPending || it->second->rec.state == JobState::kRequeued)
+        Explain(*it->second, now_());
+      rec = it->second->rec;
+    }
   }
   if (rec.id == 0) {
     Result<std::optional<JobRecord>> stored = store_.Get(id);
@@ -492,18 +497,18 @@ Result<JobRecord> JobService::Cancel(const Principal& who, int64_t id) {
 
 Status JobService::SetDrained(const Principal& who, const std::string& center, bool drained) {
   if (!who.is_operator) return Fail(ErrorCode::kPermissionDenied, "drain: operators only");
-  const int32_t c = snapshot_.CenterIndex(center);
+  const int32_t c = snapshot().CenterIndex(center);
   if (c < 0) return Fail(ErrorCode::kNotFound, fmt::format("center '{}' does not exist", center));
   // Durable before it is acted on: a restarted server keeps the center drained.
   if (Status s = store_.SetDrained(center, drained, now_(), who.tenant); !s) return s;
   std::lock_guard lock(mu_);
   if (drained)
     drained_.insert(center);
-  else if (drained_.erase(center) > 0)
-    ++capacity_generation_;
-  snapshot_.SetCenterState(static_cast<uint32_t>(c), down_.contains(center) ? CenterState::kDown
-                                                     : drained              ? CenterState::kDraining
-                                                                            : CenterState::kUp);
+  else
+    drained_.erase(center);
+  core_.SetCenterState(static_cast<uint32_t>(c), down_.contains(center) ? CenterState::kDown
+                                                 : drained              ? CenterState::kDraining
+                                                                        : CenterState::kUp);
   wake_.notify_one();
   return {};
 }
@@ -511,7 +516,7 @@ Status JobService::SetDrained(const Principal& who, const std::string& center, b
 std::map<std::string, std::string> JobService::CenterStates() {
   std::lock_guard lock(mu_);
   std::map<std::string, std::string> out;
-  for (const auto& c : snapshot_.centers()) {
+  for (const auto& c : snapshot().centers()) {
     out[c.id] = c.state == CenterState::kUp ? "up" : c.state == CenterState::kDraining ? "draining" : "down";
   }
   return out;
@@ -596,8 +601,13 @@ void JobService::ReloadQuotas() {
   std::map<std::pair<std::string, std::string>, int64_t> quotas;
   for (const auto& [tenant, accelerator, max] : *rows) quotas[{tenant, accelerator}] = max;
   std::lock_guard lock(mu_);
-  if (quotas != quotas_) ++capacity_generation_;
+  if (quotas == quotas_) return;
   quotas_ = std::move(quotas);
+  core_.ClearQuotas();
+  for (const auto& [key, max] : quotas_) {
+    const int32_t a = snapshot().AcceleratorIndex(key.second);
+    if (a >= 0) core_.SetQuota(core_.Tenant(key.first), static_cast<uint32_t>(a), max);
+  }
 }
 
 // ---- start: reconcile with the store and the backends
@@ -614,10 +624,10 @@ Status JobService::Start() {
   {
     std::lock_guard lock(mu_);
     for (const std::string& center : *drained) {
-      const int32_t c = snapshot_.CenterIndex(center);
+      const int32_t c = snapshot().CenterIndex(center);
       if (c < 0) continue;  // a center no longer in the registry
       drained_.insert(center);
-      snapshot_.SetCenterState(static_cast<uint32_t>(c), CenterState::kDraining);
+      core_.SetCenterState(static_cast<uint32_t>(c), CenterState::kDraining);
     }
   }
   Result<std::vector<JobRecord>> rows = store_.Unfinished();
@@ -639,6 +649,7 @@ Status JobService::Start() {
     if (live->rec.state == JobState::kPlaced || live->rec.state == JobState::kDispatched ||
         live->rec.state == JobState::kRunning) {
       if (!Restore(*live)) {
+        live->shares.clear();
         live->rec.state = JobState::kRequeued;
         live->rec.message = "its center or pool is gone after a restart";
         live->rec.updated_at = now;
@@ -656,6 +667,8 @@ Status JobService::Start() {
         transitions.push_back({live->rec, live->rec.message});
       }
     }
+    if (live->rec.state == JobState::kPending || live->rec.state == JobState::kRequeued)
+      arrived_.push_back(live->rec.id);
     ++unfinished_[live->rec.tenant];
     live_[live->rec.id] = std::move(live);
   }

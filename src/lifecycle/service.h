@@ -8,6 +8,7 @@
 // thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -26,6 +27,7 @@
 #include "lifecycle/backends.h"
 #include "model/job.h"
 #include "placement/policy.h"
+#include "schedule/scheduler.h"
 #include "store/job_store.h"
 #include "util/log.h"
 
@@ -109,6 +111,9 @@ class JobService {
   // For tests and the dashboard: the state of every center (up, draining, down).
   std::map<std::string, std::string> CenterStates();
   StoreHealth Health();
+  // Passes the scheduling loop has completed (each: schedule, dispatch, poll); for /metrics and for tests
+  // that step a clock and wait for the loop to catch up.
+  uint64_t LoopPasses() const { return loop_passes_.load(); }
   // Runs `fn` on the live snapshot (devices busy and booked, drained and down centers, as the scheduler sees
   // them now) under the scheduler's lock: quotes are made on it. Keep `fn` short.
   void WithLiveSnapshot(const std::function<void(const placement::Snapshot&)>& fn);
@@ -118,6 +123,7 @@ class JobService {
   struct Pending;
   JobService(const Registry& registry, JobStore& store, BackendMap backends, ServiceOptions options,
              std::function<double()> now, std::unique_ptr<placement::Policy> policy);
+  const placement::Snapshot& snapshot() const { return core_.snapshot(); }
 
   void CommitLoop();
   void MainLoop();
@@ -127,11 +133,21 @@ class JobService {
   void CheckHealth();
   void ReloadQuotas();
 
+  // Under mu_: hand a waiting job to the scheduler core (prepared against the network; its excluded centers
+  // and those that do not run its tenant's jobs closed to it); false when it cannot be prepared.
+  Status Enter(Live& live);
   // Under mu_: take a job's devices as its decision says (after a restart); false when its center or pool is
   // gone.
   bool Restore(Live& live);
-  // Under mu_: give back a job's devices; compute its accounting when it ran.
+  // Under mu_: the job leaves the scheduler core (its devices back, out of its queue).
   void Release(Live& live);
+  // Under mu_: the job's device ids (ZHISUAN_VISIBLE_DEVICES) free again, its shares forgotten.
+  void FreeDeviceIds(Live& live);
+  // Under mu_: the job's center failed, lost or refused it: it is placed again elsewhere (that center closed
+  // to it), or fails once it has used its attempts. Sets state and message; the caller commits.
+  void PlaceAgain(Live& live, const std::string& why);
+  // Under mu_: the core's reason for a waiting job, into its record (not a transition).
+  void Explain(Live& live, double now);
   dispatch::DispatchRequest Request(const Live& live) const;
   void Account(Live& live, const dispatch::RunStatus& status, double time_scale);
   // Under mu_: commits `transitions` after any that earlier failed. On failure, with `keep` the transitions
@@ -150,15 +166,17 @@ class JobService {
   BackendMap backends_;
   ServiceOptions options_;
   std::function<double()> now_;
-  std::unique_ptr<placement::Policy> policy_;
   std::string instance_;  // the database's instance id
 
   std::mutex mu_;
   std::condition_variable wake_;
-  placement::Snapshot snapshot_;
+  // The scheduler core (schedule/): waiting jobs, queues, quotas and the devices of placed and running jobs,
+  // on the live snapshot. The simulator runs the same core.
+  schedule::Scheduler core_;
+  schedule::Scheduler::PassResult pass_;
   std::map<int64_t, std::unique_ptr<Live>> live_;                  // unfinished jobs
+  std::vector<int64_t> arrived_;                                   // jobs to hand to the core
   std::vector<std::vector<char>> device_used_;                     // per snapshot pool (small pools only)
-  std::map<std::pair<std::string, std::string>, int64_t> held_;    // (tenant, accelerator) -> devices held
   std::map<std::pair<std::string, std::string>, int64_t> quotas_;  // (tenant, accelerator) -> max devices
   std::map<std::string, double> failing_since_;                    // center -> first failed ping
   // Backends that refused new jobs for now (a full Slurm queue): their placed jobs wait until `until`.
@@ -208,10 +226,10 @@ class JobService {
   bool stopping_ = false;
   std::vector<Transition> unsaved_;  // GUARDED_BY(mu_): acted on, not yet committed
   double retry_at_ = 0, backoff_s_ = 0;
-  StoreHealth store_health_;          // GUARDED_BY(mu_)
-  std::string corruption_;            // GUARDED_BY(mu_): what the last integrity check found, or empty
-  bool more_ = false;                 // the last pass left work for the next one
-  uint64_t capacity_generation_ = 0;  // bumped when devices free, a center comes back, or quotas change
+  StoreHealth store_health_;  // GUARDED_BY(mu_)
+  std::string corruption_;    // GUARDED_BY(mu_): what the last integrity check found, or empty
+  bool more_ = false;         // the last pass left work for the next one
+  std::atomic<uint64_t> loop_passes_{0};
 
   std::mutex commit_mu_;
   std::condition_variable commit_wake_;

@@ -57,6 +57,7 @@ struct JobRecord {
   // placement rejection: center_state, latency, too_small, busy, deadline, ...); empty when it does not wait.
   // The scheduler's live state, not stored: a restarted server says it again at its first pass.
   std::string waiting;
+  int64_t queue_position = 0;  // devices_busy: 1 = next to start in its pool's queue (not stored either)
   double updated_at = 0;
 };
 

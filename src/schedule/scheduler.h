@@ -110,6 +110,20 @@ class Scheduler {
   int64_t waiting() const { return waiting_; }
   int64_t running_jobs() const { return running_; }
   int64_t held(uint32_t tenant, uint32_t accelerator) const;
+  // Cache hints for an event-driven caller (the simulator): the slot NewJob reuses next, and a job's slot.
+  void PrefetchNewJob() const {
+    if (const Slot* s = slots_.Next()) {
+      __builtin_prefetch(&s->spec.prepared, 1);
+      __builtin_prefetch(s->spec.prepared.models.data(), 1);
+      __builtin_prefetch(s->spec.prepared.model_slot.data(), 1);
+    }
+  }
+  void PrefetchJob(Ticket t) const {
+    const char* at = reinterpret_cast<const char*>(&slots_[t].candidate);
+    __builtin_prefetch(at);
+    __builtin_prefetch(at + 64);
+    __builtin_prefetch(at + 128);
+  }
 
  private:
   enum class Where : uint8_t { kFree, kNew, kArriving, kPool, kPending, kQuota, kRunning, kNever };

@@ -62,7 +62,10 @@ Json JobJson(const JobRecord& r) {
             {"backend_id", r.backend_id.empty() ? Json() : Json(r.backend_id)},
             {"attempts", r.attempts},
             {"message", r.message},
-            {"waiting", r.waiting.empty() ? Json() : Json{{"code", r.waiting}, {"reason", r.message}}},
+            {"waiting", r.waiting.empty() ? Json()
+                        : r.queue_position > 0
+                            ? Json{{"code", r.waiting}, {"reason", r.message}, {"position", r.queue_position}}
+                            : Json{{"code", r.waiting}, {"reason", r.message}}},
             {"started_at", Optional(r.started_at)},
             {"finished_at", Optional(r.finished_at)},
             {"exit_code", r.exit_code ? Json(*r.exit_code) : Json()}};

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -21,6 +22,14 @@ struct Failure {
   double duration_s = std::numeric_limits<double>::infinity();
 };
 
+// A job's run as the simulator ends it: for observers (a per-job log, the live-versus-simulator test).
+struct JobRun {
+  int64_t ordinal = 0;  // the job's place in the trace's arrival order, from 0
+  const placement::Candidate* placement = nullptr;
+  double start_s = 0;   // seconds since the epoch
+  double finish_s = 0;  // seconds since the epoch
+};
+
 struct SimOptions {
   std::string policy = "lowest-cost";
   placement::Objective objective;
@@ -33,8 +42,9 @@ struct SimOptions {
   // after an exponential time with mean random_mttr_h. 0 turns them off.
   double random_mtbf_h = 0;
   double random_mttr_h = 4;
-  double sample_interval_s = 3600;  // utilisation samples; 0 turns them off
-  int max_pending_tries = 64;       // jobs without a candidate re-tried per capacity change
+  double sample_interval_s = 3600;               // utilisation samples; 0 turns them off
+  int max_pending_tries = 64;                    // jobs without a candidate re-tried per capacity change
+  std::function<void(const JobRun&)> on_finish;  // each completed job; empty: none
 };
 
 struct Sample {
