@@ -103,6 +103,7 @@ void Scheduler::Discard(Ticket t) {
 }
 
 void Scheduler::Submit(Ticket t) {
+  slots_[t].tenant = slots_[t].spec.tenant;
   slots_[t].where = Where::kArriving;
   arriving_.push_back(t);
   ++waiting_;
@@ -110,6 +111,7 @@ void Scheduler::Submit(Ticket t) {
 
 void Scheduler::Adopt(Ticket t, Candidate running, double release_at_s) {
   Slot& s = slots_[t];
+  s.tenant = s.spec.tenant;
   s.candidate = std::move(running);
   s.release_at_s = release_at_s;
   s.where = Where::kRunning;
@@ -157,10 +159,10 @@ void Scheduler::Release(Ticket t) {
   Slot& s = slots_[t];
   ForShares(s.candidate, [&](uint32_t pool, int64_t devices) {
     snapshot_.Free(pool, devices, s.release_at_s);
-    Held(s.spec.tenant, snapshot_.pools()[pool].accelerator) -= devices;
+    Held(s.tenant, snapshot_.pools()[pool].accelerator) -= devices;
     MarkPool(pool);
   });
-  if (!quota_wait_[s.spec.tenant].empty()) dirty_tenants_.push_back(s.spec.tenant);
+  if (!quota_wait_[s.tenant].empty()) dirty_tenants_.push_back(s.tenant);
 }
 
 void Scheduler::MarkPool(uint32_t pool) {
@@ -292,7 +294,7 @@ void Scheduler::Start(Ticket t, double now_s) {
   ++running_;
   ForShares(s.candidate, [&](uint32_t pool, int64_t devices) {
     snapshot_.Allocate(pool, devices, s.release_at_s);
-    Held(s.spec.tenant, snapshot_.pools()[pool].accelerator) += devices;
+    Held(s.tenant, snapshot_.pools()[pool].accelerator) += devices;
   });
 }
 

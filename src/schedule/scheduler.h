@@ -17,6 +17,7 @@
 // O(waiting).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -119,22 +120,22 @@ class Scheduler {
     }
   }
   void PrefetchJob(Ticket t) const {
-    const char* at = reinterpret_cast<const char*>(&slots_[t].candidate);
-    __builtin_prefetch(at);
-    __builtin_prefetch(at + 64);
-    __builtin_prefetch(at + 128);
+    const char* at = reinterpret_cast<const char*>(&slots_[t]);
+    for (size_t line = 0; line < offsetof(Slot, spec); line += 64) __builtin_prefetch(at + line);
   }
 
  private:
   enum class Where : uint8_t { kFree, kNew, kArriving, kPool, kPending, kQuota, kRunning, kNever };
+  // Hot fields first: a finish reads the header and the candidate (prefetched together), not the spec.
   struct Slot {
-    JobSpec spec;
-    placement::Candidate candidate;  // running: where; quota: the start it was refused
-    double release_at_s = 0;
-    float expected_start_h = 0;
-    int32_t pool = placement::kNone;  // kPool: the queue it is in
     Where where = Where::kFree;
     bool requeued = false;
+    int32_t pool = placement::kNone;  // kPool: the queue it is in
+    uint32_t tenant = 0;              // spec.tenant, beside the fields a finish reads
+    float expected_start_h = 0;
+    double release_at_s = 0;
+    placement::Candidate candidate;  // running: where; quota: the start it was refused
+    JobSpec spec;
   };
   enum class Outcome { kStarted, kQueued, kQuota, kNoCandidate };
   static bool Waits(Where w);

@@ -28,6 +28,7 @@ struct SimJob {
   double start_s = 0;
   double finish_s = 0;
   int64_t ordinal = 0;      // in arrival order
+  uint32_t tenant = 0;      // the core's
   uint32_t generation = 0;  // bumped when a run ends or is killed, so a stale finish event is recognised
   bool has_slo = false;
   bool east_data = false;  // the job's data lives outside the western hubs (or nowhere named)
@@ -191,6 +192,7 @@ class Engine {
     SimJob& sim = jobs_[id];
     sim.arrival_s = t;
     sim.ordinal = result_.jobs - 1;
+    sim.tenant = spec.tenant;
     sim.deadline_h = job.deadline_h.value_or(std::numeric_limits<double>::infinity());
     sim.has_slo = job.latency_slo_ms.has_value();
     sim.live = false;
@@ -270,7 +272,7 @@ class Engine {
     jcts_.push_back(static_cast<float>(jct_h));
     if (jct_h > run.deadline_h + 1e-9) ++result_.deadline_misses;
     if (o_.on_finish) o_.on_finish({run.ordinal, &c, o_.start_epoch_s + run.start_s, Epoch()});
-    auto& [run_sum, jct_sum] = tenant_sums_[core_.job(id).tenant];
+    auto& [run_sum, jct_sum] = tenant_sums_[run.tenant];
     run_sum += c.run_h;
     jct_sum += std::max(jct_h, 1e-12);
     StopRun(id);
