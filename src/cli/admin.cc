@@ -1,6 +1,8 @@
 #include "cli/admin.h"
 
 #include <fmt/format.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <chrono>
@@ -46,6 +48,25 @@ Status CheckName(const char* field, const std::string& value) {
     return Fail(ErrorCode::kInvalidArgument, fmt::format("{}: must be 1 to 100 printable characters", field));
   }
   return {};
+}
+
+// The local operator, as the audit log names the CLI: the Unix user who ran it.
+Actor Local() {
+  const passwd* pw = ::getpwuid(::geteuid());
+  return {"cli", "", "operator",
+          fmt::format("local:{}", pw != nullptr ? pw->pw_name : std::to_string(::geteuid()))};
+}
+
+void Audit(JobStore& jobs, std::string_view action, std::string_view target, std::string_view detail) {
+  AuditEntry e{.at = Now(),
+               .by = Local(),
+               .action = std::string(action),
+               .target = std::string(target),
+               .result = "ok",
+               .detail = std::string(detail)};
+  if (Status s = jobs.Audit(e); !s)
+    fmt::print(stderr, "zhisuan: warning: the change is made but the audit log did not take it: {}\n",
+               s.error().message);
 }
 
 }  // namespace
@@ -109,6 +130,7 @@ int TokenCreate(const std::string& db, const TokenArgs& a) {
   if (Status s = (*jobs)->AddToken(hash, {a.tenant, a.role}, Now(), expires_at, a.label); !s) {
     return cli::Report(s.error());
   }
+  Audit(**jobs, "token.create", hash.substr(0, 12), fmt::format("tenant {}, role {}", a.tenant, a.role));
   fmt::print("{}\n", *token);
   fmt::print(
       stderr,
@@ -157,6 +179,7 @@ int TokenRevoke(const std::string& db, const TokenArgs& a) {
   if (!revoked) return cli::Report(revoked.error());
   if (!revoked->has_value())
     return Report(ErrorCode::kNotFound, fmt::format("token {} does not exist", a.id));
+  Audit(**jobs, "token.revoke", a.id, "");
   fmt::print("revoked token {} of tenant '{}' ({})\n", (*revoked)->id, (*revoked)->token.tenant,
              (*revoked)->token.role);
   return 0;
@@ -186,6 +209,10 @@ int TenantSet(const std::string& db, const TenantArgs& a) {
   if (a.allow_from) l.allow_from = *a.allow_from;
   if (Status s = (*jobs)->SetTenantLimits(a.tenant, l); !s) return cli::Report(s.error());
   auto show = [](const auto& v) { return v ? fmt::format("{}", *v) : std::string("default"); };
+  Audit(**jobs, "tenant.limits", a.tenant,
+        fmt::format("max priority {}, {} submissions/s, {} unfinished, from {}", show(l.max_priority),
+                    show(l.submissions_per_s), show(l.max_pending),
+                    l.allow_from.empty() ? "anywhere" : l.allow_from));
   fmt::print("tenant {}: max priority {}, {} submissions/s, {} unfinished jobs, from {}\n", a.tenant,
              show(l.max_priority), show(l.submissions_per_s), show(l.max_pending),
              l.allow_from.empty() ? "anywhere" : l.allow_from);
@@ -200,6 +227,7 @@ int QuotaSet(const std::string& db, const std::string& tenant, const std::string
   Result<std::unique_ptr<JobStore>> jobs = OpenJobs(db);
   if (!jobs) return cli::Report(jobs.error());
   if (Status s = (*jobs)->SetQuota(tenant, accelerator, max_devices); !s) return cli::Report(s.error());
+  Audit(**jobs, "quota.set", tenant + "/" + accelerator, fmt::format("max {} devices", max_devices));
   fmt::print("tenant {} may hold at most {} {} devices at once\n", tenant, max_devices, accelerator);
   return 0;
 }
@@ -209,6 +237,42 @@ int Backup(const std::string& db, const std::string& dest) {
   if (!done) return cli::Report(done.error());
   fmt::print("backed up {} to {}: schema version {}, {} jobs, {} tokens, integrity ok\n", db, dest,
              done->schema_version, done->jobs, done->tokens);
+  return 0;
+}
+
+int AuditList(const std::string& db, const AuditArgs& a) {
+  if (a.limit < 1 || a.limit > 100000)
+    return Report(ErrorCode::kInvalidArgument, "limit: must be 1 to 100000");
+  if (a.after < 0) return Report(ErrorCode::kInvalidArgument, "after: must be >= 0");
+  Result<std::unique_ptr<JobStore>> jobs = OpenJobs(db);
+  if (!jobs) return cli::Report(jobs.error());
+  Result<std::vector<AuditEntry>> entries = (*jobs)->AuditLog({a.after, a.limit, a.tenant, a.action});
+  if (!entries) return cli::Report(entries.error());
+  if (a.json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const AuditEntry& e : *entries) {
+      list.push_back({{"seq", e.seq},
+                      {"at", e.at},
+                      {"by",
+                       {{"token_id", e.by.token_id},
+                        {"tenant", e.by.tenant},
+                        {"role", e.by.role},
+                        {"remote", e.by.remote}}},
+                      {"action", e.action},
+                      {"target", e.target},
+                      {"result", e.result},
+                      {"detail", e.detail}});
+    }
+    fmt::print("{}\n", list.dump(2));
+    return 0;
+  }
+  Table table({"SEQ", "AT", "TOKEN", "TENANT", "ROLE", "FROM", "ACTION", "TARGET", "RESULT", "DETAIL"},
+              std::vector<Table::Align>(10, Table::Align::kLeft));
+  for (const AuditEntry& e : *entries) {
+    table.AddRow({std::to_string(e.seq), Time(e.at), e.by.token_id, e.by.tenant, e.by.role, e.by.remote,
+                  e.action, e.target, e.result, e.detail});
+  }
+  fmt::print("{}", table.Render());
   return 0;
 }
 

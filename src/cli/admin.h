@@ -1,6 +1,7 @@
 // cli/admin.h — administration on the database itself, for operators on the server's host: tokens (create,
-// list, revoke), tenant limits and device quotas. A running server sees every change at once (the store's
-// auth version), so none of these needs a restart.
+// list, revoke), tenant limits and device quotas, each recorded in the audit log as the CLI's (local:USER);
+// the audit log itself. A running server sees every change at once (the store's auth version), so none of
+// these needs a restart.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +39,15 @@ int Backup(const std::string& db, const std::string& dest);
 
 int QuotaSet(const std::string& db, const std::string& tenant, const std::string& accelerator,
              int64_t max_devices);
+
+struct AuditArgs {
+  int64_t after = 0;
+  int limit = 100;
+  std::string tenant, action;
+  bool json = false;
+};
+// The audit log, oldest first from `after`: who (token id, tenant, role, address), what, when, the result.
+int AuditList(const std::string& db, const AuditArgs& a);
 
 // "90d", "12h", "30m", "45s" or a plain number of seconds; nullopt when malformed, not finite or not
 // positive.

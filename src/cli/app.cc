@@ -290,6 +290,15 @@ int Run(int argc, char** argv) {
   quota_set->add_option("--tenant", token_tenant, "tenant")->required();
   quota_set->add_option("--accelerator", quota_accelerator, "accelerator id")->required();
   quota_set->add_option("--max", quota_max, "devices")->required();
+  AuditArgs audit_args;
+  CLI::App* audit = app.add_subcommand(
+      "audit", "the audit log: every state-changing call, who made it, from where, the result");
+  audit->add_option("--after", audit_args.after, "entries after this sequence number");
+  audit->add_option("--limit", audit_args.limit, "at most this many entries (default 100)");
+  audit->add_option("--tenant", audit_args.tenant, "only calls made with this tenant's tokens");
+  audit->add_option("--action", audit_args.action,
+                    "only this action (job.submit, job.cancel, token.create, ...)");
+  audit->add_flag("--json", audit_args.json, "print JSON");
   std::string backup_dest;
   CLI::App* backup = app.add_subcommand(
       "backup", "copy the database to a new file, consistent even while a server runs (restore: --db FILE)");
@@ -365,6 +374,7 @@ int Run(int argc, char** argv) {
   if (token_revoke->parsed()) return TokenRevoke(o.db, token_args);
   if (tenant_set->parsed()) return TenantSet(o.db, tenant_args);
   if (backup->parsed()) return Backup(o.db, backup_dest);
+  if (audit->parsed()) return AuditList(o.db, audit_args);
 
   // One server per database (a second one would run every job again), taken before the database is touched.
   std::unique_ptr<ServerLock> server_lock;

@@ -11,6 +11,8 @@ namespace zhisuan::lifecycle {
 struct Principal {
   std::string tenant;
   bool is_operator = false;
+  std::string token_id;  // the token's public id (audit log)
+  std::string remote;    // the address the call came from (audit log)
 };
 
 // A new token: "zs_" and 64 hex digits from the kernel's random source.

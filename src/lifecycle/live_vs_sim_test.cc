@@ -153,7 +153,7 @@ TEST(LiveVsSim, SameCentersStartsAndBills) {
   ASSERT_TRUE(service) << service.error().message;
   ASSERT_TRUE((*service)->Start());
   lifecycle::JobService& live = **service;
-  const lifecycle::Principal ops{"acme", true};
+  const lifecycle::Principal ops{"acme", true, "", ""};
   // Until the loop has made a few whole passes at the clock's time: every finish seen, every start made.
   auto settle = [&] {
     const uint64_t from = live.LoopPasses();

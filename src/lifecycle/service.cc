@@ -106,7 +106,7 @@ Result<Principal> JobService::Authenticate(const std::string& token, const std::
       if (ConstantTimeEquals(t.hash, hash)) {
         entry = {token,
                  true,
-                 {t.token.tenant, t.token.role == "operator"},
+                 {t.token.tenant, t.token.role == "operator", t.id, ""},
                  t.expires_at,
                  t.revoked_at.has_value()};
       }
@@ -121,7 +121,8 @@ Result<Principal> JobService::Authenticate(const std::string& token, const std::
   if (match->expires_at && now_() >= *match->expires_at) {
     return Fail(ErrorCode::kUnauthenticated, "Authorization: the token has expired");
   }
-  const Principal who = match->who;
+  Principal who = match->who;
+  who.remote = remote_address;
   if (auto limits = limits_.find(who.tenant); limits != limits_.end() && !remote_address.empty() &&
                                               !AddressAllowed(limits->second.allow_from, remote_address)) {
     return Fail(ErrorCode::kPermissionDenied,
@@ -185,6 +186,31 @@ Result<JobService::CreatedToken> JobService::CreateToken(const Principal& who, c
                       {{"id", std::string_view(hash).substr(0, 12)}, {"tenant", tenant}, {"role", role}});
   return CreatedToken{*token,
                       TokenInfo{hash.substr(0, 12), hash, {tenant, role}, label, now, expires_at, {}}};
+}
+
+Actor JobService::ActorOf(const Principal& who) {
+  return {who.token_id, who.tenant, who.is_operator ? "operator" : "tenant", who.remote};
+}
+
+void JobService::Audit(const Principal& who, std::string_view action, std::string_view target,
+                       const Status& result, std::string_view detail) {
+  AuditEntry e{.at = now_(),
+               .by = ActorOf(who),
+               .action = std::string(action),
+               .target = std::string(target),
+               .result = result ? "ok" : fmt::format("refused: {}", result.error().message),
+               .detail = std::string(detail)};
+  if (Status s = store_.Audit(e); !s) {
+    options_.log->Event(Log::Level::kError, "audit", "could not record a call: " + s.error().message,
+                        {{"action", action}, {"target", target}, {"tenant", who.tenant}});
+  }
+}
+
+Result<std::vector<AuditEntry>> JobService::AuditLog(const Principal& who, const AuditFilter& filter) {
+  if (!who.is_operator) return Fail(ErrorCode::kPermissionDenied, "audit: operators only");
+  if (filter.limit < 1 || filter.limit > 1000)
+    return Fail(ErrorCode::kInvalidArgument, "limit: must be between 1 and 1000");
+  return store_.AuditLog(filter);
 }
 
 Result<std::vector<TokenInfo>> JobService::Tokens(const Principal& who, const std::string& tenant) {
@@ -303,7 +329,7 @@ Result<JobService::Submission> JobService::Submit(const Principal& who, std::str
   }
   if (Status s = Admit(who, *job); !s) return std::unexpected(s.error());
   auto pending = std::make_unique<Pending>();
-  pending->job = NewJob{job->tenant, key, std::string(spec), job->priority, now_()};
+  pending->job = NewJob{job->tenant, key, std::string(spec), job->priority, now_(), ActorOf(who)};
   pending->parsed = std::move(*job);
   std::future<Result<Accepted>> done = pending->done.get_future();
   JobRecord record;  // what a new job is at acceptance, without waiting for the scheduler's lock

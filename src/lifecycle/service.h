@@ -111,6 +111,13 @@ class JobService {
   // For tests and the dashboard: the state of every center (up, draining, down).
   std::map<std::string, std::string> CenterStates();
   StoreHealth Health();
+  // Records a state-changing call in the append-only audit log (submissions are recorded with the job, in its
+  // transaction). A failure to record is logged; the call's own result stands.
+  void Audit(const Principal& who, std::string_view action, std::string_view target, const Status& result,
+             std::string_view detail = "");
+  // Operators only.
+  Result<std::vector<AuditEntry>> AuditLog(const Principal& who, const AuditFilter& filter);
+  static Actor ActorOf(const Principal& who);
   // Passes the scheduling loop has completed (each: schedule, dispatch, poll); for /metrics and for tests
   // that step a clock and wait for the loop to catch up.
   uint64_t LoopPasses() const { return loop_passes_.load(); }

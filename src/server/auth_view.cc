@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
 
 #include "util/json.h"
@@ -106,6 +107,40 @@ Result<TenantLimits> ParseLimits(std::string_view text) {
     l.allow_from = b["allow_from"];
   }
   return l;
+}
+
+Json AuditJson(const AuditEntry& e) {
+  return Json{
+      {"seq", e.seq},
+      {"at", e.at},
+      {"by",
+       {{"token_id", e.by.token_id}, {"tenant", e.by.tenant}, {"role", e.by.role}, {"remote", e.by.remote}}},
+      {"action", e.action},
+      {"target", e.target},
+      {"result", e.result},
+      {"detail", e.detail}};
+}
+
+Result<AuditFilter> ParseAuditFilter(const Params& params) {
+  if (Status s = CheckParams(params, {"after", "limit", "tenant", "action"}); !s)
+    return std::unexpected(s.error());
+  AuditFilter f;
+  for (const auto& [key, target] : {std::pair<const char*, int64_t*>{"after", &f.after_seq}}) {
+    if (auto it = params.find(key); it != params.end()) {
+      auto [ptr, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), *target);
+      if (ec != std::errc() || ptr != it->second.data() + it->second.size() || *target < 0)
+        return Fail(ErrorCode::kInvalidArgument,
+                    fmt::format("{}: '{}' is not an audit sequence number", key, it->second));
+    }
+  }
+  if (auto it = params.find("limit"); it != params.end()) {
+    auto [ptr, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), f.limit);
+    if (ec != std::errc() || ptr != it->second.data() + it->second.size())
+      return Fail(ErrorCode::kInvalidArgument, fmt::format("limit: '{}' is not a number", it->second));
+  }
+  if (auto it = params.find("tenant"); it != params.end()) f.tenant = it->second;
+  if (auto it = params.find("action"); it != params.end()) f.action = it->second;
+  return f;
 }
 
 }  // namespace zhisuan::views

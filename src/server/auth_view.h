@@ -1,5 +1,5 @@
-// server/auth_view.h — the JSON of tokens and tenant limits (operators' API: /api/v1/tokens and
-// /api/v1/tenants/{tenant}/limits).
+// server/auth_view.h — the JSON of tokens, tenant limits and the audit log (operators' API: /api/v1/tokens,
+// /api/v1/tenants/{tenant}/limits, /api/v1/audit).
 #pragma once
 
 #include <optional>
@@ -27,5 +27,10 @@ Json LimitsJson(const std::string& tenant, const TenantLimits& limits);
 // PUT /api/v1/tenants/{tenant}/limits: {"max_priority": 10, "submissions_per_s": 50, "max_pending": 1000,
 // "allow_from": "10.0.0.0/8"}; a field left out or null takes the server's default.
 Result<TenantLimits> ParseLimits(std::string_view body);
+
+// An audit entry: seq, at, by {token_id, tenant, role, remote}, action, target, result, detail.
+Json AuditJson(const AuditEntry& entry);
+// GET /api/v1/audit?after=SEQ&limit=N&tenant=T&action=A: the filter, or a 400 naming the parameter.
+Result<AuditFilter> ParseAuditFilter(const Params& params);
 
 }  // namespace zhisuan::views

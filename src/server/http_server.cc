@@ -28,6 +28,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The success or the error of a call, for the audit log.
+template <typename T>
+Status StatusOf(const Result<T>& r) {
+  if (r) return {};
+  return std::unexpected(r.error());
+}
+
 void Reply(http::Response& res, const Result<views::Json>& result) {
   res.content_type = "application/json";
   if (result) {
@@ -228,7 +235,13 @@ struct HttpServer::Impl {
     Authed("POST", "/api/v1/jobs", [this](const lifecycle::Principal& who, Call& c) {
       if (Status s = views::CheckParams(c.params, {}); !s) return Reply(c.res, std::unexpected(s.error()));
       auto submitted = jobs->Submit(who, c.req.body, c.req.Header("Idempotency-Key"));
-      if (!submitted) return Reply(c.res, std::unexpected(submitted.error()));
+      if (!submitted) {
+        // Accepted jobs are audited with their rows; of the refusals, those of permission (the rest are input
+        // errors and limits, in the log and the metrics).
+        if (submitted.error().code == ErrorCode::kPermissionDenied)
+          jobs->Audit(who, "job.submit", "", std::unexpected(submitted.error()));
+        return Reply(c.res, std::unexpected(submitted.error()));
+      }
       Reply(c.res, views::JobJson(submitted->job));
       if (submitted->created) c.res.status = 201;
     });
@@ -248,6 +261,7 @@ struct HttpServer::Impl {
       Result<int64_t> id = JobId(c.req.matches[0]);
       if (!id) return Reply(c.res, std::unexpected(id.error()));
       Result<JobRecord> job = jobs->Cancel(who, *id);
+      jobs->Audit(who, "job.cancel", c.req.matches[0], StatusOf(job));
       Reply(c.res, job ? Result<views::Json>(views::JobJson(*job)) : std::unexpected(job.error()));
     });
     Authed("GET", "/api/v1/jobs/{id}/logs", [this](const lifecycle::Principal& who, Call& c) {
@@ -261,6 +275,17 @@ struct HttpServer::Impl {
     });
     Authed("GET", "/api/v1/usage", [this](const lifecycle::Principal& who, Call& c) {
       Reply(c.res, views::Usage(*jobs, who, c.params));
+    });
+    Authed("GET", "/api/v1/audit", [this](const lifecycle::Principal& who, Call& c) {
+      Result<AuditFilter> filter = views::ParseAuditFilter(c.params);
+      if (!filter) return Reply(c.res, std::unexpected(filter.error()));
+      Result<std::vector<AuditEntry>> entries = jobs->AuditLog(who, *filter);
+      if (!entries) return Reply(c.res, std::unexpected(entries.error()));
+      views::Json list = views::Json::array();
+      for (const AuditEntry& e : *entries) list.push_back(views::AuditJson(e));
+      const bool more = static_cast<int>(entries->size()) == filter->limit;
+      Reply(c.res, views::Json{{"entries", list},
+                               {"next_after", more ? views::Json(entries->back().seq) : views::Json()}});
     });
     Authed("GET", "/api/v1/tokens", [this](const lifecycle::Principal& who, Call& c) {
       if (Status s = views::CheckParams(c.params, {"tenant"}); !s)
@@ -277,6 +302,8 @@ struct HttpServer::Impl {
       if (!request) return Reply(c.res, std::unexpected(request.error()));
       auto created =
           jobs->CreateToken(who, request->tenant, request->role, request->expires_in_s, request->label);
+      jobs->Audit(who, "token.create", created ? created->info.id : "", StatusOf(created),
+                  fmt::format("tenant {}, role {}", request->tenant, request->role));
       if (!created) return Reply(c.res, std::unexpected(created.error()));
       views::Json j = views::TokenJson(created->info);
       j["token"] = created->token;  // shown once
@@ -285,6 +312,7 @@ struct HttpServer::Impl {
     });
     Authed("DELETE", "/api/v1/tokens/{id}", [this](const lifecycle::Principal& who, Call& c) {
       Result<TokenInfo> revoked = jobs->RevokeToken(who, c.req.matches[0]);
+      jobs->Audit(who, "token.revoke", c.req.matches[0], StatusOf(revoked));
       Reply(c.res,
             revoked ? Result<views::Json>(views::TokenJson(*revoked)) : std::unexpected(revoked.error()));
     });
@@ -298,18 +326,18 @@ struct HttpServer::Impl {
     Authed("PUT", "/api/v1/tenants/{id}/limits", [this](const lifecycle::Principal& who, Call& c) {
       Result<TenantLimits> limits = views::ParseLimits(c.req.body);
       if (!limits) return Reply(c.res, std::unexpected(limits.error()));
-      if (Status s = jobs->SetTenantLimits(who, c.req.matches[0], *limits); !s) {
-        return Reply(c.res, std::unexpected(s.error()));
-      }
+      Status set = jobs->SetTenantLimits(who, c.req.matches[0], *limits);
+      jobs->Audit(who, "tenant.limits", c.req.matches[0], set, c.req.body.substr(0, 500));
+      if (!set) return Reply(c.res, std::unexpected(set.error()));
       Reply(c.res, views::LimitsJson(c.req.matches[0], jobs->LimitsOf(c.req.matches[0])));
     });
     for (const bool drain : {true, false}) {
       Authed("POST", drain ? "/api/v1/centers/{id}/drain" : "/api/v1/centers/{id}/undrain",
              [this, drain](const lifecycle::Principal& who, Call& c) {
                const std::string& center = c.req.matches[0];
-               if (Status s = jobs->SetDrained(who, center, drain); !s) {
-                 return Reply(c.res, std::unexpected(s.error()));
-               }
+               Status set = jobs->SetDrained(who, center, drain);
+               jobs->Audit(who, drain ? "center.drain" : "center.undrain", center, set);
+               if (!set) return Reply(c.res, std::unexpected(set.error()));
                Reply(c.res, views::Json{{"center", center}, {"state", jobs->CenterStates()[center]}});
              });
     }

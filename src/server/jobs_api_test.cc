@@ -208,6 +208,54 @@ TEST_F(JobsApiTest, QuotasHoldJobsBack) {
   WaitFor(acme_, second, "succeeded");
 }
 
+TEST_F(JobsApiTest, EveryStateChangingCallIsAuditedWithWhoFromWhereAndTheResult) {
+  const int64_t id = Submit(acme_, Train(8, 10000))["id"];
+  ASSERT_EQ(client_->Delete("/api/v1/jobs/" + std::to_string(id), Auth(acme_))->status, 200);
+  // Refused calls are recorded too: a tenant draining a center, a tenant cancelling another's job.
+  ASSERT_EQ(client_->Post("/api/v1/centers/cmcc-hohhot-aidc/drain", Auth(acme_), "", "text/plain")->status,
+            403);
+  const int64_t theirs = Submit(zeta_, Train(8, 10000))["id"];
+  ASSERT_EQ(client_->Delete("/api/v1/jobs/" + std::to_string(theirs), Auth(acme_))->status, 404);
+  ASSERT_EQ(client_->Post("/api/v1/centers/cmcc-hohhot-aidc/drain", Auth(ops_), "", "text/plain")->status,
+            200);
+  ASSERT_EQ(client_->Post("/api/v1/centers/cmcc-hohhot-aidc/undrain", Auth(ops_), "", "text/plain")->status,
+            200);
+  auto created = client_->Post("/api/v1/tokens", Auth(ops_), R"({"tenant": "new", "role": "tenant"})",
+                               "application/json");
+  ASSERT_EQ(created->status, 201);
+  const std::string token_id = json::parse(created->body)["id"];
+  ASSERT_EQ(client_->Delete("/api/v1/tokens/" + token_id, Auth(ops_))->status, 200);
+
+  // Tenants may not read it; operators read it in order, filtered and paginated.
+  EXPECT_EQ(client_->Get("/api/v1/audit", Auth(acme_))->status, 403);
+  EXPECT_EQ(client_->Get("/api/v1/audit?after=x", Auth(ops_))->status, 400);
+  EXPECT_EQ(client_->Get("/api/v1/audit?since=1", Auth(ops_))->status, 400);
+  auto r = client_->Get("/api/v1/audit", Auth(ops_));
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json entries = json::parse(r->body)["entries"];
+  std::vector<std::string> actions;
+  for (const json& e : entries)
+    actions.push_back(e["action"].get<std::string>() + " " + e["result"].get<std::string>().substr(0, 7));
+  const std::vector<std::string> expected = {
+      "job.submit ok",   "job.cancel ok",     "center.drain refused", "job.submit ok",  "job.cancel refused",
+      "center.drain ok", "center.undrain ok", "token.create ok",      "token.revoke ok"};
+  EXPECT_EQ(actions, expected) << entries.dump(1);
+  const json& submit = entries[0];
+  EXPECT_EQ(submit["target"], std::to_string(id));
+  EXPECT_EQ(submit["by"]["tenant"], "acme");
+  EXPECT_EQ(submit["by"]["role"], "tenant");
+  EXPECT_EQ(submit["by"]["remote"], "127.0.0.1");
+  EXPECT_EQ(submit["by"]["token_id"].get<std::string>().size(), 12u);
+  EXPECT_NE(entries[2]["result"].get<std::string>().find("operators only"), std::string::npos) << entries[2];
+  EXPECT_EQ(entries[5]["by"]["role"], "operator");
+  EXPECT_EQ(entries[7]["target"], token_id);
+  auto page = client_->Get("/api/v1/audit?tenant=ops&action=center.drain&limit=1", Auth(ops_));
+  ASSERT_EQ(page->status, 200);
+  EXPECT_EQ(json::parse(page->body)["entries"].size(), 1u);
+  EXPECT_EQ(json::parse(page->body)["entries"][0]["target"], "cmcc-hohhot-aidc");
+  EXPECT_FALSE(json::parse(page->body)["next_after"].is_null());
+}
+
 TEST_F(JobsApiTest, DrainedCentersTakeNoJobs) {
   auto drain = client_->Post("/api/v1/centers/cmcc-hohhot-aidc/drain", Auth(ops_), "", "text/plain");
   ASSERT_TRUE(drain);
@@ -242,7 +290,7 @@ TEST_F(JobsApiTest, DrainsSurviveARestart) {
   ASSERT_TRUE(service_);
   EXPECT_EQ(service_->CenterStates().at("cmcc-hohhot-aidc"), "draining");
   EXPECT_EQ(service_->CenterStates().at("cmcc-wuhan-aidc"), "up");
-  lifecycle::Principal ops{.tenant = "ops", .is_operator = true};
+  lifecycle::Principal ops{.tenant = "ops", .is_operator = true, .token_id = "", .remote = ""};
   ASSERT_TRUE(service_->SetDrained(ops, "cmcc-hohhot-aidc", false));
   service_->Stop();
   service_ = NewService();

@@ -126,12 +126,30 @@ Result<std::vector<Accepted>> JobStore::Insert(std::span<const NewJob> jobs, dou
         impl_->Cached("INSERT INTO job_state (job_id, state, updated_at) VALUES (?1, 'pending', ?2)");
     auto event = impl_->Cached(
         "INSERT INTO job_events (job_id, seq, at, state, detail) VALUES (?1, 1, ?2, 'pending', 'accepted')");
-    if (!find || !job || !state || !event) {
+    auto audit = impl_->Cached(
+        "INSERT INTO audit_log (at, token_id, tenant, role, remote, action, target, result, detail) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, 'job.submit', ?6, ?7, ?8)");
+    if (!find || !job || !state || !event || !audit) {
       return std::unexpected(!find    ? find.error()
                              : !job   ? job.error()
                              : !state ? state.error()
-                                      : event.error());
+                             : !event ? event.error()
+                                      : audit.error());
     }
+    auto record = [&](const NewJob& j, int64_t id, bool existing) -> Status {
+      (*audit)->Reset();
+      (*audit)
+          ->Bind(1, now)
+          .Bind(2, j.by.token_id)
+          .Bind(3, j.by.tenant)
+          .Bind(4, j.by.role)
+          .Bind(5, j.by.remote);
+      (*audit)
+          ->Bind(6, std::to_string(id))
+          .Bind(7, std::string(existing ? "ok: existing job (same idempotency key)" : "ok"));
+      (*audit)->Bind(8, j.tenant == j.by.tenant ? std::string() : "for tenant " + j.tenant);
+      return (*audit)->Run();
+    };
     for (const NewJob& j : jobs) {
       if (!j.idempotency_key.empty()) {
         (*find)->Reset();
@@ -141,6 +159,7 @@ Result<std::vector<Accepted>> JobStore::Insert(std::span<const NewJob> jobs, dou
         if (*row) {
           out.push_back({(*find)->ColumnInt(0), true});
           (*find)->Reset();  // no read left open in the transaction
+          if (Status r = record(j, out.back().id, true); !r) return r;
           continue;
         }
       }
@@ -159,6 +178,7 @@ Result<std::vector<Accepted>> JobStore::Insert(std::span<const NewJob> jobs, dou
       (*event)->Reset();
       (*event)->Bind(1, id).Bind(2, now);
       if (Status r = (*event)->Run(); !r) return r;
+      if (Status r = record(j, id, false); !r) return r;
       out.push_back({id, false});
     }
     return {};
@@ -495,6 +515,45 @@ Result<std::vector<std::tuple<std::string, std::string, int64_t>>> JobStore::Quo
   std::vector<std::tuple<std::string, std::string, int64_t>> out;
   if (Status done = st->ForEach([&](const sql::Statement& s) {
         out.emplace_back(s.ColumnText(0), s.ColumnText(1), s.ColumnInt(2));
+      });
+      !done)
+    return std::unexpected(done.error());
+  return out;
+}
+
+}  // namespace zhisuan
+
+namespace zhisuan {
+
+Status JobStore::Audit(const AuditEntry& e) {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->db.Prepare(
+      "INSERT INTO audit_log (at, token_id, tenant, role, remote, action, target, result, detail) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, e.at).Bind(2, e.by.token_id).Bind(3, e.by.tenant).Bind(4, e.by.role).Bind(5, e.by.remote);
+  st->Bind(6, e.action).Bind(7, e.target).Bind(8, e.result).Bind(9, e.detail);
+  return st->Run();
+}
+
+Result<std::vector<AuditEntry>> JobStore::AuditLog(const AuditFilter& f) {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->db.Prepare(
+      "SELECT seq, at, token_id, tenant, role, remote, action, target, result, detail FROM audit_log "
+      "WHERE seq > ?1 AND (?2 = '' OR tenant = ?2) AND (?3 = '' OR action = ?3) ORDER BY seq LIMIT ?4");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, f.after_seq).Bind(2, f.tenant).Bind(3, f.action).Bind(4, static_cast<int64_t>(f.limit));
+  std::vector<AuditEntry> out;
+  if (Status done = st->ForEach([&](const sql::Statement& s) {
+        AuditEntry e;
+        e.seq = s.ColumnInt(0);
+        e.at = s.ColumnDouble(1);
+        e.by = {s.ColumnText(2), s.ColumnText(3), s.ColumnText(4), s.ColumnText(5)};
+        e.action = s.ColumnText(6);
+        e.target = s.ColumnText(7);
+        e.result = s.ColumnText(8);
+        e.detail = s.ColumnText(9);
+        out.push_back(std::move(e));
       });
       !done)
     return std::unexpected(done.error());

@@ -16,12 +16,41 @@
 
 namespace zhisuan {
 
+// Who made a state-changing call, for the audit log: an API token (its public id, tenant, role) and the
+// remote address, or the local CLI (token_id "cli", role operator, remote "local:USER").
+struct Actor {
+  std::string token_id;
+  std::string tenant;
+  std::string role;
+  std::string remote;
+};
+
+// One entry of the append-only audit log (the database refuses UPDATE and DELETE on it).
+struct AuditEntry {
+  int64_t seq = 0;  // assigned by the store, increasing
+  double at = 0;
+  Actor by;
+  std::string action;  // job.submit, job.cancel, token.create, token.revoke, tenant.limits, quota.set,
+                       // center.drain, center.undrain
+  std::string target;  // the job id, token id, tenant, center, or tenant/accelerator
+  std::string result;  // "ok", or the refusal: "403: ..." (status and message)
+  std::string detail;  // what changed, when it says more than the action
+};
+
+struct AuditFilter {
+  int64_t after_seq = 0;  // pagination: entries after this one
+  int limit = 100;
+  std::string tenant;  // the actor's tenant; empty: all
+  std::string action;  // empty: all
+};
+
 struct NewJob {
   std::string tenant;
   std::string idempotency_key;  // empty: none
   std::string spec;
   int priority = 0;
   double submitted_at = 0;
+  Actor by;  // audited with the job, in the same transaction
 };
 
 struct Accepted {
@@ -114,6 +143,11 @@ class JobStore {
   Status SetQuota(const std::string& tenant, const std::string& accelerator, int64_t max_devices);
   // tenant -> accelerator -> max devices
   Result<std::vector<std::tuple<std::string, std::string, int64_t>>> Quotas();
+
+  // Appends to the audit log (committed before it returns). Submissions are audited by Insert.
+  Status Audit(const AuditEntry& entry);
+  // Audit entries in order of seq.
+  Result<std::vector<AuditEntry>> AuditLog(const AuditFilter& filter);
 
  private:
   struct Impl;

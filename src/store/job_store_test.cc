@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "store/sqlite.h"
 #include "store/sqlite_store.h"
 #include "testing/fixtures.h"
 
@@ -25,10 +26,10 @@ class JobStoreTest : public ::testing::Test {
 };
 
 TEST_F(JobStoreTest, AcceptsJobsIdempotently) {
-  const NewJob jobs[] = {{"acme", "k1", "kind: train", 0, 10},
-                         {"acme", "", "kind: infer", 5, 11},
-                         {"acme", "k1", "kind: other", 0, 12},
-                         {"zeta", "k1", "kind: batch", 0, 13}};
+  const NewJob jobs[] = {{"acme", "k1", "kind: train", 0, 10, {}},
+                         {"acme", "", "kind: infer", 5, 11, {}},
+                         {"acme", "k1", "kind: other", 0, 12, {}},
+                         {"zeta", "k1", "kind: batch", 0, 13, {}}};
   auto accepted = store_->Insert(jobs, 20);
   ASSERT_TRUE(accepted) << accepted.error().message;
   ASSERT_EQ(accepted->size(), 4u);
@@ -47,7 +48,7 @@ TEST_F(JobStoreTest, AcceptsJobsIdempotently) {
 }
 
 TEST_F(JobStoreTest, TransitionsAreRecordedWithTheirEvents) {
-  const NewJob job{"acme", "", "kind: train", 0, 10};
+  const NewJob job{"acme", "", "kind: train", 0, 10, {}};
   const int64_t id = (*store_->Insert(std::span(&job, 1), 10))[0].id;
   JobRecord r = **store_->Get(id);
   r.state = JobState::kPlaced;
@@ -78,6 +79,53 @@ TEST_F(JobStoreTest, TransitionsAreRecordedWithTheirEvents) {
   // A transition of a job that does not exist changes nothing.
   r.id = 999;
   EXPECT_FALSE(store_->Save(std::vector<Transition>{{r, "x"}}));
+}
+
+TEST_F(JobStoreTest, TheAuditLogRecordsSubmissionsWithTheirJobsAndCannotBeChanged) {
+  const Actor acme{"0123456789ab", "acme", "tenant", "10.0.0.7"};
+  const NewJob jobs[] = {{"acme", "k1", "kind: train", 0, 10, acme},
+                         {"acme", "k1", "kind: train", 0, 10, acme}};
+  auto accepted = store_->Insert(jobs, 20);
+  ASSERT_TRUE(accepted);
+  AuditEntry drain;
+  drain.at = 21;
+  drain.by = {"fedcba987654", "ops", "operator", "127.0.0.1"};
+  drain.action = "center.drain";
+  drain.target = "c1";
+  drain.result = "ok";
+  ASSERT_TRUE(store_->Audit(drain));
+  auto all = store_->AuditLog({});
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].action, "job.submit");
+  EXPECT_EQ((*all)[0].target, std::to_string((*accepted)[0].id));
+  EXPECT_EQ((*all)[0].by.token_id, "0123456789ab");
+  EXPECT_EQ((*all)[0].by.remote, "10.0.0.7");
+  EXPECT_EQ((*all)[0].result, "ok");
+  EXPECT_NE((*all)[1].result.find("existing"), std::string::npos);  // the replay is recorded too
+  EXPECT_EQ((*all)[2].by.role, "operator");
+  EXPECT_LT((*all)[0].seq, (*all)[1].seq);
+  // Filters and pagination.
+  AuditFilter f;
+  f.tenant = "ops";
+  EXPECT_EQ(store_->AuditLog(f)->size(), 1u);
+  f = {};
+  f.action = "job.submit";
+  EXPECT_EQ(store_->AuditLog(f)->size(), 2u);
+  f = {};
+  f.after_seq = (*all)[1].seq;
+  EXPECT_EQ(store_->AuditLog(f)->front().action, "center.drain");
+  f = {};
+  f.limit = 1;
+  EXPECT_EQ(store_->AuditLog(f)->size(), 1u);
+  // Append-only, by the database itself: not even a direct connection changes or deletes an entry.
+  auto db = sql::Connection::Open(path_, false);
+  ASSERT_TRUE(db);
+  Status update = db->Exec("UPDATE audit_log SET result = 'ok' WHERE seq = 1");
+  ASSERT_FALSE(update);
+  EXPECT_NE(update.error().message.find("append-only"), std::string::npos) << update.error().message;
+  EXPECT_FALSE(db->Exec("DELETE FROM audit_log"));
+  EXPECT_EQ(store_->AuditLog({})->size(), 3u);
 }
 
 TEST_F(JobStoreTest, TokensAndQuotas) {

@@ -149,6 +149,27 @@ constexpr Migration kMigrations[] = {
         by_tenant TEXT NOT NULL DEFAULT ''  -- the operator token's tenant
       );
     )sql"},
+    {6, R"sql(
+      -- Every state-changing call, who made it from where, and its result. Append-only: the database itself
+      -- refuses to change or delete an entry.
+      CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at REAL NOT NULL,
+        token_id TEXT NOT NULL,
+        tenant TEXT NOT NULL,
+        role TEXT NOT NULL,
+        remote TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        result TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX audit_log_by_tenant ON audit_log (tenant, seq);
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    )sql"},
 };
 
 class SqliteStore final : public Store {

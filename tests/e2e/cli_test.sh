@@ -152,6 +152,16 @@ check "the copy is a platform database (its tokens list)" bash -c "'$ZHISUAN' --
 "$ZHISUAN" --db "$DB" backup "$WORK/copy.db" >"$WORK/backup2.out" 2>&1
 check "a backup never overwrites a file (exit 6)" test $? -eq 6
 check "and says so" contains "$WORK/backup2.out" "exists; a backup never overwrites a file"
+# The audit log: the CLI's token creation (local:USER) and the three submissions through the API, in order.
+"$ZHISUAN" --db "$DB" audit --json >"$WORK/audit.json" 2>&1
+check "audit exits 0" test $? -eq 0
+check "audit lists the token creation by the local operator" jqq \
+  '.[0].action == "token.create" and .[0].by.token_id == "cli" and (.[0].by.remote | startswith("local:"))' "$WORK/audit.json"
+check "audit lists the submissions with the token and the address" jqq \
+  '[.[] | select(.action == "job.submit" and .by.tenant == "lab-a" and .by.remote == "127.0.0.1")] | length == 3' "$WORK/audit.json"
+"$ZHISUAN" --db "$DB" audit --action job.submit --limit 2 >"$WORK/audit.txt" 2>&1
+check "audit filters and prints a table" test "$(grep -c 'job.submit' "$WORK/audit.txt")" -eq 2
+check "the audit log cannot be edited, even with sqlite3" bash -c "! sqlite3 '$DB' 'DELETE FROM audit_log' 2>/dev/null"
 curl -sf "$URL/metrics" >"$WORK/metrics.txt"
 check "metrics count requests" contains "$WORK/metrics.txt" 'zhisuan_http_requests_total{route="/api/v1/health",method="GET",status="200"} 1'
 kill -TERM "$SERVER_PID"
