@@ -23,8 +23,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# Front-end assets (ECharts for the reports, echarts4 for its China map), pinned by web/package-lock.json.
+# Front-end assets (ECharts for the console and the reports, echarts4 for its China map) and the console's
+# browser tests (@playwright/test, driving Debian's chromium: no browser download), pinned by
+# web/package-lock.json.
 cd "$(dirname "$0")/../web"
-if [ ! -f node_modules/echarts/dist/echarts.min.js ] || [ ! -f node_modules/echarts4/map/json/china.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+if [ ! -f node_modules/echarts/dist/echarts.min.js ] || [ ! -f node_modules/echarts4/map/json/china.json ] ||
+  [ ! -f node_modules/@playwright/test/package.json ]; then
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -96,6 +97,10 @@ int Run(int argc, char** argv) {
 
   CLI::App* serve = app.add_subcommand("serve", "run the HTTP API server");
   std::string log_format = "text", log_level = "info";
+  std::string web_dir;
+  serve->add_option(
+      "--web", web_dir,
+      "the console's files: console/ and node_modules/ (env ZHISUAN_WEB; default: the source tree's web/)");
   serve->add_option("--host", o.server.host, "address to listen on")->capture_default_str();
   serve->add_option("--port", o.server.port, "port to listen on (0 picks a free one)")->capture_default_str();
   serve->add_option("--threads", o.server.threads, "worker threads that run requests")->capture_default_str();
@@ -393,6 +398,18 @@ int Run(int argc, char** argv) {
     Log::ParseLevel(log_level, level);
     o.server.log = Log::ToStderr(log_format == "json" ? Log::Format::kJson : Log::Format::kText, level);
     o.server.index_spec_path = o.data + "/index/caict-3.0.yaml";
+    if (web_dir.empty()) {
+      if (const char* env = std::getenv("ZHISUAN_WEB"); env != nullptr && *env != '\0') web_dir = env;
+    }
+    if (!web_dir.empty()) {
+      o.server.web_dir = web_dir;  // asked for: a missing file is an error
+    } else if (std::filesystem::exists(std::string(ZHISUAN_DEFAULT_WEB_DIR) + "/node_modules/echarts")) {
+      o.server.web_dir = ZHISUAN_DEFAULT_WEB_DIR;
+    } else {
+      fmt::print(stderr,
+                 "zhisuan: no console ({} has no node_modules: run scripts/setup.sh); / lists the API\n",
+                 ZHISUAN_DEFAULT_WEB_DIR);
+    }
     job_options.db = o.db;
     return Serve(registry, opened->store->SchemaVersion(), o.server, job_options);
   }

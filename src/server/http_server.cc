@@ -16,6 +16,7 @@
 #include "placement/policy.h"
 #include "placement/snapshot.h"
 #include "server/auth_view.h"
+#include "server/console.h"
 #include "server/http_loop.h"
 #include "server/index_view.h"
 #include "server/job_view.h"
@@ -141,6 +142,7 @@ struct HttpServer::Impl {
   std::string default_policy;
   std::string default_objective;
   std::string index_spec_text;  // the default indicator system, read at start
+  std::optional<views::Console> console;
   lifecycle::JobService* jobs = nullptr;
   Clock::time_point started = Clock::now();
   Metrics metrics;
@@ -276,6 +278,54 @@ struct HttpServer::Impl {
     Authed("GET", "/api/v1/usage", [this](const lifecycle::Principal& who, Call& c) {
       Reply(c.res, views::Usage(*jobs, who, c.params));
     });
+    // The network as the scheduler sees it now: every center's state and its pools' devices free, busy and
+    // queued for (public, like the registry: no tenant's jobs in it).
+    Plain("/api/v1/live", [this](Call&) -> Result<views::Json> {
+      views::Json centers = views::Json::array();
+      int64_t devices = 0, free = 0, queued = 0;
+      jobs->WithLiveSnapshot([&](const placement::Snapshot& s) {
+        for (const placement::CenterInfo& center : s.centers()) {
+          views::Json pools = views::Json::array();
+          int64_t c_devices = 0, c_free = 0, c_queued = 0;
+          for (uint32_t p = center.first_pool; p < center.first_pool + center.pool_count; ++p) {
+            const placement::PoolInfo& pool = s.pools()[p];
+            pools.push_back({{"accelerator", s.accelerators()[pool.accelerator].id},
+                             {"devices", pool.devices},
+                             {"free", pool.free_devices},
+                             {"queued", pool.queued_devices},
+                             {"price_cny_per_device_hour", pool.price_cny_per_device_hour}});
+            c_devices += pool.devices;
+            c_free += pool.free_devices;
+            c_queued += pool.queued_devices;
+          }
+          const char* state = center.state == CenterState::kUp         ? "up"
+                              : center.state == CenterState::kDraining ? "draining"
+                                                                       : "down";
+          centers.push_back({{"id", center.id},
+                             {"state", state},
+                             {"devices", c_devices},
+                             {"free", c_free},
+                             {"busy", c_devices - c_free},
+                             {"queued", c_queued},
+                             {"pools", pools}});
+          devices += c_devices;
+          free += c_free;
+          queued += c_queued;
+        }
+      });
+      return views::Json{
+          {"at", std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()},
+          {"devices", devices},
+          {"free", free},
+          {"busy", devices - free},
+          {"queued", queued},
+          {"centers", centers}};
+    });
+    Authed("GET", "/api/v1/me", [](const lifecycle::Principal& who, Call& c) {
+      Reply(c.res, views::Json{{"tenant", who.tenant},
+                               {"role", who.is_operator ? "operator" : "tenant"},
+                               {"token_id", who.token_id}});
+    });
     Authed("GET", "/api/v1/audit", [this](const lifecycle::Principal& who, Call& c) {
       Result<AuditFilter> filter = views::ParseAuditFilter(c.params);
       if (!filter) return Reply(c.res, std::unexpected(filter.error()));
@@ -343,6 +393,23 @@ struct HttpServer::Impl {
     }
   }
 
+  // A console file from memory. The console's own scripts only (no inline script, no other origin); ECharts
+  // sets inline styles on what it draws.
+  void ServeConsole(Call& c, const std::string& path) {
+    const views::ConsoleFile* file = console->Find(path);
+    if (file == nullptr)
+      return Reply(c.res, Fail(ErrorCode::kNotFound, fmt::format("no console file '{}'", path)));
+    c.res.content_type = file->content_type;
+    c.res.body = file->body;
+    c.res.SetHeader(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    c.res.SetHeader("X-Content-Type-Options", "nosniff");
+    c.res.SetHeader("Referrer-Policy", "no-referrer");
+    c.res.SetHeader("Cache-Control", "no-cache");
+  }
+
   // GET routes that take no query parameters.
   void Plain(std::string_view pattern, std::function<Result<views::Json>(Call&)> view) {
     Add("GET", pattern, [view = std::move(view)](Call& c) {
@@ -352,9 +419,18 @@ struct HttpServer::Impl {
   }
 
   void Routes() {
-    Add("GET", "/", [](Call& c) {
-      c.res.content_type = "text/html; charset=utf-8";
-      c.res.body = kIndexHtml;
+    Add("GET", "/", [this](Call& c) {
+      if (!console) {
+        c.res.content_type = "text/html; charset=utf-8";
+        c.res.body = kIndexHtml;
+        return;
+      }
+      ServeConsole(c, "/");
+    });
+    Add("GET", "/console/{id}", [this](Call& c) {
+      if (!console)
+        return Reply(c.res, Fail(ErrorCode::kNotFound, "this server has no console (serve --web DIR)"));
+      ServeConsole(c, "/console/" + c.req.matches[0]);
     });
     Add("GET", "/api/v1/health", [this](Call& c) {
       if (Status s = views::CheckParams(c.params, {}); !s) return Reply(c.res, std::unexpected(s.error()));
@@ -512,6 +588,11 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
   }
   impl->jobs = jobs;
   if (options.log) impl->log = options.log;
+  if (!options.web_dir.empty()) {
+    Result<views::Console> console = views::Console::Load(options.web_dir);
+    if (!console) return std::unexpected(console.error());
+    impl->console = std::move(*console);
+  }
   impl->Routes();
   if (jobs != nullptr) impl->JobRoutes();
   http::LoopOptions loop;

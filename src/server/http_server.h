@@ -29,6 +29,8 @@ struct ServerOptions {
   std::string objective = "cost";
   // The indicator system POST /api/v1/index/compute uses when a request brings none (empty: none).
   std::string index_spec_path = "";
+  // The console's files (web/: console/ and node_modules/); empty: `/` lists the API instead.
+  std::string web_dir = "";
 };
 
 class HttpServer {

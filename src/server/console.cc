@@ -1,0 +1,45 @@
+#include "server/console.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace zhisuan::views {
+
+Result<Console> Console::Load(const std::string& web_dir) {
+  struct Source {
+    const char* served_at;
+    const char* file;  // under web_dir
+    const char* content_type;
+  };
+  static constexpr Source kFiles[] = {
+      {"/", "console/index.html", "text/html; charset=utf-8"},
+      {"/console/app.js", "console/app.js", "text/javascript; charset=utf-8"},
+      {"/console/app.css", "console/app.css", "text/css; charset=utf-8"},
+      {"/console/echarts.min.js", "node_modules/echarts/dist/echarts.min.js",
+       "text/javascript; charset=utf-8"},
+      {"/console/china.json", "node_modules/echarts4/map/json/china.json", "application/json"},
+  };
+  Console c;
+  for (const Source& s : kFiles) {
+    const std::string path = fmt::format("{}/{}", web_dir, s.file);
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in || text.str().empty()) {
+      return Fail(
+          ErrorCode::kIo,
+          fmt::format("{}: cannot read the console's file (run scripts/setup.sh, or serve --web DIR)", path));
+    }
+    c.files_[s.served_at] = {s.content_type, text.str()};
+  }
+  return c;
+}
+
+const ConsoleFile* Console::Find(std::string_view path) const {
+  auto it = files_.find(path);
+  return it == files_.end() ? nullptr : &it->second;
+}
+
+}  // namespace zhisuan::views

@@ -1,0 +1,662 @@
+// zhisuan console: one page over the HTTP API (no build step, no framework). Every value from the server is put
+// into the page as text (el() below), never as HTML. Views: network (map of China), centers, a center, jobs, a
+// job, submit and quote, audit (operators). The token lives in this browser's localStorage.
+
+const TOKEN_KEY = 'zhisuan.token';
+const state = { token: localStorage.getItem(TOKEN_KEY) || '', who: null, registry: null, timers: [], charts: [] };
+
+// ---- small helpers ----------------------------------------------------------------------------------------
+
+// An element with attributes (on* are listeners) and children (strings become text nodes).
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (k === 'class') e.className = v;
+    else e.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === undefined || c === null || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+class ApiError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+async function api(path, { method = 'GET', body, type = 'application/json' } = {}) {
+  const headers = {};
+  if (state.token) headers.Authorization = 'Bearer ' + state.token;
+  if (body !== undefined) headers['Content-Type'] = type;
+  const r = await fetch(path, { method, headers, body });
+  const text = await r.text();
+  let data = text;
+  try { data = JSON.parse(text); } catch { /* text */ }
+  if (!r.ok) throw new ApiError(r.status, data && data.error ? data.error.message : `${r.status} ${text}`);
+  return data;
+}
+
+const fmt = {
+  n: (x, d = 0) => (x === null || x === undefined || Number.isNaN(x)) ? '–'
+    : Number(x).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }),
+  pct: (x) => (x === null || x === undefined) ? '–' : (100 * x).toFixed(1) + '%',
+  time: (s) => s ? new Date(s * 1000).toISOString().replace('T', ' ').slice(0, 19) + 'Z' : '–',
+  ago: (s) => {
+    if (!s) return '–';
+    const d = Date.now() / 1000 - s;
+    return d < 90 ? `${Math.round(d)} s` : d < 5400 ? `${Math.round(d / 60)} min` : `${(d / 3600).toFixed(1)} h`;
+  },
+  cny: (x) => (x === null || x === undefined) ? '–' : '¥' + fmt.n(x, 2),
+  fen: (x) => (x === null || x === undefined) ? '–' : '¥' + fmt.n(x / 100, 2),
+};
+
+const stateBadge = (s) => el('span', { class: 'state ' + s }, s);
+const errorBox = (e) => el('div', { class: 'error', role: 'alert' }, e.message || String(e));
+
+function view() { return document.getElementById('view'); }
+
+function show(...nodes) {
+  for (const c of state.charts) c.dispose();
+  state.charts = [];
+  view().replaceChildren(...nodes);
+}
+
+function chart(node) {
+  const c = echarts.init(node);
+  state.charts.push(c);
+  return c;
+}
+
+// Re-runs `fn` every `ms` while the view stays (timers are cleared on navigation).
+function every(ms, fn) { state.timers.push(setInterval(fn, ms)); }
+
+// A sortable table: columns [{key, label, num, render}], rows objects; onclick(row) makes rows links.
+function table(columns, rows, { onclick, sortKey, id } = {}) {
+  let key = sortKey || null, asc = true;
+  const t = el('table', { id });
+  const body = el('tbody');
+  const head = el('tr');
+  const draw = () => {
+    const sorted = [...rows];
+    if (key) {
+      const col = columns.find((c) => c.key === key);
+      const v = col.sort || ((r) => r[key]);
+      sorted.sort((a, b) => {
+        const x = v(a), y = v(b);
+        const c = (x === y) ? 0 : (x === null || x === undefined) ? 1 : (y === null || y === undefined) ? -1
+          : (typeof x === 'number' && typeof y === 'number') ? x - y : String(x).localeCompare(String(y));
+        return asc ? c : -c;
+      });
+    }
+    head.replaceChildren(...columns.map((c) => el('th', {
+      class: [c.num ? 'num' : '', key === c.key ? 'sorted' : '', key === c.key && asc ? 'asc' : ''].join(' '),
+      onclick: () => { if (key === c.key) asc = !asc; else { key = c.key; asc = true; } draw(); },
+    }, c.label)));
+    body.replaceChildren(...sorted.map((r) => el('tr', { class: onclick ? 'link' : '', onclick: onclick ? () => onclick(r) : null },
+      columns.map((c) => el('td', { class: c.num ? 'num' : '' }, c.render ? c.render(r) : (r[c.key] ?? '–'))))));
+  };
+  t.append(el('thead', {}, head), body);
+  draw();
+  return t;
+}
+
+// ---- data shared by views ------------------------------------------------------------------------------------
+
+async function registry() {
+  if (state.registry) return state.registry;
+  const [centers, regions, accelerators] = await Promise.all([
+    api('/api/v1/centers'), api('/api/v1/regions'), api('/api/v1/accelerators')]);
+  const china = await (await fetch('/console/china.json')).json();
+  echarts.registerMap('china', china);
+  state.registry = {
+    centers: centers.centers,
+    regions: regions.regions,
+    accelerators: accelerators.accelerators || [],
+    region: Object.fromEntries(regions.regions.map((r) => [r.id, r])),
+    center: Object.fromEntries(centers.centers.map((c) => [c.id, c])),
+  };
+  return state.registry;
+}
+
+// Centers with their live state (devices free, busy, queued; up, draining, down) when the server runs jobs.
+async function liveCenters() {
+  const reg = await registry();
+  let live = null;
+  try { live = await api('/api/v1/live'); } catch { /* a server without the job service */ }
+  const byId = live ? Object.fromEntries(live.centers.map((c) => [c.id, c])) : {};
+  return {
+    live,
+    centers: reg.centers.map((c) => {
+      const l = byId[c.id];
+      return {
+        ...c,
+        state: l ? l.state : c.state,
+        free: l ? l.free : null,
+        busy: l ? l.busy : null,
+        queued: l ? l.queued : null,
+        utilisation: l && l.devices > 0 ? l.busy / l.devices : null,
+        pools: l ? l.pools : [],
+        region: reg.region[c.province],
+      };
+    }),
+  };
+}
+
+// ---- network: the map of China ---------------------------------------------------------------------------------
+
+const MEASURES = {
+  fp16: { label: 'Capacity FP16 (PFLOPS)', value: (cs) => sum(cs, (c) => c.capacity_pflops.fp16) },
+  fp32e: { label: 'Capacity FP32-equivalent (PFLOPS)', value: (cs) => sum(cs, (c) => c.capacity_pflops.fp32e) },
+  fp64: { label: 'Capacity FP64 (PFLOPS)', value: (cs) => sum(cs, (c) => c.capacity_pflops.fp64) },
+  utilisation: { label: 'Utilisation (busy / devices)', value: (cs) => ratio(sum(cs, (c) => c.busy), sum(cs, (c) => c.devices)) },
+  free: { label: 'Free devices', value: (cs) => sum(cs, (c) => c.free) },
+  pue: { label: 'PUE (mean of centers)', value: (cs) => cs.length ? sum(cs, (c) => c.pue) / cs.length : null },
+  carbon: { label: 'Grid carbon (kg/kWh)', value: (cs, r) => r ? r.carbon.kg_per_kwh : null, all: true },
+  tariff: { label: 'Tariff (CNY/kWh, flat)', value: (cs, r) => r ? r.tariff.flat_cny_per_kwh : null, all: true },
+};
+const sum = (xs, f) => xs.reduce((a, x) => a + (f(x) || 0), 0);
+const ratio = (a, b) => b > 0 ? a / b : null;
+const STATE_COLOURS = { up: '#2e9e5b', draining: '#d99a00', down: '#d1453b' };
+
+async function networkView() {
+  const measureSelect = el('select', { id: 'measure', 'aria-label': 'measure' },
+    Object.entries(MEASURES).map(([k, m]) => el('option', { value: k }, m.label)));
+  const kpis = el('div', { class: 'kpis', id: 'kpis' });
+  const mapNode = el('div', { class: 'chart', id: 'map' });
+  const filterNote = el('span', { class: 'note', id: 'filter' });
+  const hubs = el('div', { id: 'hubs' });
+  const list = el('div', { id: 'province-centers' });
+  show(el('h1', {}, 'Network 全国算力一张图'),
+    kpis,
+    el('div', { class: 'filters' }, 'Map shows ', measureSelect, filterNote),
+    el('div', { class: 'row' }, el('div', { class: 'panel' }, mapNode), el('div', { class: 'panel' }, el('h2', {}, 'By hub 枢纽'), hubs)),
+    el('div', { class: 'panel' }, el('h2', {}, 'Centers'), list));
+  const map = chart(mapNode);
+  let province = null;
+  map.on('click', (p) => {
+    if (p.componentType === 'series' && p.seriesType !== 'map') { location.hash = '#/centers/' + p.data.id; return; }
+    const region = state.registry.regions.find((r) => r.name_zh === p.name);
+    province = region && region.id !== province ? region.id : null;
+    draw();
+  });
+  measureSelect.addEventListener('change', () => draw());
+  let data = null;
+  const draw = () => {
+    if (!data) return;
+    const reg = state.registry;
+    const measure = MEASURES[measureSelect.value];
+    const shown = province ? data.centers.filter((c) => c.province === province) : data.centers;
+    filterNote.textContent = province ? ` — ${reg.region[province].name_zh} (${reg.region[province].name_en}); click it again for all` : ' — click a province to filter';
+    const total = (f) => sum(shown, f);
+    const devices = total((c) => c.devices), busy = total((c) => c.busy);
+    kpis.replaceChildren(...[
+      ['Centers', fmt.n(shown.length)],
+      ['Devices', fmt.n(devices)],
+      ['Busy', data.live ? fmt.n(busy) + ' (' + fmt.pct(ratio(busy, devices)) + ')' : '–'],
+      ['Queued devices', data.live ? fmt.n(total((c) => c.queued)) : '–'],
+      ['FP16 PFLOPS', fmt.n(total((c) => c.capacity_pflops.fp16))],
+      ['FP32-eq. PFLOPS', fmt.n(total((c) => c.capacity_pflops.fp32e))],
+      ['Draining / down', `${shown.filter((c) => c.state === 'draining').length} / ${shown.filter((c) => c.state === 'down').length}`],
+    ].map(([label, value]) => el('div', { class: 'kpi' }, el('div', { class: 'value' }, value), el('div', { class: 'label' }, label))));
+    const byProvince = {};
+    for (const c of data.centers) (byProvince[c.province] ||= []).push(c);
+    const values = reg.regions.map((r) => {
+      const cs = byProvince[r.id] || [];
+      return { name: r.name_zh, value: (cs.length || measure.all) ? measure.value(cs, r) : null, id: r.id };
+    }).filter((v) => v.value !== null);
+    const max = Math.max(0.0001, ...values.map((v) => v.value));
+    const maxDevices = Math.max(1, ...data.centers.map((c) => c.devices));
+    const markers = data.centers.map((c, i) => {
+      const r = c.region;
+      const jitter = ((i * 7919) % 13 - 6) * 0.12;
+      return {
+        id: c.id, name: c.name,
+        value: [r.lon + jitter, r.lat + jitter * 0.6, c.devices],
+        itemStyle: { color: STATE_COLOURS[c.state] || '#888' },
+        symbolSize: 6 + 24 * Math.sqrt(c.devices / maxDevices),
+        tip: `${c.name} (${c.id})<br>${c.state}, ${fmt.n(c.devices)} devices` +
+          (c.utilisation !== null ? `, ${fmt.pct(c.utilisation)} busy` : ''),
+      };
+    });
+    map.setOption({
+      tooltip: { trigger: 'item', formatter: (p) => p.seriesType === 'map' ? `${escapeText(p.name)}: ${p.value === undefined || Number.isNaN(p.value) ? '–' : fmt.n(p.value, 2)}` : escapeText(p.data.tip) },
+      visualMap: { min: 0, max, calculable: true, left: 10, bottom: 10, inRange: { color: ['#e8f1fb', '#5b9bd5', '#0b3d91'] }, text: [measure.label, ''] },
+      geo: { map: 'china', roam: true, zoom: 1.15, label: { show: false }, itemStyle: { areaColor: '#eef2f7', borderColor: '#9aa8b8' } },
+      series: [
+        { type: 'map', geoIndex: 0, data: values, selectedMode: false },
+        { type: 'scatter', coordinateSystem: 'geo', data: markers, encode: { value: 2 }, zlevel: 2 },
+      ],
+    }, true);
+    hubs.replaceChildren(hubTable(shown));
+    list.replaceChildren(centersTable(shown, 'network-centers'));
+  };
+  const load = async () => {
+    try {
+      await registry();
+      data = await liveCenters();
+      draw();
+    } catch (e) { kpis.replaceChildren(errorBox(e)); }
+  };
+  await load();
+  every(5000, load);
+}
+
+// Tooltip text goes through ECharts' HTML renderer: escape it.
+function escapeText(s) {
+  return String(s).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[ch]));
+}
+
+function hubTable(centers) {
+  const groups = {};
+  for (const c of centers) {
+    const g = (groups[c.hub || '(no hub)'] ||= { hub: c.hub || '(no hub)', centers: 0, devices: 0, busy: 0, fp16: 0, fp32e: 0 });
+    g.centers += 1; g.devices += c.devices; g.busy += c.busy || 0;
+    g.fp16 += c.capacity_pflops.fp16; g.fp32e += c.capacity_pflops.fp32e;
+  }
+  return table([
+    { key: 'hub', label: 'Hub' },
+    { key: 'centers', label: 'Centers', num: true },
+    { key: 'devices', label: 'Devices', num: true, render: (g) => fmt.n(g.devices) },
+    { key: 'busy', label: 'Busy', num: true, render: (g) => fmt.pct(ratio(g.busy, g.devices)) },
+    { key: 'fp16', label: 'FP16 PF', num: true, render: (g) => fmt.n(g.fp16) },
+    { key: 'fp32e', label: 'FP32e PF', num: true, render: (g) => fmt.n(g.fp32e) },
+  ], Object.values(groups), { sortKey: 'fp16', id: 'hub-table' });
+}
+
+function centersTable(centers, id) {
+  return table([
+    { key: 'name', label: 'Center' },
+    { key: 'province', label: 'Province', render: (c) => c.region ? c.region.name_zh : c.province },
+    { key: 'hub', label: 'Hub', render: (c) => c.hub || '–' },
+    { key: 'kind', label: 'Kind' },
+    { key: 'accelerators', label: 'Accelerators', render: (c) => c.accelerators.join(', '), sort: (c) => c.accelerators.join() },
+    { key: 'devices', label: 'Devices', num: true, render: (c) => fmt.n(c.devices) },
+    { key: 'free', label: 'Free', num: true, render: (c) => fmt.n(c.free) },
+    { key: 'queued', label: 'Queued', num: true, render: (c) => fmt.n(c.queued) },
+    { key: 'utilisation', label: 'Busy', num: true, render: (c) => fmt.pct(c.utilisation) },
+    { key: 'pue', label: 'PUE', num: true },
+    { key: 'state', label: 'State', render: (c) => stateBadge(c.state) },
+  ], centers, { onclick: (c) => { location.hash = '#/centers/' + c.id; }, id });
+}
+
+// ---- centers ---------------------------------------------------------------------------------------------------
+
+async function centersView() {
+  const search = el('input', { id: 'center-search', placeholder: 'filter: name, province, hub, accelerator' });
+  const stateSelect = el('select', { id: 'center-state' }, ['', 'up', 'draining', 'down'].map((s) => el('option', { value: s }, s || 'any state')));
+  const kindSelect = el('select', { id: 'center-kind' }, ['', 'intelligent', 'super', 'general'].map((s) => el('option', { value: s }, s || 'any kind')));
+  const holder = el('div');
+  show(el('h1', {}, 'Centers 算力中心'), el('div', { class: 'filters' }, search, stateSelect, kindSelect), holder);
+  let data = null;
+  const draw = () => {
+    const q = search.value.trim().toLowerCase();
+    const rows = data.centers.filter((c) => (!stateSelect.value || c.state === stateSelect.value) &&
+      (!kindSelect.value || c.kind === kindSelect.value) &&
+      (!q || [c.id, c.name, c.name_en, c.province, c.region && c.region.name_zh, c.hub, ...c.accelerators].join(' ').toLowerCase().includes(q)));
+    holder.replaceChildren(el('p', { class: 'note' }, `${rows.length} of ${data.centers.length} centers`), centersTable(rows, 'centers-table'));
+  };
+  for (const i of [search, stateSelect, kindSelect]) i.addEventListener('input', draw);
+  const load = async () => {
+    try { data = await liveCenters(); draw(); } catch (e) { holder.replaceChildren(errorBox(e)); }
+  };
+  await load();
+  every(5000, load);
+}
+
+async function centerView(id) {
+  const holder = el('div');
+  show(el('p', {}, el('a', { href: '#/centers' }, '← Centers')), holder);
+  const load = async () => {
+    try {
+      const [detail, data] = await Promise.all([api('/api/v1/centers/' + encodeURIComponent(id)), liveCenters()]);
+      const c = data.centers.find((x) => x.id === id) || { state: detail.state, pools: [] };
+      const parts = [
+        el('h1', {}, detail.name || id, ' ', stateBadge(c.state)),
+        el('div', { class: 'row' },
+          el('div', { class: 'panel' }, factList([
+            ['Id', id], ['Province', c.region ? `${c.region.name_zh} (${detail.province})` : detail.province],
+            ['Hub', detail.hub || '–'], ['Kind', detail.kind], ['PUE', String(detail.pue)], ['Green share', fmt.pct(detail.green_share)],
+            ['Tariff', c.region ? `${c.region.tariff.flat_cny_per_kwh} CNY/kWh` + (c.region.tariff.tou && c.region.tariff.tou.length ? ', time-of-use' : ', flat') : '–'],
+            ['Carbon', c.region ? `${c.region.carbon.kg_per_kwh} kg/kWh` : '–'],
+            ['Published', detail.published_compute || '–'], ['Backend', detail.backend],
+          ])),
+          el('div', { class: 'panel' }, el('h2', {}, 'Pools (live)'), table([
+            { key: 'accelerator', label: 'Accelerator' },
+            { key: 'devices', label: 'Devices', num: true },
+            { key: 'free', label: 'Free', num: true },
+            { key: 'queued', label: 'Queued', num: true },
+            { key: 'price_cny_per_device_hour', label: 'CNY / device-h', num: true, render: (p) => fmt.n(p.price_cny_per_device_hour, 2) },
+          ], c.pools, { id: 'pools-table' }))),
+      ];
+      if (c.region && c.region.tariff.tou && c.region.tariff.tou.length) {
+        const node = el('div', { class: 'chart small', id: 'tou' });
+        parts.push(el('div', { class: 'panel' }, el('h2', {}, 'Time-of-use tariff (local time)'), node));
+        setTimeout(() => touChart(node, c.region.tariff), 0);
+      }
+      if (state.who && state.who.role === 'operator') {
+        const draining = c.state === 'draining';
+        parts.push(el('div', { class: 'panel' }, el('button', {
+          id: draining ? 'undrain' : 'drain', class: draining ? 'primary' : 'danger',
+          onclick: async () => {
+            try { await api(`/api/v1/centers/${encodeURIComponent(id)}/${draining ? 'undrain' : 'drain'}`, { method: 'POST', body: '', type: 'text/plain' }); await load(); } catch (e) { holder.prepend(errorBox(e)); }
+          },
+        }, draining ? 'Undrain (take new jobs again)' : 'Drain (take no new jobs; running ones finish)')));
+      }
+      if (state.token) {
+        try {
+          const running = await api(`/api/v1/jobs?center=${encodeURIComponent(id)}&state=running&limit=100`);
+          parts.push(el('div', { class: 'panel' }, el('h2', {}, `Running jobs you may see (${running.jobs.length})`), jobsTable(running.jobs)));
+        } catch { /* not signed in */ }
+      }
+      for (const ch of state.charts) ch.dispose();
+      state.charts = [];
+      holder.replaceChildren(...parts);
+    } catch (e) { holder.replaceChildren(errorBox(e)); }
+  };
+  await load();
+  every(5000, load);
+}
+
+function factList(pairs, id) {
+  return el('dl', { class: 'facts', id }, pairs.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+}
+
+function touChart(node, tariff) {
+  const c = chart(node);
+  const hours = [...Array(24).keys()];
+  const at = (h) => { const p = tariff.tou.find((q) => h >= q.start_hour && h < q.end_hour); return p ? p.multiplier * tariff.flat_cny_per_kwh : tariff.flat_cny_per_kwh; };
+  c.setOption({
+    tooltip: { trigger: 'axis' },
+    xAxis: { type: 'category', data: hours.map((h) => `${h}:00`) },
+    yAxis: { type: 'value', name: 'CNY/kWh' },
+    series: [{ type: 'bar', data: hours.map(at), itemStyle: { color: '#5b9bd5' } }],
+  });
+}
+
+// ---- jobs -------------------------------------------------------------------------------------------------------
+
+function jobsTable(jobs) {
+  return table([
+    { key: 'id', label: 'Id', num: true },
+    { key: 'tenant', label: 'Tenant' },
+    { key: 'state', label: 'State', render: (j) => stateBadge(j.state) },
+    { key: 'center', label: 'Center', render: (j) => j.center || '–' },
+    { key: 'devices', label: 'Devices', num: true, render: (j) => j.devices || '–' },
+    { key: 'submitted_at', label: 'Age', render: (j) => fmt.ago(j.submitted_at) },
+    { key: 'waiting', label: 'Waiting', render: (j) => j.waiting ? j.waiting.code + (j.waiting.position ? ` #${j.waiting.position}` : '') : '', sort: (j) => j.waiting ? j.waiting.code : '' },
+    { key: 'bill', label: 'Bill', num: true, render: (j) => j.accounting ? fmt.fen(j.accounting.bill_fen) : '–', sort: (j) => j.accounting ? j.accounting.bill_fen : null },
+  ], jobs, { onclick: (j) => { location.hash = '#/jobs/' + j.id; }, id: 'jobs-table' });
+}
+
+function needToken() {
+  return el('div', { class: 'panel' }, el('p', {}, 'Sign in with an API token (top right) to see jobs. An operator creates one: '), el('pre', {}, 'zhisuan token create --tenant NAME'));
+}
+
+async function jobsView(params) {
+  if (!state.token) return show(el('h1', {}, 'Jobs 作业'), needToken());
+  const stateSelect = el('select', { id: 'job-state' }, ['', 'pending', 'placed', 'dispatched', 'running', 'succeeded', 'failed', 'cancelled', 'requeued'].map((s) => el('option', { value: s }, s || 'any state')));
+  stateSelect.value = params.get('state') || '';
+  const tenant = el('input', { id: 'job-tenant', placeholder: 'tenant', value: params.get('tenant') || '' });
+  const holder = el('div');
+  show(el('h1', {}, 'Jobs 作业'), el('div', { class: 'filters' }, stateSelect, state.who && state.who.role === 'operator' ? tenant : null), holder);
+  const after = [0];
+  const load = async () => {
+    const q = new URLSearchParams({ limit: '100' });
+    if (stateSelect.value) q.set('state', stateSelect.value);
+    if (tenant.value.trim()) q.set('tenant', tenant.value.trim());
+    if (after[after.length - 1]) q.set('after', String(after[after.length - 1]));
+    try {
+      const r = await api('/api/v1/jobs?' + q);
+      holder.replaceChildren(jobsTable(r.jobs), el('div', { class: 'filters' },
+        el('button', { disabled: after.length <= 1, onclick: () => { after.pop(); load(); } }, '← Newer'),
+        el('button', { id: 'next-page', disabled: r.next_after === null, onclick: () => { after.push(r.next_after); load(); } }, 'Older →'),
+        el('span', { class: 'note' }, `${r.jobs.length} jobs on this page`)));
+    } catch (e) { holder.replaceChildren(errorBox(e)); }
+  };
+  stateSelect.addEventListener('change', () => { after.length = 1; load(); });
+  tenant.addEventListener('change', () => { after.length = 1; load(); });
+  await load();
+  every(5000, load);
+}
+
+async function jobView(id) {
+  if (!state.token) return show(needToken());
+  const holder = el('div');
+  show(el('p', {}, el('a', { href: '#/jobs' }, '← Jobs')), holder);
+  let logs = null;
+  const load = async () => {
+    let j;
+    try { j = await api('/api/v1/jobs/' + encodeURIComponent(id)); } catch (e) { holder.replaceChildren(errorBox(e)); return; }
+    const terminal = ['succeeded', 'failed', 'cancelled'].includes(j.state);
+    const d = j.decision;
+    const parts = [el('h1', {}, `Job ${j.id} `, stateBadge(j.state), ' ', el('span', { class: 'note' }, j.tenant))];
+    if (j.waiting) {
+      parts.push(el('div', { class: 'waiting', id: 'waiting' },
+        el('strong', {}, j.waiting.position ? `Waiting: number ${j.waiting.position} in its pool's queue — ` : 'Waiting — '),
+        el('code', {}, j.waiting.code), ': ', j.waiting.reason));
+    }
+    parts.push(el('div', { class: 'row' },
+      el('div', { class: 'panel' }, factList([
+        ['State', j.state], ['Message', j.message || '–'], ['Center', j.center || '–'], ['Accelerator', j.accelerator || '–'],
+        ['Devices', String(j.devices || '–')], ['Backend', j.backend ? `${j.backend} ${j.backend_id || ''}` : '–'],
+        ['Submitted', fmt.time(j.submitted_at)], ['Started', fmt.time(j.started_at)], ['Finished', fmt.time(j.finished_at)],
+        ['Attempts', String(j.attempts)], ['Exit code', j.exit_code === null ? '–' : String(j.exit_code)],
+        ['Bill', j.accounting ? `${fmt.fen(j.accounting.bill_fen)} (compute ${fmt.fen(j.accounting.price_fen)}, transfer ${fmt.fen(j.accounting.transfer_fee_fen)}); ${fmt.n(j.accounting.device_hours, 2)} device-h, ${fmt.n(j.accounting.energy_kwh, 1)} kWh, ${fmt.n(j.accounting.carbon_kg, 1)} kg CO2` : '–'],
+      ], 'job-facts'), terminal ? null : el('p', {}, el('button', {
+        id: 'cancel', class: 'danger', onclick: async () => {
+          if (!confirm(`Cancel job ${j.id}?`)) return;
+          try { await api('/api/v1/jobs/' + j.id, { method: 'DELETE' }); await load(); } catch (e) { holder.prepend(errorBox(e)); }
+        },
+      }, 'Cancel'))),
+      el('div', { class: 'panel' }, el('h2', {}, 'History'), el('ol', { class: 'timeline', id: 'history' },
+        j.history.map((h) => el('li', {}, el('strong', {}, h.state), ' ', el('span', { class: 'note' }, fmt.time(h.at)), el('br'), h.detail))))));
+    if (d) {
+      const node = el('div', { class: 'chart small', id: 'estimate' });
+      parts.push(el('div', { class: 'panel' }, el('h2', {}, 'Placement decision'), el('p', { id: 'why' }, d.why || ''),
+        factList([['Policy', d.policy], ['Center', d.center], ['Run', `${fmt.n(d.run_h, 2)} h`], ['Finish (estimate)', fmt.time(d.finish_at)]]), node));
+      setTimeout(() => breakdownChart(node, [{ name: d.center, ...d.estimate }]), 0);
+    }
+    parts.push(el('div', { class: 'panel' }, el('h2', {}, 'Spec'), el('pre', { id: 'spec' }, j.spec)));
+    const logBox = el('pre', { id: 'logs' }, logs ?? '');
+    parts.push(el('div', { class: 'panel' }, el('h2', {}, 'Logs'), el('button', {
+      id: 'load-logs', onclick: async () => { try { logs = await api(`/api/v1/jobs/${j.id}/logs`); logBox.textContent = logs || '(empty)'; } catch (e) { logBox.textContent = e.message; } },
+    }, 'Show the tail'), logBox));
+    for (const ch of state.charts) ch.dispose();
+    state.charts = [];
+    holder.replaceChildren(...parts);
+  };
+  await load();
+  every(3000, load);
+}
+
+// Stacked bars of what each candidate costs: compute price, transfer fee, energy (the center's cost), carbon.
+function breakdownChart(node, candidates) {
+  const c = chart(node);
+  const names = candidates.map((x) => x.name || x.center);
+  const part = (key) => candidates.map((x) => Number((x[key] || 0).toFixed(2)));
+  c.setOption({
+    tooltip: { trigger: 'axis' },
+    legend: {},
+    grid: { left: 140, right: 20 },
+    xAxis: { type: 'value', name: 'CNY' },
+    yAxis: { type: 'category', data: names, inverse: true },
+    series: [
+      { name: 'Compute price', type: 'bar', stack: 'tenant', data: part('price_cny') },
+      { name: 'Transfer fee', type: 'bar', stack: 'tenant', data: part('transfer_fee_cny') },
+      { name: 'Energy (center cost)', type: 'bar', data: part('energy_cny') },
+      { name: 'Carbon kg', type: 'bar', data: part('carbon_kg') },
+    ],
+  });
+}
+
+// ---- submit and quote ------------------------------------------------------------------------------------------
+
+const EXAMPLE = `# Fine-tune on 8 domestic or NVIDIA accelerators: 4 hours on 8 A100s, data in Beijing.
+name: finetune-demo
+kind: train
+devices: 8
+accelerator:
+  models: [huawei-ascend-910b, nvidia-a800-sxm-80gb, nvidia-h20]
+work: {reference_hours: 4, reference: nvidia-a100-sxm-80gb}
+data: {size_gb: 200, province: beijing}
+`;
+
+async function submitView() {
+  const text = el('textarea', { id: 'spec-input', spellcheck: 'false', 'aria-label': 'job spec' });
+  text.value = sessionStorage.getItem('zhisuan.draft') || EXAMPLE;
+  const objective = el('select', { id: 'objective' }, ['cost', 'carbon', 'energy', 'time'].map((o) => el('option', { value: o }, o)));
+  const quoteBox = el('div', { id: 'quote' });
+  const submitButton = el('button', { id: 'submit', class: 'primary', disabled: !state.token }, 'Submit');
+  const result = el('div', { id: 'submit-result' });
+  show(el('h1', {}, 'Submit and quote 提交与报价'),
+    el('div', { class: 'row' },
+      el('div', { class: 'panel' }, el('p', { class: 'note' }, 'A job spec in YAML or JSON. It is quoted on the live network as you type.'), text,
+        el('div', { class: 'filters' }, 'Objective ', objective, submitButton, state.token ? null : el('span', { class: 'note' }, 'sign in to submit')), result),
+      el('div', { class: 'panel' }, quoteBox)));
+  let timer = null, seq = 0;
+  const quote = async () => {
+    const mine = ++seq;
+    sessionStorage.setItem('zhisuan.draft', text.value);
+    try {
+      const q = await api(`/api/v1/quote?top=5&explain=true&objective=${objective.value}`, { method: 'POST', body: text.value, type: 'application/yaml' });
+      if (mine !== seq) return;
+      drawQuote(quoteBox, q);
+    } catch (e) {
+      if (mine !== seq) return;
+      for (const ch of state.charts) ch.dispose();
+      state.charts = [];
+      quoteBox.replaceChildren(el('h2', {}, 'Quote'), errorBox(e));
+    }
+  };
+  text.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(quote, 350); });
+  objective.addEventListener('change', quote);
+  submitButton.addEventListener('click', async () => {
+    try {
+      const job = await api('/api/v1/jobs', { method: 'POST', body: text.value, type: 'application/yaml' });
+      location.hash = '#/jobs/' + job.id;
+    } catch (e) { result.replaceChildren(errorBox(e)); }
+  });
+  await quote();
+}
+
+function drawQuote(box, q) {
+  for (const ch of state.charts) ch.dispose();
+  state.charts = [];
+  const parts = [el('h2', {}, `Quote (${q.objective}, on the ${q.network_state} network)`)];
+  if (!q.chosen) parts.push(el('div', { class: 'error', id: 'no-center' }, 'No center can run this job now. ' + (q.why || '')));
+  else parts.push(el('p', { id: 'chosen' }, el('strong', {}, `${q.chosen.center_name || q.chosen.center}: ${fmt.cny(q.chosen.price_cny + q.chosen.transfer_fee_cny)}`), ' — ', q.why));
+  if (q.candidates.length) {
+    parts.push(table([
+      { key: 'center', label: 'Center' },
+      { key: 'accelerator', label: 'Accelerator' },
+      { key: 'start_h', label: 'Start in (h)', num: true, render: (c) => fmt.n(c.start_h, 2) },
+      { key: 'run_h', label: 'Run (h)', num: true, render: (c) => fmt.n(c.run_h, 2) },
+      { key: 'price_cny', label: 'Compute', num: true, render: (c) => fmt.cny(c.price_cny) },
+      { key: 'transfer_fee_cny', label: 'Transfer', num: true, render: (c) => fmt.cny(c.transfer_fee_cny) },
+      { key: 'carbon_kg', label: 'kg CO2', num: true, render: (c) => fmt.n(c.carbon_kg, 1) },
+    ], q.candidates, { id: 'candidates' }));
+    const node = el('div', { class: 'chart small', id: 'breakdown' });
+    parts.push(node);
+    setTimeout(() => breakdownChart(node, q.candidates.map((c) => ({ name: c.center, ...c }))), 0);
+  }
+  if (q.rejected.length) {
+    parts.push(el('details', { id: 'rejected' }, el('summary', {}, `${q.rejected.length} centers rejected`),
+      table([{ key: 'center', label: 'Center' }, { key: 'code', label: 'Code' }, { key: 'reason', label: 'Reason' }], q.rejected)));
+  }
+  box.replaceChildren(...parts);
+}
+
+// ---- audit -----------------------------------------------------------------------------------------------------
+
+async function auditView() {
+  if (!state.token) return show(el('h1', {}, 'Audit 审计'), needToken());
+  const action = el('select', { id: 'audit-action' }, ['', 'job.submit', 'job.cancel', 'token.create', 'token.revoke', 'tenant.limits', 'quota.set', 'center.drain', 'center.undrain'].map((a) => el('option', { value: a }, a || 'any action')));
+  const holder = el('div');
+  show(el('h1', {}, 'Audit 审计'), el('p', { class: 'note' }, 'Every state-changing call, who made it from where, and its result. Append-only.'), el('div', { class: 'filters' }, action), holder);
+  const after = [0];
+  const load = async () => {
+    const q = new URLSearchParams({ limit: '100', after: String(after[after.length - 1]) });
+    if (action.value) q.set('action', action.value);
+    try {
+      const r = await api('/api/v1/audit?' + q);
+      holder.replaceChildren(table([
+        { key: 'seq', label: 'Seq', num: true },
+        { key: 'at', label: 'At', render: (e) => fmt.time(e.at) },
+        { key: 'who', label: 'Who', render: (e) => `${e.by.tenant || '–'} (${e.by.role}, ${e.by.token_id})`, sort: (e) => e.by.tenant },
+        { key: 'from', label: 'From', render: (e) => e.by.remote, sort: (e) => e.by.remote },
+        { key: 'action', label: 'Action' },
+        { key: 'target', label: 'Target' },
+        { key: 'result', label: 'Result' },
+        { key: 'detail', label: 'Detail' },
+      ], r.entries, { id: 'audit-table' }), el('div', { class: 'filters' },
+        el('button', { disabled: after.length <= 1, onclick: () => { after.pop(); load(); } }, '← Earlier'),
+        el('button', { disabled: r.next_after === null, onclick: () => { after.push(r.next_after); load(); } }, 'Later →')));
+    } catch (e) { holder.replaceChildren(errorBox(e)); }
+  };
+  action.addEventListener('change', () => { after.length = 1; load(); });
+  await load();
+}
+
+// ---- sign-in and routing ---------------------------------------------------------------------------------------
+
+async function whoAmI() {
+  state.who = null;
+  if (state.token) {
+    try { state.who = await api('/api/v1/me'); } catch (e) {
+      if (e.status === 401) { state.token = ''; localStorage.removeItem(TOKEN_KEY); }
+    }
+  }
+  document.body.classList.toggle('operator', !!state.who && state.who.role === 'operator');
+  document.getElementById('who').textContent = state.who ? `${state.who.tenant} (${state.who.role})` : '';
+  document.getElementById('token').hidden = !!state.who;
+  document.getElementById('signin-button').hidden = !!state.who;
+  document.getElementById('signout-button').hidden = !state.who;
+}
+
+async function route() {
+  for (const t of state.timers) clearInterval(t);
+  state.timers = [];
+  const [path, query] = (location.hash.slice(1) || '/').split('?');
+  const params = new URLSearchParams(query || '');
+  const parts = path.split('/').filter(Boolean);
+  const name = parts[0] || 'network';
+  for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.view === name);
+  try {
+    if (name === 'network') await networkView();
+    else if (name === 'centers' && parts[1]) await centerView(decodeURIComponent(parts[1]));
+    else if (name === 'centers') await centersView();
+    else if (name === 'jobs' && parts[1]) await jobView(parts[1]);
+    else if (name === 'jobs') await jobsView(params);
+    else if (name === 'submit') await submitView();
+    else if (name === 'audit') await auditView();
+    else show(el('h1', {}, 'Not found'), el('p', {}, el('a', { href: '#/' }, 'Network')));
+  } catch (e) { show(errorBox(e)); }
+}
+
+document.getElementById('signin').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  state.token = document.getElementById('token').value.trim();
+  document.getElementById('token').value = '';
+  await whoAmI();
+  if (!state.who) {
+    state.token = '';
+    view().prepend(errorBox(new Error('That token is not valid (revoked, expired or unknown).')));
+    return;
+  }
+  localStorage.setItem(TOKEN_KEY, state.token);
+  await route();
+});
+document.getElementById('signout-button').addEventListener('click', async () => {
+  state.token = '';
+  localStorage.removeItem(TOKEN_KEY);
+  await whoAmI();
+  await route();
+});
+window.addEventListener('hashchange', route);
+window.addEventListener('resize', () => { for (const c of state.charts) c.resize(); });
+
+await whoAmI();
+await route();

@@ -1,0 +1,127 @@
+// The console in a real browser against a real server on the shipped network (simulated centers): the network
+// map, centers, a tenant quoting, submitting and following a job, a job that waits and why, an operator draining
+// a center and reading the audit log. Any script error on a page fails its test.
+const { test, expect } = require('@playwright/test');
+
+const TENANT = process.env.ZHISUAN_TENANT_TOKEN;
+const OPERATOR = process.env.ZHISUAN_OPERATOR_TOKEN;
+
+const SMALL_JOB = `name: console-test
+kind: train
+devices: 8
+accelerator: {models: [nvidia-a800-sxm-80gb, nvidia-h20]}
+work: {reference_hours: 2, reference: nvidia-a100-sxm-80gb}
+data: {size_gb: 50, province: beijing}
+`;
+
+let errors = [];
+test.beforeEach(async ({ page }) => {
+  errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+});
+test.afterEach(() => { expect(errors).toEqual([]); });
+
+async function signIn(page, token) {
+  await page.goto('/');
+  await page.fill('#token', token);
+  await page.click('#signin-button');
+  await expect(page.locator('#who')).not.toBeEmpty();
+}
+
+test('the network page draws the map, the totals and the hubs, and refreshes itself', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.locator('#kpis .kpi').first()).toContainText('30');
+  await expect(page.locator('#map canvas').first()).toBeVisible();
+  await expect(page.locator('#hub-table')).toContainText('(no hub)');  // the hubs with centers, and those outside
+  expect(await page.locator('#hub-table tbody tr').count()).toBeGreaterThan(4);
+  await expect(page.locator('#network-centers tbody tr')).toHaveCount(30);
+  for (const measure of ['utilisation', 'tariff', 'pue', 'fp32e']) await page.selectOption('#measure', measure);
+  // Live: the page asks the server again without a reload.
+  const asked = page.waitForRequest((r) => r.url().endsWith('/api/v1/live'), { timeout: 12000 });
+  await asked;
+  // A center marker's row leads to the center.
+  await page.locator('#network-centers tbody tr').first().click();
+  await expect(page).toHaveURL(/#\/centers\//);
+  await expect(page.locator('#pools-table tbody tr').first()).toBeVisible();
+});
+
+test('the centers table filters and sorts', async ({ page }) => {
+  await page.goto('/#/centers');
+  await expect(page.locator('#centers-table tbody tr')).toHaveCount(30);
+  await page.fill('#center-search', 'gansu');
+  await expect(page.locator('#centers-table tbody tr')).toHaveCount(2);
+  await page.fill('#center-search', '');
+  await page.selectOption('#center-kind', 'super');
+  const supers = await page.locator('#centers-table tbody tr').count();
+  expect(supers).toBeGreaterThan(0);
+  expect(supers).toBeLessThan(30);
+  await page.click('#centers-table th:has-text("Devices")');
+  const first = Number((await page.locator('#centers-table tbody tr:first-child td:nth-child(6)').innerText()).replace(/,/g, ''));
+  const last = Number((await page.locator('#centers-table tbody tr:last-child td:nth-child(6)').innerText()).replace(/,/g, ''));
+  expect(first).toBeLessThanOrEqual(last);
+});
+
+test('a tenant quotes a job as it types, sees field errors, submits it and follows it to its bill', async ({ page }) => {
+  await signIn(page, TENANT);
+  await expect(page.locator('#who')).toContainText('lab-a (tenant)');
+  await expect(page.locator('nav a[data-view="audit"]')).toBeHidden();  // operators only
+  await page.goto('/#/submit');
+  await page.fill('#spec-input', SMALL_JOB);
+  await expect(page.locator('#chosen')).toContainText('¥');
+  await expect(page.locator('#candidates tbody tr').first()).toBeVisible();
+  await expect(page.locator('#breakdown canvas').first()).toBeVisible();
+  await expect(page.locator('#rejected summary')).toContainText('rejected');
+  await page.fill('#spec-input', SMALL_JOB.replace('devices: 8', 'devices: -1'));
+  await expect(page.locator('#quote .error')).toContainText('devices');
+  await page.fill('#spec-input', SMALL_JOB);
+  await expect(page.locator('#chosen')).toContainText('¥');
+  errors = errors.filter((e) => !e.includes('status of 400'));  // the browser logs the refused quote itself
+  await page.click('#submit');
+  await expect(page).toHaveURL(/#\/jobs\/\d+$/);
+  await expect(page.locator('#history li').first()).toContainText('pending');
+  await expect(page.locator('#why')).not.toBeEmpty();
+  await expect(page.locator('h1 .state')).toHaveText('succeeded', { timeout: 30000 });
+  await expect(page.locator('#job-facts')).toContainText('device-h');
+  await page.goto('/#/jobs');
+  await expect(page.locator('#jobs-table tbody tr').first()).toContainText('succeeded');
+});
+
+test('a job that waits says why', async ({ page }) => {
+  // The test script gave lab-a a quota of 0 Ascend 910B.
+  await signIn(page, TENANT);
+  await page.goto('/#/submit');
+  await page.fill('#spec-input', SMALL_JOB.replace('[nvidia-a800-sxm-80gb, nvidia-h20]', '[huawei-ascend-910b]'));
+  await expect(page.locator('#chosen')).toContainText('¥');
+  await page.click('#submit');
+  await expect(page).toHaveURL(/#\/jobs\/\d+$/);
+  await expect(page.locator('#waiting')).toContainText('quota');
+  await expect(page.locator('#waiting')).toContainText("tenant 'lab-a' holds 0 of its 0 huawei-ascend-910b");
+  page.on('dialog', (d) => d.accept());
+  await page.click('#cancel');
+  await expect(page.locator('h1 .state')).toHaveText('cancelled');
+});
+
+test('an operator drains and undrains a center from its page, and reads the audit log', async ({ page }) => {
+  await signIn(page, OPERATOR);
+  await page.goto('/#/centers/wuhan-aicc');
+  await page.click('#drain');
+  await expect(page.locator('h1 .state')).toHaveText('draining');
+  await page.click('#undrain');
+  await expect(page.locator('h1 .state')).toHaveText('up');
+  await page.click('nav a[data-view="audit"]');
+  await expect(page.locator('#audit-table')).toContainText('center.drain');
+  await expect(page.locator('#audit-table')).toContainText('center.undrain');
+  await expect(page.locator('#audit-table')).toContainText('job.submit');
+  await page.selectOption('#audit-action', 'center.drain');
+  await expect(page.locator('#audit-table tbody tr')).toHaveCount(1);
+});
+
+test('a bad token is refused and nothing private shows', async ({ page }) => {
+  await page.goto('/#/jobs');
+  await expect(page.locator('#view')).toContainText('Sign in');
+  await page.fill('#token', 'zs_not-a-token');
+  await page.click('#signin-button');
+  await expect(page.locator('.error')).toContainText('not valid');
+  errors = errors.filter((e) => !e.includes('401'));  // the browser logs the refused request itself
+});
