@@ -77,7 +77,7 @@ void Exclude(JobRecord& r, const std::string& center) {
 }  // namespace
 
 void JobService::MainLoop() {
-  double next_health = 0, next_quotas = 0, next_auth = 0,
+  double next_health = 0, next_quotas = 0, next_auth = 0, next_sample = 0,
          next_integrity = now_() + options_.integrity_interval_s;
   while (true) {
     {
@@ -102,6 +102,10 @@ void JobService::MainLoop() {
     if (now >= next_integrity) {
       CheckStore();
       next_integrity = now + options_.integrity_interval_s;
+    }
+    if (now >= next_sample) {
+      TakeSample();
+      next_sample = now + options_.sample_interval_s;
     }
     {
       std::lock_guard lock(mu_);
@@ -578,6 +582,30 @@ void JobService::PollJobs() {
   }
   (void)Persist(transitions);
   Prune();
+}
+
+void JobService::TakeSample() {
+  std::lock_guard lock(mu_);
+  Sample s;
+  s.at = now_();
+  const placement::Snapshot& net = snapshot();
+  s.busy.assign(net.centers().size(), 0);
+  s.queued.assign(net.centers().size(), 0);
+  for (const placement::PoolInfo& p : net.pools()) {
+    s.busy[p.center] += static_cast<int32_t>(std::min<int64_t>(p.devices - p.free_devices, INT32_MAX));
+    s.queued[p.center] += static_cast<int32_t>(std::min<int64_t>(p.queued_devices, INT32_MAX));
+  }
+  samples_.push_back(std::move(s));
+  while (samples_.size() > options_.samples_kept) samples_.pop_front();
+}
+
+std::vector<JobService::Sample> JobService::Samples(double since) {
+  std::lock_guard lock(mu_);
+  std::vector<Sample> out;
+  for (const Sample& s : samples_) {
+    if (s.at >= since) out.push_back(s);
+  }
+  return out;
 }
 
 void JobService::CheckHealth() {

@@ -43,6 +43,8 @@ struct ServiceOptions {
   int max_attempts = 3;               // placements of one job before it fails
   size_t max_batch = 1024;            // submissions per group commit
   double integrity_interval_s = 300;  // how often the store is checked for corruption (PRAGMA quick_check)
+  double sample_interval_s = 30;      // how often each center's busy and queued devices are sampled
+  size_t samples_kept = 2880;         // samples kept in memory (24 h at 30 s)
   std::shared_ptr<Log> log = Log::Null();
   // Tenant limits where an operator set none (zhisuan tenant set): the highest priority a tenant may give its
   // jobs, its submissions per second (a token bucket, burst twice the rate; 0: no limit) and its unfinished
@@ -124,6 +126,13 @@ class JobService {
   // Runs `fn` on the live snapshot (devices busy and booked, drained and down centers, as the scheduler sees
   // them now) under the scheduler's lock: quotes are made on it. Keep `fn` short.
   void WithLiveSnapshot(const std::function<void(const placement::Snapshot&)>& fn);
+  // Busy and queued devices of every center over the last samples_kept samples (oldest first), as the loop
+  // sampled the live snapshot every sample_interval_s; index i of `busy` and `queued` is snapshot center i.
+  struct Sample {
+    double at = 0;
+    std::vector<int32_t> busy, queued;
+  };
+  std::vector<Sample> Samples(double since);
 
  private:
   struct Live;
@@ -139,6 +148,7 @@ class JobService {
   void PollJobs();
   void CheckHealth();
   void ReloadQuotas();
+  void TakeSample();
 
   // Under mu_: hand a waiting job to the scheduler core (prepared against the network; its excluded centers
   // and those that do not run its tenant's jobs closed to it); false when it cannot be prepared.
@@ -186,6 +196,7 @@ class JobService {
   std::vector<std::vector<char>> device_used_;                     // per snapshot pool (small pools only)
   std::map<std::pair<std::string, std::string>, int64_t> quotas_;  // (tenant, accelerator) -> max devices
   std::map<std::string, double> failing_since_;                    // center -> first failed ping
+  std::deque<Sample> samples_;                                     // GUARDED_BY(mu_)
   // Backends that refused new jobs for now (a full Slurm queue): their placed jobs wait until `until`.
   struct Refusal {
     double until = 0, backoff_s = 0;

@@ -321,6 +321,47 @@ struct HttpServer::Impl {
           {"queued", queued},
           {"centers", centers}};
     });
+    // Busy and queued devices per center over time (the loop's samples, public like /api/v1/live): one
+    // center, or the whole network summed.
+    Add("GET", "/api/v1/live/history", [this](Call& c) {
+      if (Status s = views::CheckParams(c.params, {"center", "since"}); !s)
+        return Reply(c.res, std::unexpected(s.error()));
+      double since = 0;
+      if (auto it = c.params.find("since"); it != c.params.end()) {
+        auto [ptr, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), since);
+        if (ec != std::errc() || ptr != it->second.data() + it->second.size() || !std::isfinite(since))
+          return Reply(c.res, Fail(ErrorCode::kInvalidArgument,
+                                   fmt::format("since: '{}' is not a time in seconds", it->second)));
+      }
+      int32_t center = -1;
+      int64_t devices = 0;
+      jobs->WithLiveSnapshot([&](const placement::Snapshot& s) {
+        if (auto it = c.params.find("center"); it != c.params.end()) center = s.CenterIndex(it->second);
+        for (const placement::PoolInfo& p : s.pools()) {
+          if (center < 0 || p.center == static_cast<uint32_t>(center)) devices += p.devices;
+        }
+      });
+      if (c.params.contains("center") && center < 0)
+        return Reply(c.res, Fail(ErrorCode::kNotFound,
+                                 fmt::format("center '{}' does not exist", c.params.at("center"))));
+      views::Json t = views::Json::array(), busy = views::Json::array(), queued = views::Json::array();
+      for (const lifecycle::JobService::Sample& s : jobs->Samples(since)) {
+        int64_t b = 0, q = 0;
+        for (size_t i = 0; i < s.busy.size(); ++i) {
+          if (center >= 0 && i != static_cast<size_t>(center)) continue;
+          b += s.busy[i];
+          q += s.queued[i];
+        }
+        t.push_back(s.at);
+        busy.push_back(b);
+        queued.push_back(q);
+      }
+      Reply(c.res, views::Json{{"center", center < 0 ? views::Json() : views::Json(c.params.at("center"))},
+                               {"devices", devices},
+                               {"t", t},
+                               {"busy", busy},
+                               {"queued", queued}});
+    });
     Authed("GET", "/api/v1/me", [](const lifecycle::Principal& who, Call& c) {
       Reply(c.res, views::Json{{"tenant", who.tenant},
                                {"role", who.is_operator ? "operator" : "tenant"},

@@ -256,6 +256,32 @@ TEST_F(JobsApiTest, EveryStateChangingCallIsAuditedWithWhoFromWhereAndTheResult)
   EXPECT_FALSE(json::parse(page->body)["next_after"].is_null());
 }
 
+TEST_F(JobsApiTest, LiveStateHistoryAndWhoAmI) {
+  const int64_t id = Submit(acme_, Train(8, 10000))["id"];
+  WaitFor(acme_, id, "running");
+  auto live = client_->Get("/api/v1/live");
+  ASSERT_EQ(live->status, 200) << live->body;
+  const json l = json::parse(live->body);
+  EXPECT_EQ(l["centers"].size(), 30u);
+  EXPECT_EQ(l["busy"], 8);
+  EXPECT_EQ(l["free"].get<int64_t>() + 8, l["devices"].get<int64_t>());
+  auto history = client_->Get("/api/v1/live/history");
+  ASSERT_EQ(history->status, 200) << history->body;
+  const json h = json::parse(history->body);
+  ASSERT_GE(h["t"].size(), 1u);  // the loop samples at its start
+  EXPECT_EQ(h["t"].size(), h["busy"].size());
+  EXPECT_EQ(h["devices"], l["devices"]);
+  EXPECT_EQ(client_->Get("/api/v1/live/history?center=nowhere")->status, 404);
+  EXPECT_EQ(client_->Get("/api/v1/live/history?since=soon")->status, 400);
+  EXPECT_EQ(client_->Get("/api/v1/live/history?center=cmcc-hohhot-aidc&since=0")->status, 200);
+  auto me = client_->Get("/api/v1/me", Auth(acme_));
+  ASSERT_EQ(me->status, 200);
+  EXPECT_EQ(json::parse(me->body)["tenant"], "acme");
+  EXPECT_EQ(json::parse(me->body)["role"], "tenant");
+  EXPECT_EQ(json::parse(client_->Get("/api/v1/me", Auth(ops_))->body)["role"], "operator");
+  EXPECT_EQ(client_->Get("/api/v1/me")->status, 401);
+}
+
 TEST_F(JobsApiTest, DrainedCentersTakeNoJobs) {
   auto drain = client_->Post("/api/v1/centers/cmcc-hohhot-aidc/drain", Auth(ops_), "", "text/plain");
   ASSERT_TRUE(drain);

@@ -169,12 +169,15 @@ async function networkView() {
   const filterNote = el('span', { class: 'note', id: 'filter' });
   const hubs = el('div', { id: 'hubs' });
   const list = el('div', { id: 'province-centers' });
+  const historyNode = el('div', { class: 'chart small', id: 'network-history' });
   show(el('h1', {}, 'Network 全国算力一张图'),
     kpis,
     el('div', { class: 'filters' }, 'Map shows ', measureSelect, filterNote),
-    el('div', { class: 'row' }, el('div', { class: 'panel' }, mapNode), el('div', { class: 'panel' }, el('h2', {}, 'By hub 枢纽'), hubs)),
+    el('div', { class: 'row' }, el('div', { class: 'panel' }, mapNode), el('div', { class: 'panel' }, el('h2', {}, 'By hub 枢纽'), hubs,
+      el('h2', {}, 'The network over time'), historyNode)),
     el('div', { class: 'panel' }, el('h2', {}, 'Centers'), list));
   const map = chart(mapNode);
+  let history = null;
   let province = null;
   map.on('click', (p) => {
     if (p.componentType === 'series' && p.seriesType !== 'map') { location.hash = '#/centers/' + p.data.id; return; }
@@ -238,6 +241,16 @@ async function networkView() {
       await registry();
       data = await liveCenters();
       draw();
+      if (data.live) {
+        const h = await api('/api/v1/live/history');
+        if (!history) {
+          historyChart(historyNode, h);
+          history = state.charts[state.charts.length - 1];
+        } else {
+          history.setOption({ series: [{ data: h.t.map((t, i) => [t * 1000, h.busy[i]]) }, { data: h.t.map((t, i) => [t * 1000, h.queued[i]]) },
+            { data: h.t.length ? [[h.t[0] * 1000, h.devices], [h.t[h.t.length - 1] * 1000, h.devices]] : [] }] });
+        }
+      }
     } catch (e) { kpis.replaceChildren(errorBox(e)); }
   };
   await load();
@@ -331,6 +344,11 @@ async function centerView(id) {
             { key: 'price_cny_per_device_hour', label: 'CNY / device-h', num: true, render: (p) => fmt.n(p.price_cny_per_device_hour, 2) },
           ], c.pools, { id: 'pools-table' }))),
       ];
+      {
+        const node = el('div', { class: 'chart small', id: 'history-chart' });
+        parts.push(el('div', { class: 'panel' }, el('h2', {}, 'Devices busy and queued over time'), node));
+        api(`/api/v1/live/history?center=${encodeURIComponent(id)}`).then((h) => historyChart(node, h)).catch(() => {});
+      }
       if (c.region && c.region.tariff.tou && c.region.tariff.tou.length) {
         const node = el('div', { class: 'chart small', id: 'tou' });
         parts.push(el('div', { class: 'panel' }, el('h2', {}, 'Time-of-use tariff (local time)'), node));
@@ -358,6 +376,24 @@ async function centerView(id) {
   };
   await load();
   every(5000, load);
+}
+
+// Busy and queued devices over time from the loop's samples, with the center's (or network's) devices.
+function historyChart(node, h) {
+  if (!node.isConnected) return;
+  const c = chart(node);
+  c.setOption({
+    tooltip: { trigger: 'axis' },
+    legend: {},
+    grid: { left: 70, right: 20 },
+    xAxis: { type: 'time' },
+    yAxis: { type: 'value', name: 'devices', max: (v) => Math.max(v.max, h.devices) },
+    series: [
+      { name: 'Busy', type: 'line', showSymbol: false, areaStyle: {}, data: h.t.map((t, i) => [t * 1000, h.busy[i]]) },
+      { name: 'Queued for', type: 'line', showSymbol: false, data: h.t.map((t, i) => [t * 1000, h.queued[i]]) },
+      { name: 'Devices', type: 'line', showSymbol: false, lineStyle: { type: 'dashed' }, data: h.t.length ? [[h.t[0] * 1000, h.devices], [h.t[h.t.length - 1] * 1000, h.devices]] : [] },
+    ],
+  });
 }
 
 function factList(pairs, id) {
@@ -569,6 +605,46 @@ function drawQuote(box, q) {
   box.replaceChildren(...parts);
 }
 
+// ---- usage -----------------------------------------------------------------------------------------------------
+
+async function usageView() {
+  if (!state.token) return show(el('h1', {}, 'Usage 用量'), needToken());
+  // By center is for operators: it would show other tenants' use of a center.
+  const choices = state.who && state.who.role === 'operator' ? ['tenant', 'center'] : ['tenant'];
+  const by = el('select', { id: 'usage-by' }, choices.map((b) => el('option', { value: b }, 'by ' + b)));
+  const range = el('select', { id: 'usage-range' }, [['1', 'last 24 h'], ['7', 'last 7 days'], ['30', 'last 30 days'], ['3650', 'all']].map(([d, l]) => el('option', { value: d }, l)));
+  range.value = '30';
+  const holder = el('div');
+  show(el('h1', {}, 'Usage 用量'), el('p', { class: 'note' }, 'Finished jobs, billed as they ran (a tenant sees its own).'), el('div', { class: 'filters' }, by, range), holder);
+  const load = async () => {
+    const from = Math.max(0, Date.now() / 1000 - Number(range.value) * 86400);
+    try {
+      const u = await api(`/api/v1/usage?by=${by.value}&from=${from.toFixed(0)}`);
+      const rows = u.groups.map((g) => ({ ...g, key: g[by.value] }));
+      const node = el('div', { class: 'chart small', id: 'usage-chart' });
+      for (const ch of state.charts) ch.dispose();
+      state.charts = [];
+      holder.replaceChildren(table([
+        { key: 'key', label: by.value === 'tenant' ? 'Tenant' : 'Center' },
+        { key: 'jobs', label: 'Jobs', num: true },
+        { key: 'device_hours', label: 'Device-h', num: true, render: (r) => fmt.n(r.device_hours, 1) },
+        { key: 'energy_kwh', label: 'kWh', num: true, render: (r) => fmt.n(r.energy_kwh, 1) },
+        { key: 'carbon_kg', label: 'kg CO2', num: true, render: (r) => fmt.n(r.carbon_kg, 1) },
+        { key: 'bill_fen', label: 'Billed', num: true, render: (r) => fmt.fen(r.bill_fen) },
+      ], rows, { id: 'usage-table', sortKey: 'device_hours' }), node);
+      const c = chart(node);
+      c.setOption({
+        tooltip: { trigger: 'axis' }, grid: { left: 140, right: 20 },
+        xAxis: { type: 'value', name: 'device-h' }, yAxis: { type: 'category', data: rows.map((r) => r.key), inverse: true },
+        series: [{ type: 'bar', data: rows.map((r) => Number(r.device_hours.toFixed(2))) }],
+      });
+    } catch (e) { holder.replaceChildren(errorBox(e)); }
+  };
+  by.addEventListener('change', load);
+  range.addEventListener('change', load);
+  await load();
+}
+
 // ---- audit -----------------------------------------------------------------------------------------------------
 
 async function auditView() {
@@ -632,6 +708,7 @@ async function route() {
     else if (name === 'jobs') await jobsView(params);
     else if (name === 'submit') await submitView();
     else if (name === 'audit') await auditView();
+    else if (name === 'usage') await usageView();
     else show(el('h1', {}, 'Not found'), el('p', {}, el('a', { href: '#/' }, 'Network')));
   } catch (e) { show(errorBox(e)); }
 }

@@ -44,6 +44,9 @@ test('the network page draws the map, the totals and the hubs, and refreshes its
   await page.locator('#network-centers tbody tr').first().click();
   await expect(page).toHaveURL(/#\/centers\//);
   await expect(page.locator('#pools-table tbody tr').first()).toBeVisible();
+  await expect(page.locator('#history-chart canvas').first()).toBeVisible();
+  await page.goto('/');
+  await expect(page.locator('#network-history canvas').first()).toBeVisible();
 });
 
 test('the centers table filters and sorts', async ({ page }) => {
@@ -85,6 +88,11 @@ test('a tenant quotes a job as it types, sees field errors, submits it and follo
   await expect(page.locator('#job-facts')).toContainText('device-h');
   await page.goto('/#/jobs');
   await expect(page.locator('#jobs-table tbody tr').first()).toContainText('succeeded');
+  // Its bill in the tenant's usage.
+  await page.goto('/#/usage');
+  await expect(page.locator('#usage-table')).toContainText('lab-a');
+  await expect(page.locator('#usage-table')).toContainText('¥');
+  await expect(page.locator('#usage-by option')).toHaveCount(1);  // by center: operators only
 });
 
 test('a job that waits says why', async ({ page }) => {
@@ -115,6 +123,9 @@ test('an operator drains and undrains a center from its page, and reads the audi
   await expect(page.locator('#audit-table')).toContainText('job.submit');
   await page.selectOption('#audit-action', 'center.drain');
   await expect(page.locator('#audit-table tbody tr')).toHaveCount(1);
+  await page.goto('/#/usage');
+  await page.selectOption('#usage-by', 'center');
+  await expect(page.locator('#usage-table tbody tr').first()).toBeVisible();
 });
 
 test('a bad token is refused and nothing private shows', async ({ page }) => {
