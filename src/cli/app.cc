@@ -398,6 +398,7 @@ int Run(int argc, char** argv) {
     Log::ParseLevel(log_level, level);
     o.server.log = Log::ToStderr(log_format == "json" ? Log::Format::kJson : Log::Format::kText, level);
     o.server.index_spec_path = o.data + "/index/caict-3.0.yaml";
+    o.server.index_sample_path = o.data + "/index/sample-2023.csv";
     if (web_dir.empty()) {
       if (const char* env = std::getenv("ZHISUAN_WEB"); env != nullptr && *env != '\0') web_dir = env;
     }

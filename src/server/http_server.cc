@@ -142,6 +142,7 @@ struct HttpServer::Impl {
   std::string default_policy;
   std::string default_objective;
   std::string index_spec_text;  // the default indicator system, read at start
+  std::string index_sample;     // the shipped indicator data (CSV), read at start
   std::optional<views::Console> console;
   lifecycle::JobService* jobs = nullptr;
   Clock::time_point started = Clock::now();
@@ -517,6 +518,15 @@ struct HttpServer::Impl {
       if (Status s = views::CheckParams(c.params, {}); !s) return Reply(c.res, std::unexpected(s.error()));
       Reply(c.res, views::IndexCompute(c.req.body, index_spec_text));
     });
+    // The shipped indicator data, as CSV: what the console computes the index of unless given other data. Its
+    // own header says which cells are quoted from the seeds and which are illustrative.
+    Add("GET", "/api/v1/index/sample", [this](Call& c) {
+      if (Status s = views::CheckParams(c.params, {}); !s) return Reply(c.res, std::unexpected(s.error()));
+      if (index_sample.empty())
+        return Reply(c.res, Fail(ErrorCode::kNotFound, "this server ships no indicator data"));
+      c.res.content_type = "text/csv; charset=utf-8";
+      c.res.body = index_sample;
+    });
     Add("GET", "/metrics", [this](Call& c) {
       std::string body = metrics.Render();
       body += CapacityGauges(registry);
@@ -626,6 +636,16 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
     if (auto spec = index::ParseSpec(options.index_spec_path, text.str()); !spec)
       return std::unexpected(spec.error());
     impl->index_spec_text = text.str();
+  }
+  if (!options.index_sample_path.empty()) {
+    std::ifstream in(options.index_sample_path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in) {
+      return Fail(ErrorCode::kIo,
+                  fmt::format("{}: cannot read the shipped indicator data", options.index_sample_path));
+    }
+    impl->index_sample = text.str();
   }
   impl->jobs = jobs;
   if (options.log) impl->log = options.log;

@@ -29,6 +29,8 @@ struct ServerOptions {
   std::string objective = "cost";
   // The indicator system POST /api/v1/index/compute uses when a request brings none (empty: none).
   std::string index_spec_path = "";
+  // The shipped indicator data GET /api/v1/index/sample answers with (the console's index page; empty: none).
+  std::string index_sample_path = "";
   // The console's files (web/: console/ and node_modules/); empty: `/` lists the API instead.
   std::string web_dir = "";
 };

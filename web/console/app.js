@@ -605,6 +605,50 @@ function drawQuote(box, q) {
   box.replaceChildren(...parts);
 }
 
+// ---- index ------------------------------------------------------------------------------------------------------
+
+async function indexView() {
+  const data = el('textarea', { id: 'index-data', spellcheck: 'false', 'aria-label': 'indicator data (CSV)' });
+  const run = el('button', { id: 'index-run', class: 'primary' }, 'Compute');
+  const holder = el('div', { id: 'index-result' });
+  show(el('h1', {}, 'Compute development index 算力发展指数'),
+    el('p', { class: 'note' }, 'The CAICT compute development index 3.0 (seed 004) over provincial indicator data. The shipped ',
+      el('code', {}, 'sample-2023.csv'), ' is ILLUSTRATIVE except the cells its provenance file marks quoted from the seeds; paste your own data (same columns) to rank it.'),
+    el('details', {}, el('summary', {}, 'Indicator data (CSV)'), data, el('p', {}, run)), holder);
+  try { data.value = await api('/api/v1/index/sample'); } catch (e) { holder.replaceChildren(errorBox(e)); return; }
+  const compute = async () => {
+    holder.replaceChildren(el('p', { class: 'note' }, 'computing…'));
+    try {
+      const r = await api('/api/v1/index/compute', { method: 'POST', body: JSON.stringify({ data_csv: data.value, draws: 200 }) });
+      await registry();
+      const mapNode = el('div', { class: 'chart', id: 'index-map' });
+      for (const ch of state.charts) ch.dispose();
+      state.charts = [];
+      const firsts = Object.keys(r.regions[0].sub_indices);
+      holder.replaceChildren(
+        el('p', {}, `${r.spec.name_zh} (${r.spec.name_en}), ${r.year}; ${r.regions.length} regions. Rank intervals: 5th-95th percentile over 200 draws of the weights.`),
+        el('div', { class: 'row' }, el('div', { class: 'panel' }, mapNode),
+          el('div', { class: 'panel' }, table([
+            { key: 'rank', label: 'Rank', num: true },
+            { key: 'region', label: 'Region' },
+            { key: 'index', label: 'Index', num: true, render: (x) => fmt.n(x.index, 2) },
+            { key: 'tier', label: 'Tier', render: (x) => x.tier || '–' },
+            { key: 'interval', label: 'Rank 5-95%', render: (x) => x.rank_interval ? `${x.rank_interval.p5}-${x.rank_interval.p95}` : '–', sort: (x) => x.rank },
+            ...firsts.map((f) => ({ key: f, label: f, num: true, render: (x) => fmt.n(x.sub_indices[f], 1), sort: (x) => x.sub_indices[f] })),
+          ], r.regions, { id: 'index-table', sortKey: 'rank' }))));
+      const c = chart(mapNode);
+      const max = Math.max(...r.regions.map((x) => x.index));
+      c.setOption({
+        tooltip: { trigger: 'item', formatter: (p) => `${escapeText(p.name)}: ${p.value === undefined || Number.isNaN(p.value) ? '–' : fmt.n(p.value, 2)}` },
+        visualMap: { min: 0, max, calculable: true, left: 10, bottom: 10, inRange: { color: ['#fdf1e0', '#f0a04b', '#a04000'] }, text: ['index', ''] },
+        series: [{ type: 'map', map: 'china', roam: true, zoom: 1.15, data: r.regions.map((x) => ({ name: x.region, value: x.index })) }],
+      });
+    } catch (e) { holder.replaceChildren(errorBox(e)); }
+  };
+  run.addEventListener('click', compute);
+  await compute();
+}
+
 // ---- usage -----------------------------------------------------------------------------------------------------
 
 async function usageView() {
@@ -709,6 +753,7 @@ async function route() {
     else if (name === 'submit') await submitView();
     else if (name === 'audit') await auditView();
     else if (name === 'usage') await usageView();
+    else if (name === 'index') await indexView();
     else show(el('h1', {}, 'Not found'), el('p', {}, el('a', { href: '#/' }, 'Network')));
   } catch (e) { show(errorBox(e)); }
 }

@@ -136,3 +136,16 @@ test('a bad token is refused and nothing private shows', async ({ page }) => {
   await expect(page.locator('.error')).toContainText('not valid');
   errors = errors.filter((e) => !e.includes('401'));  // the browser logs the refused request itself
 });
+
+test('a planner reads the compute development index on the map and in the table', async ({ page }) => {
+  await page.goto('/#/index');
+  await expect(page.locator('#index-table tbody tr')).toHaveCount(31);
+  await expect(page.locator('#index-table tbody tr').first()).toContainText('1');
+  await expect(page.locator('#index-map canvas').first()).toBeVisible();
+  // Other data: a broken CSV names its problem.
+  await page.click('details summary');
+  await page.fill('#index-data', 'region,year\nx,notayear\n');
+  await page.click('#index-run');
+  await expect(page.locator('#index-result .error')).toBeVisible();
+  errors = errors.filter((e) => !e.includes('status of 400'));
+});
