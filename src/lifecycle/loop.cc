@@ -585,25 +585,37 @@ void JobService::PollJobs() {
 }
 
 void JobService::TakeSample() {
-  std::lock_guard lock(mu_);
   Sample s;
-  s.at = now_();
-  const placement::Snapshot& net = snapshot();
-  s.busy.assign(net.centers().size(), 0);
-  s.queued.assign(net.centers().size(), 0);
-  for (const placement::PoolInfo& p : net.pools()) {
-    s.busy[p.center] += static_cast<int32_t>(std::min<int64_t>(p.devices - p.free_devices, INT32_MAX));
-    s.queued[p.center] += static_cast<int32_t>(std::min<int64_t>(p.queued_devices, INT32_MAX));
+  {
+    std::lock_guard lock(mu_);
+    s.at = now_();
+    const placement::Snapshot& net = snapshot();
+    s.busy.assign(net.centers().size(), 0);
+    s.queued.assign(net.centers().size(), 0);
+    for (const placement::PoolInfo& p : net.pools()) {
+      s.busy[p.center] += static_cast<int32_t>(std::min<int64_t>(p.devices - p.free_devices, INT32_MAX));
+      s.queued[p.center] += static_cast<int32_t>(std::min<int64_t>(p.queued_devices, INT32_MAX));
+    }
   }
+  std::lock_guard lock(sample_mu_);
   samples_.push_back(std::move(s));
   while (samples_.size() > options_.samples_kept) samples_.pop_front();
 }
 
-std::vector<JobService::Sample> JobService::Samples(double since) {
-  std::lock_guard lock(mu_);
-  std::vector<Sample> out;
+JobService::Series JobService::History(int32_t center, double since) {
+  std::lock_guard lock(sample_mu_);
+  Series out;
   for (const Sample& s : samples_) {
-    if (s.at >= since) out.push_back(s);
+    if (s.at < since) continue;
+    int64_t busy = 0, queued = 0;
+    for (size_t i = 0; i < s.busy.size(); ++i) {
+      if (center >= 0 && i != static_cast<size_t>(center)) continue;
+      busy += s.busy[i];
+      queued += s.queued[i];
+    }
+    out.at.push_back(s.at);
+    out.busy.push_back(busy);
+    out.queued.push_back(queued);
   }
   return out;
 }

@@ -126,13 +126,14 @@ class JobService {
   // Runs `fn` on the live snapshot (devices busy and booked, drained and down centers, as the scheduler sees
   // them now) under the scheduler's lock: quotes are made on it. Keep `fn` short.
   void WithLiveSnapshot(const std::function<void(const placement::Snapshot&)>& fn);
-  // Busy and queued devices of every center over the last samples_kept samples (oldest first), as the loop
-  // sampled the live snapshot every sample_interval_s; index i of `busy` and `queued` is snapshot center i.
-  struct Sample {
-    double at = 0;
-    std::vector<int32_t> busy, queued;
+  // Busy and queued devices of one center (snapshot index) or of all (center < 0) at each sample since
+  // `since`, oldest first, as the loop sampled the live snapshot every sample_interval_s (samples_kept of
+  // them kept). Under a lock of its own: reading history never waits for the scheduler.
+  struct Series {
+    std::vector<double> at;
+    std::vector<int64_t> busy, queued;
   };
-  std::vector<Sample> Samples(double since);
+  Series History(int32_t center, double since);
 
  private:
   struct Live;

@@ -336,32 +336,20 @@ struct HttpServer::Impl {
       }
       int32_t center = -1;
       int64_t devices = 0;
-      jobs->WithLiveSnapshot([&](const placement::Snapshot& s) {
-        if (auto it = c.params.find("center"); it != c.params.end()) center = s.CenterIndex(it->second);
-        for (const placement::PoolInfo& p : s.pools()) {
-          if (center < 0 || p.center == static_cast<uint32_t>(center)) devices += p.devices;
-        }
-      });
+      // Devices come from the registry's snapshot (immutable; the same center indexes as the live one).
+      if (auto it = c.params.find("center"); it != c.params.end()) center = snapshot.CenterIndex(it->second);
+      for (const placement::PoolInfo& p : snapshot.pools()) {
+        if (center < 0 || p.center == static_cast<uint32_t>(center)) devices += p.devices;
+      }
       if (c.params.contains("center") && center < 0)
         return Reply(c.res, Fail(ErrorCode::kNotFound,
                                  fmt::format("center '{}' does not exist", c.params.at("center"))));
-      views::Json t = views::Json::array(), busy = views::Json::array(), queued = views::Json::array();
-      for (const lifecycle::JobService::Sample& s : jobs->Samples(since)) {
-        int64_t b = 0, q = 0;
-        for (size_t i = 0; i < s.busy.size(); ++i) {
-          if (center >= 0 && i != static_cast<size_t>(center)) continue;
-          b += s.busy[i];
-          q += s.queued[i];
-        }
-        t.push_back(s.at);
-        busy.push_back(b);
-        queued.push_back(q);
-      }
+      lifecycle::JobService::Series h = jobs->History(center, since);
       Reply(c.res, views::Json{{"center", center < 0 ? views::Json() : views::Json(c.params.at("center"))},
                                {"devices", devices},
-                               {"t", t},
-                               {"busy", busy},
-                               {"queued", queued}});
+                               {"t", std::move(h.at)},
+                               {"busy", std::move(h.busy)},
+                               {"queued", std::move(h.queued)}});
     });
     Authed("GET", "/api/v1/me", [](const lifecycle::Principal& who, Call& c) {
       Reply(c.res, views::Json{{"tenant", who.tenant},
