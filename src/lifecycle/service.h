@@ -197,7 +197,12 @@ class JobService {
   std::vector<std::vector<char>> device_used_;                     // per snapshot pool (small pools only)
   std::map<std::pair<std::string, std::string>, int64_t> quotas_;  // (tenant, accelerator) -> max devices
   std::map<std::string, double> failing_since_;                    // center -> first failed ping
-  std::deque<Sample> samples_;                                     // GUARDED_BY(mu_)
+  struct Sample {
+    double at = 0;
+    std::vector<int32_t> busy, queued;  // per snapshot center
+  };
+  std::mutex sample_mu_;
+  std::deque<Sample> samples_;  // GUARDED_BY(sample_mu_)
   // Backends that refused new jobs for now (a full Slurm queue): their placed jobs wait until `until`.
   struct Refusal {
     double until = 0, backoff_s = 0;
