@@ -33,6 +33,8 @@ class ServerTest : public ::testing::Test {
     opened_ = std::make_unique<OpenedRegistry>(std::move(*opened));
     ServerOptions options{"127.0.0.1", 0, 4};
     options.index_spec_path = (testing::ShippedDataDir() / "index" / "caict-3.0.yaml").string();
+    options.index_sample_path = (testing::ShippedDataDir() / "index" / "sample-2023.csv").string();
+    options.web_dir = (testing::ShippedDataDir().parent_path() / "web").string();
     auto server = HttpServer::Create(opened_->registry, opened_->store->SchemaVersion(), options);
     ASSERT_TRUE(server.has_value()) << server.error().message;
     server_ = std::move(*server);
@@ -390,6 +392,45 @@ TEST(HttpServerCreate, RejectsBadOptions) {
   auto clash = HttpServer::Create(r, 1, {"127.0.0.1", (*taken)->port(), 4});
   ASSERT_FALSE(clash.has_value());
   EXPECT_EQ(clash.error().code, ErrorCode::kIo);
+}
+
+TEST_F(ServerTest, TheConsoleAndItsAssetsWithTheirTypesAndPolicy) {
+  for (const auto& [path, type] : {std::pair{"/", "text/html; charset=utf-8"},
+                                   {"/console/app.js", "text/javascript; charset=utf-8"},
+                                   {"/console/app.css", "text/css; charset=utf-8"},
+                                   {"/console/echarts.min.js", "text/javascript; charset=utf-8"},
+                                   {"/console/china.json", "application/json"}}) {
+    auto res = client_->Get(path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 200) << path;
+    EXPECT_EQ(res->get_header_value("Content-Type"), type) << path;
+    EXPECT_NE(res->get_header_value("Content-Security-Policy").find("script-src 'self'"), std::string::npos)
+        << path;
+    EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff") << path;
+    EXPECT_GT(res->body.size(), 100u) << path;
+  }
+  EXPECT_NE(client_->Get("/")->body.find("/console/app.js"), std::string::npos);
+  // The console's pages are routes after '#': the server never sees them; unknown files are 404.
+  EXPECT_EQ(client_->Get("/console/nope.js")->status, 404);
+  EXPECT_EQ(client_->Get("/console/../data/regions.yaml")->status, 404);
+  // The shipped indicator data the index page computes from.
+  auto sample = client_->Get("/api/v1/index/sample");
+  ASSERT_TRUE(sample);
+  EXPECT_EQ(sample->status, 200);
+  EXPECT_EQ(sample->get_header_value("Content-Type"), "text/csv; charset=utf-8");
+  EXPECT_NE(sample->body.find("region,year"), std::string::npos);
+}
+
+TEST(ServerConsole, AMissingConsoleFileIsNamedAtStart) {
+  testing::TempDir dir;
+  auto opened = OpenRegistry(dir.path() / "zhisuan.db", testing::ShippedDataDir());
+  ASSERT_TRUE(opened);
+  ServerOptions options{"127.0.0.1", 0, 2};
+  options.web_dir = dir.path().string();
+  auto server = HttpServer::Create(opened->registry, opened->store->SchemaVersion(), options);
+  ASSERT_FALSE(server);
+  EXPECT_NE(server.error().message.find("console/index.html: cannot read"), std::string::npos)
+      << server.error().message;
 }
 
 }  // namespace

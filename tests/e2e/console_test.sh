@@ -19,9 +19,10 @@ SERVER_PID=$!
 wait_for_url "$WORK/out" || { echo "FAIL the server did not start"; cat "$WORK/err"; exit 1; }
 ZHISUAN_TENANT_TOKEN=$(Z token create --tenant lab-a 2>/dev/null)
 ZHISUAN_OPERATOR_TOKEN=$(Z token create --tenant ops --role operator 2>/dev/null)
+ZHISUAN_OTHER_TOKEN=$(Z token create --tenant lab-b 2>/dev/null)
 Z quota set --tenant lab-a --accelerator huawei-ascend-910b --max 0 >/dev/null
 sleep 2.2  # the server reloads quotas every 2 s
-export ZHISUAN_URL=$URL ZHISUAN_TENANT_TOKEN ZHISUAN_OPERATOR_TOKEN
+export ZHISUAN_URL=$URL ZHISUAN_TENANT_TOKEN ZHISUAN_OPERATOR_TOKEN ZHISUAN_OTHER_TOKEN
 (cd "$WEB" && node_modules/.bin/playwright test 2>&1)
 rc=$?
 check "the console's browser tests pass" test $rc -eq 0

@@ -1,9 +1,10 @@
 // zhisuan console: one page over the HTTP API (no build step, no framework). Every value from the server is put
 // into the page as text (el() below), never as HTML. Views: network (map of China), centers, a center, jobs, a
-// job, submit and quote, audit (operators). The token lives in this browser's localStorage.
+// job, submit and quote, usage, index, audit (operators). The token lives in this tab's sessionStorage (gone when
+// the tab closes); the server decides what it may see, never the page.
 
 const TOKEN_KEY = 'zhisuan.token';
-const state = { token: localStorage.getItem(TOKEN_KEY) || '', who: null, registry: null, timers: [], charts: [] };
+const state = { token: sessionStorage.getItem(TOKEN_KEY) || '', who: null, registry: null, timers: [], charts: [] };
 
 // ---- small helpers ----------------------------------------------------------------------------------------
 
@@ -675,7 +676,7 @@ async function usageView() {
         { key: 'energy_kwh', label: 'kWh', num: true, render: (r) => fmt.n(r.energy_kwh, 1) },
         { key: 'carbon_kg', label: 'kg CO2', num: true, render: (r) => fmt.n(r.carbon_kg, 1) },
         { key: 'bill_fen', label: 'Billed', num: true, render: (r) => fmt.fen(r.bill_fen) },
-      ], rows, { id: 'usage-table', sortKey: 'device_hours' }), node);
+      ], rows, { id: 'usage-table', sortKey: 'device_hours' }), el('p', {}, csvLink(rows, by.value, `zhisuan-usage-by-${by.value}.csv`)), node);
       const c = chart(node);
       c.setOption({
         tooltip: { trigger: 'axis' }, grid: { left: 140, right: 20 },
@@ -687,6 +688,16 @@ async function usageView() {
   by.addEventListener('change', load);
   range.addEventListener('change', load);
   await load();
+}
+
+// A download of `rows` as CSV (the usage table's columns, money in yuan).
+function csvLink(rows, key, filename) {
+  const header = [key, 'jobs', 'device_hours', 'energy_kwh', 'carbon_kg', 'compute_cny', 'transfer_cny', 'bill_cny'];
+  const quote = (v) => /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v);
+  const lines = [header.join(',')].concat(rows.map((r) => [r.key, r.jobs, r.device_hours, r.energy_kwh, r.carbon_kg,
+    (r.price_fen / 100).toFixed(2), (r.transfer_fee_fen / 100).toFixed(2), (r.bill_fen / 100).toFixed(2)].map(quote).join(',')));
+  const url = URL.createObjectURL(new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }));
+  return el('a', { href: url, download: filename, id: 'usage-csv' }, 'Download CSV');
 }
 
 // ---- audit -----------------------------------------------------------------------------------------------------
@@ -726,7 +737,7 @@ async function whoAmI() {
   state.who = null;
   if (state.token) {
     try { state.who = await api('/api/v1/me'); } catch (e) {
-      if (e.status === 401) { state.token = ''; localStorage.removeItem(TOKEN_KEY); }
+      if (e.status === 401) { state.token = ''; sessionStorage.removeItem(TOKEN_KEY); }
     }
   }
   document.body.classList.toggle('operator', !!state.who && state.who.role === 'operator');
@@ -768,12 +779,12 @@ document.getElementById('signin').addEventListener('submit', async (ev) => {
     view().prepend(errorBox(new Error('That token is not valid (revoked, expired or unknown).')));
     return;
   }
-  localStorage.setItem(TOKEN_KEY, state.token);
+  sessionStorage.setItem(TOKEN_KEY, state.token);
   await route();
 });
 document.getElementById('signout-button').addEventListener('click', async () => {
   state.token = '';
-  localStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(TOKEN_KEY);
   await whoAmI();
   await route();
 });

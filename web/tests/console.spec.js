@@ -20,7 +20,11 @@ test.beforeEach(async ({ page }) => {
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
 });
-test.afterEach(() => { expect(errors).toEqual([]); });
+// A screenshot of where each test ended, kept as an artefact (web/test-results/screens).
+test.afterEach(async ({ page }, info) => {
+  await page.screenshot({ path: `test-results/screens/${info.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`, fullPage: true });
+  expect(errors).toEqual([]);
+});
 
 async function signIn(page, token) {
   await page.goto('/');
@@ -93,6 +97,26 @@ test('a tenant quotes a job as it types, sees field errors, submits it and follo
   await expect(page.locator('#usage-table')).toContainText('lab-a');
   await expect(page.locator('#usage-table')).toContainText('¥');
   await expect(page.locator('#usage-by option')).toHaveCount(1);  // by center: operators only
+  const download = page.waitForEvent('download');
+  await page.click('#usage-csv');
+  const csv = require('fs').readFileSync(await (await download).path(), 'utf8');
+  expect(csv.split('\n')[0]).toBe('tenant,jobs,device_hours,energy_kwh,carbon_kg,compute_cny,transfer_cny,bill_cny');
+  expect(csv).toContain('lab-a,');
+});
+
+test('another tenant sees none of lab-a\'s jobs, in the console or through the API', async ({ page, request }) => {
+  const other = process.env.ZHISUAN_OTHER_TOKEN;
+  await signIn(page, other);
+  await page.goto('/#/jobs');
+  await expect(page.locator('#jobs-table')).toBeVisible();
+  await expect(page.locator('#jobs-table tbody tr')).toHaveCount(0);
+  const mine = await request.get('/api/v1/jobs?tenant=lab-a', { headers: { Authorization: `Bearer ${other}` } });
+  expect(mine.status()).toBe(403);
+  const one = await request.get('/api/v1/jobs/1', { headers: { Authorization: `Bearer ${other}` } });
+  expect(one.status()).toBe(404);
+  await page.goto('/#/jobs/1');
+  await expect(page.locator('.error')).toContainText('does not exist');
+  errors = errors.filter((e) => !e.includes('status of 404'));
 });
 
 test('a job that waits says why', async ({ page }) => {
