@@ -7,7 +7,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
   slurm-wlm munge
   curl jq wrk sqlite3 python3 nodejs npm
-  chromium  # headless: the tests render the HTML reports and fail on any script error
+  chromium  # headless: the tests render the HTML reports and the console, and fail on any script error
+  prometheus  # promtool: the tests check /metrics and the shipped alert rules with it
   clang-16 libfuzzer-16-dev libclang-rt-16-dev  # the fuzz preset (libFuzzer with ASan, UBSan, LeakSanitizer)
 )
 missing=()

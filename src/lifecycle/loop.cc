@@ -275,6 +275,17 @@ dispatch::DispatchRequest JobService::Request(const Live& l) const {
 // the dispatcher acts on them. Waiting jobs get the core's reason and queue position.
 void JobService::Schedule() {
   std::lock_guard lock(mu_);
+  const auto pass_start = std::chrono::steady_clock::now();
+  struct Timed {
+    JobService& s;
+    std::chrono::steady_clock::time_point start;
+    ~Timed() {
+      const double d = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      s.pass_seconds_sum_ += d;
+      s.pass_seconds_max_ = std::max(s.pass_seconds_max_, d);
+      ++s.passes_;
+    }
+  } timed{*this, pass_start};
   const double now = now_();
   std::vector<Transition> transitions;
   std::vector<JobRecord> before;

@@ -306,6 +306,16 @@ Status JobService::Admit(const Principal& who, const Job& job) {
 }
 
 void JobService::Forget(std::map<int64_t, std::unique_ptr<Live>>::iterator it) {
+  const JobRecord& r = it->second->rec;
+  if (Terminal(r.state)) {
+    ++finished_[r.state];
+    if (r.accounting) {
+      energy_kwh_total_ += r.accounting->energy_kwh;
+      carbon_kg_total_ += r.accounting->carbon_kg;
+      device_hours_total_ += r.accounting->device_hours;
+      billed_fen_total_ += r.accounting->bill_fen();
+    }
+  }
   if (auto n = unfinished_.find(it->second->rec.tenant); n != unfinished_.end() && --n->second <= 0) {
     unfinished_.erase(n);
   }
@@ -564,7 +574,13 @@ Status JobService::Persist(std::vector<Transition>& transitions, bool keep) {
   unsaved_.clear();
   std::move(transitions.begin(), transitions.end(), std::back_inserter(all));
   transitions.clear();
+  const auto commit_start = std::chrono::steady_clock::now();
   Status s = store_.Save(all);
+  const double commit_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_start).count();
+  commit_seconds_sum_ += commit_s;
+  commit_seconds_max_ = std::max(commit_seconds_max_, commit_s);
+  ++commits_;
   if (s) {
     if (!store_health_.problem.empty() && corruption_.empty()) {
       options_.log->Event(Log::Level::kInfo, "store",

@@ -120,6 +120,11 @@ class JobService {
   // Operators only.
   Result<std::vector<AuditEntry>> AuditLog(const Principal& who, const AuditFilter& filter);
   static Actor ActorOf(const Principal& who);
+  // The scheduler's and the store's state for Prometheus (text format): jobs by state and by tenant (the 20
+  // tenants with most unfinished jobs, the rest as "other"), devices busy, free and queued for per center,
+  // center state, backend health, jobs waiting per pool and the oldest wait, pass and commit durations, and
+  // what finished jobs have used and been billed.
+  std::string MetricsText();
   // Passes the scheduling loop has completed (each: schedule, dispatch, poll); for /metrics and for tests
   // that step a clock and wait for the loop to catch up.
   uint64_t LoopPasses() const { return loop_passes_.load(); }
@@ -254,6 +259,12 @@ class JobService {
   std::string corruption_;    // GUARDED_BY(mu_): what the last integrity check found, or empty
   bool more_ = false;         // the last pass left work for the next one
   std::atomic<uint64_t> loop_passes_{0};
+  // GUARDED_BY(mu_): for /metrics.
+  std::map<JobState, uint64_t> finished_;  // jobs that ended, by state
+  double pass_seconds_sum_ = 0, pass_seconds_max_ = 0, commit_seconds_sum_ = 0, commit_seconds_max_ = 0;
+  uint64_t passes_ = 0, commits_ = 0;
+  double energy_kwh_total_ = 0, carbon_kg_total_ = 0, device_hours_total_ = 0;
+  int64_t billed_fen_total_ = 0;
 
   std::mutex commit_mu_;
   std::condition_variable commit_wake_;

@@ -109,6 +109,18 @@ class Scheduler {
   // run again with reasons (not free: meant for a person reading one job).
   Explanation Explain(Ticket t, double now_s);
   int64_t waiting() const { return waiting_; }
+  // Jobs in a pool's queue, and the oldest of them (kNoTicket when none).
+  size_t queue_length(uint32_t pool) const { return pool_queue_[pool].size(); }
+  Ticket queue_head(uint32_t pool) const {
+    return pool_queue_[pool].empty() ? kNoTicket : pool_queue_[pool].front();
+  }
+  // Jobs waiting with no candidate, and over their tenant's quota.
+  size_t pending_jobs() const { return pending_.size(); }
+  size_t quota_jobs() const {
+    size_t n = 0;
+    for (const auto& q : quota_wait_) n += q.size();
+    return n;
+  }
   int64_t running_jobs() const { return running_; }
   int64_t held(uint32_t tenant, uint32_t accelerator) const;
   // Cache hints for an event-driven caller (the simulator): the slot NewJob reuses next, and a job's slot.

@@ -519,7 +519,10 @@ struct HttpServer::Impl {
       std::string body = metrics.Render();
       body += CapacityGauges(registry);
       const double uptime = std::chrono::duration<double>(Clock::now() - started).count();
-      body += fmt::format("# TYPE zhisuan_uptime_seconds gauge\nzhisuan_uptime_seconds {}\n", uptime);
+      body += fmt::format(
+          "# HELP zhisuan_uptime_seconds Seconds since the server started.\n"
+          "# TYPE zhisuan_uptime_seconds gauge\nzhisuan_uptime_seconds {}\n",
+          uptime);
       const http::LoopStats s = loop->stats();
       body += fmt::format(
           "# HELP zhisuan_http_connections_open Connections open now.\n"
@@ -539,6 +542,7 @@ struct HttpServer::Impl {
             "# HELP zhisuan_store_unsaved_transitions Job transitions acted on and waiting for the store.\n"
             "# TYPE zhisuan_store_unsaved_transitions gauge\nzhisuan_store_unsaved_transitions {}\n",
             store.ok ? 1 : 0, store.unsaved);
+        body += jobs->MetricsText();
       }
       c.res.content_type = "text/plain; version=0.0.4";
       c.res.body = std::move(body);

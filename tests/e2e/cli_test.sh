@@ -163,6 +163,10 @@ check "audit lists the submissions with the token and the address" jqq \
 check "audit filters and prints a table" test "$(grep -c 'job.submit' "$WORK/audit.txt")" -eq 2
 check "the audit log cannot be edited, even with sqlite3" bash -c "! sqlite3 '$DB' 'DELETE FROM audit_log' 2>/dev/null"
 curl -sf "$URL/metrics" >"$WORK/metrics.txt"
+check "metrics pass promtool's check and lint" bash -c "promtool check metrics <'$WORK/metrics.txt'"
+check "metrics count jobs by state" contains "$WORK/metrics.txt" 'zhisuan_jobs_finished_total{state="succeeded"}'
+check "metrics show devices by use per center" contains "$WORK/metrics.txt" 'zhisuan_center_devices_by_use{center="nsc-wuxi",use="busy"}'
+check "the shipped alert rules pass promtool" promtool check rules "$(dirname "$DATA")/deploy/prometheus/zhisuan-alerts.yml"
 check "metrics count requests" contains "$WORK/metrics.txt" 'zhisuan_http_requests_total{route="/api/v1/health",method="GET",status="200"} 1'
 kill -TERM "$SERVER_PID"
 stopped=no
