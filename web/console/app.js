@@ -4,7 +4,33 @@
 // the tab closes); the server decides what it may see, never the page.
 
 const TOKEN_KEY = 'zhisuan.token';
-const state = { token: sessionStorage.getItem(TOKEN_KEY) || '', who: null, registry: null, timers: [], charts: [] };
+const LANG_KEY = 'zhisuan.lang';
+const THEME_KEY = 'zhisuan.theme';
+const state = {
+  lang: localStorage.getItem(LANG_KEY) || ((navigator.language || '').startsWith('zh') ? 'zh' : 'en'),
+  dark: (localStorage.getItem(THEME_KEY) || (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light')) === 'dark',
+  token: sessionStorage.getItem(TOKEN_KEY) || '', who: null, registry: null, timers: [], charts: [] };
+
+// ---- language: English labels are the keys; Chinese names of places and centers come from the data ----------
+
+const ZH = {
+  Network: '全国算力一张图', Centers: '算力中心', Jobs: '作业', Submit: '提交', 'Submit and quote': '提交与报价',
+  Usage: '用量', Index: '算力发展指数', 'Compute development index': '算力发展指数', Audit: '审计', Center: '中心',
+  Province: '省份', Hub: '枢纽', Kind: '类型', Accelerators: '加速卡', Accelerator: '加速卡', Devices: '设备',
+  Free: '空闲', Queued: '排队', Busy: '繁忙', PUE: 'PUE', State: '状态', 'By hub': '按枢纽', 'The network over time': '全网随时间变化',
+  'Queued devices': '排队设备', 'FP16 PFLOPS': 'FP16 PFLOPS', 'FP32-eq. PFLOPS': 'FP32 等效 PFLOPS', 'Draining / down': '排空 / 停机',
+  'Map shows': '地图显示', Id: '编号', Tenant: '租户', Age: '时长', Waiting: '等待', Bill: '账单', History: '历史',
+  'Placement decision': '调度决策', Spec: '作业描述', Logs: '日志', Cancel: '取消', Rank: '排名', Region: '地区',
+  Tier: '梯队', 'Pools (live)': '资源池（实时）', 'Devices busy and queued over time': '设备繁忙与排队随时间变化',
+  'Time-of-use tariff (local time)': '分时电价（本地时间）', Quote: '报价', Objective: '目标', 'Sign in': '登录',
+  'Sign out': '退出', Compute: '计算', 'Device-h': '卡时', 'kg CO2': '千克二氧化碳', Billed: '计费',
+  Seq: '序号', At: '时间', Who: '操作者', From: '来源', Action: '操作', Target: '对象', Result: '结果', Detail: '详情',
+  'Start in (h)': '开始（小时后）', 'Run (h)': '运行（小时）', Transfer: '传输', Code: '代码', Reason: '原因',
+  'Not found': '未找到', 'Download CSV': '下载 CSV',
+};
+const L = (en) => state.lang === 'zh' && ZH[en] ? ZH[en] : en;
+// A center's or a region's name in the chosen language (the data has both).
+const nameOf = (x) => x ? (state.lang === 'zh' ? (x.name || x.name_zh || x.id) : (x.name_en || x.name || x.id)) : '–';
 
 // ---- small helpers ----------------------------------------------------------------------------------------
 
@@ -66,7 +92,8 @@ function show(...nodes) {
 }
 
 function chart(node) {
-  const c = echarts.init(node);
+  const c = echarts.init(node, state.dark ? 'dark' : null, { renderer: 'canvas' });
+  if (state.dark) c.setOption({ backgroundColor: 'transparent' });
   state.charts.push(c);
   return c;
 }
@@ -149,14 +176,14 @@ async function liveCenters() {
 // ---- network: the map of China ---------------------------------------------------------------------------------
 
 const MEASURES = {
-  fp16: { label: 'Capacity FP16 (PFLOPS)', value: (cs) => sum(cs, (c) => c.capacity_pflops.fp16) },
-  fp32e: { label: 'Capacity FP32-equivalent (PFLOPS)', value: (cs) => sum(cs, (c) => c.capacity_pflops.fp32e) },
-  fp64: { label: 'Capacity FP64 (PFLOPS)', value: (cs) => sum(cs, (c) => c.capacity_pflops.fp64) },
-  utilisation: { label: 'Utilisation (busy / devices)', value: (cs) => ratio(sum(cs, (c) => c.busy), sum(cs, (c) => c.devices)) },
-  free: { label: 'Free devices', value: (cs) => sum(cs, (c) => c.free) },
-  pue: { label: 'PUE (mean of centers)', value: (cs) => cs.length ? sum(cs, (c) => c.pue) / cs.length : null },
-  carbon: { label: 'Grid carbon (kg/kWh)', value: (cs, r) => r ? r.carbon.kg_per_kwh : null, all: true },
-  tariff: { label: 'Tariff (CNY/kWh, flat)', value: (cs, r) => r ? r.tariff.flat_cny_per_kwh : null, all: true },
+  fp16: { label: L('Capacity FP16 (PFLOPS)'), value: (cs) => sum(cs, (c) => c.capacity_pflops.fp16) },
+  fp32e: { label: L('Capacity FP32-equivalent (PFLOPS)'), value: (cs) => sum(cs, (c) => c.capacity_pflops.fp32e) },
+  fp64: { label: L('Capacity FP64 (PFLOPS)'), value: (cs) => sum(cs, (c) => c.capacity_pflops.fp64) },
+  utilisation: { label: L('Utilisation (busy / devices)'), value: (cs) => ratio(sum(cs, (c) => c.busy), sum(cs, (c) => c.devices)) },
+  free: { label: L('Free devices'), value: (cs) => sum(cs, (c) => c.free) },
+  pue: { label: L('PUE (mean of centers)'), value: (cs) => cs.length ? sum(cs, (c) => c.pue) / cs.length : null },
+  carbon: { label: L('Grid carbon (kg/kWh)'), value: (cs, r) => r ? r.carbon.kg_per_kwh : null, all: true },
+  tariff: { label: L('Tariff (CNY/kWh, flat)'), value: (cs, r) => r ? r.tariff.flat_cny_per_kwh : null, all: true },
 };
 const sum = (xs, f) => xs.reduce((a, x) => a + (f(x) || 0), 0);
 const ratio = (a, b) => b > 0 ? a / b : null;
@@ -171,12 +198,12 @@ async function networkView() {
   const hubs = el('div', { id: 'hubs' });
   const list = el('div', { id: 'province-centers' });
   const historyNode = el('div', { class: 'chart small', id: 'network-history' });
-  show(el('h1', {}, 'Network 全国算力一张图'),
+  show(el('h1', {}, L('Network')),
     kpis,
-    el('div', { class: 'filters' }, 'Map shows ', measureSelect, filterNote),
-    el('div', { class: 'row' }, el('div', { class: 'panel' }, mapNode), el('div', { class: 'panel' }, el('h2', {}, 'By hub 枢纽'), hubs,
-      el('h2', {}, 'The network over time'), historyNode)),
-    el('div', { class: 'panel' }, el('h2', {}, 'Centers'), list));
+    el('div', { class: 'filters' }, L('Map shows') + ' ', measureSelect, filterNote),
+    el('div', { class: 'row' }, el('div', { class: 'panel' }, mapNode), el('div', { class: 'panel' }, el('h2', {}, L('By hub')), hubs,
+      el('h2', {}, L('The network over time')), historyNode)),
+    el('div', { class: 'panel' }, el('h2', {}, L('Centers')), list));
   const map = chart(mapNode);
   let history = null;
   let province = null;
@@ -197,13 +224,13 @@ async function networkView() {
     const total = (f) => sum(shown, f);
     const devices = total((c) => c.devices), busy = total((c) => c.busy);
     kpis.replaceChildren(...[
-      ['Centers', fmt.n(shown.length)],
-      ['Devices', fmt.n(devices)],
-      ['Busy', data.live ? fmt.n(busy) + ' (' + fmt.pct(ratio(busy, devices)) + ')' : '–'],
-      ['Queued devices', data.live ? fmt.n(total((c) => c.queued)) : '–'],
-      ['FP16 PFLOPS', fmt.n(total((c) => c.capacity_pflops.fp16))],
-      ['FP32-eq. PFLOPS', fmt.n(total((c) => c.capacity_pflops.fp32e))],
-      ['Draining / down', `${shown.filter((c) => c.state === 'draining').length} / ${shown.filter((c) => c.state === 'down').length}`],
+      [L('Centers'), fmt.n(shown.length)],
+      [L('Devices'), fmt.n(devices)],
+      [L('Busy'), data.live ? fmt.n(busy) + ' (' + fmt.pct(ratio(busy, devices)) + ')' : '–'],
+      [L('Queued devices'), data.live ? fmt.n(total((c) => c.queued)) : '–'],
+      [L('FP16 PFLOPS'), fmt.n(total((c) => c.capacity_pflops.fp16))],
+      [L('FP32-eq. PFLOPS'), fmt.n(total((c) => c.capacity_pflops.fp32e))],
+      [L('Draining / down'), `${shown.filter((c) => c.state === 'draining').length} / ${shown.filter((c) => c.state === 'down').length}`],
     ].map(([label, value]) => el('div', { class: 'kpi' }, el('div', { class: 'value' }, value), el('div', { class: 'label' }, label))));
     const byProvince = {};
     for (const c of data.centers) (byProvince[c.province] ||= []).push(c);
@@ -271,28 +298,28 @@ function hubTable(centers) {
     g.fp16 += c.capacity_pflops.fp16; g.fp32e += c.capacity_pflops.fp32e;
   }
   return table([
-    { key: 'hub', label: 'Hub' },
-    { key: 'centers', label: 'Centers', num: true },
-    { key: 'devices', label: 'Devices', num: true, render: (g) => fmt.n(g.devices) },
-    { key: 'busy', label: 'Busy', num: true, render: (g) => fmt.pct(ratio(g.busy, g.devices)) },
-    { key: 'fp16', label: 'FP16 PF', num: true, render: (g) => fmt.n(g.fp16) },
-    { key: 'fp32e', label: 'FP32e PF', num: true, render: (g) => fmt.n(g.fp32e) },
+    { key: 'hub', label: L('Hub') },
+    { key: 'centers', label: L('Centers'), num: true },
+    { key: 'devices', label: L('Devices'), num: true, render: (g) => fmt.n(g.devices) },
+    { key: 'busy', label: L('Busy'), num: true, render: (g) => fmt.pct(ratio(g.busy, g.devices)) },
+    { key: 'fp16', label: L('FP16 PF'), num: true, render: (g) => fmt.n(g.fp16) },
+    { key: 'fp32e', label: L('FP32e PF'), num: true, render: (g) => fmt.n(g.fp32e) },
   ], Object.values(groups), { sortKey: 'fp16', id: 'hub-table' });
 }
 
 function centersTable(centers, id) {
   return table([
-    { key: 'name', label: 'Center' },
-    { key: 'province', label: 'Province', render: (c) => c.region ? c.region.name_zh : c.province },
-    { key: 'hub', label: 'Hub', render: (c) => c.hub || '–' },
-    { key: 'kind', label: 'Kind' },
-    { key: 'accelerators', label: 'Accelerators', render: (c) => c.accelerators.join(', '), sort: (c) => c.accelerators.join() },
-    { key: 'devices', label: 'Devices', num: true, render: (c) => fmt.n(c.devices) },
-    { key: 'free', label: 'Free', num: true, render: (c) => fmt.n(c.free) },
-    { key: 'queued', label: 'Queued', num: true, render: (c) => fmt.n(c.queued) },
-    { key: 'utilisation', label: 'Busy', num: true, render: (c) => fmt.pct(c.utilisation) },
-    { key: 'pue', label: 'PUE', num: true },
-    { key: 'state', label: 'State', render: (c) => stateBadge(c.state) },
+    { key: 'name', label: L('Center'), render: (c) => nameOf(c), sort: (c) => nameOf(c) },
+    { key: 'province', label: L('Province'), render: (c) => c.region ? nameOf(c.region) : c.province },
+    { key: 'hub', label: L('Hub'), render: (c) => c.hub || '–' },
+    { key: 'kind', label: L('Kind') },
+    { key: 'accelerators', label: L('Accelerators'), render: (c) => c.accelerators.join(', '), sort: (c) => c.accelerators.join() },
+    { key: 'devices', label: L('Devices'), num: true, render: (c) => fmt.n(c.devices) },
+    { key: 'free', label: L('Free'), num: true, render: (c) => fmt.n(c.free) },
+    { key: 'queued', label: L('Queued'), num: true, render: (c) => fmt.n(c.queued) },
+    { key: 'utilisation', label: L('Busy'), num: true, render: (c) => fmt.pct(c.utilisation) },
+    { key: 'pue', label: L('PUE'), num: true },
+    { key: 'state', label: L('State'), render: (c) => stateBadge(c.state) },
   ], centers, { onclick: (c) => { location.hash = '#/centers/' + c.id; }, id });
 }
 
@@ -303,7 +330,7 @@ async function centersView() {
   const stateSelect = el('select', { id: 'center-state' }, ['', 'up', 'draining', 'down'].map((s) => el('option', { value: s }, s || 'any state')));
   const kindSelect = el('select', { id: 'center-kind' }, ['', 'intelligent', 'super', 'general'].map((s) => el('option', { value: s }, s || 'any kind')));
   const holder = el('div');
-  show(el('h1', {}, 'Centers 算力中心'), el('div', { class: 'filters' }, search, stateSelect, kindSelect), holder);
+  show(el('h1', {}, L('Centers')), el('div', { class: 'filters' }, search, stateSelect, kindSelect), holder);
   let data = null;
   const draw = () => {
     const q = search.value.trim().toLowerCase();
@@ -328,7 +355,7 @@ async function centerView(id) {
       const [detail, data] = await Promise.all([api('/api/v1/centers/' + encodeURIComponent(id)), liveCenters()]);
       const c = data.centers.find((x) => x.id === id) || { state: detail.state, pools: [] };
       const parts = [
-        el('h1', {}, detail.name || id, ' ', stateBadge(c.state)),
+        el('h1', {}, nameOf(detail), ' ', stateBadge(c.state)),
         el('div', { class: 'row' },
           el('div', { class: 'panel' }, factList([
             ['Id', id], ['Province', c.region ? `${c.region.name_zh} (${detail.province})` : detail.province],
@@ -337,22 +364,22 @@ async function centerView(id) {
             ['Carbon', c.region ? `${c.region.carbon.kg_per_kwh} kg/kWh` : '–'],
             ['Published', detail.published_compute || '–'], ['Backend', detail.backend],
           ])),
-          el('div', { class: 'panel' }, el('h2', {}, 'Pools (live)'), table([
-            { key: 'accelerator', label: 'Accelerator' },
-            { key: 'devices', label: 'Devices', num: true },
-            { key: 'free', label: 'Free', num: true },
-            { key: 'queued', label: 'Queued', num: true },
-            { key: 'price_cny_per_device_hour', label: 'CNY / device-h', num: true, render: (p) => fmt.n(p.price_cny_per_device_hour, 2) },
+          el('div', { class: 'panel' }, el('h2', {}, L('Pools (live)')), table([
+            { key: 'accelerator', label: L('Accelerator') },
+            { key: 'devices', label: L('Devices'), num: true },
+            { key: 'free', label: L('Free'), num: true },
+            { key: 'queued', label: L('Queued'), num: true },
+            { key: 'price_cny_per_device_hour', label: L('CNY / device-h'), num: true, render: (p) => fmt.n(p.price_cny_per_device_hour, 2) },
           ], c.pools, { id: 'pools-table' }))),
       ];
       {
         const node = el('div', { class: 'chart small', id: 'history-chart' });
-        parts.push(el('div', { class: 'panel' }, el('h2', {}, 'Devices busy and queued over time'), node));
+        parts.push(el('div', { class: 'panel' }, el('h2', {}, L('Devices busy and queued over time')), node));
         api(`/api/v1/live/history?center=${encodeURIComponent(id)}`).then((h) => historyChart(node, h)).catch(() => {});
       }
       if (c.region && c.region.tariff.tou && c.region.tariff.tou.length) {
         const node = el('div', { class: 'chart small', id: 'tou' });
-        parts.push(el('div', { class: 'panel' }, el('h2', {}, 'Time-of-use tariff (local time)'), node));
+        parts.push(el('div', { class: 'panel' }, el('h2', {}, L('Time-of-use tariff (local time)')), node));
         setTimeout(() => touChart(node, c.region.tariff), 0);
       }
       if (state.who && state.who.role === 'operator') {
@@ -417,14 +444,14 @@ function touChart(node, tariff) {
 
 function jobsTable(jobs) {
   return table([
-    { key: 'id', label: 'Id', num: true },
-    { key: 'tenant', label: 'Tenant' },
-    { key: 'state', label: 'State', render: (j) => stateBadge(j.state) },
-    { key: 'center', label: 'Center', render: (j) => j.center || '–' },
-    { key: 'devices', label: 'Devices', num: true, render: (j) => j.devices || '–' },
-    { key: 'submitted_at', label: 'Age', render: (j) => fmt.ago(j.submitted_at) },
-    { key: 'waiting', label: 'Waiting', render: (j) => j.waiting ? j.waiting.code + (j.waiting.position ? ` #${j.waiting.position}` : '') : '', sort: (j) => j.waiting ? j.waiting.code : '' },
-    { key: 'bill', label: 'Bill', num: true, render: (j) => j.accounting ? fmt.fen(j.accounting.bill_fen) : '–', sort: (j) => j.accounting ? j.accounting.bill_fen : null },
+    { key: 'id', label: L('Id'), num: true },
+    { key: 'tenant', label: L('Tenant') },
+    { key: 'state', label: L('State'), render: (j) => stateBadge(j.state) },
+    { key: 'center', label: L('Center'), render: (j) => j.center || '–' },
+    { key: 'devices', label: L('Devices'), num: true, render: (j) => j.devices || '–' },
+    { key: 'submitted_at', label: L('Age'), render: (j) => fmt.ago(j.submitted_at) },
+    { key: 'waiting', label: L('Waiting'), render: (j) => j.waiting ? j.waiting.code + (j.waiting.position ? ` #${j.waiting.position}` : '') : '', sort: (j) => j.waiting ? j.waiting.code : '' },
+    { key: 'bill', label: L('Bill'), num: true, render: (j) => j.accounting ? fmt.fen(j.accounting.bill_fen) : '–', sort: (j) => j.accounting ? j.accounting.bill_fen : null },
   ], jobs, { onclick: (j) => { location.hash = '#/jobs/' + j.id; }, id: 'jobs-table' });
 }
 
@@ -433,12 +460,12 @@ function needToken() {
 }
 
 async function jobsView(params) {
-  if (!state.token) return show(el('h1', {}, 'Jobs 作业'), needToken());
+  if (!state.token) return show(el('h1', {}, L('Jobs')), needToken());
   const stateSelect = el('select', { id: 'job-state' }, ['', 'pending', 'placed', 'dispatched', 'running', 'succeeded', 'failed', 'cancelled', 'requeued'].map((s) => el('option', { value: s }, s || 'any state')));
   stateSelect.value = params.get('state') || '';
   const tenant = el('input', { id: 'job-tenant', placeholder: 'tenant', value: params.get('tenant') || '' });
   const holder = el('div');
-  show(el('h1', {}, 'Jobs 作业'), el('div', { class: 'filters' }, stateSelect, state.who && state.who.role === 'operator' ? tenant : null), holder);
+  show(el('h1', {}, L('Jobs')), el('div', { class: 'filters' }, stateSelect, state.who && state.who.role === 'operator' ? tenant : null), holder);
   const after = [0];
   const load = async () => {
     const q = new URLSearchParams({ limit: '100' });
@@ -487,18 +514,18 @@ async function jobView(id) {
           if (!confirm(`Cancel job ${j.id}?`)) return;
           try { await api('/api/v1/jobs/' + j.id, { method: 'DELETE' }); await load(); } catch (e) { holder.prepend(errorBox(e)); }
         },
-      }, 'Cancel'))),
-      el('div', { class: 'panel' }, el('h2', {}, 'History'), el('ol', { class: 'timeline', id: 'history' },
+      }, L('Cancel')))),
+      el('div', { class: 'panel' }, el('h2', {}, L('History')), el('ol', { class: 'timeline', id: 'history' },
         j.history.map((h) => el('li', {}, el('strong', {}, h.state), ' ', el('span', { class: 'note' }, fmt.time(h.at)), el('br'), h.detail))))));
     if (d) {
       const node = el('div', { class: 'chart small', id: 'estimate' });
-      parts.push(el('div', { class: 'panel' }, el('h2', {}, 'Placement decision'), el('p', { id: 'why' }, d.why || ''),
+      parts.push(el('div', { class: 'panel' }, el('h2', {}, L('Placement decision')), el('p', { id: 'why' }, d.why || ''),
         factList([['Policy', d.policy], ['Center', d.center], ['Run', `${fmt.n(d.run_h, 2)} h`], ['Finish (estimate)', fmt.time(d.finish_at)]]), node));
       setTimeout(() => breakdownChart(node, [{ name: d.center, ...d.estimate }]), 0);
     }
-    parts.push(el('div', { class: 'panel' }, el('h2', {}, 'Spec'), el('pre', { id: 'spec' }, j.spec)));
+    parts.push(el('div', { class: 'panel' }, el('h2', {}, L('Spec')), el('pre', { id: 'spec' }, j.spec)));
     const logBox = el('pre', { id: 'logs' }, logs ?? '');
-    parts.push(el('div', { class: 'panel' }, el('h2', {}, 'Logs'), el('button', {
+    parts.push(el('div', { class: 'panel' }, el('h2', {}, L('Logs')), el('button', {
       id: 'load-logs', onclick: async () => { try { logs = await api(`/api/v1/jobs/${j.id}/logs`); logBox.textContent = logs || '(empty)'; } catch (e) { logBox.textContent = e.message; } },
     }, 'Show the tail'), logBox));
     for (const ch of state.charts) ch.dispose();
@@ -548,7 +575,7 @@ async function submitView() {
   const quoteBox = el('div', { id: 'quote' });
   const submitButton = el('button', { id: 'submit', class: 'primary', disabled: !state.token }, 'Submit');
   const result = el('div', { id: 'submit-result' });
-  show(el('h1', {}, 'Submit and quote 提交与报价'),
+  show(el('h1', {}, L('Submit and quote')),
     el('div', { class: 'row' },
       el('div', { class: 'panel' }, el('p', { class: 'note' }, 'A job spec in YAML or JSON. It is quoted on the live network as you type.'), text,
         el('div', { class: 'filters' }, 'Objective ', objective, submitButton, state.token ? null : el('span', { class: 'note' }, 'sign in to submit')), result),
@@ -587,13 +614,13 @@ function drawQuote(box, q) {
   else parts.push(el('p', { id: 'chosen' }, el('strong', {}, `${q.chosen.center_name || q.chosen.center}: ${fmt.cny(q.chosen.price_cny + q.chosen.transfer_fee_cny)}`), ' — ', q.why));
   if (q.candidates.length) {
     parts.push(table([
-      { key: 'center', label: 'Center' },
-      { key: 'accelerator', label: 'Accelerator' },
-      { key: 'start_h', label: 'Start in (h)', num: true, render: (c) => fmt.n(c.start_h, 2) },
-      { key: 'run_h', label: 'Run (h)', num: true, render: (c) => fmt.n(c.run_h, 2) },
-      { key: 'price_cny', label: 'Compute', num: true, render: (c) => fmt.cny(c.price_cny) },
-      { key: 'transfer_fee_cny', label: 'Transfer', num: true, render: (c) => fmt.cny(c.transfer_fee_cny) },
-      { key: 'carbon_kg', label: 'kg CO2', num: true, render: (c) => fmt.n(c.carbon_kg, 1) },
+      { key: 'center', label: L('Center') },
+      { key: 'accelerator', label: L('Accelerator') },
+      { key: 'start_h', label: L('Start in (h)'), num: true, render: (c) => fmt.n(c.start_h, 2) },
+      { key: 'run_h', label: L('Run (h)'), num: true, render: (c) => fmt.n(c.run_h, 2) },
+      { key: 'price_cny', label: L('Compute'), num: true, render: (c) => fmt.cny(c.price_cny) },
+      { key: 'transfer_fee_cny', label: L('Transfer'), num: true, render: (c) => fmt.cny(c.transfer_fee_cny) },
+      { key: 'carbon_kg', label: L('kg CO2'), num: true, render: (c) => fmt.n(c.carbon_kg, 1) },
     ], q.candidates, { id: 'candidates' }));
     const node = el('div', { class: 'chart small', id: 'breakdown' });
     parts.push(node);
@@ -601,7 +628,7 @@ function drawQuote(box, q) {
   }
   if (q.rejected.length) {
     parts.push(el('details', { id: 'rejected' }, el('summary', {}, `${q.rejected.length} centers rejected`),
-      table([{ key: 'center', label: 'Center' }, { key: 'code', label: 'Code' }, { key: 'reason', label: 'Reason' }], q.rejected)));
+      table([{ key: 'center', label: L('Center') }, { key: 'code', label: L('Code') }, { key: 'reason', label: L('Reason') }], q.rejected)));
   }
   box.replaceChildren(...parts);
 }
@@ -612,7 +639,7 @@ async function indexView() {
   const data = el('textarea', { id: 'index-data', spellcheck: 'false', 'aria-label': 'indicator data (CSV)' });
   const run = el('button', { id: 'index-run', class: 'primary' }, 'Compute');
   const holder = el('div', { id: 'index-result' });
-  show(el('h1', {}, 'Compute development index 算力发展指数'),
+  show(el('h1', {}, L('Compute development index')),
     el('p', { class: 'note' }, 'The CAICT compute development index 3.0 (seed 004) over provincial indicator data. The shipped ',
       el('code', {}, 'sample-2023.csv'), ' is ILLUSTRATIVE except the cells its provenance file marks quoted from the seeds; paste your own data (same columns) to rank it.'),
     el('details', {}, el('summary', {}, 'Indicator data (CSV)'), data, el('p', {}, run)), holder);
@@ -630,11 +657,11 @@ async function indexView() {
         el('p', {}, `${r.spec.name_zh} (${r.spec.name_en}), ${r.year}; ${r.regions.length} regions. Rank intervals: 5th-95th percentile over 200 draws of the weights.`),
         el('div', { class: 'row' }, el('div', { class: 'panel' }, mapNode),
           el('div', { class: 'panel' }, table([
-            { key: 'rank', label: 'Rank', num: true },
-            { key: 'region', label: 'Region' },
-            { key: 'index', label: 'Index', num: true, render: (x) => fmt.n(x.index, 2) },
-            { key: 'tier', label: 'Tier', render: (x) => x.tier || '–' },
-            { key: 'interval', label: 'Rank 5-95%', render: (x) => x.rank_interval ? `${x.rank_interval.p5}-${x.rank_interval.p95}` : '–', sort: (x) => x.rank },
+            { key: 'rank', label: L('Rank'), num: true },
+            { key: 'region', label: L('Region') },
+            { key: 'index', label: L('Index'), num: true, render: (x) => fmt.n(x.index, 2) },
+            { key: 'tier', label: L('Tier'), render: (x) => x.tier || '–' },
+            { key: 'interval', label: L('Rank 5-95%'), render: (x) => x.rank_interval ? `${x.rank_interval.p5}-${x.rank_interval.p95}` : '–', sort: (x) => x.rank },
             ...firsts.map((f) => ({ key: f, label: f, num: true, render: (x) => fmt.n(x.sub_indices[f], 1), sort: (x) => x.sub_indices[f] })),
           ], r.regions, { id: 'index-table', sortKey: 'rank' }))));
       const c = chart(mapNode);
@@ -653,14 +680,14 @@ async function indexView() {
 // ---- usage -----------------------------------------------------------------------------------------------------
 
 async function usageView() {
-  if (!state.token) return show(el('h1', {}, 'Usage 用量'), needToken());
+  if (!state.token) return show(el('h1', {}, L('Usage')), needToken());
   // By center is for operators: it would show other tenants' use of a center.
   const choices = state.who && state.who.role === 'operator' ? ['tenant', 'center'] : ['tenant'];
   const by = el('select', { id: 'usage-by' }, choices.map((b) => el('option', { value: b }, 'by ' + b)));
   const range = el('select', { id: 'usage-range' }, [['1', 'last 24 h'], ['7', 'last 7 days'], ['30', 'last 30 days'], ['3650', 'all']].map(([d, l]) => el('option', { value: d }, l)));
   range.value = '30';
   const holder = el('div');
-  show(el('h1', {}, 'Usage 用量'), el('p', { class: 'note' }, 'Finished jobs, billed as they ran (a tenant sees its own).'), el('div', { class: 'filters' }, by, range), holder);
+  show(el('h1', {}, L('Usage')), el('p', { class: 'note' }, 'Finished jobs, billed as they ran (a tenant sees its own).'), el('div', { class: 'filters' }, by, range), holder);
   const load = async () => {
     const from = Math.max(0, Date.now() / 1000 - Number(range.value) * 86400);
     try {
@@ -671,11 +698,11 @@ async function usageView() {
       state.charts = [];
       holder.replaceChildren(table([
         { key: 'key', label: by.value === 'tenant' ? 'Tenant' : 'Center' },
-        { key: 'jobs', label: 'Jobs', num: true },
-        { key: 'device_hours', label: 'Device-h', num: true, render: (r) => fmt.n(r.device_hours, 1) },
-        { key: 'energy_kwh', label: 'kWh', num: true, render: (r) => fmt.n(r.energy_kwh, 1) },
-        { key: 'carbon_kg', label: 'kg CO2', num: true, render: (r) => fmt.n(r.carbon_kg, 1) },
-        { key: 'bill_fen', label: 'Billed', num: true, render: (r) => fmt.fen(r.bill_fen) },
+        { key: 'jobs', label: L('Jobs'), num: true },
+        { key: 'device_hours', label: L('Device-h'), num: true, render: (r) => fmt.n(r.device_hours, 1) },
+        { key: 'energy_kwh', label: L('kWh'), num: true, render: (r) => fmt.n(r.energy_kwh, 1) },
+        { key: 'carbon_kg', label: L('kg CO2'), num: true, render: (r) => fmt.n(r.carbon_kg, 1) },
+        { key: 'bill_fen', label: L('Billed'), num: true, render: (r) => fmt.fen(r.bill_fen) },
       ], rows, { id: 'usage-table', sortKey: 'device_hours' }), el('p', {}, csvLink(rows, by.value, `zhisuan-usage-by-${by.value}.csv`)), node);
       const c = chart(node);
       c.setOption({
@@ -697,16 +724,16 @@ function csvLink(rows, key, filename) {
   const lines = [header.join(',')].concat(rows.map((r) => [r.key, r.jobs, r.device_hours, r.energy_kwh, r.carbon_kg,
     (r.price_fen / 100).toFixed(2), (r.transfer_fee_fen / 100).toFixed(2), (r.bill_fen / 100).toFixed(2)].map(quote).join(',')));
   const url = URL.createObjectURL(new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }));
-  return el('a', { href: url, download: filename, id: 'usage-csv' }, 'Download CSV');
+  return el('a', { href: url, download: filename, id: 'usage-csv' }, L('Download CSV'));
 }
 
 // ---- audit -----------------------------------------------------------------------------------------------------
 
 async function auditView() {
-  if (!state.token) return show(el('h1', {}, 'Audit 审计'), needToken());
+  if (!state.token) return show(el('h1', {}, L('Audit')), needToken());
   const action = el('select', { id: 'audit-action' }, ['', 'job.submit', 'job.cancel', 'token.create', 'token.revoke', 'tenant.limits', 'quota.set', 'center.drain', 'center.undrain'].map((a) => el('option', { value: a }, a || 'any action')));
   const holder = el('div');
-  show(el('h1', {}, 'Audit 审计'), el('p', { class: 'note' }, 'Every state-changing call, who made it from where, and its result. Append-only.'), el('div', { class: 'filters' }, action), holder);
+  show(el('h1', {}, L('Audit')), el('p', { class: 'note' }, 'Every state-changing call, who made it from where, and its result. Append-only.'), el('div', { class: 'filters' }, action), holder);
   const after = [0];
   const load = async () => {
     const q = new URLSearchParams({ limit: '100', after: String(after[after.length - 1]) });
@@ -714,14 +741,14 @@ async function auditView() {
     try {
       const r = await api('/api/v1/audit?' + q);
       holder.replaceChildren(table([
-        { key: 'seq', label: 'Seq', num: true },
-        { key: 'at', label: 'At', render: (e) => fmt.time(e.at) },
-        { key: 'who', label: 'Who', render: (e) => `${e.by.tenant || '–'} (${e.by.role}, ${e.by.token_id})`, sort: (e) => e.by.tenant },
-        { key: 'from', label: 'From', render: (e) => e.by.remote, sort: (e) => e.by.remote },
-        { key: 'action', label: 'Action' },
-        { key: 'target', label: 'Target' },
-        { key: 'result', label: 'Result' },
-        { key: 'detail', label: 'Detail' },
+        { key: 'seq', label: L('Seq'), num: true },
+        { key: 'at', label: L('At'), render: (e) => fmt.time(e.at) },
+        { key: 'who', label: L('Who'), render: (e) => `${e.by.tenant || '–'} (${e.by.role}, ${e.by.token_id})`, sort: (e) => e.by.tenant },
+        { key: 'from', label: L('From'), render: (e) => e.by.remote, sort: (e) => e.by.remote },
+        { key: 'action', label: L('Action') },
+        { key: 'target', label: L('Target') },
+        { key: 'result', label: L('Result') },
+        { key: 'detail', label: L('Detail') },
       ], r.entries, { id: 'audit-table' }), el('div', { class: 'filters' },
         el('button', { disabled: after.length <= 1, onclick: () => { after.pop(); load(); } }, '← Earlier'),
         el('button', { disabled: r.next_after === null, onclick: () => { after.push(r.next_after); load(); } }, 'Later →')));
@@ -765,7 +792,7 @@ async function route() {
     else if (name === 'audit') await auditView();
     else if (name === 'usage') await usageView();
     else if (name === 'index') await indexView();
-    else show(el('h1', {}, 'Not found'), el('p', {}, el('a', { href: '#/' }, 'Network')));
+    else show(el('h1', {}, L('Not found')), el('p', {}, el('a', { href: '#/' }, 'Network')));
   } catch (e) { show(errorBox(e)); }
 }
 
@@ -788,8 +815,31 @@ document.getElementById('signout-button').addEventListener('click', async () => 
   await whoAmI();
   await route();
 });
+// The header's static labels, the language and theme switches.
+function applyChrome() {
+  document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
+  document.body.classList.toggle('dark', state.dark);
+  for (const a of document.querySelectorAll('nav a')) a.textContent = L(a.dataset.label);
+  document.getElementById('signin-button').textContent = L('Sign in');
+  document.getElementById('signout-button').textContent = L('Sign out');
+  document.getElementById('lang').textContent = state.lang === 'zh' ? 'EN' : '中文';
+  document.getElementById('theme').textContent = state.dark ? '☀' : '☾';
+}
+document.getElementById('lang').addEventListener('click', async () => {
+  state.lang = state.lang === 'zh' ? 'en' : 'zh';
+  localStorage.setItem(LANG_KEY, state.lang);
+  applyChrome();
+  await route();
+});
+document.getElementById('theme').addEventListener('click', async () => {
+  state.dark = !state.dark;
+  localStorage.setItem(THEME_KEY, state.dark ? 'dark' : 'light');
+  applyChrome();
+  await route();
+});
 window.addEventListener('hashchange', route);
 window.addEventListener('resize', () => { for (const c of state.charts) c.resize(); });
 
+applyChrome();
 await whoAmI();
 await route();

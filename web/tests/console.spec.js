@@ -173,3 +173,22 @@ test('a planner reads the compute development index on the map and in the table'
   await expect(page.locator('#index-result .error')).toBeVisible();
   errors = errors.filter((e) => !e.includes('status of 400'));
 });
+
+test('the console speaks Chinese or English and is light or dark, and remembers', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.locator('h1')).toHaveText('Network');
+  await page.click('#lang');
+  await expect(page.locator('h1')).toHaveText('全国算力一张图');
+  await expect(page.locator('nav a[data-view="centers"]')).toHaveText('算力中心');
+  await expect(page.locator('#network-centers')).toContainText('鹏城云脑II');  // the data's own Chinese name
+  await page.click('#theme');
+  await expect(page.locator('body')).toHaveClass(/dark/);
+  await expect(page.locator('#map canvas').first()).toBeVisible();
+  await page.reload();
+  await expect(page.locator('h1')).toHaveText('全国算力一张图');
+  await expect(page.locator('body')).toHaveClass(/dark/);
+  await page.click('#lang');
+  await page.click('#theme');
+  await expect(page.locator('h1')).toHaveText('Network');
+  await expect(page.locator('#network-centers')).toContainText('Peng Cheng Cloud Brain II');
+});
