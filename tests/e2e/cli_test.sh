@@ -167,6 +167,15 @@ check "metrics pass promtool's check and lint" bash -c "promtool check metrics <
 check "metrics count jobs by state" contains "$WORK/metrics.txt" 'zhisuan_jobs_finished_total{state="succeeded"}'
 check "metrics show devices by use per center" contains "$WORK/metrics.txt" 'zhisuan_center_devices_by_use{center="nsc-wuxi",use="busy"}'
 check "the shipped alert rules pass promtool" promtool check rules "$(dirname "$DATA")/deploy/prometheus/zhisuan-alerts.yml"
+# Every metric the alert rules and the Grafana dashboard use is one the server exports.
+DEPLOY=$(dirname "$DATA")/deploy
+grep -ohE 'zhisuan_[a-z_]+' "$DEPLOY/prometheus/zhisuan-alerts.yml" "$DEPLOY/grafana/zhisuan-dashboard.json" |
+  sed -E 's/_(sum|count|bucket)$//' | sort -u >"$WORK/used.txt"
+grep -oE '^# TYPE zhisuan_[a-z_]+' "$WORK/metrics.txt" | sed 's/^# TYPE //' | sort -u >"$WORK/exported.txt"
+comm -23 "$WORK/used.txt" "$WORK/exported.txt" >"$WORK/unknown.txt"
+check "the alerts and the dashboard use only metrics the server exports" test ! -s "$WORK/unknown.txt"
+[ -s "$WORK/unknown.txt" ] && sed 's/^/  unknown: /' "$WORK/unknown.txt"
+check "the Grafana dashboard is JSON with its panels" jqq '.panels | length >= 10' "$DEPLOY/grafana/zhisuan-dashboard.json"
 check "metrics count requests" contains "$WORK/metrics.txt" 'zhisuan_http_requests_total{route="/api/v1/health",method="GET",status="200"} 1'
 kill -TERM "$SERVER_PID"
 stopped=no
