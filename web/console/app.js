@@ -581,6 +581,7 @@ async function submitView() {
         el('div', { class: 'filters' }, 'Objective ', objective, submitButton, state.token ? null : el('span', { class: 'note' }, 'sign in to submit')), result),
       el('div', { class: 'panel' }, quoteBox)));
   let timer = null, seq = 0;
+  try { await registry(); } catch { /* the quote still shows without its map */ }
   const quote = async () => {
     const mine = ++seq;
     sessionStorage.setItem('zhisuan.draft', text.value);
@@ -626,11 +627,42 @@ function drawQuote(box, q) {
     parts.push(node);
     setTimeout(() => breakdownChart(node, q.candidates.map((c) => ({ name: c.center, ...c }))), 0);
   }
+  if (state.registry) {
+    const node = el('div', { class: 'chart small', id: 'quote-map' });
+    parts.push(node);
+    setTimeout(() => quoteMap(node, q), 0);
+  }
   if (q.rejected.length) {
     parts.push(el('details', { id: 'rejected' }, el('summary', {}, `${q.rejected.length} centers rejected`),
       table([{ key: 'center', label: L('Center') }, { key: 'code', label: L('Code') }, { key: 'reason', label: L('Reason') }], q.rejected)));
   }
   box.replaceChildren(...parts);
+}
+
+// The candidates (blue, the chosen one largest) and the rejected centers (grey, with their reason) on a small map.
+function quoteMap(node, q) {
+  if (!node.isConnected) return;
+  const reg = state.registry;
+  const at = (id, i) => {
+    const c = reg.center[id];
+    const r = c && reg.region[c.province];
+    if (!r) return null;
+    const jitter = ((i * 7919) % 13 - 6) * 0.12;
+    return [r.lon + jitter, r.lat + jitter * 0.6];
+  };
+  const point = (id, i, tip) => { const v = at(id, i); return v ? { name: id, value: v, tip } : null; };
+  const candidates = q.candidates.map((c, i) => point(c.center, i, `${i + 1}. ${c.center}: ${fmt.cny(c.price_cny + c.transfer_fee_cny)}`)).filter(Boolean);
+  const rejected = q.rejected.map((r, i) => point(r.center, i + 50, `${r.center}: ${r.code} — ${r.reason}`)).filter(Boolean);
+  const c = chart(node);
+  c.setOption({
+    tooltip: { trigger: 'item', formatter: (p) => escapeText(p.data && p.data.tip ? p.data.tip : p.name) },
+    geo: { map: 'china', roam: true, zoom: 1.15, itemStyle: { areaColor: state.dark ? '#1f2630' : '#eef2f7', borderColor: '#9aa8b8' } },
+    series: [
+      { name: 'rejected', type: 'scatter', coordinateSystem: 'geo', data: rejected, symbolSize: 6, itemStyle: { color: '#9aa8b8' } },
+      { name: 'candidates', type: 'scatter', coordinateSystem: 'geo', data: candidates, zlevel: 2,
+        symbolSize: (v, p) => p.dataIndex === 0 ? 18 : 10, itemStyle: { color: '#1f6feb' } },
+    ],
+  });
 }
 
 // ---- index ------------------------------------------------------------------------------------------------------

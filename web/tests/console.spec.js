@@ -78,6 +78,7 @@ test('a tenant quotes a job as it types, sees field errors, submits it and follo
   await expect(page.locator('#chosen')).toContainText('¥');
   await expect(page.locator('#candidates tbody tr').first()).toBeVisible();
   await expect(page.locator('#breakdown canvas').first()).toBeVisible();
+  await expect(page.locator('#quote-map canvas').first()).toBeVisible();  // candidates and rejections on a map
   await expect(page.locator('#rejected summary')).toContainText('rejected');
   await page.fill('#spec-input', SMALL_JOB.replace('devices: 8', 'devices: -1'));
   await expect(page.locator('#quote .error')).toContainText('devices');
