@@ -239,19 +239,25 @@ void Scheduler::Unqueue(Ticket t) {
   s.pool = kNone;
 }
 
-// The policy's choice for the job on `on`, with the job's closed centers out of reach.
-std::optional<Candidate> Scheduler::Choose(Slot& s, placement::Snapshot& on, double now_s) {
-  place_.now_s = now_s;
-  if (s.spec.closed.empty()) return policy_->Choose(on, s.spec.prepared, place_);
+// Runs `f` on `on` with the job's closed centers down, and puts their states back.
+template <typename F>
+auto Scheduler::WithClosed(const Slot& s, placement::Snapshot& on, F f) {
+  if (s.spec.closed.empty()) return f();
   std::vector<CenterState> was;
   was.reserve(s.spec.closed.size());
   for (uint32_t c : s.spec.closed) {
     was.push_back(on.centers()[c].state);
     on.SetCenterState(c, CenterState::kDown);
   }
-  std::optional<Candidate> chosen = policy_->Choose(on, s.spec.prepared, place_);
+  auto result = f();
   for (size_t i = s.spec.closed.size(); i-- > 0;) on.SetCenterState(s.spec.closed[i], was[i]);
-  return chosen;
+  return result;
+}
+
+// The policy's choice for the job on `on`, with the job's closed centers out of reach.
+std::optional<Candidate> Scheduler::Choose(Slot& s, placement::Snapshot& on, double now_s) {
+  place_.now_s = now_s;
+  return WithClosed(s, on, [&] { return policy_->Choose(on, s.spec.prepared, place_); });
 }
 
 Scheduler::Outcome Scheduler::TryStart(Ticket t, double now_s) {
@@ -298,6 +304,17 @@ void Scheduler::Start(Ticket t, double now_s) {
   });
 }
 
+// A job TryStart did not leave where it was: counted as started, or waiting where `o` says.
+void Scheduler::Settle(Ticket t, Outcome o, PassResult& out) {
+  if (o == Outcome::kStarted) {
+    --waiting_;
+    out.starts.push_back(t);
+    return;
+  }
+  Enqueue(t, o);
+  out.waits.push_back(t);
+}
+
 // Retries the jobs waiting on `pool` in queue order, stopping at the first that still has to wait for it: the
 // queue is first come first served per pool, and a release costs O(started + 1).
 void Scheduler::RetryPool(uint32_t pool, double now_s, PassResult& out) {
@@ -327,10 +344,7 @@ void Scheduler::RetryPool(uint32_t pool, double now_s, PassResult& out) {
     moved_.emplace_back(t, o);
   }
   queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(done));
-  for (const auto& [t, o] : moved_) {
-    Enqueue(t, o);
-    out.waits.push_back(t);
-  }
+  for (const auto& [t, o] : moved_) Settle(t, o, out);  // none started: they wait elsewhere
   moved_.clear();
 }
 
@@ -351,29 +365,14 @@ void Scheduler::RetryPending(double now_s, PassResult& out) {
     }
     pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(i));
     misses = 0;
-    if (o == Outcome::kStarted) {
-      --waiting_;
-      out.starts.push_back(t);
-    } else {
-      Enqueue(t, o);
-      out.waits.push_back(t);
-    }
+    Settle(t, o, out);
   }
 }
 
 void Scheduler::RetryQuota(uint32_t tenant, double now_s, PassResult& out) {
   std::vector<Ticket> waiting;
   waiting.swap(quota_wait_[tenant]);
-  for (Ticket t : waiting) {
-    const Outcome o = TryStart(t, now_s);
-    if (o == Outcome::kStarted) {
-      --waiting_;
-      out.starts.push_back(t);
-    } else {
-      Enqueue(t, o);
-      out.waits.push_back(t);
-    }
-  }
+  for (Ticket t : waiting) Settle(t, TryStart(t, now_s), out);
 }
 
 void Scheduler::Pass(double now_s, PassResult& out) {
@@ -402,11 +401,6 @@ void Scheduler::Pass(double now_s, PassResult& out) {
     for (Ticket t : arrivals) {
       Slot& s = slots_[t];
       const Outcome o = TryStart(t, now_s);
-      if (o == Outcome::kStarted) {
-        --waiting_;
-        out.starts.push_back(t);
-        continue;
-      }
       // A new job no pool could ever take, even with the whole network free, is not queued forever.
       if (o == Outcome::kNoCandidate && !s.requeued && !Choose(s, empty_, now_s)) {
         --waiting_;
@@ -414,8 +408,7 @@ void Scheduler::Pass(double now_s, PassResult& out) {
         out.never.push_back(t);
         continue;
       }
-      Enqueue(t, o);
-      out.waits.push_back(t);
+      Settle(t, o, out);
     }
     arrivals.clear();
     if (arriving_.empty()) arriving_.swap(arrivals);
@@ -438,13 +431,7 @@ void Scheduler::ExplainNoCandidate(Slot& s, placement::Snapshot& on, double now_
   placement::PlaceOptions o = place_;
   o.explain = true;
   o.now_s = now_s;
-  std::vector<CenterState> was;
-  for (uint32_t c : s.spec.closed) {
-    was.push_back(on.centers()[c].state);
-    on.SetCenterState(c, CenterState::kDown);
-  }
-  const placement::Decision d = policy_->Place(on, s.spec.prepared, o);
-  for (size_t i = s.spec.closed.size(); i-- > 0;) on.SetCenterState(s.spec.closed[i], was[i]);
+  const placement::Decision d = WithClosed(s, on, [&] { return policy_->Place(on, s.spec.prepared, o); });
   // The telling reason: one that is not the job's own residency or model choice ruling a center out.
   const placement::Rejection* telling = d.rejections.empty() ? nullptr : &d.rejections.front();
   for (const placement::Rejection& r : d.rejections) {

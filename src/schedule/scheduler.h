@@ -157,6 +157,9 @@ class Scheduler {
   std::optional<placement::Candidate> Choose(Slot& s, placement::Snapshot& on, double now_s);
   void Start(Ticket t, double now_s);
   void Enqueue(Ticket t, Outcome outcome);
+  void Settle(Ticket t, Outcome o, PassResult& out);
+  template <typename F>
+  auto WithClosed(const Slot& s, placement::Snapshot& on, F f);
   void Unqueue(Ticket t);
   void Release(Ticket t);  // a running job's devices back
   void RetryPool(uint32_t pool, double now_s, PassResult& out);
