@@ -61,9 +61,9 @@ void Audit(JobStore& jobs, std::string_view action, std::string_view target, std
   AuditEntry e{.at = Now(),
                .by = Local(),
                .action = std::string(action),
-               .target = std::string(target),
+               .target = Printable(target, 200),
                .result = "ok",
-               .detail = std::string(detail)};
+               .detail = Printable(detail, 500)};
   if (Status s = jobs.Audit(e); !s)
     fmt::print(stderr, "zhisuan: warning: the change is made but the audit log did not take it: {}\n",
                s.error().message);

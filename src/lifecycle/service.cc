@@ -194,12 +194,13 @@ Actor JobService::ActorOf(const Principal& who) {
 
 void JobService::Audit(const Principal& who, std::string_view action, std::string_view target,
                        const Status& result, std::string_view detail) {
+  // Targets come from request paths and details from bodies: kept printable and bounded.
   AuditEntry e{.at = now_(),
                .by = ActorOf(who),
                .action = std::string(action),
-               .target = std::string(target),
-               .result = result ? "ok" : fmt::format("refused: {}", result.error().message),
-               .detail = std::string(detail)};
+               .target = Printable(target, 200),
+               .result = Printable(result ? "ok" : "refused: " + result.error().message, 500),
+               .detail = Printable(detail, 500)};
   if (Status s = store_.Audit(e); !s) {
     options_.log->Event(Log::Level::kError, "audit", "could not record a call: " + s.error().message,
                         {{"action", action}, {"target", target}, {"tenant", who.tenant}});

@@ -407,7 +407,8 @@ struct HttpServer::Impl {
       Result<TenantLimits> limits = views::ParseLimits(c.req.body);
       if (!limits) return Reply(c.res, std::unexpected(limits.error()));
       Status set = jobs->SetTenantLimits(who, c.req.matches[0], *limits);
-      jobs->Audit(who, "tenant.limits", c.req.matches[0], set, c.req.body.substr(0, 500));
+      jobs->Audit(who, "tenant.limits", c.req.matches[0], set,
+                  views::Dump(views::LimitsJson(c.req.matches[0], *limits)));
       if (!set) return Reply(c.res, std::unexpected(set.error()));
       Reply(c.res, views::LimitsJson(c.req.matches[0], jobs->LimitsOf(c.req.matches[0])));
     });

@@ -15,6 +15,7 @@
 #include "store/job_store.h"
 #include "store/registry_source.h"
 #include "testing/fixtures.h"
+#include "util/limits.h"
 
 namespace zhisuan {
 namespace {
@@ -254,6 +255,17 @@ TEST_F(JobsApiTest, EveryStateChangingCallIsAuditedWithWhoFromWhereAndTheResult)
   EXPECT_EQ(json::parse(page->body)["entries"].size(), 1u);
   EXPECT_EQ(json::parse(page->body)["entries"][0]["target"], "cmcc-hohhot-aidc");
   EXPECT_FALSE(json::parse(page->body)["next_after"].is_null());
+  // A hostile path (invalid UTF-8, an escape sequence, a long name) is kept printable and bounded.
+  const std::string hostile = "x%FF%FE%1B%5B31m" + std::string(1000, 'y');
+  EXPECT_EQ(client_->Post("/api/v1/centers/" + hostile + "/drain", Auth(ops_), "", "text/plain")->status,
+            404);
+  auto last = client_->Get("/api/v1/audit?action=center.drain", Auth(ops_));
+  ASSERT_EQ(last->status, 200);
+  const std::string target = json::parse(last->body)["entries"].back()["target"];
+  EXPECT_EQ(FindInvalidUtf8(target), std::string::npos) << target;
+  EXPECT_FALSE(HasControlCharacter(target)) << target;
+  EXPECT_LE(target.size(), 200u);
+  EXPECT_EQ(target.substr(0, 1), "x");
 }
 
 TEST_F(JobsApiTest, LiveStateHistoryAndWhoAmI) {

@@ -71,6 +71,21 @@ bool HasControlCharacter(std::string_view text) {
   return false;
 }
 
+std::string Printable(std::string_view text, size_t max_bytes) {
+  std::string out(text.substr(0, max_bytes + 4));  // room to finish a character cut at the limit
+  for (size_t at = FindInvalidUtf8(out); at != std::string::npos; at = FindInvalidUtf8(out)) out[at] = '?';
+  for (char& ch : out) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) ch = '?';
+  }
+  if (out.size() > max_bytes) {
+    size_t end = max_bytes;
+    while (end > 0 && (static_cast<unsigned char>(out[end]) & 0xC0) == 0x80) --end;  // a continuation byte
+    out.resize(end);
+  }
+  return out;
+}
+
 Status CheckUntrusted(std::string_view text, std::string_view label_text, const InputLimits& limits) {
   const std::string label = label_text.empty() ? std::string() : std::string(label_text) + ": ";
   if (text.size() > limits.max_bytes) {

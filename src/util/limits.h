@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "util/error.h"
@@ -30,5 +31,10 @@ size_t FindInvalidUtf8(std::string_view text);
 
 // True when `text` has an ASCII control character (below 0x20, or 0x7f); tabs count as control characters.
 bool HasControlCharacter(std::string_view text);
+
+// `text` made safe to keep and show: every byte of an invalid UTF-8 sequence and every control character
+// replaced by '?', and cut to at most `max_bytes` without splitting a character (the audit log stores what
+// callers sent in paths and bodies; a terminal and a JSON encoder read it back).
+std::string Printable(std::string_view text, size_t max_bytes);
 
 }  // namespace zhisuan

@@ -65,5 +65,15 @@ TEST(Limits, ControlCharacters) {
   EXPECT_TRUE(HasControlCharacter("a\x7f"));
 }
 
+TEST(Limits, PrintableReplacesWhatATerminalOrAJsonEncoderWouldChokeOn) {
+  EXPECT_EQ(Printable("drain c1", 100), "drain c1");
+  EXPECT_EQ(Printable("a\x1b[31mb\nc", 100), "a?[31mb?c");
+  EXPECT_EQ(Printable("x\xff\xfey", 100), "x??y");
+  EXPECT_EQ(Printable("北京上海", 100), "北京上海");
+  EXPECT_EQ(Printable("北京上海", 7), "北京");  // never half a character
+  EXPECT_EQ(Printable("abcdef", 3), "abc");
+  EXPECT_EQ(Printable(std::string(10000, 'a'), 200).size(), 200u);
+}
+
 }  // namespace
 }  // namespace zhisuan
