@@ -424,9 +424,11 @@ Result<JobRecord> JobService::Owned(const Principal& who, int64_t id) {
   {
     std::lock_guard lock(mu_);
     if (auto it = live_.find(id); it != live_.end()) {
-      // A waiting job's reason and place in its queue as the scheduler has them now.
-      if (it->second->rec.state == JobState::kPending || it->second->rec.state == JobState::kRequeued)
-        Explain(*it->second, now_());
+      // A queued job's place in its pool's queue as the scheduler has it now (cheap: a walk of that queue).
+      // Other waiting jobs keep the reason of their last pass: placing one again with reasons costs a scan of
+      // the network, which a tenant polling GET must not make the scheduler's lock pay for.
+      const schedule::Ticket t = it->second->ticket;
+      if (t != schedule::kNoTicket && core_.queued(t)) Explain(*it->second, now_());
       rec = it->second->rec;
     }
   }

@@ -103,6 +103,8 @@ class Scheduler {
   void Pass(double now_s, PassResult& out);
 
   bool running(Ticket t) const { return slots_[t].where == Where::kRunning; }
+  // In a pool's queue: its explanation (its position) changes without a pass.
+  bool queued(Ticket t) const { return slots_[t].where == Where::kPool; }
   const placement::Candidate& candidate(Ticket t) const { return slots_[t].candidate; }
   double release_at(Ticket t) const { return slots_[t].release_at_s; }
   // Why a waiting job waits, with its place in its pool's queue. For a job with no candidate, placement is
