@@ -7,6 +7,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
   slurm-wlm munge
   curl jq wrk sqlite3 python3 nodejs npm
+  postgresql-15 libpq-dev  # the replicated store (libpq) and the throwaway server the tests start (scripts/pg.sh)
   chromium  # headless: the tests render the HTML reports and the console, and fail on any script error
   prometheus  # promtool: the tests check /metrics and the shipped alert rules with it
   clang-16 libfuzzer-16-dev libclang-rt-16-dev  # the fuzz preset (libFuzzer with ASan, UBSan, LeakSanitizer)

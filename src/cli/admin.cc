@@ -15,7 +15,7 @@
 #include "lifecycle/auth.h"
 #include "store/backup.h"
 #include "store/job_store.h"
-#include "store/sqlite_store.h"
+#include "store/sql_store.h"
 #include "util/limits.h"
 
 namespace zhisuan::cli {
@@ -29,7 +29,7 @@ double Now() {
 
 // The job store of `db`, migrated; refuses a file that is not a zhisuan database.
 Result<std::unique_ptr<JobStore>> OpenJobs(const std::string& db) {
-  if (auto store = OpenSqliteStore(db); !store) return std::unexpected(store.error());
+  if (auto store = OpenStore(db); !store) return std::unexpected(store.error());
   return JobStore::Open(db);
 }
 

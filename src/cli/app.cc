@@ -24,6 +24,7 @@
 #include "server/quote_view.h"
 #include "store/registry_source.h"
 #include "store/server_lock.h"
+#include "store/sql.h"
 
 namespace zhisuan::cli {
 namespace {
@@ -84,10 +85,13 @@ CLI::Validator FiniteAtLeast(double low) {
 int Run(int argc, char** argv) {
   Options o;
   o.data = DefaultDataDir();
+  if (const char* env = std::getenv("ZHISUAN_DB"); env != nullptr && *env != '\0') o.db = env;
   CLI::App app{"zhisuan 智算 — supervision and scheduling of a network of compute centers"};
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand: `zhisuan validate --data DIR`
-  app.add_option("--db", o.db, "SQLite database file (created and seeded from --data on first start)")
+  app.add_option("--db", o.db,
+                 "SQLite database file, or a PostgreSQL URL (postgresql://...) that replicas share; created "
+                 "and seeded from --data on first start (env ZHISUAN_DB)")
       ->capture_default_str();
   app.add_option("--data", o.data, "directory of the registry's data files (env ZHISUAN_DATA)")
       ->capture_default_str();
@@ -154,6 +158,18 @@ int Run(int argc, char** argv) {
       ->add_option("--tenant-rate", job_options.tenant_rate,
                    "submissions per second of a tenant without its own limit (0: no limit; 429 past it)")
       ->check(FiniteAtLeast(0))
+      ->capture_default_str();
+  serve->add_option("--state-dir", job_options.state_dir,
+                    "where local jobs keep their files (default: beside a SQLite file; ./zhisuan-state with "
+                    "PostgreSQL: replicas on one machine share it)");
+  serve->add_option(
+      "--advertise", job_options.advertise,
+      "the URL other replicas and health name this one by (default: http://HOST:PORT as bound)");
+  serve
+      ->add_option(
+          "--lease", job_options.lease_s,
+          "seconds a replica's leadership lasts without renewal (PostgreSQL; failover takes about this)")
+      ->check(FiniteAtLeast(0.5))
       ->capture_default_str();
   serve
       ->add_option("--tenant-max-pending", job_options.tenant_max_pending,
@@ -382,8 +398,9 @@ int Run(int argc, char** argv) {
   if (audit->parsed()) return AuditList(o.db, audit_args);
 
   // One server per database (a second one would run every job again), taken before the database is touched.
+  // (Replicas on PostgreSQL elect one scheduler by a lease instead.)
   std::unique_ptr<ServerLock> server_lock;
-  if (serve->parsed()) {
+  if (serve->parsed() && !sql::IsPostgresUrl(o.db)) {
     Result<std::unique_ptr<ServerLock>> lock = ServerLock::Acquire(o.db);
     if (!lock) return Report(lock.error());
     server_lock = std::move(*lock);
@@ -391,7 +408,8 @@ int Run(int argc, char** argv) {
   Result<OpenedRegistry> opened = OpenRegistry(o.db, o.data, o.reload, o.init);
   if (!opened) return Report(opened.error());
   const Registry& registry = opened->registry;
-  if (opened->seeded) fmt::print(stderr, "zhisuan: loaded the registry from {} into {}\n", o.data, o.db);
+  if (opened->seeded)
+    fmt::print(stderr, "zhisuan: loaded the registry from {} into {}\n", o.data, sql::Redacted(o.db));
 
   if (serve->parsed()) {
     Log::Level level = Log::Level::kInfo;

@@ -14,7 +14,7 @@
 #include "cli/table.h"
 #include "lifecycle/auth.h"
 #include "store/job_store.h"
-#include "store/sqlite_store.h"
+#include "store/sql_store.h"
 #include "util/limits.h"
 
 namespace zhisuan::cli {

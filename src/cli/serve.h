@@ -7,7 +7,10 @@
 namespace zhisuan::cli {
 
 struct JobOptions {
-  std::string db;             // the SQLite file the jobs live in (the registry's)
+  std::string db;             // the SQLite file or PostgreSQL URL the jobs live in (the registry's)
+  std::string state_dir;      // local jobs' files; empty: beside the SQLite file, or ./zhisuan-state
+  std::string advertise;      // this replica's URL for the others; empty: http://HOST:PORT
+  double lease_s = 3;         // PostgreSQL: the leader's lease
   std::string backends_file;  // optional: machine-specific backend settings (lifecycle/backends.h)
   double sim_factor = 0;      // > 0 overrides the backends file's sim_factor
   // Limits of tenants an operator gave none (zhisuan tenant set overrides them per tenant).

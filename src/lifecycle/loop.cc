@@ -77,8 +77,8 @@ void Exclude(JobRecord& r, const std::string& center) {
 }  // namespace
 
 void JobService::MainLoop() {
-  double next_health = 0, next_quotas = 0, next_auth = 0, next_sample = 0,
-         next_integrity = now_() + options_.integrity_interval_s;
+  double next_health = 0, next_quotas = 0, next_auth = 0, next_sample = 0, next_pickup = 0,
+         next_full_pickup = 0, next_integrity = now_() + options_.integrity_interval_s;
   while (true) {
     {
       std::unique_lock lock(mu_);
@@ -106,6 +106,15 @@ void JobService::MainLoop() {
     if (now >= next_sample) {
       TakeSample();
       next_sample = now + options_.sample_interval_s;
+    }
+    if (options_.lease) {
+      if (fenced_) continue;  // another replica leads: nothing here acts any more
+      if (now >= next_pickup) {
+        const bool full = now >= next_full_pickup;
+        PickUp(full);
+        next_pickup = now + options_.pickup_interval_s;
+        if (full) next_full_pickup = now + 2;
+      }
     }
     {
       std::lock_guard lock(mu_);
@@ -439,6 +448,9 @@ void JobService::Schedule() {
 }
 
 void JobService::Dispatch() {
+  // A replica whose lease has lapsed (the database is out of reach, or it was paused) submits nothing: the
+  // next leader may be re-attaching to these very jobs.
+  if (!MayAct()) return;
   struct Work {
     int64_t id;
     std::shared_ptr<dispatch::Backend> backend;

@@ -32,9 +32,21 @@ void Head(std::string& out, std::string_view name, std::string_view type, std::s
 }  // namespace
 
 std::string JobService::MetricsText() {
+  std::string out;
+  {
+    const Leadership l = Leader();
+    Head(out, "zhisuan_leader", "gauge",
+         "1 when this replica runs the scheduling loop (always, for one server on SQLite); the replica label "
+         "names it.");
+    out += fmt::format("zhisuan_leader{{replica=\"{}\"}} {}\n", Label(l.replica_id), l.leading ? 1 : 0);
+    Head(out, "zhisuan_leader_epoch", "gauge",
+         "The lease's epoch as this replica last read it (one per change of leader).");
+    out += fmt::format("zhisuan_leader_epoch {}\n", l.epoch);
+    Head(out, "zhisuan_leader_since_seconds", "gauge", "When the current leader took over (Unix time).");
+    out += fmt::format("zhisuan_leader_since_seconds {}\n", l.leader_since);
+  }
   std::lock_guard lock(mu_);
   const double now = now_();
-  std::string out;
   std::map<JobState, int64_t> unfinished;
   for (const auto& [id, l] : live_) ++unfinished[l->rec.state];
   Head(out, "zhisuan_jobs", "gauge", "Unfinished jobs by state.");

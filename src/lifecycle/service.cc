@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "lifecycle/live.h"
 #include "util/limits.h"
@@ -56,8 +57,10 @@ void JobService::Stop() {
   }
   wake_.notify_all();
   commit_wake_.notify_all();
+  lease_wake_.notify_all();
   if (committer_.joinable()) committer_.join();
   if (loop_.joinable()) loop_.join();
+  if (lease_thread_.joinable()) lease_thread_.join();  // it hands the lease over as it leaves
 }
 
 namespace {
@@ -320,6 +323,14 @@ void JobService::Forget(std::map<int64_t, std::unique_ptr<Live>>::iterator it) {
   if (auto n = unfinished_.find(it->second->rec.tenant); n != unfinished_.end() && --n->second <= 0) {
     unfinished_.erase(n);
   }
+  if (options_.lease) {  // a pickup that read the store before this job ended must not bring it back
+    forgotten_.insert(it->first);
+    forgotten_order_.push_back(it->first);
+    if (forgotten_order_.size() > 65536) {
+      forgotten_.erase(forgotten_order_.front());
+      forgotten_order_.pop_front();
+    }
+  }
   live_.erase(it);
 }
 
@@ -385,7 +396,8 @@ void JobService::CommitLoop() {
     for (const auto& p : batch) rows.push_back(p->job);
     const double now = now_();
     Result<std::vector<Accepted>> accepted = store_.Insert(rows, now);
-    if (accepted) {
+    // A follower only commits: the leader picks the jobs up from the store.
+    if (accepted && leading_) {
       std::lock_guard lock(mu_);
       for (size_t i = 0; i < batch.size(); ++i) {
         const Accepted& a = (*accepted)[i];
@@ -495,6 +507,22 @@ Result<std::vector<UsageRow>> JobService::Usage(const Principal& who, bool by_te
 Result<JobRecord> JobService::Cancel(const Principal& who, int64_t id) {
   Result<JobRecord> owned = Owned(who, id);
   if (!owned) return owned;
+  if (options_.lease && !leading_) {
+    // A follower: the leader carries the cancel out (it alone talks to the backends); wait for it a while.
+    if (Terminal(owned->state)) {
+      return Fail(ErrorCode::kConflict, fmt::format("job {} has already ended ({})", id, Name(owned->state)));
+    }
+    if (Status s = store_.RequestCancel(id, ActorOf(who), now_()); !s) return std::unexpected(s.error());
+    for (int i = 0; i < 100; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      Result<JobRecord> now = Owned(who, id);
+      if (now && Terminal(now->state)) return now;
+    }
+    return Fail(ErrorCode::kUnavailable,
+                fmt::format("job {}: the cancel is recorded; the leader has not carried it out within 5 s "
+                            "(GET the job to follow it)",
+                            id));
+  }
   std::shared_ptr<dispatch::Backend> backend;
   std::string handle;
   JobRecord out;
@@ -526,7 +554,7 @@ Result<JobRecord> JobService::Cancel(const Principal& who, int64_t id) {
     out = l.rec;
     Forget(it);
   }
-  if (backend) {
+  if (backend && MayAct()) {
     if (Status s = backend->Cancel(handle); !s)
       out.message += fmt::format(" (the backend said: {})", s.error().message);
   }
@@ -662,8 +690,24 @@ Status JobService::Start() {
   Result<std::string> instance = store_.Instance();
   if (!instance) return std::unexpected(instance.error());
   instance_ = *instance;
-  ReloadQuotas();
   ReloadAuth(true);
+  if (!options_.lease) {
+    if (Status s = Lead(); !s) return s;
+    committer_ = std::thread([this] { CommitLoop(); });
+    return {};
+  }
+  {
+    std::lock_guard lock(lease_mu_);
+    leadership_.replicated = true;
+    leadership_.replica_id = options_.replica_id;
+  }
+  committer_ = std::thread([this] { CommitLoop(); });
+  lease_thread_ = std::thread([this] { LeaseLoop(); });
+  return {};
+}
+
+Status JobService::Lead() {
+  ReloadQuotas();
   Result<std::vector<std::string>> drained = store_.DrainedCenters();
   if (!drained) return std::unexpected(drained.error());
   {
@@ -679,7 +723,9 @@ Status JobService::Start() {
   if (!rows) return std::unexpected(rows.error());
   std::vector<Transition> transitions;
   const double now = now_();
+  std::lock_guard lock(mu_);
   for (JobRecord& rec : *rows) {
+    if (live_.contains(rec.id)) continue;
     auto live = std::make_unique<Live>();
     live->rec = std::move(rec);
     Result<Job> job = ParseJob(live->rec.spec, registry_, "job");
@@ -702,27 +748,27 @@ Status JobService::Start() {
       }
     }
     if (live->rec.state == JobState::kPlaced) {
-      // Placed before the crash: submitted or not? Ask the backend by job id so it is never submitted twice.
+      // Placed before the crash (or by a leader that died): submitted or not? Ask the backend by job id so it
+      // is never submitted twice.
       Result<std::optional<std::string>> found = backends_.at(live->rec.center)->Find(JobName(live->rec.id));
       if (found && found->has_value()) {
         live->rec.state = JobState::kDispatched;
         live->rec.backend_id = **found;
         live->rec.updated_at = now;
-        live->rec.message = "re-attached after a restart";
+        live->rec.message = options_.lease ? "re-attached by a new leader" : "re-attached after a restart";
         transitions.push_back({live->rec, live->rec.message});
       }
     }
-    if (live->rec.state == JobState::kPending || live->rec.state == JobState::kRequeued)
+    if (live->rec.state == JobState::kPending || live->rec.state == JobState::kRequeued) {
       arrived_.push_back(live->rec.id);
+      pickup_after_ = std::max(pickup_after_, live->rec.id);
+    }
     ++unfinished_[live->rec.tenant];
     live_[live->rec.id] = std::move(live);
   }
   Prune();
-  {
-    std::lock_guard lock(mu_);
-    if (Status s = Persist(transitions, /*keep=*/false); !s) return s;
-  }
-  committer_ = std::thread([this] { CommitLoop(); });
+  if (Status s = Persist(transitions, /*keep=*/false); !s) return s;
+  leading_ = true;
   loop_ = std::thread([this] { MainLoop(); });
   return {};
 }

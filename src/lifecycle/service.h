@@ -29,6 +29,7 @@
 #include "placement/policy.h"
 #include "schedule/scheduler.h"
 #include "store/job_store.h"
+#include "store/leader_lease.h"
 #include "util/log.h"
 
 namespace zhisuan::lifecycle {
@@ -52,6 +53,27 @@ struct ServiceOptions {
   int64_t default_max_priority = 0;
   double default_submissions_per_s = 2000;
   int64_t default_max_pending = 100'000;
+  // Replicas on one PostgreSQL database. With a lease, this service leads only while it holds the lease
+  // (store/leader_lease.h): then it schedules, dispatches and tracks jobs; otherwise it answers the API from
+  // the database, commits submissions, and hands cancels to the leader. Without one it leads alone (SQLite).
+  std::shared_ptr<LeaderLease> lease;
+  std::string replica_id;          // unique per process: host-pid-random
+  double lease_s = 3;              // a lease lasts this long; it is renewed every quarter of it
+  double pickup_interval_s = 0.1;  // how often a leader looks for jobs and cancels other replicas took
+  // Called once (on the lease thread) when another replica has taken the lease from this one: the process
+  // should exit; a supervisor restarts it as a follower.
+  std::function<void()> on_lost_lease;
+};
+
+// Which replica leads, as this one knows it.
+struct Leadership {
+  bool replicated = false;  // false: one server on SQLite, leading alone
+  bool leading = false;
+  std::string replica_id;
+  int64_t epoch = 0;
+  std::string leader, leader_address;  // the holder's replica id and address
+  double leader_since = 0;             // when it took over (database clock)
+  std::string problem;                 // why the lease could not be read or renewed, or empty
 };
 
 // Whether the store takes commits. Degraded while a commit fails (transitions wait in memory and are retried
@@ -113,6 +135,9 @@ class JobService {
   // For tests and the dashboard: the state of every center (up, draining, down).
   std::map<std::string, std::string> CenterStates();
   StoreHealth Health();
+  Leadership Leader();
+  // Where this replica answers, written into the lease for the others (and shown by health).
+  void SetAdvertise(const std::string& address);
   // Records a state-changing call in the append-only audit log (submissions are recorded with the job, in its
   // transaction). A failure to record is logged; the call's own result stands.
   void Audit(const Principal& who, std::string_view action, std::string_view target, const Status& result,
@@ -149,6 +174,16 @@ class JobService {
 
   void CommitLoop();
   void MainLoop();
+  // Loads unfinished jobs, quotas and drained centers, re-attaches to dispatched jobs, and starts the
+  // scheduling loop: at start without a lease, or when this replica takes the lease.
+  Status Lead();
+  void LeaseLoop();
+  // True while this service may act on backends: it leads alone, or holds a lease that has not lapsed.
+  bool MayAct() const;
+  // The leader's pickup: pending jobs other replicas accepted, and the cancels they were asked.
+  void PickUp(bool full);
+  // A cancel a follower recorded, carried out by the leader.
+  void CancelRequested();
   void Schedule();
   void Dispatch();
   void PollJobs();
@@ -265,6 +300,19 @@ class JobService {
   uint64_t passes_ = 0, commits_ = 0;
   double energy_kwh_total_ = 0, carbon_kg_total_ = 0, device_hours_total_ = 0;
   int64_t billed_fen_total_ = 0;
+
+  // Leadership (see ServiceOptions::lease).
+  std::atomic<bool> leading_{false};
+  std::atomic<bool> fenced_{false};           // another replica took over: this one acts no more
+  std::atomic<double> lease_valid_until_{0};  // steady-clock seconds: past it, no backend is touched
+  std::mutex lease_mu_;
+  Leadership leadership_;  // GUARDED_BY(lease_mu_)
+  std::string advertise_;  // GUARDED_BY(lease_mu_)
+  std::condition_variable lease_wake_;
+  std::thread lease_thread_;
+  int64_t pickup_after_ = 0;             // the loop's: the highest pending id picked up
+  std::deque<int64_t> forgotten_order_;  // GUARDED_BY(mu_): recently finished ids, oldest first
+  std::set<int64_t> forgotten_;          // GUARDED_BY(mu_)
 
   std::mutex commit_mu_;
   std::condition_variable commit_wake_;

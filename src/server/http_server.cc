@@ -476,6 +476,20 @@ struct HttpServer::Impl {
           health["store"]["problem"] = store.problem;
           health["store"]["failing_since"] = store.failing_since;
         }
+        // Replicas: which one leads, and whether this one reaches the database to know it.
+        const lifecycle::Leadership lead = jobs->Leader();
+        if (lead.replicated) {
+          health["replica"] = {{"id", lead.replica_id},
+                               {"leading", lead.leading},
+                               {"leader", lead.leader},
+                               {"leader_address", lead.leader_address},
+                               {"leader_since", lead.leader_since},
+                               {"epoch", lead.epoch}};
+          if (!lead.problem.empty()) {
+            health["status"] = "degraded";
+            health["replica"]["problem"] = lead.problem;
+          }
+        }
       }
       Reply(c.res, health);
       if (health["status"] != "ok") c.res.status = 503;

@@ -17,7 +17,7 @@
 
 #include "accounting/capacity.h"
 #include "store/registry_source.h"
-#include "store/sqlite_store.h"
+#include "store/sql_store.h"
 #include "testing/fixtures.h"
 
 namespace zhisuan {

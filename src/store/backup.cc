@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "store/sqlite.h"
+#include "store/sql.h"
 
 namespace zhisuan {
 namespace {
@@ -21,16 +21,16 @@ Result<int64_t> Count(sql::Connection& db, const std::string& sql) {
 }
 
 Result<BackupSummary> Copy(const std::string& from, const std::string& partial) {
-  Result<sql::Connection> source = sql::Connection::Open(from, /*create=*/false);
+  Result<sql::Connection> source = sql::OpenSqlite(from, /*create=*/false);
   if (!source) return std::unexpected(source.error());
   Result<int64_t> is_zhisuan = Count(
       *source, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'");
   if (!is_zhisuan) return std::unexpected(is_zhisuan.error());
   if (*is_zhisuan == 0) return Fail(ErrorCode::kStore, fmt::format("{}: not a zhisuan database", from));
-  Result<sql::Connection> dest = sql::Connection::Open(partial, /*create=*/true);
+  Result<sql::Connection> dest = sql::OpenSqlite(partial, /*create=*/true);
   if (!dest) return std::unexpected(dest.error());
   ::chmod(partial.c_str(), 0600);
-  if (Status s = source->BackupTo(*dest); !s) return std::unexpected(s.error());
+  if (Status s = sql::SqliteBackup(*source, *dest); !s) return std::unexpected(s.error());
   // The copy must stand on its own: intact, a zhisuan schema, and readable as such.
   auto check = dest->Prepare("PRAGMA integrity_check(1)");
   if (!check) return std::unexpected(check.error());
@@ -55,6 +55,11 @@ Result<BackupSummary> Copy(const std::string& from, const std::string& partial) 
 }  // namespace
 
 Result<BackupSummary> BackupDatabase(const std::string& from, const std::string& to) {
+  if (sql::IsPostgresUrl(from)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "--db: a PostgreSQL platform is backed up with pg_dump (README: Running replicas); zhisuan "
+                "backup copies a SQLite file");
+  }
   std::error_code ec;
   if (std::filesystem::exists(to, ec) || std::filesystem::is_symlink(to, ec)) {
     return Fail(ErrorCode::kConflict, fmt::format("{}: exists; a backup never overwrites a file", to));

@@ -7,7 +7,7 @@
 #include <mutex>
 #include <tuple>
 
-#include "store/sqlite.h"
+#include "store/sql.h"
 
 namespace zhisuan {
 namespace {
@@ -56,6 +56,7 @@ struct JobStore::Impl {
   sql::Connection db;
   std::string path;
   std::mutex mu;
+  int64_t fence = 0;  // GUARDED_BY(mu): the leader's epoch, or 0
   // Prepared statements of the hot paths, kept for the connection's life (declared after `db`: finalized
   // first).
   std::map<std::string_view, sql::Statement> cache;
@@ -72,18 +73,13 @@ struct JobStore::Impl {
     return &it->second;
   }
 
-  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back on error.
+  // Runs `body` in a write transaction; rolls back on error.
   template <typename F>
   Status Transaction(F&& body) {
-    Result<sql::Statement*> begin = Cached("BEGIN IMMEDIATE");
-    if (!begin) return std::unexpected(begin.error());
-    if (Status s = (*begin)->Run(); !s) return s;
+    if (Status s = db.Begin(); !s) return s;
     Status s = body();
-    if (s) {
-      Result<sql::Statement*> commit = Cached("COMMIT");
-      s = commit ? (*commit)->Run() : Status(std::unexpected(commit.error()));
-    }
-    if (!s) (void)db.Exec("ROLLBACK");
+    if (s) s = db.Commit();
+    if (!s) db.Rollback();
     return s;
   }
 
@@ -106,9 +102,11 @@ JobStore::~JobStore() = default;
 Result<std::unique_ptr<JobStore>> JobStore::Open(const std::string& path) {
   Result<sql::Connection> db = sql::Connection::Open(path, /*create=*/false);
   if (!db) return std::unexpected(db.error());
-  for (const char* pragma :
-       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
-    if (Status s = db->Exec(pragma); !s) return std::unexpected(s.error());
+  if (db->dialect() == sql::Dialect::kSqlite) {
+    for (const char* pragma :
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+      if (Status s = db->Exec(pragma); !s) return std::unexpected(s.error());
+    }
   }
   auto impl = std::make_unique<Impl>(std::move(*db), path);
   return std::unique_ptr<JobStore>(new JobStore(std::move(impl)));
@@ -119,9 +117,11 @@ Result<std::vector<Accepted>> JobStore::Insert(std::span<const NewJob> jobs, dou
   std::vector<Accepted> out;
   Status s = impl_->Transaction([&]() -> Status {
     auto find = impl_->Cached("SELECT id FROM jobs WHERE tenant = ?1 AND idempotency_key = ?2");
+    // Keys are unique by the table's constraint, not by this process: a key another server inserted at the
+    // same moment inserts nothing here (once that server commits) and is found below.
     auto job = impl_->Cached(
         "INSERT INTO jobs (tenant, idempotency_key, spec, priority, submitted_at) VALUES (?1, ?2, ?3, ?4, "
-        "?5)");
+        "?5) ON CONFLICT (tenant, idempotency_key) DO NOTHING RETURNING id");
     auto state =
         impl_->Cached("INSERT INTO job_state (job_id, state, updated_at) VALUES (?1, 'pending', ?2)");
     auto event = impl_->Cached(
@@ -150,15 +150,23 @@ Result<std::vector<Accepted>> JobStore::Insert(std::span<const NewJob> jobs, dou
       (*audit)->Bind(8, j.tenant == j.by.tenant ? std::string() : "for tenant " + j.tenant);
       return (*audit)->Run();
     };
+    // The earlier job a key names, if any.
+    auto earlier = [&](const NewJob& j) -> Result<std::optional<int64_t>> {
+      (*find)->Reset();
+      (*find)->Bind(1, j.tenant).Bind(2, j.idempotency_key);
+      Result<bool> row = (*find)->Step();
+      if (!row) return std::unexpected(row.error());
+      std::optional<int64_t> id;
+      if (*row) id = (*find)->ColumnInt(0);
+      (*find)->Reset();  // no read left open in the transaction
+      return id;
+    };
     for (const NewJob& j : jobs) {
       if (!j.idempotency_key.empty()) {
-        (*find)->Reset();
-        (*find)->Bind(1, j.tenant).Bind(2, j.idempotency_key);
-        Result<bool> row = (*find)->Step();
-        if (!row) return std::unexpected(row.error());
-        if (*row) {
-          out.push_back({(*find)->ColumnInt(0), true});
-          (*find)->Reset();  // no read left open in the transaction
+        Result<std::optional<int64_t>> found = earlier(j);
+        if (!found) return std::unexpected(found.error());
+        if (*found) {
+          out.push_back({**found, true});
           if (Status r = record(j, out.back().id, true); !r) return r;
           continue;
         }
@@ -170,8 +178,19 @@ Result<std::vector<Accepted>> JobStore::Insert(std::span<const NewJob> jobs, dou
       else
         (*job)->Bind(2, j.idempotency_key);
       (*job)->Bind(3, j.spec).Bind(4, static_cast<int64_t>(j.priority)).Bind(5, j.submitted_at);
-      if (Status r = (*job)->Run(); !r) return r;
-      const int64_t id = impl_->db.LastInsertRowid();
+      Result<bool> inserted = (*job)->Step();
+      if (!inserted) return std::unexpected(inserted.error());
+      if (!*inserted) {  // the key was inserted by another server meanwhile
+        (*job)->Reset();
+        Result<std::optional<int64_t>> found = earlier(j);
+        if (!found) return std::unexpected(found.error());
+        if (!*found) return Fail(ErrorCode::kStore, "idempotency key: conflicting insert not found");
+        out.push_back({**found, true});
+        if (Status r = record(j, out.back().id, true); !r) return r;
+        continue;
+      }
+      const int64_t id = (*job)->ColumnInt(0);
+      if (Status r = (*job)->Run(); !r) return r;  // to its end, so the statement holds nothing open
       (*state)->Reset();
       (*state)->Bind(1, id).Bind(2, now);
       if (Status r = (*state)->Run(); !r) return r;
@@ -190,6 +209,23 @@ Result<std::vector<Accepted>> JobStore::Insert(std::span<const NewJob> jobs, dou
 Status JobStore::Save(std::span<const Transition> transitions) {
   std::lock_guard lock(impl_->mu);
   return impl_->Transaction([&]() -> Status {
+    if (impl_->fence != 0) {
+      // FOR SHARE holds the lease row until this commits: a takeover waits for it, and any later Save of
+      // this former leader sees the new epoch. (SQLite's write transaction already excludes every writer.)
+      auto lease = impl_->Cached(impl_->db.dialect() == sql::Dialect::kPostgres
+                                     ? "SELECT epoch FROM leader_lease WHERE id = 1 FOR SHARE"
+                                     : "SELECT epoch FROM leader_lease WHERE id = 1");
+      if (!lease) return std::unexpected(lease.error());
+      Result<bool> row = (*lease)->Step();
+      if (!row) return std::unexpected(row.error());
+      const int64_t epoch = *row ? (*lease)->ColumnInt(0) : 0;
+      (*lease)->Reset();
+      if (epoch != impl_->fence) {
+        return Fail(ErrorCode::kConflict,
+                    fmt::format("fenced: this replica led at epoch {}, the lease is at epoch {} now",
+                                impl_->fence, epoch));
+      }
+    }
     auto update = impl_->Cached(
         "UPDATE job_state SET state = ?2, center = ?3, pool = ?4, accelerator = ?5, devices = ?6, backend = "
         "?7, "
@@ -312,6 +348,8 @@ Result<std::vector<UsageRow>> JobStore::Usage(bool by_tenant, double from, doubl
 }
 
 Status JobStore::CheckIntegrity() {
+  // PostgreSQL checks its pages itself (and a replica cannot repair a shared database): nothing to run here.
+  if (impl_->db.dialect() == sql::Dialect::kPostgres) return {};
   // Its own connection: the check reads the whole file and must not hold up the writers.
   Result<sql::Connection> db = sql::Connection::Open(impl_->path, /*create=*/false);
   if (!db) return std::unexpected(db.error());
@@ -488,7 +526,7 @@ Result<std::map<std::string, TenantLimits>> JobStore::AllTenantLimits() {
 
 Result<int64_t> JobStore::AuthVersion() {
   std::lock_guard lock(impl_->mu);
-  auto st = impl_->Cached("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'auth_version'");
+  auto st = impl_->Cached("SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'auth_version'");
   if (!st) return std::unexpected(st.error());
   Result<bool> row = (*st)->Step();
   const int64_t version = row && *row ? (*st)->ColumnInt(0) : 0;
@@ -524,6 +562,57 @@ Result<std::vector<std::tuple<std::string, std::string, int64_t>>> JobStore::Quo
 }  // namespace zhisuan
 
 namespace zhisuan {
+
+void JobStore::SetFence(int64_t epoch) {
+  std::lock_guard lock(impl_->mu);
+  impl_->fence = epoch;
+}
+
+Result<std::vector<int64_t>> JobStore::PendingIds(int64_t after_id, int limit) {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->Cached(
+      "SELECT job_id FROM job_state WHERE state = 'pending' AND job_id > ?1 ORDER BY job_id LIMIT ?2");
+  if (!st) return std::unexpected(st.error());
+  (*st)->Bind(1, after_id).Bind(2, static_cast<int64_t>(limit));
+  std::vector<int64_t> out;
+  Status s = (*st)->ForEach([&](const sql::Statement& row) { out.push_back(row.ColumnInt(0)); });
+  (*st)->Reset();
+  if (!s) return std::unexpected(s.error());
+  return out;
+}
+
+Status JobStore::RequestCancel(int64_t id, const Actor& by, double now) {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->db.Prepare(
+      "INSERT INTO cancel_requests (job_id, at, token_id, tenant, role, remote) VALUES (?1, ?2, ?3, ?4, ?5, "
+      "?6) "
+      "ON CONFLICT (job_id) DO NOTHING");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, id).Bind(2, now).Bind(3, by.token_id).Bind(4, by.tenant).Bind(5, by.role).Bind(6, by.remote);
+  return st->Run();
+}
+
+Result<std::vector<JobStore::CancelRequest>> JobStore::CancelRequests() {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->Cached("SELECT job_id, token_id, tenant, role, remote FROM cancel_requests ORDER BY at");
+  if (!st) return std::unexpected(st.error());
+  std::vector<CancelRequest> out;
+  Status s = (*st)->ForEach([&](const sql::Statement& row) {
+    out.push_back(
+        {row.ColumnInt(0), {row.ColumnText(1), row.ColumnText(2), row.ColumnText(3), row.ColumnText(4)}});
+  });
+  (*st)->Reset();
+  if (!s) return std::unexpected(s.error());
+  return out;
+}
+
+Status JobStore::ForgetCancelRequest(int64_t id) {
+  std::lock_guard lock(impl_->mu);
+  auto st = impl_->db.Prepare("DELETE FROM cancel_requests WHERE job_id = ?1");
+  if (!st) return std::unexpected(st.error());
+  st->Bind(1, id);
+  return st->Run();
+}
 
 Status JobStore::Audit(const AuditEntry& e) {
   std::lock_guard lock(impl_->mu);

@@ -103,7 +103,7 @@ struct Transition {
 
 class JobStore {
  public:
-  // Opens the database at `path`, which OpenSqliteStore has migrated.
+  // Opens the database at `path`, which OpenStore has migrated.
   static Result<std::unique_ptr<JobStore>> Open(const std::string& path);
   ~JobStore();
 
@@ -143,6 +143,22 @@ class JobStore {
   Status SetQuota(const std::string& tenant, const std::string& accelerator, int64_t max_devices);
   // tenant -> accelerator -> max devices
   Result<std::vector<std::tuple<std::string, std::string, int64_t>>> Quotas();
+
+  // Replicas (store/leader_lease.h): from now on every Save first checks, in its transaction, that the lease
+  // is still at `epoch`, and fails with kConflict ("fenced") once another replica has taken over. 0: none.
+  void SetFence(int64_t epoch);
+  // Ids of pending jobs (accepted, not yet placed) above `after_id`, in order, at most `limit`: a leader
+  // finds here the jobs other replicas accepted.
+  Result<std::vector<int64_t>> PendingIds(int64_t after_id, int limit);
+  // A cancel asked of a replica that does not lead, for the leader to carry out (once per job: a second
+  // request of the same job keeps the first).
+  Status RequestCancel(int64_t id, const Actor& by, double now);
+  struct CancelRequest {
+    int64_t job_id = 0;
+    Actor by;
+  };
+  Result<std::vector<CancelRequest>> CancelRequests();
+  Status ForgetCancelRequest(int64_t id);
 
   // Appends to the audit log (committed before it returns). Submissions are audited by Insert.
   Status Audit(const AuditEntry& entry);

@@ -1,31 +1,43 @@
-// The job store on a real SQLite file: ids with their rows, idempotency, transitions with their events,
-// usage.
+// The job store on a real SQLite file and on a real PostgreSQL database (one suite, both): ids with their
+// rows, idempotency (also across connections at once), transitions with their events, usage, tokens, the
+// audit log.
 #include "store/job_store.h"
 
 #include <gtest/gtest.h>
 
-#include "store/sqlite.h"
-#include "store/sqlite_store.h"
+#include <chrono>
+#include <thread>
+
+#include "store/leader_lease.h"
+#include "store/sql.h"
+#include "store/sql_store.h"
 #include "testing/fixtures.h"
+#include "testing/postgres.h"
 
 namespace zhisuan {
 namespace {
 
-class JobStoreTest : public ::testing::Test {
+class JobStoreTest : public ::testing::TestWithParam<sql::Dialect> {
  protected:
   void SetUp() override {
-    path_ = (dir_.path() / "z.db").string();
-    ASSERT_TRUE(OpenSqliteStore(path_));
+    ZHISUAN_NEED_DATABASE(db_);
+    path_ = db_.target();
+    auto opened = OpenStore(path_);
+    ASSERT_TRUE(opened) << opened.error().message;
     auto store = JobStore::Open(path_);
     ASSERT_TRUE(store) << store.error().message;
     store_ = std::move(*store);
   }
-  testing::TempDir dir_;
+  testing::TestDatabase db_{GetParam()};
   std::string path_;
   std::unique_ptr<JobStore> store_;
 };
 
-TEST_F(JobStoreTest, AcceptsJobsIdempotently) {
+INSTANTIATE_TEST_SUITE_P(Databases, JobStoreTest,
+                         ::testing::Values(sql::Dialect::kSqlite, sql::Dialect::kPostgres),
+                         [](const auto& p) { return testing::DialectName(p.param); });
+
+TEST_P(JobStoreTest, AcceptsJobsIdempotently) {
   const NewJob jobs[] = {{"acme", "k1", "kind: train", 0, 10, {}},
                          {"acme", "", "kind: infer", 5, 11, {}},
                          {"acme", "k1", "kind: other", 0, 12, {}},
@@ -47,7 +59,7 @@ TEST_F(JobStoreTest, AcceptsJobsIdempotently) {
   EXPECT_EQ(store_->Unfinished()->size(), 3u);
 }
 
-TEST_F(JobStoreTest, TransitionsAreRecordedWithTheirEvents) {
+TEST_P(JobStoreTest, TransitionsAreRecordedWithTheirEvents) {
   const NewJob job{"acme", "", "kind: train", 0, 10, {}};
   const int64_t id = (*store_->Insert(std::span(&job, 1), 10))[0].id;
   JobRecord r = **store_->Get(id);
@@ -81,7 +93,7 @@ TEST_F(JobStoreTest, TransitionsAreRecordedWithTheirEvents) {
   EXPECT_FALSE(store_->Save(std::vector<Transition>{{r, "x"}}));
 }
 
-TEST_F(JobStoreTest, TheAuditLogRecordsSubmissionsWithTheirJobsAndCannotBeChanged) {
+TEST_P(JobStoreTest, TheAuditLogRecordsSubmissionsWithTheirJobsAndCannotBeChanged) {
   const Actor acme{"0123456789ab", "acme", "tenant", "10.0.0.7"};
   const NewJob jobs[] = {{"acme", "k1", "kind: train", 0, 10, acme},
                          {"acme", "k1", "kind: train", 0, 10, acme}};
@@ -128,7 +140,7 @@ TEST_F(JobStoreTest, TheAuditLogRecordsSubmissionsWithTheirJobsAndCannotBeChange
   EXPECT_EQ(store_->AuditLog({})->size(), 3u);
 }
 
-TEST_F(JobStoreTest, TokensAndQuotas) {
+TEST_P(JobStoreTest, TokensAndQuotas) {
   const std::string a(64, 'a'), b = std::string(12, 'a') + std::string(52, 'b'), c(64, 'c');
   const int64_t version = *store_->AuthVersion();
   ASSERT_TRUE(store_->AddToken(a, {"acme", "tenant"}, 1));
@@ -158,6 +170,95 @@ TEST_F(JobStoreTest, TokensAndQuotas) {
   const auto q = *store_->Quotas();
   ASSERT_EQ(q.size(), 1u);
   EXPECT_EQ(std::get<2>(q[0]), 4);
+}
+
+// One lease, one holder at a time; a new holder raises the epoch, and writes fenced at the old epoch fail.
+TEST_P(JobStoreTest, TheLeaseHasOneHolderAndFencesAFormerOne) {
+  auto a = LeaderLease::Open(path_), b = LeaderLease::Open(path_);
+  ASSERT_TRUE(a && b);
+  EXPECT_FALSE((*a)->Current()->has_value());
+  auto got = (*a)->AcquireOrRenew("replica-a", "http://a", 0.3);
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->holder, "replica-a");
+  EXPECT_EQ(got->epoch, 1);
+  auto other = (*b)->AcquireOrRenew("replica-b", "http://b", 0.3);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->holder, "replica-a");                                    // held: b does not get it
+  EXPECT_EQ((*a)->AcquireOrRenew("replica-a", "http://a", 0.3)->epoch, 1);  // a renewal keeps the epoch
+  const NewJob job{"acme", "", "kind: train", 0, 10, {}};
+  const int64_t id = (*store_->Insert(std::span(&job, 1), 10))[0].id;
+  JobRecord r = **store_->Get(id);
+  r.state = JobState::kPlaced;
+  store_->SetFence(1);
+  ASSERT_TRUE(store_->Save(std::vector<Transition>{{r, "placed by a"}}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // a stops renewing: its lease expires
+  auto taken = (*b)->AcquireOrRenew("replica-b", "http://b", 30);
+  ASSERT_TRUE(taken);
+  EXPECT_EQ(taken->holder, "replica-b");
+  EXPECT_EQ(taken->epoch, 2);
+  EXPECT_EQ((*a)->AcquireOrRenew("replica-a", "http://a", 0.3)->holder, "replica-b");
+  r.state = JobState::kDispatched;
+  Status fenced = store_->Save(std::vector<Transition>{{r, "dispatched by a"}});
+  ASSERT_FALSE(fenced);
+  EXPECT_EQ(fenced.error().code, ErrorCode::kConflict);
+  EXPECT_NE(fenced.error().message.find("fenced"), std::string::npos) << fenced.error().message;
+  EXPECT_EQ((**store_->Get(id)).state, JobState::kPlaced);  // nothing of a's write landed
+  store_->SetFence(2);
+  EXPECT_TRUE(store_->Save(std::vector<Transition>{{r, "dispatched by b"}}));
+  ASSERT_TRUE((*b)->Release("replica-b", 2));  // a clean stop hands over at once
+  EXPECT_EQ((*a)->AcquireOrRenew("replica-a", "http://a", 30)->epoch, 3);
+}
+
+TEST_P(JobStoreTest, PendingIdsAndCancelRequests) {
+  const NewJob jobs[] = {
+      {"acme", "", "a", 0, 10, {}}, {"acme", "", "b", 0, 10, {}}, {"acme", "", "c", 0, 10, {}}};
+  const auto ids = *store_->Insert(jobs, 10);
+  JobRecord r = **store_->Get(ids[1].id);
+  r.state = JobState::kPlaced;
+  ASSERT_TRUE(store_->Save(std::vector<Transition>{{r, "placed"}}));
+  EXPECT_EQ(*store_->PendingIds(0, 100), (std::vector<int64_t>{ids[0].id, ids[2].id}));
+  EXPECT_EQ(*store_->PendingIds(ids[0].id, 100), (std::vector<int64_t>{ids[2].id}));
+  EXPECT_EQ(store_->PendingIds(0, 1)->size(), 1u);
+  const Actor who{"0123456789ab", "acme", "tenant", "10.0.0.7"};
+  ASSERT_TRUE(store_->RequestCancel(ids[2].id, who, 11));
+  ASSERT_TRUE(store_->RequestCancel(ids[2].id, who, 12));  // once per job
+  auto requests = store_->CancelRequests();
+  ASSERT_TRUE(requests && requests->size() == 1u);
+  EXPECT_EQ((*requests)[0].job_id, ids[2].id);
+  EXPECT_EQ((*requests)[0].by.remote, "10.0.0.7");
+  ASSERT_TRUE(store_->ForgetCancelRequest(ids[2].id));
+  EXPECT_TRUE(store_->CancelRequests()->empty());
+}
+
+// Servers on one database accept the same idempotency key at the same moment: one job, every caller told its
+// id (the key is unique by the table's constraint, not by any process's memory).
+TEST_P(JobStoreTest, OneKeyFromManyConnectionsAtOnceIsOneJob) {
+  constexpr int kConnections = 4, kRounds = 20;
+  std::vector<std::unique_ptr<JobStore>> stores;
+  for (int i = 0; i < kConnections; ++i) {
+    auto store = JobStore::Open(path_);
+    ASSERT_TRUE(store) << store.error().message;
+    stores.push_back(std::move(*store));
+  }
+  for (int round = 0; round < kRounds; ++round) {
+    const NewJob job{"acme", "key-" + std::to_string(round), "kind: train", 0, 10, {}};
+    std::vector<Result<std::vector<Accepted>>> got(kConnections);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kConnections; ++i) {
+      threads.emplace_back([&, i] { got[i] = stores[i]->Insert(std::span(&job, 1), 20); });
+    }
+    for (auto& t : threads) t.join();
+    int created = 0;
+    for (int i = 0; i < kConnections; ++i) {
+      ASSERT_TRUE(got[i]) << got[i].error().message;
+      EXPECT_EQ((*got[i])[0].id, (*got[0])[0].id);
+      created += (*got[i])[0].existing ? 0 : 1;
+    }
+    EXPECT_EQ(created, 1) << "round " << round;
+  }
+  JobFilter all;
+  all.limit = 1000;
+  EXPECT_EQ(store_->List(all)->size(), static_cast<size_t>(kRounds));
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "store/sqlite_store.h"
+#include "store/sql.h"
+#include "store/sql_store.h"
 
 namespace zhisuan {
 namespace {
@@ -34,8 +35,12 @@ Result<Registry> LoadFromDataDir(const std::filesystem::path& data_dir, std::vec
 
 Result<OpenedRegistry> OpenRegistry(const std::filesystem::path& db_path,
                                     const std::filesystem::path& data_dir, bool reload, bool init) {
+  const std::string target = db_path.string();
+  const bool postgres = sql::IsPostgresUrl(target);
   std::error_code ec;
-  const bool db_exists = std::filesystem::exists(db_path, ec) && std::filesystem::file_size(db_path, ec) > 0;
+  // A PostgreSQL database exists before zhisuan does: whether it holds a registry is asked below.
+  const bool db_exists =
+      postgres || (std::filesystem::exists(db_path, ec) && std::filesystem::file_size(db_path, ec) > 0);
   std::vector<DataFile> files;
   std::optional<Registry> from_data;
   // Validate the data before the database is created, so bad data leaves no trace.
@@ -44,29 +49,39 @@ Result<OpenedRegistry> OpenRegistry(const std::filesystem::path& db_path,
     if (!loaded) return std::unexpected(loaded.error());
     from_data = std::move(*loaded);
   }
-  Result<std::unique_ptr<Store>> store = OpenSqliteStore(db_path.string(), init);
+  Result<std::unique_ptr<Store>> store = OpenStore(target, init);
   if (!store) return std::unexpected(store.error());
 
-  if (!from_data) {
-    Result<std::optional<std::vector<DataFile>>> saved = (*store)->LoadRegistryDocuments();
-    if (!saved) return std::unexpected(saved.error());
-    if (*saved) {
-      Result<Registry> registry = LoadRegistry(**saved);
-      if (!registry) {
-        return Fail(ErrorCode::kStore,
-                    fmt::format("{}: saved registry no longer validates (--reload replaces it with "
-                                "the data files):\n{}",
-                                db_path.string(), registry.error().message));
+  for (int round = 0; round < 2; ++round) {
+    if (!from_data) {
+      Result<std::optional<std::vector<DataFile>>> saved = (*store)->LoadRegistryDocuments();
+      if (!saved) return std::unexpected(saved.error());
+      if (*saved) {
+        Result<Registry> registry = LoadRegistry(**saved);
+        if (!registry) {
+          return Fail(ErrorCode::kStore,
+                      fmt::format("{}: saved registry no longer validates (--reload replaces it with "
+                                  "the data files):\n{}",
+                                  sql::Redacted(target), registry.error().message));
+        }
+        if (Status s = ApplyRuntime(**store, *registry); !s) return std::unexpected(s.error());
+        return OpenedRegistry{std::move(*store), std::move(*registry), false};
       }
-      if (Status s = ApplyRuntime(**store, *registry); !s) return std::unexpected(s.error());
-      return OpenedRegistry{std::move(*store), std::move(*registry), false};
+      Result<Registry> loaded = LoadFromDataDir(data_dir, files);  // an existing but empty database
+      if (!loaded) return std::unexpected(loaded.error());
+      from_data = std::move(*loaded);
     }
-    Result<Registry> loaded = LoadFromDataDir(data_dir, files);  // an existing but empty database
-    if (!loaded) return std::unexpected(loaded.error());
-    from_data = std::move(*loaded);
+    if (reload) {
+      if (Status s = (*store)->SaveRegistry(files, *from_data); !s) return std::unexpected(s.error());
+      return OpenedRegistry{std::move(*store), std::move(*from_data), true};
+    }
+    // Seeding: another server on the same database may have seeded it first; then its registry is loaded.
+    Result<bool> seeded = (*store)->SeedRegistry(files, *from_data);
+    if (!seeded) return std::unexpected(seeded.error());
+    if (*seeded) return OpenedRegistry{std::move(*store), std::move(*from_data), true};
+    from_data.reset();
   }
-  if (Status s = (*store)->SaveRegistry(files, *from_data); !s) return std::unexpected(s.error());
-  return OpenedRegistry{std::move(*store), std::move(*from_data), true};
+  return Fail(ErrorCode::kStore, fmt::format("{}: the registry could not be read or seeded", target));
 }
 
 }  // namespace zhisuan

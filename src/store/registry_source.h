@@ -19,7 +19,7 @@ struct OpenedRegistry {
 // Opens the store at `db_path`. On first start (nothing saved yet), or with `reload`, loads and validates the
 // data files of `data_dir` and saves them in one transaction; otherwise the saved documents are loaded and
 // the saved runtime state (center state, free devices) applied. Invalid data writes nothing: a database that
-// did not exist is not created. `init` is OpenSqliteStore's.
+// did not exist is not created. `init` is OpenStore's. `db_path` may be a PostgreSQL URL.
 Result<OpenedRegistry> OpenRegistry(const std::filesystem::path& db_path,
                                     const std::filesystem::path& data_dir, bool reload = false,
                                     bool init = false);

@@ -1,4 +1,4 @@
-// store/store.h — durable platform state behind an interface. The SQLite implementation (sqlite_store.h)
+// store/store.h — durable platform state behind an interface. The SQL implementation (sql_store.h)
 // keeps the validated registry documents exactly as loaded, plus normalized tables of centers and pools that
 // hold their mutable runtime state (center state, free devices).
 #pragma once
@@ -34,6 +34,9 @@ class Store {
   // Replaces the registry documents and the center/pool tables with `registry`, in one transaction:
   // on error nothing changes.
   virtual Status SaveRegistry(const std::vector<DataFile>& files, const Registry& registry) = 0;
+  // SaveRegistry when no registry is saved yet (true), else nothing (false), decided in the transaction that
+  // writes: servers seeding one database at once save it once.
+  virtual Result<bool> SeedRegistry(const std::vector<DataFile>& files, const Registry& registry) = 0;
 
   virtual Result<std::vector<CenterRuntime>> LoadCenterRuntime() = 0;
   virtual Status SetCenterState(const std::string& center_id, CenterState state) = 0;

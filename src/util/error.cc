@@ -26,6 +26,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "permission_denied";
     case ErrorCode::kRateLimited:
       return "rate_limited";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
   }
   return "internal";
 }
@@ -50,6 +52,8 @@ int HttpStatus(ErrorCode code) {
       return 403;
     case ErrorCode::kRateLimited:
       return 429;
+    case ErrorCode::kUnavailable:
+      return 503;
   }
   return 500;
 }
@@ -75,6 +79,8 @@ int ExitCode(ErrorCode code) {
       return 7;
     case ErrorCode::kRateLimited:
       return 8;
+    case ErrorCode::kUnavailable:
+      return 9;
   }
   return 1;
 }

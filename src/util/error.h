@@ -21,6 +21,7 @@ enum class ErrorCode {
   kUnauthenticated,   // no valid API token
   kPermissionDenied,  // the token's role or tenant may not do this
   kRateLimited,       // a rate or count limit is reached: try again later
+  kUnavailable,       // the database cannot be reached (or this replica may not act now): try again later
 };
 
 struct Error {
@@ -41,11 +42,11 @@ inline std::unexpected<Error> Fail(ErrorCode code, std::string message) {
 // Stable lowercase name, e.g. "invalid_argument".
 std::string_view ErrorCodeName(ErrorCode code);
 
-// HTTP status for an error answered by the server: 400, 401, 403, 404, 409, 429 or 500.
+// HTTP status for an error answered by the server: 400, 401, 403, 404, 409, 429, 500 or 503.
 int HttpStatus(ErrorCode code);
 
 // Process exit code for an error reported by the CLI: 2 usage, 3 data, 4 not found, 5 io/store, 6 conflict,
-// 7 unauthenticated or denied, 8 rate-limited, 1 internal.
+// 7 unauthenticated or denied, 8 rate-limited, 9 unavailable, 1 internal.
 int ExitCode(ErrorCode code);
 
 }  // namespace zhisuan

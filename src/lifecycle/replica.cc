@@ -1,0 +1,182 @@
+// Replicas on one PostgreSQL database: the lease that makes one of them the leader, what the leader picks up
+// from the others (jobs they accepted, cancels they were asked), and how a follower answers a cancel.
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "lifecycle/live.h"
+#include "lifecycle/service.h"
+
+namespace zhisuan::lifecycle {
+namespace {
+
+double SteadyNow() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+constexpr size_t kForgottenKept = 65536;  // finished ids remembered against a stale pickup
+
+}  // namespace
+
+bool JobService::MayAct() const {
+  if (!options_.lease) return true;
+  return leading_ && !fenced_ && SteadyNow() < lease_valid_until_.load();
+}
+
+Leadership JobService::Leader() {
+  std::lock_guard lock(lease_mu_);
+  Leadership out = leadership_;
+  out.leading = options_.lease ? leading_ && !fenced_ : true;
+  if (!options_.lease) out.leader = "self";
+  return out;
+}
+
+void JobService::SetAdvertise(const std::string& address) {
+  std::lock_guard lock(lease_mu_);
+  advertise_ = address;
+}
+
+void JobService::LeaseLoop() {
+  const double ttl = options_.lease_s, period = ttl / 4;
+  int64_t epoch = 0;
+  while (true) {
+    std::string address;
+    {
+      std::unique_lock lock(lease_mu_);
+      address = advertise_;
+    }
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) break;
+    }
+    const double asked_at = SteadyNow();
+    Result<Lease> lease = options_.lease->AcquireOrRenew(options_.replica_id, address, ttl);
+    bool take_over = false, lost = false;
+    {
+      std::lock_guard lock(lease_mu_);
+      if (!lease) {
+        // The database is out of reach: the lease lapses by itself (MayAct turns false) and is renewed when
+        // it returns, if nobody took it meanwhile.
+        if (leadership_.problem.empty()) {
+          options_.log->Event(Log::Level::kError, "lease",
+                              "cannot renew the lease: " + lease.error().message);
+        }
+        leadership_.problem = lease.error().message;
+      } else {
+        leadership_.problem.clear();
+        leadership_.epoch = lease->epoch;
+        leadership_.leader = lease->holder;
+        leadership_.leader_address = lease->address;
+        leadership_.leader_since = lease->since;
+        if (lease->holder == options_.replica_id) {
+          // Trust the lease a quarter less than it lasts, counted from before it was asked for.
+          lease_valid_until_ = asked_at + ttl - period;
+          take_over = !leading_ && !fenced_;
+          epoch = lease->epoch;
+        } else if (leading_ && !fenced_) {
+          lost = true;
+        }
+      }
+    }
+    if (take_over) {
+      store_.SetFence(epoch);
+      options_.log->Event(Log::Level::kInfo, "lease", "this replica leads now",
+                          {{"replica", options_.replica_id}, {"epoch", std::to_string(epoch)}});
+      Audit(Principal{"", true, "lease", options_.replica_id}, "leader.take", options_.replica_id, Status(),
+            fmt::format("epoch {}", epoch));
+      if (Status s = Lead(); !s) {
+        // Nothing acted on yet: hand the lease back and let another replica (or a later try) lead.
+        options_.log->Event(Log::Level::kError, "lease", "could not take over: " + s.error().message);
+        lease_valid_until_ = 0;
+        (void)options_.lease->Release(options_.replica_id, epoch);
+      }
+    }
+    if (lost) {
+      fenced_ = true;
+      lease_valid_until_ = 0;
+      options_.log->Event(Log::Level::kCritical, "lease",
+                          "another replica took over; this one stops acting and leaves",
+                          {{"replica", options_.replica_id}, {"leader", lease->holder}});
+      if (options_.on_lost_lease) options_.on_lost_lease();
+    }
+    std::unique_lock lock(mu_);
+    if (stopping_) break;
+    wake_.notify_one();
+    lock.unlock();
+    std::unique_lock lease_lock(lease_mu_);
+    lease_wake_.wait_for(lease_lock, std::chrono::duration<double>(period));
+  }
+  if (leading_ && !fenced_) (void)options_.lease->Release(options_.replica_id, epoch);  // hand over at once
+}
+
+void JobService::PickUp(bool full) {
+  // Jobs accepted by other replicas: new ids above the last seen at every pickup, and every pending id now
+  // and then (ids are handed out at insert, so a job may commit after a higher one was seen).
+  std::vector<int64_t> unknown;
+  int64_t after = full ? 0 : pickup_after_;
+  while (true) {
+    Result<std::vector<int64_t>> ids = store_.PendingIds(after, 5000);
+    if (!ids) return;
+    {
+      std::lock_guard lock(mu_);
+      for (int64_t id : *ids) {
+        if (!live_.contains(id) && !forgotten_.contains(id)) unknown.push_back(id);
+      }
+    }
+    if (!ids->empty()) {
+      after = ids->back();
+      pickup_after_ = std::max(pickup_after_, after);
+    }
+    if (ids->size() < 5000) break;
+  }
+  for (int64_t id : unknown) {
+    Result<std::optional<JobRecord>> rec = store_.Get(id);
+    if (!rec || !rec->has_value() || (*rec)->state != JobState::kPending) continue;
+    auto live = std::make_unique<Live>();
+    live->rec = std::move(**rec);
+    Result<Job> job = ParseJob(live->rec.spec, registry_, "job");
+    std::lock_guard lock(mu_);
+    if (live_.contains(id) || forgotten_.contains(id)) continue;
+    if (!job) continue;  // accepted only after it parsed with this registry: not reached
+    live->job = std::move(*job);
+    ++unfinished_[live->rec.tenant];
+    arrived_.push_back(id);
+    live_[id] = std::move(live);
+  }
+  if (full) {
+    if (Result<std::vector<std::string>> drained = store_.DrainedCenters()) {
+      std::lock_guard lock(mu_);
+      std::set<std::string> now(drained->begin(), drained->end());
+      for (const auto& c : snapshot().centers()) {
+        const bool was = drained_.contains(c.id), is = now.contains(c.id);
+        if (was == is) continue;
+        if (is)
+          drained_.insert(c.id);
+        else
+          drained_.erase(c.id);
+        const int32_t i = snapshot().CenterIndex(c.id);
+        core_.SetCenterState(static_cast<uint32_t>(i), down_.contains(c.id) ? CenterState::kDown
+                                                       : is                 ? CenterState::kDraining
+                                                                            : CenterState::kUp);
+      }
+    }
+  }
+  CancelRequested();
+}
+
+void JobService::CancelRequested() {
+  Result<std::vector<JobStore::CancelRequest>> requests = store_.CancelRequests();
+  if (!requests) return;
+  for (const JobStore::CancelRequest& r : *requests) {
+    const Principal who{r.by.tenant, r.by.role == "operator", r.by.token_id, r.by.remote};
+    Result<JobRecord> done = Cancel(who, r.job_id);
+    // Cancelled, already ended, or not the caller's: the request is answered either way; a store or fencing
+    // failure leaves it for the next try (or the next leader).
+    if (done || (done.error().code != ErrorCode::kStore && done.error().code != ErrorCode::kUnavailable &&
+                 done.error().message.find("fenced") == std::string::npos)) {
+      (void)store_.ForgetCancelRequest(r.job_id);
+    }
+  }
+}
+
+}  // namespace zhisuan::lifecycle
