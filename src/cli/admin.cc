@@ -15,6 +15,9 @@
 #include "lifecycle/auth.h"
 #include "store/backup.h"
 #include "store/job_store.h"
+#include "store/migrate.h"
+#include "store/server_lock.h"
+#include "store/sql.h"
 #include "store/sql_store.h"
 #include "util/limits.h"
 
@@ -237,6 +240,19 @@ int Backup(const std::string& db, const std::string& dest) {
   if (!done) return cli::Report(done.error());
   fmt::print("backed up {} to {}: schema version {}, {} jobs, {} tokens, integrity ok\n", db, dest,
              done->schema_version, done->jobs, done->tokens);
+  return 0;
+}
+
+int Migrate(const std::string& db, const std::string& to) {
+  // No server may write to the file while it is copied (what it wrote after the snapshot would be lost).
+  Result<std::unique_ptr<ServerLock>> lock = ServerLock::Acquire(db);
+  if (!lock) return cli::Report(lock.error());
+  Result<MigrationSummary> done = CopyToPostgres(db, to);
+  if (!done) return cli::Report(done.error());
+  fmt::print("migrated {} to {} (instance {}):\n", db, sql::Redacted(to), done->instance);
+  for (const auto& [table, rows] : done->tables)
+    fmt::print("  {:<20} {:>10} rows, counted on both sides\n", table, rows);
+  fmt::print("serve it with: zhisuan serve --db '{}'\n", sql::Redacted(to));
   return 0;
 }
 

@@ -36,6 +36,8 @@ int TenantSet(const std::string& db, const TenantArgs& a);
 
 // Copies the database to `dest` (a new file) while a server may run on it; prints what the copy holds.
 int Backup(const std::string& db, const std::string& dest);
+// Copies the SQLite platform `db` into the empty PostgreSQL database `to` (store/migrate.h).
+int Migrate(const std::string& db, const std::string& to);
 
 int QuotaSet(const std::string& db, const std::string& tenant, const std::string& accelerator,
              int64_t max_devices);

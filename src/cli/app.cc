@@ -324,6 +324,10 @@ int Run(int argc, char** argv) {
   CLI::App* backup = app.add_subcommand(
       "backup", "copy the database to a new file, consistent even while a server runs (restore: --db FILE)");
   backup->add_option("dest", backup_dest, "the new file")->required();
+  std::string migrate_to;
+  CLI::App* migrate = app.add_subcommand(
+      "migrate", "copy the SQLite platform (--db) into an empty PostgreSQL database, to run replicas on it");
+  migrate->add_option("--to", migrate_to, "the PostgreSQL URL (postgresql://USER@HOST:PORT/DB)")->required();
   IndexArgs index_args;
   CLI::App* index = app.add_subcommand("index", "the compute development index (算力发展指数)");
   index->require_subcommand(1);
@@ -395,6 +399,7 @@ int Run(int argc, char** argv) {
   if (token_revoke->parsed()) return TokenRevoke(o.db, token_args);
   if (tenant_set->parsed()) return TenantSet(o.db, tenant_args);
   if (backup->parsed()) return Backup(o.db, backup_dest);
+  if (migrate->parsed()) return Migrate(o.db, migrate_to);
   if (audit->parsed()) return AuditList(o.db, audit_args);
 
   // One server per database (a second one would run every job again), taken before the database is touched.

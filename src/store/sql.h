@@ -15,6 +15,9 @@ namespace zhisuan::sql {
 
 enum class Dialect { kSqlite, kPostgres };
 
+// What a result column holds (SQLite's storage classes; PostgreSQL's text results are kText or kNull).
+enum class Kind { kNull, kInt, kReal, kText };
+
 // True when `target` names a PostgreSQL database (postgresql:// or postgres://) rather than a SQLite file.
 bool IsPostgresUrl(std::string_view target);
 // `target` with any password replaced by ***, for messages and logs.
@@ -27,12 +30,14 @@ class StatementImpl {
   virtual void Bind(int index, int64_t value) = 0;
   virtual void Bind(int index, double value) = 0;
   virtual void BindNull(int index) = 0;
+  virtual void BindUntyped(int index, std::string_view text) = 0;
   virtual void Reset() = 0;
   virtual Result<bool> Step() = 0;
   virtual int64_t ColumnInt(int column) const = 0;
   virtual std::string ColumnText(int column) const = 0;
   virtual double ColumnDouble(int column) const = 0;
   virtual bool ColumnIsNull(int column) const = 0;
+  virtual Kind ColumnKind(int column) const = 0;
 };
 
 class Statement {
@@ -56,6 +61,12 @@ class Statement {
     impl_->BindNull(index);
     return *this;
   }
+  // A value in text form whose type the database takes from where it goes (PostgreSQL infers it from the
+  // column; SQLite stores text and converts it by the column's affinity).
+  Statement& BindUntyped(int index, std::string_view text) {
+    impl_->BindUntyped(index, text);
+    return *this;
+  }
   // Clears bindings and rewinds, to run the statement again.
   void Reset() { impl_->Reset(); }
   // Steps once: true while a row is available, false when done; errors are kStore.
@@ -76,6 +87,7 @@ class Statement {
   std::string ColumnText(int column) const { return impl_->ColumnText(column); }
   double ColumnDouble(int column) const { return impl_->ColumnDouble(column); }
   bool ColumnIsNull(int column) const { return impl_->ColumnIsNull(column); }
+  Kind ColumnKind(int column) const { return impl_->ColumnKind(column); }
 
  private:
   std::unique_ptr<StatementImpl> impl_;

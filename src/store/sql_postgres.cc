@@ -65,6 +65,7 @@ class PgStatement final : public StatementImpl {
   void Bind(int index, std::string_view text) override { Set(index, std::string(text), kText); }
   void Bind(int index, int64_t value) override { Set(index, std::to_string(value), kInt8); }
   void Bind(int index, double value) override { Set(index, fmt::format("{}", value), kFloat8); }
+  void BindUntyped(int index, std::string_view text) override { Set(index, std::string(text), 0); }
   void BindNull(int index) override {
     if (Valid(index)) {
       set_[static_cast<size_t>(index - 1)] = 0;
@@ -86,6 +87,7 @@ class PgStatement final : public StatementImpl {
     return std::strtod(PQgetvalue(result_, row_, column), nullptr);
   }
   bool ColumnIsNull(int column) const override { return PQgetisnull(result_, row_, column) != 0; }
+  Kind ColumnKind(int column) const override { return ColumnIsNull(column) ? Kind::kNull : Kind::kText; }
   std::string ColumnText(int column) const override {
     return std::string(PQgetvalue(result_, row_, column),
                        static_cast<size_t>(PQgetlength(result_, row_, column)));

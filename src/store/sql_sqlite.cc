@@ -22,6 +22,7 @@ class SqliteStatement final : public StatementImpl {
   void Bind(int index, int64_t value) override { sqlite3_bind_int64(stmt_, index, value); }
   void Bind(int index, double value) override { sqlite3_bind_double(stmt_, index, value); }
   void BindNull(int index) override { sqlite3_bind_null(stmt_, index); }
+  void BindUntyped(int index, std::string_view text) override { Bind(index, text); }
   void Reset() override {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
@@ -36,6 +37,18 @@ class SqliteStatement final : public StatementImpl {
   int64_t ColumnInt(int column) const override { return sqlite3_column_int64(stmt_, column); }
   double ColumnDouble(int column) const override { return sqlite3_column_double(stmt_, column); }
   bool ColumnIsNull(int column) const override { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+  Kind ColumnKind(int column) const override {
+    switch (sqlite3_column_type(stmt_, column)) {
+      case SQLITE_NULL:
+        return Kind::kNull;
+      case SQLITE_INTEGER:
+        return Kind::kInt;
+      case SQLITE_FLOAT:
+        return Kind::kReal;
+      default:
+        return Kind::kText;
+    }
+  }
   std::string ColumnText(int column) const override {
     const auto* text = sqlite3_column_text(stmt_, column);
     const int size = sqlite3_column_bytes(stmt_, column);
