@@ -284,6 +284,7 @@ dispatch::DispatchRequest JobService::Request(const Live& l) const {
 // the dispatcher acts on them. Waiting jobs get the core's reason and queue position.
 void JobService::Schedule() {
   std::lock_guard lock(mu_);
+  TakeInbox();
   const auto pass_start = std::chrono::steady_clock::now();
   struct Timed {
     JobService& s;

@@ -110,36 +110,47 @@ void JobService::LeaseLoop() {
 }
 
 void JobService::PickUp(bool full) {
-  // Jobs accepted by other replicas: new ids above the last seen at every pickup, and every pending id now
-  // and then (ids are handed out at insert, so a job may commit after a higher one was seen).
-  std::vector<int64_t> unknown;
-  int64_t after = full ? 0 : pickup_after_;
-  while (true) {
-    Result<std::vector<int64_t>> ids = store_.PendingIds(after, 5000);
-    if (!ids) return;
-    {
-      std::lock_guard lock(mu_);
-      for (int64_t id : *ids) {
-        if (!live_.contains(id) && !forgotten_.contains(id)) unknown.push_back(id);
+  // Jobs accepted by other replicas: those above the last seen at every pickup, whole in one query; and every
+  // pending id now and then (ids are taken at insert, so a job may commit after a higher one was seen).
+  std::vector<JobRecord> found;
+  if (Result<std::vector<JobRecord>> fresh = store_.PendingAfter(pickup_after_, 5000))
+    found = std::move(*fresh);
+  if (full) {
+    std::vector<int64_t> unknown;
+    for (int64_t after = 0;;) {
+      Result<std::vector<int64_t>> ids = store_.PendingIds(after, 5000);
+      if (!ids) break;
+      {
+        std::lock_guard lock(mu_);
+        for (int64_t id : *ids) {
+          if (!live_.contains(id) && !forgotten_.contains(id)) unknown.push_back(id);
+        }
       }
-    }
-    if (!ids->empty()) {
+      if (ids->size() < 5000) break;
       after = ids->back();
-      pickup_after_ = std::max(pickup_after_, after);
     }
-    if (ids->size() < 5000) break;
+    if (Result<std::vector<JobRecord>> more = store_.GetMany(unknown)) {
+      std::move(more->begin(), more->end(), std::back_inserter(found));
+    }
   }
-  for (int64_t id : unknown) {
-    Result<std::optional<JobRecord>> rec = store_.Get(id);
-    if (!rec || !rec->has_value() || (*rec)->state != JobState::kPending) continue;
-    auto live = std::make_unique<Live>();
-    live->rec = std::move(**rec);
-    Result<Job> job = ParseJob(live->rec.spec, registry_, "job");
-    std::lock_guard lock(mu_);
-    if (live_.contains(id) || forgotten_.contains(id)) continue;
+  {
+    std::lock_guard lock(mu_);  // most are this replica's own submissions, already in memory
+    TakeInbox();
+    std::erase_if(found, [&](const JobRecord& r) {
+      pickup_after_ = std::max(pickup_after_, r.id);
+      return r.state != JobState::kPending || live_.contains(r.id) || forgotten_.contains(r.id);
+    });
+  }
+  for (JobRecord& rec : found) {
+    Result<Job> job = ParseJob(rec.spec, registry_, "job");
     if (!job) continue;  // accepted only after it parsed with this registry: not reached
+    std::lock_guard lock(mu_);
+    const int64_t id = rec.id;
+    if (live_.contains(id) || forgotten_.contains(id)) continue;
+    auto live = std::make_unique<Live>();
+    live->rec = std::move(rec);
     live->job = std::move(*job);
-    ++unfinished_[live->rec.tenant];
+    Count(live->rec.tenant);
     arrived_.push_back(id);
     live_[id] = std::move(live);
   }

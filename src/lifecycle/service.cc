@@ -243,6 +243,7 @@ Status JobService::SetTenantLimits(const Principal& who, const std::string& tena
 }
 
 const JobService::Reach& JobService::ReachOf(const std::string& tenant) {
+  std::lock_guard lock(reach_mu_);  // entries never change once made: the reference stays good
   auto [it, added] = reach_.try_emplace(tenant);
   if (added) {
     for (size_t c = 0; c < snapshot().centers().size(); ++c) {
@@ -263,8 +264,8 @@ void JobService::WithLiveSnapshot(const std::function<void(const placement::Snap
 }
 
 Status JobService::Admit(const Principal& who, const Job& job) {
+  // Neither check takes mu_, which the loop holds through its commits (a round trip each on PostgreSQL).
   {
-    std::lock_guard lock(mu_);
     if (!ReachOf(job.tenant).anywhere) {
       return Fail(ErrorCode::kPermissionDenied,
                   fmt::format("tenant: '{}' may not run jobs on any center: the centers here run jobs as a "
@@ -283,8 +284,9 @@ Status JobService::Admit(const Principal& who, const Job& job) {
                     job.priority, job.tenant, *limits.max_priority, job.tenant));
   }
   if (*limits.max_pending > 0) {
-    std::lock_guard lock(mu_);
-    const int64_t unfinished = unfinished_[job.tenant];
+    std::lock_guard lock(count_mu_);
+    const auto n = unfinished_.find(job.tenant);
+    const int64_t unfinished = n == unfinished_.end() ? 0 : n->second;
     if (unfinished >= *limits.max_pending) {
       return Fail(ErrorCode::kRateLimited,
                   fmt::format("pending: tenant '{}' has {} unfinished jobs; its limit is {}", job.tenant,
@@ -320,8 +322,11 @@ void JobService::Forget(std::map<int64_t, std::unique_ptr<Live>>::iterator it) {
       billed_fen_total_ += r.accounting->bill_fen();
     }
   }
-  if (auto n = unfinished_.find(it->second->rec.tenant); n != unfinished_.end() && --n->second <= 0) {
-    unfinished_.erase(n);
+  {
+    std::lock_guard count(count_mu_);
+    if (auto n = unfinished_.find(it->second->rec.tenant); n != unfinished_.end() && --n->second <= 0) {
+      unfinished_.erase(n);
+    }
   }
   if (options_.lease) {  // a pickup that read the store before this job ended must not bring it back
     forgotten_.insert(it->first);
@@ -398,10 +403,10 @@ void JobService::CommitLoop() {
     Result<std::vector<Accepted>> accepted = store_.Insert(rows, now);
     // A follower only commits: the leader picks the jobs up from the store.
     if (accepted && leading_) {
-      std::lock_guard lock(mu_);
+      std::vector<std::unique_ptr<Live>> fresh;
       for (size_t i = 0; i < batch.size(); ++i) {
         const Accepted& a = (*accepted)[i];
-        if (a.existing || live_.contains(a.id)) continue;
+        if (a.existing) continue;
         auto live = std::make_unique<Live>();
         live->rec.id = a.id;
         live->rec.tenant = batch[i]->job.tenant;
@@ -412,10 +417,10 @@ void JobService::CommitLoop() {
         live->rec.updated_at = now;
         live->rec.message = "accepted";
         live->job = std::move(batch[i]->parsed);
-        ++unfinished_[live->rec.tenant];
-        arrived_.push_back(a.id);
-        live_[a.id] = std::move(live);
+        fresh.push_back(std::move(live));
       }
+      std::lock_guard lock(inbox_mu_);
+      std::move(fresh.begin(), fresh.end(), std::back_inserter(inbox_));
     }
     wake_.notify_one();
     for (size_t i = 0; i < batch.size(); ++i) {
@@ -428,6 +433,22 @@ void JobService::CommitLoop() {
   }
 }
 
+void JobService::TakeInbox() {
+  std::vector<std::unique_ptr<Live>> taken;
+  {
+    std::lock_guard lock(inbox_mu_);
+    if (inbox_.empty()) return;
+    taken.swap(inbox_);
+  }
+  for (auto& live : taken) {
+    const int64_t id = live->rec.id;
+    if (live_.contains(id)) continue;  // a pickup was first
+    Count(live->rec.tenant);
+    arrived_.push_back(id);
+    live_[id] = std::move(live);
+  }
+}
+
 // ---- reads
 // -------------------------------------------------------------------------------------------------------
 
@@ -435,6 +456,7 @@ Result<JobRecord> JobService::Owned(const Principal& who, int64_t id) {
   JobRecord rec;
   {
     std::lock_guard lock(mu_);
+    TakeInbox();
     if (auto it = live_.find(id); it != live_.end()) {
       // A queued job's place in its pool's queue as the scheduler has it now (cheap: a walk of that queue).
       // Other waiting jobs keep the reason of their last pass: placing one again with reasons costs a scan of
@@ -528,6 +550,7 @@ Result<JobRecord> JobService::Cancel(const Principal& who, int64_t id) {
   JobRecord out;
   {
     std::lock_guard lock(mu_);
+    TakeInbox();
     auto it = live_.find(id);
     if (it == live_.end()) {
       return Fail(ErrorCode::kConflict, fmt::format("job {} has already ended ({})", id, Name(owned->state)));
@@ -763,7 +786,7 @@ Status JobService::Lead() {
       arrived_.push_back(live->rec.id);
       pickup_after_ = std::max(pickup_after_, live->rec.id);
     }
-    ++unfinished_[live->rec.tenant];
+    Count(live->rec.tenant);
     live_[live->rec.id] = std::move(live);
   }
   Prune();

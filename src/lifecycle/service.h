@@ -256,7 +256,8 @@ class JobService {
     std::vector<uint32_t> closed;
     bool anywhere = false;
   };
-  std::map<std::string, Reach> reach_;
+  std::mutex reach_mu_;
+  std::map<std::string, Reach> reach_;  // GUARDED_BY(reach_mu_)
   const Reach& ReachOf(const std::string& tenant);
   std::set<std::string> drained_, down_;
   // Under token_mu_: the token rows of `id` as the store has them (a miss caches an empty list too).
@@ -286,7 +287,13 @@ class JobService {
   std::map<std::string, TenantLimits> limits_;    // GUARDED_BY(token_mu_)
   std::map<std::string, Bucket> submit_buckets_;  // GUARDED_BY(token_mu_): per tenant
   int64_t auth_version_ = -1;                     // the main loop's
-  std::map<std::string, int64_t> unfinished_;     // GUARDED_BY(mu_): per tenant
+  // Per tenant; changed under mu_ and count_mu_, read under either (Admit takes count_mu_ only).
+  std::mutex count_mu_;
+  std::map<std::string, int64_t> unfinished_;
+  void Count(const std::string& tenant) {
+    std::lock_guard lock(count_mu_);
+    ++unfinished_[tenant];
+  }
   bool stopping_ = false;
   std::vector<Transition> unsaved_;  // GUARDED_BY(mu_): acted on, not yet committed
   double retry_at_ = 0, backoff_s_ = 0;
@@ -313,6 +320,13 @@ class JobService {
   int64_t pickup_after_ = 0;             // the loop's: the highest pending id picked up
   std::deque<int64_t> forgotten_order_;  // GUARDED_BY(mu_): recently finished ids, oldest first
   std::set<int64_t> forgotten_;          // GUARDED_BY(mu_)
+
+  // Jobs the committer accepted, for the loop to take into live_ (the committer never waits for mu_, which
+  // the loop holds through its commits).
+  std::mutex inbox_mu_;
+  std::vector<std::unique_ptr<Live>> inbox_;  // GUARDED_BY(inbox_mu_)
+  // Under mu_: the inbox into live_ and arrived_.
+  void TakeInbox();
 
   std::mutex commit_mu_;
   std::condition_variable commit_wake_;

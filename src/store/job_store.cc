@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <tuple>
 
+#include "store/rows.h"
 #include "store/sql.h"
 
 namespace zhisuan {
@@ -59,19 +62,23 @@ struct JobStore::Impl {
   int64_t fence = 0;  // GUARDED_BY(mu): the leader's epoch, or 0
   // Prepared statements of the hot paths, kept for the connection's life (declared after `db`: finalized
   // first).
-  std::map<std::string_view, sql::Statement> cache;
+  std::map<std::string, sql::Statement, std::less<>> cache;
 
-  // The statement for `sql` (a string literal), prepared once, reset for a new use.
+  // The statement for `sql`, prepared once (on PostgreSQL, on the server), reset for a new use.
   Result<sql::Statement*> Cached(std::string_view sql) {
     auto it = cache.find(sql);
     if (it == cache.end()) {
-      Result<sql::Statement> st = db.Prepare(sql);
+      Result<sql::Statement> st = db.Prepare(sql, /*keep=*/true);
       if (!st) return std::unexpected(st.error());
-      it = cache.emplace(sql, std::move(*st)).first;
+      it = cache.emplace(std::string(sql), std::move(*st)).first;
     }
     it->second.Reset();
     return &it->second;
   }
+
+  template <typename F>
+  Status RunBatch(const std::string& sql, std::span<const sql::Value> values, F&& row);
+  Status RunBatch(const std::string& sql, std::span<const sql::Value> values);
 
   // Runs `body` in a write transaction; rolls back on error.
   template <typename F>
@@ -96,7 +103,11 @@ struct JobStore::Impl {
   }
 };
 
-JobStore::JobStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+JobStore::JobStore(std::unique_ptr<Impl> impl, std::unique_ptr<Impl> intake, std::unique_ptr<Impl> reader)
+    : impl_(std::move(impl)), intake_(std::move(intake)), reader_(std::move(reader)) {}
+
+JobStore::Impl& JobStore::intake() { return intake_ ? *intake_ : *impl_; }
+JobStore::Impl& JobStore::reader() { return reader_ ? *reader_ : *impl_; }
 JobStore::~JobStore() = default;
 
 Result<std::unique_ptr<JobStore>> JobStore::Open(const std::string& path) {
@@ -109,97 +120,221 @@ Result<std::unique_ptr<JobStore>> JobStore::Open(const std::string& path) {
     }
   }
   auto impl = std::make_unique<Impl>(std::move(*db), path);
-  return std::unique_ptr<JobStore>(new JobStore(std::move(impl)));
+  if (impl->db.dialect() == sql::Dialect::kSqlite)
+    return std::unique_ptr<JobStore>(new JobStore(std::move(impl), nullptr, nullptr));
+  // PostgreSQL: every statement is a round trip, so the scheduler's commits, the intake of submissions and
+  // the API's reads each get a connection (three server sessions) instead of taking turns on one.
+  std::unique_ptr<Impl> lanes[2];
+  for (auto& lane : lanes) {
+    Result<sql::Connection> c = sql::Connection::Open(path, /*create=*/false);
+    if (!c) return std::unexpected(c.error());
+    lane = std::make_unique<Impl>(std::move(*c), path);
+  }
+  return std::unique_ptr<JobStore>(new JobStore(std::move(impl), std::move(lanes[0]), std::move(lanes[1])));
+}
+
+// ---- batches: a group commit is a handful of multi-row statements, not several statements per job
+
+namespace {
+
+using sql::Value;
+
+Value Opt(const std::optional<double>& v) { return v ? Value(*v) : Value(); }
+Value Opt(const std::optional<int>& v) { return v ? Value(static_cast<int64_t>(*v)) : Value(); }
+
+// Batches go in statements of a few fixed sizes (powers of two up to 128, largest first), so that a handful
+// of statement shapes, each prepared once, serve every batch. Calls fn(from, rows) for each piece of [0, n).
+template <typename F>
+Status ForChunks(size_t n, F&& fn) {
+  for (size_t from = 0; from < n;) {
+    size_t rows = 128;
+    while (rows > n - from) rows /= 2;
+    if (Status s = fn(from, rows); !s) return s;
+    from += rows;
+  }
+  return {};
+}
+
+}  // namespace
+
+// Runs `sql` (kept prepared) with `values` bound, calling `row` on each result row.
+template <typename F>
+Status JobStore::Impl::RunBatch(const std::string& sql, std::span<const Value> values, F&& row) {
+  Result<sql::Statement*> st = Cached(sql);
+  if (!st) return std::unexpected(st.error());
+  sql::BindAll(**st, values);
+  Status s = (*st)->ForEach(row);
+  (*st)->Reset();
+  return s;
+}
+
+Status JobStore::Impl::RunBatch(const std::string& sql, std::span<const Value> values) {
+  return RunBatch(sql, values, [](const sql::Statement&) {});
 }
 
 Result<std::vector<Accepted>> JobStore::Insert(std::span<const NewJob> jobs, double now) {
-  std::lock_guard lock(impl_->mu);
-  std::vector<Accepted> out;
-  Status s = impl_->Transaction([&]() -> Status {
-    auto find = impl_->Cached("SELECT id FROM jobs WHERE tenant = ?1 AND idempotency_key = ?2");
+  std::lock_guard lock(intake().mu);
+  sql::Connection& db = intake().db;
+  std::vector<Accepted> out(jobs.size());
+  Status s = intake().Transaction([&]() -> Status {
+    // The jobs the batch's keys already name (earlier batches, or another server's at this moment).
+    std::map<std::pair<std::string, std::string>, int64_t> known;
+    auto lookup = [&](const std::vector<size_t>& which) -> Status {
+      if (Status chunks = ForChunks(which.size(),
+                                    [&](size_t from, size_t n) -> Status {
+                                      std::vector<Value> values;
+                                      for (size_t k = 0; k < n; ++k) {
+                                        values.emplace_back(jobs[which[from + k]].tenant);
+                                        values.emplace_back(jobs[which[from + k]].idempotency_key);
+                                      }
+                                      Status r = intake().RunBatch(
+                                          "SELECT id, tenant, idempotency_key FROM jobs WHERE (tenant, "
+                                          "idempotency_key) IN (VALUES " +
+                                              sql::Tuples(n, 2) + ")",
+                                          values, [&](const sql::Statement& row) {
+                                            known[{row.ColumnText(1), row.ColumnText(2)}] = row.ColumnInt(0);
+                                          });
+                                      if (!r) return r;
+                                      return {};
+                                    });
+          !chunks)
+        return chunks;
+      return {};
+    };
+    std::vector<size_t> keyed;
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      if (!jobs[i].idempotency_key.empty()) keyed.push_back(i);
+    }
+    if (Status r = lookup(keyed); !r) return r;
+    // New rows: no key, or a key neither stored nor earlier in this batch.
+    std::vector<size_t> fresh;
+    std::set<std::pair<std::string, std::string>> in_batch;
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      const NewJob& j = jobs[i];
+      if (j.idempotency_key.empty() || (!known.contains({j.tenant, j.idempotency_key}) &&
+                                        in_batch.insert({j.tenant, j.idempotency_key}).second))
+        fresh.push_back(i);
+    }
+    // Ids, taken before the rows go in: PostgreSQL's identity sequence (unique across servers); SQLite's
+    // writer holds the file's write lock.
+    std::vector<int64_t> ids;
+    if (!fresh.empty()) {
+      if (db.dialect() == sql::Dialect::kPostgres) {
+        const Value n[] = {static_cast<int64_t>(fresh.size())};
+        Status r = intake().RunBatch(
+            "SELECT nextval(pg_get_serial_sequence('jobs', 'id')) FROM generate_series(1, ?1)", n,
+            [&](const sql::Statement& row) { ids.push_back(row.ColumnInt(0)); });
+        if (!r) return r;
+      } else {
+        int64_t max = 0;
+        Status r = intake().RunBatch("SELECT COALESCE(MAX(id), 0) FROM jobs", {},
+                                     [&](const sql::Statement& row) { max = row.ColumnInt(0); });
+        if (!r) return r;
+        for (size_t k = 0; k < fresh.size(); ++k) ids.push_back(max + 1 + static_cast<int64_t>(k));
+      }
+      if (ids.size() != fresh.size()) return Fail(ErrorCode::kStore, "jobs: could not take ids");
+    }
     // Keys are unique by the table's constraint, not by this process: a key another server inserted at the
-    // same moment inserts nothing here (once that server commits) and is found below.
-    auto job = impl_->Cached(
-        "INSERT INTO jobs (tenant, idempotency_key, spec, priority, submitted_at) VALUES (?1, ?2, ?3, ?4, "
-        "?5) ON CONFLICT (tenant, idempotency_key) DO NOTHING RETURNING id");
-    auto state =
-        impl_->Cached("INSERT INTO job_state (job_id, state, updated_at) VALUES (?1, 'pending', ?2)");
-    auto event = impl_->Cached(
-        "INSERT INTO job_events (job_id, seq, at, state, detail) VALUES (?1, 1, ?2, 'pending', 'accepted')");
-    auto audit = impl_->Cached(
-        "INSERT INTO audit_log (at, token_id, tenant, role, remote, action, target, result, detail) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, 'job.submit', ?6, ?7, ?8)");
-    if (!find || !job || !state || !event || !audit) {
-      return std::unexpected(!find    ? find.error()
-                             : !job   ? job.error()
-                             : !state ? state.error()
-                             : !event ? event.error()
-                                      : audit.error());
-    }
-    auto record = [&](const NewJob& j, int64_t id, bool existing) -> Status {
-      (*audit)->Reset();
-      (*audit)
-          ->Bind(1, now)
-          .Bind(2, j.by.token_id)
-          .Bind(3, j.by.tenant)
-          .Bind(4, j.by.role)
-          .Bind(5, j.by.remote);
-      (*audit)
-          ->Bind(6, std::to_string(id))
-          .Bind(7, std::string(existing ? "ok: existing job (same idempotency key)" : "ok"));
-      (*audit)->Bind(8, j.tenant == j.by.tenant ? std::string() : "for tenant " + j.tenant);
-      return (*audit)->Run();
-    };
-    // The earlier job a key names, if any.
-    auto earlier = [&](const NewJob& j) -> Result<std::optional<int64_t>> {
-      (*find)->Reset();
-      (*find)->Bind(1, j.tenant).Bind(2, j.idempotency_key);
-      Result<bool> row = (*find)->Step();
-      if (!row) return std::unexpected(row.error());
-      std::optional<int64_t> id;
-      if (*row) id = (*find)->ColumnInt(0);
-      (*find)->Reset();  // no read left open in the transaction
-      return id;
-    };
-    for (const NewJob& j : jobs) {
-      if (!j.idempotency_key.empty()) {
-        Result<std::optional<int64_t>> found = earlier(j);
-        if (!found) return std::unexpected(found.error());
-        if (*found) {
-          out.push_back({**found, true});
-          if (Status r = record(j, out.back().id, true); !r) return r;
-          continue;
-        }
+    // same moment inserts nothing here (once that server commits) and is looked up below.
+    std::set<int64_t> inserted;
+    if (Status chunks = ForChunks(
+            fresh.size(),
+            [&](size_t from, size_t n) -> Status {
+              std::vector<Value> values;
+              for (size_t k = 0; k < n; ++k) {
+                const NewJob& j = jobs[fresh[from + k]];
+                values.emplace_back(ids[from + k]);
+                values.emplace_back(j.tenant);
+                values.emplace_back(j.idempotency_key.empty() ? Value() : Value(j.idempotency_key));
+                values.emplace_back(j.spec);
+                values.emplace_back(static_cast<int64_t>(j.priority));
+                values.emplace_back(j.submitted_at);
+              }
+              Status r = intake().RunBatch(
+                  "INSERT INTO jobs (id, tenant, idempotency_key, spec, priority, submitted_at) VALUES " +
+                      sql::Tuples(n, 6) + " ON CONFLICT (tenant, idempotency_key) DO NOTHING RETURNING id",
+                  values, [&](const sql::Statement& row) { inserted.insert(row.ColumnInt(0)); });
+              if (!r) return r;
+              return {};
+            });
+        !chunks)
+      return chunks;
+    std::vector<size_t> raced;
+    for (size_t k = 0; k < fresh.size(); ++k) {
+      const NewJob& j = jobs[fresh[k]];
+      if (inserted.contains(ids[k])) {
+        out[fresh[k]] = {ids[k], false};
+        if (!j.idempotency_key.empty())
+          known[{j.tenant, j.idempotency_key}] = ids[k];  // a repeat later in the batch
+      } else {
+        raced.push_back(fresh[k]);
       }
-      (*job)->Reset();
-      (*job)->Bind(1, j.tenant);
-      if (j.idempotency_key.empty())
-        (*job)->BindNull(2);
-      else
-        (*job)->Bind(2, j.idempotency_key);
-      (*job)->Bind(3, j.spec).Bind(4, static_cast<int64_t>(j.priority)).Bind(5, j.submitted_at);
-      Result<bool> inserted = (*job)->Step();
-      if (!inserted) return std::unexpected(inserted.error());
-      if (!*inserted) {  // the key was inserted by another server meanwhile
-        (*job)->Reset();
-        Result<std::optional<int64_t>> found = earlier(j);
-        if (!found) return std::unexpected(found.error());
-        if (!*found) return Fail(ErrorCode::kStore, "idempotency key: conflicting insert not found");
-        out.push_back({**found, true});
-        if (Status r = record(j, out.back().id, true); !r) return r;
-        continue;
-      }
-      const int64_t id = (*job)->ColumnInt(0);
-      if (Status r = (*job)->Run(); !r) return r;  // to its end, so the statement holds nothing open
-      (*state)->Reset();
-      (*state)->Bind(1, id).Bind(2, now);
-      if (Status r = (*state)->Run(); !r) return r;
-      (*event)->Reset();
-      (*event)->Bind(1, id).Bind(2, now);
-      if (Status r = (*event)->Run(); !r) return r;
-      if (Status r = record(j, id, false); !r) return r;
-      out.push_back({id, false});
     }
+    if (Status r = lookup(raced); !r) return r;
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      if (out[i].id != 0) continue;
+      auto it = known.find({jobs[i].tenant, jobs[i].idempotency_key});
+      if (it == known.end()) return Fail(ErrorCode::kStore, "idempotency key: conflicting insert not found");
+      out[i] = {it->second, true};
+    }
+    // Their state rows and first events.
+    const std::vector<int64_t> created(inserted.begin(), inserted.end());
+    if (Status chunks = ForChunks(
+            created.size(),
+            [&](size_t from, size_t n) -> Status {
+              std::vector<Value> values;
+              for (size_t k = 0; k < n; ++k) {
+                values.emplace_back(created[from + k]);
+                values.emplace_back(now);
+              }
+              const std::string from_rows = "FROM (" +
+                                            sql::RowsTable(n, std::array{sql::Column{"job_id", "BIGINT"},
+                                                                         sql::Column{"at", "FLOAT8"}}) +
+                                            ") AS v";
+              for (const char* insert :
+                   {"INSERT INTO job_state (job_id, state, updated_at) SELECT v.job_id, 'pending', v.at ",
+                    "INSERT INTO job_events (job_id, seq, at, state, detail) SELECT v.job_id, 1, v.at, "
+                    "'pending', 'accepted' "}) {
+                if (Status r = intake().RunBatch(insert + from_rows, values); !r) return r;
+              }
+              return {};
+            });
+        !chunks)
+      return chunks;
+    // Every submission is audited with its job, replays too.
+    if (Status chunks = ForChunks(
+            jobs.size(),
+            [&](size_t from, size_t n) -> Status {
+              std::vector<Value> values;
+              for (size_t k = 0; k < n; ++k) {
+                const NewJob& j = jobs[from + k];
+                values.emplace_back(now);
+                values.emplace_back(j.by.token_id);
+                values.emplace_back(j.by.tenant);
+                values.emplace_back(j.by.role);
+                values.emplace_back(j.by.remote);
+                values.emplace_back(std::to_string(out[from + k].id));
+                values.emplace_back(
+                    std::string(out[from + k].existing ? "ok: existing job (same idempotency key)" : "ok"));
+                values.emplace_back(j.tenant == j.by.tenant ? std::string() : "for tenant " + j.tenant);
+              }
+              if (Status r = intake().RunBatch(
+                      "INSERT INTO audit_log (at, token_id, tenant, role, remote, action, target, result, "
+                      "detail) SELECT v.at, v.token_id, v.tenant, v.role, v.remote, 'job.submit', v.target, "
+                      "v.result, v.detail FROM (" +
+                          sql::RowsTable(
+                              n, std::array{sql::Column{"at", "FLOAT8"}, sql::Column{"token_id", "TEXT"},
+                                            sql::Column{"tenant", "TEXT"}, sql::Column{"role", "TEXT"},
+                                            sql::Column{"remote", "TEXT"}, sql::Column{"target", "TEXT"},
+                                            sql::Column{"result", "TEXT"}, sql::Column{"detail", "TEXT"}}) +
+                          ") AS v",
+                      values);
+                  !r)
+                return r;
+              return {};
+            });
+        !chunks)
+      return chunks;
     return {};
   });
   if (!s) return std::unexpected(s.error());
@@ -208,11 +343,12 @@ Result<std::vector<Accepted>> JobStore::Insert(std::span<const NewJob> jobs, dou
 
 Status JobStore::Save(std::span<const Transition> transitions) {
   std::lock_guard lock(impl_->mu);
+  sql::Connection& db = impl_->db;
   return impl_->Transaction([&]() -> Status {
     if (impl_->fence != 0) {
       // FOR SHARE holds the lease row until this commits: a takeover waits for it, and any later Save of
       // this former leader sees the new epoch. (SQLite's write transaction already excludes every writer.)
-      auto lease = impl_->Cached(impl_->db.dialect() == sql::Dialect::kPostgres
+      auto lease = impl_->Cached(db.dialect() == sql::Dialect::kPostgres
                                      ? "SELECT epoch FROM leader_lease WHERE id = 1 FOR SHARE"
                                      : "SELECT epoch FROM leader_lease WHERE id = 1");
       if (!lease) return std::unexpected(lease.error());
@@ -226,74 +362,117 @@ Status JobStore::Save(std::span<const Transition> transitions) {
                                 impl_->fence, epoch));
       }
     }
-    auto update = impl_->Cached(
-        "UPDATE job_state SET state = ?2, center = ?3, pool = ?4, accelerator = ?5, devices = ?6, backend = "
-        "?7, "
-        "backend_id = ?8, decision = ?9, attempts = ?10, excluded = ?11, started_at = ?12, finished_at = "
-        "?13, "
-        "exit_code = ?14, device_hours = ?15, energy_kwh = ?16, energy_fen = ?17, price_fen = ?18, carbon_kg "
-        "= ?19, "
-        "message = ?20, updated_at = ?21, transfer_fee_fen = ?22 WHERE job_id = ?1");
-    auto event = impl_->Cached(
-        "INSERT INTO job_events (job_id, seq, at, state, detail) "
-        "SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4 FROM job_events WHERE job_id = ?1");
-    if (!update) return std::unexpected(update.error());
-    if (!event) return std::unexpected(event.error());
-    for (size_t k = 0; k < transitions.size(); ++k) {
-      const Transition& t = transitions[k];
-      const JobRecord& r = t.record;
-      // Several transitions of one job in a row (e.g. placed, dispatched, running): every event is recorded,
-      // the state row only as the last one leaves it.
-      const bool superseded = k + 1 < transitions.size() && transitions[k + 1].record.id == r.id;
-      if (superseded) {
-        (*event)->Reset();
-        (*event)->Bind(1, r.id).Bind(2, r.updated_at).Bind(3, Name(r.state)).Bind(4, t.detail);
-        if (Status s = (*event)->Run(); !s) return s;
-        continue;
-      }
-      (*update)->Reset();
-      (*update)
-          ->Bind(1, r.id)
-          .Bind(2, Name(r.state))
-          .Bind(3, r.center)
-          .Bind(4, r.pool)
-          .Bind(5, r.accelerator);
-      (*update)->Bind(6, r.devices).Bind(7, r.backend).Bind(8, r.backend_id).Bind(9, r.decision);
-      (*update)->Bind(10, static_cast<int64_t>(r.attempts)).Bind(11, r.excluded);
-      if (r.started_at) (*update)->Bind(12, *r.started_at);
-      if (r.finished_at) (*update)->Bind(13, *r.finished_at);
-      if (r.exit_code) (*update)->Bind(14, static_cast<int64_t>(*r.exit_code));
-      if (r.accounting) {
-        (*update)->Bind(15, r.accounting->device_hours).Bind(16, r.accounting->energy_kwh);
-        (*update)
-            ->Bind(17, r.accounting->energy_fen)
-            .Bind(18, r.accounting->price_fen)
-            .Bind(19, r.accounting->carbon_kg)
-            .Bind(22, r.accounting->transfer_fee_fen);
-      }
-      (*update)->Bind(20, r.message).Bind(21, r.updated_at);
-      if (Status s = (*update)->Run(); !s) return s;
-      if (impl_->db.Changes() != 1)
-        return Fail(ErrorCode::kNotFound, fmt::format("job {} does not exist", r.id));
-      (*event)->Reset();
-      (*event)->Bind(1, r.id).Bind(2, r.updated_at).Bind(3, Name(r.state)).Bind(4, t.detail);
-      if (Status s = (*event)->Run(); !s) return s;
-    }
+    // The state row as the last transition of each job leaves it; every transition's event, in order.
+    std::map<int64_t, size_t> last;
+    for (size_t k = 0; k < transitions.size(); ++k) last[transitions[k].record.id] = k;
+    std::vector<size_t> rows;
+    for (const auto& [id, k] : last) rows.push_back(k);
+    static constexpr sql::Column kState[] = {{"job_id", "BIGINT"},       {"state", "TEXT"},
+                                             {"center", "TEXT"},         {"pool", "BIGINT"},
+                                             {"accelerator", "TEXT"},    {"devices", "BIGINT"},
+                                             {"backend", "TEXT"},        {"backend_id", "TEXT"},
+                                             {"decision", "TEXT"},       {"attempts", "BIGINT"},
+                                             {"excluded", "TEXT"},       {"started_at", "FLOAT8"},
+                                             {"finished_at", "FLOAT8"},  {"exit_code", "BIGINT"},
+                                             {"device_hours", "FLOAT8"}, {"energy_kwh", "FLOAT8"},
+                                             {"energy_fen", "BIGINT"},   {"price_fen", "BIGINT"},
+                                             {"carbon_kg", "FLOAT8"},    {"message", "TEXT"},
+                                             {"updated_at", "FLOAT8"},   {"transfer_fee_fen", "BIGINT"}};
+    std::string set;
+    for (size_t c = 1; c < std::size(kState); ++c)
+      set += fmt::format("{}{} = v.{}", c > 1 ? ", " : "", kState[c].name, kState[c].name);
+    if (Status chunks = ForChunks(
+            rows.size(),
+            [&](size_t from, size_t n) -> Status {
+              std::vector<Value> values;
+              for (size_t k = 0; k < n; ++k) {
+                const JobRecord& r = transitions[rows[from + k]].record;
+                const std::optional<JobAccounting>& a = r.accounting;
+                values.insert(values.end(), {Value(r.id),
+                                             Value(std::string(Name(r.state))),
+                                             Value(r.center),
+                                             Value(r.pool),
+                                             Value(r.accelerator),
+                                             Value(r.devices),
+                                             Value(r.backend),
+                                             Value(r.backend_id),
+                                             Value(r.decision),
+                                             Value(static_cast<int64_t>(r.attempts)),
+                                             Value(r.excluded),
+                                             Opt(r.started_at),
+                                             Opt(r.finished_at),
+                                             Opt(r.exit_code),
+                                             a ? Value(a->device_hours) : Value(),
+                                             a ? Value(a->energy_kwh) : Value(),
+                                             a ? Value(a->energy_fen) : Value(),
+                                             a ? Value(a->price_fen) : Value(),
+                                             a ? Value(a->carbon_kg) : Value(),
+                                             Value(r.message),
+                                             Value(r.updated_at),
+                                             a ? Value(a->transfer_fee_fen) : Value()});
+              }
+              if (Status r =
+                      impl_->RunBatch("UPDATE job_state SET " + set + " FROM (" + sql::RowsTable(n, kState) +
+                                          ") AS v WHERE job_state.job_id = v.job_id",
+                                      values);
+                  !r)
+                return r;
+              if (db.Changes() != static_cast<int64_t>(n)) {
+                for (size_t k = 0; k < n; ++k) {
+                  const int64_t id = transitions[rows[from + k]].record.id;
+                  auto st = db.Prepare("SELECT 1 FROM job_state WHERE job_id = ?1");
+                  if (!st) return std::unexpected(st.error());
+                  st->Bind(1, id);
+                  Result<bool> row = st->Step();
+                  if (!row) return std::unexpected(row.error());
+                  if (!*row) return Fail(ErrorCode::kNotFound, fmt::format("job {} does not exist", id));
+                }
+                return Fail(ErrorCode::kStore, "job_state: fewer rows changed than transitions saved");
+              }
+              return {};
+            });
+        !chunks)
+      return chunks;
+    static constexpr sql::Column kEvent[] = {
+        {"job_id", "BIGINT"}, {"k", "BIGINT"}, {"at", "FLOAT8"}, {"state", "TEXT"}, {"detail", "TEXT"}};
+    if (Status chunks = ForChunks(
+            transitions.size(),
+            [&](size_t from, size_t n) -> Status {
+              std::vector<Value> values;
+              std::map<int64_t, int64_t> k_of;  // the job's events so far in this statement
+              for (size_t k = 0; k < n; ++k) {
+                const Transition& t = transitions[from + k];
+                values.insert(values.end(),
+                              {Value(t.record.id), Value(++k_of[t.record.id]), Value(t.record.updated_at),
+                               Value(std::string(Name(t.record.state))), Value(t.detail)});
+              }
+              if (Status r = impl_->RunBatch(
+                      "INSERT INTO job_events (job_id, seq, at, state, detail) SELECT v.job_id, "
+                      "COALESCE((SELECT MAX(e.seq) FROM job_events e WHERE e.job_id = v.job_id), 0) + v.k, "
+                      "v.at, v.state, v.detail FROM (" +
+                          sql::RowsTable(n, kEvent) + ") AS v",
+                      values);
+                  !r)
+                return r;
+              return {};
+            });
+        !chunks)
+      return chunks;
     return {};
   });
 }
 
 Result<std::optional<JobRecord>> JobStore::Get(int64_t id) {
-  std::lock_guard lock(impl_->mu);
-  auto rows = impl_->Query("WHERE j.id = ?1", [&](sql::Statement& st) { st.Bind(1, id); });
+  std::lock_guard lock(reader().mu);
+  auto rows = reader().Query("WHERE j.id = ?1", [&](sql::Statement& st) { st.Bind(1, id); });
   if (!rows) return std::unexpected(rows.error());
   if (rows->empty()) return std::optional<JobRecord>();
   return std::optional<JobRecord>(std::move(rows->front()));
 }
 
 Result<std::vector<JobRecord>> JobStore::List(const JobFilter& f) {
-  std::lock_guard lock(impl_->mu);
-  return impl_->Query(
+  std::lock_guard lock(reader().mu);
+  return reader().Query(
       "WHERE j.id > ?1 AND (?2 = '' OR s.state = ?2) AND (?3 = '' OR j.tenant = ?3) AND (?4 = '' OR s.center "
       "= ?4) "
       "ORDER BY j.id LIMIT ?5",
@@ -306,14 +485,15 @@ Result<std::vector<JobRecord>> JobStore::List(const JobFilter& f) {
 }
 
 Result<std::vector<JobRecord>> JobStore::Unfinished() {
-  std::lock_guard lock(impl_->mu);
-  return impl_->Query("WHERE s.state NOT IN ('succeeded', 'failed', 'cancelled') ORDER BY j.id",
-                      [](sql::Statement&) {});
+  std::lock_guard lock(reader().mu);
+  return reader().Query("WHERE s.state NOT IN ('succeeded', 'failed', 'cancelled') ORDER BY j.id",
+                        [](sql::Statement&) {});
 }
 
 Result<std::vector<JobEvent>> JobStore::Events(int64_t id) {
-  std::lock_guard lock(impl_->mu);
-  auto st = impl_->db.Prepare("SELECT seq, at, state, detail FROM job_events WHERE job_id = ?1 ORDER BY seq");
+  std::lock_guard lock(reader().mu);
+  auto st =
+      reader().db.Prepare("SELECT seq, at, state, detail FROM job_events WHERE job_id = ?1 ORDER BY seq");
   if (!st) return std::unexpected(st.error());
   st->Bind(1, id);
   std::vector<JobEvent> out;
@@ -327,8 +507,8 @@ Result<std::vector<JobEvent>> JobStore::Events(int64_t id) {
 }
 
 Result<std::vector<UsageRow>> JobStore::Usage(bool by_tenant, double from, double to) {
-  std::lock_guard lock(impl_->mu);
-  auto st = impl_->db.Prepare(
+  std::lock_guard lock(reader().mu);
+  auto st = reader().db.Prepare(
       fmt::format("SELECT {} AS k, COUNT(*), SUM(s.device_hours), SUM(s.energy_kwh), SUM(s.carbon_kg), "
                   "SUM(s.energy_fen), "
                   "SUM(s.price_fen), SUM(COALESCE(s.transfer_fee_fen, 0)) FROM jobs j JOIN job_state s ON "
@@ -368,8 +548,8 @@ Status JobStore::CheckIntegrity() {
 }
 
 Result<std::string> JobStore::Instance() {
-  std::lock_guard lock(impl_->mu);
-  auto st = impl_->db.Prepare("SELECT value FROM meta WHERE key = 'instance'");
+  std::lock_guard lock(reader().mu);
+  auto st = reader().db.Prepare("SELECT value FROM meta WHERE key = 'instance'");
   if (!st) return std::unexpected(st.error());
   Result<bool> row = st->Step();
   if (!row) return std::unexpected(row.error());
@@ -412,10 +592,10 @@ TokenInfo TokenRow(const sql::Statement& row) {
 }  // namespace
 
 Result<std::vector<TokenInfo>> JobStore::TokensWithId(const std::string& id) {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(reader().mu);
   // A range over the primary key: hashes are lower-case hex, so every one starting with `id` sorts below
   // id+"g".
-  auto st = impl_->db.Prepare(std::string(kTokenColumns) + "WHERE hash >= ?1 AND hash < ?2");
+  auto st = reader().db.Prepare(std::string(kTokenColumns) + "WHERE hash >= ?1 AND hash < ?2");
   if (!st) return std::unexpected(st.error());
   st->Bind(1, id).Bind(2, id + "g");
   std::vector<TokenInfo> out;
@@ -426,9 +606,9 @@ Result<std::vector<TokenInfo>> JobStore::TokensWithId(const std::string& id) {
 }
 
 Result<std::vector<TokenInfo>> JobStore::ListTokens(const std::string& tenant) {
-  std::lock_guard lock(impl_->mu);
-  auto st = impl_->db.Prepare(std::string(kTokenColumns) +
-                              "WHERE ?1 = '' OR tenant = ?1 ORDER BY created_at DESC, hash");
+  std::lock_guard lock(reader().mu);
+  auto st = reader().db.Prepare(std::string(kTokenColumns) +
+                                "WHERE ?1 = '' OR tenant = ?1 ORDER BY created_at DESC, hash");
   if (!st) return std::unexpected(st.error());
   st->Bind(1, tenant);
   std::vector<TokenInfo> out;
@@ -497,8 +677,8 @@ Status JobStore::SetDrained(const std::string& center, bool drained, double now,
 }
 
 Result<std::vector<std::string>> JobStore::DrainedCenters() {
-  std::lock_guard lock(impl_->mu);
-  auto st = impl_->db.Prepare("SELECT center FROM drained_centers ORDER BY center");
+  std::lock_guard lock(reader().mu);
+  auto st = reader().db.Prepare("SELECT center FROM drained_centers ORDER BY center");
   if (!st) return std::unexpected(st.error());
   std::vector<std::string> out;
   Status s = st->ForEach([&](sql::Statement& row) { out.push_back(row.ColumnText(0)); });
@@ -507,8 +687,8 @@ Result<std::vector<std::string>> JobStore::DrainedCenters() {
 }
 
 Result<std::map<std::string, TenantLimits>> JobStore::AllTenantLimits() {
-  std::lock_guard lock(impl_->mu);
-  auto st = impl_->db.Prepare(
+  std::lock_guard lock(reader().mu);
+  auto st = reader().db.Prepare(
       "SELECT tenant, max_priority, submissions_per_s, max_pending, allow_from FROM tenant_limits");
   if (!st) return std::unexpected(st.error());
   std::map<std::string, TenantLimits> out;
@@ -525,8 +705,8 @@ Result<std::map<std::string, TenantLimits>> JobStore::AllTenantLimits() {
 }
 
 Result<int64_t> JobStore::AuthVersion() {
-  std::lock_guard lock(impl_->mu);
-  auto st = impl_->Cached("SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'auth_version'");
+  std::lock_guard lock(reader().mu);
+  auto st = reader().Cached("SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'auth_version'");
   if (!st) return std::unexpected(st.error());
   Result<bool> row = (*st)->Step();
   const int64_t version = row && *row ? (*st)->ColumnInt(0) : 0;
@@ -546,9 +726,9 @@ Status JobStore::SetQuota(const std::string& tenant, const std::string& accelera
 }
 
 Result<std::vector<std::tuple<std::string, std::string, int64_t>>> JobStore::Quotas() {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(reader().mu);
   auto st =
-      impl_->db.Prepare("SELECT tenant, accelerator, max_devices FROM quotas ORDER BY tenant, accelerator");
+      reader().db.Prepare("SELECT tenant, accelerator, max_devices FROM quotas ORDER BY tenant, accelerator");
   if (!st) return std::unexpected(st.error());
   std::vector<std::tuple<std::string, std::string, int64_t>> out;
   if (Status done = st->ForEach([&](const sql::Statement& s) {
@@ -569,14 +749,38 @@ void JobStore::SetFence(int64_t epoch) {
 }
 
 Result<std::vector<int64_t>> JobStore::PendingIds(int64_t after_id, int limit) {
-  std::lock_guard lock(impl_->mu);
-  auto st = impl_->Cached(
+  std::lock_guard lock(reader().mu);
+  auto st = reader().Cached(
       "SELECT job_id FROM job_state WHERE state = 'pending' AND job_id > ?1 ORDER BY job_id LIMIT ?2");
   if (!st) return std::unexpected(st.error());
   (*st)->Bind(1, after_id).Bind(2, static_cast<int64_t>(limit));
   std::vector<int64_t> out;
   Status s = (*st)->ForEach([&](const sql::Statement& row) { out.push_back(row.ColumnInt(0)); });
   (*st)->Reset();
+  if (!s) return std::unexpected(s.error());
+  return out;
+}
+
+Result<std::vector<JobRecord>> JobStore::PendingAfter(int64_t after_id, int limit) {
+  std::lock_guard lock(reader().mu);
+  return reader().Query(
+      "WHERE s.state = 'pending' AND j.id > ?1 ORDER BY j.id LIMIT ?2",
+      [&](sql::Statement& st) { st.Bind(1, after_id).Bind(2, static_cast<int64_t>(limit)); });
+}
+
+Result<std::vector<JobRecord>> JobStore::GetMany(std::span<const int64_t> ids) {
+  std::lock_guard lock(reader().mu);
+  std::vector<JobRecord> out;
+  Status s = ForChunks(ids.size(), [&](size_t from, size_t n) -> Status {
+    std::string in;
+    for (size_t k = 0; k < n; ++k) in += fmt::format("{}?{}", k ? ", " : "", k + 1);
+    auto rows = reader().Query("WHERE j.id IN (" + in + ") ORDER BY j.id", [&](sql::Statement& st) {
+      for (size_t k = 0; k < n; ++k) st.Bind(static_cast<int>(k + 1), ids[from + k]);
+    });
+    if (!rows) return std::unexpected(rows.error());
+    std::move(rows->begin(), rows->end(), std::back_inserter(out));
+    return {};
+  });
   if (!s) return std::unexpected(s.error());
   return out;
 }
@@ -593,8 +797,8 @@ Status JobStore::RequestCancel(int64_t id, const Actor& by, double now) {
 }
 
 Result<std::vector<JobStore::CancelRequest>> JobStore::CancelRequests() {
-  std::lock_guard lock(impl_->mu);
-  auto st = impl_->Cached("SELECT job_id, token_id, tenant, role, remote FROM cancel_requests ORDER BY at");
+  std::lock_guard lock(reader().mu);
+  auto st = reader().Cached("SELECT job_id, token_id, tenant, role, remote FROM cancel_requests ORDER BY at");
   if (!st) return std::unexpected(st.error());
   std::vector<CancelRequest> out;
   Status s = (*st)->ForEach([&](const sql::Statement& row) {
@@ -626,8 +830,8 @@ Status JobStore::Audit(const AuditEntry& e) {
 }
 
 Result<std::vector<AuditEntry>> JobStore::AuditLog(const AuditFilter& f) {
-  std::lock_guard lock(impl_->mu);
-  auto st = impl_->db.Prepare(
+  std::lock_guard lock(reader().mu);
+  auto st = reader().db.Prepare(
       "SELECT seq, at, token_id, tenant, role, remote, action, target, result, detail FROM audit_log "
       "WHERE seq > ?1 AND (?2 = '' OR tenant = ?2) AND (?3 = '' OR action = ?3) ORDER BY seq LIMIT ?4");
   if (!st) return std::unexpected(st.error());

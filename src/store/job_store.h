@@ -150,6 +150,10 @@ class JobStore {
   // Ids of pending jobs (accepted, not yet placed) above `after_id`, in order, at most `limit`: a leader
   // finds here the jobs other replicas accepted.
   Result<std::vector<int64_t>> PendingIds(int64_t after_id, int limit);
+  // The same jobs whole (what a leader adds to its memory).
+  Result<std::vector<JobRecord>> PendingAfter(int64_t after_id, int limit);
+  // The jobs of `ids` that exist, in order of id.
+  Result<std::vector<JobRecord>> GetMany(std::span<const int64_t> ids);
   // A cancel asked of a replica that does not lead, for the leader to carry out (once per job: a second
   // request of the same job keeps the first).
   Status RequestCancel(int64_t id, const Actor& by, double now);
@@ -167,8 +171,11 @@ class JobStore {
 
  private:
   struct Impl;
-  explicit JobStore(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  JobStore(std::unique_ptr<Impl> impl, std::unique_ptr<Impl> intake, std::unique_ptr<Impl> reader);
+  Impl& intake();               // submissions' connection (PostgreSQL), else impl_
+  Impl& reader();               // reads' connection (PostgreSQL), else impl_
+  std::unique_ptr<Impl> impl_;  // writes
+  std::unique_ptr<Impl> intake_, reader_;
 };
 
 }  // namespace zhisuan

@@ -13,8 +13,8 @@ Status Statement::Run() {
   }
 }
 
-Result<Statement> Connection::Prepare(std::string_view sql) {
-  Result<std::unique_ptr<StatementImpl>> st = impl_->Prepare(sql);
+Result<Statement> Connection::Prepare(std::string_view sql, bool keep) {
+  Result<std::unique_ptr<StatementImpl>> st = impl_->Prepare(sql, keep);
   if (!st) return std::unexpected(st.error());
   return Statement(std::move(*st));
 }

@@ -97,7 +97,7 @@ class ConnectionImpl {
  public:
   virtual ~ConnectionImpl() = default;
   virtual Status Exec(std::string_view sql) = 0;
-  virtual Result<std::unique_ptr<StatementImpl>> Prepare(std::string_view sql) = 0;
+  virtual Result<std::unique_ptr<StatementImpl>> Prepare(std::string_view sql, bool keep) = 0;
   virtual int64_t Changes() const = 0;
   virtual Status Begin() = 0;
 };
@@ -112,7 +112,9 @@ class Connection {
   Dialect dialect() const { return dialect_; }
   // Runs one or more statements without results.
   Status Exec(std::string_view sql) { return impl_->Exec(sql); }
-  Result<Statement> Prepare(std::string_view sql);
+  // With `keep`, the statement is run many times over the connection's life: PostgreSQL prepares it on the
+  // server once (parsed and planned once; it lives as long as the session). Without it, every run is parsed.
+  Result<Statement> Prepare(std::string_view sql, bool keep = false);
   // Rows the last INSERT, UPDATE or DELETE changed.
   int64_t Changes() const { return impl_->Changes(); }
   // Starts a write transaction (SQLite: BEGIN IMMEDIATE, the write lock at once). On PostgreSQL a connection

@@ -52,9 +52,10 @@ class PgConnection;
 
 class PgStatement final : public StatementImpl {
  public:
-  PgStatement(PgConnection& connection, std::string sql, int params)
+  PgStatement(PgConnection& connection, std::string sql, int params, std::string name)
       : connection_(connection),
         sql_(std::move(sql)),
+        name_(std::move(name)),
         values_(static_cast<size_t>(params)),
         set_(static_cast<size_t>(params), 0),
         types_(static_cast<size_t>(params), 0) {}
@@ -105,6 +106,8 @@ class PgStatement final : public StatementImpl {
 
   PgConnection& connection_;
   std::string sql_;
+  std::string name_;          // a kept statement's name on the server, or empty
+  uint64_t prepared_in_ = 0;  // the session it was prepared in (0: not yet)
   std::vector<std::string> values_;
   std::vector<char> set_;
   std::vector<Oid> types_;
@@ -128,9 +131,10 @@ class PgConnection final : public ConnectionImpl {
     if (sql == "COMMIT" || sql == "ROLLBACK") in_transaction_ = false;
     return s;
   }
-  Result<std::unique_ptr<StatementImpl>> Prepare(std::string_view sql) override {
+  Result<std::unique_ptr<StatementImpl>> Prepare(std::string_view sql, bool keep) override {
     auto [text, params] = Translate(sql);
-    return std::make_unique<PgStatement>(*this, std::move(text), params);
+    return std::make_unique<PgStatement>(*this, std::move(text), params,
+                                         keep ? fmt::format("zs{}", ++statements_) : std::string());
   }
   int64_t Changes() const override { return changes_; }
   Status Begin() override {
@@ -140,14 +144,29 @@ class PgConnection final : public ConnectionImpl {
     return {};
   }
 
-  // The result of one statement with its parameters, or the error naming it.
-  Result<PGresult*> Run(const std::string& sql, const std::vector<std::string>& values,
-                        const std::vector<char>& set, const std::vector<Oid>& types) {
+  // The result of one statement with its parameters, or the error naming it. A kept statement (`name` not
+  // empty) is prepared on the server at its first run in this session (`prepared_in`), with the parameter
+  // types of that run, and executed by name from then on.
+  Result<PGresult*> Run(const std::string& sql, const std::string& name, uint64_t& prepared_in,
+                        const std::vector<std::string>& values, const std::vector<char>& set,
+                        const std::vector<Oid>& types) {
     if (Status s = Usable(); !s) return std::unexpected(s.error());
     std::vector<const char*> pointers(values.size());
     for (size_t i = 0; i < values.size(); ++i) pointers[i] = set[i] ? values[i].c_str() : nullptr;
-    PGresult* r = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), types.data(),
-                               pointers.data(), nullptr, nullptr, 0);
+    const int n = static_cast<int>(values.size());
+    PGresult* r = nullptr;
+    if (name.empty()) {
+      r = PQexecParams(conn_, sql.c_str(), n, types.data(), pointers.data(), nullptr, nullptr, 0);
+    } else {
+      if (prepared_in != session_) {
+        PGresult* p = PQprepare(conn_, name.c_str(), sql.c_str(), n, types.data());
+        Status s = Check(p, sql);
+        PQclear(p);
+        if (!s) return std::unexpected(s.error());
+        prepared_in = session_;
+      }
+      r = PQexecPrepared(conn_, name.c_str(), n, pointers.data(), nullptr, nullptr, 0);
+    }
     if (Status s = Check(r, sql); !s) {
       PQclear(r);
       return std::unexpected(s.error());
@@ -166,6 +185,7 @@ class PgConnection final : public ConnectionImpl {
       return Fail(ErrorCode::kUnavailable, "postgresql: the connection was lost in a transaction");
     }
     PQreset(conn_);
+    ++session_;  // statements prepared before are gone with the old session
     if (PQstatus(conn_) != CONNECTION_OK) {
       return Fail(ErrorCode::kUnavailable,
                   fmt::format("postgresql: cannot connect: {}", Trimmed(PQerrorMessage(conn_))));
@@ -189,13 +209,15 @@ class PgConnection final : public ConnectionImpl {
   }
 
   PGconn* conn_;
+  uint64_t session_ = 1;     // grows at every reconnection
+  uint64_t statements_ = 0;  // kept statements named so far
   int64_t changes_ = 0;
   bool in_transaction_ = false;
 };
 
 Result<bool> PgStatement::Step() {
   if (result_ == nullptr) {
-    Result<PGresult*> r = connection_.Run(sql_, values_, set_, types_);
+    Result<PGresult*> r = connection_.Run(sql_, name_, prepared_in_, values_, set_, types_);
     if (!r) return std::unexpected(r.error());
     result_ = *r;
     row_ = -1;

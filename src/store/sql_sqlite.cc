@@ -78,7 +78,7 @@ class SqliteConnection final : public ConnectionImpl {
     }
     return {};
   }
-  Result<std::unique_ptr<StatementImpl>> Prepare(std::string_view sql) override {
+  Result<std::unique_ptr<StatementImpl>> Prepare(std::string_view sql, bool /*keep*/) override {
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK) {
       return Fail(ErrorCode::kStore, fmt::format("sqlite: {} preparing '{}'", sqlite3_errmsg(db_), sql));
