@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <limits>
 
 #include "lifecycle/live.h"
 #include "lifecycle/service.h"
@@ -39,6 +40,10 @@ void JobService::SetAdvertise(const std::string& address) {
 void JobService::LeaseLoop() {
   const double ttl = options_.lease_s, period = ttl / 4;
   int64_t epoch = 0;
+  // Since when the database has answered without a break. After an outage every lease has expired: a
+  // follower waits a whole lease before it may take one, so that the leader from before (which renews every
+  // quarter of a lease) keeps it rather than losing it to whichever replica asks first.
+  double reachable_since = -ttl;
   while (true) {
     std::string address;
     {
@@ -50,7 +55,19 @@ void JobService::LeaseLoop() {
       if (stopping_) break;
     }
     const double asked_at = SteadyNow();
-    Result<Lease> lease = options_.lease->AcquireOrRenew(options_.replica_id, address, ttl);
+    const bool may_take = leading_ || asked_at - reachable_since >= ttl;
+    Result<Lease> lease = Fail(ErrorCode::kUnavailable, "the lease was not read");
+    if (may_take) {
+      lease = options_.lease->AcquireOrRenew(options_.replica_id, address, ttl);
+    } else if (Result<std::optional<Lease>> seen = options_.lease->Current(); !seen) {
+      lease = std::unexpected(seen.error());
+    } else {
+      lease = seen->value_or(Lease{});
+    }
+    if (!lease)
+      reachable_since = std::numeric_limits<double>::infinity();
+    else if (reachable_since == std::numeric_limits<double>::infinity())
+      reachable_since = asked_at;
     bool take_over = false, lost = false;
     {
       std::lock_guard lock(lease_mu_);
@@ -99,12 +116,22 @@ void JobService::LeaseLoop() {
                           {{"replica", options_.replica_id}, {"leader", lease->holder}});
       if (options_.on_lost_lease) options_.on_lost_lease();
     }
-    std::unique_lock lock(mu_);
+    // Until the next renewal: a follower has no scheduling loop, so this thread picks up token revocations
+    // and tenant limits from other processes as the leader's loop does (within 50 ms).
+    for (const double renew_at = SteadyNow() + period;;) {
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) break;
+      }
+      if (!leading_) ReloadAuth(false);
+      const double left = renew_at - SteadyNow();
+      if (left <= 0) break;
+      std::unique_lock lease_lock(lease_mu_);
+      lease_wake_.wait_for(lease_lock, std::chrono::duration<double>(std::min(left, 0.05)));
+    }
+    std::lock_guard lock(mu_);
     if (stopping_) break;
     wake_.notify_one();
-    lock.unlock();
-    std::unique_lock lease_lock(lease_mu_);
-    lease_wake_.wait_for(lease_lock, std::chrono::duration<double>(period));
   }
   if (leading_ && !fenced_) (void)options_.lease->Release(options_.replica_id, epoch);  // hand over at once
 }

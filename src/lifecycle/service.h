@@ -286,7 +286,7 @@ class JobService {
   uint64_t token_key_ = 0;
   std::map<std::string, TenantLimits> limits_;    // GUARDED_BY(token_mu_)
   std::map<std::string, Bucket> submit_buckets_;  // GUARDED_BY(token_mu_): per tenant
-  int64_t auth_version_ = -1;                     // the main loop's
+  std::atomic<int64_t> auth_version_{-1};  // the main loop's (a follower's lease thread's), and API calls'
   // Per tenant; changed under mu_ and count_mu_, read under either (Admit takes count_mu_ only).
   std::mutex count_mu_;
   std::map<std::string, int64_t> unfinished_;

@@ -42,8 +42,16 @@ std::pair<std::string, int> Translate(std::string_view sql) {
   return {std::move(out), highest};
 }
 
+// libpq's message on one line (it breaks lines and indents with tabs).
 std::string Trimmed(const char* message) {
-  std::string m = message == nullptr ? "" : message;
+  std::string m;
+  for (const char* c = message == nullptr ? "" : message; *c != 0; ++c) {
+    if (*c == '\n' || *c == '\t') {
+      if (!m.empty() && m.back() != ' ') m += ' ';
+    } else {
+      m += *c;
+    }
+  }
   while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
   return m;
 }

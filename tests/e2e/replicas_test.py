@@ -179,6 +179,21 @@ try:
     first = [submit(r, acme) for r in replicas]
     check("every replica accepts a submission", all(first), str(first))
 
+    # A token revoked from another process stops working on every replica (followers have no scheduling loop
+    # to notice it: their lease thread reloads tokens).
+    temp = cli("token", "create", "--tenant", "acme", "--label", "temp").stdout.strip()
+    before = [r.call("GET", "/api/v1/me", token=temp)[0] for r in replicas]
+    token_id = next(t["id"] for t in json.loads(cli("token", "list", "--json").stdout) if t["label"] == "temp")
+    cli("token", "revoke", token_id)
+    after = None
+    for _ in range(40):
+        after = [r.call("GET", "/api/v1/me", token=temp)[0] for r in replicas]
+        if after == [401, 401, 401]:
+            break
+        time.sleep(0.05)
+    check("a token revoked by the CLI stops working on every replica within 2 s", before == [200] * 3 and
+          after == [401] * 3, f"before {before}, after {after}")
+
     # One key, three replicas, at the same moment: one job.
     results = [None] * 3
     def race(i):

@@ -98,8 +98,16 @@ function chart(node) {
   return c;
 }
 
-// Re-runs `fn` every `ms` while the view stays (timers are cleared on navigation).
-function every(ms, fn) { state.timers.push(setInterval(fn, ms)); }
+// Re-runs `fn` every `ms` while the view that `anchor` belongs to stays: timers are cleared on navigation, and
+// a timer set by a view that was replaced while it still loaded (a quick second click) clears itself instead
+// of drawing on a gone view.
+function every(ms, fn, anchor) {
+  const id = setInterval(() => {
+    if (!anchor || !anchor.isConnected) { clearInterval(id); return; }
+    fn();
+  }, ms);
+  state.timers.push(id);
+}
 
 // A sortable table: columns [{key, label, num, render}], rows objects; onclick(row) makes rows links.
 function table(columns, rows, { onclick, sortKey, id } = {}) {
@@ -267,10 +275,13 @@ async function networkView() {
   const load = async () => {
     try {
       await registry();
-      data = await liveCenters();
+      const fresh = await liveCenters();
+      if (!mapNode.isConnected) return;  // another view (or a language or theme switch) replaced this one
+      data = fresh;
       draw();
       if (data.live) {
         const h = await api('/api/v1/live/history');
+        if (!historyNode.isConnected) return;
         if (!history) {
           historyChart(historyNode, h);
           history = state.charts[state.charts.length - 1];
@@ -282,7 +293,7 @@ async function networkView() {
     } catch (e) { kpis.replaceChildren(errorBox(e)); }
   };
   await load();
-  every(5000, load);
+  every(5000, load, mapNode);
 }
 
 // Tooltip text goes through ECharts' HTML renderer: escape it.
@@ -344,7 +355,7 @@ async function centersView() {
     try { data = await liveCenters(); draw(); } catch (e) { holder.replaceChildren(errorBox(e)); }
   };
   await load();
-  every(5000, load);
+  every(5000, load, holder);
 }
 
 async function centerView(id) {
@@ -397,13 +408,14 @@ async function centerView(id) {
           parts.push(el('div', { class: 'panel' }, el('h2', {}, `Running jobs you may see (${running.jobs.length})`), jobsTable(running.jobs)));
         } catch { /* not signed in */ }
       }
+      if (!holder.isConnected) return;  // this view was replaced while it loaded
       for (const ch of state.charts) ch.dispose();
       state.charts = [];
       holder.replaceChildren(...parts);
     } catch (e) { holder.replaceChildren(errorBox(e)); }
   };
   await load();
-  every(5000, load);
+  every(5000, load, holder);
 }
 
 // Busy and queued devices over time from the loop's samples, with the center's (or network's) devices.
@@ -483,7 +495,7 @@ async function jobsView(params) {
   stateSelect.addEventListener('change', () => { after.length = 1; load(); });
   tenant.addEventListener('change', () => { after.length = 1; load(); });
   await load();
-  every(5000, load);
+  every(5000, load, holder);
 }
 
 async function jobView(id) {
@@ -528,12 +540,13 @@ async function jobView(id) {
     parts.push(el('div', { class: 'panel' }, el('h2', {}, L('Logs')), el('button', {
       id: 'load-logs', onclick: async () => { try { logs = await api(`/api/v1/jobs/${j.id}/logs`); logBox.textContent = logs || '(empty)'; } catch (e) { logBox.textContent = e.message; } },
     }, 'Show the tail'), logBox));
+    if (!holder.isConnected) return;  // this view was replaced while it loaded
     for (const ch of state.charts) ch.dispose();
     state.charts = [];
     holder.replaceChildren(...parts);
   };
   await load();
-  every(3000, load);
+  every(3000, load, holder);
 }
 
 // Stacked bars of what each candidate costs: compute price, transfer fee, energy (the center's cost), carbon.
@@ -608,6 +621,7 @@ async function submitView() {
 }
 
 function drawQuote(box, q) {
+  if (!box.isConnected) return;  // the tenant left the page while the quote was on its way
   for (const ch of state.charts) ch.dispose();
   state.charts = [];
   const parts = [el('h2', {}, `Quote (${q.objective}, on the ${q.network_state} network)`)];
@@ -682,6 +696,7 @@ async function indexView() {
       const r = await api('/api/v1/index/compute', { method: 'POST', body: JSON.stringify({ data_csv: data.value, draws: 200 }) });
       await registry();
       const mapNode = el('div', { class: 'chart', id: 'index-map' });
+      if (!holder.isConnected) return;  // this view was replaced while it loaded
       for (const ch of state.charts) ch.dispose();
       state.charts = [];
       const firsts = Object.keys(r.regions[0].sub_indices);
@@ -726,6 +741,7 @@ async function usageView() {
       const u = await api(`/api/v1/usage?by=${by.value}&from=${from.toFixed(0)}`);
       const rows = u.groups.map((g) => ({ ...g, key: g[by.value] }));
       const node = el('div', { class: 'chart small', id: 'usage-chart' });
+      if (!holder.isConnected) return;  // this view was replaced while it loaded
       for (const ch of state.charts) ch.dispose();
       state.charts = [];
       holder.replaceChildren(table([
