@@ -284,9 +284,30 @@ Status JobService::Admit(const Principal& who, const Job& job) {
                     job.priority, job.tenant, *limits.max_priority, job.tenant));
   }
   if (*limits.max_pending > 0) {
-    std::lock_guard lock(count_mu_);
-    const auto n = unfinished_.find(job.tenant);
-    const int64_t unfinished = n == unfinished_.end() ? 0 : n->second;
+    int64_t unfinished = 0;
+    if (options_.lease && !leading_) {
+      // A follower holds no jobs: it counts the tenant's unfinished jobs in the database (at most once a
+      // second per tenant; its own acceptances in between are added as it makes them).
+      const double now = now_();
+      bool fresh = false;
+      {
+        std::lock_guard lock(count_mu_);
+        auto it = follower_counts_.find(job.tenant);
+        fresh = it != follower_counts_.end() && now - it->second.first < 1.0;
+        if (fresh) unfinished = it->second.second;
+      }
+      if (!fresh) {
+        Result<int64_t> n = store_.UnfinishedCount(job.tenant);
+        if (!n) return std::unexpected(n.error());
+        unfinished = *n;
+        std::lock_guard lock(count_mu_);
+        follower_counts_[job.tenant] = {now, *n};
+      }
+    } else {
+      std::lock_guard lock(count_mu_);
+      const auto n = unfinished_.find(job.tenant);
+      unfinished = n == unfinished_.end() ? 0 : n->second;
+    }
     if (unfinished >= *limits.max_pending) {
       return Fail(ErrorCode::kRateLimited,
                   fmt::format("pending: tenant '{}' has {} unfinished jobs; its limit is {}", job.tenant,
@@ -402,6 +423,13 @@ void JobService::CommitLoop() {
     const double now = now_();
     Result<std::vector<Accepted>> accepted = store_.Insert(rows, now);
     // A follower only commits: the leader picks the jobs up from the store.
+    if (accepted && !leading_) {
+      std::lock_guard lock(count_mu_);
+      for (size_t i = 0; i < batch.size(); ++i) {
+        auto it = follower_counts_.find(batch[i]->job.tenant);
+        if (!(*accepted)[i].existing && it != follower_counts_.end()) ++it->second.second;
+      }
+    }
     if (accepted && leading_) {
       std::vector<std::unique_ptr<Live>> fresh;
       for (size_t i = 0; i < batch.size(); ++i) {

@@ -290,6 +290,8 @@ class JobService {
   // Per tenant; changed under mu_ and count_mu_, read under either (Admit takes count_mu_ only).
   std::mutex count_mu_;
   std::map<std::string, int64_t> unfinished_;
+  // A follower's: per tenant, when its unfinished jobs were counted in the store, and the count since.
+  std::map<std::string, std::pair<double, int64_t>> follower_counts_;  // GUARDED_BY(count_mu_)
   void Count(const std::string& tenant) {
     std::lock_guard lock(count_mu_);
     ++unfinished_[tenant];

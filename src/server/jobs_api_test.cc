@@ -13,6 +13,7 @@
 #include "lifecycle/service.h"
 #include "server/http_server.h"
 #include "store/job_store.h"
+#include "store/leader_lease.h"
 #include "store/registry_source.h"
 #include "testing/fixtures.h"
 #include "util/limits.h"
@@ -292,6 +293,40 @@ TEST_F(JobsApiTest, LiveStateHistoryAndWhoAmI) {
   EXPECT_EQ(json::parse(me->body)["role"], "tenant");
   EXPECT_EQ(json::parse(client_->Get("/api/v1/me", Auth(ops_))->body)["role"], "operator");
   EXPECT_EQ(client_->Get("/api/v1/me")->status, 401);
+}
+
+// Issue 15: a follower replica holds no jobs of its own to count, so it counts a tenant's unfinished jobs in
+// the database: submitting to followers does not get a tenant past its max_pending.
+TEST_F(JobsApiTest, AFollowerHoldsATenantToItsPendingLimit) {
+  const std::string db = (dir_.path() / "z.db").string();
+  auto other = LeaderLease::Open(db);  // another replica holds the lease for the whole test
+  ASSERT_TRUE(other);
+  ASSERT_EQ((*other)->AcquireOrRenew("other-replica", "http://elsewhere", 600)->holder, "other-replica");
+  TenantLimits limits;
+  limits.max_pending = 2;
+  ASSERT_TRUE(store_->SetTenantLimits("capped", limits));
+  auto backends =
+      lifecycle::MakeBackends(opened_->registry, "test", "sim_factor: 0.00001", dir_.path().string(), Now);
+  ASSERT_TRUE(backends);
+  lifecycle::ServiceOptions options;
+  auto lease = LeaderLease::Open(db);
+  ASSERT_TRUE(lease);
+  options.lease = std::move(*lease);
+  options.replica_id = "follower";
+  auto follower =
+      lifecycle::JobService::Create(opened_->registry, *store_, std::move(*backends), options, Now);
+  ASSERT_TRUE(follower && (*follower)->Start());
+  EXPECT_FALSE((*follower)->Leader().leading);
+  const lifecycle::Principal capped{"capped", false, "0123456789ab", "127.0.0.1"};
+  const std::string spec = Train(8, 1).dump();
+  auto first = (*follower)->Submit(capped, spec, "");
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_TRUE((*follower)->Submit(capped, spec, ""));
+  auto third = (*follower)->Submit(capped, spec, "");
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error().code, ErrorCode::kRateLimited);
+  EXPECT_NE(third.error().message.find("2 unfinished jobs"), std::string::npos) << third.error().message;
+  (*follower)->Stop();
 }
 
 TEST_F(JobsApiTest, DrainedCentersTakeNoJobs) {

@@ -490,6 +490,21 @@ Result<std::vector<JobRecord>> JobStore::Unfinished() {
                         [](sql::Statement&) {});
 }
 
+Result<int64_t> JobStore::UnfinishedCount(const std::string& tenant) {
+  std::lock_guard lock(reader().mu);
+  auto st = reader().Cached(
+      "SELECT COUNT(*) FROM jobs j JOIN job_state s ON s.job_id = j.id WHERE j.tenant = ?1 AND s.state NOT "
+      "IN "
+      "('succeeded', 'failed', 'cancelled')");
+  if (!st) return std::unexpected(st.error());
+  (*st)->Bind(1, tenant);
+  Result<bool> row = (*st)->Step();
+  const int64_t n = row && *row ? (*st)->ColumnInt(0) : 0;
+  (*st)->Reset();
+  if (!row) return std::unexpected(row.error());
+  return n;
+}
+
 Result<std::vector<JobEvent>> JobStore::Events(int64_t id) {
   std::lock_guard lock(reader().mu);
   auto st =

@@ -115,6 +115,8 @@ class JobStore {
   Result<std::optional<JobRecord>> Get(int64_t id);
   Result<std::vector<JobRecord>> List(const JobFilter& filter);
   Result<std::vector<JobRecord>> Unfinished();
+  // How many of a tenant's jobs have not ended.
+  Result<int64_t> UnfinishedCount(const std::string& tenant);
   Result<std::vector<JobEvent>> Events(int64_t id);
   // Finished jobs grouped by tenant or center, finishing in [from, to).
   Result<std::vector<UsageRow>> Usage(bool by_tenant, double from, double to);
