@@ -886,7 +886,14 @@ document.getElementById('theme').addEventListener('click', async () => {
   await route();
 });
 window.addEventListener('hashchange', route);
-window.addEventListener('resize', () => { for (const c of state.charts) c.resize(); });
+// Only charts on the page with a size: a geo chart resized to 0x0 throws in ECharts 6.1.0 (apache/echarts#21706,
+// the reason web/package.json pins 6.0.0), and a 0x0 chart has nothing to draw anyway.
+window.addEventListener('resize', () => {
+  for (const c of state.charts) {
+    const d = c.getDom();
+    if (d.isConnected && d.clientWidth > 0 && d.clientHeight > 0) c.resize();
+  }
+});
 
 applyChrome();
 await whoAmI();

@@ -17,7 +17,7 @@ data: {size_gb: 50, province: beijing}
 let errors = [];
 test.beforeEach(async ({ page }) => {
   errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('pageerror', (e) => { errors.push(e.message); console.log(e.stack); });  // the stack in the test's output
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
 });
 // A screenshot of where each test ended, kept as an artefact (web/test-results/screens).
