@@ -64,10 +64,6 @@ std::optional<GroupBy> ParseGroupBy(std::string_view s) {
 
 namespace {
 
-struct GroupName {
-  std::string key, zh, en;
-};
-
 GroupName GroupOf(const Registry& registry, const Center& center, GroupBy by) {
   switch (by) {
     case GroupBy::kCenter:
@@ -100,34 +96,69 @@ GroupName GroupOf(const Registry& registry, const Center& center, GroupBy by) {
 
 }  // namespace
 
-std::vector<GroupCapacity> CapacityBy(const Registry& registry, GroupBy by, Measure measure) {
+GroupName GroupOfPool(const Registry& registry, const Center& center, const Pool& pool, GroupBy by) {
+  if (by != GroupBy::kCategory) return GroupOf(registry, center, by);
+  const Accelerator* a = registry.FindAccelerator(pool.accelerator);
+  if (a == nullptr) return {"?", "", ""};
+  const std::string key(Name(CategoryOf(center.kind, *a)));
+  static constexpr std::pair<const char*, const char*> kNames[] = {
+      {"基础算力", "basic"}, {"智能算力", "intelligent"}, {"超算算力", "super"}};
+  for (const auto& [zh, en] : kNames) {
+    if (key == en) return {key, zh, en};
+  }
+  return {key, key, key};
+}
+
+std::optional<StatusFilter> ParseStatusFilter(std::string_view s) {
+  if (s == "all") return StatusFilter{};
+  if (const auto l = ParseLifecycle(s)) return StatusFilter{*l};
+  return std::nullopt;
+}
+
+namespace {
+
+// A center's capacity over the pools that `status` counts; centers = 1 when any pool counts.
+Capacity CountedCapacity(const Registry& registry, const Center& center, Measure measure,
+                         StatusFilter status) {
+  Capacity c;
+  for (const Pool& pool : center.pools) {
+    if (!Counts(center, pool, status)) continue;
+    c += PoolCapacity(registry, center, pool, measure);
+    c.centers = 1;
+  }
+  return c;
+}
+
+}  // namespace
+
+std::vector<GroupCapacity> CapacityBy(const Registry& registry, GroupBy by, Measure measure,
+                                      StatusFilter status) {
   std::map<std::string, GroupCapacity> groups;
   for (const Center& center : registry.centers()) {
     if (by == GroupBy::kCategory) {
-      std::map<std::string, Capacity> per_category;
+      std::map<std::string, std::pair<GroupName, Capacity>> per_category;
       for (const Pool& pool : center.pools) {
-        const Accelerator* a = registry.FindAccelerator(pool.accelerator);
-        if (a == nullptr) continue;
-        per_category[std::string(Name(CategoryOf(center.kind, *a)))] +=
-            PoolCapacity(registry, center, pool, measure);
+        if (registry.FindAccelerator(pool.accelerator) == nullptr || !Counts(center, pool, status)) continue;
+        GroupName name = GroupOfPool(registry, center, pool, by);
+        auto& [group, cap] = per_category[name.key];
+        group = std::move(name);
+        cap += PoolCapacity(registry, center, pool, measure);
       }
-      static constexpr std::pair<const char*, const char*> kNames[] = {
-          {"基础算力", "basic"}, {"智能算力", "intelligent"}, {"超算算力", "super"}};
-      for (auto& [key, cap] : per_category) {
+      for (auto& [key, entry] : per_category) {
+        auto& [name, cap] = entry;
         GroupCapacity& g = groups[key];
-        g.key = key;
-        for (const auto& [zh, en] : kNames) {
-          if (key == en) g.name_zh = zh, g.name_en = en;
-        }
+        if (g.key.empty()) g = {name.key, name.zh, name.en, {}};
         cap.centers = 1;
         g.capacity += cap;
       }
       continue;
     }
+    const Capacity counted = CountedCapacity(registry, center, measure, status);
+    if (counted.centers == 0) continue;
     GroupName name = GroupOf(registry, center, by);
     GroupCapacity& g = groups[name.key];
     if (g.key.empty()) g = {name.key, name.zh, name.en, {}};
-    g.capacity += CenterCapacity(registry, center, measure);
+    g.capacity += counted;
   }
   std::vector<GroupCapacity> out;
   out.reserve(groups.size());
@@ -138,9 +169,9 @@ std::vector<GroupCapacity> CapacityBy(const Registry& registry, GroupBy by, Meas
   return out;
 }
 
-Capacity NationalCapacity(const Registry& registry, Measure measure) {
+Capacity NationalCapacity(const Registry& registry, Measure measure, StatusFilter status) {
   Capacity total;
-  for (const Center& center : registry.centers()) total += CenterCapacity(registry, center, measure);
+  for (const Center& center : registry.centers()) total += CountedCapacity(registry, center, measure, status);
   return total;
 }
 

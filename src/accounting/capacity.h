@@ -37,11 +37,31 @@ struct GroupCapacity {
   Capacity capacity;
 };
 
+// Which pools a statistic counts: those of one lifecycle status (in service by default), or every pool
+// (nullopt). A pool's status is its own or its center's.
+using StatusFilter = std::optional<Lifecycle>;
+inline constexpr StatusFilter kInService = Lifecycle::kInService;
+inline bool Counts(const Center& center, const Pool& pool, StatusFilter filter) {
+  return !filter || center.StatusOf(pool).value == *filter;
+}
+// "in_service" (default), "planned", "under_construction", "retired" or "all".
+std::optional<StatusFilter> ParseStatusFilter(std::string_view s);
+inline constexpr std::string_view kStatusFilterNames =
+    "in_service, planned, under_construction, retired, all";
+
+// The group a pool of `center` counts in: the center's province, hub, ... (key "none" outside every hub or
+// cluster), or the pool's category (basic, intelligent, super).
+struct GroupName {
+  std::string key, zh, en;
+};
+GroupName GroupOfPool(const Registry& registry, const Center& center, const Pool& pool, GroupBy by);
+
 // Totals per group, largest first (ties by key). Grouping by category splits centers across groups, so there
 // `centers` counts each center in every category it contributes to.
-std::vector<GroupCapacity> CapacityBy(const Registry& registry, GroupBy by, Measure measure);
+std::vector<GroupCapacity> CapacityBy(const Registry& registry, GroupBy by, Measure measure,
+                                      StatusFilter status = kInService);
 
-// The national total (every center).
-Capacity NationalCapacity(const Registry& registry, Measure measure);
+// The national total (every center's pools of `status`).
+Capacity NationalCapacity(const Registry& registry, Measure measure, StatusFilter status = kInService);
 
 }  // namespace zhisuan::accounting

@@ -42,6 +42,34 @@ TEST(Capacity, GroupsSumToNation) {
   }
 }
 
+// c2 planned (since 2027) with its CPU pool retired: in service is c1 alone; each status counts apart and the
+// statuses sum to every pool.
+TEST(Capacity, StatusesCountApart) {
+  auto files = testing::TinyDataFiles();
+  std::string centers = testing::FileContent(files, "centers.yaml");
+  centers.replace(centers.find("    city: WB\n"), 12,
+                  "    city: WB\n    status: {value: planned, since: 2027, source: t}\n");
+  centers.replace(centers.find("{accelerator: cpu-b, devices: 50, source: test}"), 47,
+                  "{accelerator: cpu-b, devices: 50, source: test, status: {value: retired, source: t}}");
+  Result<Registry> r = LoadRegistry(testing::WithFile(files, "centers.yaml", centers));
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_DOUBLE_EQ(NationalCapacity(*r, Measure::kFp16).tflops, 10000);  // in service by default
+  EXPECT_EQ(NationalCapacity(*r, Measure::kFp16).centers, 1);
+  EXPECT_DOUBLE_EQ(NationalCapacity(*r, Measure::kFp16, Lifecycle::kPlanned).tflops, 1000);
+  EXPECT_DOUBLE_EQ(NationalCapacity(*r, Measure::kFp16, Lifecycle::kRetired).tflops, 64);
+  EXPECT_DOUBLE_EQ(NationalCapacity(*r, Measure::kFp16, std::nullopt).tflops, 11064);
+  const auto hubs = CapacityBy(*r, GroupBy::kHub, Measure::kFp16);
+  ASSERT_EQ(hubs.size(), 1u);  // hub-w has nothing in service
+  EXPECT_EQ(hubs[0].key, "none");
+  const auto planned = CapacityBy(*r, GroupBy::kCategory, Measure::kFp16, Lifecycle::kPlanned);
+  ASSERT_EQ(planned.size(), 1u);
+  EXPECT_DOUBLE_EQ(planned[0].capacity.tflops, 1000);
+  ASSERT_TRUE(ParseStatusFilter("all").has_value());
+  EXPECT_FALSE(ParseStatusFilter("all")->has_value());  // every status
+  EXPECT_EQ(ParseStatusFilter("planned"), std::optional<StatusFilter>(Lifecycle::kPlanned));
+  EXPECT_FALSE(ParseStatusFilter("soon").has_value());
+}
+
 TEST(Capacity, ByCategory) {
   const Registry r = testing::TinyRegistry();
   const auto groups = CapacityBy(r, GroupBy::kCategory, Measure::kFp32Equivalent);

@@ -191,6 +191,12 @@ int Run(int argc, char** argv) {
   CLI::App* capacity = stats->add_subcommand("capacity", "capacity totals by group and precision");
   AddParam(capacity, o, "by", "province, hub, cluster, kind, category, center or nation (default province)");
   AddParam(capacity, o, "precision", "fp16, fp32, fp64 or fp32e (FP32-equivalent; default fp16)");
+  AddParam(capacity, o, "status", "in_service (default), planned, under_construction, retired or all");
+  CLI::App* domestic =
+      stats->add_subcommand("domestic", "self-reliance: domestic share of capacity, vendors, CR5 and HHI");
+  AddParam(domestic, o, "by", "province, hub, cluster, kind, category, center or nation (default province)");
+  AddParam(domestic, o, "precision", "fp16, fp32, fp64 or fp32e (FP32-equivalent; default fp16)");
+  AddParam(domestic, o, "status", "in_service (default), planned, under_construction, retired or all");
   CLI::App* quote = app.add_subcommand("quote", "quote a job: where it runs at the lowest cost, and why");
   quote->add_option("spec", o.spec_file, "job spec file, YAML or JSON (- reads standard input)")->required();
   AddParam(quote, o, "policy", "lowest-cost (default), nearest-data, least-loaded, first-fit, random");
@@ -359,7 +365,7 @@ int Run(int argc, char** argv) {
                             "write index.json, index.csv and index.html here");
   index_compute->add_flag("--json", index_args.json, "print the report JSON");
   CLI::App* validate = app.add_subcommand("validate", "check the data files without touching the database");
-  for (CLI::App* cmd : {centers, center, accelerators, regions, capacity, quote}) {
+  for (CLI::App* cmd : {centers, center, accelerators, regions, capacity, domestic, quote}) {
     cmd->add_flag("--json", o.json, "print JSON (the API's document) instead of a table");
   }
 
@@ -449,6 +455,7 @@ int Run(int argc, char** argv) {
   if (accelerators->parsed()) return Print(views::Accelerators(registry), o.json, RenderAccelerators);
   if (regions->parsed()) return Print(views::Regions(registry), o.json, RenderRegions);
   if (capacity->parsed()) return Print(views::Capacity(registry, o.filters), o.json, RenderCapacity);
+  if (domestic->parsed()) return Print(views::SelfReliance(registry, o.filters), o.json, RenderSelfReliance);
   if (sim->parsed()) return RunSim(registry, sim_args);
   if (quote->parsed()) {
     Result<std::string> spec = ReadInput(o.spec_file, "job spec");

@@ -96,7 +96,48 @@ std::string RenderCapacity(const Json& j) {
   const Json& total = j["total"];
   t.AddRow({"total", "", Num(total["pflops"]), "100.0%", Num(total["devices"]), Num(total["unknown_devices"]),
             Num(total["centers"])});
-  return t.Render() + "UNKNOWN: devices without a published peak at this precision (counted as 0)\n";
+  std::string apart;
+  for (const auto& [status, c] : j["nation_by_status"].items()) {
+    if (status != Str(j["status"]) && c["pflops"].get<double>() > 0) {
+      apart += fmt::format("{}{} {} PFLOPS ({} centers)", apart.empty() ? "" : ", ", status, Num(c["pflops"]),
+                           Num(c["centers"]));
+    }
+  }
+  return t.Render() +
+         fmt::format("counted: pools {}{}\n",
+                     Str(j["status"]) == "all" ? "of every status" : Str(j["status"]),
+                     apart.empty() ? "" : "; apart: " + apart) +
+         "UNKNOWN: devices without a published peak at this precision (counted as 0)\n";
+}
+
+std::string RenderSelfReliance(const Json& j) {
+  const auto pct = [](const Json& x) {
+    return x.is_null() ? std::string("–") : fmt::format("{:.1f}%", 100 * x.get<double>());
+  };
+  const auto top = [](const Json& vendors) {
+    std::string out;
+    for (size_t i = 0; i < vendors.size() && i < 3; ++i) {
+      out += fmt::format("{}{} {:.0f}%", i ? ", " : "", Str(vendors[i]["vendor"]),
+                         100 * vendors[i]["share"].get<double>());
+    }
+    return out;
+  };
+  const std::string unit = fmt::format("{} PFLOPS", Str(j["precision"]));
+  Table t({Str(j["by"]), "NAME", unit, "DOMESTIC", "DOM. DEVICES", "CR5", "HHI", "LARGEST VENDORS"},
+          {kL, kL, kR, kR, kR, kR, kR, kL});
+  const auto add = [&](const std::string& key, const Json& g) {
+    t.AddRow({key, Str(g["name_zh"]), Num(g["total"]["pflops"]), pct(g["domestic_share"]),
+              pct(g["domestic_device_share"]), pct(g["cr5"]), fmt::format("{:.0f}", g["hhi"].get<double>()),
+              top(g["vendors"])});
+  };
+  for (const Json& g : j["groups"]) add(Str(g["key"]), g);
+  if (!j["nation"].is_null() && Str(j["by"]) != "nation") {
+    t.AddRule();
+    add("total", j["nation"]);
+  }
+  return t.Render() + fmt::format("counted: pools {}\n", Str(j["status"])) +
+         "DOMESTIC: share of the capacity on accelerators of vendors seated in China (data/accelerators.yaml "
+         "vendors); HHI: sum of squared vendor shares in percent (0-10,000)\n";
 }
 
 std::string RenderQuote(const Json& q) {

@@ -12,6 +12,7 @@ std::string RenderCenter(const views::Json& center);
 std::string RenderAccelerators(const views::Json& accelerators);
 std::string RenderRegions(const views::Json& regions);
 std::string RenderCapacity(const views::Json& capacity);
+std::string RenderSelfReliance(const views::Json& self_reliance);
 std::string RenderQuote(const views::Json& quote);
 
 }  // namespace zhisuan::cli

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "lifecycle/live.h"
+#include "model/enums.h"
 
 namespace zhisuan::lifecycle {
 namespace {
@@ -79,9 +80,11 @@ std::string JobService::MetricsText() {
     out += fmt::format("zhisuan_tenant_unfinished_jobs{{tenant=\"other\"}} {}\n", other);
 
   const placement::Snapshot& net = snapshot();
-  Head(out, "zhisuan_center_devices_by_use", "gauge", "Devices of a center by use now (busy or free).");
+  Head(out, "zhisuan_center_devices_by_use", "gauge",
+       "Devices of a center's pools in service by use now (busy or free).");
   std::vector<int64_t> busy(net.centers().size()), free(net.centers().size()), queued(net.centers().size());
   for (const placement::PoolInfo& p : net.pools()) {
+    if (!p.in_service) continue;  // planned or retired: neither busy nor free
     busy[p.center] += p.devices - p.free_devices;
     free[p.center] += p.free_devices;
     queued[p.center] += p.queued_devices;
@@ -103,6 +106,16 @@ std::string JobService::MetricsText() {
     for (std::string_view s : {"up", "draining", "down"})
       out += fmt::format("zhisuan_center_state{{center=\"{}\",state=\"{}\"}} {}\n", Label(c.id), s,
                          s == state ? 1 : 0);
+  }
+  Head(out, "zhisuan_center_status", "gauge",
+       "1 for a center's lifecycle status (planned, under_construction, in_service, retired; the "
+       "registry's).");
+  for (const placement::CenterInfo& c : net.centers()) {
+    for (const Lifecycle l :
+         {Lifecycle::kPlanned, Lifecycle::kBuilding, Lifecycle::kInService, Lifecycle::kRetired}) {
+      out += fmt::format("zhisuan_center_status{{center=\"{}\",status=\"{}\"}} {}\n", Label(c.id), Name(l),
+                         l == c.status ? 1 : 0);
+    }
   }
   Head(out, "zhisuan_backend_up", "gauge", "1 while a center's backend answers its health checks.");
   for (const auto& [center, backend] : backends_)

@@ -22,6 +22,10 @@ constexpr Table<CenterKind, 4> kKinds{{{CenterKind::kIntelligent, "intelligent"}
                                        {CenterKind::kEdge, "edge"}}};
 constexpr Table<CenterState, 3> kStates{
     {{CenterState::kUp, "up"}, {CenterState::kDraining, "draining"}, {CenterState::kDown, "down"}}};
+constexpr Table<Lifecycle, 4> kLifecycles{{{Lifecycle::kPlanned, "planned"},
+                                           {Lifecycle::kBuilding, "under_construction"},
+                                           {Lifecycle::kInService, "in_service"},
+                                           {Lifecycle::kRetired, "retired"}}};
 constexpr Table<BackendKind, 3> kBackends{
     {{BackendKind::kSim, "sim"}, {BackendKind::kLocal, "local"}, {BackendKind::kSlurm, "slurm"}}};
 
@@ -47,18 +51,21 @@ std::string_view Name(Precision p) { return NameIn(kPrecisions, p); }
 std::string_view Name(DeviceClass c) { return NameIn(kDeviceClasses, c); }
 std::string_view Name(CenterKind k) { return NameIn(kKinds, k); }
 std::string_view Name(CenterState s) { return NameIn(kStates, s); }
+std::string_view Name(Lifecycle l) { return NameIn(kLifecycles, l); }
 std::string_view Name(BackendKind b) { return NameIn(kBackends, b); }
 
 std::optional<Precision> ParsePrecision(std::string_view s) { return ParseIn(kPrecisions, s); }
 std::optional<DeviceClass> ParseDeviceClass(std::string_view s) { return ParseIn(kDeviceClasses, s); }
 std::optional<CenterKind> ParseCenterKind(std::string_view s) { return ParseIn(kKinds, s); }
 std::optional<CenterState> ParseCenterState(std::string_view s) { return ParseIn(kStates, s); }
+std::optional<Lifecycle> ParseLifecycle(std::string_view s) { return ParseIn(kLifecycles, s); }
 std::optional<BackendKind> ParseBackendKind(std::string_view s) { return ParseIn(kBackends, s); }
 
 std::string_view PrecisionNames() { return "fp64, fp32, fp16"; }
 std::string_view DeviceClassNames() { return "gpu, npu, dcu, xpu, cpu"; }
 std::string_view CenterKindNames() { return "intelligent, super, general, edge"; }
 std::string_view CenterStateNames() { return "up, draining, down"; }
+std::string_view LifecycleNames() { return "planned, under_construction, in_service, retired"; }
 std::string_view BackendKindNames() { return "sim, local, slurm"; }
 
 }  // namespace zhisuan

@@ -12,6 +12,7 @@ std::string_view Name(Precision p);
 std::string_view Name(DeviceClass c);
 std::string_view Name(CenterKind k);
 std::string_view Name(CenterState s);
+std::string_view Name(Lifecycle l);
 std::string_view Name(BackendKind b);
 
 // Parsers return nullopt for an unknown name; callers report the field and the accepted names.
@@ -19,6 +20,7 @@ std::optional<Precision> ParsePrecision(std::string_view s);
 std::optional<DeviceClass> ParseDeviceClass(std::string_view s);
 std::optional<CenterKind> ParseCenterKind(std::string_view s);
 std::optional<CenterState> ParseCenterState(std::string_view s);
+std::optional<Lifecycle> ParseLifecycle(std::string_view s);
 std::optional<BackendKind> ParseBackendKind(std::string_view s);
 
 // "fp64, fp32, fp16" and so on, for error messages.
@@ -26,6 +28,7 @@ std::string_view PrecisionNames();
 std::string_view DeviceClassNames();
 std::string_view CenterKindNames();
 std::string_view CenterStateNames();
+std::string_view LifecycleNames();
 std::string_view BackendKindNames();
 
 }  // namespace zhisuan

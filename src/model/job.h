@@ -20,6 +20,7 @@ struct AcceleratorConstraint {
   std::vector<std::string> models;   // allowed accelerator ids; empty = any meeting the minimums
   std::optional<double> min_tflops;  // minimum peak per device at `precision`
   double min_memory_gb = 0;
+  bool domestic = false;  // only accelerators of vendors seated in China (国产), as the registry says
 };
 
 struct Work {

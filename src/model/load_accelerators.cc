@@ -1,5 +1,8 @@
 #include <fmt/format.h>
 
+#include <cctype>
+#include <map>
+
 #include "model/enums.h"
 #include "model/load_parts.h"
 
@@ -33,7 +36,32 @@ std::optional<CpuSpec> ReadCpu(const YamlField& f) {
   return cpu;
 }
 
-std::optional<Accelerator> ReadAccelerator(const YamlField& f, IdSet& ids) {
+struct Vendor {
+  std::string country;
+  Provenance provenance;
+};
+using Vendors = std::map<std::string, Vendor, std::less<>>;
+
+Vendors ReadVendors(const YamlField& doc) {
+  Vendors out;
+  for (const YamlField& f : doc.Items("vendors", false)) {
+    if (!f.ExpectMap({"id", "name_zh", "country", "source", "estimated", "derivation"})) continue;
+    const auto id = f.String("id");
+    const auto country = f.String("country");
+    if (country && (country->size() != 2 || !std::isupper(static_cast<unsigned char>((*country)[0])) ||
+                    !std::isupper(static_cast<unsigned char>((*country)[1])))) {
+      f.Child("country").Error(fmt::format("'{}' is not an ISO 3166 alpha-2 code (e.g. CN, US)", *country));
+    }
+    Provenance provenance = f.ReadProvenance();
+    if (!id || !country) continue;
+    if (!out.emplace(*id, Vendor{*country, std::move(provenance)}).second) {
+      f.Child("id").Error(fmt::format("duplicate vendor '{}'", *id));
+    }
+  }
+  return out;
+}
+
+std::optional<Accelerator> ReadAccelerator(const YamlField& f, IdSet& ids, const Vendors& vendors) {
   if (!f.ExpectMap({"id", "name", "vendor", "class", "fp64_tflops", "fp32_tflops", "fp16_tflops", "cpu",
                     "memory_gb", "tdp_w", "source", "estimated", "derivation"})) {
     return std::nullopt;
@@ -43,6 +71,14 @@ std::optional<Accelerator> ReadAccelerator(const YamlField& f, IdSet& ids) {
   if (id) ids.Claim(*id, f.Child("id"));
   a.name = f.String("name").value_or("");
   a.vendor = f.String("vendor").value_or("");
+  if (!vendors.empty() && !a.vendor.empty()) {
+    if (const auto v = vendors.find(a.vendor); v != vendors.end()) {
+      a.vendor_country = v->second.country;
+      a.vendor_provenance = v->second.provenance;
+    } else {
+      f.Child("vendor").Error(fmt::format("'{}' is not among the vendors listed in this file", a.vendor));
+    }
+  }
   const auto cls_name = f.String("class");
   std::optional<DeviceClass> cls;
   if (cls_name) {
@@ -83,10 +119,11 @@ std::optional<Accelerator> ReadAccelerator(const YamlField& f, IdSet& ids) {
 
 std::vector<Accelerator> Accelerators(const YamlField& doc) {
   std::vector<Accelerator> out;
-  if (!doc.ExpectMap({"accelerators"})) return out;
+  if (!doc.ExpectMap({"vendors", "accelerators"})) return out;
+  const Vendors vendors = ReadVendors(doc);
   IdSet ids;
   for (const YamlField& item : doc.Items("accelerators")) {
-    if (auto a = ReadAccelerator(item, ids)) out.push_back(std::move(*a));
+    if (auto a = ReadAccelerator(item, ids, vendors)) out.push_back(std::move(*a));
   }
   return out;
 }

@@ -15,9 +15,38 @@ std::optional<double> ReadSourcedValue(const YamlField& f, double min, double ma
   return f.Number("value", min, max);
 }
 
+// `{value: planned, since: 2024-06, source: ...}`: a status with its date (optional) and provenance.
+std::optional<LifecycleStatus> ReadStatus(const YamlField& f) {
+  if (!f.ExpectMap({"value", "since", "source", "estimated", "derivation"})) return std::nullopt;
+  LifecycleStatus status;
+  status.provenance = f.ReadProvenance();
+  status.since = f.OptString("since");
+  const auto digits = [&](size_t from, size_t n) {
+    for (size_t i = from; i < from + n; ++i) {
+      if (i >= status.since.size() || status.since[i] < '0' || status.since[i] > '9') return false;
+    }
+    return true;
+  };
+  const size_t n = status.since.size();
+  const bool date_ok =
+      n == 0 ||
+      (digits(0, 4) && (n == 4 || (n >= 7 && status.since[4] == '-' && digits(5, 2) &&
+                                   (n == 7 || (n == 10 && status.since[7] == '-' && digits(8, 2))))));
+  if (!date_ok) f.Child("since").Error(fmt::format("'{}' is not YYYY, YYYY-MM or YYYY-MM-DD", status.since));
+  const auto value = f.String("value");
+  if (!value) return std::nullopt;
+  const auto parsed = ParseLifecycle(*value);
+  if (!parsed) {
+    f.Child("value").Error(fmt::format("unknown status '{}' (one of {})", *value, LifecycleNames()));
+    return std::nullopt;
+  }
+  status.value = *parsed;
+  return date_ok ? std::optional(status) : std::nullopt;
+}
+
 std::optional<Pool> ReadPool(const YamlField& f, const Registry& partial) {
-  if (!f.ExpectMap({"accelerator", "devices", "devices_per_node", "price_cny_per_device_hour", "source",
-                    "estimated", "derivation"})) {
+  if (!f.ExpectMap({"accelerator", "devices", "devices_per_node", "price_cny_per_device_hour", "status",
+                    "source", "estimated", "derivation"})) {
     return std::nullopt;
   }
   Pool p;
@@ -31,6 +60,10 @@ std::optional<Pool> ReadPool(const YamlField& f, const Registry& partial) {
   const auto per_node = f.OptInteger("devices_per_node", 1, 1024);
   p.price_cny_per_device_hour = f.OptQuantity("price_cny_per_device_hour", units::Dimension::kPrice, 0, 1e6);
   p.provenance = f.ReadProvenance();
+  if (f.Has("status")) {
+    p.status = ReadStatus(f.Child("status"));
+    if (!p.status) return std::nullopt;
+  }
   if (!acc || accelerator == nullptr || !devices) return std::nullopt;
   p.accelerator = *acc;
   p.devices = *devices;
@@ -40,9 +73,26 @@ std::optional<Pool> ReadPool(const YamlField& f, const Registry& partial) {
 }
 
 std::optional<Center> ReadCenter(const YamlField& f, const Registry& partial, IdSet& ids) {
-  if (!f.ExpectMap({"id", "name", "name_en", "kind", "province", "city", "hub", "cluster", "pue",
-                    "green_share", "tariff_cny_per_kwh", "uplink_gbps", "published_compute", "pools",
-                    "backend", "state", "source", "estimated", "derivation"})) {
+  if (!f.ExpectMap({"id",
+                    "name",
+                    "name_en",
+                    "kind",
+                    "province",
+                    "city",
+                    "hub",
+                    "cluster",
+                    "pue",
+                    "green_share",
+                    "tariff_cny_per_kwh",
+                    "uplink_gbps",
+                    "published_compute",
+                    "pools",
+                    "backend",
+                    "state",
+                    "status",
+                    "source",
+                    "estimated",
+                    "derivation"})) {
     return std::nullopt;
   }
   Center c;
@@ -116,6 +166,13 @@ std::optional<Center> ReadCenter(const YamlField& f, const Registry& partial, Id
       c.state = *parsed;
     else
       f.Child("state").Error(fmt::format("unknown state '{}' (one of {})", state, CenterStateNames()));
+  }
+  if (f.Has("status")) {
+    auto status = ReadStatus(f.Child("status"));
+    ok = ok && status.has_value();
+    if (status) c.status = std::move(*status);
+  } else {
+    c.status.provenance = {"", true, "status not given in the data: in service assumed"};
   }
   const auto pools = f.Items("pools");
   if (f.Has("pools") && pools.empty()) f.Child("pools").Error("must list at least one pool");

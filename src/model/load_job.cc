@@ -83,10 +83,10 @@ std::optional<Job> ReadJob(const YamlField& f, const Registry& registry) {
   ok = ok && devices.has_value();
   job.devices = devices.value_or(1);
 
-  // accelerator: {models: [...]} and/or {min_tflops, min_memory_gb}
+  // accelerator: {models: [...]} and/or {min_tflops, min_memory_gb, domestic}
   if (f.Has("accelerator")) {
     const YamlField a = f.Child("accelerator");
-    if (a.ExpectMap({"models", "min_tflops", "min_memory_gb"})) {
+    if (a.ExpectMap({"models", "min_tflops", "min_memory_gb", "domestic"})) {
       job.accelerator.models = a.StringList("models", false);
       for (const std::string& m : job.accelerator.models) {
         if (registry.FindAccelerator(m) == nullptr) {
@@ -97,6 +97,18 @@ std::optional<Job> ReadJob(const YamlField& f, const Registry& registry) {
       job.accelerator.min_tflops = a.OptQuantity("min_tflops", units::Dimension::kCompute, 0, 1e7);
       job.accelerator.min_memory_gb =
           a.OptQuantity("min_memory_gb", units::Dimension::kMemory, 0, 1e7).value_or(0);
+      job.accelerator.domestic = a.Bool("domestic", false);
+      if (job.accelerator.domestic) {
+        for (const std::string& m : job.accelerator.models) {
+          const Accelerator* acc = registry.FindAccelerator(m);
+          if (acc != nullptr && !acc->domestic()) {
+            a.Child("models").Error(fmt::format(
+                "'{}' is not domestic ({}, {}) but accelerator.domestic is true", m, acc->vendor,
+                acc->vendor_country.empty() ? "vendor's country not given" : acc->vendor_country));
+            ok = false;
+          }
+        }
+      }
     }
   }
 

@@ -115,6 +115,35 @@ TEST(Loader, NegativeCount) {
   EXPECT_NE(msg.find("centers[0].pools[0].devices: must be >= 0 (got -4)"), std::string::npos) << msg;
 }
 
+TEST(Loader, StatusAndItsDateAreChecked) {
+  Result<Registry> r = LoadRegistry(EditCenters(
+      "    city: EA\n", "    city: EA\n    status: {value: planned, since: 2027-03, source: test}\n"));
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->FindCenter("c1")->status.value, Lifecycle::kPlanned);
+  EXPECT_EQ(r->FindCenter("c1")->status.since, "2027-03");
+  EXPECT_FALSE(r->FindCenter("c1")->AnyInService());
+  // Without a status: in service, and the data says it was assumed.
+  EXPECT_EQ(r->FindCenter("c2")->status.value, Lifecycle::kInService);
+  EXPECT_TRUE(r->FindCenter("c2")->status.provenance.estimated);
+  std::string msg =
+      LoadError(EditCenters("    city: EA\n", "    city: EA\n    status: {value: dreamt, source: t}\n"));
+  EXPECT_NE(msg.find("centers[0].status.value: unknown status 'dreamt' (one of planned, under_construction, "
+                     "in_service, retired)"),
+            std::string::npos)
+      << msg;
+  msg = LoadError(EditCenters("    city: EA\n",
+                              "    city: EA\n    status: {value: planned, since: 2027-3-1, source: t}\n"));
+  EXPECT_NE(msg.find("centers[0].status.since: '2027-3-1' is not YYYY, YYYY-MM or YYYY-MM-DD"),
+            std::string::npos)
+      << msg;
+  msg = LoadError(EditCenters("    city: EA\n", "    city: EA\n    status: {value: planned}\n"));
+  EXPECT_NE(msg.find("centers[0].status.source: is required"), std::string::npos) << msg;
+  msg = LoadError(
+      EditCenters("{accelerator: acc-a, devices: 100, source: test}",
+                  "{accelerator: acc-a, devices: 100, source: test, status: {value: soon, source: t}}"));
+  EXPECT_NE(msg.find("centers[0].pools[0].status.value: unknown status 'soon'"), std::string::npos) << msg;
+}
+
 TEST(Loader, MalformedYaml) {
   auto files = WithFile(TinyDataFiles(), "hubs.yaml", "hubs:\n  - {id: hub-w, name_zh: [unclosed\n");
   const std::string msg = LoadError(files, ErrorCode::kParse);

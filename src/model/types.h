@@ -16,6 +16,9 @@ enum class DeviceClass { kGpu, kNpu, kDcu, kXpu, kCpu };
 enum class CenterKind { kIntelligent, kSuper, kGeneral, kEdge };
 enum class CenterState { kUp, kDraining, kDown };
 enum class BackendKind { kSim, kLocal, kSlurm };
+// Where a center or pool is in its life: only capacity in service takes jobs and counts in the statistics by
+// default; planned and building capacity are shown apart.
+enum class Lifecycle { kPlanned, kBuilding, kInService, kRetired };
 
 // Where a figure comes from. `estimated` marks a derived value; `derivation` says how it was derived.
 struct Provenance {
@@ -37,6 +40,10 @@ struct Accelerator {
   std::string id;
   std::string name;
   std::string vendor;
+  // Where the vendor is headquartered (ISO 3166 alpha-2, from the vendors list; empty when the data names no
+  // vendors) and the source of that. A vendor in China makes the device domestic (国产).
+  std::string vendor_country;
+  Provenance vendor_provenance;
   DeviceClass device_class = DeviceClass::kGpu;
   // Published dense peaks per device; nullopt where the vendor publishes none. Unused for CPU servers.
   std::optional<double> fp64_tflops;
@@ -46,6 +53,8 @@ struct Accelerator {
   double memory_gb = 0;        // device memory (accelerators) or server memory (CPU servers)
   double tdp_w = 0;            // per device, or per server for CPU servers
   Provenance provenance;
+
+  bool domestic() const { return vendor_country == "CN"; }
 };
 
 // One time-of-use period: [start_hour, end_hour) local time, tariff = flat x multiplier.
@@ -97,12 +106,21 @@ struct Cluster {
   Provenance provenance;
 };
 
+// A center's or pool's lifecycle status, since when (YYYY, YYYY-MM or YYYY-MM-DD; empty when not published)
+// and its source.
+struct LifecycleStatus {
+  Lifecycle value = Lifecycle::kInService;
+  std::string since;
+  Provenance provenance;
+};
+
 struct Pool {
   std::string accelerator;  // Accelerator::id
   int64_t devices = 0;
   int devices_per_node = 1;
   int64_t free_devices = 0;
   std::optional<double> price_cny_per_device_hour;  // nullopt: estimated by accounting::EstimatePrice
+  std::optional<LifecycleStatus> status;            // nullopt: the center's
   Provenance provenance;
 };
 
@@ -125,7 +143,17 @@ struct Center {
   std::vector<Pool> pools;
   BackendKind backend = BackendKind::kSim;
   CenterState state = CenterState::kUp;
+  LifecycleStatus status;  // not given in the data: in service, marked as assumed
   Provenance provenance;
+
+  const LifecycleStatus& StatusOf(const Pool& pool) const { return pool.status ? *pool.status : status; }
+  bool InService(const Pool& pool) const { return StatusOf(pool).value == Lifecycle::kInService; }
+  bool AnyInService() const {
+    for (const Pool& p : pools) {
+      if (InService(p)) return true;
+    }
+    return false;
+  }
 };
 
 struct MeasuredRtt {

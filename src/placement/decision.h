@@ -56,13 +56,26 @@ struct Candidate {
 
 // Why a pool or center cannot take a job, in the order the checks run. A center's reason is the reason of the
 // pool that got furthest.
-enum class Reject { kOk, kCenterState, kResidency, kLatency, kNoModel, kTooSmall, kBusy, kDeadline };
-// "ok", "center_state", "residency", "latency", "no_model", "too_small", "busy", "deadline": stable codes for
-// programs (the API's `code`), beside the words.
+enum class Reject {
+  kOk,
+  kCenterState,
+  kResidency,
+  kLatency,
+  kNoModel,
+  kNotInService,  // the center, or the pool of an eligible model, is planned, under construction or retired
+  kTooSmall,
+  kBusy,
+  kDeadline
+};
+// "ok", "center_state", "residency", "latency", "no_model", "not_in_service", "too_small", "busy",
+// "deadline": stable codes for programs (the API's `code`), beside the words.
 std::string_view Name(Reject r);
 // Whether the job's own choices (where it may run, which models) rule the center out, rather than the
 // network's state or size: such reasons do not tell a waiting job's owner what it waits for.
 inline bool ByTheJobsOwnChoice(Reject r) { return r == Reject::kResidency || r == Reject::kNoModel; }
+// Reasons that do not tell a waiting job what it waits for: the job's own choices, and capacity that is not
+// in service (planned or retired: it will not free up).
+inline bool NotWhatItWaitsFor(Reject r) { return ByTheJobsOwnChoice(r) || r == Reject::kNotInService; }
 
 struct Rejection {
   uint32_t center = 0;

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "accounting/run_cost.h"
+#include "model/enums.h"
 
 namespace zhisuan::placement {
 namespace {
@@ -49,6 +50,13 @@ Reject Evaluator::CheckCenter(uint32_t center, std::string* reason) const {
   const CenterInfo& c = snapshot_.centers()[center];
   const Job* job = job_.job;
   if (job == nullptr) reason = nullptr;  // no spec to explain from
+  if (!c.in_service) {
+    if (reason) {
+      *reason = fmt::format("center is {}{}, not in service", Name(c.status),
+                            c.status_since.empty() ? "" : fmt::format(" (since {})", c.status_since));
+    }
+    return Reject::kNotInService;
+  }
   if (c.state != CenterState::kUp) {
     if (reason)
       *reason = fmt::format("center is {}", c.state == CenterState::kDraining ? "draining" : "down");
@@ -89,11 +97,22 @@ Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
     e.reject = Reject::kNoModel;
     if (with_reasons_) {
       const Job& job = *job_.job;
-      e.reason = job.accelerator.models.empty()
+      e.reason = job.accelerator.domestic && !snapshot_.accelerators()[pool.accelerator].domestic
+                     ? fmt::format("no pool of a domestic accelerator ({} is not domestic)",
+                                   ModelName(pool.accelerator))
+                 : job.accelerator.models.empty()
                      ? fmt::format("no pool with a model meeting the job's minimums ({} does not)",
                                    ModelName(pool.accelerator))
                      : fmt::format("no pool of an allowed model [{}] ({} is not)",
                                    JoinIds(job.accelerator.models), ModelName(pool.accelerator));
+    }
+    return e;
+  }
+  if (!pool.in_service) {  // after the model check: an eligible pool that does not run yet says so
+    e.reject = Reject::kNotInService;
+    if (with_reasons_) {
+      e.reason =
+          fmt::format("pool of {} is {}, not in service", ModelName(pool.accelerator), Name(pool.status));
     }
     return e;
   }
@@ -256,11 +275,15 @@ Evaluation Evaluator::EvaluateCenter(uint32_t center_id) const {
   if (!found && best.reject == Reject::kNoModel && with_reasons_ && c.pool_count > 1) {
     // Name every model the center has, not just the last pool's.
     std::vector<std::string> has;
+    bool any_domestic = false;
     for (uint32_t p = c.first_pool; p < c.first_pool + c.pool_count; ++p) {
       has.push_back(ModelName(snapshot_.pools()[p].accelerator));
+      any_domestic = any_domestic || snapshot_.accelerators()[snapshot_.pools()[p].accelerator].domestic;
     }
     const Job& job = *job_.job;
-    best.reason = job.accelerator.models.empty()
+    best.reason = job.accelerator.domestic && !any_domestic
+                      ? fmt::format("no pool of a domestic accelerator (has {}, none domestic)", JoinIds(has))
+                  : job.accelerator.models.empty()
                       ? fmt::format("no pool with a model meeting the job's minimums (has {})", JoinIds(has))
                       : fmt::format("no pool of an allowed model [{}] (has {})",
                                     JoinIds(job.accelerator.models), JoinIds(has));

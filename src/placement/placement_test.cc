@@ -135,6 +135,37 @@ TEST_F(Tiny, EachConstraintRejectsWithItsReason) {
   EXPECT_EQ(ReasonFor(Place(kTrain8), "c2"), "no pool with 8 free acc-a (0 free, no release known)");
 }
 
+// A planned center takes no job and says so with its date; a retired pool of a center in service neither.
+TEST(PlacementStatus, OnlyCapacityInServiceTakesJobs) {
+  auto files = testing::TinyDataFiles();
+  std::string centers = testing::FileContent(files, "centers.yaml");
+  centers.replace(centers.find("    city: EA\n"), 12,
+                  "    city: EA\n    status: {value: planned, since: 2027-03, source: t}\n");
+  centers.replace(centers.find("{accelerator: acc-a, devices: 10, source: test}"), 47,
+                  "{accelerator: acc-a, devices: 10, source: test, status: {value: retired, source: t}}");
+  Result<Registry> r = LoadRegistry(testing::WithFile(files, "centers.yaml", centers));
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  const Snapshot s = Snapshot::Build(*r);
+  auto job = ParseJob(kTrain8, *r);
+  ASSERT_TRUE(job.has_value());
+  auto prepared = Prepare(s, *job, 0);
+  ASSERT_TRUE(prepared.has_value());
+  for (const bool explain : {true, false}) {
+    PlaceOptions o;
+    o.explain = explain;
+    const Decision d = (*MakePolicy("lowest-cost"))->Place(s, *prepared, o);
+    EXPECT_FALSE(d.chosen.has_value());  // c1 planned, c2's acc-a retired
+    if (!explain) continue;
+    ASSERT_EQ(d.rejections.size(), 2u);
+    for (const Rejection& rej : d.rejections) {
+      const std::string& center = s.centers()[rej.center].id;
+      EXPECT_EQ(rej.code, Reject::kNotInService);
+      EXPECT_EQ(rej.reason, center == "c1" ? "center is planned (since 2027-03), not in service"
+                                           : "pool of acc-a is retired, not in service");
+    }
+  }
+}
+
 TEST_F(Tiny, WaitAwareLowestCostWaitsForTheCheaperPool) {
   // c2 (cheaper) is busy until 1.5 h; c1 is free now.
   snapshot_.SetPoolState(1, 0, {{1.5 * 3600, 10}});
@@ -387,6 +418,79 @@ TEST_F(Tiny, DeadlineCountsFromSubmissionNotFromThePlacement) {
   EXPECT_FALSE(d.chosen);
   ASSERT_FALSE(d.rejections.empty());
   EXPECT_EQ(d.rejections[0].reason, "estimated finish 10.0 h > deadline 9 h (on 8 acc-a)");
+}
+
+}  // namespace
+}  // namespace zhisuan::placement
+
+namespace zhisuan::placement {
+namespace {
+
+// A job that asks for domestic accelerators (accelerator.domestic: true) is never placed on, nor offered, a
+// pool of a foreign vendor, on random states of the shipped network and under every policy; a center with
+// only foreign accelerators says so; a job that names a foreign model and asks for domestic ones is refused.
+TEST(PlacementProperty, DomesticJobsStayOnDomesticAccelerators) {
+  testing::TempDir dir;
+  auto opened = OpenRegistry(dir.path() / "z.db", testing::ShippedDataDir());
+  ASSERT_TRUE(opened.has_value()) << opened.error().message;
+  const Registry& registry = opened->registry;
+  ASSERT_TRUE(registry.FindAccelerator("huawei-ascend-910b")->domestic());
+  ASSERT_FALSE(registry.FindAccelerator("nvidia-a800-sxm-80gb")->domestic());
+  std::mt19937_64 rng(20261130);
+  int placed = 0;
+  for (int round = 0; round < 120; ++round) {
+    Snapshot s = Snapshot::Build(registry);
+    RandomisePools(s, rng, false);
+    std::string spec = fmt::format(
+        "kind: train\ndevices: {}\naccelerator: {{domestic: true}}\n"
+        "work: {{reference_hours: {}, reference: nvidia-a100-sxm-80gb}}\n",
+        1 << (rng() % 8), 1 + rng() % 100);
+    if (rng() % 2) spec += fmt::format("data: {{size_gb: 100, province: {}}}\n", kProvinces[rng() % 6]);
+    auto job = ParseJob(spec, registry);
+    ASSERT_TRUE(job.has_value()) << job.error().message;
+    auto prepared = Prepare(s, *job, 1.7e9);
+    ASSERT_TRUE(prepared.has_value());
+    for (const JobModel& m : prepared->models) EXPECT_TRUE(s.accelerators()[m.accelerator].domestic);
+    for (const char* name : {"lowest-cost", "nearest-data", "least-loaded", "first-fit", "random"}) {
+      auto policy = MakePolicy(name, 7);
+      ASSERT_TRUE(policy.has_value());
+      PlaceOptions o;
+      o.now_s = 1.7e9;
+      for (const bool explain : {true, false}) {
+        o.explain = explain;
+        const Decision d = (*policy)->Place(s, *prepared, o);
+        if (d.chosen) ++placed;
+        for (const Candidate& c : d.candidates) {
+          EXPECT_TRUE(s.accelerators()[c.accelerator].domestic) << name << " offered " << c.accelerator;
+          for (const PoolShare& share : c.split) {
+            EXPECT_TRUE(s.accelerators()[s.pools()[share.pool].accelerator].domestic) << name;
+          }
+        }
+        if (!explain) continue;
+        for (const Rejection& r : d.rejections) {
+          const CenterInfo& c = s.centers()[r.center];
+          bool any_domestic = false;
+          for (uint32_t p = c.first_pool; p < c.first_pool + c.pool_count; ++p) {
+            any_domestic = any_domestic || s.accelerators()[s.pools()[p].accelerator].domestic;
+          }
+          if (!any_domestic && c.state == CenterState::kUp && c.in_service) {
+            EXPECT_NE(r.reason.find("no pool of a domestic accelerator"), std::string::npos) << r.reason;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(placed, 500);  // most jobs fit somewhere domestic
+  auto foreign = ParseJob(
+      "kind: train\ndevices: 8\naccelerator: {domestic: true, models: [huawei-ascend-910b, nvidia-h20]}\n"
+      "work: {pflop: 10}\n",
+      registry, "job.yaml");
+  ASSERT_FALSE(foreign.has_value());
+  EXPECT_NE(
+      foreign.error().message.find(
+          "accelerator.models: 'nvidia-h20' is not domestic (NVIDIA, US) but accelerator.domestic is true"),
+      std::string::npos)
+      << foreign.error().message;
 }
 
 }  // namespace

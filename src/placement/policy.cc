@@ -404,6 +404,8 @@ std::string_view Name(Reject r) {
       return "latency";
     case Reject::kNoModel:
       return "no_model";
+    case Reject::kNotInService:
+      return "not_in_service";
     case Reject::kTooSmall:
       return "too_small";
     case Reject::kBusy:

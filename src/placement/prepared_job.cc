@@ -92,9 +92,13 @@ Status Prepare(const Snapshot& s, const Job& job, double submitted_s, PreparedJo
     std::ranges::sort(check);
     check.erase(std::unique(check.begin(), check.end()), check.end());
   }
-  int unknown_peak = 0, too_slow = 0, too_small = 0;
+  int unknown_peak = 0, too_slow = 0, too_small = 0, foreign = 0;
   for (const uint32_t i : check) {
     const AcceleratorInfo& a = s.accelerators()[i];
+    if (job.accelerator.domestic && !a.domestic) {
+      ++foreign;
+      continue;
+    }
     const double peak = a.peak_tflops[static_cast<size_t>(job.precision)];
     if (job.accelerator.min_tflops && (peak < 0 || peak < *job.accelerator.min_tflops)) {
       ++too_slow;
@@ -114,14 +118,15 @@ Status Prepare(const Snapshot& s, const Job& job, double submitted_s, PreparedJo
   }
   if (p.models.empty()) {
     p.no_model_reason = fmt::format(
-        "no accelerator model satisfies the job ({}{}{}{} checked: {} below {} {} TFLOPS, {} below {} GB "
-        "memory, "
-        "{} without a published {} peak)",
+        "no accelerator model satisfies the job ({}{}{}{}{} checked: {}{} below {} {} TFLOPS, {} below {} GB "
+        "memory, {} without a published {} peak)",
         job.accelerator.models.empty() ? "any model" : "models ",
         job.accelerator.models.empty() ? "" : fmt::format("{}", fmt::join(job.accelerator.models, ", ")),
+        job.accelerator.domestic ? ", domestic only" : "",
         job.accelerator.min_tflops ? fmt::format(", min {} TFLOPS", *job.accelerator.min_tflops) : "",
         job.accelerator.min_memory_gb > 0 ? fmt::format(", min {} GB", job.accelerator.min_memory_gb) : "",
-        too_slow, job.accelerator.min_tflops.value_or(0), precision, too_small, job.accelerator.min_memory_gb,
+        job.accelerator.domestic ? fmt::format("{} not domestic, ", foreign) : "", too_slow,
+        job.accelerator.min_tflops.value_or(0), precision, too_small, job.accelerator.min_memory_gb,
         unknown_peak, precision);
   }
   if (!job.data.province.empty()) p.data_province = s.ProvinceIndex(job.data.province);

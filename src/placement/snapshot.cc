@@ -22,7 +22,7 @@ Snapshot Snapshot::Build(const Registry& registry) {
   Snapshot s;
   s.params_ = registry.placement();
   for (const Accelerator& a : registry.accelerators()) {
-    AcceleratorInfo info{a.id, {}, a.memory_gb, a.tdp_w};
+    AcceleratorInfo info{a.id, {}, a.memory_gb, a.tdp_w, a.domestic()};
     for (Precision p : {Precision::kFp64, Precision::kFp32, Precision::kFp16}) {
       const auto peak = accounting::PeakTflops(a, p);
       info.peak_tflops[static_cast<size_t>(p)] = peak.value_or(-1.0);
@@ -58,6 +58,9 @@ Snapshot Snapshot::Build(const Registry& registry) {
     ci.province = s.ProvinceIndex(c.province);
     ci.hub = c.hub ? s.HubIndex(*c.hub) : kNone;
     ci.state = c.state;
+    ci.in_service = c.AnyInService();
+    ci.status = c.status.value;
+    ci.status_since = c.status.since;
     ci.pue = c.pue;
     ci.green_share = c.green_share;
     ci.grid_kg_per_kwh = accounting::CenterGridFactor(registry, c);
@@ -73,6 +76,8 @@ Snapshot Snapshot::Build(const Registry& registry) {
       pi.accelerator = static_cast<uint32_t>(s.AcceleratorIndex(p.accelerator));
       pi.devices = p.devices;
       pi.free_devices = p.free_devices;
+      pi.in_service = c.InService(p);
+      pi.status = c.StatusOf(p).value;
       pi.price_cny_per_device_hour = accounting::PoolPriceCnyPerDeviceHour(registry, c, p);
       pi.energy_kwh_per_device_hour = s.accelerators_[pi.accelerator].tdp_w / 1000.0 * host * c.pue;
       pi.carbon_kg_per_device_hour =
@@ -105,6 +110,7 @@ void Snapshot::BuildIndex() {
     by_acc.assign(n_acc, {});
     by_prov.assign(n_acc * n_prov, {});
     for (uint32_t p = 0; p < pools_.size(); ++p) {
+      if (!pools_[p].in_service) continue;  // never a candidate: the indexed walks need not see it
       const RatedPool rated{Rate(pools_[p], kind), p};
       by_acc[pools_[p].accelerator].push_back(rated);
       by_prov[pools_[p].accelerator * n_prov + static_cast<size_t>(centers_[pools_[p].center].province)]

@@ -22,6 +22,7 @@ struct AcceleratorInfo {
   std::array<double, 3> peak_tflops{};  // by Precision; < 0 when unpublished
   double memory_gb = 0;
   double tdp_w = 0;
+  bool domestic = false;  // its vendor is seated in China (Accelerator::domestic)
 };
 
 struct CenterInfo {
@@ -29,6 +30,11 @@ struct CenterInfo {
   int32_t province = 0;  // index into Snapshot::provinces()
   int32_t hub = kNone;   // index into Snapshot::hubs()
   CenterState state = CenterState::kUp;
+  // Not in service (planned, under construction, retired): no pool takes jobs. A center in service may still
+  // have pools that are not (PoolInfo::in_service).
+  bool in_service = true;
+  Lifecycle status = Lifecycle::kInService;
+  std::string status_since;
   double pue = 1;
   double green_share = 0;
   double grid_kg_per_kwh = 0;
@@ -50,6 +56,8 @@ struct PoolInfo {
   ReleaseSchedule releases;  // running jobs' devices coming back
   // Devices that jobs already waiting for this pool will take first: a newcomer's start estimate counts them.
   int64_t queued_devices = 0;
+  bool in_service = true;
+  Lifecycle status = Lifecycle::kInService;
 };
 
 // A pool in a rate-sorted list, with its rate inline so a walk touches one array.

@@ -432,10 +432,11 @@ void Scheduler::ExplainNoCandidate(Slot& s, placement::Snapshot& on, double now_
   o.explain = true;
   o.now_s = now_s;
   const placement::Decision d = WithClosed(s, on, [&] { return policy_->Place(on, s.spec.prepared, o); });
-  // The telling reason: one that is not the job's own residency or model choice ruling a center out.
+  // The telling reason: one that is not the job's own residency or model choice ruling a center out, nor
+  // capacity that is not in service.
   const placement::Rejection* telling = d.rejections.empty() ? nullptr : &d.rejections.front();
   for (const placement::Rejection& r : d.rejections) {
-    if (!placement::ByTheJobsOwnChoice(r.code)) {
+    if (!placement::NotWhatItWaitsFor(r.code)) {
       telling = &r;
       break;
     }

@@ -13,6 +13,7 @@
 
 #include "accounting/capacity.h"
 #include "index/spec.h"
+#include "model/enums.h"
 #include "placement/policy.h"
 #include "placement/snapshot.h"
 #include "server/auth_view.h"
@@ -125,6 +126,7 @@ constexpr const char* kIndexHtml = R"html(<!doctype html>
 <li><a href="/api/v1/centers">/api/v1/centers</a> (province, hub, cluster, kind, accelerator)</li>
 <li><a href="/api/v1/regions">/api/v1/regions</a></li>
 <li><a href="/api/v1/stats/capacity?by=hub&amp;precision=fp16">/api/v1/stats/capacity?by=hub&amp;precision=fp16</a></li>
+<li><a href="/api/v1/stats/domestic?by=hub&amp;precision=fp32e">/api/v1/stats/domestic?by=hub&amp;precision=fp32e</a></li>
 <li>POST /api/v1/quote (a job spec in YAML or JSON; policy, objective, top, explain)</li>
 <li>POST /api/v1/index/compute (JSON: data_csv, and optionally spec, weights, impute, draws, seed, mc, explain)</li>
 <li>POST/GET /api/v1/jobs, GET/DELETE /api/v1/jobs/{id}, GET /api/v1/jobs/{id}/logs, GET /api/v1/usage,
@@ -280,7 +282,7 @@ struct HttpServer::Impl {
       Reply(c.res, views::Usage(*jobs, who, c.params));
     });
     // The network as the scheduler sees it now: every center's state and its pools' devices free, busy and
-    // queued for (public, like the registry: no tenant's jobs in it).
+    // queued for (public, like the registry: no tenant's jobs in it). Devices count pools in service only.
     Plain("/api/v1/live", [this](Call&) -> Result<views::Json> {
       views::Json centers = views::Json::array();
       int64_t devices = 0, free = 0, queued = 0;
@@ -291,10 +293,12 @@ struct HttpServer::Impl {
           for (uint32_t p = center.first_pool; p < center.first_pool + center.pool_count; ++p) {
             const placement::PoolInfo& pool = s.pools()[p];
             pools.push_back({{"accelerator", s.accelerators()[pool.accelerator].id},
+                             {"status", Name(pool.status)},
                              {"devices", pool.devices},
-                             {"free", pool.free_devices},
+                             {"free", pool.in_service ? pool.free_devices : 0},
                              {"queued", pool.queued_devices},
                              {"price_cny_per_device_hour", pool.price_cny_per_device_hour}});
+            if (!pool.in_service) continue;  // planned or retired devices are neither free nor busy
             c_devices += pool.devices;
             c_free += pool.free_devices;
             c_queued += pool.queued_devices;
@@ -304,6 +308,7 @@ struct HttpServer::Impl {
                                                                        : "down";
           centers.push_back({{"id", center.id},
                              {"state", state},
+                             {"status", Name(center.status)},
                              {"devices", c_devices},
                              {"free", c_free},
                              {"busy", c_devices - c_free},
@@ -339,7 +344,7 @@ struct HttpServer::Impl {
       // Devices come from the registry's snapshot (immutable; the same center indexes as the live one).
       if (auto it = c.params.find("center"); it != c.params.end()) center = snapshot.CenterIndex(it->second);
       for (const placement::PoolInfo& p : snapshot.pools()) {
-        if (center < 0 || p.center == static_cast<uint32_t>(center)) devices += p.devices;
+        if (p.in_service && (center < 0 || p.center == static_cast<uint32_t>(center))) devices += p.devices;
       }
       if (c.params.contains("center") && center < 0)
         return Reply(c.res, Fail(ErrorCode::kNotFound,
@@ -500,6 +505,8 @@ struct HttpServer::Impl {
     Plain("/api/v1/centers/{id}", [this](Call& c) { return views::Center(registry, c.req.matches[0]); });
     Add("GET", "/api/v1/stats/capacity",
         [this](Call& c) { Reply(c.res, views::Capacity(registry, c.params)); });
+    Add("GET", "/api/v1/stats/domestic",
+        [this](Call& c) { Reply(c.res, views::SelfReliance(registry, c.params)); });
     Add("POST", "/api/v1/quote", [this](Call& c) {
       const double now_s =
           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

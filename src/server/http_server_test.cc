@@ -142,6 +142,85 @@ TEST_F(ServerTest, CapacityAgreesWithAccounting) {
   }
 }
 
+// Self-reliance on the shipped network: the domestic capacity of the groups sums to the nation's, shares are
+// what the capacities say, every vendor has its country, and the accelerators list says which are domestic.
+TEST_F(ServerTest, DomesticShareOfTheShippedNetwork) {
+  for (const char* by : {"hub", "province", "category"}) {
+    const json j = Get(std::string("/api/v1/stats/domestic?by=") + by + "&precision=fp32e");
+    const json& nation = j["nation"];
+    double domestic = 0, total = 0;
+    for (const json& g : j["groups"]) {
+      domestic += g["domestic"]["pflops"].get<double>();
+      total += g["total"]["pflops"].get<double>();
+      if (g["total"]["pflops"].get<double>() > 0) {
+        EXPECT_NEAR(g["domestic_share"].get<double>(),
+                    g["domestic"]["pflops"].get<double>() / g["total"]["pflops"].get<double>(), 1e-12);
+      }
+      double shares = 0;
+      for (const json& v : g["vendors"]) {
+        EXPECT_TRUE(v["country"].is_string()) << v.dump();
+        shares += v["share"].get<double>();
+      }
+      EXPECT_NEAR(shares, 1.0, 1e-9) << g["key"];
+      EXPECT_GE(g["hhi"].get<double>(), 10000.0 / static_cast<double>(g["vendors"].size()) - 1e-6);
+    }
+    EXPECT_NEAR(domestic, nation["domestic"]["pflops"].get<double>(), 1e-6) << by;
+    EXPECT_NEAR(total, nation["total"]["pflops"].get<double>(), 1e-6) << by;
+  }
+  const json nation = Get("/api/v1/stats/domestic?by=nation")["nation"];
+  EXPECT_GT(nation["domestic_share"].get<double>(), 0.5);  // Ascend dominates the shipped registry
+  EXPECT_LT(nation["domestic_share"].get<double>(), 1.0);
+  EXPECT_EQ(nation["unknown_origin"]["devices"], 0);
+  bool ascend = false, h20 = false;
+  const json accelerators = Get("/api/v1/accelerators");
+  for (const json& a : accelerators["accelerators"]) {
+    if (a["id"] == "huawei-ascend-910b") ascend = a["domestic"] == true && a["vendor_country"] == "CN";
+    if (a["id"] == "nvidia-h20") h20 = a["domestic"] == false && a["vendor_country"] == "US";
+  }
+  EXPECT_TRUE(ascend);
+  EXPECT_TRUE(h20);
+  EXPECT_NE(Get("/api/v1/stats/domestic?by=galaxy", 400)["error"]["message"].get<std::string>().find("by:"),
+            std::string::npos);
+  EXPECT_EQ(Get("/api/v1/stats/domestic?precision=int4", 400)["error"]["code"], "invalid_argument");
+}
+
+// Planned capacity (燧弘华创's 50,000 P, Alibaba Zhangbei's 12 EFLOPS, Chengdu's 1000 P) counts apart from
+// capacity in service, the centers say their status, and a quote rejects them as not in service.
+TEST_F(ServerTest, PlannedCapacityCountsApartAndTakesNoJobs) {
+  const json in_service = Get("/api/v1/stats/capacity?by=hub");
+  EXPECT_EQ(in_service["status"], "in_service");
+  const json& statuses = in_service["nation_by_status"];
+  EXPECT_NEAR(in_service["total"]["pflops"].get<double>(), statuses["in_service"]["pflops"].get<double>(),
+              1e-9);
+  EXPECT_EQ(statuses["planned"]["centers"], 3);
+  EXPECT_GT(statuses["planned"]["pflops"].get<double>(), 50000);
+  const json all = Get("/api/v1/stats/capacity?by=nation&status=all");
+  double sum = 0;
+  for (const auto& [status, c] : statuses.items()) sum += c["pflops"].get<double>();
+  EXPECT_NEAR(all["total"]["pflops"].get<double>(), sum, 1e-6);
+  EXPECT_EQ(all["total"]["centers"], 30);
+  const json planned = Get("/api/v1/stats/capacity?by=center&status=planned");
+  ASSERT_EQ(planned["groups"].size(), 3u);
+  EXPECT_EQ(planned["groups"][0]["key"], "suihong-qingyang-aidc");
+  const json center = Get("/api/v1/centers/suihong-qingyang-aidc");
+  EXPECT_EQ(center["status"]["value"], "planned");
+  EXPECT_TRUE(center["status"]["estimated"].get<bool>());
+  EXPECT_EQ(Get("/api/v1/centers/poyanghu-aidc")["status"]["since"], "2025-06");
+  const std::string message = Get("/api/v1/stats/capacity?status=soon", 400)["error"]["message"];
+  EXPECT_NE(message.find("status: unknown status 'soon'"), std::string::npos) << message;
+  auto quote =
+      client_->Post("/api/v1/quote",
+                    "kind: train\ndevices: 8\nwork: {reference_hours: 2, reference: nvidia-a100-sxm-80gb}\n",
+                    "application/yaml");
+  ASSERT_EQ(quote->status, 200) << quote->body;
+  int not_in_service = 0;
+  const json decision = json::parse(quote->body);
+  for (const json& r : decision["rejected"]) {
+    if (r["code"] == "not_in_service") ++not_in_service;
+  }
+  EXPECT_EQ(not_in_service, 3) << quote->body;
+}
+
 TEST_F(ServerTest, BadRequestsAre4xx) {
   EXPECT_EQ(Get("/api/v1/stats/capacity?by=galaxy", 400)["error"]["code"], "invalid_argument");
   EXPECT_EQ(Get("/api/v1/stats/capacity?precision=int4", 400)["error"]["code"], "invalid_argument");

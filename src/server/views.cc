@@ -6,6 +6,7 @@
 
 #include "accounting/capacity.h"
 #include "accounting/energy.h"
+#include "accounting/self_reliance.h"
 #include "model/enums.h"
 
 namespace zhisuan::views {
@@ -30,6 +31,13 @@ Json ProvenanceJson(const Provenance& p) {
   return j;
 }
 
+Json StatusJson(const LifecycleStatus& status) {
+  Json j = {{"value", Name(status.value)},
+            {"since", status.since.empty() ? Json(nullptr) : Json(status.since)}};
+  AddProvenance(j, status.provenance);
+  return j;
+}
+
 Json CapacityPflops(const Registry& registry, const zhisuan::Center& center) {
   Json j = Json::object();
   for (Measure m : kMeasures)
@@ -48,6 +56,7 @@ Json CenterSummary(const Registry& registry, const zhisuan::Center& c) {
   j["hub"] = Optional(c.hub);
   j["cluster"] = Optional(c.cluster);
   j["state"] = Name(c.state);
+  j["status"] = StatusJson(c.status);
   j["backend"] = Name(c.backend);
   j["pue"] = c.pue;
   j["green_share"] = c.green_share;
@@ -60,6 +69,16 @@ Json CenterSummary(const Registry& registry, const zhisuan::Center& c) {
   j["devices"] = devices;
   j["accelerators"] = std::move(accelerators);
   j["capacity_pflops"] = CapacityPflops(registry, c);
+  Json domestic = Json::object();  // the part of capacity_pflops on domestic accelerators
+  for (Measure m : kMeasures) {
+    double tflops = 0;
+    for (const Pool& p : c.pools) {
+      const Accelerator* a = registry.FindAccelerator(p.accelerator);
+      if (a != nullptr && a->domestic()) tflops += accounting::PoolCapacity(registry, c, p, m).tflops;
+    }
+    domestic[std::string(Name(m))] = tflops / 1000.0;
+  }
+  j["domestic_pflops"] = std::move(domestic);
   j["published_compute"] = c.published_compute;
   return j;
 }
@@ -102,6 +121,9 @@ Json Accelerators(const Registry& registry) {
     j["id"] = a.id;
     j["name"] = a.name;
     j["vendor"] = a.vendor;
+    j["vendor_country"] = a.vendor_country.empty() ? Json(nullptr) : Json(a.vendor_country);
+    j["domestic"] = a.vendor_country.empty() ? Json(nullptr) : Json(a.domestic());
+    if (!a.vendor_country.empty()) j["vendor_source"] = a.vendor_provenance.source;
     j["class"] = Name(a.device_class);
     j["peak_tflops"] = {{"fp16", Optional(accounting::PeakTflops(a, Precision::kFp16))},
                         {"fp32", Optional(accounting::PeakTflops(a, Precision::kFp32))},
@@ -271,7 +293,8 @@ Result<Json> Center(const Registry& registry, const std::string& id) {
                {"energy_kwh_per_device_hour", kwh},
                {"carbon_kg_per_device_hour", accounting::CarbonKg(kwh, c->green_share, grid)},
                {"price_cny_per_device_hour", accounting::PoolPriceCnyPerDeviceHour(registry, *c, p)},
-               {"price_estimated", !p.price_cny_per_device_hour.has_value()}};
+               {"price_estimated", !p.price_cny_per_device_hour.has_value()},
+               {"status", StatusJson(c->StatusOf(p))}};
     AddProvenance(pj, p.provenance);
     pools.push_back(std::move(pj));
   }
@@ -280,8 +303,24 @@ Result<Json> Center(const Registry& registry, const std::string& id) {
   return j;
 }
 
-Result<Json> Capacity(const Registry& registry, const Params& params) {
-  if (Status s = CheckParams(params, {"by", "precision"}); !s) return std::unexpected(s.error());
+namespace {
+
+struct Grouping {
+  accounting::GroupBy by;
+  accounting::Measure measure;
+  accounting::StatusFilter status;
+};
+
+// The by=, precision= and status= parameters of the statistics (defaults province, fp16, in_service).
+Result<Grouping> ParseGrouping(const Params& params) {
+  if (Status s = CheckParams(params, {"by", "precision", "status"}); !s) return std::unexpected(s.error());
+  const Result<std::string> status_name = ParamOr(params, "status", "in_service");
+  if (!status_name) return std::unexpected(status_name.error());
+  const auto status = accounting::ParseStatusFilter(*status_name);
+  if (!status) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("status: unknown status '{}' (one of {})",
+                                                         *status_name, accounting::kStatusFilterNames));
+  }
   const Result<std::string> by_name = ParamOr(params, "by", "province");
   if (!by_name) return std::unexpected(by_name.error());
   const Result<std::string> precision_name = ParamOr(params, "precision", "fp16");
@@ -296,26 +335,92 @@ Result<Json> Capacity(const Registry& registry, const Params& params) {
     return Fail(ErrorCode::kInvalidArgument, fmt::format("precision: unknown precision '{}' (one of {})",
                                                          *precision_name, accounting::kMeasureNames));
   }
-  const accounting::Capacity total = accounting::NationalCapacity(registry, *measure);
-  Json groups = Json::array();
-  for (const auto& g : accounting::CapacityBy(registry, *by, *measure)) {
-    groups.push_back({{"key", g.key},
-                      {"name_zh", g.name_zh},
-                      {"name_en", g.name_en},
-                      {"pflops", g.capacity.tflops / 1000.0},
-                      {"share", total.tflops > 0 ? g.capacity.tflops / total.tflops : 0.0},
-                      {"devices", g.capacity.devices},
-                      {"unknown_devices", g.capacity.unknown_devices},
-                      {"centers", g.capacity.centers}});
+  return Grouping{*by, *measure, *status};
+}
+
+std::string StatusName(accounting::StatusFilter status) {
+  return status ? std::string(Name(*status)) : std::string("all");
+}
+
+Json CapacityJson(const accounting::Capacity& c) {
+  return {{"pflops", c.tflops / 1000.0},
+          {"devices", c.devices},
+          {"unknown_devices", c.unknown_devices},
+          {"centers", c.centers}};
+}
+
+Json SelfRelianceJson(const accounting::SelfReliance& r) {
+  Json vendors = Json::array();
+  for (const auto& v : r.vendors) {
+    vendors.push_back({{"vendor", v.vendor},
+                       {"country", v.country.empty() ? Json(nullptr) : Json(v.country)},
+                       {"domestic", v.country.empty() ? Json(nullptr) : Json(v.country == "CN")},
+                       {"pflops", v.capacity.tflops / 1000.0},
+                       {"devices", v.capacity.devices},
+                       {"share", v.share}});
   }
-  return Json{{"by", Name(*by)},
-              {"precision", Name(*measure)},
+  return {{"key", r.key},
+          {"name_zh", r.name_zh},
+          {"name_en", r.name_en},
+          {"total", CapacityJson(r.total)},
+          {"domestic", CapacityJson(r.domestic)},
+          {"unknown_origin", CapacityJson(r.unknown_origin)},
+          {"domestic_share", Optional(r.domestic_share)},
+          {"domestic_device_share", r.domestic_device_share},
+          {"cr5", r.cr5},
+          {"hhi", r.hhi},
+          {"vendors", std::move(vendors)}};
+}
+
+}  // namespace
+
+Result<Json> SelfReliance(const Registry& registry, const Params& params) {
+  const auto grouping = ParseGrouping(params);
+  if (!grouping) return std::unexpected(grouping.error());
+  const auto [by, measure, status] = *grouping;
+  Json groups = Json::array();
+  for (const auto& g : accounting::SelfRelianceBy(registry, by, measure, status)) {
+    groups.push_back(SelfRelianceJson(g));
+  }
+  const auto nation = accounting::SelfRelianceBy(registry, accounting::GroupBy::kNation, measure, status);
+  return Json{
+      {"by", Name(by)},
+      {"precision", Name(measure)},
+      {"status", StatusName(status)},
+      {"unit", "PFLOPS"},
+      {"domestic_rule",
+       "an accelerator is domestic when its vendor is seated in China (data/accelerators.yaml vendors, "
+       "each with its source)"},
+      {"nation", nation.empty() ? Json(nullptr) : SelfRelianceJson(nation[0])},
+      {"groups", std::move(groups)}};
+}
+
+Result<Json> Capacity(const Registry& registry, const Params& params) {
+  const auto grouping = ParseGrouping(params);
+  if (!grouping) return std::unexpected(grouping.error());
+  const auto [by, measure, status] = *grouping;
+  const accounting::Capacity total = accounting::NationalCapacity(registry, measure, status);
+  Json groups = Json::array();
+  for (const auto& g : accounting::CapacityBy(registry, by, measure, status)) {
+    Json row = CapacityJson(g.capacity);
+    row["key"] = g.key;
+    row["name_zh"] = g.name_zh;
+    row["name_en"] = g.name_en;
+    row["share"] = total.tflops > 0 ? g.capacity.tflops / total.tflops : 0.0;
+    groups.push_back(std::move(row));
+  }
+  // The nation's capacity in each status, so that what is planned is seen apart from what is in service.
+  Json by_status = Json::object();
+  for (const Lifecycle l :
+       {Lifecycle::kInService, Lifecycle::kBuilding, Lifecycle::kPlanned, Lifecycle::kRetired}) {
+    by_status[std::string(Name(l))] = CapacityJson(accounting::NationalCapacity(registry, measure, l));
+  }
+  return Json{{"by", Name(by)},
+              {"precision", Name(measure)},
+              {"status", StatusName(status)},
               {"unit", "PFLOPS"},
-              {"total",
-               {{"pflops", total.tflops / 1000.0},
-                {"devices", total.devices},
-                {"unknown_devices", total.unknown_devices},
-                {"centers", total.centers}}},
+              {"total", CapacityJson(total)},
+              {"nation_by_status", std::move(by_status)},
               {"groups", std::move(groups)}};
 }
 

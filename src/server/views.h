@@ -33,6 +33,9 @@ Result<Json> Center(const Registry& registry, const std::string& id);
 // Capacity totals by=province|hub|cluster|kind|category|center|nation at precision=fp16|fp32|fp64|fp32e
 // (defaults: province, fp16), in PFLOPS.
 Result<Json> Capacity(const Registry& registry, const Params& params);
+// Self-reliance (国产化) by the same groupings and precisions: domestic share of capacity and of devices,
+// vendors with their shares, CR5 and HHI; the nation's row beside the groups.
+Result<Json> SelfReliance(const Registry& registry, const Params& params);
 
 // Serialises a view; bytes of invalid UTF-8 (which user input can carry into messages) become U+FFFD.
 std::string Dump(const Json& j, int indent = -1);

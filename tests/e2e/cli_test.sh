@@ -45,6 +45,13 @@ check "unknown center exits 4" test $? -eq 4
 "$ZHISUAN" --db "$DB" stats capacity --precision fp8 >"$WORK/p.out" 2>&1
 check "bad precision exits 2" test $? -eq 2
 check "bad precision message" contains "$WORK/p.out" "precision: unknown precision 'fp8'"
+# Planned capacity counts apart; self-reliance by hub.
+"$ZHISUAN" --db "$DB" stats capacity --by nation --status planned --json >"$WORK/planned.json" 2>&1
+check "planned capacity: the three planned centers" jqq '.status == "planned" and .total.centers == 3' "$WORK/planned.json"
+"$ZHISUAN" --db "$DB" stats capacity --status someday >"$WORK/s.out" 2>&1
+check "a bad status exits 2 and names it" bash -c "[ $? -eq 2 ] && grep -q \"status: unknown status 'someday'\" '$WORK/s.out'"
+"$ZHISUAN" --db "$DB" stats domestic --by hub >"$WORK/dom.out" 2>&1
+check "stats domestic prints the nation's domestic share" bash -c "grep -E '^total +全国 .*%' '$WORK/dom.out'"
 "$ZHISUAN" --db "$DB" accelerators >"$WORK/acc.out" 2>&1
 check "cli accelerators" contains "$WORK/acc.out" "huawei-ascend-910b"
 
@@ -166,6 +173,8 @@ curl -sf "$URL/metrics" >"$WORK/metrics.txt"
 check "metrics pass promtool's check and lint" bash -c "promtool check metrics <'$WORK/metrics.txt'"
 check "metrics count jobs by state" contains "$WORK/metrics.txt" 'zhisuan_jobs_finished_total{state="succeeded"}'
 check "metrics show devices by use per center" contains "$WORK/metrics.txt" 'zhisuan_center_devices_by_use{center="nsc-wuxi",use="busy"}'
+check "metrics show a planned center's status" contains "$WORK/metrics.txt" 'zhisuan_center_status{center="suihong-qingyang-aidc",status="planned"} 1'
+check "and no devices of it free" bash -c "! grep -q 'zhisuan_center_devices_by_use{center=\"suihong-qingyang-aidc\"' '$WORK/metrics.txt' || grep -q 'zhisuan_center_devices_by_use{center=\"suihong-qingyang-aidc\",use=\"free\"} 0' '$WORK/metrics.txt'"
 check "the shipped alert rules pass promtool" promtool check rules "$(dirname "$DATA")/deploy/prometheus/zhisuan-alerts.yml"
 # Every metric the alert rules and the Grafana dashboard use is one the server exports.
 DEPLOY=$(dirname "$DATA")/deploy

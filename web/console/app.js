@@ -26,7 +26,8 @@ const ZH = {
   'Sign out': '退出', Compute: '计算', 'Device-h': '卡时', 'kg CO2': '千克二氧化碳', Billed: '计费',
   Seq: '序号', At: '时间', Who: '操作者', From: '来源', Action: '操作', Target: '对象', Result: '结果', Detail: '详情',
   'Start in (h)': '开始（小时后）', 'Run (h)': '运行（小时）', Transfer: '传输', Code: '代码', Reason: '原因',
-  'Not found': '未找到', 'Download CSV': '下载 CSV',
+  'Not found': '未找到', 'Download CSV': '下载 CSV', Domestic: '国产占比',
+  'Domestic share of FP16 capacity': '国产加速卡算力占比（FP16）', 'Planned FP16 PFLOPS': '规划中 FP16 PFLOPS',
 };
 const L = (en) => state.lang === 'zh' && ZH[en] ? ZH[en] : en;
 // A center's or a region's name in the chosen language (the data has both).
@@ -184,9 +185,10 @@ async function liveCenters() {
 // ---- network: the map of China ---------------------------------------------------------------------------------
 
 const MEASURES = {
-  fp16: { label: L('Capacity FP16 (PFLOPS)'), value: (cs) => sum(cs, (c) => c.capacity_pflops.fp16) },
-  fp32e: { label: L('Capacity FP32-equivalent (PFLOPS)'), value: (cs) => sum(cs, (c) => c.capacity_pflops.fp32e) },
-  fp64: { label: L('Capacity FP64 (PFLOPS)'), value: (cs) => sum(cs, (c) => c.capacity_pflops.fp64) },
+  fp16: { label: L('Capacity FP16 (PFLOPS)'), value: (cs) => sum(cs, (c) => notInService(c) ? 0 : c.capacity_pflops.fp16) },
+  fp32e: { label: L('Capacity FP32-equivalent (PFLOPS)'), value: (cs) => sum(cs, (c) => notInService(c) ? 0 : c.capacity_pflops.fp32e) },
+  fp64: { label: L('Capacity FP64 (PFLOPS)'), value: (cs) => sum(cs, (c) => notInService(c) ? 0 : c.capacity_pflops.fp64) },
+  domestic: { label: L('Domestic share of FP16 capacity'), value: (cs) => ratio(sum(cs, (c) => notInService(c) ? 0 : c.domestic_pflops.fp16), sum(cs, (c) => notInService(c) ? 0 : c.capacity_pflops.fp16)) },
   utilisation: { label: L('Utilisation (busy / devices)'), value: (cs) => ratio(sum(cs, (c) => c.busy), sum(cs, (c) => c.devices)) },
   free: { label: L('Free devices'), value: (cs) => sum(cs, (c) => c.free) },
   pue: { label: L('PUE (mean of centers)'), value: (cs) => cs.length ? sum(cs, (c) => c.pue) / cs.length : null },
@@ -194,8 +196,12 @@ const MEASURES = {
   tariff: { label: L('Tariff (CNY/kWh, flat)'), value: (cs, r) => r ? r.tariff.flat_cny_per_kwh : null, all: true },
 };
 const sum = (xs, f) => xs.reduce((a, x) => a + (f(x) || 0), 0);
+// The share of a center's FP16 capacity on accelerators of vendors seated in China (null without capacity).
+const domesticShare = (c) => c.domestic_pflops && c.capacity_pflops.fp16 > 0 ? c.domestic_pflops.fp16 / c.capacity_pflops.fp16 : null;
 const ratio = (a, b) => b > 0 ? a / b : null;
 const STATE_COLOURS = { up: '#2e9e5b', draining: '#d99a00', down: '#d1453b' };
+// Planned, under construction or retired (the registry's status): takes no jobs, shown grey.
+const notInService = (c) => c.status && c.status.value !== 'in_service';
 
 async function networkView() {
   const measureSelect = el('select', { id: 'measure', 'aria-label': 'measure' },
@@ -229,7 +235,9 @@ async function networkView() {
     const measure = MEASURES[measureSelect.value];
     const shown = province ? data.centers.filter((c) => c.province === province) : data.centers;
     filterNote.textContent = province ? ` — ${reg.region[province].name_zh} (${reg.region[province].name_en}); click it again for all` : ' — click a province to filter';
-    const total = (f) => sum(shown, f);
+    // Devices and capacity in service; planned capacity apart.
+    const serving = shown.filter((c) => !notInService(c));
+    const total = (f) => sum(serving, f);
     const devices = total((c) => c.devices), busy = total((c) => c.busy);
     kpis.replaceChildren(...[
       [L('Centers'), fmt.n(shown.length)],
@@ -238,6 +246,7 @@ async function networkView() {
       [L('Queued devices'), data.live ? fmt.n(total((c) => c.queued)) : '–'],
       [L('FP16 PFLOPS'), fmt.n(total((c) => c.capacity_pflops.fp16))],
       [L('FP32-eq. PFLOPS'), fmt.n(total((c) => c.capacity_pflops.fp32e))],
+      [L('Planned FP16 PFLOPS'), fmt.n(sum(shown.filter(notInService), (c) => c.capacity_pflops.fp16))],
       [L('Draining / down'), `${shown.filter((c) => c.state === 'draining').length} / ${shown.filter((c) => c.state === 'down').length}`],
     ].map(([label, value]) => el('div', { class: 'kpi' }, el('div', { class: 'value' }, value), el('div', { class: 'label' }, label))));
     const byProvince = {};
@@ -254,9 +263,9 @@ async function networkView() {
       return {
         id: c.id, name: c.name,
         value: [r.lon + jitter, r.lat + jitter * 0.6, c.devices],
-        itemStyle: { color: STATE_COLOURS[c.state] || '#888' },
+        itemStyle: { color: notInService(c) ? '#8a94a3' : STATE_COLOURS[c.state] || '#888' },
         symbolSize: 6 + 24 * Math.sqrt(c.devices / maxDevices),
-        tip: `${c.name} (${c.id})<br>${c.state}, ${fmt.n(c.devices)} devices` +
+        tip: `${c.name} (${c.id})<br>${notInService(c) ? c.status.value : c.state}, ${fmt.n(c.devices)} devices` +
           (c.utilisation !== null ? `, ${fmt.pct(c.utilisation)} busy` : ''),
       };
     });
@@ -329,8 +338,9 @@ function centersTable(centers, id) {
     { key: 'free', label: L('Free'), num: true, render: (c) => fmt.n(c.free) },
     { key: 'queued', label: L('Queued'), num: true, render: (c) => fmt.n(c.queued) },
     { key: 'utilisation', label: L('Busy'), num: true, render: (c) => fmt.pct(c.utilisation) },
+    { key: 'domestic', label: L('Domestic'), num: true, render: (c) => fmt.pct(domesticShare(c)), sort: (c) => domesticShare(c) ?? -1 },
     { key: 'pue', label: L('PUE'), num: true },
-    { key: 'state', label: L('State'), render: (c) => stateBadge(c.state) },
+    { key: 'state', label: L('State'), render: (c) => stateBadge(notInService(c) ? c.status.value : c.state) },
   ], centers, { onclick: (c) => { location.hash = '#/centers/' + c.id; }, id });
 }
 

@@ -53,6 +53,18 @@ test('the network page draws the map, the totals and the hubs, and refreshes its
   await expect(page.locator('#network-history canvas').first()).toBeVisible();
 });
 
+test('a supervisor sees how much of the capacity is domestic and which centers are only planned', async ({ page }) => {
+  await page.goto('/');
+  await page.selectOption('#measure', 'domestic');
+  await expect(page.locator('.filters')).toContainText('Map shows');
+  await expect(page.locator('#map canvas').first()).toBeVisible();
+  const pengcheng = page.locator('#network-centers tbody tr', { hasText: 'Peng Cheng Cloud Brain II' });
+  await expect(pengcheng).toContainText('100.0%');  // Ascend 910 and Kunpeng 920, both Huawei
+  await expect(page.locator('#network-centers thead')).toContainText('Domestic');
+  // A center whose published figure is a plan says so instead of 'up'.
+  await expect(page.locator('#network-centers tbody tr', { hasText: 'Suihong Huachuang' })).toContainText('planned');
+});
+
 test('the centers table filters and sorts', async ({ page }) => {
   await page.goto('/#/centers');
   await expect(page.locator('#centers-table tbody tr')).toHaveCount(30);
