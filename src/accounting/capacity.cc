@@ -109,10 +109,14 @@ GroupName GroupOfPool(const Registry& registry, const Center& center, const Pool
   return {key, key, key};
 }
 
-std::optional<StatusFilter> ParseStatusFilter(std::string_view s) {
-  if (s == "all") return StatusFilter{};
-  if (const auto l = ParseLifecycle(s)) return StatusFilter{*l};
-  return std::nullopt;
+bool ParseStatusFilter(std::string_view s, StatusFilter& out) {
+  if (s == "all") {
+    out.reset();
+    return true;
+  }
+  const auto l = ParseLifecycle(s);
+  if (l) out = *l;
+  return l.has_value();
 }
 
 namespace {

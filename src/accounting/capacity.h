@@ -44,8 +44,9 @@ inline constexpr StatusFilter kInService = Lifecycle::kInService;
 inline bool Counts(const Center& center, const Pool& pool, StatusFilter filter) {
   return !filter || center.StatusOf(pool).value == *filter;
 }
-// "in_service" (default), "planned", "under_construction", "retired" or "all".
-std::optional<StatusFilter> ParseStatusFilter(std::string_view s);
+// "in_service" (default), "planned", "under_construction", "retired" or "all" into `out`; false when `s` is
+// none of them.
+bool ParseStatusFilter(std::string_view s, StatusFilter& out);
 inline constexpr std::string_view kStatusFilterNames =
     "in_service, planned, under_construction, retired, all";
 

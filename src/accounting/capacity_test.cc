@@ -64,10 +64,12 @@ TEST(Capacity, StatusesCountApart) {
   const auto planned = CapacityBy(*r, GroupBy::kCategory, Measure::kFp16, Lifecycle::kPlanned);
   ASSERT_EQ(planned.size(), 1u);
   EXPECT_DOUBLE_EQ(planned[0].capacity.tflops, 1000);
-  ASSERT_TRUE(ParseStatusFilter("all").has_value());
-  EXPECT_FALSE(ParseStatusFilter("all")->has_value());  // every status
-  EXPECT_EQ(ParseStatusFilter("planned"), std::optional<StatusFilter>(Lifecycle::kPlanned));
-  EXPECT_FALSE(ParseStatusFilter("soon").has_value());
+  StatusFilter filter = kInService;
+  ASSERT_TRUE(ParseStatusFilter("all", filter));
+  EXPECT_FALSE(filter.has_value());  // every status
+  ASSERT_TRUE(ParseStatusFilter("planned", filter));
+  EXPECT_EQ(filter, Lifecycle::kPlanned);
+  EXPECT_FALSE(ParseStatusFilter("soon", filter));
 }
 
 TEST(Capacity, ByCategory) {

@@ -316,8 +316,8 @@ Result<Grouping> ParseGrouping(const Params& params) {
   if (Status s = CheckParams(params, {"by", "precision", "status"}); !s) return std::unexpected(s.error());
   const Result<std::string> status_name = ParamOr(params, "status", "in_service");
   if (!status_name) return std::unexpected(status_name.error());
-  const auto status = accounting::ParseStatusFilter(*status_name);
-  if (!status) {
+  accounting::StatusFilter status = accounting::kInService;
+  if (!accounting::ParseStatusFilter(*status_name, status)) {
     return Fail(ErrorCode::kInvalidArgument, fmt::format("status: unknown status '{}' (one of {})",
                                                          *status_name, accounting::kStatusFilterNames));
   }
@@ -335,7 +335,7 @@ Result<Grouping> ParseGrouping(const Params& params) {
     return Fail(ErrorCode::kInvalidArgument, fmt::format("precision: unknown precision '{}' (one of {})",
                                                          *precision_name, accounting::kMeasureNames));
   }
-  return Grouping{*by, *measure, *status};
+  return Grouping{*by, *measure, status};
 }
 
 std::string StatusName(accounting::StatusFilter status) {

@@ -14,7 +14,8 @@ trap cleanup EXIT
 . "$(dirname "$0")/lib.sh"
 
 Z() { "$ZHISUAN" --db "$WORK/z.db" --data "$DATA" "$@"; }
-Z serve --port 0 --web "$WEB" --sim-factor 0.0005 >"$WORK/out" 2>"$WORK/err" &
+# The binary itself in the background (not the function Z, whose subshell a kill would leave the server of).
+"$ZHISUAN" --db "$WORK/z.db" --data "$DATA" serve --port 0 --web "$WEB" --sim-factor 0.0005 >"$WORK/out" 2>"$WORK/err" &
 SERVER_PID=$!
 wait_for_url "$WORK/out" || { echo "FAIL the server did not start"; cat "$WORK/err"; exit 1; }
 ZHISUAN_TENANT_TOKEN=$(Z token create --tenant lab-a 2>/dev/null)
