@@ -15,8 +15,6 @@ double SteadyNow() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-constexpr size_t kForgottenKept = 65536;  // finished ids remembered against a stale pickup
-
 }  // namespace
 
 bool JobService::MayAct() const {

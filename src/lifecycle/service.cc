@@ -352,7 +352,8 @@ void JobService::Forget(std::map<int64_t, std::unique_ptr<Live>>::iterator it) {
   if (options_.lease) {  // a pickup that read the store before this job ended must not bring it back
     forgotten_.insert(it->first);
     forgotten_order_.push_back(it->first);
-    if (forgotten_order_.size() > 65536) {
+    constexpr size_t kForgottenKept = 65536;  // finished ids remembered against a stale pickup
+    if (forgotten_order_.size() > kForgottenKept) {
       forgotten_.erase(forgotten_order_.front());
       forgotten_order_.pop_front();
     }
