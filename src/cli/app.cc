@@ -197,6 +197,9 @@ int Run(int argc, char** argv) {
   AddParam(domestic, o, "by", "province, hub, cluster, kind, category, center or nation (default province)");
   AddParam(domestic, o, "precision", "fp16, fp32, fp64 or fp32e (FP32-equivalent; default fp16)");
   AddParam(domestic, o, "status", "in_service (default), planned, under_construction, retired or all");
+  CLI::App* intelligent = stats->add_subcommand(
+      "intelligent",
+      "which intelligent-computing centers CAICT's >= 500 AI cards rule counts (seed 004:545)");
   CLI::App* quote = app.add_subcommand("quote", "quote a job: where it runs at the lowest cost, and why");
   quote->add_option("spec", o.spec_file, "job spec file, YAML or JSON (- reads standard input)")->required();
   AddParam(quote, o, "policy", "lowest-cost (default), nearest-data, least-loaded, first-fit, random");
@@ -365,7 +368,7 @@ int Run(int argc, char** argv) {
                             "write index.json, index.csv and index.html here");
   index_compute->add_flag("--json", index_args.json, "print the report JSON");
   CLI::App* validate = app.add_subcommand("validate", "check the data files without touching the database");
-  for (CLI::App* cmd : {centers, center, accelerators, regions, capacity, domestic, quote}) {
+  for (CLI::App* cmd : {centers, center, accelerators, regions, capacity, domestic, intelligent, quote}) {
     cmd->add_flag("--json", o.json, "print JSON (the API's document) instead of a table");
   }
 
@@ -456,6 +459,9 @@ int Run(int argc, char** argv) {
   if (regions->parsed()) return Print(views::Regions(registry), o.json, RenderRegions);
   if (capacity->parsed()) return Print(views::Capacity(registry, o.filters), o.json, RenderCapacity);
   if (domestic->parsed()) return Print(views::SelfReliance(registry, o.filters), o.json, RenderSelfReliance);
+  if (intelligent->parsed()) {
+    return Print(Result<views::Json>(views::IntelligentCenters(registry)), o.json, RenderIntelligentCenters);
+  }
   if (sim->parsed()) return RunSim(registry, sim_args);
   if (quote->parsed()) {
     Result<std::string> spec = ReadInput(o.spec_file, "job spec");

@@ -140,6 +140,19 @@ std::string RenderSelfReliance(const Json& j) {
          "vendors); HHI: sum of squared vendor shares in percent (0-10,000)\n";
 }
 
+std::string RenderIntelligentCenters(const Json& j) {
+  Table t({"CENTER", "NAME", "PROVINCE", "AI CARDS", "COUNTS"}, {kL, kL, kL, kR, kL});
+  for (const Json& c : j["centers"]) {
+    t.AddRow({Str(c["id"]), Str(c["name"]), Str(c["province"]), Num(c["ai_cards"]),
+              c["counts"].get<bool>() ? "yes" : "no"});
+  }
+  return t.Render() + fmt::format(
+                          "{} of {} intelligent-computing centers in service count: {} ({}), the rule "
+                          "by which the seed counts {} built nationally (2023)\n",
+                          Num(j["counted"]), j["centers"].size(), Str(j["rule"]), Str(j["source"]),
+                          Num(j["national_count"]));
+}
+
 std::string RenderQuote(const Json& q) {
   const Json& job = q["job"];
   std::string out = fmt::format("job {} ({}, {} devices, {}), policy {}, objective {}\n", Str(job["name"]),

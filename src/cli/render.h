@@ -13,6 +13,7 @@ std::string RenderAccelerators(const views::Json& accelerators);
 std::string RenderRegions(const views::Json& regions);
 std::string RenderCapacity(const views::Json& capacity);
 std::string RenderSelfReliance(const views::Json& self_reliance);
+std::string RenderIntelligentCenters(const views::Json& classes);
 std::string RenderQuote(const views::Json& quote);
 
 }  // namespace zhisuan::cli

@@ -507,6 +507,7 @@ struct HttpServer::Impl {
         [this](Call& c) { Reply(c.res, views::Capacity(registry, c.params)); });
     Add("GET", "/api/v1/stats/domestic",
         [this](Call& c) { Reply(c.res, views::SelfReliance(registry, c.params)); });
+    Plain("/api/v1/stats/intelligent-centers", [this](Call&) { return views::IntelligentCenters(registry); });
     Add("POST", "/api/v1/quote", [this](Call& c) {
       const double now_s =
           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

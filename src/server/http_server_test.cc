@@ -221,6 +221,23 @@ TEST_F(ServerTest, PlannedCapacityCountsApartAndTakesNoJobs) {
   EXPECT_EQ(not_in_service, 3) << quote->body;
 }
 
+// CAICT's >= 500 AI cards rule on the shipped intelligent centers in service: the flag agrees with the count,
+// planned centers are not listed, and small centers are named as not counted.
+TEST_F(ServerTest, IntelligentCentersByTheCaictRule) {
+  const json j = Get("/api/v1/stats/intelligent-centers");
+  EXPECT_EQ(j["min_ai_cards"], 500);
+  int counted = 0;
+  bool wuchang = false;
+  for (const json& c : j["centers"]) {
+    EXPECT_EQ(c["counts"].get<bool>(), c["ai_cards"].get<int64_t>() >= 500) << c.dump();
+    EXPECT_NE(c["id"], "suihong-qingyang-aidc");  // planned
+    counted += c["counts"].get<bool>() ? 1 : 0;
+    if (c["id"] == "wuchang-aidc") wuchang = !c["counts"].get<bool>() && c["ai_cards"] == 321;
+  }
+  EXPECT_EQ(j["counted"], counted);
+  EXPECT_TRUE(wuchang) << j.dump();  // 100 P as 321 A800: below the rule
+}
+
 TEST_F(ServerTest, BadRequestsAre4xx) {
   EXPECT_EQ(Get("/api/v1/stats/capacity?by=galaxy", 400)["error"]["code"], "invalid_argument");
   EXPECT_EQ(Get("/api/v1/stats/capacity?precision=int4", 400)["error"]["code"], "invalid_argument");

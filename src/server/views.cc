@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "accounting/capacity.h"
+#include "accounting/classify.h"
 #include "accounting/energy.h"
 #include "accounting/self_reliance.h"
 #include "model/enums.h"
@@ -393,6 +394,28 @@ Result<Json> SelfReliance(const Registry& registry, const Params& params) {
        "each with its source)"},
       {"nation", nation.empty() ? Json(nullptr) : SelfRelianceJson(nation[0])},
       {"groups", std::move(groups)}};
+}
+
+Json IntelligentCenters(const Registry& registry) {
+  Json centers = Json::array();
+  int counted = 0;
+  for (const auto& c : accounting::ClassifyIntelligentCenters(registry)) {
+    counted += c.counts ? 1 : 0;
+    centers.push_back({{"id", c.center->id},
+                       {"name", c.center->name},
+                       {"name_en", c.center->name_en},
+                       {"province", c.center->province},
+                       {"ai_cards", c.ai_cards},
+                       {"counts", c.counts}});
+  }
+  return Json{
+      {"rule", fmt::format("an intelligent-computing center counts with at least {} AI cards in service",
+                           accounting::kCaictMinAiCards)},
+      {"min_ai_cards", accounting::kCaictMinAiCards},
+      {"source", "seed 004:545, footnote 8 to 004:506-507"},
+      {"national_count", 60},
+      {"counted", counted},
+      {"centers", std::move(centers)}};
 }
 
 Result<Json> Capacity(const Registry& registry, const Params& params) {

@@ -36,6 +36,9 @@ Result<Json> Capacity(const Registry& registry, const Params& params);
 // Self-reliance (国产化) by the same groupings and precisions: domestic share of capacity and of devices,
 // vendors with their shares, CR5 and HHI; the nation's row beside the groups.
 Result<Json> SelfReliance(const Registry& registry, const Params& params);
+// CAICT's rule for counting intelligent-computing centers (>= 500 AI cards, seed 004:545) applied to the
+// registry's intelligent centers in service: which count and which do not.
+Json IntelligentCenters(const Registry& registry);
 
 // Serialises a view; bytes of invalid UTF-8 (which user input can carry into messages) become U+FFFD.
 std::string Dump(const Json& j, int indent = -1);

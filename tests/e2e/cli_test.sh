@@ -51,6 +51,8 @@ check "planned capacity: the three planned centers" jqq '.status == "planned" an
 "$ZHISUAN" --db "$DB" stats capacity --status someday >"$WORK/s.out" 2>&1
 check "a bad status exits 2 and names it" bash -c "[ $? -eq 2 ] && grep -q \"status: unknown status 'someday'\" '$WORK/s.out'"
 "$ZHISUAN" --db "$DB" stats domestic --by hub >"$WORK/dom.out" 2>&1
+"$ZHISUAN" --db "$DB" stats intelligent >"$WORK/intel.out" 2>&1
+check "stats intelligent names a center below 500 AI cards" bash -c "grep -E '^wuchang-aidc .* 321 +no' '$WORK/intel.out'"
 check "stats domestic prints the nation's domestic share" bash -c "grep -E '^total +全国 .*%' '$WORK/dom.out'"
 "$ZHISUAN" --db "$DB" accelerators >"$WORK/acc.out" 2>&1
 check "cli accelerators" contains "$WORK/acc.out" "huawei-ascend-910b"
