@@ -117,10 +117,10 @@ void JobService::MainLoop() {
       }
     }
     {
-      std::lock_guard lock(mu_);
+      Writer writer = Write();
       if (!unsaved_.empty() && now >= retry_at_) {
         std::vector<Transition> none;
-        (void)Persist(none);  // the retry of what failed before
+        (void)Persist(writer, none);  // the retry of what failed before
         Prune();
       }
     }
@@ -283,7 +283,7 @@ dispatch::DispatchRequest JobService::Request(const Live& l) const {
 // most kMaxPerPass a pass), it answers with the jobs that start now; their placements are committed before
 // the dispatcher acts on them. Waiting jobs get the core's reason and queue position.
 void JobService::Schedule() {
-  std::lock_guard lock(mu_);
+  Writer writer = Write();
   TakeInbox();
   const auto pass_start = std::chrono::steady_clock::now();
   struct Timed {
@@ -312,7 +312,7 @@ void JobService::Schedule() {
       if (a->rec.priority != b->rec.priority) return a->rec.priority > b->rec.priority;
       return a->rec.submitted_at < b->rec.submitted_at;
     });
-    // Bounded passes keep the lock (and the commit under it) short; the loop comes back at once for the rest.
+    // Bounded passes keep the lock short and each commit small; the loop comes back at once for the rest.
     if (entering.size() > kMaxPerPass) {
       for (size_t i = kMaxPerPass; i < entering.size(); ++i) arrived_.push_back(entering[i]->rec.id);
       entering.resize(kMaxPerPass);
@@ -349,7 +349,10 @@ void JobService::Schedule() {
     never.push_back(l);
   }
   for (schedule::Ticket t : pass_.waits) {
-    if (Live* l = live_of(t)) Explain(*l, now);
+    if (Live* l = live_of(t)) {
+      Explain(*l, now);
+      ShowWaiting(*l);
+    }
   }
   for (schedule::Ticket t : pass_.starts) {
     Live* l = live_of(t);
@@ -430,7 +433,7 @@ void JobService::Schedule() {
     }
   }
   if (transitions.empty()) return;
-  if (Status s = Persist(transitions, /*keep=*/false); !s) {
+  if (Status s = Persist(writer, transitions, /*keep=*/false); !s) {
     // Nothing was committed: undo in memory; the next pass tries again.
     for (Live* l : started) {
       FreeDeviceIds(*l);
@@ -474,7 +477,7 @@ void JobService::Dispatch() {
   SubmitPerBackend(work);
   std::vector<std::pair<std::shared_ptr<dispatch::Backend>, std::string>>
       orphans;  // cancelled while submitting
-  std::lock_guard lock(mu_);
+  Writer writer = Write();
   std::vector<Transition> transitions;
   const double now = now_();
   // Back-off per backend: 1, 2, 4 ... 30 s while it keeps refusing; forgotten at its first acceptance.
@@ -526,8 +529,10 @@ void JobService::Dispatch() {
     l.rec.updated_at = now;
     transitions.push_back({l.rec, l.rec.message});
   }
-  (void)Persist(transitions);
+  (void)Persist(writer, transitions);
   Prune();
+  writer.state.unlock();
+  writer.order.unlock();
   for (auto& [backend, handle] : orphans) (void)backend->Cancel(handle);
 }
 
@@ -565,7 +570,7 @@ void JobService::PollJobs() {
   }
   if (work.empty()) return;
   PollPerBackend(work);
-  std::lock_guard lock(mu_);
+  Writer writer = Write();
   std::vector<Transition> transitions;
   for (Work& w : work) {
     auto it = live_.find(w.id);
@@ -604,7 +609,7 @@ void JobService::PollJobs() {
         break;
     }
   }
-  (void)Persist(transitions);
+  (void)Persist(writer, transitions);
   Prune();
 }
 
@@ -655,7 +660,7 @@ void JobService::CheckHealth() {
   for (auto& [center, backend] : real)
     pings.push_back(std::async(std::launch::async, [b = backend] { return b->Ping(); }));
   for (size_t k = 0; k < pings.size(); ++k) results[k].second = pings[k].get();
-  std::lock_guard lock(mu_);
+  Writer writer = Write();
   const double now = now_();
   std::vector<Transition> transitions;
   for (auto& [center, status] : results) {
@@ -683,7 +688,7 @@ void JobService::CheckHealth() {
       transitions.push_back({l->rec, l->rec.message});
     }
   }
-  (void)Persist(transitions);
+  (void)Persist(writer, transitions);
   Prune();
 }
 

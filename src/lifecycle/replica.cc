@@ -177,6 +177,7 @@ void JobService::PickUp(bool full) {
     live->job = std::move(*job);
     Count(live->rec.tenant);
     arrived_.push_back(id);
+    Publish(live->rec);
     live_[id] = std::move(live);
   }
   if (full) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -264,7 +265,7 @@ void JobService::WithLiveSnapshot(const std::function<void(const placement::Snap
 }
 
 Status JobService::Admit(const Principal& who, const Job& job) {
-  // Neither check takes mu_, which the loop holds through its commits (a round trip each on PostgreSQL).
+  // Neither check takes mu_, which the loop holds through a pass.
   {
     if (!ReachOf(job.tenant).anywhere) {
       return Fail(ErrorCode::kPermissionDenied,
@@ -316,19 +317,50 @@ Status JobService::Admit(const Principal& who, const Job& job) {
   }
   if (*limits.submissions_per_s > 0) {
     const double rate = *limits.submissions_per_s, burst = std::max(1.0, 2 * rate), now = now_();
+    const Error refused{
+        ErrorCode::kRateLimited,
+        fmt::format("rate: tenant '{}' may submit {} jobs per second (bursts of {}); try again shortly",
+                    job.tenant, rate, burst)};
+    if (options_.lease) return TakeSharedToken(job.tenant, rate, burst, now, refused);
     std::lock_guard lock(token_mu_);
     Bucket& b = submit_buckets_[job.tenant];
     if (b.last == 0) b.tokens = burst;
     b.tokens = std::min(burst, b.tokens + std::max(0.0, now - b.last) * rate);
     b.last = now;
-    if (b.tokens < 1) {
-      return Fail(
-          ErrorCode::kRateLimited,
-          fmt::format("rate: tenant '{}' may submit {} jobs per second (bursts of {}); try again shortly",
-                      job.tenant, rate, burst));
-    }
+    if (b.tokens < 1) return std::unexpected(refused);
     b.tokens -= 1;
   }
+  return {};
+}
+
+// Replicas: the tenant's bucket is a row in the database (JobStore::TakeSubmitTokens). This replica takes a
+// grant of a twentieth of a second's tokens at a time and spends it here, so a submission costs a database
+// round trip only once per grant, and N replicas admit at most the rate, plus the burst, plus the N grants
+// they may hold. An empty bucket is asked again only after a grant's time, however hard a tenant pushes.
+Status JobService::TakeSharedToken(const std::string& tenant, double rate, double burst, double now,
+                                   const Error& refused) {
+  constexpr double kGrantS = 0.05;
+  {
+    std::lock_guard lock(token_mu_);
+    Bucket& b = submit_buckets_[tenant];
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return {};
+    }
+    if (now < b.last) return std::unexpected(refused);  // empty a moment ago
+  }
+  const auto grant =
+      std::clamp<int64_t>(static_cast<int64_t>(std::ceil(rate * kGrantS)), 1, static_cast<int64_t>(burst));
+  Result<int64_t> got = store_.TakeSubmitTokens(tenant, grant, rate, burst);
+  if (!got) return std::unexpected(got.error());
+  std::lock_guard lock(token_mu_);
+  Bucket& b = submit_buckets_[tenant];
+  b.tokens += static_cast<double>(*got);
+  if (b.tokens < 1) {
+    b.last = now + std::max(kGrantS, 1 / rate);  // here: when to ask the database again
+    return std::unexpected(refused);
+  }
+  b.tokens -= 1;
   return {};
 }
 
@@ -348,6 +380,10 @@ void JobService::Forget(std::map<int64_t, std::unique_ptr<Live>>::iterator it) {
     if (auto n = unfinished_.find(it->second->rec.tenant); n != unfinished_.end() && --n->second <= 0) {
       unfinished_.erase(n);
     }
+  }
+  {
+    std::lock_guard lock(view_mu_);
+    view_.erase(it->first);
   }
   if (options_.lease) {  // a pickup that read the store before this job ended must not bring it back
     forgotten_.insert(it->first);
@@ -474,6 +510,7 @@ void JobService::TakeInbox() {
     if (live_.contains(id)) continue;  // a pickup was first
     Count(live->rec.tenant);
     arrived_.push_back(id);
+    Publish(live->rec);
     live_[id] = std::move(live);
   }
 }
@@ -484,15 +521,34 @@ void JobService::TakeInbox() {
 Result<JobRecord> JobService::Owned(const Principal& who, int64_t id) {
   JobRecord rec;
   {
-    std::lock_guard lock(mu_);
-    TakeInbox();
-    if (auto it = live_.find(id); it != live_.end()) {
-      // A queued job's place in its pool's queue as the scheduler has it now (cheap: a walk of that queue).
-      // Other waiting jobs keep the reason of their last pass: placing one again with reasons costs a scan of
-      // the network, which a tenant polling GET must not make the scheduler's lock pay for.
-      const schedule::Ticket t = it->second->ticket;
-      if (t != schedule::kNoTicket && core_.queued(t)) Explain(*it->second, now_());
-      rec = it->second->rec;
+    std::lock_guard lock(view_mu_);
+    if (auto it = view_.find(id); it != view_.end()) {
+      const Shown& shown = it->second;
+      rec = *shown.rec;
+      if (shown.explained_state == rec.state) {
+        rec.waiting = shown.waiting;
+        rec.message = shown.message;
+        rec.queue_position = shown.queue_position;
+      }
+    }
+  }
+  if (rec.id != 0 && !rec.waiting.empty() && rec.queue_position > 0) {
+    // A queued job's place in its pool's queue as the scheduler has it now (cheap: a walk of that queue),
+    // when the scheduler is not busy; else its place at the last pass. Other waiting jobs keep the reason of
+    // their last pass: placing one again with reasons costs a scan of the network, which a tenant polling GET
+    // must not make the scheduler's lock pay for.
+    std::unique_lock lock(mu_, std::try_to_lock);
+    if (lock.owns_lock()) {
+      if (auto it = live_.find(id); it != live_.end() && it->second->rec.state == rec.state) {
+        Live& l = *it->second;
+        if (l.ticket != schedule::kNoTicket && core_.queued(l.ticket)) {
+          Explain(l, now_());
+          ShowWaiting(l);
+          rec.waiting = l.rec.waiting;
+          rec.message = l.rec.message;
+          rec.queue_position = l.rec.queue_position;
+        }
+      }
     }
   }
   if (rec.id == 0) {
@@ -527,8 +583,8 @@ Result<std::vector<JobRecord>> JobService::List(const Principal& who, JobFilter 
     return Fail(ErrorCode::kInvalidArgument, "limit: must be between 1 and 1000");
   Result<std::vector<JobRecord>> rows = store_.List(filter);
   if (!rows) return rows;
-  // The loop commits a transition before it changes memory, so memory is never behind the store; it can only
-  // be ahead by a transition that is being committed. The store's rows are the committed truth.
+  // The store's rows are the committed truth, as GET's view is (a transition being committed shows in
+  // neither until it is).
   return rows;
 }
 
@@ -578,7 +634,7 @@ Result<JobRecord> JobService::Cancel(const Principal& who, int64_t id) {
   std::string handle;
   JobRecord out;
   {
-    std::lock_guard lock(mu_);
+    Writer w = Write();
     TakeInbox();
     auto it = live_.find(id);
     if (it == live_.end()) {
@@ -598,7 +654,7 @@ Result<JobRecord> JobService::Cancel(const Principal& who, int64_t id) {
     if (l.rec.started_at)
       Account(l, dispatch::RunStatus{.finished_at = now}, backend ? backend->time_scale() : 1.0);
     std::vector<Transition> t = {{l.rec, l.rec.message}};
-    if (Status s = Persist(t, /*keep=*/false); !s) {
+    if (Status s = Persist(w, t, /*keep=*/false); !s) {
       l.rec = before;
       return std::unexpected(s.error());
     }
@@ -641,7 +697,32 @@ std::map<std::string, std::string> JobService::CenterStates() {
   return out;
 }
 
-Status JobService::Persist(std::vector<Transition>& transitions, bool keep) {
+JobService::Writer JobService::Write() {
+  std::unique_lock order(save_mu_);
+  std::unique_lock state(mu_);
+  return {std::move(order), std::move(state)};
+}
+
+void JobService::Publish(JobRecord rec) {
+  const int64_t id = rec.id;
+  auto shown = std::make_shared<const JobRecord>(std::move(rec));
+  Shown fresh;
+  fresh.rec = std::move(shown);
+  std::lock_guard lock(view_mu_);
+  view_[id] = std::move(fresh);
+}
+
+void JobService::ShowWaiting(const Live& l) {
+  std::lock_guard lock(view_mu_);
+  auto it = view_.find(l.rec.id);
+  if (it == view_.end() || it->second.rec->state != l.rec.state) return;  // a newer state is being committed
+  it->second.waiting = l.rec.waiting;
+  it->second.message = l.rec.message;
+  it->second.queue_position = l.rec.queue_position;
+  it->second.explained_state = l.rec.state;
+}
+
+Status JobService::Persist(Writer& w, std::vector<Transition>& transitions, bool keep) {
   if (transitions.empty() && unsaved_.empty()) return {};
   const double now = now_();
   if (!unsaved_.empty() && now < retry_at_) {
@@ -658,7 +739,11 @@ Status JobService::Persist(std::vector<Transition>& transitions, bool keep) {
   std::move(transitions.begin(), transitions.end(), std::back_inserter(all));
   transitions.clear();
   const auto commit_start = std::chrono::steady_clock::now();
+  retrying_ = earlier;  // still waiting for the store while it is tried again
+  w.state.unlock();     // readers and quotes go on; other writers wait for w.order
   Status s = store_.Save(all);
+  w.state.lock();
+  retrying_ = 0;
   const double commit_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_start).count();
   commit_seconds_sum_ += commit_s;
@@ -672,6 +757,9 @@ Status JobService::Persist(std::vector<Transition>& transitions, bool keep) {
     }
     backoff_s_ = 0;
     store_health_ = StoreHealth{corruption_.empty(), corruption_, 0, 0};
+    for (Transition& t : all) {  // in order: a job's last transition is what it now is
+      if (live_.contains(t.record.id)) Publish(std::move(t.record));
+    }
     return {};
   }
   if (store_health_.ok) store_health_.failing_since = now;
@@ -716,7 +804,7 @@ void JobService::CheckStore() {
 StoreHealth JobService::Health() {
   std::lock_guard lock(mu_);
   StoreHealth h = store_health_;
-  h.unsaved = unsaved_.size();
+  h.unsaved = unsaved_.size() + retrying_;
   return h;
 }
 
@@ -775,7 +863,7 @@ Status JobService::Lead() {
   if (!rows) return std::unexpected(rows.error());
   std::vector<Transition> transitions;
   const double now = now_();
-  std::lock_guard lock(mu_);
+  Writer w = Write();
   for (JobRecord& rec : *rows) {
     if (live_.contains(rec.id)) continue;
     auto live = std::make_unique<Live>();
@@ -789,6 +877,7 @@ Status JobService::Lead() {
       continue;
     }
     live->job = std::move(*job);
+    Publish(live->rec);  // as stored; what changes below is published once committed
     if (live->rec.state == JobState::kPlaced || live->rec.state == JobState::kDispatched ||
         live->rec.state == JobState::kRunning) {
       if (!Restore(*live)) {
@@ -818,8 +907,8 @@ Status JobService::Lead() {
     Count(live->rec.tenant);
     live_[live->rec.id] = std::move(live);
   }
+  if (Status s = Persist(w, transitions, /*keep=*/false); !s) return s;
   Prune();
-  if (Status s = Persist(transitions, /*keep=*/false); !s) return s;
   leading_ = true;
   loop_ = std::thread([this] { MainLoop(); });
   return {};

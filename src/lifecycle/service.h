@@ -208,12 +208,24 @@ class JobService {
   void Explain(Live& live, double now);
   dispatch::DispatchRequest Request(const Live& live) const;
   void Account(Live& live, const dispatch::RunStatus& status, double time_scale);
-  // Under mu_: commits `transitions` after any that earlier failed. On failure, with `keep` the transitions
-  // stay in memory and are retried with back-off (the caller has acted on them); without it they are dropped
-  // and the caller undoes them. `transitions` is empty afterwards either way.
-  Status Persist(std::vector<Transition>& transitions, bool keep = true);
-  // Under mu_: drops finished jobs from memory once nothing about them waits for the store.
+  // What a step that changes jobs and commits them holds: the commit order (save_mu_), then the state (mu_).
+  // Persist lets go of the state while the store commits, so that reads and quotes never wait for a commit;
+  // the commit order keeps every other writer (the loop's steps, a cancel) out until the commit is done and
+  // published, so transitions reach the store in the order they were made.
+  struct Writer {
+    std::unique_lock<std::mutex> order, state;
+  };
+  Writer Write();
+  // Commits `transitions` after any that earlier failed, then publishes them to the readers' view. On
+  // failure, with `keep` the transitions stay in memory and are retried with back-off (the caller has acted
+  // on them); without it they are dropped and the caller undoes them. `transitions` is empty afterwards.
+  Status Persist(Writer& w, std::vector<Transition>& transitions, bool keep = true);
+  // Under a Writer: drops finished jobs from memory once nothing about them waits for the store.
   void Prune();
+  // Under mu_: the job as committed, into the readers' view (Publish), or its scheduler's word on why it
+  // waits (ShowWaiting: not stored; kept only while the view's record is in the same state).
+  void Publish(JobRecord rec);
+  void ShowWaiting(const Live& live);
   void CheckStore();
   Result<JobRecord> Owned(const Principal& who, int64_t id);
   // The job's name on its backend: zhisuan-INSTANCE-ID.
@@ -226,8 +238,21 @@ class JobService {
   std::function<double()> now_;
   std::string instance_;  // the database's instance id
 
+  std::mutex save_mu_;  // the commit order: see Writer
   std::mutex mu_;
   std::condition_variable wake_;
+  // What GET answers for the jobs in live_: each as the store has it (published after its commit, so a reader
+  // never sees a transition that is still being committed, or one that failed and was undone), with the
+  // scheduler's latest reason while it waits. Under a lock of its own, held only to copy: a read never waits
+  // for the scheduler or the store. A job not here is read from the store.
+  struct Shown {
+    std::shared_ptr<const JobRecord> rec;
+    std::string waiting, message;  // the scheduler's word while rec->state is `explained_state`
+    int64_t queue_position = 0;
+    std::optional<JobState> explained_state;
+  };
+  std::mutex view_mu_;
+  std::unordered_map<int64_t, Shown> view_;  // GUARDED_BY(view_mu_)
   // The scheduler core (schedule/): waiting jobs, queues, quotas and the devices of placed and running jobs,
   // on the live snapshot. The simulator runs the same core.
   schedule::Scheduler core_;
@@ -270,13 +295,16 @@ class JobService {
     bool revoked = false;
   };
   struct Bucket {
-    double tokens = 0, last = 0;
+    double tokens = 0;
+    double last = 0;  // alone: when it was last refilled; replicated: when to ask the database again
   };
   // Reloads tokens and limits when the store says they changed (any process); the main loop calls it.
   void ReloadAuth(bool force);
   // Under mu_: forgets finished jobs from memory and from their tenant's count.
   void Forget(std::map<int64_t, std::unique_ptr<Live>>::iterator it);
   Status Admit(const Principal& who, const Job& job);
+  Status TakeSharedToken(const std::string& tenant, double rate, double burst, double now,
+                         const Error& refused);
 
   std::mutex token_mu_;
   // GUARDED_BY(token_mu_): keyed by a hash of the token under a per-process random key, so that where a
@@ -298,6 +326,7 @@ class JobService {
   }
   bool stopping_ = false;
   std::vector<Transition> unsaved_;  // GUARDED_BY(mu_): acted on, not yet committed
+  size_t retrying_ = 0;              // GUARDED_BY(mu_): of those, being committed again now
   double retry_at_ = 0, backoff_s_ = 0;
   StoreHealth store_health_;  // GUARDED_BY(mu_)
   std::string corruption_;    // GUARDED_BY(mu_): what the last integrity check found, or empty
@@ -324,7 +353,7 @@ class JobService {
   std::set<int64_t> forgotten_;          // GUARDED_BY(mu_)
 
   // Jobs the committer accepted, for the loop to take into live_ (the committer never waits for mu_, which
-  // the loop holds through its commits).
+  // the loop holds through a pass).
   std::mutex inbox_mu_;
   std::vector<std::unique_ptr<Live>> inbox_;  // GUARDED_BY(inbox_mu_)
   // Under mu_: the inbox into live_ and arrived_.

@@ -3,8 +3,10 @@
 // never 5xx).
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sqlite3.h>
 
 #include <chrono>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
@@ -68,6 +70,26 @@ class JobsApiTest : public ::testing::Test {
     lifecycle::ServiceOptions options;
     options.tick_s = 0.005;
     options.poll_interval_s = 0.01;
+    auto service =
+        lifecycle::JobService::Create(opened_->registry, *store_, std::move(*backends), options, Now);
+    EXPECT_TRUE(service) << service.error().message;
+    if (!service || !(*service)->Start()) return nullptr;
+    return std::move(*service);
+  }
+
+  // A replica on the fixture's database that does not lead (the caller has given the lease to another),
+  // started.
+  std::unique_ptr<lifecycle::JobService> NewFollower(const std::string& replica_id) {
+    auto backends =
+        lifecycle::MakeBackends(opened_->registry, "test", "sim_factor: 0.00001", dir_.path().string(), Now);
+    EXPECT_TRUE(backends) << backends.error().message;
+    if (!backends) return nullptr;
+    lifecycle::ServiceOptions options;
+    auto lease = LeaderLease::Open((dir_.path() / "z.db").string());
+    EXPECT_TRUE(lease) << lease.error().message;
+    if (!lease) return nullptr;
+    options.lease = std::move(*lease);
+    options.replica_id = replica_id;
     auto service =
         lifecycle::JobService::Create(opened_->registry, *store_, std::move(*backends), options, Now);
     EXPECT_TRUE(service) << service.error().message;
@@ -303,6 +325,51 @@ TEST_F(JobsApiTest, LiveStateHistoryAndWhoAmI) {
   EXPECT_EQ(client_->Get("/api/v1/me")->status, 401);
 }
 
+// Issue 15: the scheduler commits outside the lock that reads take, and readers see only what is committed.
+// Another connection holds the database's write lock while a job ends: the loop's commit of the end waits
+// for it (and fails after the busy timeout, and is retried), while GET, the live state, a quote, health and
+// /metrics answer at once, and GET says what the store has (running), not what memory has and the store
+// does not (succeeded). Once the lock is let go the end is committed and shown.
+TEST_F(JobsApiTest, ReadsNeverWaitForACommitAndShowOnlyWhatIsCommitted) {
+  const int64_t id = Submit(acme_, Train(8, 20))["id"];  // 20 modelled hours: ~0.7 s
+  WaitFor(acme_, id, "running");
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_.path() / "z.db").string().c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  // The job ends on its backend; its commit cannot go through.
+  for (int i = 0; i < 3000 && service_->Health().unsaved == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_GT(service_->Health().unsaved, 0u) << "the loop never tried to commit the job's end";
+  // The loop now retries its commit, each try waiting the store's busy timeout (5 s). A reader that waited
+  // for a commit would miss this 2.5 s deadline.
+  httplib::Client reader("127.0.0.1", server_->port());
+  reader.set_read_timeout(2, 500'000);
+  const std::string quote = Train(8, 1).dump();
+  for (int i = 0; i < 20; ++i) {
+    auto r = reader.Get("/api/v1/jobs/" + std::to_string(id), Auth(acme_));
+    ASSERT_TRUE(r) << "GET of a job waited for a commit (try " << i << ")";
+    ASSERT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(json::parse(r->body)["state"], "running") << "GET showed a transition the store does not have";
+    auto live = reader.Get("/api/v1/live");
+    ASSERT_TRUE(live && live->status == 200) << "the live state waited for a commit (try " << i << ")";
+    auto q = reader.Post("/api/v1/quote", Auth(acme_), quote, "application/json");
+    ASSERT_TRUE(q && q->status == 200)
+        << "a quote waited for a commit (try " << i << "): " << (q ? q->body : "no answer");
+    auto health = reader.Get("/api/v1/health");
+    ASSERT_TRUE(health) << "health waited for a commit (try " << i << ")";
+    EXPECT_EQ(health->status, 503) << health->body;  // the store does not take commits
+    ASSERT_TRUE(reader.Get("/metrics", Auth(ops_))) << "/metrics waited for a commit (try " << i << ")";
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  const json done = WaitFor(acme_, id, "succeeded");  // within the back-off (at most 5 s)
+  EXPECT_FALSE(done["accounting"].is_null());
+  auto health = client_->Get("/api/v1/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200) << health->body;
+}
+
 // Issue 15: a follower replica holds no jobs of its own to count, so it counts a tenant's unfinished jobs in
 // the database: submitting to followers does not get a tenant past its max_pending.
 TEST_F(JobsApiTest, AFollowerHoldsATenantToItsPendingLimit) {
@@ -313,28 +380,57 @@ TEST_F(JobsApiTest, AFollowerHoldsATenantToItsPendingLimit) {
   TenantLimits limits;
   limits.max_pending = 2;
   ASSERT_TRUE(store_->SetTenantLimits("capped", limits));
-  auto backends =
-      lifecycle::MakeBackends(opened_->registry, "test", "sim_factor: 0.00001", dir_.path().string(), Now);
-  ASSERT_TRUE(backends);
-  lifecycle::ServiceOptions options;
-  auto lease = LeaderLease::Open(db);
-  ASSERT_TRUE(lease);
-  options.lease = std::move(*lease);
-  options.replica_id = "follower";
-  auto follower =
-      lifecycle::JobService::Create(opened_->registry, *store_, std::move(*backends), options, Now);
-  ASSERT_TRUE(follower && (*follower)->Start());
-  EXPECT_FALSE((*follower)->Leader().leading);
+  auto follower = NewFollower("follower");
+  ASSERT_TRUE(follower);
+  EXPECT_FALSE(follower->Leader().leading);
   const lifecycle::Principal capped{"capped", false, "0123456789ab", "127.0.0.1"};
   const std::string spec = Train(8, 1).dump();
-  auto first = (*follower)->Submit(capped, spec, "");
+  auto first = follower->Submit(capped, spec, "");
   ASSERT_TRUE(first) << first.error().message;
-  ASSERT_TRUE((*follower)->Submit(capped, spec, ""));
-  auto third = (*follower)->Submit(capped, spec, "");
+  ASSERT_TRUE(follower->Submit(capped, spec, ""));
+  auto third = follower->Submit(capped, spec, "");
   ASSERT_FALSE(third);
   EXPECT_EQ(third.error().code, ErrorCode::kRateLimited);
   EXPECT_NE(third.error().message.find("2 unfinished jobs"), std::string::npos) << third.error().message;
-  (*follower)->Stop();
+  follower->Stop();
+}
+
+// Issue 15: replicas share a tenant's submission rate through the database. Two followers, each taking
+// submissions as fast as it can, admit the tenant's burst and rate once between them, not once each.
+TEST_F(JobsApiTest, ReplicasShareATenantsSubmissionRate) {
+  auto other = LeaderLease::Open((dir_.path() / "z.db").string());
+  ASSERT_TRUE(other);
+  ASSERT_EQ((*other)->AcquireOrRenew("other-replica", "http://elsewhere", 600)->holder, "other-replica");
+  TenantLimits limits;
+  limits.submissions_per_s = 5;  // a burst of 10
+  ASSERT_TRUE(store_->SetTenantLimits("metered", limits));
+  auto a = NewFollower("a"), b = NewFollower("b");
+  ASSERT_TRUE(a && b);
+  const lifecycle::Principal metered{"metered", false, "0123456789ab", "127.0.0.1"};
+  const std::string spec = Train(8, 1).dump();
+  int accepted[2] = {0, 0}, refused = 0;
+  const double start = Now();
+  for (int i = 0; i < 60; ++i) {
+    auto r = (i % 2 == 0 ? a : b)->Submit(metered, spec, "");
+    if (r) {
+      ++accepted[i % 2];
+    } else {
+      EXPECT_EQ(r.error().code, ErrorCode::kRateLimited) << r.error().message;
+      EXPECT_NE(r.error().message.find("5 jobs per second"), std::string::npos) << r.error().message;
+      ++refused;
+    }
+  }
+  const double elapsed = Now() - start;
+  // The bound: the burst, what the rate refilled meanwhile, and one grant (1 token at 5/s) each replica may
+  // hold. Each replica alone would have admitted 10.
+  const int total = accepted[0] + accepted[1];
+  EXPECT_GE(total, 10);
+  EXPECT_LE(total, 10 + static_cast<int>(std::ceil(5 * elapsed)) + 2) << "in " << elapsed << " s";
+  EXPECT_GT(accepted[0], 0);
+  EXPECT_GT(accepted[1], 0);
+  EXPECT_EQ(total + refused, 60);
+  a->Stop();
+  b->Stop();
 }
 
 TEST_F(JobsApiTest, DrainedCentersTakeNoJobs) {

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -120,8 +122,16 @@ Result<std::unique_ptr<JobStore>> JobStore::Open(const std::string& path) {
     }
   }
   auto impl = std::make_unique<Impl>(std::move(*db), path);
-  if (impl->db.dialect() == sql::Dialect::kSqlite)
-    return std::unique_ptr<JobStore>(new JobStore(std::move(impl), nullptr, nullptr));
+  if (impl->db.dialect() == sql::Dialect::kSqlite) {
+    // Reads get a connection of their own: in WAL mode they see the last commit and never wait for the one
+    // in progress (a write lock held elsewhere, an fsync), which the scheduler's commits would make them do
+    // on one shared connection. Writes take turns on the other: SQLite has one writer at a time anyway.
+    Result<sql::Connection> reads = sql::Connection::Open(path, /*create=*/false);
+    if (!reads) return std::unexpected(reads.error());
+    if (Status s = reads->Exec("PRAGMA query_only=ON"); !s) return std::unexpected(s.error());
+    auto reader = std::make_unique<Impl>(std::move(*reads), path);
+    return std::unique_ptr<JobStore>(new JobStore(std::move(impl), nullptr, std::move(reader)));
+  }
   // PostgreSQL: every statement is a round trip, so the scheduler's commits, the intake of submissions and
   // the API's reads each get a connection (three server sessions) instead of taking turns on one.
   std::unique_ptr<Impl> lanes[2];
@@ -831,6 +841,42 @@ Status JobStore::ForgetCancelRequest(int64_t id) {
   if (!st) return std::unexpected(st.error());
   st->Bind(1, id);
   return st->Run();
+}
+
+Result<int64_t> JobStore::TakeSubmitTokens(const std::string& tenant, int64_t want, double rate,
+                                           double burst) {
+  Impl& lane = intake();
+  std::lock_guard lock(lane.mu);
+  const bool pg = lane.db.dialect() == sql::Dialect::kPostgres;
+  const std::string now(sql::DatabaseNow(lane.db.dialect()));
+  int64_t granted = 0;
+  Status s = lane.Transaction([&]() -> Status {
+    Result<sql::Statement*> add =
+        lane.Cached("INSERT INTO tenant_buckets (tenant, tokens, at) VALUES (?1, ?2, " + now +
+                    ") ON CONFLICT (tenant) DO NOTHING");
+    if (!add) return std::unexpected(add.error());
+    (*add)->Bind(1, tenant).Bind(2, burst);
+    if (Status r = (*add)->Run(); !r) return r;
+    // The row stays locked to this transaction (PostgreSQL: FOR UPDATE; SQLite: the write lock it holds).
+    Result<sql::Statement*> get = lane.Cached(
+        "SELECT tokens, at, " + now + " FROM tenant_buckets WHERE tenant = ?1" + (pg ? " FOR UPDATE" : ""));
+    if (!get) return std::unexpected(get.error());
+    (*get)->Bind(1, tenant);
+    Result<bool> row = (*get)->Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return Fail(ErrorCode::kStore, "tenant_buckets: the row just added is not there");
+    const double tokens = (*get)->ColumnDouble(0), at = (*get)->ColumnDouble(1), t = (*get)->ColumnDouble(2);
+    (*get)->Reset();
+    const double avail = std::min(burst, tokens + std::max(0.0, t - at) * rate);
+    granted = std::clamp<int64_t>(static_cast<int64_t>(std::floor(avail)), 0, want);
+    Result<sql::Statement*> put =
+        lane.Cached("UPDATE tenant_buckets SET tokens = ?2, at = ?3 WHERE tenant = ?1");
+    if (!put) return std::unexpected(put.error());
+    (*put)->Bind(1, tenant).Bind(2, avail - static_cast<double>(granted)).Bind(3, std::max(at, t));
+    return (*put)->Run();
+  });
+  if (!s) return std::unexpected(s.error());
+  return granted;
 }
 
 Status JobStore::Audit(const AuditEntry& e) {

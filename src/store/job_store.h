@@ -167,6 +167,10 @@ class JobStore {
   Status ForgetCancelRequest(int64_t id);
 
   // Appends to the audit log (committed before it returns). Submissions are audited by Insert.
+  // Takes up to `want` tokens from `tenant`'s shared submission bucket (`rate` per second at the database's
+  // clock, holding at most `burst`; full when first used) and returns how many it got, 0 when it is empty.
+  // Replicas each take small grants, so together they admit the rate once.
+  Result<int64_t> TakeSubmitTokens(const std::string& tenant, int64_t want, double rate, double burst);
   Status Audit(const AuditEntry& entry);
   // Audit entries in order of seq.
   Result<std::vector<AuditEntry>> AuditLog(const AuditFilter& filter);
@@ -175,7 +179,7 @@ class JobStore {
   struct Impl;
   JobStore(std::unique_ptr<Impl> impl, std::unique_ptr<Impl> intake, std::unique_ptr<Impl> reader);
   Impl& intake();               // submissions' connection (PostgreSQL), else impl_
-  Impl& reader();               // reads' connection (PostgreSQL), else impl_
+  Impl& reader();               // reads' connection (its own on SQLite too: WAL readers never wait)
   std::unique_ptr<Impl> impl_;  // writes
   std::unique_ptr<Impl> intake_, reader_;
 };

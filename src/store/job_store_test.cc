@@ -230,6 +230,27 @@ TEST_P(JobStoreTest, PendingIdsAndCancelRequests) {
   EXPECT_TRUE(store_->CancelRequests()->empty());
 }
 
+// A tenant's submission bucket is one row that every replica draws from: two connections taking grants in
+// turn get the burst between them once (refill at 0.001/s is nothing over the test), each tenant its own.
+TEST_P(JobStoreTest, ReplicasShareATenantsSubmissionBucket) {
+  auto other = JobStore::Open(path_);
+  ASSERT_TRUE(other) << other.error().message;
+  const double rate = 0.001, burst = 10;
+  std::vector<int64_t> got;
+  for (int i = 0; i < 4; ++i) {
+    JobStore& s = i % 2 == 0 ? *store_ : **other;
+    Result<int64_t> n = s.TakeSubmitTokens("acme", 4, rate, burst);
+    ASSERT_TRUE(n) << n.error().message;
+    got.push_back(*n);
+  }
+  EXPECT_EQ(got, (std::vector<int64_t>{4, 4, 2, 0}));
+  EXPECT_EQ(*store_->TakeSubmitTokens("zeta", 4, rate, burst), 4);
+  // A high rate refills at the database's clock: after a pause there are tokens again.
+  EXPECT_EQ(*store_->TakeSubmitTokens("fast", 10, 1000, 10), 10);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(*(*other)->TakeSubmitTokens("fast", 10, 1000, 10), 10);
+}
+
 // Servers on one database accept the same idempotency key at the same moment: one job, every caller told its
 // id (the key is unique by the table's constraint, not by any process's memory).
 TEST_P(JobStoreTest, OneKeyFromManyConnectionsAtOnceIsOneJob) {

@@ -9,11 +9,7 @@
 namespace zhisuan {
 namespace {
 
-// The database's clock in seconds since the Unix epoch, in each dialect.
-std::string Now(sql::Dialect d) {
-  return d == sql::Dialect::kPostgres ? "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)"
-                                      : "((julianday('now') - 2440587.5) * 86400.0)";
-}
+std::string Now(sql::Dialect d) { return std::string(sql::DatabaseNow(d)); }
 
 }  // namespace
 

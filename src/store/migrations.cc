@@ -183,6 +183,15 @@ constexpr Migration kSqlite[] = {
       );
       CREATE INDEX job_state_pending ON job_state (job_id) WHERE state = 'pending';
     )sql"},
+    {9, R"sql(
+      -- Each tenant's submission token bucket, shared by replicas: each takes small grants of tokens from it
+      -- (at the database's clock), so that N replicas admit a tenant's rate once, not N times.
+      CREATE TABLE tenant_buckets (
+        tenant TEXT PRIMARY KEY,
+        tokens REAL NOT NULL,
+        at REAL NOT NULL
+      );
+    )sql"},
 };
 
 // The same versions for PostgreSQL: the same tables and columns, in its types (BIGINT for INTEGER, DOUBLE
@@ -348,6 +357,13 @@ constexpr Migration kPostgres[] = {
         remote TEXT NOT NULL
       );
       CREATE INDEX job_state_pending ON job_state (job_id) WHERE state = 'pending';
+    )sql"},
+    {9, R"sql(
+      CREATE TABLE tenant_buckets (
+        tenant TEXT PRIMARY KEY,
+        tokens DOUBLE PRECISION NOT NULL,
+        at DOUBLE PRECISION NOT NULL
+      );
     )sql"},
 };
 

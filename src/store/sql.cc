@@ -39,4 +39,9 @@ std::string Redacted(std::string_view target) {
   return fmt::format("{}***{}", target.substr(0, colon + 1), target.substr(at));
 }
 
+std::string_view DatabaseNow(Dialect dialect) {
+  return dialect == Dialect::kPostgres ? "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)"
+                                       : "((julianday('now') - 2440587.5) * 86400.0)";
+}
+
 }  // namespace zhisuan::sql

@@ -130,6 +130,10 @@ class Connection {
   std::unique_ptr<ConnectionImpl> impl_;
 };
 
+// An SQL expression for the database's clock in seconds since the Unix epoch: what replicas on one database
+// agree on, whatever their own clocks say.
+std::string_view DatabaseNow(Dialect dialect);
+
 // Opens a SQLite file (sql_sqlite.cc) or a PostgreSQL connection (sql_postgres.cc).
 Result<Connection> OpenSqlite(const std::string& path, bool create);
 Result<Connection> OpenPostgres(const std::string& url);
