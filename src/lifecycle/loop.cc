@@ -78,7 +78,7 @@ void Exclude(JobRecord& r, const std::string& center) {
 
 void JobService::MainLoop() {
   double next_health = 0, next_quotas = 0, next_auth = 0, next_sample = 0, next_pickup = 0,
-         next_full_pickup = 0, next_integrity = now_() + options_.integrity_interval_s;
+         next_full_pickup = 0, next_load = 0, next_integrity = now_() + options_.integrity_interval_s;
   while (true) {
     {
       std::unique_lock lock(mu_);
@@ -114,6 +114,10 @@ void JobService::MainLoop() {
         PickUp(full);
         next_pickup = now + options_.pickup_interval_s;
         if (full) next_full_pickup = now + 2;
+      }
+      if (now >= next_load) {
+        PublishLoad();
+        next_load = now + 1;
       }
     }
     {
@@ -615,17 +619,15 @@ void JobService::PollJobs() {
 
 void JobService::TakeSample() {
   Sample s;
-  {
-    std::lock_guard lock(mu_);
-    s.at = now_();
-    const placement::Snapshot& net = snapshot();
+  s.at = now_();
+  WithLiveSnapshot([&](const placement::Snapshot& net) {
     s.busy.assign(net.centers().size(), 0);
     s.queued.assign(net.centers().size(), 0);
     for (const placement::PoolInfo& p : net.pools()) {
       s.busy[p.center] += static_cast<int32_t>(std::min<int64_t>(p.devices - p.free_devices, INT32_MAX));
       s.queued[p.center] += static_cast<int32_t>(std::min<int64_t>(p.queued_devices, INT32_MAX));
     }
-  }
+  });
   std::lock_guard lock(sample_mu_);
   samples_.push_back(std::move(s));
   while (samples_.size() > options_.samples_kept) samples_.pop_front();

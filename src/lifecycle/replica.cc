@@ -42,6 +42,7 @@ void JobService::LeaseLoop() {
   // follower waits a whole lease before it may take one, so that the leader from before (which renews every
   // quarter of a lease) keeps it rather than losing it to whichever replica asks first.
   double reachable_since = -ttl;
+  double next_sample = 0;
   while (true) {
     std::string address;
     {
@@ -115,13 +116,19 @@ void JobService::LeaseLoop() {
       if (options_.on_lost_lease) options_.on_lost_lease();
     }
     // Until the next renewal: a follower has no scheduling loop, so this thread picks up token revocations
-    // and tenant limits from other processes as the leader's loop does (within 50 ms).
+    // and tenant limits from other processes as the leader's loop does (within 50 ms), and samples the load.
     for (const double renew_at = SteadyNow() + period;;) {
       {
         std::lock_guard lock(mu_);
         if (stopping_) break;
       }
-      if (!leading_) ReloadAuth(false);
+      if (!leading_) {
+        ReloadAuth(false);
+        if (now_() >= next_sample) {  // the leader's load, sampled here as the leader's loop samples its own
+          TakeSample();
+          next_sample = now_() + options_.sample_interval_s;
+        }
+      }
       const double left = renew_at - SteadyNow();
       if (left <= 0) break;
       std::unique_lock lease_lock(lease_mu_);

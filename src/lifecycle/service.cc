@@ -259,11 +259,6 @@ const JobService::Reach& JobService::ReachOf(const std::string& tenant) {
 }
 
 // Under no lock: the limits a submission must pass before it is stored.
-void JobService::WithLiveSnapshot(const std::function<void(const placement::Snapshot&)>& fn) {
-  std::lock_guard lock(mu_);
-  fn(snapshot());
-}
-
 Status JobService::Admit(const Principal& who, const Job& job) {
   // Neither check takes mu_, which the loop holds through a pass.
   {

@@ -154,7 +154,8 @@ class JobService {
   // that step a clock and wait for the loop to catch up.
   uint64_t LoopPasses() const { return loop_passes_.load(); }
   // Runs `fn` on the live snapshot (devices busy and booked, drained and down centers, as the scheduler sees
-  // them now) under the scheduler's lock: quotes are made on it. Keep `fn` short.
+  // them now) under the scheduler's lock: quotes are made on it. Keep `fn` short. On a replica that does not
+  // lead: the leader's load as it last wrote it (live_load.cc), within about a second.
   void WithLiveSnapshot(const std::function<void(const placement::Snapshot&)>& fn);
   // Busy and queued devices of one center (snapshot index) or of all (center < 0) at each sample since
   // `since`, oldest first, as the loop sampled the live snapshot every sample_interval_s (samples_kept of
@@ -237,6 +238,15 @@ class JobService {
   ServiceOptions options_;
   std::function<double()> now_;
   std::string instance_;  // the database's instance id
+
+  // Replicas (live_load.cc): the leader writes its live load for the others about once a second while it
+  // changes; a follower reads it, at most twice a second when asked, into a copy of its snapshot.
+  void PublishLoad();
+  void RefreshLoad();
+  std::string published_load_;  // the loop's: what it wrote last
+  std::mutex load_mu_;
+  std::optional<placement::Snapshot> follower_live_;  // GUARDED_BY(load_mu_)
+  double load_read_at_ = -1, load_at_ = 0;  // GUARDED_BY(load_mu_): when read (steady), written (db)
 
   std::mutex save_mu_;  // the commit order: see Writer
   std::mutex mu_;

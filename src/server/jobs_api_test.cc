@@ -13,6 +13,7 @@
 
 #include "lifecycle/backends.h"
 #include "lifecycle/service.h"
+#include "model/enums.h"
 #include "server/http_server.h"
 #include "store/job_store.h"
 #include "store/leader_lease.h"
@@ -77,9 +78,8 @@ class JobsApiTest : public ::testing::Test {
     return std::move(*service);
   }
 
-  // A replica on the fixture's database that does not lead (the caller has given the lease to another),
-  // started.
-  std::unique_ptr<lifecycle::JobService> NewFollower(const std::string& replica_id) {
+  // A replica on the fixture's database, started: it leads when it finds the lease free, else follows.
+  std::unique_ptr<lifecycle::JobService> NewReplica(const std::string& replica_id) {
     auto backends =
         lifecycle::MakeBackends(opened_->registry, "test", "sim_factor: 0.00001", dir_.path().string(), Now);
     EXPECT_TRUE(backends) << backends.error().message;
@@ -90,6 +90,7 @@ class JobsApiTest : public ::testing::Test {
     if (!lease) return nullptr;
     options.lease = std::move(*lease);
     options.replica_id = replica_id;
+    options.sample_interval_s = 0.1;
     auto service =
         lifecycle::JobService::Create(opened_->registry, *store_, std::move(*backends), options, Now);
     EXPECT_TRUE(service) << service.error().message;
@@ -380,7 +381,7 @@ TEST_F(JobsApiTest, AFollowerHoldsATenantToItsPendingLimit) {
   TenantLimits limits;
   limits.max_pending = 2;
   ASSERT_TRUE(store_->SetTenantLimits("capped", limits));
-  auto follower = NewFollower("follower");
+  auto follower = NewReplica("follower");
   ASSERT_TRUE(follower);
   EXPECT_FALSE(follower->Leader().leading);
   const lifecycle::Principal capped{"capped", false, "0123456789ab", "127.0.0.1"};
@@ -404,7 +405,7 @@ TEST_F(JobsApiTest, ReplicasShareATenantsSubmissionRate) {
   TenantLimits limits;
   limits.submissions_per_s = 5;  // a burst of 10
   ASSERT_TRUE(store_->SetTenantLimits("metered", limits));
-  auto a = NewFollower("a"), b = NewFollower("b");
+  auto a = NewReplica("a"), b = NewReplica("b");
   ASSERT_TRUE(a && b);
   const lifecycle::Principal metered{"metered", false, "0123456789ab", "127.0.0.1"};
   const std::string spec = Train(8, 1).dump();
@@ -431,6 +432,59 @@ TEST_F(JobsApiTest, ReplicasShareATenantsSubmissionRate) {
   EXPECT_EQ(total + refused, 60);
   a->Stop();
   b->Stop();
+}
+
+// Issue 15: every replica answers the live state. The leader writes its load to the database about once a
+// second; a follower shows it (busy devices, drained centers, its samples) and quotes on it.
+TEST_F(JobsApiTest, AFollowerShowsTheLeadersLiveLoad) {
+  service_->Stop();  // the fixture's server leads alone; here two replicas share the lease instead
+  auto leader = NewReplica("leader");
+  ASSERT_TRUE(leader);
+  for (int i = 0; i < 500 && !leader->Leader().leading; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(leader->Leader().leading);
+  auto follower = NewReplica("follower");
+  ASSERT_TRUE(follower);
+  EXPECT_FALSE(follower->Leader().leading);
+  const lifecycle::Principal acme{"acme", false, "0123456789ab", "127.0.0.1"};
+  const lifecycle::Principal ops{"ops", true, "0123456789ac", "127.0.0.1"};
+  auto job = leader->Submit(acme, Train(8, 10000, "inner-mongolia").dump(), "");
+  ASSERT_TRUE(job) << job.error().message;
+  ASSERT_TRUE(leader->SetDrained(ops, "cmcc-wuhan-aidc", true));
+  auto busy_on = [](lifecycle::JobService& s, std::string* center_state) {
+    int64_t busy = 0;
+    s.WithLiveSnapshot([&](const placement::Snapshot& net) {
+      for (const placement::PoolInfo& p : net.pools())
+        if (p.in_service) busy += p.devices - p.free_devices;
+      *center_state = std::string(Name(net.centers()[net.CenterIndex("cmcc-wuhan-aidc")].state));
+    });
+    return busy;
+  };
+  std::string state;
+  int64_t busy = 0;
+  for (int i = 0; i < 1000 && (busy != 8 || state != "draining"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    busy = busy_on(*follower, &state);
+  }
+  EXPECT_EQ(busy, 8);
+  EXPECT_EQ(state, "draining");
+  EXPECT_EQ(busy_on(*leader, &state), 8);
+  // Its samples carry the load too.
+  bool sampled = false;
+  for (int i = 0; i < 500 && !sampled; ++i) {
+    const lifecycle::JobService::Series h = follower->History(-1, 0);
+    sampled = !h.busy.empty() && h.busy.back() == 8;
+    if (!sampled) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(sampled);
+  ASSERT_TRUE(follower->Cancel(acme, job->job.id));
+  for (int i = 0; i < 1000 && busy != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    busy = busy_on(*follower, &state);
+  }
+  EXPECT_EQ(busy, 0);
+  follower->Stop();
+  leader->Stop();
 }
 
 TEST_F(JobsApiTest, DrainedCentersTakeNoJobs) {

@@ -879,6 +879,30 @@ Result<int64_t> JobStore::TakeSubmitTokens(const std::string& tenant, int64_t wa
   return granted;
 }
 
+Status JobStore::PublishLoad(int64_t epoch, const std::string& load) {
+  std::lock_guard lock(impl_->mu);
+  Result<sql::Statement*> st = impl_->Cached(
+      "INSERT INTO live_load (id, epoch, at, load) VALUES (1, ?1, " +
+      std::string(sql::DatabaseNow(impl_->db.dialect())) +
+      ", ?2) ON CONFLICT (id) DO UPDATE SET epoch = excluded.epoch, at = excluded.at, load = excluded.load "
+      "WHERE live_load.epoch <= excluded.epoch");
+  if (!st) return std::unexpected(st.error());
+  (*st)->Bind(1, epoch).Bind(2, load);
+  return (*st)->Run();
+}
+
+Result<std::optional<JobStore::LoadRow>> JobStore::LatestLoad() {
+  std::lock_guard lock(reader().mu);
+  Result<sql::Statement*> st = reader().Cached("SELECT epoch, at, load FROM live_load WHERE id = 1");
+  if (!st) return std::unexpected(st.error());
+  Result<bool> row = (*st)->Step();
+  if (!row) return std::unexpected(row.error());
+  std::optional<LoadRow> out;
+  if (*row) out = LoadRow{(*st)->ColumnInt(0), (*st)->ColumnDouble(1), (*st)->ColumnText(2)};
+  (*st)->Reset();
+  return out;
+}
+
 Status JobStore::Audit(const AuditEntry& e) {
   std::lock_guard lock(impl_->mu);
   auto st = impl_->db.Prepare(

@@ -171,6 +171,15 @@ class JobStore {
   // clock, holding at most `burst`; full when first used) and returns how many it got, 0 when it is empty.
   // Replicas each take small grants, so together they admit the rate once.
   Result<int64_t> TakeSubmitTokens(const std::string& tenant, int64_t want, double rate, double burst);
+  // The leader's live load as it wrote it last (epoch: its lease's; a former leader's write is ignored), for
+  // the replicas that do not lead. `at` is the database's clock at the write.
+  struct LoadRow {
+    int64_t epoch = 0;
+    double at = 0;
+    std::string load;
+  };
+  Status PublishLoad(int64_t epoch, const std::string& load);
+  Result<std::optional<LoadRow>> LatestLoad();
   Status Audit(const AuditEntry& entry);
   // Audit entries in order of seq.
   Result<std::vector<AuditEntry>> AuditLog(const AuditFilter& filter);

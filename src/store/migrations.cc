@@ -192,6 +192,16 @@ constexpr Migration kSqlite[] = {
         at REAL NOT NULL
       );
     )sql"},
+    {10, R"sql(
+      -- The leader's live load (devices free and queued for per pool, releases, center states), written about
+      -- once a second while it changes, for the replicas that do not lead to answer /api/v1/live and quotes.
+      CREATE TABLE live_load (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        epoch INTEGER NOT NULL,
+        at REAL NOT NULL,
+        load TEXT NOT NULL
+      );
+    )sql"},
 };
 
 // The same versions for PostgreSQL: the same tables and columns, in its types (BIGINT for INTEGER, DOUBLE
@@ -363,6 +373,14 @@ constexpr Migration kPostgres[] = {
         tenant TEXT PRIMARY KEY,
         tokens DOUBLE PRECISION NOT NULL,
         at DOUBLE PRECISION NOT NULL
+      );
+    )sql"},
+    {10, R"sql(
+      CREATE TABLE live_load (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        epoch BIGINT NOT NULL,
+        at DOUBLE PRECISION NOT NULL,
+        load TEXT NOT NULL
       );
     )sql"},
 };
