@@ -99,7 +99,10 @@ void JobService::RefreshLoad() {
   load_read_at_ = now;
   Result<std::optional<JobStore::LoadRow>> row = store_.LatestLoad();
   if (!row || !row->has_value() || (*row)->at == load_at_) return;
-  if (!follower_live_) follower_live_ = snapshot();  // the registry's, as this replica built it
+  if (!follower_live_) {  // the registry's, as this replica built it
+    std::lock_guard state(mu_);
+    follower_live_ = snapshot();
+  }
   placement::Snapshot next = *follower_live_;
   if (!Apply((*row)->load, next)) {
     options_.log->Event(Log::Level::kWarn, "replica",

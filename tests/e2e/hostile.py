@@ -19,22 +19,15 @@ import tempfile
 import threading
 import time
 
+import e2e_lib
+
 ZHISUAN, DATA = sys.argv[1], sys.argv[2]
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORK = tempfile.mkdtemp(prefix="zhisuan-hostile.")
 os.chmod(WORK, 0o755)
-tried = passed = 0
+TALLY = e2e_lib.Tally()
+check = TALLY.check
 servers = []
-
-
-def check(name, ok, detail=""):
-    global tried, passed
-    tried += 1
-    if ok:
-        passed += 1
-        print(f"ok   {name}", flush=True)
-    else:
-        print(f"FAIL {name}" + (f": {detail}" if detail else ""), flush=True)
 
 
 class Server:
@@ -44,24 +37,12 @@ class Server:
         self.db = db
         self.data = data or DATA
         logs = logs or db  # where its output goes (not on a disk a probe fills)
-        self.out = open(logs + ".out", "w")
         self.out_path = logs + ".out"
         self.err_path = logs + ".err"
         self.err = open(self.err_path, "a")
-        self.proc = subprocess.Popen([ZHISUAN, "--db", db, "--data", self.data, "serve", "--port", "0", *args],
-                                     stdout=self.out, stderr=self.err, env=env)
+        self.proc, self.port = e2e_lib.serve(
+            [ZHISUAN, "--db", db, "--data", self.data, "serve", "--port", "0", *args], self.out_path, self.err, env)
         servers.append(self)
-        self.port = None
-        for _ in range(300):
-            with open(self.out_path) as f:
-                text = f.read()
-            if "http://" in text:
-                self.port = int(text.split("http://")[1].split("/")[0].split(":")[1])
-                return
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited {self.proc.returncode}: {open(self.err_path).read()}")
-            time.sleep(0.05)
-        raise RuntimeError("server did not print its URL")
 
     def request(self, method, path, body=None, headers=None, timeout=10):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
@@ -617,8 +598,7 @@ def main():
                 s.proc.wait()
         subprocess.run(["pkill", "-f", os.path.join(WORK, "local")])
         shutil.rmtree(WORK, ignore_errors=True)
-    print(f"hostile suite: {passed} of {tried} probes passed")
-    sys.exit(0 if passed == tried and tried > 0 else 1)
+    sys.exit(TALLY.done("hostile suite: probes"))
 
 
 if __name__ == "__main__":

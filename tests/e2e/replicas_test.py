@@ -27,6 +27,8 @@ import tempfile
 import threading
 import time
 
+import e2e_lib
+
 ZHISUAN, DATA, PG_DIR = sys.argv[1], sys.argv[2], sys.argv[3]
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
@@ -34,18 +36,9 @@ SLURM = os.environ["ZHISUAN_SLURM_DIR"]
 WORK = tempfile.mkdtemp(prefix="zhisuan-replicas.")
 os.chmod(WORK, 0o755)
 RNG = random.Random(15)
-tried = passed = 0
+TALLY = e2e_lib.Tally()
+check = TALLY.check
 replicas = []
-
-
-def check(name, ok, detail=""):
-    global tried, passed
-    tried += 1
-    if ok:
-        passed += 1
-        print(f"ok   {name}", flush=True)
-    else:
-        print(f"FAIL {name}" + (f": {detail}" if detail else ""), flush=True)
 
 
 def psql(url, sql):
@@ -90,20 +83,9 @@ class Replica:
         self.n = n
         self.out_path = f"{WORK}/replica{n}.out"
         self.err = open(f"{WORK}/replica{n}.err", "a")
-        self.proc = subprocess.Popen(
+        self.proc, self.port = e2e_lib.serve(
             [ZHISUAN, "--db", DB, "--data", f"{WORK}/data", "serve", "--port", "0", "--backends",
-             f"{WORK}/backends.yaml", "--state-dir", f"{WORK}/state"],
-            stdout=open(self.out_path, "w"), stderr=self.err)
-        self.port = None
-        for _ in range(300):
-            text = open(self.out_path).read()
-            if "http://" in text:
-                self.port = int(text.split("http://")[1].split("/")[0].split(":")[1])
-                return
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"replica {n} exited: {open(self.err.name).read()[-2000:]}")
-            time.sleep(0.05)
-        raise RuntimeError(f"replica {n} did not start")
+             f"{WORK}/backends.yaml", "--state-dir", f"{WORK}/state"], self.out_path, self.err, what=f"replica {n}")
 
     def alive(self):
         return self.proc.poll() is None
@@ -350,5 +332,4 @@ finally:
     except Exception:
         pass
     shutil.rmtree(WORK, ignore_errors=True)
-print(f"{passed} of {tried} checks passed", flush=True)
-sys.exit(0 if passed == tried else 1)
+sys.exit(TALLY.done("replicas: checks"))
