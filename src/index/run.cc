@@ -159,6 +159,15 @@ Json ToJson(const IndexRun& run) {
                        {"rank", prev->rank[static_cast<size_t>(p)] - y.rank[r]}};
       }
     }
+    if (!run.spec.covariates.empty()) {  // what the regressions below are fitted on, per region
+      const YearData& d = run.data.years.back();
+      Json covariates = Json::object();
+      for (size_t c = 0; c < run.spec.covariates.size(); ++c) {
+        const double v = d.covariates[r * run.spec.covariates.size() + c];
+        covariates[run.spec.covariates[c].id] = std::isfinite(v) ? Json(v) : Json();
+      }
+      j["covariates"] = covariates;
+    }
     if (!run.stability.empty()) {
       const RankInterval& s = run.stability[r];
       j["rank_interval"] = {{"p5", s.p5}, {"p50", s.p50}, {"p95", s.p95}, {"mean", Round(s.mean, 3)}};
@@ -202,6 +211,8 @@ Json ToJson(const IndexRun& run) {
   Json regressions = Json::array();
   for (const Regression& r : run.regressions) {
     regressions.push_back({{"covariate", r.covariate},
+                           {"name_zh", r.name_zh},
+                           {"name_en", r.name_en},
                            {"unit", r.unit},
                            {"slope", Round(r.ols.slope, 3)},
                            {"intercept", Round(r.ols.intercept, 3)},

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -356,6 +357,18 @@ TEST_F(ServerTest, IndexComputeOnTheShippedSample) {
   for (const auto& c : j["explanation"]["indicators"]) sum += c["contribution"].get<double>();
   EXPECT_NEAR(sum, j["explanation"]["difference"].get<double>(), 1e-3);
   EXPECT_FALSE(j["regressions"].empty());
+  // The regression is fitted on each region's covariate, which the answer carries: refit it here by hand.
+  const json& gdp = j["regressions"][0];
+  EXPECT_EQ(gdp["covariate"], "gdp");
+  EXPECT_EQ(gdp["name_en"], "GDP");
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (const json& r : j["regions"]) {
+    const double x = r["index"], y = r["covariates"]["gdp"];
+    sx += x, sy += y, sxx += x * x, sxy += x * y;
+  }
+  const double n = 31, slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  EXPECT_NEAR(gdp["slope"].get<double>(), slope, 0.01 * std::abs(slope));  // the indices are rounded
+  EXPECT_NEAR(gdp["intercept"].get<double>(), (sy - slope * sx) / n, 0.02 * std::abs(sy / n));
   // The same request gives the same answer.
   auto again = client_->Post("/api/v1/index/compute", body.dump(), "application/json");
   ASSERT_TRUE(again);

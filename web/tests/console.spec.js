@@ -179,6 +179,26 @@ test('a planner reads the compute development index on the map and in the table'
   await expect(page.locator('#index-table tbody tr')).toHaveCount(31);
   await expect(page.locator('#index-table tbody tr').first()).toContainText('1');
   await expect(page.locator('#index-map canvas').first()).toBeVisible();
+  await expect(page.locator('#index-table thead')).toContainText('Type');
+  // Ranks 1 and 2 compared: the difference, the radar of sub-indices, the decomposition and the indicators that
+  // weigh most.
+  const first = (await page.locator('#index-table tbody tr').nth(0).locator('td').nth(1).textContent()).trim();
+  const second = (await page.locator('#index-table tbody tr').nth(1).locator('td').nth(1).textContent()).trim();
+  await expect(page.locator('#index-difference')).toContainText(`${first} `);
+  await expect(page.locator('#index-difference')).toContainText(`− ${second} `);
+  await expect(page.locator('#index-radar canvas').first()).toBeVisible();
+  await expect(page.locator('#index-parts canvas').first()).toBeVisible();
+  await expect(page.locator('#index-indicators tbody tr')).toHaveCount(10);
+  // Another pair, computed by the server: the last region against the first.
+  const last = (await page.locator('#index-table tbody tr').nth(30).locator('td').nth(1).textContent()).trim();
+  await page.selectOption('#index-a', last);
+  await expect(page.locator('#index-difference')).toContainText(`${last} `);
+  await expect(page.locator('#index-difference')).toContainText('= -');
+  await expect(page.locator('#index-radar canvas').first()).toBeVisible();
+  // The index against GDP and the digital economy, with the fitted line's sentence.
+  await expect(page.locator('#index-regression-gdp canvas').first()).toBeVisible();
+  await expect(page.locator('#index-regressions')).toContainText('R^2');
+  await page.screenshot({ path: 'test-results/screens/index.png', fullPage: true });
   // Other data: a broken CSV names its problem.
   await page.click('details summary');
   await page.fill('#index-data', 'region,year\nx,notayear\n');
