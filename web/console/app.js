@@ -29,7 +29,7 @@ const ZH = {
   'Not found': '未找到', 'Download CSV': '下载 CSV', Domestic: '国产占比',
   'Domestic share of FP16 capacity': '国产加速卡算力占比（FP16）', 'Planned FP16 PFLOPS': '规划中 FP16 PFLOPS',
   'Compare two regions': '两地对比', 'Sub-indices': '一级分指数', 'What makes the difference': '差距来自哪里',
-  Indicator: '指标', Weight: '权重', Contribution: '贡献', 'The index and the economy': '指数与经济', Type: '类型划分',
+  'Show more': '显示更多', Indicator: '指标', Weight: '权重', Contribution: '贡献', 'The index and the economy': '指数与经济', Type: '类型划分',
 };
 const L = (en) => state.lang === 'zh' && ZH[en] ? ZH[en] : en;
 // A center's or a region's name in the chosen language (the data has both).
@@ -113,11 +113,15 @@ function every(ms, fn, anchor) {
 }
 
 // A sortable table: columns [{key, label, num, render}], rows objects; onclick(row) makes rows links.
-function table(columns, rows, { onclick, sortKey, id } = {}) {
-  let key = sortKey || null, asc = true;
+// Sorted over all rows; the first `page` rows are drawn (10,000 centers would take seconds of DOM), with a
+// button at the foot for the next ones.
+const TABLE_PAGE = 100;
+function table(columns, rows, { onclick, sortKey, id, page = TABLE_PAGE } = {}) {
+  let key = sortKey || null, asc = true, shown = page;
   const t = el('table', { id });
   const body = el('tbody');
   const head = el('tr');
+  const foot = el('tfoot');
   const draw = () => {
     const sorted = [...rows];
     if (key) {
@@ -134,37 +138,75 @@ function table(columns, rows, { onclick, sortKey, id } = {}) {
       class: [c.num ? 'num' : '', key === c.key ? 'sorted' : '', key === c.key && asc ? 'asc' : ''].join(' '),
       onclick: () => { if (key === c.key) asc = !asc; else { key = c.key; asc = true; } draw(); },
     }, c.label)));
-    body.replaceChildren(...sorted.map((r) => el('tr', { class: onclick ? 'link' : '', onclick: onclick ? () => onclick(r) : null },
+    body.replaceChildren(...sorted.slice(0, shown).map((r) => el('tr', { class: onclick ? 'link' : '', onclick: onclick ? () => onclick(r) : null },
       columns.map((c) => el('td', { class: c.num ? 'num' : '' }, c.render ? c.render(r) : (r[c.key] ?? '–'))))));
+    const left = sorted.length - Math.min(shown, sorted.length);
+    foot.replaceChildren(...(left > 0 ? [el('tr', {}, el('td', { colspan: columns.length, class: 'note' },
+      `${fmt.n(Math.min(shown, sorted.length))} of ${fmt.n(sorted.length)} `,
+      el('button', { type: 'button', class: 'more', onclick: () => { shown += page; draw(); } }, `${L('Show more')} (${fmt.n(Math.min(page, left))})`)))] : []));
   };
-  t.append(el('thead', {}, head), body);
+  t.append(el('thead', {}, head), body, foot);
   draw();
   return t;
 }
 
 // ---- data shared by views ------------------------------------------------------------------------------------
 
-async function registry() {
-  if (state.registry) return state.registry;
-  const [centers, regions, accelerators] = await Promise.all([
-    api('/api/v1/centers'), api('/api/v1/regions'), api('/api/v1/accelerators')]);
-  const china = await (await fetch('/console/china.json')).json();
-  echarts.registerMap('china', china);
-  state.registry = {
-    centers: centers.centers,
-    regions: regions.regions,
-    accelerators: accelerators.accelerators || [],
-    region: Object.fromEntries(regions.regions.map((r) => [r.id, r])),
-    center: Object.fromEntries(centers.centers.map((c) => [c.id, c])),
-  };
-  return state.registry;
+// ECharts (1 MB; parsing it takes a few hundred ms on a slow machine) is preloaded by the page and run only when a
+// chart is first needed: the first screen shows its figures and tables before it, its charts after.
+let echartsLoad = null;
+function echartsReady() {
+  if (!echartsLoad) {
+    echartsLoad = new Promise((resolve, reject) => {
+      if (typeof window.echarts?.init === 'function') { resolve(); return; }
+      const script = el('script', { src: '/console/echarts.min.js' });
+      script.addEventListener('load', resolve);
+      script.addEventListener('error', () => reject(new Error('the chart library did not load (/console/echarts.min.js)')));
+      document.head.append(script);
+    });
+    echartsLoad.catch(() => { echartsLoad = null; });
+  }
+  return echartsLoad;
 }
+
+// The registry, fetched once, all at once (every view starts from it); registry() also has the map of China
+// registered with ECharts, registryData() does not wait for the chart library.
+let registryLoad = null, mapLoad = null;
+function registryData() {
+  if (!registryLoad) {
+    registryLoad = (async () => {
+      const [centers, regions, accelerators] = await Promise.all([
+        api('/api/v1/centers'), api('/api/v1/regions'), api('/api/v1/accelerators')]);
+      state.registry = {
+        centers: centers.centers,
+        regions: regions.regions,
+        accelerators: accelerators.accelerators || [],
+        region: Object.fromEntries(regions.regions.map((r) => [r.id, r])),
+        center: Object.fromEntries(centers.centers.map((c) => [c.id, c])),
+      };
+      return state.registry;
+    })();
+    registryLoad.catch(() => { registryLoad = null; });  // a failed load is tried again by the next view
+  }
+  return registryLoad;
+}
+async function registry() {
+  if (!mapLoad) {
+    mapLoad = Promise.all([fetch('/console/china.json').then((r) => r.json()), echartsReady()])
+      .then(([china]) => echarts.registerMap('china', china));
+    mapLoad.catch(() => { mapLoad = null; });
+  }
+  const [reg] = await Promise.all([registryData(), mapLoad]);
+  return reg;
+}
+
+// Resolves after the browser has painted what is on the page now.
+const afterPaint = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
 // Centers with their live state (devices free, busy, queued; up, draining, down) when the server runs jobs.
 async function liveCenters() {
-  const reg = await registry();
-  let live = null;
-  try { live = await api('/api/v1/live'); } catch { /* a server without the job service */ }
+  const [reg, live] = await Promise.all([registryData(),
+    api('/api/v1/live').catch(() => null)]);  // null: a server without the job service
   const byId = live ? Object.fromEntries(live.centers.map((c) => [c.id, c])) : {};
   return {
     live,
@@ -220,21 +262,31 @@ async function networkView() {
     el('div', { class: 'row' }, el('div', { class: 'panel' }, mapNode), el('div', { class: 'panel' }, el('h2', {}, L('By hub')), hubs,
       el('h2', {}, L('The network over time')), historyNode)),
     el('div', { class: 'panel' }, el('h2', {}, L('Centers')), list));
-  const map = chart(mapNode);
-  let history = null;
-  let province = null;
-  map.on('click', (p) => {
-    if (p.componentType === 'series' && p.seriesType !== 'map') { location.hash = '#/centers/' + p.data.id; return; }
-    const region = state.registry.regions.find((r) => r.name_zh === p.name);
-    province = region && region.id !== province ? region.id : null;
-    draw();
-  });
+  let map = null, history = null, province = null;
   measureSelect.addEventListener('change', () => draw());
   let data = null;
   const draw = () => {
     if (!data) return;
+    drawFigures();
+    if (map) drawMap();
+    else afterPaint().then(registry).then(() => {  // the map once the figures are shown and ECharts is there
+      if (map || !mapNode.isConnected) return;
+      map = chart(mapNode);
+      map.on('click', (p) => {
+        if (p.componentType === 'series' && p.seriesType !== 'map') {
+          const id = p.data && p.data.id;  // large mode keeps no data items: those markers are not links
+          if (id) location.hash = '#/centers/' + id;
+          return;
+        }
+        const region = state.registry.regions.find((r) => r.name_zh === p.name);
+        province = region && region.id !== province ? region.id : null;
+        draw();
+      });
+      drawMap();
+    }).catch((e) => mapNode.replaceChildren(errorBox(e)));
+  };
+  const drawFigures = () => {
     const reg = state.registry;
-    const measure = MEASURES[measureSelect.value];
     const shown = province ? data.centers.filter((c) => c.province === province) : data.centers;
     filterNote.textContent = province ? ` — ${reg.region[province].name_zh} (${reg.region[province].name_en}); click it again for all` : ' — click a province to filter';
     // Devices and capacity in service; planned capacity apart.
@@ -251,6 +303,12 @@ async function networkView() {
       [L('Planned FP16 PFLOPS'), fmt.n(sum(shown.filter(notInService), (c) => c.capacity_pflops.fp16))],
       [L('Draining / down'), `${shown.filter((c) => c.state === 'draining').length} / ${shown.filter((c) => c.state === 'down').length}`],
     ].map(([label, value]) => el('div', { class: 'kpi' }, el('div', { class: 'value' }, value), el('div', { class: 'label' }, label))));
+    hubs.replaceChildren(hubTable(shown));
+    list.replaceChildren(centersTable(shown, 'network-centers'));
+  };
+  const drawMap = () => {
+    const reg = state.registry;
+    const measure = MEASURES[measureSelect.value];
     const byProvince = {};
     for (const c of data.centers) (byProvince[c.province] ||= []).push(c);
     const values = reg.regions.map((r) => {
@@ -258,40 +316,42 @@ async function networkView() {
       return { name: r.name_zh, value: (cs.length || measure.all) ? measure.value(cs, r) : null, id: r.id };
     }).filter((v) => v.value !== null);
     const max = Math.max(0.0001, ...values.map((v) => v.value));
-    const maxDevices = Math.max(1, ...data.centers.map((c) => c.devices));
-    const markers = data.centers.map((c, i) => {
+    let maxDevices = 1;
+    for (const c of data.centers) maxDevices = Math.max(maxDevices, c.devices);
+    // One series per colour (state, or grey when not in service): no style per marker, which thousands of
+    // centers would pay for; past 2,000 markers ECharts' large mode draws each series in one pass.
+    const groups = {};
+    data.centers.forEach((c, i) => {
       const r = c.region;
       const jitter = ((i * 7919) % 13 - 6) * 0.12;
-      return {
-        id: c.id, name: c.name,
-        value: [r.lon + jitter, r.lat + jitter * 0.6, c.devices],
-        itemStyle: { color: notInService(c) ? '#8a94a3' : STATE_COLOURS[c.state] || '#888' },
-        symbolSize: 6 + 24 * Math.sqrt(c.devices / maxDevices),
-        tip: `${c.name} (${c.id})<br>${notInService(c) ? c.status.value : c.state}, ${fmt.n(c.devices)} devices` +
-          (c.utilisation !== null ? `, ${fmt.pct(c.utilisation)} busy` : ''),
-      };
+      const group = notInService(c) ? 'not_in_service' : (STATE_COLOURS[c.state] ? c.state : 'unknown');
+      (groups[group] ||= []).push({ id: c.id, name: c.name, value: [r.lon + jitter, r.lat + jitter * 0.6, c.devices],
+        tip: [`${c.name} (${c.id})`, `${notInService(c) ? c.status.value : c.state}, ${fmt.n(c.devices)} devices` +
+          (c.utilisation !== null ? `, ${fmt.pct(c.utilisation)} busy` : '')] });
     });
+    const large = data.centers.length > 2000;
     map.setOption({
-      tooltip: { trigger: 'item', formatter: (p) => p.seriesType === 'map' ? `${escapeText(p.name)}: ${p.value === undefined || Number.isNaN(p.value) ? '–' : fmt.n(p.value, 2)}` : escapeText(p.data.tip) },
-      visualMap: { min: 0, max, calculable: true, left: 10, bottom: 10, inRange: { color: ['#e8f1fb', '#5b9bd5', '#0b3d91'] }, text: [measure.label, ''] },
+      tooltip: { trigger: 'item', formatter: (p) => p.seriesType === 'map' ? `${escapeText(p.name)}: ${p.value === undefined || Number.isNaN(p.value) ? '–' : fmt.n(p.value, 2)}` : p.data && p.data.tip ? p.data.tip.map(escapeText).join('<br>') : escapeText(p.name) },
+      visualMap: { seriesIndex: 0, min: 0, max, calculable: true, left: 10, bottom: 10, inRange: { color: ['#e8f1fb', '#5b9bd5', '#0b3d91'] }, text: [measure.label, ''] },
       geo: { map: 'china', roam: true, zoom: 1.15, label: { show: false }, itemStyle: { areaColor: '#eef2f7', borderColor: '#9aa8b8' } },
       series: [
         { type: 'map', geoIndex: 0, data: values, selectedMode: false },
-        { type: 'scatter', coordinateSystem: 'geo', data: markers, encode: { value: 2 }, zlevel: 2 },
+        ...Object.entries(groups).map(([group, markers]) => ({
+          type: 'scatter', name: group, coordinateSystem: 'geo', data: markers, encode: { value: 2 }, zlevel: 2, large,
+          itemStyle: { color: group === 'not_in_service' ? '#8a94a3' : STATE_COLOURS[group] || '#888' },
+          symbolSize: large ? 4 : (v) => 6 + 24 * Math.sqrt(v[2] / maxDevices),
+        })),
       ],
     }, true);
-    hubs.replaceChildren(hubTable(shown));
-    list.replaceChildren(centersTable(shown, 'network-centers'));
   };
   const load = async () => {
     try {
-      await registry();
       const fresh = await liveCenters();
       if (!mapNode.isConnected) return;  // another view (or a language or theme switch) replaced this one
       data = fresh;
       draw();
       if (data.live) {
-        const h = await api('/api/v1/live/history');
+        const [h] = await Promise.all([api('/api/v1/live/history'), registry()]);
         if (!historyNode.isConnected) return;
         if (!history) {
           historyChart(historyNode, h);
@@ -955,6 +1015,9 @@ async function route() {
   const name = parts[0] || 'network';
   for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.view === name);
   try {
+    registryData().catch(() => {});  // the data is fetched while the chart library loads
+    // The first screen draws its figures and tables before the chart library runs, its charts after.
+    if (name !== 'network') await echartsReady();
     if (name === 'network') await networkView();
     else if (name === 'centers' && parts[1]) await centerView(decodeURIComponent(parts[1]));
     else if (name === 'centers') await centersView();
