@@ -199,8 +199,24 @@ test('a planner reads the compute development index on the map and in the table'
   await expect(page.locator('#index-regression-gdp canvas').first()).toBeVisible();
   await expect(page.locator('#index-regressions')).toContainText('R^2');
   await page.screenshot({ path: 'test-results/screens/index.png', fullPage: true });
-  // Other data: a broken CSV names its problem.
+  // Other data: 124 regions (the sample's four times over, renamed) rank in a table that draws 100 rows and
+  // shows the rest on request, sorted over all of them.
   await page.click('details summary');
+  const sample = await page.inputValue('#index-data');
+  const lines = sample.split('\n').filter((l) => l && !l.startsWith('#'));
+  const rows = lines.slice(1);
+  const bigger = [lines[0], ...[0, 1, 2, 3].flatMap((k) => rows.map((l) => l.replace(/^([^,]+),/, `$1-${k},`)))].join('\n');
+  await page.fill('#index-data', bigger);
+  await page.click('#index-run');
+  await expect(page.locator('#index-table > tbody > tr')).toHaveCount(100);
+  await expect(page.locator('#index-table tfoot')).toContainText('100 of 124');
+  await page.click('#index-table tfoot button');
+  await expect(page.locator('#index-table > tbody > tr')).toHaveCount(124);
+  await expect(page.locator('#index-table tfoot tr')).toHaveCount(0);
+  // Sorted again (descending) over every row: four equal copies share a rank, so the last is 121.
+  await page.click('#index-table th:has-text("Rank")');
+  await expect(page.locator('#index-table > tbody > tr').first().locator('td').first()).toHaveText('121');
+  // A broken CSV names its problem.
   await page.fill('#index-data', 'region,year\nx,notayear\n');
   await page.click('#index-run');
   await expect(page.locator('#index-result .error')).toBeVisible();
