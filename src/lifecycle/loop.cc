@@ -623,9 +623,12 @@ void JobService::TakeSample() {
   WithLiveSnapshot([&](const placement::Snapshot& net) {
     s.busy.assign(net.centers().size(), 0);
     s.queued.assign(net.centers().size(), 0);
+    s.power_kw.assign(net.centers().size(), 0);
     for (const placement::PoolInfo& p : net.pools()) {
-      s.busy[p.center] += static_cast<int32_t>(std::min<int64_t>(p.devices - p.free_devices, INT32_MAX));
+      const int64_t busy = p.devices - p.free_devices;
+      s.busy[p.center] += static_cast<int32_t>(std::min<int64_t>(busy, INT32_MAX));
       s.queued[p.center] += static_cast<int32_t>(std::min<int64_t>(p.queued_devices, INT32_MAX));
+      s.power_kw[p.center] += static_cast<float>(static_cast<double>(busy) * p.energy_kwh_per_device_hour);
     }
   });
   std::lock_guard lock(sample_mu_);
@@ -639,14 +642,19 @@ JobService::Series JobService::History(int32_t center, double since) {
   for (const Sample& s : samples_) {
     if (s.at < since) continue;
     int64_t busy = 0, queued = 0;
+    double power = 0, carbon = 0;
     for (size_t i = 0; i < s.busy.size(); ++i) {
       if (center >= 0 && i != static_cast<size_t>(center)) continue;
       busy += s.busy[i];
       queued += s.queued[i];
+      power += s.power_kw[i];
+      carbon += s.power_kw[i] * carbon_per_kwh_[i];
     }
     out.at.push_back(s.at);
     out.busy.push_back(busy);
     out.queued.push_back(queued);
+    out.power_kw.push_back(power);
+    out.carbon_kg_per_h.push_back(carbon);
   }
   return out;
 }

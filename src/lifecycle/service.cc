@@ -33,6 +33,12 @@ JobService::JobService(const Registry& registry, JobStore& store, BackendMap bac
     if (snapshot().pools()[p].devices <= kMaxTrackedDevices)
       device_used_[p].assign(static_cast<size_t>(snapshot().pools()[p].devices), 0);
   }
+  // A center's carbon per kWh is the same for all its pools (its grid factor, less its green power).
+  carbon_per_kwh_.assign(snapshot().centers().size(), 0);
+  for (const placement::PoolInfo& p : snapshot().pools()) {
+    if (p.energy_kwh_per_device_hour > 0)
+      carbon_per_kwh_[p.center] = p.carbon_kg_per_device_hour / p.energy_kwh_per_device_hour;
+  }
 }
 
 Result<std::unique_ptr<JobService>> JobService::Create(const Registry& registry, JobStore& store,

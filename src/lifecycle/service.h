@@ -160,9 +160,12 @@ class JobService {
   // Busy and queued devices of one center (snapshot index) or of all (center < 0) at each sample since
   // `since`, oldest first, as the loop sampled the live snapshot every sample_interval_s (samples_kept of
   // them kept). Under a lock of its own: reading history never waits for the scheduler.
+  // With the power the busy devices draw (kW: devices x TDP x host overhead x PUE, as placement models it)
+  // and the carbon it emits (kg CO2 per hour at the center's grid factor, less its contracted green power).
   struct Series {
     std::vector<double> at;
     std::vector<int64_t> busy, queued;
+    std::vector<double> power_kw, carbon_kg_per_h;
   };
   Series History(int32_t center, double since);
 
@@ -275,7 +278,9 @@ class JobService {
   struct Sample {
     double at = 0;
     std::vector<int32_t> busy, queued;  // per snapshot center
+    std::vector<float> power_kw;        // per snapshot center; its carbon is power x carbon_per_kwh_
   };
+  std::vector<double> carbon_per_kwh_;  // per snapshot center: kg CO2 per kWh drawn (fixed with the snapshot)
   std::mutex sample_mu_;
   std::deque<Sample> samples_;  // GUARDED_BY(sample_mu_)
   // Backends that refused new jobs for now (a full Slurm queue): their placed jobs wait until `until`.

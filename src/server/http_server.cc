@@ -354,7 +354,9 @@ struct HttpServer::Impl {
                                {"devices", devices},
                                {"t", std::move(h.at)},
                                {"busy", std::move(h.busy)},
-                               {"queued", std::move(h.queued)}});
+                               {"queued", std::move(h.queued)},
+                               {"power_kw", std::move(h.power_kw)},
+                               {"carbon_kg_per_h", std::move(h.carbon_kg_per_h)}});
     });
     Authed("GET", "/api/v1/me", [](const lifecycle::Principal& who, Call& c) {
       Reply(c.res, views::Json{{"tenant", who.tenant},

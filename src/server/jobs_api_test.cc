@@ -314,6 +314,8 @@ TEST_F(JobsApiTest, LiveStateHistoryAndWhoAmI) {
   const json h = json::parse(history->body);
   ASSERT_GE(h["t"].size(), 1u);  // the loop samples at its start
   EXPECT_EQ(h["t"].size(), h["busy"].size());
+  EXPECT_EQ(h["t"].size(), h["power_kw"].size());
+  EXPECT_EQ(h["t"].size(), h["carbon_kg_per_h"].size());
   EXPECT_EQ(h["devices"], l["devices"]);
   EXPECT_EQ(client_->Get("/api/v1/live/history?center=nowhere")->status, 404);
   EXPECT_EQ(client_->Get("/api/v1/live/history?since=soon")->status, 400);
@@ -469,14 +471,28 @@ TEST_F(JobsApiTest, AFollowerShowsTheLeadersLiveLoad) {
   EXPECT_EQ(busy, 8);
   EXPECT_EQ(state, "draining");
   EXPECT_EQ(busy_on(*leader, &state), 8);
-  // Its samples carry the load too.
+  // Its samples carry the load too, with the power the busy devices draw and its carbon, as placement models
+  // them per device-hour.
+  double kw = 0, kg_per_h = 0;
+  leader->WithLiveSnapshot([&](const placement::Snapshot& net) {
+    for (const placement::PoolInfo& p : net.pools()) {
+      const int64_t busy_here = p.devices - p.free_devices;
+      if (!p.in_service || busy_here == 0) continue;
+      kw += static_cast<double>(busy_here) * p.energy_kwh_per_device_hour;
+      kg_per_h += static_cast<double>(busy_here) * p.carbon_kg_per_device_hour;
+    }
+  });
+  ASSERT_GT(kw, 0);
   bool sampled = false;
+  lifecycle::JobService::Series h;
   for (int i = 0; i < 500 && !sampled; ++i) {
-    const lifecycle::JobService::Series h = follower->History(-1, 0);
+    h = follower->History(-1, 0);
     sampled = !h.busy.empty() && h.busy.back() == 8;
     if (!sampled) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  EXPECT_TRUE(sampled);
+  ASSERT_TRUE(sampled);
+  EXPECT_NEAR(h.power_kw.back(), kw, 1e-3 * kw);
+  EXPECT_NEAR(h.carbon_kg_per_h.back(), kg_per_h, 1e-3 * kg_per_h);
   ASSERT_TRUE(follower->Cancel(acme, job->job.id));
   for (int i = 0; i < 1000 && busy != 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

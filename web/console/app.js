@@ -29,7 +29,8 @@ const ZH = {
   'Not found': '未找到', 'Download CSV': '下载 CSV', Domestic: '国产占比',
   'Domestic share of FP16 capacity': '国产加速卡算力占比（FP16）', 'Planned FP16 PFLOPS': '规划中 FP16 PFLOPS',
   'Compare two regions': '两地对比', 'Sub-indices': '一级分指数', 'What makes the difference': '差距来自哪里',
-  'Show more': '显示更多', Indicator: '指标', Weight: '权重', Contribution: '贡献', 'The index and the economy': '指数与经济', Type: '类型划分',
+  'Show more': '显示更多', 'Power and carbon over time': '功率与碳排放随时间变化', 'Power (kW)': '功率（千瓦）',
+  'Carbon (kg/h)': '碳排放（千克/小时）', Indicator: '指标', Weight: '权重', Contribution: '贡献', 'The index and the economy': '指数与经济', Type: '类型划分',
 };
 const L = (en) => state.lang === 'zh' && ZH[en] ? ZH[en] : en;
 // A center's or a region's name in the chosen language (the data has both).
@@ -457,8 +458,14 @@ async function centerView(id) {
       ];
       {
         const node = el('div', { class: 'chart small', id: 'history-chart' });
-        parts.push(el('div', { class: 'panel' }, el('h2', {}, L('Devices busy and queued over time')), node));
-        api(`/api/v1/live/history?center=${encodeURIComponent(id)}`).then((h) => historyChart(node, h)).catch(() => {});
+        const energyNode = el('div', { class: 'chart small', id: 'energy-chart' });
+        parts.push(el('div', { class: 'panel' }, el('h2', {}, L('Devices busy and queued over time')), node),
+          el('div', { class: 'panel' }, el('h2', {}, L('Power and carbon over time')), energyNode,
+            el('p', { class: 'note' }, 'What the busy devices draw (TDP x host overhead x PUE, as placement models it) and emit at the grid factor of the center, less its contracted green power.')));
+        api(`/api/v1/live/history?center=${encodeURIComponent(id)}`).then((h) => {
+          historyChart(node, h);
+          energyChart(energyNode, h);
+        }).catch(() => {});
       }
       if (c.region && c.region.tariff.tou && c.region.tariff.tou.length) {
         const node = el('div', { class: 'chart small', id: 'tou' });
@@ -504,6 +511,23 @@ function historyChart(node, h) {
       { name: 'Busy', type: 'line', showSymbol: false, areaStyle: {}, data: h.t.map((t, i) => [t * 1000, h.busy[i]]) },
       { name: 'Queued for', type: 'line', showSymbol: false, data: h.t.map((t, i) => [t * 1000, h.queued[i]]) },
       { name: 'Devices', type: 'line', showSymbol: false, lineStyle: { type: 'dashed' }, data: h.t.length ? [[h.t[0] * 1000, h.devices], [h.t[h.t.length - 1] * 1000, h.devices]] : [] },
+    ],
+  });
+}
+
+// Power (kW) and carbon (kg CO2 per hour) over time, on two axes.
+function energyChart(node, h) {
+  if (!node.isConnected) return;
+  const c = chart(node);
+  c.setOption({
+    tooltip: { trigger: 'axis' },
+    legend: {},
+    grid: { left: 70, right: 70 },
+    xAxis: { type: 'time' },
+    yAxis: [{ type: 'value', name: 'kW' }, { type: 'value', name: 'kg CO2/h', splitLine: { show: false } }],
+    series: [
+      { name: L('Power (kW)'), type: 'line', showSymbol: false, areaStyle: {}, data: h.t.map((t, i) => [t * 1000, h.power_kw[i]]) },
+      { name: L('Carbon (kg/h)'), type: 'line', yAxisIndex: 1, showSymbol: false, data: h.t.map((t, i) => [t * 1000, h.carbon_kg_per_h[i]]) },
     ],
   });
 }

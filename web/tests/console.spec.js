@@ -49,6 +49,7 @@ test('the network page draws the map, the totals and the hubs, and refreshes its
   await expect(page).toHaveURL(/#\/centers\//);
   await expect(page.locator('#pools-table tbody tr').first()).toBeVisible();
   await expect(page.locator('#history-chart canvas').first()).toBeVisible();
+  await expect(page.locator('#energy-chart canvas').first()).toBeVisible();  // power and carbon over time
   await page.goto('/');
   await expect(page.locator('#network-history canvas').first()).toBeVisible();
 });
