@@ -135,11 +135,21 @@ function table(columns, rows, { onclick, sortKey, id, page = TABLE_PAGE } = {}) 
         return asc ? c : -c;
       });
     }
+    // Keyboard: headers and row links take the focus (Tab) and act on Enter (headers on Space too).
+    const sortBy = (c, refocus) => {
+      if (key === c.key) asc = !asc; else { key = c.key; asc = true; }
+      draw();
+      if (refocus) head.children[columns.indexOf(c)].focus();  // the header was drawn again
+    };
     head.replaceChildren(...columns.map((c) => el('th', {
       class: [c.num ? 'num' : '', key === c.key ? 'sorted' : '', key === c.key && asc ? 'asc' : ''].join(' '),
-      onclick: () => { if (key === c.key) asc = !asc; else { key = c.key; asc = true; } draw(); },
+      tabindex: 0, 'aria-sort': key === c.key ? (asc ? 'ascending' : 'descending') : null,
+      onclick: () => sortBy(c),
+      onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); sortBy(c, true); } },
     }, c.label)));
-    body.replaceChildren(...sorted.slice(0, shown).map((r) => el('tr', { class: onclick ? 'link' : '', onclick: onclick ? () => onclick(r) : null },
+    body.replaceChildren(...sorted.slice(0, shown).map((r) => el('tr', { class: onclick ? 'link' : '', tabindex: onclick ? 0 : null,
+      onclick: onclick ? () => onclick(r) : null,
+      onkeydown: onclick ? (e) => { if (e.key === 'Enter') onclick(r); } : null },
       columns.map((c) => el('td', { class: c.num ? 'num' : '' }, c.render ? c.render(r) : (r[c.key] ?? '–'))))));
     const left = sorted.length - Math.min(shown, sorted.length);
     foot.replaceChildren(...(left > 0 ? [el('tr', {}, el('td', { colspan: columns.length, class: 'note' },

@@ -82,6 +82,24 @@ test('the centers table filters and sorts', async ({ page }) => {
   expect(first).toBeLessThanOrEqual(last);
 });
 
+test('the tables work from the keyboard: a header sorts on Enter, a row opens on Enter', async ({ page }) => {
+  await page.goto('/#/centers');
+  const first = page.locator('#centers-table tbody tr').first();
+  await expect(first).toBeVisible();
+  const devices = page.locator('#centers-table thead th', { hasText: /^Devices$/ }).first();
+  await devices.focus();
+  await page.keyboard.press('Enter');
+  await expect(devices).toHaveAttribute('aria-sort', 'ascending');
+  await page.keyboard.press(' ');
+  await expect(devices).toHaveAttribute('aria-sort', 'descending');
+  const row = page.locator('#centers-table tbody tr.link').first();
+  await row.focus();
+  await expect(row).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/#\/centers\/[a-z0-9-]+/);
+  await expect(page.locator('#pools-table tbody tr').first()).toBeVisible();
+});
+
 test('a tenant quotes a job as it types, sees field errors, submits it and follows it to its bill', async ({ page }) => {
   await signIn(page, TENANT);
   await expect(page.locator('#who')).toContainText('lab-a (tenant)');
