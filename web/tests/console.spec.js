@@ -260,3 +260,20 @@ test('the console speaks Chinese or English and is light or dark, and remembers'
   await expect(page.locator('h1')).toHaveText('Network');
   await expect(page.locator('#network-centers')).toContainText('Peng Cheng Cloud Brain II');
 });
+
+// Readable on a laptop and on a wall screen: no page is wider than the window (tables scroll inside their
+// panels), and the map fills its panel. Screenshots of each page at both sizes are kept.
+for (const [w, h] of [[1366, 768], [3840, 2160]]) {
+  test(`every page fits a ${w}x${h} screen`, async ({ page }) => {
+    await page.setViewportSize({ width: w, height: h });
+    for (const [path, ready] of [['/', '#network-centers tbody tr'], ['/#/centers', '#centers-table tbody tr'],
+      ['/#/centers/cmcc-hohhot-aidc', '#pools-table tbody tr'], ['/#/index', '#index-table tbody tr'],
+      ['/#/submit', '#spec-input'], ['/#/jobs', 'h1']]) {
+      await page.goto(path);
+      await expect(page.locator(ready).first()).toBeVisible();
+      const [scroll, inner] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      expect(scroll, `${path} at ${w}x${h}: the page is ${scroll} px wide in a ${inner} px window`).toBeLessThanOrEqual(inner);
+      await page.screenshot({ path: `test-results/screens/${w}x${h}${path.replace(/[^a-z0-9]+/gi, '-')}.png` });
+    }
+  });
+}
