@@ -1,7 +1,10 @@
 // lifecycle/live_load.cc — the leader's live load for the replicas that do not lead: the leader writes its
 // snapshot's devices free and queued for per pool, their releases and the centers' states to the database
 // about once a second while they change; a follower reads them, at most twice a second when asked, into a
-// copy of its snapshot, so that /api/v1/live, its history and quotes answer the same on every replica.
+// copy of its snapshot, so that /api/v1/live, its history and quotes answer the same on every replica. The
+// leader's samples of the load go to the database as well, so that the history outlives a restart.
+#include <algorithm>
+#include <deque>
 #include <nlohmann/json.hpp>
 
 #include "lifecycle/service.h"
@@ -111,6 +114,47 @@ void JobService::RefreshLoad() {
   }
   follower_live_ = std::move(next);
   load_at_ = (*row)->at;
+}
+
+void JobService::SaveSample(const Sample& s) {
+  const Json data = {{"busy", s.busy}, {"queued", s.queued}, {"power_kw", s.power_kw}};
+  const double kept_s =
+      static_cast<double>(options_.samples_kept) * std::max(1.0, options_.sample_interval_s);
+  if (Status saved = store_.AddSample(s.at, data.dump(), s.at - kept_s); !saved) {
+    options_.log->Event(Log::Level::kWarn, "samples", "cannot keep a sample: " + saved.error().message);
+  }
+}
+
+void JobService::LoadSamples() {
+  const double kept_s =
+      static_cast<double>(options_.samples_kept) * std::max(1.0, options_.sample_interval_s);
+  Result<std::vector<std::pair<double, std::string>>> rows = store_.Samples(now_() - kept_s);
+  if (!rows) {
+    options_.log->Event(Log::Level::kWarn, "samples",
+                        "cannot read the kept samples: " + rows.error().message);
+    return;
+  }
+  const size_t centers = snapshot().centers().size();
+  std::deque<Sample> loaded;
+  for (const auto& [at, text] : *rows) {
+    const Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    auto fits = [&](const char* key) {
+      if (!j.is_object() || !j.contains(key) || !j[key].is_array() || j[key].size() != centers) return false;
+      for (const Json& v : j[key])
+        if (!v.is_number()) return false;
+      return true;
+    };
+    if (!fits("busy") || !fits("queued") || !fits("power_kw")) continue;  // another registry's, or not ours
+    Sample s;
+    s.at = at;
+    for (const Json& v : j["busy"]) s.busy.push_back(v.get<int32_t>());
+    for (const Json& v : j["queued"]) s.queued.push_back(v.get<int32_t>());
+    for (const Json& v : j["power_kw"]) s.power_kw.push_back(v.get<float>());
+    loaded.push_back(std::move(s));
+  }
+  while (loaded.size() > options_.samples_kept) loaded.pop_front();
+  std::lock_guard lock(sample_mu_);
+  samples_ = std::move(loaded);
 }
 
 void JobService::WithLiveSnapshot(const std::function<void(const placement::Snapshot&)>& fn) {

@@ -631,6 +631,12 @@ void JobService::TakeSample() {
       s.power_kw[p.center] += static_cast<float>(static_cast<double>(busy) * p.energy_kwh_per_device_hour);
     }
   });
+  // The leader keeps them in the database too (at most one a second): history survives a restart and a new
+  // leader.
+  if ((!options_.lease || leading_) && s.at - last_saved_sample_ >= 1.0) {
+    SaveSample(s);
+    last_saved_sample_ = s.at;
+  }
   std::lock_guard lock(sample_mu_);
   samples_.push_back(std::move(s));
   while (samples_.size() > options_.samples_kept) samples_.pop_front();

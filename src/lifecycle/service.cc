@@ -832,6 +832,7 @@ Status JobService::Start() {
   if (!instance) return std::unexpected(instance.error());
   instance_ = *instance;
   ReloadAuth(true);
+  LoadSamples();
   if (!options_.lease) {
     if (Status s = Lead(); !s) return s;
     committer_ = std::thread([this] { CommitLoop(); });

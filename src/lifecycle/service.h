@@ -281,6 +281,10 @@ class JobService {
     std::vector<float> power_kw;        // per snapshot center; its carbon is power x carbon_per_kwh_
   };
   std::vector<double> carbon_per_kwh_;  // per snapshot center: kg CO2 per kWh drawn (fixed with the snapshot)
+  // Samples in the database (live_load.cc): the leader writes each, a starting service reads those it keeps.
+  void SaveSample(const Sample& s);
+  void LoadSamples();
+  double last_saved_sample_ = 0;  // the sampling thread's
   std::mutex sample_mu_;
   std::deque<Sample> samples_;  // GUARDED_BY(sample_mu_)
   // Backends that refused new jobs for now (a full Slurm queue): their placed jobs wait until `until`.

@@ -62,7 +62,7 @@ class JobsApiTest : public ::testing::Test {
   }
 
   // A job service on the fixture's database, started (what a restarted server has).
-  std::unique_ptr<lifecycle::JobService> NewService() {
+  std::unique_ptr<lifecycle::JobService> NewService(double sample_interval_s = 30) {
     // 1e-5: a modelled hour takes 36 ms.
     auto backends =
         lifecycle::MakeBackends(opened_->registry, "test", "sim_factor: 0.00001", dir_.path().string(), Now);
@@ -71,6 +71,7 @@ class JobsApiTest : public ::testing::Test {
     lifecycle::ServiceOptions options;
     options.tick_s = 0.005;
     options.poll_interval_s = 0.01;
+    options.sample_interval_s = sample_interval_s;
     auto service =
         lifecycle::JobService::Create(opened_->registry, *store_, std::move(*backends), options, Now);
     EXPECT_TRUE(service) << service.error().message;
@@ -501,6 +502,38 @@ TEST_F(JobsApiTest, AFollowerShowsTheLeadersLiveLoad) {
   EXPECT_EQ(busy, 0);
   follower->Stop();
   leader->Stop();
+}
+
+// Issue 14: the live history outlives a restart. The service keeps its samples in the database (at most one a
+// second); a server started afterwards shows the load from before it started.
+TEST_F(JobsApiTest, TheLiveHistoryOutlivesARestart) {
+  service_->Stop();
+  auto first = NewService(/*sample_interval_s=*/0.2);
+  ASSERT_TRUE(first);
+  const lifecycle::Principal acme{"acme", false, "0123456789ab", "127.0.0.1"};
+  auto job = first->Submit(acme, Train(8, 10000).dump(), "");
+  ASSERT_TRUE(job) << job.error().message;
+  bool busy = false;  // a sample with the job's 8 devices busy, old enough to have been kept
+  for (int i = 0; i < 600 && !busy; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const lifecycle::JobService::Series h = first->History(-1, 0);
+    for (size_t k = 0; k + 1 < h.at.size(); ++k)
+      busy = busy || (h.busy[k] == 8 && h.at.back() - h.at[k] > 1.2);
+  }
+  ASSERT_TRUE(busy);
+  ASSERT_TRUE(first->Cancel(acme, job->job.id));
+  first->Stop();
+  const double restarted_at = Now();
+  auto second = NewService();
+  ASSERT_TRUE(second);
+  const lifecycle::JobService::Series h = second->History(-1, 0);
+  bool kept = false;
+  for (size_t k = 0; k < h.at.size(); ++k) {
+    kept =
+        kept || (h.at[k] < restarted_at && h.busy[k] == 8 && h.power_kw[k] > 0 && h.carbon_kg_per_h[k] > 0);
+  }
+  EXPECT_TRUE(kept) << h.at.size() << " samples after the restart";
+  second->Stop();
 }
 
 TEST_F(JobsApiTest, DrainedCentersTakeNoJobs) {

@@ -891,6 +891,36 @@ Status JobStore::PublishLoad(int64_t epoch, const std::string& load) {
   return (*st)->Run();
 }
 
+Status JobStore::AddSample(double at, const std::string& data, double keep_after) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Transaction([&]() -> Status {
+    Result<sql::Statement*> add = impl_->Cached(
+        "INSERT INTO live_samples (at, data) VALUES (?1, ?2) ON CONFLICT (at) DO UPDATE SET data = "
+        "excluded.data");
+    if (!add) return std::unexpected(add.error());
+    (*add)->Bind(1, at).Bind(2, data);
+    if (Status s = (*add)->Run(); !s) return s;
+    Result<sql::Statement*> old = impl_->Cached("DELETE FROM live_samples WHERE at < ?1");
+    if (!old) return std::unexpected(old.error());
+    (*old)->Bind(1, keep_after);
+    return (*old)->Run();
+  });
+}
+
+Result<std::vector<std::pair<double, std::string>>> JobStore::Samples(double since) {
+  std::lock_guard lock(reader().mu);
+  Result<sql::Statement*> st =
+      reader().Cached("SELECT at, data FROM live_samples WHERE at >= ?1 ORDER BY at");
+  if (!st) return std::unexpected(st.error());
+  (*st)->Bind(1, since);
+  std::vector<std::pair<double, std::string>> out;
+  Status s = (*st)->ForEach(
+      [&](const sql::Statement& row) { out.emplace_back(row.ColumnDouble(0), row.ColumnText(1)); });
+  (*st)->Reset();
+  if (!s) return std::unexpected(s.error());
+  return out;
+}
+
 Result<std::optional<JobStore::LoadRow>> JobStore::LatestLoad() {
   std::lock_guard lock(reader().mu);
   Result<sql::Statement*> st = reader().Cached("SELECT epoch, at, load FROM live_load WHERE id = 1");

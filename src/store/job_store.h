@@ -179,6 +179,10 @@ class JobStore {
     std::string load;
   };
   Status PublishLoad(int64_t epoch, const std::string& load);
+  // A sample of the live load at `at` (the service's encoding), and those older than `keep_after` removed;
+  // the samples since `since`, oldest first.
+  Status AddSample(double at, const std::string& data, double keep_after);
+  Result<std::vector<std::pair<double, std::string>>> Samples(double since);
   Result<std::optional<LoadRow>> LatestLoad();
   Status Audit(const AuditEntry& entry);
   // Audit entries in order of seq.

@@ -251,6 +251,26 @@ TEST_P(JobStoreTest, ReplicasShareATenantsSubmissionBucket) {
   EXPECT_EQ(*(*other)->TakeSubmitTokens("fast", 10, 1000, 10), 10);
 }
 
+// The leader's live load (one row; a former leader's write is ignored) and its kept samples (the old ones
+// dropped as new ones come), on both databases.
+TEST_P(JobStoreTest, LiveLoadAndSamples) {
+  EXPECT_FALSE(store_->LatestLoad()->has_value());
+  ASSERT_TRUE(store_->PublishLoad(2, "load of epoch 2"));
+  ASSERT_TRUE(store_->PublishLoad(1, "a former leader's"));
+  auto load = store_->LatestLoad();
+  ASSERT_TRUE(load && load->has_value());
+  EXPECT_EQ((*load)->epoch, 2);
+  EXPECT_EQ((*load)->load, "load of epoch 2");
+  ASSERT_TRUE(store_->PublishLoad(3, "load of epoch 3"));
+  EXPECT_EQ((*store_->LatestLoad())->load, "load of epoch 3");
+  for (int k = 0; k < 5; ++k) ASSERT_TRUE(store_->AddSample(100 + k, "s" + std::to_string(k), 100 + k - 2.5));
+  auto kept = store_->Samples(0);
+  ASSERT_TRUE(kept) << kept.error().message;
+  ASSERT_EQ(kept->size(), 3u);  // 102, 103, 104: the others were older than 2.5 s before the newest
+  EXPECT_EQ((*kept)[0], (std::pair<double, std::string>{102, "s2"}));
+  EXPECT_EQ(store_->Samples(103.5)->size(), 1u);
+}
+
 // Servers on one database accept the same idempotency key at the same moment: one job, every caller told its
 // id (the key is unique by the table's constraint, not by any process's memory).
 TEST_P(JobStoreTest, OneKeyFromManyConnectionsAtOnceIsOneJob) {

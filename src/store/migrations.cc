@@ -202,6 +202,14 @@ constexpr Migration kSqlite[] = {
         load TEXT NOT NULL
       );
     )sql"},
+    {11, R"sql(
+      -- The leader's samples of the live load (per center: busy and queued devices, power drawn), kept as long as
+      -- the server keeps them in memory, so that its history survives a restart and a change of leader.
+      CREATE TABLE live_samples (
+        at REAL PRIMARY KEY,
+        data TEXT NOT NULL
+      );
+    )sql"},
 };
 
 // The same versions for PostgreSQL: the same tables and columns, in its types (BIGINT for INTEGER, DOUBLE
@@ -381,6 +389,12 @@ constexpr Migration kPostgres[] = {
         epoch BIGINT NOT NULL,
         at DOUBLE PRECISION NOT NULL,
         load TEXT NOT NULL
+      );
+    )sql"},
+    {11, R"sql(
+      CREATE TABLE live_samples (
+        at DOUBLE PRECISION PRIMARY KEY,
+        data TEXT NOT NULL
       );
     )sql"},
 };
