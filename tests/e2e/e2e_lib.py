@@ -17,8 +17,8 @@ class Tally:
         else:
             print(f"FAIL {name}" + (f": {detail}" if detail else ""), flush=True)
 
-    def done(self, what):
-        print(f"{what}: {self.passed} of {self.tried} passed", flush=True)
+    def done(self, what, noun):
+        print(f"{what}: {self.passed} of {self.tried} {noun} passed", flush=True)
         return 0 if self.passed == self.tried and self.tried > 0 else 1
 
 

@@ -598,7 +598,7 @@ def main():
                 s.proc.wait()
         subprocess.run(["pkill", "-f", os.path.join(WORK, "local")])
         shutil.rmtree(WORK, ignore_errors=True)
-    sys.exit(TALLY.done("hostile suite: probes"))
+    sys.exit(TALLY.done("hostile suite", "probes"))
 
 
 if __name__ == "__main__":

@@ -332,4 +332,4 @@ finally:
     except Exception:
         pass
     shutil.rmtree(WORK, ignore_errors=True)
-sys.exit(TALLY.done("replicas: checks"))
+sys.exit(TALLY.done("replicas", "checks"))
