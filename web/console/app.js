@@ -424,7 +424,15 @@ async function centersView() {
   const stateSelect = el('select', { id: 'center-state' }, ['', 'up', 'draining', 'down'].map((s) => el('option', { value: s }, s || 'any state')));
   const kindSelect = el('select', { id: 'center-kind' }, ['', 'intelligent', 'super', 'general'].map((s) => el('option', { value: s }, s || 'any kind')));
   const holder = el('div');
-  show(el('h1', {}, L('Centers')), el('div', { class: 'filters' }, search, stateSelect, kindSelect), holder);
+  const counted = el('p', { class: 'note', id: 'caict-count' });
+  show(el('h1', {}, L('Centers')), el('div', { class: 'filters' }, search, stateSelect, kindSelect), holder, counted);
+  // CAICT's rule for counting intelligent-computing centers (seed 004): which of ours count, and which fall short.
+  api('/api/v1/stats/intelligent-centers').then((ic) => {
+    const short = ic.centers.filter((c) => !c.counts);
+    counted.replaceChildren(`${ic.rule} (${ic.source}): ${ic.counted} of the ${ic.centers.length} intelligent-computing centers in service here count` +
+      ` (the seed counts ${ic.national_count} nationally)` + (short.length ? '; below the threshold: ' : '.'),
+    ...short.flatMap((c, k) => [k ? ', ' : '', el('a', { href: '#/centers/' + encodeURIComponent(c.id) }, nameOf(c)), ` (${fmt.n(c.ai_cards)})`]));
+  }).catch(() => {});
   let data = null;
   const draw = () => {
     const q = search.value.trim().toLowerCase();

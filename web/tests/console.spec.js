@@ -69,6 +69,9 @@ test('a supervisor sees how much of the capacity is domestic and which centers a
 test('the centers table filters and sorts', async ({ page }) => {
   await page.goto('/#/centers');
   await expect(page.locator('#centers-table tbody tr')).toHaveCount(30);
+  // CAICT's >= 500 AI cards rule: 15 of the 19 intelligent-computing centers in service count.
+  await expect(page.locator('#caict-count')).toContainText('15 of the 19');
+  await expect(page.locator('#caict-count a')).toHaveCount(4);
   await page.fill('#center-search', 'gansu');
   await expect(page.locator('#centers-table tbody tr')).toHaveCount(2);
   await page.fill('#center-search', '');
