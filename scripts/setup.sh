@@ -4,7 +4,7 @@ set -euo pipefail
 PACKAGES=(
   g++ cmake ninja-build pkg-config
   libfmt-dev libspdlog-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libsqlite3-dev libcpp-httplib-dev liblemon-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libssl-dev zlib1g-dev
   slurm-wlm munge
   curl jq wrk sqlite3 python3 nodejs npm
   postgresql-15 libpq-dev  # the replicated store (libpq) and the throwaway server the tests start (scripts/pg.sh)

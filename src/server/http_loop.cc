@@ -25,6 +25,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/http_gzip.h"
+
 namespace zhisuan::http {
 namespace {
 
@@ -368,6 +370,7 @@ struct Loop::Impl {
       } catch (...) {
         response = refusal(request.get(), 500, "internal error");
       }
+      GzipIfAccepted(*request, response);
       Done d{where.first, where.second, Serialize(response, request->id, request->keep_alive),
              request->keep_alive};
       {

@@ -375,6 +375,30 @@ TEST_F(ServerTest, IndexComputeOnTheShippedSample) {
   EXPECT_EQ(again->body, res->body);
 }
 
+// A large answer goes gzip-compressed to a client that accepts it, and as it is to one that does not.
+TEST_F(ServerTest, LargeAnswersAreGzippedForClientsThatAcceptIt) {
+  const json body = {{"data_csv", SampleIndexCsv()}, {"draws", 0}};
+  httplib::Client raw("127.0.0.1", server_->port());
+  raw.set_decompress(false);
+  auto plain =
+      raw.Post("/api/v1/index/compute", {{"Accept-Encoding", "identity"}}, body.dump(), "application/json");
+  ASSERT_TRUE(plain);
+  ASSERT_EQ(plain->status, 200);
+  ASSERT_GE(plain->body.size(), 32u * 1024) << "the answer is too small to show compression";
+  EXPECT_FALSE(plain->has_header("Content-Encoding"));
+  auto packed = raw.Post("/api/v1/index/compute", {{"Accept-Encoding", "gzip, deflate, br"}}, body.dump(),
+                         "application/json");
+  ASSERT_TRUE(packed);
+  ASSERT_EQ(packed->status, 200);
+  EXPECT_EQ(packed->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(packed->get_header_value("Vary"), "Accept-Encoding");
+  EXPECT_LT(packed->body.size(), plain->body.size() / 3);
+  // A client that decompresses (httplib's default) reads the same answer.
+  auto read = client_->Post("/api/v1/index/compute", body.dump(), "application/json");
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->body, plain->body);
+}
+
 TEST_F(ServerTest, IndexComputeErrorsAre400AndTheServerKeepsServing) {
   const std::string spec_bad_matrix = R"({"id": "t", "name": {"zh": "t", "en": "t"}, "root": {"id": "r",
     "name": {"zh": "r", "en": "r"}, "weighting": {"method": "ahp", "matrix": [[1, 2], [2, 1]]},
