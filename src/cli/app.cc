@@ -229,6 +229,9 @@ int Run(int argc, char** argv) {
          "in which each policy was cheapest")
       ->excludes(sim->get_option("--seed"));
   sim->add_option("--time-scale", sim_args.time_scale, "divide arrival times by this")->capture_default_str();
+  sim->add_option("--load-scale", sim_args.load_scale,
+                  "jobs per trace row: 2.5 gives two or three copies of each, 0.5 keeps half (seeded)")
+      ->capture_default_str();
   sim->add_option("--sample-h", sim_args.sample_h, "hours between utilisation samples (0: none)")
       ->capture_default_str();
   sim->add_option("--fail", sim_args.failures, "CENTER@HOURS[+DURATION]: the center goes down (repeatable)");

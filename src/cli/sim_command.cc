@@ -55,8 +55,13 @@ int RunSim(const Registry& base, const SimArgs& a) {
   }
   o.seed = seeds.front();
   o.time_scale = a.time_scale;
+  o.load_scale = a.load_scale;
   o.sample_interval_s = a.sample_h * 3600;
   if (!(a.time_scale > 0)) return Report({ErrorCode::kInvalidArgument, "time-scale: must be > 0"});
+  if (!(a.load_scale > 0 && a.load_scale <= 100)) {
+    return Report({ErrorCode::kInvalidArgument,
+                   fmt::format("load-scale: must be > 0 and at most 100 (got {})", a.load_scale)});
+  }
   if (a.sample_h < 0) return Report({ErrorCode::kInvalidArgument, "sample-h: must be >= 0"});
   for (const std::string& f : a.failures) {
     auto failure = sim::ParseFailure(f);
@@ -90,12 +95,12 @@ int RunSim(const Registry& base, const SimArgs& a) {
     sim::SimOptions run_options = o;
     run_options.seed = seed;
     if (seed != seeds.front()) run_options.sample_interval_s = 0;
-    auto bound = sim::OfflineBound(*registry, *(*trace)->Stream(seed), run_options);
+    auto bound = sim::OfflineBound(*registry, *(*trace)->Stream(seed, o.load_scale), run_options);
     if (!bound) return Report(bound.error());
     std::vector<sim::SimResult> results;
     for (const std::string& p : policies) {
       run_options.policy = p;
-      auto result = sim::Simulate(*registry, *(*trace)->Stream(seed), run_options);
+      auto result = sim::Simulate(*registry, *(*trace)->Stream(seed, o.load_scale), run_options);
       if (!result) return Report(result.error());
       results.push_back(std::move(*result));
     }

@@ -16,6 +16,7 @@ struct SimArgs {
   uint64_t seed = 1;
   std::string seeds;  // "1-5" or "1,2,3": replicated runs (the first is the report's main run)
   double time_scale = 1;
+  double load_scale = 1;
   double sample_h = 1;
   std::vector<std::string> failures;
   std::string random_failures;  // "MTBF_H[:MTTR_H]"

@@ -402,6 +402,7 @@ void JobService::Schedule() {
                              {"carbon_kg", c.carbon_kg},
                              {"transfer_gb", c.transfer_gb},
                              {"transfer_fee_cny", c.transfer_fee_cny},
+                             {"scarcity_cny", c.scarcity_cny},
                              {"rtt_ms", c.rtt_ms}}},
                            {"why", why}};
     const std::shared_ptr<dispatch::Backend>& backend = backends_.at(center.id);

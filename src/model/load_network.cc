@@ -64,8 +64,8 @@ PlacementParams Placement(const YamlField& doc) {
   if (!doc.ExpectMap({"placement"})) return p;
   const YamlField f = doc.Child("placement");
   if (!f.ExpectMap({"efficiency", "host_overhead", "transfer_fee_cny_per_gb", "inter_province_gbps",
-                    "max_wait_h", "carbon_price_cny_per_t", "utc_offset_h", "source", "estimated",
-                    "derivation"})) {
+                    "max_wait_h", "scarcity_weight", "scarcity_steepness", "carbon_price_cny_per_t",
+                    "utc_offset_h", "source", "estimated", "derivation"})) {
     return p;
   }
   const YamlField e = f.Child("efficiency");
@@ -81,6 +81,8 @@ PlacementParams Placement(const YamlField& doc) {
   p.inter_province_gbps = f.Quantity("inter_province_gbps", units::Dimension::kBandwidth, 0.001, 1e6)
                               .value_or(p.inter_province_gbps);
   p.max_wait_h = f.Number("max_wait_h", 0, 24 * 365).value_or(p.max_wait_h);
+  p.scarcity_weight = f.OptNumber("scarcity_weight", 0, 100).value_or(p.scarcity_weight);
+  p.scarcity_steepness = f.OptNumber("scarcity_steepness", 0.1, 50).value_or(p.scarcity_steepness);
   p.carbon_price_cny_per_t = f.Number("carbon_price_cny_per_t", 0, 1e6).value_or(p.carbon_price_cny_per_t);
   p.utc_offset_h = f.Number("utc_offset_h", -12, 14).value_or(p.utc_offset_h);
   p.provenance = f.ReadProvenance();

@@ -47,6 +47,9 @@ struct Candidate {
   double transfer_gb = 0;
   double transfer_fee_cny = 0;
   double carbon_kg = 0;
+  // The scarcity premium of the pools taken (PlacementParams::scarcity_weight): in the cost and weighted
+  // scores so that a job with cheap alternatives leaves a filling pool to jobs that need it; never billed.
+  double scarcity_cny = 0;
   double rtt_ms = 0;  // to the user province (or the data province when no users are named)
   double score = 0;   // under the decision's objective; lower is better
   // A non-gang job spread over several pools of the center: every pool and its devices (`pool` and

@@ -19,7 +19,7 @@ std::string JoinIds(const std::vector<std::string>& ids) { return fmt::format("{
 double Score(const Candidate& c, const Objective& o) {
   switch (o.kind) {
     case ObjectiveKind::kCost:
-      return c.price_cny + c.transfer_fee_cny;
+      return c.price_cny + c.transfer_fee_cny + c.scarcity_cny;
     case ObjectiveKind::kEnergy:
       return c.energy_kwh;
     case ObjectiveKind::kCarbon:
@@ -27,7 +27,7 @@ double Score(const Candidate& c, const Objective& o) {
     case ObjectiveKind::kTime:
       return c.finish_h;
     case ObjectiveKind::kWeighted:
-      return c.price_cny + c.transfer_fee_cny + o.energy_weight * c.energy_cny +
+      return c.price_cny + c.transfer_fee_cny + c.scarcity_cny + o.energy_weight * c.energy_cny +
              c.carbon_kg / 1000.0 * o.carbon_price_cny_per_t + o.time_value_cny_per_h * c.finish_h;
   }
   return 0;
@@ -198,6 +198,26 @@ void Evaluator::Price(Candidate& c, const CenterInfo& center) const {
   c.price_cny = cost.price_cny;
   c.carbon_kg = cost.carbon_kg;
   c.energy_cny = cost.energy_cny;
+  c.scarcity_cny = 0;
+  if (const PlacementParams& params = snapshot_.params();
+      params.scarcity_weight > 0 &&
+      (objective_.kind == ObjectiveKind::kCost || objective_.kind == ObjectiveKind::kWeighted)) {
+    auto premium = [&](uint32_t pool, int64_t devices) {
+      const PoolInfo& p = snapshot_.pools()[pool];
+      if (p.devices <= 0) return 0.0;
+      const double taken = static_cast<double>(p.devices - p.free_devices + p.queued_devices) +
+                           0.5 * static_cast<double>(devices);
+      const double u = std::min(2.0, taken / static_cast<double>(p.devices));
+      const double k = params.scarcity_steepness;
+      return params.scarcity_weight * p.price_cny_per_device_hour * std::expm1(k * u) / std::expm1(k) *
+             static_cast<double>(devices) * c.run_h;
+    };
+    if (c.split.empty()) {
+      c.scarcity_cny = premium(c.pool, c.devices);
+    } else {
+      for (const PoolShare& share : c.split) c.scarcity_cny += premium(share.pool, share.devices);
+    }
+  }
   const int32_t from = job_.user_province != kNone ? job_.user_province : job_.data_province;
   c.rtt_ms = from == kNone ? 0 : snapshot_.RttMs(from, center.province);
   c.score = Score(c, objective_);

@@ -80,6 +80,11 @@ std::string Money(double cny) { return fmt::format("{:.2f} CNY", cny); }
 std::string ScoreText(const Candidate& c, const Objective& o) {
   switch (o.kind) {
     case ObjectiveKind::kCost:
+      if (c.scarcity_cny >= 0.005) {
+        return fmt::format("{} (price {} + transfer fee {} + scarcity premium {}, not billed)",
+                           Money(c.score), Money(c.price_cny), Money(c.transfer_fee_cny),
+                           Money(c.scarcity_cny));
+      }
       return fmt::format("{} (price {} + transfer fee {})", Money(c.score), Money(c.price_cny),
                          Money(c.transfer_fee_cny));
     case ObjectiveKind::kEnergy:

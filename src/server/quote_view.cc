@@ -58,6 +58,7 @@ Json CandidateJson(const Registry& registry, const placement::Snapshot& s, const
               {"transfer_gb", c.transfer_gb},
               {"transfer_fee_cny", c.transfer_fee_cny},
               {"carbon_kg", c.carbon_kg},
+              {"scarcity_cny", c.scarcity_cny},
               {"rtt_ms", c.rtt_ms},
               {"score", c.score},
               {"split", std::move(split)}};

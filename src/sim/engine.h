@@ -35,6 +35,7 @@ struct SimOptions {
   placement::Objective objective;
   uint64_t seed = 1;
   double time_scale = 1.0;  // arrivals are divided by it (2 = the trace in half the time)
+  double load_scale = 1.0;  // jobs per trace row (TraceFile::Stream); recorded here, applied by the stream
   double start_epoch_s =
       1.7040348e9;  // 2024-01-01 00:00 China Standard Time: places the run in tariff periods
   std::vector<Failure> failures;

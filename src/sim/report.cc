@@ -208,6 +208,7 @@ Json ToJson(const RunReport& r) {
                {{"objective", placement::Name(r.options.objective.kind)},
                 {"seed", r.options.seed},
                 {"time_scale", r.options.time_scale},
+                {"load_scale", r.options.load_scale},
                 {"start_epoch_s", r.options.start_epoch_s},
                 {"failures", std::move(failures)},
                 {"random_mtbf_h", r.options.random_mtbf_h},
@@ -303,7 +304,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}} td:first-child,t
 .chart{{width:960px;height:360px;margin:16px 0}}</style>
 <script>{}</script></head><body>
 <h1>zhisuan simulation report</h1>
-<p>Trace <code>{}</code> ({}): {} rows, {} jobs, {} skipped, {} malformed. Objective {}, seed {}, time scale {}.</p>
+<p>Trace <code>{}</code> ({}): {} rows, {} jobs, {} skipped, {} malformed. Objective {}, seed {}, time scale {}, load scale {}.</p>
 <p>Offline bound on tenant cost: <b>{:.0f} CNY</b> ({}).</p>
 <table><tr><th>policy</th><th>completed</th><th>tenant cost CNY</th><th>ratio to bound</th><th>energy kWh</th>
 <th>carbon t</th><th>mean queue h</th><th>JCT p50 h</th><th>JCT p99 h</th><th>deadline misses</th><th>Jain</th>
@@ -356,7 +357,7 @@ if (names.length) showUtilisation(names[0]);
 )html",
                      echarts_js, Escape(r.trace_path), Escape(r.trace_format), r.trace.rows, r.trace.jobs,
                      r.trace.skipped, r.trace.malformed, placement::Name(r.options.objective.kind),
-                     r.options.seed, r.options.time_scale, r.bound.tenant_cost_cny,
+                     r.options.seed, r.options.time_scale, r.options.load_scale, r.bound.tenant_cost_cny,
                      r.bound.binding_pools == 0 ? "capacity does not bind: the LP optimum"
                                                 : "capacity binds in places: a weaker bound",
                      rows, seeds, data);

@@ -242,6 +242,59 @@ TEST_F(ShippedNetwork, TraceStreamsInArrivalOrderAndDrawsDoNotDependOnReadOrder)
   EXPECT_GT(differ, 10);
 }
 
+TEST_F(ShippedNetwork, LoadScaleCopiesOrThinsRowsTheSameWayInEveryRun) {
+  // 200 rows, the last two unsorted (the arrival index is used) and one malformed row among them.
+  std::string rows = "timestamp,duration,num_gpus,gpu_time,cluster\n";
+  for (int i = 0; i < 198; ++i) {
+    rows +=
+        fmt::format("2017-10-09 {:02d}:{:02d}:00,60.0,{},60.0,vc{}\n", 8 + i / 60, i % 60, 1 + i % 4, i % 3);
+  }
+  rows += "2017-10-09 07:00:00,60.0,8,60.0,early\nnot,a,row\n2017-10-09 07:30:00,60.0,2,60.0,early\n";
+  auto file = TraceFile::Open(WriteTemp(dir_, "ls.csv", rows), TraceFormat::kPhilly, *registry_, false);
+  ASSERT_TRUE(file.has_value()) << file.error().message;
+  ASSERT_EQ((*file)->stats().jobs, 200);
+  auto all = [&](double scale) {
+    std::vector<TraceJob> out;
+    for (auto stream = (*file)->Stream(4, scale); auto j = stream->Next();) out.push_back(std::move(*j));
+    return out;
+  };
+  const std::vector<TraceJob> base = all(1.0);
+  ASSERT_EQ(base.size(), 200u);
+  EXPECT_EQ(base.front().job.tenant, "early");
+
+  // 3: every row three times, arriving together in arrival order; the first copy is the unscaled job, the
+  // others draw their own data.
+  const std::vector<TraceJob> tripled = all(3.0);
+  ASSERT_EQ(tripled.size(), 600u);
+  int own_draws = 0;
+  for (size_t i = 0; i < base.size(); ++i) {
+    for (size_t k = 0; k < 3; ++k) {
+      const TraceJob& copy = tripled[3 * i + k];
+      EXPECT_EQ(copy.arrival_s, base[i].arrival_s);
+      EXPECT_EQ(copy.job.tenant, base[i].job.tenant);
+      EXPECT_EQ(copy.job.devices, base[i].job.devices);
+      if (k == 0) {
+        EXPECT_EQ(copy.job.data.province, base[i].job.data.province);
+        EXPECT_EQ(copy.job.data.size_gb, base[i].job.data.size_gb);
+      } else {
+        own_draws += copy.job.data.size_gb != base[i].job.data.size_gb;
+      }
+    }
+  }
+  EXPECT_GT(own_draws, 390);
+
+  // 1.5: every row once and about half twice; 0.5 keeps about half the rows. The same rows in every run,
+  // and the rows 0.5 keeps are among those 1.5 copies (one draw per row and seed).
+  const std::vector<TraceJob> more = all(1.5), again = all(1.5), fewer = all(0.5);
+  EXPECT_GT(more.size(), 260u);
+  EXPECT_LT(more.size(), 340u);
+  ASSERT_EQ(again.size(), more.size());
+  for (size_t i = 0; i < more.size(); ++i) EXPECT_EQ(again[i].job.data.size_gb, more[i].job.data.size_gb);
+  EXPECT_EQ(fewer.size() + 200, more.size());
+  EXPECT_TRUE(std::ranges::is_sorted(fewer, {}, &TraceJob::arrival_s));
+  EXPECT_TRUE(std::ranges::is_sorted(more, {}, &TraceJob::arrival_s));
+}
+
 TEST_F(ShippedNetwork, TraceOpenErrorsNameTheFile) {
   auto missing =
       TraceFile::Open((dir_.path() / "none.csv").string(), TraceFormat::kPhilly, *registry_, false);

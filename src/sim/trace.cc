@@ -268,35 +268,37 @@ Result<TraceFormat> ParseTraceFormat(const std::string& name, const std::string&
 // Jobs of a TraceFile in arrival order, built as they are pulled.
 class TraceStream final : public JobSource {
  public:
-  TraceStream(const TraceFile& file, uint64_t seed, std::shared_ptr<const TraceFile> keep = nullptr)
+  TraceStream(const TraceFile& file, uint64_t seed, double load_scale,
+              std::shared_ptr<const TraceFile> keep = nullptr)
       : file_(file),
         keep_(std::move(keep)),
         draw_(file.registry_, seed),
         parse_(ParserFor(file.format_)),
         ctx_{file.registry_, P100Fp16(file.registry_)},
+        seed_(seed),
+        load_scale_(load_scale),
         at_(file.body_),
         line_(file.body_ > 0 ? 1 : 0) {}
 
   bool Next(TraceJob& into) override {
     Job& job = into.job;
     while (true) {
-      size_t offset = 0;
-      int64_t line_no = 0;
-      if (file_.in_file_order()) {
-        if (at_ >= file_.size_) return false;
-        offset = at_;
-        at_ = LineAt(file_.data_, file_.size_, at_).second;
-        line_no = ++line_;
-      } else {
-        if (next_ == file_.order_.size()) return false;
-        offset = file_.order_[next_].offset;
-        line_no = file_.order_[next_++].line;
+      if (copies_left_ == 0) {
+        if (!NextRow()) return false;
+        copy_ = 0;
+        copies_left_ = Copies(row_offset_);
+        continue;
       }
-      const std::string_view line = LineAt(file_.data_, file_.size_, offset).first;
-      if (line.empty()) continue;
-      const Row row = parse_(ctx_, line, line_no, job);
-      if (row.kind != RowKind::kJob) continue;  // counted when the file was opened
-      if (!row.has_data) draw_.Apply(job, offset);
+      const std::string_view line = LineAt(file_.data_, file_.size_, row_offset_).first;
+      const Row row = line.empty() ? Row{} : parse_(ctx_, line, row_line_, job);
+      if (row.kind != RowKind::kJob) {  // counted when the file was opened
+        copies_left_ = 0;
+        continue;
+      }
+      --copies_left_;
+      // The first copy draws as the unscaled trace does, so --load-scale 1 is the trace itself.
+      if (!row.has_data) draw_.Apply(job, copy_ == 0 ? row_offset_ : SplitMix64(row_offset_ ^ (copy_ << 48)));
+      ++copy_;
       into.arrival_s = row.time_s - file_.origin_s_;
       return true;
     }
@@ -309,14 +311,45 @@ class TraceStream final : public JobSource {
   }
 
  private:
+  // Moves to the next row (any kind), false at the end.
+  bool NextRow() {
+    if (file_.in_file_order()) {
+      if (at_ >= file_.size_) return false;
+      row_offset_ = at_;
+      at_ = LineAt(file_.data_, file_.size_, at_).second;
+      row_line_ = ++line_;
+    } else {
+      if (next_ == file_.order_.size()) return false;
+      row_offset_ = file_.order_[next_].offset;
+      row_line_ = file_.order_[next_++].line;
+    }
+    return true;
+  }
+
+  // How many jobs a row becomes under the load scale: its whole part, and one more with the probability of
+  // its fraction, drawn from the seed and the row (so the same rows are kept or copied in every policy's
+  // run).
+  int64_t Copies(uint64_t offset) const {
+    if (load_scale_ == 1.0) return 1;
+    const double whole = std::floor(load_scale_);
+    const double u = Unit(SplitMix64(seed_ ^ SplitMix64(offset ^ 0x5CA1EULL)));
+    return static_cast<int64_t>(whole) + (u < load_scale_ - whole ? 1 : 0);
+  }
+
   const TraceFile& file_;
   std::shared_ptr<const TraceFile> keep_;
   ProvinceDraw draw_;
   RowParser parse_;
   RowContext ctx_;
-  size_t at_;        // file order: the next row's offset
-  int64_t line_;     // file order: the line number of the row before it
-  size_t next_ = 0;  // arrival order: the next index entry
+  uint64_t seed_;
+  double load_scale_;
+  size_t at_;                // file order: the next row's offset
+  int64_t line_;             // file order: the line number of the row before it
+  size_t next_ = 0;          // arrival order: the next index entry
+  uint64_t row_offset_ = 0;  // the row being copied
+  int64_t row_line_ = 0;
+  int64_t copies_left_ = 0;  // copies of it still to yield
+  uint64_t copy_ = 0;        // copies yielded so far
 };
 
 TraceFile::TraceFile(const Registry& registry) : registry_(registry) {}
@@ -426,8 +459,8 @@ Result<std::shared_ptr<const TraceFile>> TraceFile::Open(const std::string& path
   return std::shared_ptr<const TraceFile>(std::move(f));
 }
 
-std::unique_ptr<JobSource> TraceFile::Stream(uint64_t seed) const {
-  return std::make_unique<TraceStream>(*this, seed);
+std::unique_ptr<JobSource> TraceFile::Stream(uint64_t seed, double load_scale) const {
+  return std::make_unique<TraceStream>(*this, seed, load_scale);
 }
 
 Result<std::unique_ptr<JobSource>> OpenTrace(const std::string& path, TraceFormat format,
@@ -435,7 +468,7 @@ Result<std::unique_ptr<JobSource>> OpenTrace(const std::string& path, TraceForma
   auto file = TraceFile::Open(path, format, registry, strict);
   if (!file) return std::unexpected(file.error());
   const TraceFile& ref = **file;
-  return std::make_unique<TraceStream>(ref, seed, std::move(*file));
+  return std::make_unique<TraceStream>(ref, seed, 1.0, std::move(*file));
 }
 
 }  // namespace zhisuan::sim

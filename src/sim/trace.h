@@ -92,7 +92,11 @@ class TraceFile {
   const TraceStats& stats() const { return stats_; }
   bool in_file_order() const { return order_.empty(); }
   // A new pass over the jobs in arrival order, drawing provinces from `seed`; the TraceFile must outlive it.
-  std::unique_ptr<JobSource> Stream(uint64_t seed) const;
+  // `load_scale` loads the network with more (or fewer) jobs of the same trace: each row becomes its whole
+  // part of jobs and one more with the probability of its fraction (0.5 keeps about half the rows, 2.5 gives
+  // two or three copies), drawn from the seed and the row; copies arrive together, each with its own data
+  // province and size.
+  std::unique_ptr<JobSource> Stream(uint64_t seed, double load_scale = 1.0) const;
 
  private:
   friend class TraceStream;

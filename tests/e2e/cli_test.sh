@@ -93,6 +93,13 @@ check "sim --seeds report has each seed's ratio" jqq \
 check "sim --seeds: each run has one cheapest policy" jqq \
   '[.seeds.policies[].cheapest_in] | add == 3' "$WORK/seeds/report.json"
 check "sim --seeds report shows the seeds table" grep -q "Across seeds 1, 2, 3" "$WORK/seeds/report.html"
+"$ZHISUAN" --db "$DB" sim --trace "$GOLDEN/philly_sample.csv" --policy lowest-cost --load-scale 2.5 --json >"$WORK/ls.json" 2>&1
+check "sim --load-scale runs" test $? -eq 0
+check "sim --load-scale records the scale and loads 2-3 jobs a row" jqq \
+  '.scenario.load_scale == 2.5 and .policies[0].jobs >= 2 * .trace.jobs and .policies[0].jobs <= 3 * .trace.jobs and .bound.jobs == .policies[0].jobs' "$WORK/ls.json"
+"$ZHISUAN" --db "$DB" sim --trace "$GOLDEN/philly_sample.csv" --load-scale 0 >"$WORK/badls.out" 2>&1
+check "sim --load-scale 0 exits 2" test $? -eq 2
+check "sim names the bad load scale" contains "$WORK/badls.out" "load-scale: must be > 0 and at most 100 (got 0)"
 "$ZHISUAN" --db "$DB" sim --trace "$WORK/no-such-trace.csv" >"$WORK/notrace.out" 2>&1
 check "sim on a missing trace fails" test $? -ne 0
 check "sim says the trace cannot be read" contains "$WORK/notrace.out" "no-such-trace.csv: cannot read trace"
