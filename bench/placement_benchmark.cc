@@ -35,18 +35,23 @@ struct Fixture {
   std::vector<Job> jobs;
   std::vector<placement::PreparedJob> prepared;
 
-  explicit Fixture(int centers, int jobs_count = 1024)
-      : network(SyntheticNetwork(Shipped(), centers, 42)),
+  explicit Fixture(int centers, int jobs_count = 1024, const PlacementParams* placement = nullptr)
+      : network(SyntheticNetwork(Shipped(), centers, 42, placement)),
         snapshot(placement::Snapshot::Build(network)),
         jobs(SyntheticJobs(network, jobs_count, 7)) {
     for (const Job& j : jobs) prepared.push_back(*placement::Prepare(snapshot, j, kNow));
   }
 };
 
-Fixture& FixtureFor(int centers) {
-  static std::map<int, std::unique_ptr<Fixture>> cache;
-  auto& f = cache[centers];
-  if (!f) f = std::make_unique<Fixture>(centers);
+// The shipped coefficients, or (`scarcity` false) the same without the scarcity premium: its cost's baseline.
+Fixture& FixtureFor(int centers, bool scarcity = true) {
+  static std::map<std::pair<int, bool>, std::unique_ptr<Fixture>> cache;
+  auto& f = cache[{centers, scarcity}];
+  if (!f) {
+    PlacementParams without = Shipped().placement();
+    without.scarcity_weight = 0;
+    f = std::make_unique<Fixture>(centers, 1024, scarcity ? nullptr : &without);
+  }
   return *f;
 }
 
@@ -82,8 +87,8 @@ int64_t Disagreements(Fixture& f, placement::Policy& policy, const placement::Pl
   return bad;
 }
 
-void Decide(benchmark::State& state, bool indexed) {
-  Fixture& f = FixtureFor(static_cast<int>(state.range(0)));
+void Decide(benchmark::State& state, bool indexed, bool scarcity = true) {
+  Fixture& f = FixtureFor(static_cast<int>(state.range(0)), scarcity);
   auto policy = std::move(*placement::MakePolicy("lowest-cost"));
   const placement::PlaceOptions o = FastOptions();
   if (indexed) state.counters["disagreements"] = static_cast<double>(Disagreements(f, *policy, o));
@@ -105,7 +110,10 @@ void Decide(benchmark::State& state, bool indexed) {
 
 void BM_DecideIndexed(benchmark::State& state) { Decide(state, true); }
 void BM_DecideScanBaseline(benchmark::State& state) { Decide(state, false); }
+// The scarcity premium's cost: the same decisions with it off (scarcity_weight 0).
+void BM_DecideIndexedWithoutScarcity(benchmark::State& state) { Decide(state, true, false); }
 BENCHMARK(BM_DecideIndexed)->Arg(100)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_DecideIndexedWithoutScarcity)->Arg(100)->Arg(10000);
 BENCHMARK(BM_DecideScanBaseline)->Arg(100)->Arg(1000)->Arg(10000);
 
 // Prepare + decide: what a quote costs beyond parsing.

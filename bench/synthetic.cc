@@ -14,7 +14,8 @@ const std::vector<std::string> kModels = {
 
 }  // namespace
 
-Registry SyntheticNetwork(const Registry& shipped, int count, uint64_t seed) {
+Registry SyntheticNetwork(const Registry& shipped, int count, uint64_t seed,
+                          const PlacementParams* placement) {
   std::mt19937_64 rng(seed);
   std::vector<Center> centers;
   centers.reserve(static_cast<size_t>(count));
@@ -41,7 +42,8 @@ Registry SyntheticNetwork(const Registry& shipped, int count, uint64_t seed) {
     centers.push_back(std::move(c));
   }
   return Registry(shipped.accelerators(), shipped.regions(), shipped.hubs(), shipped.clusters(),
-                  std::move(centers), shipped.network(), shipped.pricing(), shipped.placement());
+                  std::move(centers), shipped.network(), shipped.pricing(),
+                  placement != nullptr ? *placement : shipped.placement());
 }
 
 std::vector<Job> SyntheticJobs(const Registry& network, int count, uint64_t seed) {

@@ -10,8 +10,10 @@
 
 namespace zhisuan::bench {
 
-// `centers` centers, 1-4 pools each of 8-2048 devices of mixed accelerators, in random provinces.
-Registry SyntheticNetwork(const Registry& shipped, int centers, uint64_t seed);
+// `centers` centers, 1-4 pools each of 8-2048 devices of mixed accelerators, in random provinces; the
+// shipped placement coefficients unless `placement` is given.
+Registry SyntheticNetwork(const Registry& shipped, int centers, uint64_t seed,
+                          const PlacementParams* placement = nullptr);
 
 // Train/infer jobs of 8-64 devices allowing two or three of the network's models, some with data, residency
 // and deadlines.

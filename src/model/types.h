@@ -196,8 +196,8 @@ struct PlacementParams {
   double inter_province_gbps = 10;       // bottleneck of a transfer between provinces
   double max_wait_h = 2;                 // how long a job without deadline may wait for a cheaper pool
   // The scarcity premium: an opportunity cost per device-hour added to the cost objective (never billed) as a
-  // pool fills, weight x the pool's price x (e^(steepness x u) - 1) / (e^steepness - 1) at the utilisation u
-  // it would have (busy and queued devices, half the job's own counted); 0 turns it off.
+  // pool fills, weight x the pool's price x (e^(steepness x u) - 1) / (e^steepness - 1) at its utilisation u
+  // (busy and queued devices over devices, before the job); 0 turns it off.
   double scarcity_weight = 0;
   double scarcity_steepness = 8;
   double carbon_price_cny_per_t = 100;  // for the weighted objective

@@ -199,18 +199,9 @@ void Evaluator::Price(Candidate& c, const CenterInfo& center) const {
   c.carbon_kg = cost.carbon_kg;
   c.energy_cny = cost.energy_cny;
   c.scarcity_cny = 0;
-  if (const PlacementParams& params = snapshot_.params();
-      params.scarcity_weight > 0 &&
-      (objective_.kind == ObjectiveKind::kCost || objective_.kind == ObjectiveKind::kWeighted)) {
+  if (objective_.kind == ObjectiveKind::kCost || objective_.kind == ObjectiveKind::kWeighted) {
     auto premium = [&](uint32_t pool, int64_t devices) {
-      const PoolInfo& p = snapshot_.pools()[pool];
-      if (p.devices <= 0) return 0.0;
-      const double taken = static_cast<double>(p.devices - p.free_devices + p.queued_devices) +
-                           0.5 * static_cast<double>(devices);
-      const double u = std::min(2.0, taken / static_cast<double>(p.devices));
-      const double k = params.scarcity_steepness;
-      return params.scarcity_weight * p.price_cny_per_device_hour * std::expm1(k * u) / std::expm1(k) *
-             static_cast<double>(devices) * c.run_h;
+      return snapshot_.pools()[pool].scarcity_cny_per_device_hour * static_cast<double>(devices) * c.run_h;
     };
     if (c.split.empty()) {
       c.scarcity_cny = premium(c.pool, c.devices);

@@ -213,6 +213,12 @@ class LowestCost final : public Policy {
         if (bound > top.threshold() || (bound == top.threshold() && !top.MayTie(m.run_h, rp.pool))) break;
         const PoolInfo& pool = s.pools()[rp.pool];
         if (skip_province != kNone && s.centers()[pool.center].province == skip_province) continue;
+        // A filling pool's scarcity premium (cost objective) is known before evaluating it: skip the pool,
+        // though not the pools after it in the list, whose premium may be lower.
+        if (rate == RateKind::kPrice &&
+            bound + pool.scarcity_cny_per_device_hour * device_hours > top.threshold()) {
+          continue;
+        }
         if (ev.CheckCenter(pool.center, nullptr) != Reject::kOk) continue;
         const Evaluation e = ev.EvaluatePool(rp.pool);
         if (e.reject == Reject::kOk) top.Offer(e.candidate);

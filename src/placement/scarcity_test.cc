@@ -66,18 +66,38 @@ class Scarcity : public ::testing::Test {
   Job job_;
 };
 
-TEST_F(Scarcity, IsSmallOnAnIdlePoolAndNeverBilled) {
+TEST_F(Scarcity, FollowsThePoolsLoadAndIsNeverBilled) {
   const Registry registry = WithScarcity(1);
   Snapshot snapshot = Snapshot::Build(registry);
-  const Decision d = Place(registry, snapshot, Spec(8));
+  const uint32_t pool = AccPoolOfC2(snapshot);
+  EXPECT_EQ(snapshot.pools()[pool].scarcity_cny_per_device_hour, 0);  // idle: none
+  Decision d = Place(registry, snapshot, Spec(8));
   ASSERT_TRUE(d.chosen);
   EXPECT_EQ(CenterOf(snapshot, d), "c2");
+  EXPECT_EQ(d.chosen->scarcity_cny, 0);
+  // 5 of 10 taken, then 3 of them back, then 2 booked by a waiting job: the rate follows each change.
+  snapshot.Allocate(pool, 5, 7200);
+  EXPECT_NEAR(snapshot.pools()[pool].scarcity_cny_per_device_hour, kPriceC2 * Factor(0.5), 1e-12);
+  snapshot.Free(pool, 3, 7200);
+  EXPECT_NEAR(snapshot.pools()[pool].scarcity_cny_per_device_hour, kPriceC2 * Factor(0.2), 1e-12);
+  snapshot.Queue(pool, 2);
+  EXPECT_NEAR(snapshot.pools()[pool].scarcity_cny_per_device_hour, kPriceC2 * Factor(0.4), 1e-12);
+  snapshot.SetPoolState(pool, 10, {});
+  EXPECT_NEAR(snapshot.pools()[pool].scarcity_cny_per_device_hour, kPriceC2 * Factor(0.2), 1e-12);  // queued
+  d = Place(registry, snapshot, Spec(8));
+  ASSERT_TRUE(d.chosen);
   const Candidate& c = *d.chosen;
-  // 8 of 10 devices: u counts half the job's own, 0.4.
-  EXPECT_NEAR(c.scarcity_cny, kPriceC2 * Factor(0.4) * 80, 1e-9);
+  EXPECT_NEAR(c.scarcity_cny, kPriceC2 * Factor(0.2) * 80, 1e-9);
   EXPECT_LT(c.scarcity_cny, 0.01 * c.price_cny);
   EXPECT_NEAR(c.price_cny, 80 * kPriceC2, 1e-9);  // the price (what is billed) has no premium in it
   EXPECT_NEAR(c.score, c.price_cny + c.transfer_fee_cny + c.scarcity_cny, 1e-9);
+  // Other objectives never see it.
+  PlaceOptions energy;
+  energy.objective.kind = ObjectiveKind::kEnergy;
+  auto prepared = Prepare(snapshot, job_, 0);
+  const Decision e = (*MakePolicy("lowest-cost"))->Place(snapshot, *prepared, energy);
+  ASSERT_TRUE(e.chosen);
+  EXPECT_EQ(e.chosen->scarcity_cny, 0);
 }
 
 TEST_F(Scarcity, AFillingPoolIsLeftToTheJobThatNeedsIt) {
@@ -87,7 +107,7 @@ TEST_F(Scarcity, AFillingPoolIsLeftToTheJobThatNeedsIt) {
     Snapshot snapshot = Snapshot::Build(registry);
     snapshot.Allocate(AccPoolOfC2(snapshot), 8, 36000);  // c2: 2 of 10 acc-a left
 
-    // A job with no data: c2 is 11% cheaper, but at 85% full its premium (30% of its price) outweighs that.
+    // A job with no data: c2 is 11% cheaper, but at 80% full its premium (20% of its price) outweighs that.
     const Decision roaming = Place(registry, snapshot, Spec(1));
     ASSERT_TRUE(roaming.chosen);
     if (weight == 0) {
@@ -99,7 +119,7 @@ TEST_F(Scarcity, AFillingPoolIsLeftToTheJobThatNeedsIt) {
     EXPECT_EQ(CenterOf(snapshot, roaming), "c1") << Why(snapshot, roaming);
     ASSERT_EQ(roaming.candidates.size(), 2u);
     const Candidate& c2 = roaming.candidates[1];
-    EXPECT_NEAR(c2.scarcity_cny, kPriceC2 * Factor(0.85) * 10, 1e-9);
+    EXPECT_NEAR(c2.scarcity_cny, kPriceC2 * Factor(0.8) * 10, 1e-9);
     EXPECT_GT(c2.score, roaming.chosen->score);
     EXPECT_LT(c2.price_cny, roaming.chosen->price_cny);  // it would have been billed less there
     EXPECT_NE(Why(snapshot, roaming).find("scarcity premium"), std::string::npos) << Why(snapshot, roaming);
@@ -125,7 +145,7 @@ TEST_F(Scarcity, QueuedDevicesCountAsTaken) {
   // price: c1 now.
   EXPECT_EQ(CenterOf(snapshot, d), "c1") << Why(snapshot, d);
   EXPECT_EQ(d.chosen->start_h, 0);
-  EXPECT_NEAR(d.candidates[1].scarcity_cny, kPriceC2 * Factor(1.5) * 20, 1e-6);
+  EXPECT_NEAR(d.candidates[1].scarcity_cny, kPriceC2 * Factor(1.4) * 20, 1e-6);
 }
 
 }  // namespace

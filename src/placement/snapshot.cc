@@ -1,6 +1,7 @@
 #include "placement/snapshot.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "accounting/energy.h"
 #include "accounting/flops.h"
@@ -88,6 +89,7 @@ Snapshot Snapshot::Build(const Registry& registry) {
   }
   IndexIds(
       s.centers_, [](const CenterInfo& c) -> const std::string& { return c.id; }, s.center_ids_);
+  for (PoolInfo& p : s.pools_) s.Rescore(p);
   s.BuildIndex();
   return s;
 }
@@ -132,16 +134,31 @@ int32_t Snapshot::CenterIndex(const std::string& id) const { return center_ids_.
 void Snapshot::SetPoolState(uint32_t pool, int64_t free_devices, std::vector<Release> releases) {
   pools_[pool].free_devices = free_devices;
   pools_[pool].releases.Assign(std::move(releases));
+  Rescore(pools_[pool]);
 }
 
 void Snapshot::Allocate(uint32_t pool, int64_t devices, double release_at_s) {
   pools_[pool].free_devices -= devices;
   pools_[pool].releases.Add(release_at_s, devices);
+  Rescore(pools_[pool]);
 }
 
 void Snapshot::Free(uint32_t pool, int64_t devices, double release_at_s) {
   pools_[pool].free_devices += devices;
   pools_[pool].releases.Remove(release_at_s, devices);
+  Rescore(pools_[pool]);
+}
+
+void Snapshot::Rescore(PoolInfo& p) const {
+  if (params_.scarcity_weight <= 0 || p.devices <= 0) {
+    p.scarcity_cny_per_device_hour = 0;
+    return;
+  }
+  const double taken = static_cast<double>(p.devices - p.free_devices + p.queued_devices);
+  const double u = std::clamp(taken / static_cast<double>(p.devices), 0.0, 2.0);
+  const double k = params_.scarcity_steepness;
+  p.scarcity_cny_per_device_hour =
+      params_.scarcity_weight * p.price_cny_per_device_hour * std::expm1(k * u) / std::expm1(k);
 }
 
 size_t Snapshot::MemoryBytes() const {

@@ -56,6 +56,9 @@ struct PoolInfo {
   ReleaseSchedule releases;  // running jobs' devices coming back
   // Devices that jobs already waiting for this pool will take first: a newcomer's start estimate counts them.
   int64_t queued_devices = 0;
+  // The scarcity premium per device-hour at the pool's load (busy and queued devices), kept current by every
+  // change of them: weight x price x (e^(k u) - 1) / (e^k - 1) (PlacementParams::scarcity_weight).
+  double scarcity_cny_per_device_hour = 0;
   bool in_service = true;
   Lifecycle status = Lifecycle::kInService;
 };
@@ -122,7 +125,10 @@ class Snapshot {
   void Allocate(uint32_t pool, int64_t devices, double release_at_s);
   void Free(uint32_t pool, int64_t devices, double release_at_s);
   // Jobs begin or stop waiting for a pool (`devices` > 0 when they begin).
-  void Queue(uint32_t pool, int64_t devices) { pools_[pool].queued_devices += devices; }
+  void Queue(uint32_t pool, int64_t devices) {
+    pools_[pool].queued_devices += devices;
+    Rescore(pools_[pool]);
+  }
   void SetCenterState(uint32_t center, CenterState state) { centers_[center].state = state; }
 
   // Bytes held, for the memory target of the benchmarks.
@@ -130,6 +136,8 @@ class Snapshot {
 
  private:
   void BuildIndex();
+  // Recomputes the pool's scarcity premium after its load changed.
+  void Rescore(PoolInfo& pool) const;
 
   std::vector<AcceleratorInfo> accelerators_;
   std::vector<CenterInfo> centers_;

@@ -113,6 +113,7 @@ class Engine {
                       fmt::format("trace: arrivals go back in time at job '{}'", incoming.job.name));
         }
         last_arrival = t;
+        result_.last_arrival_h = t / 3600.0;
         Advance(t);
         ++result_.events;
         Arrive(incoming.job, t);

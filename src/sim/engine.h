@@ -92,6 +92,7 @@ struct SimResult {
   std::vector<std::string> center_ids;
   std::vector<Sample> samples;
   double makespan_h = 0;
+  double last_arrival_h = 0;  // when the last job arrived: samples up to it show the network under the load
   int64_t events = 0;
 };
 

@@ -32,7 +32,11 @@ constexpr SeedMetric kSeedMetrics[] = {
     {"tenant_cost_cny", [](const SimResult& s, const Bound&) { return s.tenant_cost_cny; }},
     {"carbon_t", [](const SimResult& s, const Bound&) { return s.carbon_t; }},
     {"queue_delay_mean_h", [](const SimResult& s, const Bound&) { return s.queue_delay_h.mean; }},
+    {"jct_p50_h", [](const SimResult& s, const Bound&) { return s.jct_h.p50; }},
     {"jct_p99_h", [](const SimResult& s, const Bound&) { return s.jct_h.p99; }},
+    {"slo_misses", [](const SimResult& s, const Bound&) { return static_cast<double>(s.slo_misses); }},
+    {"deadline_misses",
+     [](const SimResult& s, const Bound&) { return static_cast<double>(s.deadline_misses); }},
     {"fairness_jain", [](const SimResult& s, const Bound&) { return s.fairness_jain; }},
     {"west_device_hours_share", [](const SimResult& s, const Bound&) { return s.west_device_hours_share; }},
 };
@@ -160,6 +164,7 @@ Json ToJson(const RunReport& r) {
                           {"cost_share", s.west_cost_share},
                           {"east_data_jobs_to_west_share", s.east_data_jobs_to_west_share}}},
                         {"makespan_h", s.makespan_h},
+                        {"last_arrival_h", s.last_arrival_h},
                         {"events", s.events}});
   }
   Json series = Json::object();
