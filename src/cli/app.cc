@@ -200,6 +200,8 @@ int Run(int argc, char** argv) {
   CLI::App* intelligent = stats->add_subcommand(
       "intelligent",
       "which intelligent-computing centers CAICT's >= 500 AI cards rule counts (seed 004:545)");
+  CLI::App* coverage = stats->add_subcommand(
+      "coverage", "how much of the nation's compute the registry sees, by category (data/national/)");
   CLI::App* quote = app.add_subcommand("quote", "quote a job: where it runs at the lowest cost, and why");
   quote->add_option("spec", o.spec_file, "job spec file, YAML or JSON (- reads standard input)")->required();
   AddParam(quote, o, "policy", "lowest-cost (default), nearest-data, least-loaded, first-fit, random");
@@ -371,7 +373,8 @@ int Run(int argc, char** argv) {
                             "write index.json, index.csv and index.html here");
   index_compute->add_flag("--json", index_args.json, "print the report JSON");
   CLI::App* validate = app.add_subcommand("validate", "check the data files without touching the database");
-  for (CLI::App* cmd : {centers, center, accelerators, regions, capacity, domestic, intelligent, quote}) {
+  for (CLI::App* cmd :
+       {centers, center, accelerators, regions, capacity, domestic, intelligent, coverage, quote}) {
     cmd->add_flag("--json", o.json, "print JSON (the API's document) instead of a table");
   }
 
@@ -434,6 +437,7 @@ int Run(int argc, char** argv) {
     o.server.log = Log::ToStderr(log_format == "json" ? Log::Format::kJson : Log::Format::kText, level);
     o.server.index_spec_path = o.data + "/index/caict-3.0.yaml";
     o.server.index_sample_path = o.data + "/index/sample-2023.csv";
+    o.server.national_path = o.data + "/national/compute-2023.yaml";
     if (web_dir.empty()) {
       if (const char* env = std::getenv("ZHISUAN_WEB"); env != nullptr && *env != '\0') web_dir = env;
     }
@@ -464,6 +468,16 @@ int Run(int argc, char** argv) {
   if (domestic->parsed()) return Print(views::SelfReliance(registry, o.filters), o.json, RenderSelfReliance);
   if (intelligent->parsed()) {
     return Print(Result<views::Json>(views::IntelligentCenters(registry)), o.json, RenderIntelligentCenters);
+  }
+  if (coverage->parsed()) {
+    const std::string path = o.data + "/national/compute-2023.yaml";
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in) return Report({ErrorCode::kIo, fmt::format("{}: cannot read the national figures", path)});
+    auto national = accounting::ParseNationalCompute(path, text.str());
+    if (!national) return Report(national.error());
+    return Print(views::Coverage(registry, &*national), o.json, RenderCoverage);
   }
   if (sim->parsed()) return RunSim(registry, sim_args);
   if (quote->parsed()) {

@@ -153,6 +153,19 @@ std::string RenderIntelligentCenters(const Json& j) {
                           Num(j["national_count"]));
 }
 
+std::string RenderCoverage(const Json& j) {
+  Table t({"CATEGORY", "IN SERVICE EFLOPS", "PLANNED EFLOPS", "NATION EFLOPS", "COVERAGE", "SOURCE"},
+          {kL, kR, kR, kR, kR, kL});
+  for (const Json& r : j["categories"]) {
+    t.AddRow({Str(r["category"]), Num(r["in_service_eflops"], 2), Num(r["planned_eflops"], 2),
+              Num(r["national_eflops"]),
+              r["coverage"].is_null() ? "-" : fmt::format("{:.1f}%", 100 * r["coverage"].get<double>()),
+              Str(r["source_line"])});
+  }
+  return t.Render() + fmt::format("{} {} at {}: {}\n{}\n", Num(j["year"]), Str(j["unit"]), Str(j["basis"]),
+                                  Str(j["source"]), Str(j["method"]));
+}
+
 std::string RenderQuote(const Json& q) {
   const Json& job = q["job"];
   std::string out = fmt::format("job {} ({}, {} devices, {}), policy {}, objective {}\n", Str(job["name"]),

@@ -14,6 +14,7 @@ std::string RenderRegions(const views::Json& regions);
 std::string RenderCapacity(const views::Json& capacity);
 std::string RenderSelfReliance(const views::Json& self_reliance);
 std::string RenderIntelligentCenters(const views::Json& classes);
+std::string RenderCoverage(const views::Json& coverage);
 std::string RenderQuote(const views::Json& quote);
 
 }  // namespace zhisuan::cli

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <optional>
@@ -127,6 +128,7 @@ constexpr const char* kIndexHtml = R"html(<!doctype html>
 <li><a href="/api/v1/regions">/api/v1/regions</a></li>
 <li><a href="/api/v1/stats/capacity?by=hub&amp;precision=fp16">/api/v1/stats/capacity?by=hub&amp;precision=fp16</a></li>
 <li><a href="/api/v1/stats/domestic?by=hub&amp;precision=fp32e">/api/v1/stats/domestic?by=hub&amp;precision=fp32e</a></li>
+<li><a href="/api/v1/stats/coverage">/api/v1/stats/coverage</a></li>
 <li>POST /api/v1/quote (a job spec in YAML or JSON; policy, objective, top, explain)</li>
 <li>POST /api/v1/index/compute (JSON: data_csv, and optionally spec, weights, impute, draws, seed, mc, explain)</li>
 <li>POST/GET /api/v1/jobs, GET/DELETE /api/v1/jobs/{id}, GET /api/v1/jobs/{id}/logs, GET /api/v1/usage,
@@ -143,8 +145,9 @@ struct HttpServer::Impl {
   int schema_version;
   std::string default_policy;
   std::string default_objective;
-  std::string index_spec_text;  // the default indicator system, read at start
-  std::string index_sample;     // the shipped indicator data (CSV), read at start
+  std::string index_spec_text;                          // the default indicator system, read at start
+  std::string index_sample;                             // the shipped indicator data (CSV), read at start
+  std::optional<accounting::NationalCompute> national;  // data/national/, read at start
   std::optional<views::Console> console;
   lifecycle::JobService* jobs = nullptr;
   Clock::time_point started = Clock::now();
@@ -510,6 +513,8 @@ struct HttpServer::Impl {
     Add("GET", "/api/v1/stats/domestic",
         [this](Call& c) { Reply(c.res, views::SelfReliance(registry, c.params)); });
     Plain("/api/v1/stats/intelligent-centers", [this](Call&) { return views::IntelligentCenters(registry); });
+    Add("GET", "/api/v1/stats/coverage",
+        [this](Call& c) { Reply(c.res, views::Coverage(registry, national ? &*national : nullptr)); });
     Add("POST", "/api/v1/quote", [this](Call& c) {
       const double now_s =
           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -663,6 +668,18 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
                   fmt::format("{}: cannot read the shipped indicator data", options.index_sample_path));
     }
     impl->index_sample = text.str();
+  }
+  // A data directory without national figures serves without them (the endpoint says so); a bad file stops.
+  if (!options.national_path.empty() && std::filesystem::exists(options.national_path)) {
+    std::ifstream in(options.national_path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in) {
+      return Fail(ErrorCode::kIo, fmt::format("{}: cannot read the national figures", options.national_path));
+    }
+    auto national = accounting::ParseNationalCompute(options.national_path, text.str());
+    if (!national) return std::unexpected(national.error());
+    impl->national = std::move(*national);
   }
   impl->jobs = jobs;
   if (options.log) impl->log = options.log;

@@ -31,6 +31,9 @@ struct ServerOptions {
   std::string index_spec_path = "";
   // The shipped indicator data GET /api/v1/index/sample answers with (the console's index page; empty: none).
   std::string index_sample_path = "";
+  // The national compute figures GET /api/v1/stats/coverage sets the registry against (empty or absent:
+  // none; a malformed file is an error).
+  std::string national_path = "";
   // The console's files (web/: console/ and node_modules/); empty: `/` lists the API instead.
   std::string web_dir = "";
 };

@@ -35,6 +35,7 @@ class ServerTest : public ::testing::Test {
     ServerOptions options{"127.0.0.1", 0, 4};
     options.index_spec_path = (testing::ShippedDataDir() / "index" / "caict-3.0.yaml").string();
     options.index_sample_path = (testing::ShippedDataDir() / "index" / "sample-2023.csv").string();
+    options.national_path = (testing::ShippedDataDir() / "national" / "compute-2023.yaml").string();
     options.web_dir = (testing::ShippedDataDir().parent_path() / "web").string();
     auto server = HttpServer::Create(opened_->registry, opened_->store->SchemaVersion(), options);
     ASSERT_TRUE(server.has_value()) << server.error().message;
@@ -220,6 +221,38 @@ TEST_F(ServerTest, PlannedCapacityCountsApartAndTakesNoJobs) {
     if (r["code"] == "not_in_service") ++not_in_service;
   }
   EXPECT_EQ(not_in_service, 3) << quote->body;
+}
+
+// National coverage on the shipped data: each category's in-service capacity against CAICT's figure with its
+// seed line; the capacity a capacity query reports in service, converted to EFLOPS, is what is covered; plans
+// are apart.
+TEST_F(ServerTest, NationalCoverageByCategory) {
+  const json j = Get("/api/v1/stats/coverage");
+  EXPECT_EQ(j["year"], 2023);
+  EXPECT_EQ(j["basis"], "fp32e");
+  ASSERT_EQ(j["categories"].size(), 4u);
+  const json nation = Get("/api/v1/stats/capacity?by=nation&precision=fp32e");
+  double parts = 0;
+  for (const json& r : j["categories"]) {
+    const std::string category = r["category"];
+    ASSERT_FALSE(r["national_eflops"].is_null()) << category;
+    EXPECT_NEAR(r["coverage"].get<double>(),
+                r["in_service_eflops"].get<double>() / r["national_eflops"].get<double>(), 1e-12);
+    if (category == "total") {
+      EXPECT_EQ(r["national_eflops"], 435.0);
+      EXPECT_EQ(r["source_line"], "004:523-525");
+      EXPECT_NEAR(r["in_service_eflops"].get<double>(), nation["total"]["pflops"].get<double>() / 1000, 1e-9);
+      EXPECT_NEAR(r["planned_eflops"].get<double>(),
+                  (nation["nation_by_status"]["planned"]["pflops"].get<double>() +
+                   nation["nation_by_status"]["under_construction"]["pflops"].get<double>()) /
+                      1000,
+                  1e-9);
+      EXPECT_GT(r["planned_eflops"].get<double>(), 0);
+    } else {
+      parts += r["in_service_eflops"].get<double>();
+    }
+  }
+  EXPECT_NEAR(parts, nation["total"]["pflops"].get<double>() / 1000, 1e-9);
 }
 
 // CAICT's >= 500 AI cards rule on the shipped intelligent centers in service: the flag agrees with the count,

@@ -6,6 +6,7 @@
 
 #include "accounting/capacity.h"
 #include "accounting/classify.h"
+#include "accounting/coverage.h"
 #include "accounting/energy.h"
 #include "accounting/self_reliance.h"
 #include "model/enums.h"
@@ -449,6 +450,34 @@ Result<Json> Capacity(const Registry& registry, const Params& params) {
 
 std::string Dump(const Json& j, int indent) {
   return j.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
+Result<Json> Coverage(const Registry& registry, const accounting::NationalCompute* nation) {
+  if (nation == nullptr) {
+    return std::unexpected(
+        Error{ErrorCode::kNotFound,
+              "no national figures are loaded (serve reads DATA/national/compute-2023.yaml)"});
+  }
+  Json rows = Json::array();
+  for (const accounting::CoverageRow& r : accounting::Coverage(registry, *nation)) {
+    rows.push_back({{"category", r.category},
+                    {"in_service_eflops", r.in_service_eflops},
+                    {"planned_eflops", r.planned_eflops},
+                    {"national_eflops", r.national_eflops ? Json(*r.national_eflops) : Json(nullptr)},
+                    {"coverage", r.coverage ? Json(*r.coverage) : Json(nullptr)},
+                    {"source_line", r.figure ? Json(r.figure->line) : Json(nullptr)},
+                    {"quote", r.figure ? Json(r.figure->quote) : Json(nullptr)}});
+  }
+  return Json{
+      {"year", nation->year},
+      {"basis", nation->basis},
+      {"unit", "EFLOPS"},
+      {"source", nation->source},
+      {"method",
+       "registry: capacity in service at FP32-equivalent (FP32 for CPUs, FP16 x 0.5 for accelerators, FP64 "
+       "x 2 in supercomputing centers); planned and under construction shown apart and not counted; "
+       "nation: CAICT's top-down stock, the last six years of server shipments x their average compute"},
+      {"categories", std::move(rows)}};
 }
 
 Json ErrorBody(const Error& error) {

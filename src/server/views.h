@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "accounting/coverage.h"
 #include "model/registry.h"
 #include "util/error.h"
 
@@ -39,6 +40,9 @@ Result<Json> SelfReliance(const Registry& registry, const Params& params);
 // CAICT's rule for counting intelligent-computing centers (>= 500 AI cards, seed 004:545) applied to the
 // registry's intelligent centers in service: which count and which do not.
 Json IntelligentCenters(const Registry& registry);
+// National coverage: the registry's FP32-equivalent capacity in service (and planned, apart) against the
+// national figures of `nation` (data/national/), by category; kNotFound when no national figures are loaded.
+Result<Json> Coverage(const Registry& registry, const accounting::NationalCompute* nation);
 
 // Serialises a view; bytes of invalid UTF-8 (which user input can carry into messages) become U+FFFD.
 std::string Dump(const Json& j, int indent = -1);

@@ -93,6 +93,11 @@ check "sim --seeds report has each seed's ratio" jqq \
 check "sim --seeds: each run has one cheapest policy" jqq \
   '[.seeds.policies[].cheapest_in] | add == 3' "$WORK/seeds/report.json"
 check "sim --seeds report shows the seeds table" grep -q "Across seeds 1, 2, 3" "$WORK/seeds/report.html"
+"$ZHISUAN" --db "$DB" stats coverage >"$WORK/coverage.out" 2>&1
+check "stats coverage runs" test $? -eq 0
+check "stats coverage sets the registry against CAICT's 435 EFLOPS" contains "$WORK/coverage.out" "004:523-525"
+"$ZHISUAN" --db "$DB" stats coverage --json >"$WORK/coverage.json" 2>&1
+check "stats coverage --json has four categories" jqq '.categories | length == 4' "$WORK/coverage.json"
 "$ZHISUAN" --db "$DB" sim --trace "$GOLDEN/philly_sample.csv" --policy lowest-cost --load-scale 2.5 --json >"$WORK/ls.json" 2>&1
 check "sim --load-scale runs" test $? -eq 0
 check "sim --load-scale records the scale and loads 2-3 jobs a row" jqq \

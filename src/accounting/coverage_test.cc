@@ -1,0 +1,107 @@
+#include "accounting/coverage.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "testing/fixtures.h"
+
+namespace zhisuan::accounting {
+namespace {
+
+constexpr const char* kNation = R"(national:
+  year: 2023
+  basis: fp32e
+  unit: EFLOPS
+  source: test
+  figures:
+    - {category: total, eflops: 0.02, line: "t:1", quote: a}
+    - {category: intelligent, eflops: 0.01, line: "t:2", quote: b}
+    - {category: super, eflops: 0.001, line: "t:3", quote: c}
+)";
+
+const CoverageRow& RowOf(const std::vector<CoverageRow>& rows, const std::string& category) {
+  for (const CoverageRow& r : rows) {
+    if (r.category == category) return r;
+  }
+  static const CoverageRow none;
+  ADD_FAILURE() << "no row " << category;
+  return none;
+}
+
+// The tiny network, FP32-equivalent: c1 (intelligent) 100 acc-a at FP16 100 x 0.5 = 5,000 TFLOPS; c2 (super)
+// at FP64 x 2: 10 acc-a x 20 + 50 cpu-b x 1.28 = 264 TFLOPS; nothing basic.
+TEST(Coverage, RegistryAgainstTheNationByHand) {
+  const auto nation = ParseNationalCompute("n.yaml", kNation);
+  ASSERT_TRUE(nation.has_value()) << nation.error().message;
+  EXPECT_EQ(nation->year, 2023);
+  const Registry registry = testing::TinyRegistry();
+  const std::vector<CoverageRow> rows = Coverage(registry, *nation);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_NEAR(RowOf(rows, "intelligent").in_service_eflops, 5000e-6, 1e-12);
+  EXPECT_NEAR(*RowOf(rows, "intelligent").coverage, 0.5, 1e-9);
+  EXPECT_NEAR(RowOf(rows, "super").in_service_eflops, 264e-6, 1e-12);
+  EXPECT_NEAR(*RowOf(rows, "super").coverage, 0.264, 1e-9);
+  EXPECT_NEAR(*RowOf(rows, "total").coverage, 5264e-6 / 0.02, 1e-9);
+  EXPECT_EQ(RowOf(rows, "total").figure->line, "t:1");
+  // The source gives no basic figure: no coverage, rather than a made-up one.
+  EXPECT_EQ(RowOf(rows, "basic").in_service_eflops, 0);
+  EXPECT_FALSE(RowOf(rows, "basic").national_eflops);
+  EXPECT_FALSE(RowOf(rows, "basic").coverage);
+}
+
+TEST(Coverage, ShippedFileAgainstTheShippedRegistry) {
+  const std::filesystem::path path = testing::ShippedDataDir() / "national" / "compute-2023.yaml";
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto nation = ParseNationalCompute(path.string(), text.str());
+  ASSERT_TRUE(nation.has_value()) << nation.error().message;
+  ASSERT_EQ(nation->figures.size(), 4u);
+  auto files = ReadDataDir(testing::ShippedDataDir());
+  ASSERT_TRUE(files.has_value());
+  const auto registry = LoadRegistry(*files);
+  ASSERT_TRUE(registry.has_value());
+  const std::vector<CoverageRow> rows = Coverage(*registry, *nation);
+  const CoverageRow& total = RowOf(rows, "total");
+  EXPECT_EQ(*total.national_eflops, 435);
+  EXPECT_EQ(total.figure->line, "004:523-525");
+  EXPECT_NEAR(*total.coverage, total.in_service_eflops / 435, 1e-12);
+  // The platform sees a small share of the country, and plans it does not count (燧弘华创's 50,000 P).
+  EXPECT_GT(*total.coverage, 0.01);
+  EXPECT_LT(*total.coverage, 0.5);
+  EXPECT_GT(total.planned_eflops, 10);
+  double parts = 0;
+  for (const char* c : {"basic", "intelligent", "super"}) parts += RowOf(rows, c).in_service_eflops;
+  EXPECT_NEAR(parts, total.in_service_eflops, 1e-9);
+  EXPECT_NEAR(*RowOf(rows, "intelligent").national_eflops, 289.4, 1e-12);
+}
+
+TEST(Coverage, BadFilesNameTheField) {
+  auto error_of = [](const std::string& text) {
+    const auto r = ParseNationalCompute("n.yaml", text);
+    return r ? std::string("(parsed)") : r.error().message;
+  };
+  std::string bad = kNation;
+  bad.replace(bad.find("eflops: 0.01"), 12, "eflops: -1");
+  EXPECT_NE(error_of(bad).find("n.yaml:8: national.figures[1].eflops"), std::string::npos) << error_of(bad);
+  bad = kNation;
+  bad.replace(bad.find("category: super"), 15, "category: intelligent");
+  EXPECT_NE(error_of(bad).find("'intelligent' is given twice"), std::string::npos) << error_of(bad);
+  bad = kNation;
+  bad.replace(bad.find("category: super"), 15, "category: quantum");
+  EXPECT_NE(
+      error_of(bad).find("national.figures[2].category: must be one of basic, intelligent, super, total"),
+      std::string::npos)
+      << error_of(bad);
+  bad = kNation;
+  bad.replace(bad.find("basis: fp32e"), 12, "basis: fp16");
+  EXPECT_NE(error_of(bad).find("national.basis: must be fp32e"), std::string::npos) << error_of(bad);
+  EXPECT_NE(error_of("national: [1, 2]\n").find("national"), std::string::npos);
+  EXPECT_NE(error_of("national: {year: 2023\n").find("n.yaml"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace zhisuan::accounting
