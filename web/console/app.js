@@ -267,13 +267,23 @@ async function networkView() {
   const hubs = el('div', { id: 'hubs' });
   const list = el('div', { id: 'province-centers' });
   const historyNode = el('div', { class: 'chart small', id: 'network-history' });
+  const coverage = el('p', { class: 'note', id: 'coverage' });
   show(el('h1', {}, L('Network')),
-    kpis,
+    kpis, coverage,
     el('div', { class: 'filters' }, L('Map shows') + ' ', measureSelect, filterNote),
     el('div', { class: 'row' }, el('div', { class: 'panel' }, mapNode), el('div', { class: 'panel' }, el('h2', {}, L('By hub')), hubs,
       el('h2', {}, L('The network over time')), historyNode)),
     el('div', { class: 'panel' }, el('h2', {}, L('Centers')), list));
   let map = null, history = null, province = null;
+  // How much of the nation's compute the registry sees (CAICT's 2023 stock, FP32-equivalent).
+  api('/api/v1/stats/coverage').then((cv) => {
+    const row = (k) => cv.categories.find((r) => r.category === k);
+    const pct = (r) => r && r.coverage !== null ? fmt.pct(r.coverage) : '–';
+    const total = row('total');
+    coverage.textContent = state.lang === 'zh'
+      ? `平台在役算力 ${fmt.n(total.in_service_eflops, 1)} EFlops，占全国 ${fmt.n(total.national_eflops)} EFlops 的 ${pct(total)}（FP32 等效，中国信通院 ${cv.year} 年，种子文件 ${total.source_line}）：智能算力 ${pct(row('intelligent'))}，超算 ${pct(row('super'))}，基础算力 ${pct(row('basic'))}；规划在建 ${fmt.n(total.planned_eflops, 1)} EFlops 不计入。`
+      : `The registry sees ${fmt.n(total.in_service_eflops, 1)} EFLOPS in service, ${pct(total)} of China's ${fmt.n(total.national_eflops)} EFLOPS (FP32-equivalent, CAICT ${cv.year}, seed ${total.source_line}): intelligent ${pct(row('intelligent'))}, supercomputing ${pct(row('super'))}, basic ${pct(row('basic'))}; ${fmt.n(total.planned_eflops, 1)} EFLOPS planned or under construction not counted.`;
+  }).catch(() => {});
   measureSelect.addEventListener('change', () => draw());
   let data = null;
   const draw = () => {

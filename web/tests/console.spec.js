@@ -62,6 +62,10 @@ test('a supervisor sees how much of the capacity is domestic and which centers a
   const pengcheng = page.locator('#network-centers tbody tr', { hasText: 'Peng Cheng Cloud Brain II' });
   await expect(pengcheng).toContainText('100.0%');  // Ascend 910 and Kunpeng 920, both Huawei
   await expect(page.locator('#network-centers thead')).toContainText('Domestic');
+  // How much of the nation the registry sees, against CAICT's 435 EFLOPS with its seed line.
+  await expect(page.locator('#coverage')).toContainText("of China's 435 EFLOPS");
+  await expect(page.locator('#coverage')).toContainText('004:523-525');
+  await expect(page.locator('#coverage')).toContainText(/intelligent \d+\.\d%/);
   // A center whose published figure is a plan says so instead of 'up'.
   await expect(page.locator('#network-centers tbody tr', { hasText: 'Suihong Huachuang' })).toContainText('planned');
 });
