@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "server/http_gzip.h"
+
 namespace zhisuan::views {
 
 Result<Console> Console::Load(const std::string& web_dir) {
@@ -32,7 +34,14 @@ Result<Console> Console::Load(const std::string& web_dir) {
           ErrorCode::kIo,
           fmt::format("{}: cannot read the console's file (run scripts/setup.sh, or serve --web DIR)", path));
     }
-    c.files_[s.served_at] = {s.content_type, text.str()};
+    ConsoleFile& file = c.files_[s.served_at];
+    file.content_type = s.content_type;
+    file.body = text.str();
+    file.gzip = http::Gzip(file.body, 9);
+    // FNV-1a of the bytes: the file changes only with a restart, and the tag with it.
+    uint64_t hash = 0xcbf29ce484222325ull;
+    for (const char ch : file.body) hash = (hash ^ static_cast<unsigned char>(ch)) * 0x100000001b3ull;
+    file.etag = fmt::format("\"{:016x}-{}\"", hash, file.body.size());
   }
   return c;
 }

@@ -1,6 +1,7 @@
 // server/console.h — the supervision console's files: the single-page app in web/console (index.html, app.js,
 // app.css) and the two assets it draws with, ECharts and the China province map (web/node_modules, pinned by
-// web/package-lock.json). Read once at start and served from memory with a strict Content-Security-Policy.
+// web/package-lock.json). Read once at start, compressed once, and served from memory with a strict
+// Content-Security-Policy.
 #pragma once
 
 #include <map>
@@ -14,6 +15,8 @@ namespace zhisuan::views {
 struct ConsoleFile {
   std::string content_type;
   std::string body;
+  std::string gzip;  // the body compressed once at start at zlib's best level; empty when that saves nothing
+  std::string etag;  // a strong validator of the body: a browser revalidating gets 304 and no bytes
 };
 
 class Console {

@@ -19,6 +19,7 @@
 #include "placement/snapshot.h"
 #include "server/auth_view.h"
 #include "server/console.h"
+#include "server/http_gzip.h"
 #include "server/http_loop.h"
 #include "server/index_view.h"
 #include "server/job_view.h"
@@ -441,7 +442,16 @@ struct HttpServer::Impl {
     if (file == nullptr)
       return Reply(c.res, Fail(ErrorCode::kNotFound, fmt::format("no console file '{}'", path)));
     c.res.content_type = file->content_type;
-    c.res.body = file->body;
+    c.res.SetHeader("ETag", file->etag);
+    if (!file->gzip.empty()) c.res.SetHeader("Vary", "Accept-Encoding");
+    if (c.req.Header("if-none-match") == file->etag) {
+      c.res.status = 304;  // the browser's copy is current: headers only
+    } else if (!file->gzip.empty() && http::AcceptsGzip(c.req)) {
+      c.res.body = file->gzip;
+      c.res.SetHeader("Content-Encoding", "gzip");
+    } else {
+      c.res.body = file->body;
+    }
     c.res.SetHeader(
         "Content-Security-Policy",
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "

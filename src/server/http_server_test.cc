@@ -575,6 +575,32 @@ TEST_F(ServerTest, TheConsoleAndItsAssetsWithTheirTypesAndPolicy) {
     EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff") << path;
     EXPECT_GT(res->body.size(), 100u) << path;
   }
+  // ECharts is sent compressed once at start (zlib's best level) to a browser that accepts gzip, and a
+  // browser revalidating its copy gets 304 without a byte of it.
+  httplib::Client raw("127.0.0.1", server_->port());
+  raw.set_decompress(false);
+  auto plain = raw.Get("/console/echarts.min.js", {{"Accept-Encoding", "identity"}});
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->has_header("Content-Encoding"));
+  EXPECT_EQ(plain->get_header_value("Vary"), "Accept-Encoding");
+  const std::string etag = plain->get_header_value("ETag");
+  EXPECT_EQ(etag.front(), '"');
+  auto packed = raw.Get("/console/echarts.min.js", {{"Accept-Encoding", "gzip, deflate, br"}});
+  ASSERT_TRUE(packed);
+  EXPECT_EQ(packed->status, 200);
+  EXPECT_EQ(packed->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(packed->get_header_value("ETag"), etag);
+  EXPECT_LT(packed->body.size(), plain->body.size() / 2);
+  auto read = client_->Get("/console/echarts.min.js", {{"Accept-Encoding", "gzip"}});  // decompressing
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->body, plain->body);
+  auto again = raw.Get("/console/echarts.min.js", {{"If-None-Match", etag}, {"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 304);
+  EXPECT_TRUE(again->body.empty());
+  EXPECT_EQ(raw.Get("/console/echarts.min.js", {{"If-None-Match", "\"stale\""}})->status, 200);
+  // The connection is still usable after a 304 (no body was framed).
+  EXPECT_EQ(raw.Get("/console/app.css")->status, 200);
   EXPECT_NE(client_->Get("/")->body.find("/console/app.js"), std::string::npos);
   // The console's pages are routes after '#': the server never sees them; unknown files are 404.
   EXPECT_EQ(client_->Get("/console/nope.js")->status, 404);

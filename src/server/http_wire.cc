@@ -259,6 +259,8 @@ std::string_view Reason(int status) {
       return "Created";
     case 204:
       return "No Content";
+    case 304:
+      return "Not Modified";
     case 400:
       return "Bad Request";
     case 401:
@@ -299,14 +301,16 @@ std::string_view Reason(int status) {
 }
 
 std::string Serialize(const Response& response, std::string_view request_id, bool keep_alive) {
-  std::string out =
-      fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", response.status,
-                  Reason(response.status), response.content_type, response.body.size());
+  // 204 and 304 have no body by definition (RFC 9110 8.6): no length, and nothing after the head.
+  const bool bodiless = response.status == 204 || response.status == 304;
+  std::string out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\n", response.status,
+                                Reason(response.status), response.content_type);
+  if (!bodiless) out += fmt::format("Content-Length: {}\r\n", response.body.size());
   if (!request_id.empty()) out += fmt::format("X-Request-Id: {}\r\n", request_id);
   out += keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
   for (const auto& [name, value] : response.headers) out += fmt::format("{}: {}\r\n", name, value);
   out += "\r\n";
-  out += response.body;
+  if (!bodiless) out += response.body;
   return out;
 }
 
