@@ -29,6 +29,10 @@ struct SeedMetric {
 constexpr SeedMetric kSeedMetrics[] = {
     {"cost_ratio_to_bound",
      [](const SimResult& s, const Bound& b) { return Ratio(s.tenant_cost_cny, b.tenant_cost_cny); }},
+    {"cost_ratio_to_time_indexed_bound",
+     [](const SimResult& s, const Bound& b) {
+       return b.time_indexed ? Ratio(s.tenant_cost_cny, b.time_indexed->tenant_cost_cny) : 0.0;
+     }},
     {"tenant_cost_cny", [](const SimResult& s, const Bound&) { return s.tenant_cost_cny; }},
     {"carbon_t", [](const SimResult& s, const Bound&) { return s.carbon_t; }},
     {"queue_delay_mean_h", [](const SimResult& s, const Bound&) { return s.queue_delay_h.mean; }},
@@ -133,39 +137,58 @@ std::string Escape(const std::string& s) {
   return out;
 }
 
+Json TimeIndexedJson(const Bound& b) {
+  if (!b.time_indexed) return nullptr;
+  const TimeIndexedBound& t = *b.time_indexed;
+  return {
+      {"tenant_cost_cny", t.tenant_cost_cny},
+      {"horizon_h", t.horizon_h},
+      {"buckets", t.buckets},
+      {"iterations", t.iterations},
+      {"max_violation_device_hours", t.max_violation},
+      {"method",
+       "Lagrangian relaxation of the time-indexed LP: each pool's device-hours after every bucket boundary "
+       "hold the work of the jobs released from then on, for schedules finishing by the horizon (the latest "
+       "any policy finished); a lower bound on each policy's tenant cost"}};
+}
+
 }  // namespace
 
 Json ToJson(const RunReport& r) {
   Json policies = Json::array();
   for (const SimResult& s : r.results) {
-    policies.push_back({{"policy", s.policy},
-                        {"jobs", s.jobs},
-                        {"completed", s.completed},
-                        {"unplaceable", s.unplaceable},
-                        {"pending_at_end", s.pending_at_end},
-                        {"tenant_cost_cny", s.tenant_cost_cny},
-                        {"cost_ratio_to_bound", Ratio(s.tenant_cost_cny, r.bound.tenant_cost_cny)},
-                        {"price_cny", s.price_cny},
-                        {"transfer_fee_cny", s.transfer_fee_cny},
-                        {"energy_kwh", s.energy_kwh},
-                        {"energy_cny", s.energy_cny},
-                        {"carbon_t", s.carbon_t},
-                        {"device_hours", s.device_hours},
-                        {"queue_delay_h", DistJson(s.queue_delay_h)},
-                        {"jct_h", DistJson(s.jct_h)},
-                        {"deadline_misses", s.deadline_misses},
-                        {"slo_jobs", s.slo_jobs},
-                        {"slo_misses", s.slo_misses},
-                        {"moved_by_failures", s.moved_by_failures},
-                        {"fairness_jain", s.fairness_jain},
-                        {"west",
-                         {{"device_hours_share", s.west_device_hours_share},
-                          {"energy_share", s.west_energy_share},
-                          {"cost_share", s.west_cost_share},
-                          {"east_data_jobs_to_west_share", s.east_data_jobs_to_west_share}}},
-                        {"makespan_h", s.makespan_h},
-                        {"last_arrival_h", s.last_arrival_h},
-                        {"events", s.events}});
+    policies.push_back(
+        {{"policy", s.policy},
+         {"jobs", s.jobs},
+         {"completed", s.completed},
+         {"unplaceable", s.unplaceable},
+         {"pending_at_end", s.pending_at_end},
+         {"tenant_cost_cny", s.tenant_cost_cny},
+         {"cost_ratio_to_bound", Ratio(s.tenant_cost_cny, r.bound.tenant_cost_cny)},
+         {"cost_ratio_to_time_indexed_bound",
+          r.bound.time_indexed ? Json(Ratio(s.tenant_cost_cny, r.bound.time_indexed->tenant_cost_cny))
+                               : Json(nullptr)},
+         {"price_cny", s.price_cny},
+         {"transfer_fee_cny", s.transfer_fee_cny},
+         {"energy_kwh", s.energy_kwh},
+         {"energy_cny", s.energy_cny},
+         {"carbon_t", s.carbon_t},
+         {"device_hours", s.device_hours},
+         {"queue_delay_h", DistJson(s.queue_delay_h)},
+         {"jct_h", DistJson(s.jct_h)},
+         {"deadline_misses", s.deadline_misses},
+         {"slo_jobs", s.slo_jobs},
+         {"slo_misses", s.slo_misses},
+         {"moved_by_failures", s.moved_by_failures},
+         {"fairness_jain", s.fairness_jain},
+         {"west",
+          {{"device_hours_share", s.west_device_hours_share},
+           {"energy_share", s.west_energy_share},
+           {"cost_share", s.west_cost_share},
+           {"east_data_jobs_to_west_share", s.east_data_jobs_to_west_share}}},
+         {"makespan_h", s.makespan_h},
+         {"last_arrival_h", s.last_arrival_h},
+         {"events", s.events}});
   }
   Json series = Json::object();
   for (const SimResult& s : r.results) {
@@ -226,7 +249,8 @@ Json ToJson(const RunReport& r) {
                 {"binding_pools", r.bound.binding_pools},
                 {"horizon_h", r.bound.horizon_h},
                 {"is_lp_optimum", r.bound.binding_pools == 0},
-                {"method", "each job at its cheapest feasible pool; capacity over time relaxed"}}},
+                {"method", "each job at its cheapest feasible pool; capacity over time relaxed"},
+                {"time_indexed", TimeIndexedJson(r.bound)}}},
               {"policies", std::move(policies)},
               {"series", std::move(series)}};
   if (!r.replicas.empty()) report["seeds"] = SeedsJson(r);

@@ -109,6 +109,55 @@ TEST(Sim, TinyTraceBehaviour) {
 
 // A pool's queue head starts as soon as the pool has its devices: the jobs queued behind it do not count
 // against it (they did, and a freed pool then sat idle until it could hold the whole queue).
+// The time-indexed bound where capacity binds, by hand: three jobs of 8 acc-a for 10 h arrive at once, each
+// with 1 GB in mid-c (no center there: a 0.1 CNY fee and a second's transfer anywhere); c2 sells acc-a
+// cheaper (2.7073653 CNY/device-hour) than c1 (3.0583653) but has 10 devices. Within a horizon of H h c2
+// holds 10 H of the 240 device-hours: the LP optimum pays c2's price for those and c1's for the rest, above
+// the static bound (all 240 at c2's) and below what lowest-cost pays (80 + 160: a job needs 8 devices at
+// once).
+TEST(Sim, TimeIndexedBoundWhereCapacityBinds) {
+  constexpr double kPriceC1 = (100 * 500.0 / 26280 + 0.5 * 1.5 * 0.6) * 1.3;
+  constexpr double kPriceC2 = (100 * 500.0 / 26280 + 0.5 * 1.2 * 0.3) * 1.3;
+  constexpr double kFees = 3 * 0.1;
+  const Registry r = testing::TinyRegistry();
+  testing::TempDir dir;
+  std::string trace;
+  for (int i = 0; i < 3; ++i) {
+    trace +=
+        R"({"arrival_s": 0, "job": {"kind": "train", "devices": 8, "accelerator": {"models": ["acc-a"]}, )"
+        R"("work": {"reference_hours": 10, "reference": "acc-a"}, "data": {"size_gb": 1, "province": )"
+        R"("mid-c"}}})"
+        "\n";
+  }
+  const std::string path = WriteTemp(dir, "b.jsonl", trace);
+  auto file = TraceFile::Open(path, TraceFormat::kJsonl, r, true);
+  ASSERT_TRUE(file.has_value()) << file.error().message;
+  SimOptions o;
+  o.sample_interval_s = 0;
+  auto run = Simulate(r, *(*file)->Stream(1), o);
+  ASSERT_TRUE(run.has_value());
+  ASSERT_EQ(run->completed, 3);
+  EXPECT_NEAR(run->tenant_cost_cny, 80 * kPriceC2 + 160 * kPriceC1 + kFees, 1e-6);
+  const double h = run->makespan_h;
+  EXPECT_NEAR(h, 10 + 1.0 / 3600, 1e-9);  // after the second's transfer
+  auto fixed = OfflineBound(r, *(*file)->Stream(1), o);
+  ASSERT_TRUE(fixed.has_value());
+  EXPECT_NEAR(fixed->tenant_cost_cny, 240 * kPriceC2 + kFees, 1e-6);
+  EXPECT_EQ(fixed->binding_pools, 1);
+
+  auto ti = ComputeTimeIndexedBound(r, *(*file)->Stream(1), o, h, run->tenant_cost_cny);
+  ASSERT_TRUE(ti.has_value()) << ti.error().message;
+  const double lp = 10 * h * kPriceC2 + (240 - 10 * h) * kPriceC1 + kFees;
+  EXPECT_LE(ti->tenant_cost_cny, lp + 1e-6);  // a lower bound on the LP, hence on every schedule
+  EXPECT_GT(ti->tenant_cost_cny, lp - 0.02 * (lp - fixed->tenant_cost_cny));  // and close to it
+  EXPECT_EQ(ti->horizon_h, h);
+  // With room for all three at c2 in turn (30 h), capacity does not bind and the bound is the static one.
+  auto loose = ComputeTimeIndexedBound(r, *(*file)->Stream(1), o, 30, run->tenant_cost_cny);
+  ASSERT_TRUE(loose.has_value());
+  EXPECT_NEAR(loose->tenant_cost_cny, fixed->tenant_cost_cny, 1e-6);
+  EXPECT_EQ(loose->iterations, 1);
+}
+
 TEST(Sim, QueueHeadStartsWhenItsDevicesAreFree) {
   const Registry r = testing::TinyRegistry();
   testing::TempDir dir;

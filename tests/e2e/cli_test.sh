@@ -70,6 +70,7 @@ GOLDEN=$(dirname "$DATA")/tests/golden
 "$ZHISUAN" --db "$DB" sim --trace "$GOLDEN/philly_sample.csv" --policy lowest-cost,first-fit --report "$WORK/rep" >"$WORK/sim.out" 2>&1
 check "sim runs the Philly sample" test $? -eq 0
 check "sim prints the policy table" contains "$WORK/sim.out" "lowest-cost"
+check "sim prints the time-indexed bound" contains "$WORK/sim.out" "time-indexed bound:"
 check "sim writes the HTML report with ECharts inlined" grep -q "echarts" "$WORK/rep/report.html"
 check "sim writes a CSV row per policy" test "$(wc -l <"$WORK/rep/policies.csv")" -eq 3
 check "sim report JSON parses" jqq '.policies | length == 2' "$WORK/rep/report.json"
@@ -102,6 +103,8 @@ check "stats coverage --json has four categories" jqq '.categories | length == 4
 check "sim --load-scale runs" test $? -eq 0
 check "sim --load-scale records the scale and loads 2-3 jobs a row" jqq \
   '.scenario.load_scale == 2.5 and .policies[0].jobs >= 2 * .trace.jobs and .policies[0].jobs <= 3 * .trace.jobs and .bound.jobs == .policies[0].jobs' "$WORK/ls.json"
+check "sim reports the time-indexed bound, never below the static one nor above a policy" jqq \
+  '.bound.time_indexed.tenant_cost_cny >= .bound.tenant_cost_cny * 0.999999999 and .bound.time_indexed.tenant_cost_cny <= .policies[0].tenant_cost_cny and .policies[0].cost_ratio_to_time_indexed_bound >= 1' "$WORK/ls.json"
 "$ZHISUAN" --db "$DB" sim --trace "$GOLDEN/philly_sample.csv" --load-scale 0 >"$WORK/badls.out" 2>&1
 check "sim --load-scale 0 exits 2" test $? -eq 2
 check "sim names the bad load scale" contains "$WORK/badls.out" "load-scale: must be > 0 and at most 100 (got 0)"
