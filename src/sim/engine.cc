@@ -303,10 +303,12 @@ class Engine {
     for (Ticket id = 0; id < jobs_.size(); ++id) {
       const SimJob& run = jobs_[id];
       if (!run.live || core_.candidate(id).center != center) continue;
-      // The work done so far is lost and paid for; the job goes back to the queue.
+      // The work done so far is lost; the job goes back to the queue. Its energy and carbon were spent; its
+      // price is not billed to the tenant (the live service bills the run that finishes), it is the lost
+      // work's price, the operators' loss.
       const Candidate& c = core_.candidate(id);
       const double fraction = (now_ - run.start_s) / std::max(1e-9, run.finish_s - run.start_s);
-      result_.price_cny += c.price_cny * fraction;
+      result_.lost_price_cny += c.price_cny * fraction;
       result_.energy_kwh += c.energy_kwh * fraction;
       result_.energy_cny += c.energy_cny * fraction;
       result_.carbon_t += c.carbon_kg * fraction / 1000.0;

@@ -68,6 +68,7 @@ struct SimResult {
   int64_t unplaceable = 0;  // no feasible pool even on an empty network (e.g. latency SLO unmet anywhere)
   int64_t pending_at_end = 0;
   int64_t moved_by_failures = 0;
+  double lost_price_cny = 0;  // price of the work failures destroyed: not billed to tenants
   int64_t deadline_misses = 0;
   int64_t slo_jobs = 0;    // jobs with a latency SLO; those placed always run within it
   int64_t slo_misses = 0;  // jobs with a latency SLO that no center could serve within it (also unplaceable)

@@ -180,6 +180,7 @@ Json ToJson(const RunReport& r) {
          {"slo_jobs", s.slo_jobs},
          {"slo_misses", s.slo_misses},
          {"moved_by_failures", s.moved_by_failures},
+         {"lost_price_cny", s.lost_price_cny},
          {"fairness_jain", s.fairness_jain},
          {"west",
           {{"device_hours_share", s.west_device_hours_share},
