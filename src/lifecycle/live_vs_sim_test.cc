@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -195,6 +196,79 @@ TEST(LiveVsSim, SameCentersStartsAndBills) {
     EXPECT_EQ(rec->accounting->price_fen, expected[k].price_fen);
     EXPECT_EQ(rec->accounting->energy_fen, expected[k].energy_fen);
   }
+  live.Stop();
+}
+
+// Time shifting in the live service: under the weighted objective a job that may finish within a day,
+// submitted at 20:00 China Standard Time, is held for c2's valley at midnight (waiting.code time_shift, no
+// devices taken) and started by the loop at that time, as the simulator starts it
+// (Sim.AHeldJobStartsAtItsTimeWithNoOtherEvent).
+TEST(LiveVsSim, AJobHeldForTheValleyStartsAtItsTime) {
+  testing::TempDir dir;
+  const double evening = std::floor(1.7e9 / 86400) * 86400 + 12 * 3600;  // 20:00 CST
+  std::string regions = testing::FileContent(testing::TinyDataFiles(), "regions.yaml");
+  const std::string flat = "tariff: {flat_cny_per_kwh: 0.3, source: test}";
+  regions.replace(
+      regions.find(flat), flat.size(),
+      "tariff: {flat_cny_per_kwh: 0.3, source: test, tou: [{label: valley, start_hour: 0, end_hour: "
+      "8, multiplier: 0.3}, {label: flat, start_hour: 8, end_hour: 24, multiplier: 1.0}]}");
+  testing::WriteDataDir(dir.path() / "data",
+                        testing::WithFile(testing::TinyDataFiles(), "regions.yaml", regions));
+  const std::string db = (dir.path() / "z.db").string();
+  auto opened = OpenRegistry(db, dir.path() / "data");
+  ASSERT_TRUE(opened) << opened.error().message;
+  const Registry& registry = opened->registry;
+  auto store = JobStore::Open(db);
+  ASSERT_TRUE(store) << store.error().message;
+  std::atomic<double> clock{evening};
+  auto now = [&] { return clock.load(); };
+  auto backends = lifecycle::MakeBackends(registry, "test", "sim_factor: 1", dir.path().string(), now);
+  ASSERT_TRUE(backends) << backends.error().message;
+  lifecycle::ServiceOptions options;
+  options.tick_s = 0.002;
+  options.poll_interval_s = 0;
+  options.objective.kind = placement::ObjectiveKind::kWeighted;
+  options.objective.carbon_price_cny_per_t = 0;
+  auto service = lifecycle::JobService::Create(registry, **store, std::move(*backends), options, now);
+  ASSERT_TRUE(service) << service.error().message;
+  ASSERT_TRUE((*service)->Start());
+  lifecycle::JobService& live = **service;
+  const lifecycle::Principal ops{"acme", true, "", ""};
+  auto settle = [&] {
+    const uint64_t from = live.LoopPasses();
+    while (live.LoopPasses() < from + 4) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  };
+  auto submitted =
+      live.Submit(ops,
+                  "name: night\ntenant: acme\nkind: train\ndevices: 8\naccelerator: {models: [acc-a]}\n"
+                  "work: {reference_hours: 2, reference: acc-a}\nresidency: {provinces: [west-b]}\n"
+                  "data: {size_gb: 1, province: west-b}\ndeadline_h: 24\n",
+                  "");
+  ASSERT_TRUE(submitted) << submitted.error().message;
+  const int64_t id = submitted->job.id;
+  settle();
+  auto rec = live.Get(ops, id);
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->state, JobState::kPending);
+  EXPECT_EQ(rec->waiting, "time_shift");
+  EXPECT_NE(rec->message.find("starts in 4.00 h at c2"), std::string::npos) << rec->message;
+  clock = evening + 3 * 3600;  // not yet
+  settle();
+  EXPECT_EQ(live.Get(ops, id)->state, JobState::kPending);
+  clock = evening + 4 * 3600;  // midnight: the valley
+  settle();
+  rec = live.Get(ops, id);
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->state, JobState::kRunning) << rec->message;
+  ASSERT_TRUE(rec->started_at);
+  EXPECT_EQ(*rec->started_at, evening + 4 * 3600);
+  clock = evening + 6 * 3600;
+  settle();
+  rec = live.Get(ops, id);
+  ASSERT_TRUE(rec);
+  ASSERT_EQ(rec->state, JobState::kSucceeded) << rec->message;
+  ASSERT_TRUE(rec->accounting);
+  EXPECT_EQ(rec->accounting->energy_fen, accounting::Fen(9.6 * 0.3 * 0.3));  // billed at the valley tariff
   live.Stop();
 }
 

@@ -50,6 +50,11 @@ struct Candidate {
   // The scarcity premium of the pools taken (PlacementParams::scarcity_weight): in the cost and weighted
   // scores so that a job with cheap alternatives leaves a filling pool to jobs that need it; never billed.
   double scarcity_cny = 0;
+  // Time shifting (weighted objective, a job with a deadline, devices free now): the job is held this many
+  // hours on purpose, to start in a cheaper time-of-use period of its center; start_h is then the shift, and
+  // shift_saving_cny what the score gains by it (energy at the tariff, less the value of the later finish).
+  double shift_h = 0;
+  double shift_saving_cny = 0;
   double rtt_ms = 0;  // to the user province (or the data province when no users are named)
   double score = 0;   // under the decision's objective; lower is better
   // A non-gang job spread over several pools of the center: every pool and its devices (`pool` and

@@ -163,7 +163,36 @@ Evaluation Evaluator::EvaluatePool(uint32_t pool_id) const {
     return e;
   }
   Price(c, center);
+  if (has_deadline) Shift(c, center, deadline_h);
   return e;
+}
+
+void Evaluator::Shift(Candidate& c, const CenterInfo& center, double deadline_h) const {
+  if (objective_.kind != ObjectiveKind::kWeighted || !(objective_.energy_weight > 0) || c.start_h > 0 ||
+      center.tou == kNone) {
+    return;
+  }
+  constexpr double kMinShiftH = 1.0 / 60;  // a minute: a boundary this close is the present one
+  constexpr double kMinSavingCny = 0.01;   // a fen
+  const double ready_h = c.transfer_h;     // the run could start once its data is there
+  const double local_h = std::fmod(local_start_h_ + ready_h, 24.0);
+  Candidate best = c;
+  for (const TouPeriod& period : snapshot_.tou_tables()[static_cast<size_t>(center.tou)]) {
+    double wait_h = std::fmod(static_cast<double>(period.start_hour) - local_h + 48.0, 24.0);
+    if (wait_h < kMinShiftH) continue;
+    const double start_h = ready_h + wait_h;
+    if (start_h + c.run_h > deadline_h) continue;
+    Candidate later = c;
+    later.start_h = start_h;
+    later.finish_h = start_h + c.run_h;
+    Price(later, center);
+    if (later.score < best.score - kMinSavingCny) best = later;
+  }
+  if (best.start_h > c.start_h) {
+    best.shift_h = best.start_h;
+    best.shift_saving_cny = c.score - best.score;
+    c = best;
+  }
 }
 
 void Evaluator::AddTransfer(Candidate& c, const CenterInfo& center) const {

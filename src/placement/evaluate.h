@@ -54,6 +54,10 @@ class Evaluator {
   void AddTransfer(Candidate& c, const CenterInfo& center) const;
   // Fills energy, price, carbon, RTT and score of `c` from its shares (run_h, start and transfer set).
   void Price(Candidate& c, const CenterInfo& center) const;
+  // Time shifting: under the weighted objective, a job with a deadline whose devices are free now may start
+  // at a later time-of-use period boundary of its center (within a day, finishing by the deadline) when that
+  // lowers its score; `c` becomes the best such start.
+  void Shift(Candidate& c, const CenterInfo& center, double deadline_h) const;
 
   const Snapshot& snapshot_;
   const PreparedJob& job_;

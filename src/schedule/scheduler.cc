@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 namespace zhisuan::schedule {
@@ -26,7 +27,8 @@ void ForShares(const Candidate& c, F f) {
 }  // namespace
 
 bool Scheduler::Waits(Where w) {
-  return w == Where::kArriving || w == Where::kPool || w == Where::kPending || w == Where::kQuota;
+  return w == Where::kArriving || w == Where::kPool || w == Where::kPending || w == Where::kQuota ||
+         w == Where::kHeld;
 }
 
 Scheduler::Scheduler(placement::Snapshot snapshot, std::unique_ptr<placement::Policy> policy,
@@ -209,6 +211,12 @@ void Scheduler::Enqueue(Ticket t, Outcome outcome) {
       s.where = Where::kPending;
       InsertByPriority(pending_, t);
       return;
+    case Outcome::kHeld:
+      s.where = Where::kHeld;
+      due_.emplace_back(s.release_at_s, t);
+      std::ranges::push_heap(due_, std::greater<>{});
+      ++held_count_;
+      return;
     case Outcome::kStarted:
       return;
   }
@@ -233,10 +241,43 @@ void Scheduler::Unqueue(Ticket t) {
     case Where::kArriving:
       drop(arriving_);
       break;
+    case Where::kHeld:
+      --held_count_;  // its heap entry goes stale
+      break;
     default:
       break;
   }
   s.pool = kNone;
+}
+
+double Scheduler::next_wake_s() const {
+  for (const auto& [due, t] : due_) {  // the heap's top first; stale tops are popped at the next pass
+    if (slots_[t].where == Where::kHeld && slots_[t].release_at_s == due) return due;
+    break;
+  }
+  if (held_count_ == 0) return std::numeric_limits<double>::infinity();
+  // A stale top: the earliest live entry (rare: only after a held job was ended or moved).
+  double first = std::numeric_limits<double>::infinity();
+  for (const auto& [due, t] : due_) {
+    if (slots_[t].where == Where::kHeld && slots_[t].release_at_s == due) first = std::min(first, due);
+  }
+  return first;
+}
+
+// Held jobs whose time has come are placed again, as arrivals are: at their time the cheaper period is now,
+// so they start (or wait like any job when their devices were taken meanwhile).
+void Scheduler::WakeHeld(double now_s, PassResult& out) {
+  while (!due_.empty() && due_.front().first <= now_s) {
+    const auto [due, t] = due_.front();
+    std::ranges::pop_heap(due_, std::greater<>{});
+    due_.pop_back();
+    Slot& s = slots_[t];
+    if (s.where != Where::kHeld || s.release_at_s != due) continue;  // stale
+    --held_count_;
+    s.where = Where::kArriving;  // out of every list while it is tried
+    const Outcome o = TryStart(t, now_s);
+    Settle(t, o, out);
+  }
 }
 
 // Runs `f` on `on` with the job's closed centers down, and puts their states back.
@@ -281,6 +322,11 @@ Scheduler::Outcome Scheduler::TryStart(Ticket t, double now_s) {
       s.candidate = std::move(*chosen);
       return Outcome::kQuota;
     }
+  }
+  if (chosen->shift_h > 0) {  // devices are free, but a later start costs less (time shifting)
+    s.release_at_s = now_s + chosen->shift_h * 3600.0;
+    s.candidate = std::move(*chosen);
+    return Outcome::kHeld;
   }
   if (chosen->start_h > 0) {  // the policy prefers to wait for a busy pool
     s.pool = static_cast<int32_t>(chosen->pool);
@@ -388,6 +434,7 @@ void Scheduler::Pass(double now_s, PassResult& out) {
   }
   pools.clear();
   if (dirty_pools_.empty()) dirty_pools_.swap(pools);  // keep the storage
+  if (!due_.empty()) WakeHeld(now_s, out);
   if (!arriving_.empty()) {
     std::vector<Ticket> arrivals;
     arrivals.swap(arriving_);
@@ -495,6 +542,20 @@ Explanation Scheduler::Explain(Ticket t, double now_s) {
       e.wait = Wait::kNoCandidate;
       ExplainNoCandidate(s, snapshot_, now_s, e);
       return e;
+    case Where::kHeld: {
+      const placement::Candidate& c = s.candidate;
+      e.wait = Wait::kTimeShift;
+      e.code = "time_shift";
+      e.pool = static_cast<int32_t>(c.pool);
+      e.expected_start_h = std::max(0.0, (s.release_at_s - now_s) / 3600.0);
+      e.reason = fmt::format(
+          "held on purpose: starts in {:.2f} h at {} ({} {}), in a cheaper time-of-use period, which lowers "
+          "its "
+          "cost by {:.2f} CNY and still meets its deadline; its devices are free now",
+          e.expected_start_h, snapshot_.centers()[c.center].id, c.devices,
+          snapshot_.accelerators()[c.accelerator].id, c.shift_saving_cny);
+      return e;
+    }
     case Where::kNever:
       e.wait = Wait::kNoCandidate;
       ExplainNoCandidate(s, empty_, now_s, e);

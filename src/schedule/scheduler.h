@@ -11,7 +11,10 @@
 //   - a start that would take a tenant past its quota of an accelerator waits until the tenant frees devices
 //     or the quota changes;
 //   - a job's closed centers (that failed it, or run no jobs of its tenant) are out of reach for it;
-//   - a requeued job (its center failed or lost it) is placed again like a new one, without the never check.
+//   - a requeued job (its center failed or lost it) is placed again like a new one, without the never check;
+//   - a job whose best choice starts later on purpose (time shifting: a cheaper time-of-use period before its
+//     deadline, placement::Candidate::shift_h) is held until then, in no pool's queue and holding no devices,
+//     and is placed again at its time.
 // Work is event-driven: a pass looks only at what changed since the last (arrivals, pools that freed devices,
 // centers that came back, tenants under quota that freed devices), so a pass costs O(changes), not
 // O(waiting).
@@ -44,7 +47,7 @@ struct JobSpec {
 };
 
 // Why a job waits. kNoCandidate carries placement's reason code (placement::Reject) in the explanation.
-enum class Wait : uint8_t { kNotWaiting, kArriving, kDevicesBusy, kQuota, kNoCandidate };
+enum class Wait : uint8_t { kNotWaiting, kArriving, kDevicesBusy, kQuota, kNoCandidate, kTimeShift };
 
 struct Explanation {
   Wait wait = Wait::kNotWaiting;
@@ -53,7 +56,8 @@ struct Explanation {
   int32_t pool = placement::kNone;  // devices_busy: the pool whose queue the job is in
   int64_t position = 0;             // devices_busy: 1 = next to start on that pool
   int64_t queued_ahead = 0;         // devices_busy: devices wanted by the jobs ahead of it
-  double expected_start_h = 0;      // devices_busy: when the policy expected the devices, at queueing
+  double expected_start_h = 0;      // devices_busy: when the policy expected the devices, at queueing;
+                                    // time_shift: the hours from the explanation's time to the held start
 };
 
 struct SchedulerOptions {
@@ -124,6 +128,10 @@ class Scheduler {
     return n;
   }
   int64_t running_jobs() const { return running_; }
+  // Jobs held for a later start (time shifting), and the time the first of them is due (seconds since the
+  // epoch; infinity when none): an event-driven caller passes again then.
+  size_t held_jobs() const { return held_count_; }
+  double next_wake_s() const;
   int64_t held(uint32_t tenant, uint32_t accelerator) const;
   // Cache hints for an event-driven caller (the simulator): the slot NewJob reuses next, and a job's slot.
   void PrefetchNewJob() const {
@@ -139,7 +147,7 @@ class Scheduler {
   }
 
  private:
-  enum class Where : uint8_t { kFree, kNew, kArriving, kPool, kPending, kQuota, kRunning, kNever };
+  enum class Where : uint8_t { kFree, kNew, kArriving, kPool, kPending, kQuota, kRunning, kNever, kHeld };
   // Hot fields first: a finish reads the header and the candidate (prefetched together), not the spec.
   struct Slot {
     Where where = Where::kFree;
@@ -147,11 +155,11 @@ class Scheduler {
     int32_t pool = placement::kNone;  // kPool: the queue it is in
     uint32_t tenant = 0;              // spec.tenant, beside the fields a finish reads
     float expected_start_h = 0;
-    double release_at_s = 0;
+    double release_at_s = 0;         // running: when its devices come back; held: when it is due
     placement::Candidate candidate;  // running: where; quota: the start it was refused
     JobSpec spec;
   };
-  enum class Outcome { kStarted, kQueued, kQuota, kNoCandidate };
+  enum class Outcome { kStarted, kQueued, kQuota, kNoCandidate, kHeld };
   static bool Waits(Where w);
 
   Outcome TryStart(Ticket t, double now_s);
@@ -167,6 +175,7 @@ class Scheduler {
   void RetryPool(uint32_t pool, double now_s, PassResult& out);
   void RetryPending(double now_s, PassResult& out);
   void RetryQuota(uint32_t tenant, double now_s, PassResult& out);
+  void WakeHeld(double now_s, PassResult& out);
   void MarkPool(uint32_t pool);
   int64_t& Held(uint32_t tenant, uint32_t accelerator);
   int64_t Quota(uint32_t tenant, uint32_t accelerator) const;
@@ -183,6 +192,10 @@ class Scheduler {
   std::vector<Ticket> pending_;
   std::vector<std::vector<Ticket>> quota_wait_;  // per tenant
   std::vector<Ticket> arriving_;
+  // Held jobs (time shifting) by due time, a min-heap of (due, ticket); an entry whose slot is no longer held
+  // at that time is stale and skipped.
+  std::vector<std::pair<double, Ticket>> due_;
+  size_t held_count_ = 0;  // live entries of due_
   std::vector<uint32_t> dirty_pools_;
   std::vector<char> pool_dirty_;
   std::vector<uint32_t> dirty_tenants_;

@@ -143,6 +143,10 @@ class Engine {
         case EventKind::kSample:
           SampleNow();
           break;
+        case EventKind::kWake:
+          if (e.t_s == wake_at_) wake_at_ = std::numeric_limits<double>::infinity();
+          Schedule();
+          break;
       }
     }
     return Finalise();
@@ -210,6 +214,14 @@ class Engine {
       ++result_.unplaceable;
       if (jobs_[t].has_slo) ++result_.slo_misses;
       core_.End(t);
+    }
+    // Jobs held for a cheaper period: pass again when the first is due.
+    if (core_.held_jobs() > 0) {
+      const double due = core_.next_wake_s() - o_.start_epoch_s;
+      if (due < wake_at_) {
+        wake_at_ = std::max(due, now_);
+        Push(wake_at_, EventKind::kWake, 0);
+      }
     }
   }
 
@@ -400,7 +412,8 @@ class Engine {
   schedule::Scheduler::PassResult pass_;
   EventQueue events_;
   double now_ = 0;
-  std::vector<SimJob> jobs_;  // by ticket
+  double wake_at_ = std::numeric_limits<double>::infinity();  // the kWake event pushed, simulated seconds
+  std::vector<SimJob> jobs_;                                  // by ticket
   std::vector<int64_t> busy_by_center_, total_by_center_, busy_by_hub_, total_by_hub_;
   std::vector<double> busy_integral_, last_change_;
   std::vector<float> delays_, jcts_;

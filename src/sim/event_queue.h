@@ -14,8 +14,9 @@ enum class EventKind : uint8_t {
   kFinish,
   kCenterDown,
   kCenterUp,
-  kSample
-};  // arrivals are pulled from the source
+  kSample,
+  kWake  // a job held for a cheaper period is due
+};       // arrivals are pulled from the source
 
 struct Event {
   double t_s = 0;

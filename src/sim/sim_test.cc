@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -156,6 +157,35 @@ TEST(Sim, TimeIndexedBoundWhereCapacityBinds) {
   ASSERT_TRUE(loose.has_value());
   EXPECT_NEAR(loose->tenant_cost_cny, fixed->tenant_cost_cny, 1e-6);
   EXPECT_EQ(loose->iterations, 1);
+}
+
+// Time shifting through the engine: under the weighted objective a job that may finish within a day, arriving
+// at 20:00 China Standard Time, waits for c2's valley at midnight — the engine passes again at that time with
+// no other event to wake it — and pays the valley tariff.
+TEST(Sim, AHeldJobStartsAtItsTimeWithNoOtherEvent) {
+  const Registry r = testing::TinyRegistryWithValley();
+  testing::TempDir dir;
+  const std::string trace =
+      R"({"arrival_s": 0, "job": {"kind": "train", "devices": 8, "accelerator": {"models": ["acc-a"]}, )"
+      R"("work": {"reference_hours": 2, "reference": "acc-a"}, "residency": {"provinces": ["west-b"]}, )"
+      R"("data": {"size_gb": 1, "province": "west-b"}, "deadline_h": 24}})"
+      "\n";
+  auto source = OpenTrace(WriteTemp(dir, "v.jsonl", trace), TraceFormat::kJsonl, r, 1, true);
+  ASSERT_TRUE(source.has_value()) << source.error().message;
+  SimOptions o;
+  o.objective.kind = placement::ObjectiveKind::kWeighted;
+  o.objective.carbon_price_cny_per_t = 0;
+  o.start_epoch_s = std::floor(1.7e9 / 86400) * 86400 + 12 * 3600;  // 20:00 CST
+  o.sample_interval_s = 0;
+  double start_s = 0;
+  o.on_finish = [&](const JobRun& run) { start_s = run.start_s; };
+  auto result = Simulate(r, **source, o);
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->completed, 1);
+  EXPECT_NEAR(start_s - o.start_epoch_s, 4 * 3600, 1e-6);
+  EXPECT_NEAR(result->queue_delay_h.mean, 4, 1e-4);
+  EXPECT_NEAR(result->energy_cny, 9.6 * 0.3 * 0.3, 1e-9);  // 8 x 2 h x 0.5 kW x PUE 1.2 in the valley
+  EXPECT_EQ(result->deadline_misses, 0);
 }
 
 TEST(Sim, QueueHeadStartsWhenItsDevicesAreFree) {
