@@ -121,7 +121,12 @@ std::string Why(const Snapshot& s, const Decision& d) {
   std::string why =
       fmt::format("{}{}: {} pool {} with {}", RuleOf(d.policy, d.objective.kind), counted,
                   s.centers()[c.center].id, s.accelerators()[c.accelerator].id, ScoreText(c, d.objective));
-  if (c.start_h > 0) why += fmt::format(", waiting {:.2f} h for devices", c.start_h);
+  if (c.shift_h > 0) {
+    why += fmt::format(", held {:.2f} h on purpose for a cheaper time-of-use period (saves {})", c.shift_h,
+                       Money(c.shift_saving_cny));
+  } else if (c.start_h > 0) {
+    why += fmt::format(", waiting {:.2f} h for devices", c.start_h);
+  }
   if (d.candidates.size() > 1) {
     const Candidate& next = d.candidates[1];
     const double pct = c.score > 0 ? 100.0 * (next.score - c.score) / c.score : 0.0;

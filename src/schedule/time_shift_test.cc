@@ -75,6 +75,15 @@ TEST_F(TimeShift, AJobThatCanWaitIsHeldForTheValleyAndStartsThere) {
   EXPECT_NEAR(core_.candidate(t).shift_saving_cny, 9.6 * 0.3 * 0.7, 1e-9);
   EXPECT_NE(e.reason.find("starts in 4.00 h at c2"), std::string::npos) << e.reason;
   EXPECT_NE(e.reason.find("2.02 CNY"), std::string::npos) << e.reason;
+  // The decision's sentence says so too.
+  placement::Decision d;
+  d.policy = "lowest-cost";
+  d.objective.kind = placement::ObjectiveKind::kWeighted;
+  d.chosen = core_.candidate(t);
+  EXPECT_NE(
+      placement::Why(core_.snapshot(), d).find("held 4.00 h on purpose for a cheaper time-of-use period"),
+      std::string::npos)
+      << placement::Why(core_.snapshot(), d);
   // An hour later it still waits, three hours from its start.
   now_ += 3600;
   r = Pass(core_);

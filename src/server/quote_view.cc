@@ -59,6 +59,8 @@ Json CandidateJson(const Registry& registry, const placement::Snapshot& s, const
               {"transfer_fee_cny", c.transfer_fee_cny},
               {"carbon_kg", c.carbon_kg},
               {"scarcity_cny", c.scarcity_cny},
+              {"shift_h", c.shift_h},
+              {"shift_saving_cny", c.shift_saving_cny},
               {"rtt_ms", c.rtt_ms},
               {"score", c.score},
               {"split", std::move(split)}};
