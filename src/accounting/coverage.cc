@@ -1,6 +1,8 @@
 #include "accounting/coverage.h"
 
 #include <array>
+#include <fstream>
+#include <sstream>
 
 #include "accounting/capacity.h"
 #include "model/yaml_field.h"
@@ -57,6 +59,14 @@ Result<NationalCompute> ParseNationalCompute(const std::string& label, const std
   }
   if (!diag.empty()) return std::unexpected(Error{ErrorCode::kValidation, diag.Join()});
   return out;
+}
+
+Result<NationalCompute> LoadNationalCompute(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) return std::unexpected(Error{ErrorCode::kIo, path + ": cannot read the national figures"});
+  return ParseNationalCompute(path, text.str());
 }
 
 std::vector<CoverageRow> Coverage(const Registry& registry, const NationalCompute& nation) {

@@ -28,6 +28,8 @@ struct NationalCompute {
 
 // Parses a national file; every problem names its file, line and field ("national.figures[1].eflops: ...").
 Result<NationalCompute> ParseNationalCompute(const std::string& label, const std::string& content);
+// Reads and parses the national file at `path`; kIo naming the path when it cannot be read.
+Result<NationalCompute> LoadNationalCompute(const std::string& path);
 
 struct CoverageRow {
   std::string category;  // total, basic, intelligent, super

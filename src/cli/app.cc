@@ -470,12 +470,7 @@ int Run(int argc, char** argv) {
     return Print(Result<views::Json>(views::IntelligentCenters(registry)), o.json, RenderIntelligentCenters);
   }
   if (coverage->parsed()) {
-    const std::string path = o.data + "/national/compute-2023.yaml";
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in) return Report({ErrorCode::kIo, fmt::format("{}: cannot read the national figures", path)});
-    auto national = accounting::ParseNationalCompute(path, text.str());
+    auto national = accounting::LoadNationalCompute(o.data + "/national/compute-2023.yaml");
     if (!national) return Report(national.error());
     return Print(views::Coverage(registry, &*national), o.json, RenderCoverage);
   }

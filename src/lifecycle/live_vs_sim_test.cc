@@ -9,7 +9,10 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -96,6 +99,33 @@ std::vector<SimRun> Simulate(const Registry& registry, const std::vector<StreamJ
   return runs;
 }
 
+// A live service on `registry` with simulated backends (sim_factor 1) on the test's clock, started.
+std::unique_ptr<lifecycle::JobService> StartService(const Registry& registry, JobStore& store,
+                                                    const std::filesystem::path& dir,
+                                                    std::function<double()> now,
+                                                    lifecycle::ServiceOptions options = {}) {
+  auto backends = lifecycle::MakeBackends(registry, "test", "sim_factor: 1", dir.string(), now);
+  if (!backends) {
+    ADD_FAILURE() << backends.error().message;
+    return nullptr;
+  }
+  options.tick_s = 0.002;
+  options.poll_interval_s = 0;
+  auto service = lifecycle::JobService::Create(registry, store, std::move(*backends), options, now);
+  if (!service) {
+    ADD_FAILURE() << service.error().message;
+    return nullptr;
+  }
+  EXPECT_TRUE((*service)->Start());
+  return std::move(*service);
+}
+
+// Until the loop has made a few whole passes at the clock's time: every finish seen, every start made.
+void Settle(lifecycle::JobService& live) {
+  const uint64_t from = live.LoopPasses();
+  while (live.LoopPasses() < from + 4) std::this_thread::sleep_for(std::chrono::microseconds(200));
+}
+
 TEST(LiveVsSim, SameCentersStartsAndBills) {
   testing::TempDir dir;
   std::vector<DataFile> files = testing::TinyDataFiles();
@@ -145,21 +175,11 @@ TEST(LiveVsSim, SameCentersStartsAndBills) {
   ASSERT_TRUE(store) << store.error().message;
   std::atomic<double> clock{kEpoch};
   auto now = [&] { return clock.load(); };
-  auto backends = lifecycle::MakeBackends(registry, "test", "sim_factor: 1", dir.path().string(), now);
-  ASSERT_TRUE(backends) << backends.error().message;
-  lifecycle::ServiceOptions options;
-  options.tick_s = 0.002;
-  options.poll_interval_s = 0;
-  auto service = lifecycle::JobService::Create(registry, **store, std::move(*backends), options, now);
-  ASSERT_TRUE(service) << service.error().message;
-  ASSERT_TRUE((*service)->Start());
-  lifecycle::JobService& live = **service;
+  auto service = StartService(registry, **store, dir.path(), now);
+  ASSERT_TRUE(service);
+  lifecycle::JobService& live = *service;
   const lifecycle::Principal ops{"acme", true, "", ""};
-  // Until the loop has made a few whole passes at the clock's time: every finish seen, every start made.
-  auto settle = [&] {
-    const uint64_t from = live.LoopPasses();
-    while (live.LoopPasses() < from + 4) std::this_thread::sleep_for(std::chrono::microseconds(200));
-  };
+  auto settle = [&] { Settle(live); };
 
   std::vector<int64_t> ids;
   std::map<int64_t, double> finishing;  // running job -> when it finishes
@@ -206,14 +226,7 @@ TEST(LiveVsSim, SameCentersStartsAndBills) {
 TEST(LiveVsSim, AJobHeldForTheValleyStartsAtItsTime) {
   testing::TempDir dir;
   const double evening = std::floor(1.7e9 / 86400) * 86400 + 12 * 3600;  // 20:00 CST
-  std::string regions = testing::FileContent(testing::TinyDataFiles(), "regions.yaml");
-  const std::string flat = "tariff: {flat_cny_per_kwh: 0.3, source: test}";
-  regions.replace(
-      regions.find(flat), flat.size(),
-      "tariff: {flat_cny_per_kwh: 0.3, source: test, tou: [{label: valley, start_hour: 0, end_hour: "
-      "8, multiplier: 0.3}, {label: flat, start_hour: 8, end_hour: 24, multiplier: 1.0}]}");
-  testing::WriteDataDir(dir.path() / "data",
-                        testing::WithFile(testing::TinyDataFiles(), "regions.yaml", regions));
+  testing::WriteDataDir(dir.path() / "data", testing::TinyDataFilesWithValley());
   const std::string db = (dir.path() / "z.db").string();
   auto opened = OpenRegistry(db, dir.path() / "data");
   ASSERT_TRUE(opened) << opened.error().message;
@@ -222,22 +235,14 @@ TEST(LiveVsSim, AJobHeldForTheValleyStartsAtItsTime) {
   ASSERT_TRUE(store) << store.error().message;
   std::atomic<double> clock{evening};
   auto now = [&] { return clock.load(); };
-  auto backends = lifecycle::MakeBackends(registry, "test", "sim_factor: 1", dir.path().string(), now);
-  ASSERT_TRUE(backends) << backends.error().message;
   lifecycle::ServiceOptions options;
-  options.tick_s = 0.002;
-  options.poll_interval_s = 0;
   options.objective.kind = placement::ObjectiveKind::kWeighted;
   options.objective.carbon_price_cny_per_t = 0;
-  auto service = lifecycle::JobService::Create(registry, **store, std::move(*backends), options, now);
-  ASSERT_TRUE(service) << service.error().message;
-  ASSERT_TRUE((*service)->Start());
-  lifecycle::JobService& live = **service;
+  auto service = StartService(registry, **store, dir.path(), now, options);
+  ASSERT_TRUE(service);
+  lifecycle::JobService& live = *service;
   const lifecycle::Principal ops{"acme", true, "", ""};
-  auto settle = [&] {
-    const uint64_t from = live.LoopPasses();
-    while (live.LoopPasses() < from + 4) std::this_thread::sleep_for(std::chrono::microseconds(200));
-  };
+  auto settle = [&] { Settle(live); };
   auto submitted =
       live.Submit(ops,
                   "name: night\ntenant: acme\nkind: train\ndevices: 8\naccelerator: {models: [acc-a]}\n"

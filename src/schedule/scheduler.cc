@@ -251,15 +251,15 @@ void Scheduler::Unqueue(Ticket t) {
 }
 
 double Scheduler::next_wake_s() const {
-  for (const auto& [due, t] : due_) {  // the heap's top first; stale tops are popped at the next pass
-    if (slots_[t].where == Where::kHeld && slots_[t].release_at_s == due) return due;
-    break;
-  }
+  auto live = [&](const std::pair<double, Ticket>& e) {
+    return slots_[e.second].where == Where::kHeld && slots_[e.second].release_at_s == e.first;
+  };
   if (held_count_ == 0) return std::numeric_limits<double>::infinity();
-  // A stale top: the earliest live entry (rare: only after a held job was ended or moved).
+  if (live(due_.front())) return due_.front().first;
+  // A stale top (a held job was ended): the earliest live entry; stale ones are popped at their time.
   double first = std::numeric_limits<double>::infinity();
-  for (const auto& [due, t] : due_) {
-    if (slots_[t].where == Where::kHeld && slots_[t].release_at_s == due) first = std::min(first, due);
+  for (const auto& e : due_) {
+    if (live(e)) first = std::min(first, e.first);
   }
   return first;
 }

@@ -681,13 +681,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
   }
   // A data directory without national figures serves without them (the endpoint says so); a bad file stops.
   if (!options.national_path.empty() && std::filesystem::exists(options.national_path)) {
-    std::ifstream in(options.national_path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in) {
-      return Fail(ErrorCode::kIo, fmt::format("{}: cannot read the national figures", options.national_path));
-    }
-    auto national = accounting::ParseNationalCompute(options.national_path, text.str());
+    auto national = accounting::LoadNationalCompute(options.national_path);
     if (!national) return std::unexpected(national.error());
     impl->national = std::move(*national);
   }

@@ -130,14 +130,18 @@ Registry TinyRegistry() {
   return std::move(*r);
 }
 
-Registry TinyRegistryWithValley() {
+std::vector<DataFile> TinyDataFilesWithValley() {
   std::string regions = FileContent(TinyDataFiles(), "regions.yaml");
   const std::string flat = "tariff: {flat_cny_per_kwh: 0.3, source: test}";
   regions.replace(
       regions.find(flat), flat.size(),
       "tariff: {flat_cny_per_kwh: 0.3, source: test, tou: [{label: valley, start_hour: 0, end_hour: "
       "8, multiplier: 0.3}, {label: flat, start_hour: 8, end_hour: 24, multiplier: 1.0}]}");
-  Result<Registry> r = LoadRegistry(WithFile(TinyDataFiles(), "regions.yaml", regions));
+  return WithFile(TinyDataFiles(), "regions.yaml", regions);
+}
+
+Registry TinyRegistryWithValley() {
+  Result<Registry> r = LoadRegistry(TinyDataFilesWithValley());
   if (!r) {
     std::cerr << "tiny fixture with a valley does not load: " << r.error().message << "\n";
     std::abort();

@@ -28,7 +28,8 @@ std::string FileContent(const std::vector<DataFile>& files, std::string_view nam
 Registry TinyRegistry();
 
 // The tiny network with a time-of-use tariff in west-b (c2's province): valley 0-8 h (China Standard Time) at
-// 0.3 of the flat 0.3 CNY/kWh, flat 8-24 h.
+// 0.3 of the flat 0.3 CNY/kWh, flat 8-24 h; its files, and the loaded registry.
+std::vector<DataFile> TinyDataFilesWithValley();
 Registry TinyRegistryWithValley();
 
 // A fresh directory under the system temp dir, removed with its contents on destruction.
