@@ -369,6 +369,11 @@ int Run(int argc, char** argv) {
       ->capture_default_str();
   index_compute->add_option("--explain", index_args.explain,
                             "A,B: why region A outranks region B (default: #1 vs #2)");
+  index_compute->add_option("--base-year", index_args.base_year,
+                            "standardise and weight every year as this one, so years compare (default: each "
+                            "year on its own)");
+  index_compute->add_option("--lags", index_args.lags,
+                            "years of lag in the GDP regression over years, 0-5 (default: up to 3)");
   index_compute->add_option("--report", index_args.report_dir,
                             "write index.json, index.csv and index.html here");
   index_compute->add_flag("--json", index_args.json, "print the report JSON");

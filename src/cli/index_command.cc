@@ -55,6 +55,8 @@ int RunIndexCompute(const IndexArgs& a, const std::string& data_dir) {
   o.stability = {
       .draws = a.draws, .seed = a.seed, .concentration = a.concentration, .experts = a.mc == "experts"};
   o.typology_seed = a.seed;
+  if (a.base_year != 0) o.base_year = a.base_year;
+  o.lags = a.lags;
   if (!a.explain.empty()) {
     const size_t comma = a.explain.find(',');
     if (comma == std::string::npos)
@@ -118,10 +120,27 @@ int RunIndexCompute(const IndexArgs& a, const std::string& data_dir) {
     t.AddRow(std::move(row));
   }
   fmt::print("{}", t.Render());
+  if (y.base_year != 0)
+    fmt::print("comparable across years: every year on {}'s references and weights\n", y.base_year);
+  auto published = [&](const std::string& id) -> std::string {
+    for (const index::Covariate& c : run->spec.covariates) {
+      if (c.id == id && c.published_slope)
+        return fmt::format(" [published: {:.0f} {}, {}]", *c.published_slope, c.unit, c.published_source);
+    }
+    return "";
+  };
   for (const index::Regression& r : run->regressions) {
-    fmt::print("{}: each index point is worth {:.0f} {} (R^2 {:.2f}, n {})\n", r.name_en, r.ols.slope, r.unit,
-               r.ols.r2, r.ols.n);
+    fmt::print("{}: each index point is worth {:.0f} {} (R^2 {:.2f}, n {}){}\n", r.name_en, r.ols.slope,
+               r.unit, r.ols.r2, r.ols.n, published(r.covariate));
   }
+  for (const index::LaggedRegression& g : run->lagged) {
+    std::string parts;
+    for (size_t l = 0; l < g.fit.coef.size(); ++l) parts += fmt::format(" t-{}: {:.0f}", l, g.fit.coef[l]);
+    fmt::print("{} over {}-{} with {} lag{}: {:.0f} {} per index point in all ({}; R^2 {:.2f}, n {}){}\n",
+               g.name_en, g.first_year, g.last_year, g.lags, g.lags > 1 ? "s" : "", g.long_run, g.unit,
+               parts.substr(1), g.fit.r2, g.fit.n, published(g.covariate));
+  }
+  if (!run->lagged_note.empty()) fmt::print("lagged regression: {}\n", run->lagged_note);
   if (run->explain_a >= 0) {
     const size_t pa = static_cast<size_t>(run->explain_a), pb = static_cast<size_t>(run->explain_b);
     const std::vector<index::Contribution> parts = index::Explain(run->spec, y, pa, pb);

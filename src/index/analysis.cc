@@ -98,6 +98,62 @@ std::optional<Ols> FitOls(std::span<const double> x, std::span<const double> y) 
   return o;
 }
 
+std::optional<MultiOls> FitMultiOls(std::span<const double> x, size_t rows, size_t k,
+                                    std::span<const double> y) {
+  if (k == 0 || rows <= k + 1) return std::nullopt;
+  const double n = static_cast<double>(rows);
+  std::vector<double> mean(k, 0.0);
+  double my = 0;
+  for (size_t i = 0; i < rows; ++i) {
+    for (size_t j = 0; j < k; ++j) mean[j] += x[i * k + j] / n;
+    my += y[i] / n;
+  }
+  // [X'X | X'y] on centred columns, k x (k + 1).
+  std::vector<double> a(k * (k + 1), 0.0);
+  double syy = 0;
+  for (size_t i = 0; i < rows; ++i) {
+    const double dy = y[i] - my;
+    syy += dy * dy;
+    for (size_t p = 0; p < k; ++p) {
+      const double dp = x[i * k + p] - mean[p];
+      for (size_t q = 0; q < k; ++q) a[p * (k + 1) + q] += dp * (x[i * k + q] - mean[q]);
+      a[p * (k + 1) + k] += dp * dy;
+    }
+  }
+  double scale = 0;
+  for (size_t p = 0; p < k; ++p) scale = std::max(scale, std::abs(a[p * (k + 1) + p]));
+  if (!(scale > 0)) return std::nullopt;
+  for (size_t c = 0; c < k; ++c) {
+    size_t pivot = c;
+    for (size_t r = c + 1; r < k; ++r) {
+      if (std::abs(a[r * (k + 1) + c]) > std::abs(a[pivot * (k + 1) + c])) pivot = r;
+    }
+    if (std::abs(a[pivot * (k + 1) + c]) <= 1e-10 * scale) return std::nullopt;  // collinear
+    for (size_t q = 0; q <= k; ++q) std::swap(a[c * (k + 1) + q], a[pivot * (k + 1) + q]);
+    for (size_t r = 0; r < k; ++r) {
+      if (r == c) continue;
+      const double f = a[r * (k + 1) + c] / a[c * (k + 1) + c];
+      for (size_t q = c; q <= k; ++q) a[r * (k + 1) + q] -= f * a[c * (k + 1) + q];
+    }
+  }
+  MultiOls o;
+  o.n = rows;
+  o.coef.resize(k);
+  o.intercept = my;
+  for (size_t j = 0; j < k; ++j) {
+    o.coef[j] = a[j * (k + 1) + k] / a[j * (k + 1) + j];
+    o.intercept -= o.coef[j] * mean[j];
+  }
+  double sse = 0;
+  for (size_t i = 0; i < rows; ++i) {
+    double fit = o.intercept;
+    for (size_t j = 0; j < k; ++j) fit += o.coef[j] * x[i * k + j];
+    sse += (y[i] - fit) * (y[i] - fit);
+  }
+  o.r2 = syy > 0 ? std::max(0.0, 1.0 - sse / syy) : 1.0;
+  return o;
+}
+
 KMeans Cluster(std::span<const double> points, size_t n, size_t dims, size_t k, uint64_t seed, int restarts) {
   std::mt19937_64 rng(seed);
   k = std::min(k, n);

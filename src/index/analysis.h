@@ -21,6 +21,17 @@ struct Ols {
 // x.
 std::optional<Ols> FitOls(std::span<const double> x, std::span<const double> y);
 
+// y = intercept + sum_j coef_j x_j by least squares (normal equations on centred columns, Gaussian
+// elimination with partial pivoting); x is rows x k, row-major, every value finite. nullopt with no more
+// rows than k + 1 or collinear columns.
+struct MultiOls {
+  std::vector<double> coef;
+  double intercept = 0, r2 = 0;
+  size_t n = 0;
+};
+std::optional<MultiOls> FitMultiOls(std::span<const double> x, size_t rows, size_t k,
+                                    std::span<const double> y);
+
 // Lloyd's k-means from k-means++ seeds, best of `restarts` by inertia; deterministic for a seed.
 struct KMeans {
   std::vector<int> label;         // per point

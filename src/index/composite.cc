@@ -100,73 +100,125 @@ std::vector<int> RankDescending(std::span<const double> values) {
   return rank;
 }
 
-Result<std::vector<YearResult>> Compute(const IndexSpec& spec, const Dataset& data) {
-  std::vector<YearResult> out;
+namespace {
+
+// The base year of a comparable computation: each leaf's reference statistics and every node's weights.
+struct Base {
+  std::vector<ColumnStats> leaf;  // per leaf
+  const YearResult* year = nullptr;
+};
+
+Result<YearResult> ComputeYear(const IndexSpec& spec, const YearData& d, const Base* base) {
+  YearResult y;
+  y.year = d.year;
+  y.regions = d.regions;
   const size_t nn = spec.nodes.size(), nl = spec.leaves.size();
-  for (const YearData& d : data.years) {
-    YearResult y;
-    y.year = d.year;
-    y.regions = d.regions;
-    y.node_count = nn;
-    const size_t rows = d.regions.size();
-    y.scores.assign(rows * nn, 0.0);
-    y.local.assign(nn, 1.0);
-    y.global.assign(nn, 1.0);
-    y.ahp.assign(nn, std::nullopt);
-    // Leaves.
-    std::vector<double> column(rows);
-    for (size_t l = 0; l < nl; ++l) {
-      const Node& leaf = spec.nodes[static_cast<size_t>(spec.leaves[l])];
-      for (size_t r = 0; r < rows; ++r) column[r] = d.values[r * nl + l];
-      Result<std::vector<double>> s = Standardise(column, leaf.direction, leaf.standardisation, leaf.rescale,
-                                                  spec.scale, leaf.thresholds);
-      if (!s)
-        return Fail(ErrorCode::kValidation, fmt::format("{} {}: {}", leaf.id, d.year, s.error().message));
-      for (size_t r = 0; r < rows; ++r) y.scores[r * nn + static_cast<size_t>(spec.leaves[l])] = (*s)[r];
-    }
-    // Inner nodes bottom-up: pre-order reversed visits every child before its parent.
-    for (size_t k = nn; k-- > 0;) {
-      const Node& node = spec.nodes[k];
-      if (node.leaf()) continue;
-      Result<std::vector<double>> w = NodeWeights(node.weighting, y, node, y.ahp[k]);
-      if (!w)
+  y.node_count = nn;
+  const size_t rows = d.regions.size();
+  y.scores.assign(rows * nn, 0.0);
+  y.local.assign(nn, 1.0);
+  y.global.assign(nn, 1.0);
+  y.ahp.assign(nn, std::nullopt);
+  if (base != nullptr) y.base_year = base->year->year;
+  // Leaves.
+  std::vector<double> column(rows);
+  for (size_t l = 0; l < nl; ++l) {
+    const Node& leaf = spec.nodes[static_cast<size_t>(spec.leaves[l])];
+    for (size_t r = 0; r < rows; ++r) column[r] = d.values[r * nl + l];
+    Result<std::vector<double>> s =
+        Standardise(column, leaf.direction, leaf.standardisation, leaf.rescale, spec.scale, leaf.thresholds,
+                    base != nullptr ? &base->leaf[l] : nullptr);
+    if (!s) return Fail(ErrorCode::kValidation, fmt::format("{} {}: {}", leaf.id, d.year, s.error().message));
+    for (size_t r = 0; r < rows; ++r) y.scores[r * nn + static_cast<size_t>(spec.leaves[l])] = (*s)[r];
+  }
+  // Inner nodes bottom-up: pre-order reversed visits every child before its parent. A comparable year
+  // keeps the base year's weights (objective weights would otherwise move with each year's data).
+  for (size_t k = nn; k-- > 0;) {
+    const Node& node = spec.nodes[k];
+    if (node.leaf()) continue;
+    std::vector<double> w(node.children.size());
+    if (base != nullptr) {
+      for (size_t c = 0; c < w.size(); ++c) w[c] = base->year->local[static_cast<size_t>(node.children[c])];
+      y.ahp[k] = base->year->ahp[k];
+    } else {
+      Result<std::vector<double>> own = NodeWeights(node.weighting, y, node, y.ahp[k]);
+      if (!own)
         return Fail(ErrorCode::kValidation,
-                    fmt::format("{}.weighting {}: {}", node.id, d.year, w.error().message));
-      for (size_t c = 0; c < node.children.size(); ++c)
-        y.local[static_cast<size_t>(node.children[c])] = (*w)[c];
-      for (size_t r = 0; r < rows; ++r) {
-        double s = 0;
-        for (size_t c = 0; c < node.children.size(); ++c)
-          s += (*w)[c] * y.scores[r * nn + static_cast<size_t>(node.children[c])];
-        y.scores[r * nn + k] = s;
-      }
+                    fmt::format("{}.weighting {}: {}", node.id, d.year, own.error().message));
+      w = std::move(*own);
     }
-    for (size_t k = 1; k < nn; ++k)
-      y.global[k] = y.global[static_cast<size_t>(spec.nodes[k].parent)] * y.local[k];
-    std::vector<double> composite(rows);
-    for (size_t r = 0; r < rows; ++r) composite[r] = y.Composite(r);
-    y.rank = RankDescending(composite);
-    y.tier.assign(rows, -1);
+    for (size_t c = 0; c < node.children.size(); ++c) y.local[static_cast<size_t>(node.children[c])] = w[c];
     for (size_t r = 0; r < rows; ++r) {
-      for (size_t t = 0; t < spec.tiers.size() && y.tier[r] < 0; ++t) {
-        if (composite[r] >= spec.tiers[t].min) y.tier[r] = static_cast<int>(t);
-      }
+      double s = 0;
+      for (size_t c = 0; c < node.children.size(); ++c)
+        s += w[c] * y.scores[r * nn + static_cast<size_t>(node.children[c])];
+      y.scores[r * nn + k] = s;
     }
-    // Alternatives over the leaves with their global weights.
-    std::vector<double> raw(rows * nl), scored(rows * nl), weights(nl);
-    std::vector<Direction> directions(nl);
-    for (size_t l = 0; l < nl; ++l) {
-      const size_t node = static_cast<size_t>(spec.leaves[l]);
-      weights[l] = y.global[node];
-      directions[l] = spec.nodes[node].direction;
-      for (size_t r = 0; r < rows; ++r) {
-        raw[r * nl + l] = d.values[r * nl + l];
-        scored[r * nl + l] = y.scores[r * nn + node];
-      }
+  }
+  for (size_t k = 1; k < nn; ++k)
+    y.global[k] = y.global[static_cast<size_t>(spec.nodes[k].parent)] * y.local[k];
+  std::vector<double> composite(rows);
+  for (size_t r = 0; r < rows; ++r) composite[r] = y.Composite(r);
+  y.rank = RankDescending(composite);
+  y.tier.assign(rows, -1);
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t t = 0; t < spec.tiers.size() && y.tier[r] < 0; ++t) {
+      if (composite[r] >= spec.tiers[t].min) y.tier[r] = static_cast<int>(t);
     }
-    y.topsis = Topsis(raw, rows, nl, weights, directions);
-    y.grey = GreyRelational(scored, rows, nl, weights);
-    out.push_back(std::move(y));
+  }
+  // Alternatives over the leaves with their global weights.
+  std::vector<double> raw(rows * nl), scored(rows * nl), weights(nl);
+  std::vector<Direction> directions(nl);
+  for (size_t l = 0; l < nl; ++l) {
+    const size_t node = static_cast<size_t>(spec.leaves[l]);
+    weights[l] = y.global[node];
+    directions[l] = spec.nodes[node].direction;
+    for (size_t r = 0; r < rows; ++r) {
+      raw[r * nl + l] = d.values[r * nl + l];
+      scored[r * nl + l] = y.scores[r * nn + node];
+    }
+  }
+  y.topsis = Topsis(raw, rows, nl, weights, directions);
+  y.grey = GreyRelational(scored, rows, nl, weights);
+  return y;
+}
+
+}  // namespace
+
+Result<std::vector<YearResult>> Compute(const IndexSpec& spec, const Dataset& data,
+                                        std::optional<int> base_year) {
+  std::vector<YearResult> out;
+  if (!base_year) {
+    for (const YearData& d : data.years) {
+      Result<YearResult> y = ComputeYear(spec, d, nullptr);
+      if (!y) return std::unexpected(y.error());
+      out.push_back(std::move(*y));
+    }
+    return out;
+  }
+  const YearData* b = nullptr;
+  std::string have;
+  for (const YearData& d : data.years) {
+    if (d.year == *base_year) b = &d;
+    have += (have.empty() ? "" : ", ") + std::to_string(d.year);
+  }
+  if (b == nullptr)
+    return Fail(ErrorCode::kValidation,
+                fmt::format("base_year: {} is not in the data (it has {})", *base_year, have));
+  Result<YearResult> own = ComputeYear(spec, *b, nullptr);  // the base year's weights
+  if (!own) return std::unexpected(own.error());
+  Base base;
+  base.year = &*own;
+  const size_t nl = spec.leaves.size();
+  std::vector<double> column(b->regions.size());
+  for (size_t l = 0; l < nl; ++l) {
+    for (size_t r = 0; r < column.size(); ++r) column[r] = b->values[r * nl + l];
+    base.leaf.push_back(Describe(column));
+  }
+  for (const YearData& d : data.years) {
+    Result<YearResult> y = ComputeYear(spec, d, &base);
+    if (!y) return std::unexpected(y.error());
+    out.push_back(std::move(*y));
   }
   return out;
 }

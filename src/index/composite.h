@@ -14,6 +14,7 @@ namespace zhisuan::index {
 
 struct YearResult {
   int year = 0;
+  int base_year = 0;  // 0: standardised on its own data; else on that year's references and weights
   std::vector<std::string> regions;
   size_t node_count = 0;
   std::vector<double> scores;  // regions x spec.nodes: standardised leaves, weighted sums above them
@@ -31,8 +32,11 @@ struct YearResult {
 };
 
 // Computes every year of the data. Errors name the node and year (e.g. an indicator that share-of-max cannot
-// score).
-Result<std::vector<YearResult>> Compute(const IndexSpec& spec, const Dataset& data);
+// score). Each year is standardised on its own data, or, with `base_year`, every year on the base year's
+// references (each leaf's min, max, mean, sd and norm) and with the base year's weights, so that a region's
+// index in two years can be compared and the change means something (fixed thresholds stay fixed).
+Result<std::vector<YearResult>> Compute(const IndexSpec& spec, const Dataset& data,
+                                        std::optional<int> base_year = std::nullopt);
 
 // One leaf's part in the difference between regions a and b: global weight x (score_a - score_b). The parts
 // sum to the composite difference exactly.

@@ -1,12 +1,14 @@
 // A hand-checked composite on a tiny tree, the data reader's errors, analyses and rank stability.
 #include "index/composite.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "index/analysis.h"
 #include "index/run.h"
+#include "index/weights.h"
 
 namespace zhisuan::index {
 namespace {
@@ -224,6 +226,166 @@ TEST(Run, YearOverYearChangeAndExpertResampling) {
   RunOptions unknown;
   unknown.explain = {"A", "Z"};
   EXPECT_FALSE(RunIndex(*spec, "t.csv", csv, unknown));
+}
+
+}  // namespace
+}  // namespace zhisuan::index
+
+namespace zhisuan::index {
+namespace {
+
+// Two indicators, equal weights, min-max. 2022: A = (0, 10), B = (10, 20); 2023: A = (5, 20), B = (10, 30).
+constexpr const char* kTwoLeafSpec = R"(id: two
+name: {zh: 两项, en: Two}
+covariates: [{id: gdp, name: {zh: 生产总值, en: GDP}, unit: 亿元, published: {slope: 1220, source: "seed 004:1145-1149"}}]
+root:
+  id: idx
+  name: {zh: 指数, en: Index}
+  weighting: {method: entropy}
+  children:
+    - {id: x, name: {zh: 甲, en: X}, unit: '1', direction: benefit}
+    - {id: y, name: {zh: 乙, en: Y}, unit: '1', direction: benefit}
+)";
+
+TEST(Comparable, EveryYearOnTheBaseYearsReferencesAndWeights) {
+  Result<IndexSpec> spec = ParseSpec("two.yaml", kTwoLeafSpec);
+  ASSERT_TRUE(spec) << spec.error().message;
+  const std::string csv =
+      "region,year,x,y\n"
+      "A,2022,0,10\nB,2022,10,20\n"
+      "A,2023,5,20\nB,2023,10,30\n";
+  Result<Dataset> data = ParseDataset(*spec, "two.csv", csv, Impute::kError);
+  ASSERT_TRUE(data) << data.error().message;
+  // Each year on its own: A is 0 and B 100 both years; no one moved.
+  Result<std::vector<YearResult>> own = Compute(*spec, *data);
+  ASSERT_TRUE(own);
+  EXPECT_DOUBLE_EQ((*own)[1].Composite(0), 0);
+  EXPECT_DOUBLE_EQ((*own)[1].Composite(1), 100);
+  EXPECT_EQ((*own)[1].base_year, 0);
+  // On 2022's references: x in [0, 10], y in [10, 20]; 2022's entropy weights over scores (0, 100) and (0,
+  // 100) are equal. A 2023 = (50 + 100) / 2 = 75, B 2023 = (100 + 200) / 2 = 150: both grew.
+  Result<std::vector<YearResult>> base = Compute(*spec, *data, 2022);
+  ASSERT_TRUE(base) << base.error().message;
+  EXPECT_EQ((*base)[1].base_year, 2022);
+  EXPECT_DOUBLE_EQ((*base)[0].Composite(0), 0);
+  EXPECT_DOUBLE_EQ((*base)[0].Composite(1), 100);
+  EXPECT_NEAR((*base)[1].Composite(0), 75, 1e-9);
+  EXPECT_NEAR((*base)[1].Composite(1), 150, 1e-9);
+  EXPECT_NEAR((*base)[1].local[1], 0.5, 1e-12);
+  // On 2023's: x in [5, 10], y in [20, 30]: 2022's A = (-100 + -100) / 2 = -100, B = (100 + 0) / 2 = 50.
+  Result<std::vector<YearResult>> later = Compute(*spec, *data, 2023);
+  ASSERT_TRUE(later);
+  EXPECT_NEAR((*later)[0].Composite(0), -100, 1e-9);
+  EXPECT_NEAR((*later)[0].Composite(1), 50, 1e-9);
+  // A base year not in the data is named.
+  Result<std::vector<YearResult>> missing = Compute(*spec, *data, 2019);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message, "base_year: 2019 is not in the data (it has 2022, 2023)");
+
+  // Through the run: the change reads +75 and +50, and the report says what it is comparable on.
+  RunOptions o;
+  o.stability.draws = 0;
+  o.base_year = 2022;
+  Result<IndexRun> run = RunIndex(*spec, "two.csv", csv, o);
+  ASSERT_TRUE(run) << run.error().message;
+  const nlohmann::ordered_json j = ToJson(*run);
+  EXPECT_EQ(j["comparable"]["base_year"], 2022);
+  for (const auto& r : j["regions"])
+    EXPECT_EQ(r["change"]["index"].get<double>(), r["region"] == "A" ? 75 : 50) << r.dump();
+  o.base_year.reset();
+  EXPECT_TRUE(ToJson(*RunIndex(*spec, "two.csv", csv, o))["comparable"].is_null());
+}
+
+TEST(Comparable, ZScoreRescaledAndShareOfMaxFollowTheBase) {
+  const std::vector<double> base = {2, 4, 6}, later = {4, 8};
+  const ColumnStats ref = Describe(base);
+  EXPECT_DOUBLE_EQ(ref.mean, 4);
+  EXPECT_NEAR(ref.sd, std::sqrt(8.0 / 3), 1e-12);
+  // Share of the base year's max: 4/6 and 8/6 (past 100 once a region beats the base year's best).
+  Result<std::vector<double>> share =
+      Standardise(later, Direction::kBenefit, Standardisation::kShareOfMax, false, 100, std::nullopt, &ref);
+  ASSERT_TRUE(share);
+  EXPECT_NEAR((*share)[0], 66.666666667, 1e-6);
+  EXPECT_NEAR((*share)[1], 133.33333333, 1e-6);
+  // A rescaled z-score maps the base year's min and max onto 0 and 100: 4 -> 50, 8 -> 150.
+  Result<std::vector<double>> z =
+      Standardise(later, Direction::kBenefit, Standardisation::kZScore, true, 100, std::nullopt, &ref);
+  ASSERT_TRUE(z);
+  EXPECT_NEAR((*z)[0], 50, 1e-9);
+  EXPECT_NEAR((*z)[1], 150, 1e-9);
+  // Fixed thresholds are fixed whatever the base.
+  Result<std::vector<double>> fixed = Standardise(later, Direction::kBenefit, Standardisation::kEfficacy,
+                                                  false, 100, Thresholds{6, 12}, &ref);
+  ASSERT_TRUE(fixed);
+  EXPECT_NEAR((*fixed)[0], 60 + 40 * (4 - 6) / 6.0, 1e-9);
+}
+
+TEST(Lagged, RecoversTheLagsOfAnExactPanel) {
+  // gdp(t) = 10 + 2 index(t) + 3 index(t-1), where index = x exactly (one leaf on fixed thresholds 0..100).
+  const std::string spec_text =
+      "id: one\nname: {zh: 一, en: One}\n"
+      "covariates: [{id: gdp, name: {zh: 生产总值, en: GDP}, unit: 亿元, published: {slope: 1220, source: "
+      "s}}]\n"
+      "root:\n  id: idx\n  name: {zh: 指数, en: Index}\n  children:\n"
+      "    - {id: x, name: {zh: 甲, en: X}, unit: '1', direction: benefit, standardise: min-max,"
+      " thresholds: {satisfactory: 0, excellent: 100}}\n";
+  Result<IndexSpec> spec = ParseSpec("one.yaml", spec_text);
+  ASSERT_TRUE(spec) << spec.error().message;
+  const double x[4][5] = {{1, 4, 2, 8, 5}, {3, 1, 7, 2, 6}, {5, 9, 3, 4, 1}, {2, 6, 8, 3, 7}};
+  std::string csv = "region,year,x,gdp\n";
+  for (int t = 0; t < 4; ++t) {
+    for (int r = 0; r < 5; ++r) {
+      const double gdp = t == 0 ? 999 : 10 + 2 * x[t][r] + 3 * x[t - 1][r];
+      csv += fmt::format("R{},{},{},{}\n", r, 2020 + t, x[t][r], gdp);
+    }
+  }
+  RunOptions o;
+  o.stability.draws = 0;
+  o.lags = 1;
+  Result<IndexRun> run = RunIndex(*spec, "one.csv", csv, o);
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_EQ(run->lagged.size(), 1u) << run->lagged_note;
+  const LaggedRegression& g = run->lagged[0];
+  EXPECT_EQ(g.fit.n, 15u);  // 2021-2023 x 5 regions: 2020 has no year before it
+  EXPECT_EQ(g.first_year, 2021);
+  EXPECT_NEAR(g.fit.coef[0], 2, 1e-9);
+  EXPECT_NEAR(g.fit.coef[1], 3, 1e-9);
+  EXPECT_NEAR(g.fit.intercept, 10, 1e-8);
+  EXPECT_NEAR(g.long_run, 5, 1e-9);
+  EXPECT_NEAR(g.fit.r2, 1, 1e-12);
+  const nlohmann::ordered_json j = ToJson(*run);
+  EXPECT_EQ(j["lagged_regressions"]["fits"][0]["long_run"], 5);
+  EXPECT_EQ(j["lagged_regressions"]["fits"][0]["published"]["slope"], 1220);
+  EXPECT_EQ(j["regressions"][0]["published"]["source"], "s");
+  // Fixed thresholds keep one scale, but the run is not declared comparable: the note cautions.
+  EXPECT_NE(run->lagged_note.find("base_year"), std::string::npos);
+  // Three lags leave 5 rows (2023 only) for 5 coefficients: no fit, and the note says why.
+  o.lags = 3;
+  run = RunIndex(*spec, "one.csv", csv, o);
+  ASSERT_TRUE(run);
+  EXPECT_TRUE(run->lagged.empty());
+  EXPECT_EQ(run->lagged_note, "not enough rows or collinear lags for: gdp (5 rows for 5 coefficients)");
+  o.lags = 9;
+  EXPECT_FALSE(RunIndex(*spec, "one.csv", csv, o));
+  // One year of data: no lag model, said plainly.
+  o.lags = -1;
+  run = RunIndex(*spec, "one.csv", "region,year,x,gdp\nA,2023,1,2\nB,2023,2,4\nC,2023,3,7\n", o);
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->lagged_note,
+            "the lagged regression needs at least two years of data and one lag (the data has 1 year)");
+}
+
+TEST(Lagged, MultipleRegressionRefusesCollinearColumns) {
+  const std::vector<double> x = {1, 2, 2, 4, 3, 6, 4, 8};  // second column = 2 x first
+  const std::vector<double> y = {1, 2, 3, 4};
+  EXPECT_FALSE(FitMultiOls(x, 4, 2, y));
+  EXPECT_FALSE(
+      FitMultiOls(std::vector<double>{1, 2}, 2, 1, std::vector<double>{1, 2}));  // 2 rows, 2 unknowns
+  const std::optional<MultiOls> one =
+      FitMultiOls(std::vector<double>{1, 2, 3, 4}, 4, 1, std::vector<double>{3, 5, 7, 9.5});
+  ASSERT_TRUE(one);
+  EXPECT_NEAR(one->coef[0], 2.15, 1e-9);  // as the simple OLS above
+  EXPECT_NEAR(one->intercept, 0.75, 1e-9);
 }
 
 }  // namespace

@@ -9,13 +9,82 @@
 
 namespace zhisuan::index {
 
+namespace {
+
+// The pooled distributed-lag model of each covariate: rows are (region, year t) with the covariate of t and
+// the index of t, t-1, ..., t-L all present; years are matched by value, so a gap in the data drops the rows
+// that would straddle it.
+void FitLagged(IndexRun& run) {
+  const int years = static_cast<int>(run.years.size());
+  const int lags = run.options.lags >= 0 ? run.options.lags : std::min(3, years - 1);
+  if (run.spec.covariates.empty()) return;
+  if (years < 2 || lags < 1) {
+    run.lagged_note = fmt::format(
+        "the lagged regression needs at least two years of data and one lag (the data has {} year{})", years,
+        years == 1 ? "" : "s");
+    return;
+  }
+  auto year_at = [&](int year) -> const YearResult* {
+    for (const YearResult& y : run.years) {
+      if (y.year == year) return &y;
+    }
+    return nullptr;
+  };
+  const size_t k = static_cast<size_t>(lags) + 1, nc = run.spec.covariates.size();
+  std::vector<std::string> missing;
+  for (size_t c = 0; c < nc; ++c) {
+    std::vector<double> x, y;
+    int first = 0, last = 0;
+    for (size_t t = 0; t < run.years.size(); ++t) {
+      const YearResult& now = run.years[t];
+      const YearData& d = run.data.years[t];
+      for (size_t r = 0; r < now.regions.size(); ++r) {
+        const double v = d.covariates[r * nc + c];
+        if (!std::isfinite(v)) continue;
+        std::vector<double> row;
+        for (int l = 0; l <= lags; ++l) {
+          const YearResult* then = year_at(now.year - l);
+          const int p = then != nullptr ? then->Find(now.regions[r]) : -1;
+          if (p < 0) break;
+          row.push_back(then->Composite(static_cast<size_t>(p)));
+        }
+        if (row.size() != k) continue;
+        x.insert(x.end(), row.begin(), row.end());
+        y.push_back(v);
+        first = first == 0 ? now.year : std::min(first, now.year);
+        last = std::max(last, now.year);
+      }
+    }
+    const Covariate& v = run.spec.covariates[c];
+    std::optional<MultiOls> fit = FitMultiOls(x, y.size(), k, y);
+    if (!fit) {
+      missing.push_back(fmt::format("{} ({} rows for {} coefficients)", v.id, y.size(), k + 1));
+      continue;
+    }
+    LaggedRegression g{v.id, v.name_zh, v.name_en, v.unit, lags, first, last, *fit, 0};
+    for (double b : fit->coef) g.long_run += b;
+    run.lagged.push_back(std::move(g));
+  }
+  if (!missing.empty()) {
+    run.lagged_note = fmt::format("not enough rows or collinear lags for: {}", fmt::join(missing, "; "));
+  } else if (run.years.front().base_year == 0) {
+    run.lagged_note =
+        "each year is standardised on its own data, so index levels of different years are not on one "
+        "scale; give base_year for a lag model that means something";
+  }
+}
+
+}  // namespace
+
 Result<IndexRun> RunIndex(IndexSpec spec, const std::string& data_file, const std::string& csv,
                           const RunOptions& options) {
   IndexRun run;
   run.options = options;
   Result<Dataset> data = ParseDataset(spec, data_file, csv, options.impute);
   if (!data) return std::unexpected(data.error());
-  Result<std::vector<YearResult>> years = Compute(spec, *data);
+  if (options.lags < -1 || options.lags > 5)
+    return Fail(ErrorCode::kInvalidArgument, "lags: must be between 0 and 5 (or absent: up to 3)");
+  Result<std::vector<YearResult>> years = Compute(spec, *data, options.base_year);
   if (!years) return std::unexpected(years.error());
   run.spec = std::move(spec);
   run.data = std::move(*data);
@@ -62,6 +131,7 @@ Result<IndexRun> RunIndex(IndexSpec spec, const std::string& data_file, const st
       run.regressions.push_back({v.id, v.name_zh, v.name_en, v.unit, *ols});
     }
   }
+  FitLagged(run);
   return run;
 }
 
@@ -105,6 +175,24 @@ Json NodeJson(const IndexRun& run, size_t k) {
   return j;
 }
 
+const Covariate* FindCovariate(const IndexSpec& spec, const std::string& id) {
+  for (const Covariate& c : spec.covariates) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+
+std::string LaggedSentence(const LaggedRegression& g) {
+  std::string parts;
+  for (size_t l = 0; l < g.fit.coef.size(); ++l) {
+    parts += fmt::format(
+        "{}{:.0f} {}", l == 0 ? "" : ", ", g.fit.coef[l],
+        l == 0 ? std::string("in the same year") : fmt::format("after {} year{}", l, l > 1 ? "s" : ""));
+  }
+  return fmt::format("one index point goes with {:.0f} {} of {} over {} years ({}; R^2 = {:.2f}, n = {})",
+                     g.long_run, g.unit, g.name_en, g.lags + 1, parts, g.fit.r2, g.fit.n);
+}
+
 std::string Sentence(const Regression& r) {
   return fmt::format("each index point is worth {:.0f} {} of {} ({}; R^2 = {:.2f}, n = {})", r.ols.slope,
                      r.unit, r.name_en, r.name_zh, r.ols.r2, r.ols.n);
@@ -121,6 +209,14 @@ Json ToJson(const IndexRun& run) {
                  {"name_en", run.spec.name_en},
                  {"source", run.spec.source}};
   out["year"] = y.year;
+  out["comparable"] =
+      y.base_year != 0
+          ? Json{{"base_year", y.base_year},
+                 {"rule",
+                  fmt::format("every year standardised on {}'s references (each indicator's min, max, mean, "
+                              "sd and norm) and weighted with {}'s weights; fixed thresholds stay fixed",
+                              y.base_year, y.base_year)}}
+          : Json();
   Json years = Json::array();
   for (const YearResult& yr : run.years) years.push_back(yr.year);
   out["years"] = years;
@@ -219,8 +315,36 @@ Json ToJson(const IndexRun& run) {
                            {"r2", Round(r.ols.r2, 4)},
                            {"n", r.ols.n},
                            {"sentence", Sentence(r)}});
+    if (const Covariate* v = FindCovariate(run.spec, r.covariate); v != nullptr && v->published_slope) {
+      regressions.back()["published"] = {{"slope", *v->published_slope}, {"source", v->published_source}};
+    }
   }
   out["regressions"] = regressions;
+  Json lagged = Json::array();
+  for (const LaggedRegression& g : run.lagged) {
+    Json coefficients = Json::array();
+    for (size_t l = 0; l < g.fit.coef.size(); ++l)
+      coefficients.push_back({{"lag", l}, {"slope", Round(g.fit.coef[l], 3)}});
+    lagged.push_back({{"covariate", g.covariate},
+                      {"name_zh", g.name_zh},
+                      {"name_en", g.name_en},
+                      {"unit", g.unit},
+                      {"lags", g.lags},
+                      {"years", {g.first_year, g.last_year}},
+                      {"coefficients", coefficients},
+                      {"long_run", Round(g.long_run, 3)},
+                      {"intercept", Round(g.fit.intercept, 3)},
+                      {"r2", Round(g.fit.r2, 4)},
+                      {"n", g.fit.n},
+                      {"sentence", LaggedSentence(g)}});
+    if (const Covariate* v = FindCovariate(run.spec, g.covariate); v != nullptr && v->published_slope) {
+      lagged.back()["published"] = {{"slope", *v->published_slope}, {"source", v->published_source}};
+    }
+  }
+  out["lagged_regressions"] = {
+      {"model", "covariate(t) = a + sum over l = 0..L of b_l index(t - l), pooled over regions and years"},
+      {"fits", lagged},
+      {"note", run.lagged_note.empty() ? Json() : Json(run.lagged_note)}};
   if (run.types) {
     Json clusters = Json::array();
     const size_t dims = run.types->first_level.size();

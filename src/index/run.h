@@ -16,11 +16,23 @@ struct RunOptions {
   StabilityOptions stability;  // draws = 0 skips the Monte Carlo
   uint64_t typology_seed = 1;
   std::vector<std::string> explain;  // two regions to explain, or empty for rank 1 against rank 2
+  std::optional<int> base_year;      // every year on this year's references and weights (comparable)
+  int lags = -1;                     // distributed-lag regression over 0..lags years; -1: min(3, years - 1)
 };
 
 struct Regression {
   std::string covariate, name_zh, name_en, unit;
   Ols ols;
+};
+
+// A covariate of year t on the index of years t, t-1, ..., t-lags, pooled over regions and years (seed
+// 004:1159-1165: compute takes 1-3 years to show in the economy). long_run = the sum of the coefficients.
+struct LaggedRegression {
+  std::string covariate, name_zh, name_en, unit;
+  int lags = 0;
+  int first_year = 0, last_year = 0;  // the years of the dependent variable
+  MultiOls fit;
+  double long_run = 0;
 };
 
 struct IndexRun {
@@ -30,6 +42,8 @@ struct IndexRun {
   std::optional<Typology> types;
   std::vector<RankInterval> stability;
   std::vector<Regression> regressions;
+  std::vector<LaggedRegression> lagged;
+  std::string lagged_note;  // why there is no lagged regression, or a caution about it
   int explain_a = -1, explain_b = -1;
   RunOptions options;
 

@@ -392,13 +392,20 @@ Result<IndexSpec> ParseSpec(const std::string& file, const std::string& content)
   if (!spec.nodes.empty() && spec.nodes.front().leaf())
     top.Child("root").Error("must have children (indicators)");
   for (const YamlField& c : top.Items("covariates", false)) {
-    c.ExpectMap({"id", "name", "unit"});
+    c.ExpectMap({"id", "name", "unit", "published"});
     Node n;
     n.id = c.Id("id").value_or("");
     reader.ReadNames(c, n);
     if (!n.id.empty() && !reader.ids.insert(n.id).second)
       c.Child("id").Error(fmt::format("duplicate id '{}'", n.id));
-    spec.covariates.push_back({n.id, n.name_zh, n.name_en, c.String("unit").value_or("")});
+    Covariate v{n.id, n.name_zh, n.name_en, c.String("unit").value_or(""), std::nullopt, ""};
+    if (c.Has("published")) {
+      const YamlField p = c.Child("published");
+      p.ExpectMap({"slope", "source"});
+      v.published_slope = p.Number("slope", -kMaxDouble, kMaxDouble);
+      v.published_source = p.String("source").value_or("");
+    }
+    spec.covariates.push_back(std::move(v));
   }
   if (top.Has("typology")) {
     const YamlField t = top.Child("typology");

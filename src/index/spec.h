@@ -96,6 +96,8 @@ struct Tier {
 // A column of the data that is not an indicator, e.g. GDP for the regression.
 struct Covariate {
   std::string id, name_zh, name_en, unit;
+  std::optional<double> published_slope;  // a published effect of one index point, in `unit`
+  std::string published_source;           // where it is published (e.g. "seed 004:1145-1149")
 };
 
 // The rule that labels province types from first-level sub-indices (seed 004 section 三(四)).

@@ -30,9 +30,27 @@ double Sd(std::span<const double> x, size_t rows, size_t cols, size_t j, double 
 
 }  // namespace
 
+ColumnStats Describe(std::span<const double> column) {
+  ColumnStats s;
+  if (column.empty()) return s;
+  const auto [lo, hi] = std::minmax_element(column.begin(), column.end());
+  s.lo = *lo;
+  s.hi = *hi;
+  s.mean = std::accumulate(column.begin(), column.end(), 0.0) / static_cast<double>(column.size());
+  double ss = 0, sq = 0;
+  for (double x : column) {
+    ss += (x - s.mean) * (x - s.mean);
+    sq += x * x;
+  }
+  s.sd = std::sqrt(ss / static_cast<double>(column.size()));
+  s.norm = std::sqrt(sq);
+  return s;
+}
+
 Result<std::vector<double>> Standardise(std::span<const double> column, Direction direction,
                                         Standardisation method, bool rescale, double scale,
-                                        const std::optional<Thresholds>& thresholds) {
+                                        const std::optional<Thresholds>& thresholds,
+                                        const ColumnStats* reference) {
   const size_t n = column.size();
   std::vector<double> out(n, 0.0);
   if (n == 0) return out;
@@ -45,8 +63,9 @@ Result<std::vector<double>> Standardise(std::span<const double> column, Directio
     }
     return out;
   }
-  const auto [lo_it, hi_it] = std::minmax_element(column.begin(), column.end());
-  const double lo = *lo_it, hi = *hi_it, range = hi - lo;
+  const ColumnStats own = reference != nullptr ? ColumnStats{} : Describe(column);
+  const ColumnStats& ref = reference != nullptr ? *reference : own;
+  const double lo = ref.lo, hi = ref.hi, range = hi - lo;
   const bool benefit = direction == Direction::kBenefit;
   switch (method) {
     case Standardisation::kMinMax:
@@ -56,37 +75,42 @@ Result<std::vector<double>> Standardise(std::span<const double> column, Directio
         out[i] = method == Standardisation::kMinMax ? u * scale : (0.6 + 0.4 * u) * scale;
       }
       break;
-    case Standardisation::kZScore: {
-      const double mean = std::accumulate(column.begin(), column.end(), 0.0) / static_cast<double>(n);
-      double ss = 0;
-      for (double x : column) ss += (x - mean) * (x - mean);
-      const double sd = std::sqrt(ss / static_cast<double>(n));
-      for (size_t i = 0; i < n; ++i) out[i] = sd > 0 ? (benefit ? 1 : -1) * (column[i] - mean) / sd : 0.0;
+    case Standardisation::kZScore:
+      for (size_t i = 0; i < n; ++i)
+        out[i] = ref.sd > 0 ? (benefit ? 1 : -1) * (column[i] - ref.mean) / ref.sd : 0.0;
       break;
-    }
-    case Standardisation::kVector: {
-      double ss = 0;
-      for (double x : column) ss += x * x;
-      const double norm = std::sqrt(ss);
+    case Standardisation::kVector:
       for (size_t i = 0; i < n; ++i) {
-        const double u = norm > 0 ? column[i] / norm : 0.0;
+        const double u = ref.norm > 0 ? column[i] / ref.norm : 0.0;
         out[i] = (benefit ? u : 1 - u) * scale;
       }
       break;
-    }
-    case Standardisation::kShareOfMax:
-      if (benefit ? lo < 0 : lo <= 0) {
-        return Fail(
-            ErrorCode::kValidation,
-            fmt::format("share-of-max needs {} values (smallest is {})",
-                        benefit ? "non-negative" : "positive (a cost indicator divides by them)", lo));
+    case Standardisation::kShareOfMax: {
+      // The column's own smallest value decides whether it can be scored, whatever the reference.
+      const double own_lo = *std::min_element(column.begin(), column.end());
+      if (benefit ? std::min(lo, own_lo) < 0 : std::min(lo, own_lo) <= 0) {
+        return Fail(ErrorCode::kValidation,
+                    fmt::format("share-of-max needs {} values (smallest is {})",
+                                benefit ? "non-negative" : "positive (a cost indicator divides by them)",
+                                std::min(lo, own_lo)));
       }
       for (size_t i = 0; i < n; ++i)
         out[i] = (benefit ? (hi > 0 ? column[i] / hi : 1.0) : lo / column[i]) * scale;
       break;
+    }
   }
   if (rescale) {
-    const auto [a, b] = std::minmax_element(out.begin(), out.end());
+    // Onto 0..scale by the range of the reference's scores (the column's own when there is no reference):
+    // the reference's extremes standardise to that range's ends.
+    std::vector<double> ends = out;
+    if (reference != nullptr) {
+      const double extremes[] = {reference->lo, reference->hi};
+      Result<std::vector<double>> e =
+          Standardise(extremes, direction, method, false, scale, std::nullopt, reference);
+      if (!e) return e;
+      ends = std::move(*e);
+    }
+    const auto [a, b] = std::minmax_element(ends.begin(), ends.end());
     const double olo = *a, orange = *b - *a;
     for (double& x : out) x = orange > 0 ? (x - olo) / orange * scale : scale;
   }

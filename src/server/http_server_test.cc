@@ -402,6 +402,19 @@ TEST_F(ServerTest, IndexComputeOnTheShippedSample) {
   const double n = 31, slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
   EXPECT_NEAR(gdp["slope"].get<double>(), slope, 0.01 * std::abs(slope));  // the indices are rounded
   EXPECT_NEAR(gdp["intercept"].get<double>(), (sy - slope * sx) / n, 0.02 * std::abs(sy / n));
+  // The seed's published slope beside ours; one year of data has no lag model and says so.
+  EXPECT_EQ(gdp["published"]["slope"], 1220);
+  EXPECT_EQ(gdp["published"]["source"], "seed 004:1145-1149");
+  EXPECT_TRUE(j["lagged_regressions"]["fits"].empty());
+  EXPECT_NE(j["lagged_regressions"]["note"].get<std::string>().find("at least two years"), std::string::npos);
+  EXPECT_TRUE(j["comparable"].is_null());
+  json on_base = body;
+  on_base["base_year"] = 2023;
+  on_base["draws"] = 0;
+  auto based = client_->Post("/api/v1/index/compute", on_base.dump(), "application/json");
+  ASSERT_TRUE(based);
+  ASSERT_EQ(based->status, 200) << based->body;
+  EXPECT_EQ(json::parse(based->body)["comparable"]["base_year"], 2023);
   // The same request gives the same answer.
   auto again = client_->Post("/api/v1/index/compute", body.dump(), "application/json");
   ASSERT_TRUE(again);
@@ -450,6 +463,11 @@ TEST_F(ServerTest, IndexComputeErrorsAre400AndTheServerKeepsServing) {
       {R"({"data_csv": "region,year\n", "draws": 100001})", "draws: must be between"},
       {R"({"data_csv": "region,year\n", "impute": "median"})", "impute: 'median'"},
       {R"({"data_csv": "region,year\n", "explain": ["a"]})", "explain: name exactly two"},
+      {R"({"data_csv": "region,year\n", "lags": 9})", "lags: must be between 0 and 5"},
+      {R"({"data_csv": "region,year\n", "base_year": "2023"})", "base_year: must be an integer"},
+      {R"({"data_csv": "region,year\n", "base_year": -4})", "base_year: must be a year"},
+      {json({{"data_csv", SampleIndexCsv()}, {"base_year", 2019}}).dump(),
+       "base_year: 2019 is not in the data (it has 2023)"},
   };
   for (const auto& c : cases) {
     auto res = client_->Post("/api/v1/index/compute", c.body, "application/json");

@@ -24,8 +24,8 @@ Result<Json> IndexCompute(std::string_view body_text, const std::string& default
   nlohmann::json& body = *parsed;
   if (!body.is_object()) return Fail(ErrorCode::kValidation, "request body: must be a JSON object");
   for (const auto& [key, value] : body.items()) {
-    static const char* kKnown[] = {"data_csv", "spec",          "weights", "impute", "draws",
-                                   "seed",     "concentration", "mc",      "explain"};
+    static const char* kKnown[] = {"data_csv",      "spec", "weights", "impute",    "draws", "seed",
+                                   "concentration", "mc",   "explain", "base_year", "lags"};
     bool known = false;
     for (const char* k : kKnown) known = known || key == k;
     if (!known) return Fail(ErrorCode::kValidation, fmt::format("{}: unknown field", key));
@@ -38,7 +38,9 @@ Result<Json> IndexCompute(std::string_view body_text, const std::string& default
                    Expect(body, "seed", &nlohmann::json::is_number_unsigned, "a non-negative integer"),
                    Expect(body, "concentration", &nlohmann::json::is_number, "a number"),
                    Expect(body, "mc", &nlohmann::json::is_string, "a string"),
-                   Expect(body, "explain", &nlohmann::json::is_array, "a list of two regions")}) {
+                   Expect(body, "explain", &nlohmann::json::is_array, "a list of two regions"),
+                   Expect(body, "base_year", &nlohmann::json::is_number_integer, "an integer (a year)"),
+                   Expect(body, "lags", &nlohmann::json::is_number_integer, "an integer, 0-5")}) {
     if (!s) return std::unexpected(s.error());
   }
   if (!body.contains("data_csv")) return Fail(ErrorCode::kValidation, "data_csv: is required (the CSV text)");
@@ -69,6 +71,16 @@ Result<Json> IndexCompute(std::string_view body_text, const std::string& default
                  .concentration = concentration,
                  .experts = mc == "experts"};
   o.typology_seed = o.stability.seed;
+  if (body.contains("base_year")) {
+    const int64_t year = body["base_year"].get<int64_t>();
+    if (year < 1 || year > 9999) return Fail(ErrorCode::kValidation, "base_year: must be a year of the data");
+    o.base_year = static_cast<int>(year);
+  }
+  if (body.contains("lags")) {
+    const int64_t lags = body["lags"].get<int64_t>();
+    if (lags < 0 || lags > 5) return Fail(ErrorCode::kValidation, "lags: must be between 0 and 5");
+    o.lags = static_cast<int>(lags);
+  }
   if (body.contains("explain")) {
     for (const auto& r : body["explain"]) {
       if (!r.is_string()) return Fail(ErrorCode::kValidation, "explain: must list region names (strings)");

@@ -30,7 +30,7 @@ const ZH = {
   'Domestic share of FP16 capacity': '国产加速卡算力占比（FP16）', 'Planned FP16 PFLOPS': '规划中 FP16 PFLOPS',
   'Compare two regions': '两地对比', 'Sub-indices': '一级分指数', 'What makes the difference': '差距来自哪里',
   'Show more': '显示更多', 'Power and carbon over time': '功率与碳排放随时间变化', 'Power (kW)': '功率（千瓦）',
-  'Carbon (kg/h)': '碳排放（千克/小时）', Indicator: '指标', Weight: '权重', Contribution: '贡献', 'The index and the economy': '指数与经济', Type: '类型划分',
+  'Carbon (kg/h)': '碳排放（千克/小时）', Indicator: '指标', Weight: '权重', Contribution: '贡献', 'The index and the economy': '指数与经济', Published: '已发布', 'Over years': '跨年份', Type: '类型划分',
 };
 const L = (en) => state.lang === 'zh' && ZH[en] ? ZH[en] : en;
 // A center's or a region's name in the chosen language (the data has both).
@@ -933,9 +933,14 @@ function indexRegressions(r) {
   if (!r.regressions || r.regressions.length === 0) return el('span');
   const panels = r.regressions.map((g) => {
     const node = el('div', { class: 'chart', id: `index-regression-${g.covariate}` });
-    return { g, node, panel: el('div', { class: 'panel' }, el('h3', {}, (state.lang === 'zh' ? g.name_zh : g.name_en) || g.covariate), node, el('p', { class: 'note' }, g.sentence)) };
+    const published = g.published ? el('p', { class: 'note' }, `${L('Published')}: ${fmt.n(g.published.slope, 0)} ${g.unit} (${g.published.source})`) : el('span');
+    return { g, node, panel: el('div', { class: 'panel' }, el('h3', {}, (state.lang === 'zh' ? g.name_zh : g.name_en) || g.covariate), node, el('p', { class: 'note' }, g.sentence), published) };
   });
-  const section = el('section', { id: 'index-regressions' }, el('h2', {}, L('The index and the economy')), el('div', { class: 'row' }, ...panels.map((p) => p.panel)));
+  // The distributed-lag fits over years (or why there are none: the shipped sample has one year).
+  const lagged = r.lagged_regressions || { fits: [] };
+  const lagLines = lagged.fits.map((f) => el('p', { class: 'note' }, f.sentence, f.published ? ` — ${L('Published')}: ${fmt.n(f.published.slope, 0)} ${f.unit} (${f.published.source})` : ''));
+  if (lagged.note) lagLines.push(el('p', { class: 'note', id: 'index-lagged-note' }, `${L('Over years')}: ${lagged.note}`));
+  const section = el('section', { id: 'index-regressions' }, el('h2', {}, L('The index and the economy')), el('div', { class: 'row' }, ...panels.map((p) => p.panel)), ...lagLines);
   // Drawn once the section is on the page (a chart needs its size).
   requestAnimationFrame(() => {
     if (!section.isConnected) return;

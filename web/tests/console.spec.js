@@ -224,6 +224,10 @@ test('a planner reads the compute development index on the map and in the table'
   // The index against GDP and the digital economy, with the fitted line's sentence.
   await expect(page.locator('#index-regression-gdp canvas').first()).toBeVisible();
   await expect(page.locator('#index-regressions')).toContainText('R^2');
+  // The seed's published slope beside ours, and why there is no lag model (the sample has one year).
+  await expect(page.locator('#index-regressions')).toContainText('1,220');
+  await expect(page.locator('#index-regressions')).toContainText('seed 004:1145-1149');
+  await expect(page.locator('#index-lagged-note')).toContainText('at least two years');
   await page.screenshot({ path: 'test-results/screens/index.png', fullPage: true });
   // Other data: 124 regions (the sample's four times over, renamed) rank in a table that draws 100 rows and
   // shows the rest on request, sorted over all of them.
