@@ -29,7 +29,8 @@ Result<NationalCompute> ParseNationalCompute(const std::string& label, const std
   const YamlField root(*doc, &label, "", &diag);
   if (root.ExpectMap({"national"})) {
     const YamlField n = root.Child("national");
-    if (n.ExpectMap({"year", "basis", "unit", "source", "figures"})) {
+    if (n.ExpectMap(
+            {"year", "basis", "unit", "source", "figures", "sectors", "sectors_line", "sectors_quote"})) {
       out.year = static_cast<int>(n.Integer("year", 1990, 2100).value_or(0));
       out.basis = n.String("basis").value_or("");
       if (!out.basis.empty() && out.basis != "fp32e") {
@@ -55,6 +56,32 @@ Result<NationalCompute> ParseNationalCompute(const std::string& label, const std
         figure.quote = f.String("quote").value_or("");
         out.figures.push_back(std::move(figure));
       }
+      out.sectors_line = n.OptString("sectors_line");
+      out.sectors_quote = n.OptString("sectors_quote");
+      for (const YamlField& f : n.Items("sectors", false)) {
+        if (!f.ExpectMap({"id", "name_zh", "name_en", "codes", "general_share", "intelligent_share",
+                          "intelligent_place"}))
+          continue;
+        NationalSector sector;
+        sector.id = f.Id("id").value_or("");
+        sector.name_zh = f.String("name_zh").value_or("");
+        sector.name_en = f.String("name_en").value_or("");
+        sector.codes = f.StringList("codes");
+        for (const std::string& code : sector.codes) {
+          if (Status s = CheckSector(code); !s) f.Child("codes").Error(s.error().message.substr(8));
+        }
+        for (const NationalSector& seen : out.sectors) {
+          if (!sector.id.empty() && seen.id == sector.id)
+            f.Child("id").Error("'" + sector.id + "' is given twice");
+        }
+        sector.general_share = f.OptNumber("general_share", 0, 1);
+        sector.intelligent_share = f.OptNumber("intelligent_share", 0, 1);
+        if (const auto place = f.OptInteger("intelligent_place", 1, 100))
+          sector.intelligent_place = static_cast<int>(*place);
+        out.sectors.push_back(std::move(sector));
+      }
+      if (!out.sectors.empty() && out.sectors_line.empty())
+        n.Child("sectors_line").Error("is required with sectors (where the source gives them)");
     }
   }
   if (!diag.empty()) return std::unexpected(Error{ErrorCode::kValidation, diag.Join()});

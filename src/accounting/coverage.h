@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "accounting/demand.h"
 #include "model/registry.h"
 #include "util/error.h"
 
@@ -24,6 +25,9 @@ struct NationalCompute {
   std::string basis;  // fp32e
   std::string source;
   std::vector<NationalFigure> figures;
+  // Demand by sector (004:685-699), with its line and quote; empty when the file has none.
+  std::vector<NationalSector> sectors;
+  std::string sectors_line, sectors_quote;
 };
 
 // Parses a national file; every problem names its file, line and field ("national.figures[1].eflops: ...").

@@ -10,9 +10,11 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "accounting/demand.h"
 #include "cli/common.h"
 #include "cli/table.h"
 #include "lifecycle/auth.h"
+#include "model/loader.h"
 #include "store/backup.h"
 #include "store/job_store.h"
 #include "store/migrate.h"
@@ -188,7 +190,7 @@ int TokenRevoke(const std::string& db, const TokenArgs& a) {
   return 0;
 }
 
-int TenantSet(const std::string& db, const TenantArgs& a) {
+int TenantSet(const std::string& db, const std::string& data_dir, const TenantArgs& a) {
   if (Status s = CheckName("tenant", a.tenant); !s) return cli::Report(s.error());
   if (a.max_priority && (*a.max_priority < -1000 || *a.max_priority > 1000)) {
     return Report(ErrorCode::kInvalidArgument, "max-priority: must be from -1000 to 1000");
@@ -201,6 +203,22 @@ int TenantSet(const std::string& db, const TenantArgs& a) {
   if (a.allow_from) {
     if (Status s = lifecycle::CheckAllowList(*a.allow_from); !s) return cli::Report(s.error());
   }
+  if (a.sector) {
+    if (Status s = accounting::CheckSector(*a.sector); !s) return cli::Report(s.error());
+  }
+  if (a.min_domestic_share && !(*a.min_domestic_share >= 0 && *a.min_domestic_share <= 1))
+    return Report(ErrorCode::kInvalidArgument, "min-domestic-share: must be from 0 to 1 (0: none)");
+  if (a.home_province && !a.home_province->empty()) {
+    Result<std::vector<DataFile>> files = ReadDataDir(data_dir);
+    if (!files) return cli::Report(files.error());
+    Result<Registry> registry = LoadRegistry(*files);
+    if (!registry) return cli::Report(registry.error());
+    if (registry->FindRegion(*a.home_province) == nullptr) {
+      return Report(ErrorCode::kInvalidArgument,
+                    fmt::format("home-province: '{}' is not a region of the registry ({})", *a.home_province,
+                                data_dir));
+    }
+  }
   Result<std::unique_ptr<JobStore>> jobs = OpenJobs(db);
   if (!jobs) return cli::Report(jobs.error());
   Result<std::map<std::string, TenantLimits>> all = (*jobs)->AllTenantLimits();
@@ -210,15 +228,22 @@ int TenantSet(const std::string& db, const TenantArgs& a) {
   if (a.max_pending) l.max_pending = a.max_pending;
   if (a.submissions_per_s) l.submissions_per_s = a.submissions_per_s;
   if (a.allow_from) l.allow_from = *a.allow_from;
+  if (a.sector) l.sector = *a.sector;
+  if (a.home_province) l.home_province = *a.home_province;
+  if (a.min_domestic_share) {
+    l.min_domestic_share = *a.min_domestic_share > 0 ? a.min_domestic_share : std::nullopt;
+  }
   if (Status s = (*jobs)->SetTenantLimits(a.tenant, l); !s) return cli::Report(s.error());
   auto show = [](const auto& v) { return v ? fmt::format("{}", *v) : std::string("default"); };
-  Audit(**jobs, "tenant.limits", a.tenant,
-        fmt::format("max priority {}, {} submissions/s, {} unfinished, from {}", show(l.max_priority),
-                    show(l.submissions_per_s), show(l.max_pending),
-                    l.allow_from.empty() ? "anywhere" : l.allow_from));
-  fmt::print("tenant {}: max priority {}, {} submissions/s, {} unfinished jobs, from {}\n", a.tenant,
-             show(l.max_priority), show(l.submissions_per_s), show(l.max_pending),
-             l.allow_from.empty() ? "anywhere" : l.allow_from);
+  const std::string text = fmt::format(
+      "max priority {}, {} submissions/s, {} unfinished jobs, from {}; sector {}, home {}, domestic share >= "
+      "{}",
+      show(l.max_priority), show(l.submissions_per_s), show(l.max_pending),
+      l.allow_from.empty() ? "anywhere" : l.allow_from, l.sector.empty() ? "-" : l.sector,
+      l.home_province.empty() ? "-" : l.home_province,
+      l.min_domestic_share ? fmt::format("{}", *l.min_domestic_share) : "-");
+  Audit(**jobs, "tenant.limits", a.tenant, text);
+  fmt::print("tenant {}: {}\n", a.tenant, text);
   return 0;
 }
 

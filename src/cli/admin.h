@@ -28,11 +28,13 @@ struct TenantArgs {
   std::optional<int64_t> max_priority, max_pending;
   std::optional<double> submissions_per_s;
   std::optional<std::string> allow_from;
+  std::optional<std::string> sector, home_province;
+  std::optional<double> min_domestic_share;
   bool reset = false;  // back to the server's defaults before applying the options given
 };
 
 // Changes only the limits given; prints the tenant's limits as stored.
-int TenantSet(const std::string& db, const TenantArgs& a);
+int TenantSet(const std::string& db, const std::string& data_dir, const TenantArgs& a);
 
 // Copies the database to `dest` (a new file) while a server may run on it; prints what the copy holds.
 int Backup(const std::string& db, const std::string& dest);

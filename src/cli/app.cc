@@ -275,11 +275,16 @@ int Run(int argc, char** argv) {
   usage_cmd->add_option("--by", client.by, "tenant (default) or center");
   usage_cmd->add_option("--from", client.from, "from (seconds since the epoch or YYYY-MM-DD)");
   usage_cmd->add_option("--to", client.to, "to (exclusive)");
+  CLI::App* demand_cmd = app.add_subcommand(
+      "demand", "operators: finished work by tenants' sector and home province, and the hub that ran it");
+  demand_cmd->add_option("--from", client.from, "from (seconds since the epoch or YYYY-MM-DD)");
+  demand_cmd->add_option("--to", client.to, "to (exclusive)");
   CLI::App* drain_cmd = app.add_subcommand("drain", "operators: a center takes no new jobs");
   CLI::App* undrain_cmd = app.add_subcommand("undrain", "operators: a drained center takes jobs again");
   for (CLI::App* cmd : {drain_cmd, undrain_cmd})
     cmd->add_option("center", client.center, "center id")->required();
-  for (CLI::App* cmd : {submit, jobs_cmd, job_cmd, cancel_cmd, logs_cmd, usage_cmd, drain_cmd, undrain_cmd})
+  for (CLI::App* cmd :
+       {submit, jobs_cmd, job_cmd, cancel_cmd, logs_cmd, usage_cmd, demand_cmd, drain_cmd, undrain_cmd})
     add_client(cmd);
   std::string token_tenant, quota_accelerator;
   int64_t quota_max = 0;
@@ -316,6 +321,13 @@ int Run(int argc, char** argv) {
   tenant_set->add_option(
       "--allow-from", tenant_args.allow_from,
       "addresses or CIDR blocks its tokens may call from, comma-separated (\"\": anywhere)");
+  tenant_set->add_option(
+      "--sector", tenant_args.sector,
+      "its industry: a GB/T 4754-2017 section (A-T) or section and division (I64); \"\": none");
+  tenant_set->add_option("--home-province", tenant_args.home_province,
+                         "the province its demand comes from (a region id); \"\": none");
+  tenant_set->add_option("--min-domestic-share", tenant_args.min_domestic_share,
+                         "the smallest share of its running devices on domestic accelerators, 0-1 (0: none)");
   tenant_set->add_flag("--reset", tenant_args.reset, "back to the server's defaults first");
   CLI::App* quota = app.add_subcommand("quota", "per-tenant device quotas");
   quota->require_subcommand(1);
@@ -412,12 +424,13 @@ int Run(int argc, char** argv) {
   if (cancel_cmd->parsed()) return ClientCancel(client);
   if (logs_cmd->parsed()) return ClientLogs(client);
   if (usage_cmd->parsed()) return ClientUsage(client);
+  if (demand_cmd->parsed()) return ClientDemand(client);
   if (drain_cmd->parsed()) return ClientDrain(client, true);
   if (undrain_cmd->parsed()) return ClientDrain(client, false);
   if (token_create->parsed()) return TokenCreate(o.db, token_args);
   if (token_list->parsed()) return TokenList(o.db, token_args);
   if (token_revoke->parsed()) return TokenRevoke(o.db, token_args);
-  if (tenant_set->parsed()) return TenantSet(o.db, tenant_args);
+  if (tenant_set->parsed()) return TenantSet(o.db, o.data, tenant_args);
   if (backup->parsed()) return Backup(o.db, backup_dest);
   if (migrate->parsed()) return Migrate(o.db, migrate_to);
   if (audit->parsed()) return AuditList(o.db, audit_args);

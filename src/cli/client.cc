@@ -222,6 +222,63 @@ int ClientUsage(const ClientArgs& a) {
   return 0;
 }
 
+int ClientDemand(const ClientArgs& a) {
+  std::string body;
+  if (int rc =
+          Call(a, "GET", "/api/v1/stats/demand" + Query({{"from", &a.from}, {"to", &a.to}}), "", {}, body);
+      rc != 0) {
+    return rc;
+  }
+  if (a.json) {
+    fmt::print("{}\n", body);
+    return 0;
+  }
+  const Json j = Json::parse(body);
+  auto pct = [](const Json& x) {
+    return x.is_number() ? fmt::format("{:.1f}%", 100 * x.get<double>()) : "-";
+  };
+  auto hours = [](const Json& g) { return fmt::format("{:.1f}", g["device_hours"].get<double>()); };
+  fmt::print("finished work: {} jobs, {} device-hours\n\nBy sector (national shares: seed {})\n",
+             j["total"]["jobs"].dump(), hours(j["total"]),
+             j["national_sectors"].is_object() ? j["national_sectors"]["line"].get<std::string>() : "-");
+  Table sectors(
+      {"SECTOR", "CODES", "JOBS", "DEVICE-HOURS", "SHARE", "NATION GENERAL", "NATION INTELLIGENT", "PLACE"},
+      {Table::Align::kLeft, Table::Align::kLeft, Table::Align::kRight, Table::Align::kRight,
+       Table::Align::kRight, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight});
+  for (const Json& g : j["by_sector"]) {
+    const Json n = g.value("national", Json::object());
+    std::string codes;
+    for (const Json& c : g.value("codes", Json::array()))
+      codes += (codes.empty() ? "" : " ") + c.get<std::string>();
+    sectors.AddRow({g.contains("name_zh") ? fmt::format("{} {}", g["name_zh"].get<std::string>(),
+                                                        g["sector"].get<std::string>())
+                                          : g["sector"].get<std::string>(),
+                    codes, g["jobs"].dump(), hours(g), pct(g["share"]), pct(n.value("general_share", Json())),
+                    pct(n.value("intelligent_share", Json())),
+                    n.value("intelligent_place", Json()).is_number() ? n["intelligent_place"].dump() : "-"});
+  }
+  fmt::print("{}\nBy home province of the tenants (demand)\n", sectors.Render());
+  Table provinces({"PROVINCE", "JOBS", "DEVICE-HOURS", "SHARE", "IN HOME PROVINCE", "IN WESTERN HUBS"},
+                  {Table::Align::kLeft, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight,
+                   Table::Align::kRight, Table::Align::kRight});
+  for (const Json& g : j["by_province"]) {
+    provinces.AddRow({g["province"].get<std::string>(), g["jobs"].dump(), hours(g), pct(g["share"]),
+                      pct(g["in_home_province_share"]), pct(g["in_western_hubs_share"])});
+  }
+  fmt::print("{}\nBy hub that ran it (supply)\n", provinces.Render());
+  Table hubs({"HUB", "WEST", "JOBS", "DEVICE-HOURS", "SHARE"},
+             {Table::Align::kLeft, Table::Align::kLeft, Table::Align::kRight, Table::Align::kRight,
+              Table::Align::kRight});
+  for (const Json& g : j["by_hub"]) {
+    hubs.AddRow({g["hub"].get<std::string>(), g.value("west", false) ? "yes" : "", g["jobs"].dump(), hours(g),
+                 pct(g["share"])});
+  }
+  const Json& ew = j["east_to_west"];
+  fmt::print("{}\n东数西算: {} of {:.1f} device-hours demanded outside the western hubs ran in one\n",
+             hubs.Render(), pct(ew["share"]), ew["device_hours"].get<double>());
+  return 0;
+}
+
 int ClientDrain(const ClientArgs& a, bool drain) {
   std::string body;
   if (int rc = Call(a, "POST", fmt::format("/api/v1/centers/{}/{}", a.center, drain ? "drain" : "undrain"),

@@ -22,6 +22,8 @@ int ClientJob(const ClientArgs& a);
 int ClientCancel(const ClientArgs& a);
 int ClientLogs(const ClientArgs& a);
 int ClientUsage(const ClientArgs& a);
+// Operators: demand by sector, home province and supply hub (GET /api/v1/stats/demand).
+int ClientDemand(const ClientArgs& a);
 int ClientDrain(const ClientArgs& a, bool drain);
 
 }  // namespace zhisuan::cli

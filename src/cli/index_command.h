@@ -16,8 +16,8 @@ struct IndexArgs {
   double concentration = 200;
   std::string mc = "dirichlet";
   std::string explain;  // "A,B"
-  int base_year = 0;     // 0: each year standardised on its own
-  int lags = -1;         // -1: min(3, years - 1)
+  int base_year = 0;    // 0: each year standardised on its own
+  int lags = -1;        // -1: min(3, years - 1)
   std::string report_dir;
   bool json = false;
 };

@@ -385,7 +385,13 @@ void JobService::Schedule() {
     d.objective = options_.objective;
     d.chosen = c;
     d.candidates = {c};
-    const std::string why = placement::Why(snapshot(), d);
+    std::string why = placement::Why(snapshot(), d);
+    if (const double kept = core_.domestic_share_kept(t); kept > 0) {
+      why += fmt::format(
+          "; on domestic accelerators only: a foreign start would have taken tenant '{}' under its minimum "
+          "domestic share of {:.0f}% of its running devices",
+          l->rec.tenant, 100 * kept);
+    }
     const Json decision = {{"policy", d.policy},
                            {"center", center.id},
                            {"accelerator", snapshot().accelerators()[c.accelerator].id},

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "accounting/demand.h"
 #include "lifecycle/live.h"
 #include "util/limits.h"
 
@@ -244,8 +245,16 @@ Status JobService::SetTenantLimits(const Principal& who, const std::string& tena
                                    const TenantLimits& limits) {
   if (!who.is_operator) return Fail(ErrorCode::kPermissionDenied, "limits: only operators set tenant limits");
   if (Status s = CheckAllowList(limits.allow_from); !s) return s;
+  if (Status s = accounting::CheckSector(limits.sector); !s) return s;
+  if (!limits.home_province.empty() && snapshot().ProvinceIndex(limits.home_province) == placement::kNone) {
+    return Fail(ErrorCode::kValidation,
+                fmt::format("home_province: '{}' is not a region of the registry", limits.home_province));
+  }
+  if (limits.min_domestic_share && !(*limits.min_domestic_share >= 0 && *limits.min_domestic_share <= 1))
+    return Fail(ErrorCode::kValidation, "min_domestic_share: must be from 0 to 1");
   if (Status s = store_.SetTenantLimits(tenant, limits); !s) return s;
   ReloadAuth(true);
+  ReloadQuotas();  // a changed domestic share holds from the next pass
   return {};
 }
 
@@ -609,6 +618,17 @@ Result<std::vector<UsageRow>> JobService::Usage(const Principal& who, bool by_te
   return rows;
 }
 
+Result<JobService::Demand> JobService::DemandOf(const Principal& who, double from, double to) {
+  if (!who.is_operator)
+    return Fail(ErrorCode::kPermissionDenied, "demand: only operators read demand across tenants");
+  Result<std::vector<UsageRow>> uses = store_.UsageByTenantAndCenter(from, to);
+  if (!uses) return std::unexpected(uses.error());
+  Demand out{std::move(*uses), {}};
+  std::lock_guard lock(token_mu_);
+  out.tenants = limits_;
+  return out;
+}
+
 // ---- changes
 // -----------------------------------------------------------------------------------------------------
 
@@ -703,7 +723,21 @@ void JobService::ReloadQuotas() {
   if (!rows) return;
   std::map<std::pair<std::string, std::string>, int64_t> quotas;
   for (const auto& [tenant, accelerator, max] : *rows) quotas[{tenant, accelerator}] = max;
+  std::map<std::string, double> shares;  // the tenants' minimum domestic shares, from their limits
+  {
+    std::lock_guard lock(token_mu_);
+    for (const auto& [tenant, l] : limits_) {
+      if (l.min_domestic_share && *l.min_domestic_share > 0) shares[tenant] = *l.min_domestic_share;
+    }
+  }
   std::lock_guard lock(mu_);
+  if (shares != domestic_shares_) {
+    for (const auto& [tenant, share] : domestic_shares_) {
+      if (!shares.contains(tenant)) core_.SetMinDomesticShare(core_.Tenant(tenant), 0);
+    }
+    for (const auto& [tenant, share] : shares) core_.SetMinDomesticShare(core_.Tenant(tenant), share);
+    domestic_shares_ = std::move(shares);
+  }
   if (quotas == quotas_) return;
   quotas_ = std::move(quotas);
   core_.ClearQuotas();

@@ -130,6 +130,13 @@ class JobService {
   Result<JobRecord> Cancel(const Principal& who, int64_t id);
   Result<std::string> Logs(const Principal& who, int64_t id);
   Result<std::vector<UsageRow>> Usage(const Principal& who, bool by_tenant, double from, double to);
+  // Operators only: usage by tenant and center together, with every tenant's settings (sector, home
+  // province), for the supervisor's demand statistics.
+  struct Demand {
+    std::vector<UsageRow> uses;
+    std::map<std::string, TenantLimits> tenants;
+  };
+  Result<Demand> DemandOf(const Principal& who, double from, double to);
   // Operators only: a drained center takes no new jobs; its running jobs finish.
   Status SetDrained(const Principal& who, const std::string& center, bool drained);
   // For tests and the dashboard: the state of every center (up, draining, down).
@@ -274,6 +281,7 @@ class JobService {
   std::vector<int64_t> arrived_;                                   // jobs to hand to the core
   std::vector<std::vector<char>> device_used_;                     // per snapshot pool (small pools only)
   std::map<std::pair<std::string, std::string>, int64_t> quotas_;  // (tenant, accelerator) -> max devices
+  std::map<std::string, double> domestic_shares_;                   // tenant -> minimum domestic share
   std::map<std::string, double> failing_since_;                    // center -> first failed ping
   struct Sample {
     double at = 0;

@@ -53,6 +53,7 @@ uint32_t Scheduler::Tenant(std::string_view name) {
   const size_t models = snapshot_.accelerators().size();
   held_.resize(held_.size() + models, 0);
   quota_.resize(quota_.size() + models, -1);
+  min_domestic_.push_back(0);
   return static_cast<uint32_t>(t);
 }
 
@@ -84,6 +85,52 @@ void Scheduler::ClearQuotas() {
     dirty_tenants_.push_back(static_cast<uint32_t>(i / models));
   }
   any_quota_ = false;
+}
+
+void Scheduler::SetMinDomesticShare(uint32_t tenant, double share) {
+  if (min_domestic_[tenant] == share) return;
+  min_domestic_[tenant] = share;
+  any_min_domestic_ = std::ranges::any_of(min_domestic_, [](double v) { return v > 0; });
+  dirty_tenants_.push_back(tenant);
+}
+
+bool Scheduler::KeepsDomesticShare(uint32_t tenant, const Candidate& c, int64_t* domestic, int64_t* total) {
+  int64_t dom = 0, all = 0, add_dom = 0, add_all = 0;
+  const size_t models = snapshot_.accelerators().size();
+  for (size_t a = 0; a < models; ++a) {
+    const int64_t h = held_[static_cast<size_t>(tenant) * models + a];
+    all += h;
+    if (snapshot_.accelerators()[a].domestic) dom += h;
+  }
+  ForShares(c, [&](uint32_t pool, int64_t devices) {
+    add_all += devices;
+    if (snapshot_.accelerators()[snapshot_.pools()[pool].accelerator].domestic) add_dom += devices;
+  });
+  if (domestic != nullptr) *domestic = dom;
+  if (total != nullptr) *total = all;
+  if (add_dom == add_all) return true;  // all domestic: the share can only rise
+  return static_cast<double>(dom + add_dom) >= min_domestic_[tenant] * static_cast<double>(all + add_all);
+}
+
+// The policy's choice among the job's domestic models only (its other models put back afterwards).
+std::optional<Candidate> Scheduler::ChooseDomestic(Slot& s, double now_s) {
+  placement::PreparedJob& p = s.spec.prepared;
+  std::vector<placement::JobModel> all = p.models;
+  const std::vector<int32_t> slots = p.model_slot;
+  p.models.clear();
+  for (const placement::JobModel& m : all) {
+    if (snapshot_.accelerators()[m.accelerator].domestic) {
+      p.model_slot[m.accelerator] = static_cast<int32_t>(p.models.size());
+      p.models.push_back(m);
+    } else {
+      p.model_slot[m.accelerator] = kNone;
+    }
+  }
+  std::optional<Candidate> chosen;
+  if (!p.models.empty()) chosen = Choose(s, snapshot_, now_s);
+  p.models = std::move(all);
+  p.model_slot = slots;
+  return chosen;
 }
 
 Ticket Scheduler::NewJob() {
@@ -315,6 +362,21 @@ Scheduler::Outcome Scheduler::TryStart(Ticket t, double now_s) {
     }
   }
   if (!chosen) return Outcome::kNoCandidate;
+  s.share_wait = false;
+  s.share_forced = false;
+  if (any_min_domestic_ && min_domestic_[s.spec.tenant] > 0 &&
+      !KeepsDomesticShare(s.spec.tenant, *chosen, nullptr, nullptr)) {
+    // A foreign start would take the tenant under its domestic share: domestic accelerators only, or wait for
+    // the tenant (its share rises as its foreign jobs end).
+    std::optional<Candidate> domestic = ChooseDomestic(s, now_s);
+    if (!domestic) {
+      s.candidate = std::move(*chosen);
+      s.share_wait = true;
+      return Outcome::kQuota;
+    }
+    chosen = std::move(domestic);
+    s.share_forced = true;
+  }
   if (any_quota_) {
     // Over its quota a job waits for its tenant, not in a pool's queue (where it would hold others back).
     const int64_t quota = Quota(s.spec.tenant, chosen->accelerator);
@@ -348,6 +410,9 @@ void Scheduler::Start(Ticket t, double now_s) {
     snapshot_.Allocate(pool, devices, s.release_at_s);
     Held(s.tenant, snapshot_.pools()[pool].accelerator) += devices;
   });
+  // A start can raise the tenant's domestic share: its jobs waiting on the share are tried again.
+  if (any_min_domestic_ && min_domestic_[s.tenant] > 0 && !quota_wait_[s.tenant].empty())
+    dirty_tenants_.push_back(s.tenant);
 }
 
 // A job TryStart did not leave where it was: counted as started, or waiting where `o` says.
@@ -532,6 +597,22 @@ Explanation Scheduler::Explain(Ticket t, double now_s) {
     case Where::kQuota: {
       const uint32_t a = s.candidate.accelerator;
       e.wait = Wait::kQuota;
+      if (s.share_wait) {
+        int64_t domestic = 0, total = 0;
+        KeepsDomesticShare(s.spec.tenant, s.candidate, &domestic, &total);
+        const int64_t after = total + s.candidate.devices;
+        e.code = "domestic_share";
+        e.reason = fmt::format(
+            "domestic share: tenant '{}' must keep at least {:.0f}% of its running devices on domestic "
+            "accelerators; it runs {} domestic of {}, and the best start ({} {} at {}) would leave {} of {} "
+            "({:.0f}%); no domestic accelerator can run the job, so it waits until the tenant's share allows "
+            "it",
+            tenant_names_[s.spec.tenant], 100 * min_domestic_[s.spec.tenant], domestic, total,
+            s.candidate.devices, snapshot_.accelerators()[a].id, snapshot_.centers()[s.candidate.center].id,
+            domestic, after,
+            after > 0 ? 100.0 * static_cast<double>(domestic) / static_cast<double>(after) : 0.0);
+        return e;
+      }
       e.code = "quota";
       e.reason = fmt::format("quota: tenant '{}' holds {} of its {} {} devices and needs {} more",
                              tenant_names_[s.spec.tenant], Held(s.spec.tenant, a), Quota(s.spec.tenant, a),

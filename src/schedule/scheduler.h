@@ -10,6 +10,11 @@
 //     comes back; one that no center could run even on an idle network is reported `never`;
 //   - a start that would take a tenant past its quota of an accelerator waits until the tenant frees devices
 //     or the quota changes;
+//   - a tenant with a minimum domestic share (seed 004:1289-1293: domestic procurement ratios) starts a job
+//   on
+//     foreign accelerators only if its running devices stay at least that share domestic; otherwise the job
+//     is placed on domestic accelerators only, and when none can run it, it waits for its tenant (as over a
+//     quota);
 //   - a job's closed centers (that failed it, or run no jobs of its tenant) are out of reach for it;
 //   - a requeued job (its center failed or lost it) is placed again like a new one, without the never check;
 //   - a job whose best choice starts later on purpose (time shifting: a cheaper time-of-use period before its
@@ -97,6 +102,8 @@ class Scheduler {
   // At most `max` devices of `accelerator` held by `tenant` at once; a negative max removes the quota.
   void SetQuota(uint32_t tenant, uint32_t accelerator, int64_t max);
   void ClearQuotas();
+  // The smallest share (0-1) of the tenant's running devices that must be domestic; 0 removes the rule.
+  void SetMinDomesticShare(uint32_t tenant, double share);
 
   struct PassResult {
     std::vector<Ticket> starts;  // in the order they started; candidate(t) says where
@@ -110,6 +117,11 @@ class Scheduler {
   // In a pool's queue: its explanation (its position) changes without a pass.
   bool queued(Ticket t) const { return slots_[t].where == Where::kPool; }
   const placement::Candidate& candidate(Ticket t) const { return slots_[t].candidate; }
+  // Placed on domestic accelerators only because a foreign start would have taken its tenant under its
+  // minimum domestic share: the share it keeps, else 0.
+  double domestic_share_kept(Ticket t) const {
+    return slots_[t].share_forced ? min_domestic_[slots_[t].tenant] : 0.0;
+  }
   double release_at(Ticket t) const { return slots_[t].release_at_s; }
   // Why a waiting job waits, with its place in its pool's queue. For a job with no candidate, placement is
   // run again with reasons (not free: meant for a person reading one job).
@@ -152,6 +164,8 @@ class Scheduler {
   struct Slot {
     Where where = Where::kFree;
     bool requeued = false;
+    bool share_wait = false;          // kQuota: waits for its tenant's domestic share, not a quota
+    bool share_forced = false;        // placed on domestic accelerators only, for its tenant's domestic share
     int32_t pool = placement::kNone;  // kPool: the queue it is in
     uint32_t tenant = 0;              // spec.tenant, beside the fields a finish reads
     float expected_start_h = 0;
@@ -179,6 +193,10 @@ class Scheduler {
   void MarkPool(uint32_t pool);
   int64_t& Held(uint32_t tenant, uint32_t accelerator);
   int64_t Quota(uint32_t tenant, uint32_t accelerator) const;
+  // Whether starting `c` keeps the tenant's running devices at its minimum domestic share (domestic and all
+  // devices it would hold after the start).
+  bool KeepsDomesticShare(uint32_t tenant, const placement::Candidate& c, int64_t* domestic, int64_t* total);
+  std::optional<placement::Candidate> ChooseDomestic(Slot& s, double now_s);
   template <typename List>
   void InsertByPriority(List& list, Ticket t);
 
@@ -207,6 +225,8 @@ class Scheduler {
   std::vector<int64_t> held_;   // tenant x accelerator
   std::vector<int64_t> quota_;  // tenant x accelerator, < 0: none
   bool any_quota_ = false;
+  std::vector<double> min_domestic_;  // per tenant, 0: none
+  bool any_min_domestic_ = false;
 };
 
 }  // namespace zhisuan::schedule

@@ -73,13 +73,18 @@ Json LimitsJson(const std::string& tenant, const TenantLimits& l) {
           {"max_priority", l.max_priority ? Json(*l.max_priority) : Json()},
           {"submissions_per_s", Optional(l.submissions_per_s)},
           {"max_pending", l.max_pending ? Json(*l.max_pending) : Json()},
-          {"allow_from", l.allow_from}};
+          {"allow_from", l.allow_from},
+          {"sector", l.sector},
+          {"home_province", l.home_province},
+          {"min_domestic_share", Optional(l.min_domestic_share)}};
 }
 
 Result<TenantLimits> ParseLimits(std::string_view text) {
   Result<Json> body = Object(text);
   if (!body) return std::unexpected(body.error());
-  if (Status s = OnlyKnown(*body, {"max_priority", "submissions_per_s", "max_pending", "allow_from"}); !s) {
+  if (Status s = OnlyKnown(*body, {"max_priority", "submissions_per_s", "max_pending", "allow_from", "sector",
+                                   "home_province", "min_domestic_share"});
+      !s) {
     return std::unexpected(s.error());
   }
   const Json& b = *body;
@@ -102,9 +107,17 @@ Result<TenantLimits> ParseLimits(std::string_view text) {
     }
     l.submissions_per_s = b["submissions_per_s"].get<double>();
   }
-  if (b.contains("allow_from")) {
-    if (!b["allow_from"].is_string()) return Fail(ErrorCode::kValidation, "allow_from: must be a string");
-    l.allow_from = b["allow_from"];
+  for (auto [key, out] : {std::pair{"allow_from", &l.allow_from}, std::pair{"sector", &l.sector},
+                          std::pair{"home_province", &l.home_province}}) {
+    if (!b.contains(key) || b[key].is_null()) continue;
+    if (!b[key].is_string()) return Fail(ErrorCode::kValidation, fmt::format("{}: must be a string", key));
+    *out = b[key].get<std::string>();
+  }
+  if (b.contains("min_domestic_share") && !b["min_domestic_share"].is_null()) {
+    const Json& v = b["min_domestic_share"];
+    if (!v.is_number() || !(v.get<double>() >= 0 && v.get<double>() <= 1))
+      return Fail(ErrorCode::kValidation, "min_domestic_share: must be a number from 0 to 1");
+    l.min_domestic_share = v.get<double>();
   }
   return l;
 }

@@ -130,6 +130,7 @@ constexpr const char* kIndexHtml = R"html(<!doctype html>
 <li><a href="/api/v1/stats/capacity?by=hub&amp;precision=fp16">/api/v1/stats/capacity?by=hub&amp;precision=fp16</a></li>
 <li><a href="/api/v1/stats/domestic?by=hub&amp;precision=fp32e">/api/v1/stats/domestic?by=hub&amp;precision=fp32e</a></li>
 <li><a href="/api/v1/stats/coverage">/api/v1/stats/coverage</a></li>
+<li>/api/v1/stats/demand (operators)</li>
 <li>POST /api/v1/quote (a job spec in YAML or JSON; policy, objective, top, explain)</li>
 <li>POST /api/v1/index/compute (JSON: data_csv, and optionally spec, weights, impute, draws, seed, mc, explain)</li>
 <li>POST/GET /api/v1/jobs, GET/DELETE /api/v1/jobs/{id}, GET /api/v1/jobs/{id}/logs, GET /api/v1/usage,
@@ -284,6 +285,9 @@ struct HttpServer::Impl {
     });
     Authed("GET", "/api/v1/usage", [this](const lifecycle::Principal& who, Call& c) {
       Reply(c.res, views::Usage(*jobs, who, c.params));
+    });
+    Authed("GET", "/api/v1/stats/demand", [this](const lifecycle::Principal& who, Call& c) {
+      Reply(c.res, views::Demand(*jobs, registry, national ? &*national : nullptr, who, c.params));
     });
     // The network as the scheduler sees it now: every center's state and its pools' devices free, busy and
     // queued for (public, like the registry: no tenant's jobs in it). Devices count pools in service only.
@@ -523,8 +527,10 @@ struct HttpServer::Impl {
     Add("GET", "/api/v1/stats/domestic",
         [this](Call& c) { Reply(c.res, views::SelfReliance(registry, c.params)); });
     Plain("/api/v1/stats/intelligent-centers", [this](Call&) { return views::IntelligentCenters(registry); });
-    Add("GET", "/api/v1/stats/coverage",
-        [this](Call& c) { Reply(c.res, views::Coverage(registry, national ? &*national : nullptr)); });
+    Add("GET", "/api/v1/stats/coverage", [this](Call& c) {
+      if (Status s = views::CheckParams(c.params, {}); !s) return Reply(c.res, std::unexpected(s.error()));
+      Reply(c.res, views::Coverage(registry, national ? &*national : nullptr));
+    });
     Add("POST", "/api/v1/quote", [this](Call& c) {
       const double now_s =
           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

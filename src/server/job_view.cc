@@ -137,23 +137,141 @@ Result<Json> ListJobs(lifecycle::JobService& jobs, const lifecycle::Principal& w
   return Json{{"jobs", list}, {"next_after", more ? Json(rows->back().id) : Json()}};
 }
 
+namespace {
+
+// The period [from, to) of a usage query: from 0 and to the end of time unless given.
+Status ParsePeriod(const Params& params, double& from, double& to) {
+  from = 0;
+  to = std::numeric_limits<double>::max();
+  for (auto [key, out] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
+    if (!params.contains(key)) continue;
+    Result<double> t = ParseTime(key, params.at(key));
+    if (!t) return std::unexpected(t.error());
+    *out = *t;
+  }
+  return {};
+}
+
+Json TotalsJson(const accounting::DemandTotals& t) {
+  return {{"jobs", t.jobs},         {"device_hours", t.device_hours}, {"share", t.share},
+          {"bill_fen", t.bill_fen}, {"energy_kwh", t.energy_kwh},     {"carbon_kg", t.carbon_kg}};
+}
+
+}  // namespace
+
+Result<Json> Demand(lifecycle::JobService& jobs, const Registry& registry,
+                    const accounting::NationalCompute* nation, const lifecycle::Principal& who,
+                    const Params& params) {
+  if (Status s = CheckParams(params, {"from", "to"}); !s) return std::unexpected(s.error());
+  double from = 0, to = 0;
+  if (Status s = ParsePeriod(params, from, to); !s) return std::unexpected(s.error());
+  Result<lifecycle::JobService::Demand> in = jobs.DemandOf(who, from, to);
+  if (!in) return std::unexpected(in.error());
+  std::map<std::string, accounting::TenantProfile> profiles;
+  for (const auto& [tenant, l] : in->tenants) profiles[tenant] = {l.sector, l.home_province};
+  std::vector<accounting::DemandUse> uses;
+  for (const UsageRow& u : in->uses) {
+    uses.push_back({u.key, u.center, u.jobs, u.device_hours, u.energy_kwh, u.carbon_kg,
+                    u.price_fen + u.transfer_fee_fen});
+  }
+  static const std::vector<accounting::NationalSector> kNone;
+  const std::vector<accounting::NationalSector>& sectors = nation != nullptr ? nation->sectors : kNone;
+  const accounting::DemandReport r = accounting::BuildDemand(registry, profiles, sectors, uses);
+
+  Json by_code = Json::array();
+  for (const auto& [code, t] : r.by_code) {
+    Json j = TotalsJson(t);
+    j["code"] = code.empty() ? Json() : Json(code);
+    j["section_zh"] = code.empty() ? Json() : Json(std::string(accounting::SectionName(code[0])));
+    by_code.push_back(std::move(j));
+  }
+  Json by_sector = Json::array();
+  auto sector_row = [&](const std::string& id, const accounting::NationalSector* s) {
+    const auto it = r.by_sector.find(id);
+    Json j = TotalsJson(it != r.by_sector.end() ? it->second : accounting::DemandTotals{});
+    j["sector"] = id;
+    if (s != nullptr) {
+      j["name_zh"] = s->name_zh;
+      j["name_en"] = s->name_en;
+      j["codes"] = s->codes;
+      j["national"] = {{"general_share", s->general_share ? Json(*s->general_share) : Json()},
+                       {"intelligent_share", s->intelligent_share ? Json(*s->intelligent_share) : Json()},
+                       {"intelligent_place", s->intelligent_place ? Json(*s->intelligent_place) : Json()}};
+    }
+    by_sector.push_back(std::move(j));
+  };
+  for (const accounting::NationalSector& s : sectors)
+    sector_row(s.id, &s);  // every national sector, even idle
+  for (const char* extra : {"other", "unknown"}) {
+    if (r.by_sector.contains(extra)) sector_row(extra, nullptr);
+  }
+  Json by_province = Json::array();
+  for (const auto& [province, t] : r.by_province) {
+    Json j = TotalsJson(t);
+    j["province"] = province;
+    if (const Region* region = registry.FindRegion(province)) j["name_zh"] = region->name_zh;
+    const auto home = r.home_device_hours.find(province), west = r.west_device_hours.find(province);
+    j["in_home_province_share"] =
+        t.device_hours > 0 ? (home != r.home_device_hours.end() ? home->second : 0) / t.device_hours : 0.0;
+    j["in_western_hubs_share"] =
+        t.device_hours > 0 ? (west != r.west_device_hours.end() ? west->second : 0) / t.device_hours : 0.0;
+    by_province.push_back(std::move(j));
+  }
+  Json by_hub = Json::array();
+  for (const auto& [hub, t] : r.by_hub) {
+    Json j = TotalsJson(t);
+    j["hub"] = hub;
+    if (const Hub* h = registry.FindHub(hub)) {
+      j["name_zh"] = h->name_zh;
+      j["west"] = h->west;
+    }
+    by_hub.push_back(std::move(j));
+  }
+  Json flows = Json::array();
+  for (const auto& [key, t] : r.flows) {
+    const size_t gt = key.find('>');
+    Json j = TotalsJson(t);
+    j["from_province"] = key.substr(0, gt);
+    j["to_hub"] = key.substr(gt + 1);
+    flows.push_back(std::move(j));
+  }
+  return Json{
+      {"from", from},
+      {"to", params.contains("to") ? Json(to) : Json()},
+      {"measure", "device-hours of finished jobs (the bill in fen, energy and carbon beside them)"},
+      {"total", TotalsJson(r.total)},
+      {"by_sector", by_sector},
+      {"by_code", by_code},
+      {"by_province", by_province},
+      {"by_hub", by_hub},
+      {"flows", flows},
+      {"east_to_west",
+       {{"rule",
+         "demand from tenants whose home province is in no western hub, and the part of it that ran in "
+         "a western hub (内蒙古, 贵州, 甘肃, 宁夏)"},
+        {"device_hours", r.east_device_hours},
+        {"in_western_hubs_device_hours", r.east_in_west_device_hours},
+        {"share",
+         r.east_device_hours > 0 ? Json(r.east_in_west_device_hours / r.east_device_hours) : Json()}}},
+      {"national_sectors", nation != nullptr && !nation->sectors.empty()
+                               ? Json{{"year", nation->year},
+                                      {"line", nation->sectors_line},
+                                      {"quote", nation->sectors_quote},
+                                      {"codes",
+                                       "our mapping of CAICT's sector names onto GB/T 4754-2017 (an "
+                                       "estimate: CAICT does not publish "
+                                       "its definitions)"}}
+                               : Json()}};
+}
+
 Result<Json> Usage(lifecycle::JobService& jobs, const lifecycle::Principal& who, const Params& params) {
   if (Status s = CheckParams(params, {"by", "from", "to"}); !s) return std::unexpected(s.error());
   const std::string by = params.contains("by") ? params.at("by") : "tenant";
   if (by != "tenant" && by != "center") {
     return Fail(ErrorCode::kInvalidArgument, fmt::format("by: '{}' is not one of: tenant, center", by));
   }
-  double from = 0, to = std::numeric_limits<double>::max();
-  if (params.contains("from")) {
-    Result<double> t = ParseTime("from", params.at("from"));
-    if (!t) return std::unexpected(t.error());
-    from = *t;
-  }
-  if (params.contains("to")) {
-    Result<double> t = ParseTime("to", params.at("to"));
-    if (!t) return std::unexpected(t.error());
-    to = *t;
-  }
+  double from = 0, to = 0;
+  if (Status s = ParsePeriod(params, from, to); !s) return std::unexpected(s.error());
   Result<std::vector<UsageRow>> rows = jobs.Usage(who, by == "tenant", from, to);
   if (!rows) return std::unexpected(rows.error());
   Json groups = Json::array();

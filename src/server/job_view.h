@@ -17,5 +17,10 @@ Json JobDetail(const JobRecord& job, const std::vector<JobEvent>& history);
 Result<Json> ListJobs(lifecycle::JobService& jobs, const lifecycle::Principal& who, const Params& params);
 // GET /api/v1/usage?by=tenant|center&from=&to= (seconds since the epoch or YYYY-MM-DD, UTC)
 Result<Json> Usage(lifecycle::JobService& jobs, const lifecycle::Principal& who, const Params& params);
+// GET /api/v1/stats/demand?from=&to= (operators): finished work by the tenants' sector (beside the national
+// shares `nation` carries, when loaded), home province and supply hub, and the flows between them.
+Result<Json> Demand(lifecycle::JobService& jobs, const Registry& registry,
+                    const accounting::NationalCompute* nation, const lifecycle::Principal& who,
+                    const Params& params);
 
 }  // namespace zhisuan::views

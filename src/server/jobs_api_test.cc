@@ -48,8 +48,10 @@ class JobsApiTest : public ::testing::Test {
     }
     service_ = NewService();
     ASSERT_TRUE(service_);
-    auto server = HttpServer::Create(opened_->registry, opened_->store->SchemaVersion(), {"127.0.0.1", 0, 8},
-                                     service_.get());
+    ServerOptions options{"127.0.0.1", 0, 8};
+    options.national_path = (testing::ShippedDataDir() / "national" / "compute-2023.yaml").string();
+    auto server =
+        HttpServer::Create(opened_->registry, opened_->store->SchemaVersion(), options, service_.get());
     ASSERT_TRUE(server) << server.error().message;
     server_ = std::move(*server);
     thread_ = std::thread([this] { server_->Run(); });
@@ -164,6 +166,114 @@ TEST_F(JobsApiTest, AJobGoesThroughEveryStateAndIsAccounted) {
   auto usage = client_->Get("/api/v1/usage?by=tenant", Auth(acme_));
   ASSERT_TRUE(usage && usage->status == 200);
   EXPECT_EQ(json::parse(usage->body)["groups"][0]["jobs"], 1);
+}
+
+// Issue 16: who demands compute. An operator gives tenants a sector and a home province; the demand report
+// sets their finished work by sector (beside CAICT's national shares), by home province and by the hub that
+// ran it. Bad settings are 400 naming the field; tenants may not read it.
+TEST_F(JobsApiTest, DemandBySectorHomeProvinceAndSupplyHub) {
+  auto put = [&](const std::string& tenant, const json& body) {
+    return client_->Put("/api/v1/tenants/" + tenant + "/limits", Auth(ops_), body.dump(), "application/json");
+  };
+  for (const auto& [body, expect] :
+       {std::pair{json{{"sector", "Z1"}}, "sector: 'Z1' is not a GB/T 4754-2017 section"},
+        std::pair{json{{"home_province", "atlantis"}}, "home_province: 'atlantis' is not a region"},
+        std::pair{json{{"home_province", 7}}, "home_province: must be a string"},
+        std::pair{json{{"min_domestic_share", 1.5}}, "min_domestic_share: must be a number from 0 to 1"}}) {
+    auto r = put("acme", body);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << r->body;
+    EXPECT_NE(r->body.find(expect), std::string::npos) << r->body;
+  }
+  auto set = put("acme", {{"sector", "I64"}, {"home_province", "beijing"}});
+  ASSERT_TRUE(set);
+  ASSERT_EQ(set->status, 200) << set->body;
+  EXPECT_EQ(json::parse(set->body)["sector"], "I64");
+  EXPECT_EQ(json::parse(set->body)["home_province"], "beijing");
+  ASSERT_EQ(put("zeta", {{"sector", "J"}, {"home_province", "inner-mongolia"}})->status, 200);
+  // acme's job runs in Inner Mongolia (a western hub), zeta's in Inner Mongolia too (its home).
+  const int64_t a = Submit(acme_, Train(8, 1, "inner-mongolia"))["id"],
+                z = Submit(zeta_, Train(8, 2, "inner-mongolia"))["id"];
+  const double dh_a = WaitFor(acme_, a, "succeeded")["accounting"]["device_hours"];
+  const double dh_z = WaitFor(zeta_, z, "succeeded")["accounting"]["device_hours"];
+  auto r = client_->Get("/api/v1/stats/demand", Auth(ops_));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json j = json::parse(r->body);
+  EXPECT_NEAR(j["total"]["device_hours"].get<double>(), dh_a + dh_z, 1e-9);
+  std::map<std::string, json> sectors;
+  for (const json& s : j["by_sector"]) sectors[s["sector"]] = s;
+  ASSERT_EQ(sectors.size(), 8u) << j["by_sector"].dump();  // every national sector, the idle ones too
+  EXPECT_NEAR(sectors["internet"]["device_hours"].get<double>(), dh_a, 1e-9);
+  EXPECT_EQ(sectors["internet"]["national"]["intelligent_share"], 0.52);
+  EXPECT_NEAR(sectors["finance"]["device_hours"].get<double>(), dh_z, 1e-9);
+  EXPECT_EQ(sectors["manufacturing"]["jobs"], 0);
+  EXPECT_EQ(j["national_sectors"]["line"], "004:685-699");
+  std::map<std::string, json> provinces;
+  for (const json& p : j["by_province"]) provinces[p["province"]] = p;
+  EXPECT_EQ(provinces["beijing"]["in_home_province_share"], 0.0);
+  EXPECT_EQ(provinces["beijing"]["in_western_hubs_share"], 1.0);
+  EXPECT_EQ(provinces["inner-mongolia"]["in_home_province_share"], 1.0);
+  ASSERT_EQ(j["by_hub"].size(), 1u);
+  EXPECT_EQ(j["by_hub"][0]["hub"], "inner-mongolia");
+  EXPECT_EQ(j["by_hub"][0]["west"], true);
+  // Beijing is no western hub's province: all of its demand went west; Inner Mongolia's own demand is not
+  // counted.
+  EXPECT_NEAR(j["east_to_west"]["device_hours"].get<double>(), dh_a, 1e-9);
+  EXPECT_EQ(j["east_to_west"]["share"], 1.0);
+  // A period before the jobs finished holds nothing; a tenant may not read demand; bad parameters are named.
+  auto empty = client_->Get("/api/v1/stats/demand?to=2020-01-01", Auth(ops_));
+  ASSERT_TRUE(empty && empty->status == 200);
+  EXPECT_EQ(json::parse(empty->body)["total"]["jobs"], 0);
+  EXPECT_EQ(client_->Get("/api/v1/stats/demand", Auth(acme_))->status, 403);
+  auto bad = client_->Get("/api/v1/stats/demand?by=sector", Auth(ops_));
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("by"), std::string::npos) << bad->body;
+}
+
+// Issue 16: a tenant's minimum domestic share. With all of its running devices to be domestic, a job that may
+// run on NVIDIA or Ascend runs on Ascend and says why; a job that names NVIDIA only waits for the tenant,
+// saying why; lifting the rule lets it start. Another tenant's identical job is not held to it.
+TEST_F(JobsApiTest, ATenantsMinimumDomesticShareHoldsAndIsExplained) {
+  auto put = [&](const json& body) {
+    return client_->Put("/api/v1/tenants/acme/limits", Auth(ops_), body.dump(), "application/json");
+  };
+  ASSERT_EQ(put({{"min_domestic_share", 1.0}})->status, 200);
+  auto either = [](int hours) {
+    return json{{"kind", "train"},
+                {"devices", 8},
+                {"accelerator", {{"models", {"nvidia-a800-sxm-80gb", "huawei-ascend-910b"}}}},
+                {"work", {{"reference_hours", hours}, {"reference", "huawei-ascend-910b"}}}};
+  };
+  const int64_t a = Submit(acme_, either(1))["id"];
+  const json placed = WaitFor(acme_, a, "succeeded");
+  EXPECT_EQ(placed["accelerator"], "huawei-ascend-910b");
+  const int64_t z = Submit(zeta_, either(1))["id"];
+  const json other = WaitFor(zeta_, z, "succeeded");
+  if (other["accelerator"] == "nvidia-a800-sxm-80gb") {  // the rule changed acme's choice: it says so
+    EXPECT_NE(placed["decision"]["why"].get<std::string>().find("on domestic accelerators only"),
+              std::string::npos)
+        << placed["decision"].dump();
+  }
+  json foreign = either(1000);
+  foreign["accelerator"]["models"] = {"nvidia-a800-sxm-80gb"};
+  const int64_t f = Submit(acme_, foreign)["id"];
+  json waiting;
+  for (int i = 0; i < 300 && !waiting.is_object(); ++i) {
+    const json j = Get(acme_, f);
+    if (j["waiting"].is_object() && j["waiting"]["code"] == "domestic_share") waiting = j["waiting"];
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(waiting.is_object()) << Get(acme_, f).dump();
+  EXPECT_NE(waiting["reason"].get<std::string>().find("must keep at least 100% of its running devices"),
+            std::string::npos)
+      << waiting.dump();
+  ASSERT_EQ(put(json::object())->status, 200);  // the rule lifted
+  WaitFor(acme_, f, "running");
+  auto cancelled = client_->Delete("/api/v1/jobs/" + std::to_string(f), Auth(acme_));
+  ASSERT_TRUE(cancelled);
+  EXPECT_EQ(cancelled->status, 200) << cancelled->body;
 }
 
 // Issue 13: the quote is the bill. A quote on the live network, the estimate recorded at placement and the

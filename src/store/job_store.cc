@@ -531,25 +531,41 @@ Result<std::vector<JobEvent>> JobStore::Events(int64_t id) {
   return out;
 }
 
-Result<std::vector<UsageRow>> JobStore::Usage(bool by_tenant, double from, double to) {
-  std::lock_guard lock(reader().mu);
-  auto st = reader().db.Prepare(
-      fmt::format("SELECT {} AS k, COUNT(*), SUM(s.device_hours), SUM(s.energy_kwh), SUM(s.carbon_kg), "
+namespace {
+
+Result<std::vector<UsageRow>> GroupedUsage(sql::Connection& db, const char* group, bool pairs, double from,
+                                           double to) {
+  auto st = db.Prepare(
+      fmt::format("SELECT {}, COUNT(*), SUM(s.device_hours), SUM(s.energy_kwh), SUM(s.carbon_kg), "
                   "SUM(s.energy_fen), "
                   "SUM(s.price_fen), SUM(COALESCE(s.transfer_fee_fen, 0)) FROM jobs j JOIN job_state s ON "
                   "s.job_id = j.id WHERE s.device_hours IS NOT NULL AND "
-                  "s.finished_at >= ?1 AND s.finished_at < ?2 GROUP BY k ORDER BY k",
-                  by_tenant ? "j.tenant" : "s.center"));
+                  "s.finished_at >= ?1 AND s.finished_at < ?2 GROUP BY {} ORDER BY {}",
+                  group, group, group));
   if (!st) return std::unexpected(st.error());
   st->Bind(1, from).Bind(2, to);
   std::vector<UsageRow> out;
+  const int k = pairs ? 1 : 0;  // the columns after the group's
   if (Status done = st->ForEach([&](const sql::Statement& s) {
-        out.push_back({s.ColumnText(0), s.ColumnInt(1), s.ColumnDouble(2), s.ColumnDouble(3),
-                       s.ColumnDouble(4), s.ColumnInt(5), s.ColumnInt(6), s.ColumnInt(7)});
+        out.push_back({s.ColumnText(0), pairs ? s.ColumnText(1) : std::string(), s.ColumnInt(1 + k),
+                       s.ColumnDouble(2 + k), s.ColumnDouble(3 + k), s.ColumnDouble(4 + k),
+                       s.ColumnInt(5 + k), s.ColumnInt(6 + k), s.ColumnInt(7 + k)});
       });
       !done)
     return std::unexpected(done.error());
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<UsageRow>> JobStore::Usage(bool by_tenant, double from, double to) {
+  std::lock_guard lock(reader().mu);
+  return GroupedUsage(reader().db, by_tenant ? "j.tenant" : "s.center", false, from, to);
+}
+
+Result<std::vector<UsageRow>> JobStore::UsageByTenantAndCenter(double from, double to) {
+  std::lock_guard lock(reader().mu);
+  return GroupedUsage(reader().db, "j.tenant, s.center", true, from, to);
 }
 
 Status JobStore::CheckIntegrity() {
@@ -668,12 +684,17 @@ Result<std::optional<TokenInfo>> JobStore::RevokeToken(const std::string& id, do
 Status JobStore::SetTenantLimits(const std::string& tenant, const TenantLimits& limits) {
   std::lock_guard lock(impl_->mu);
   auto st = impl_->db.Prepare(
-      "INSERT INTO tenant_limits (tenant, max_priority, submissions_per_s, max_pending, allow_from) "
-      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (tenant) DO UPDATE SET max_priority = excluded.max_priority, "
-      "submissions_per_s = excluded.submissions_per_s, max_pending = excluded.max_pending, "
-      "allow_from = excluded.allow_from");
+      "INSERT INTO tenant_limits (tenant, max_priority, submissions_per_s, max_pending, allow_from, sector, "
+      "home_province, min_domestic_share) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (tenant) DO "
+      "UPDATE SET max_priority = excluded.max_priority, submissions_per_s = excluded.submissions_per_s, "
+      "max_pending = excluded.max_pending, allow_from = excluded.allow_from, sector = excluded.sector, "
+      "home_province = excluded.home_province, min_domestic_share = excluded.min_domestic_share");
   if (!st) return std::unexpected(st.error());
-  st->Bind(1, tenant).Bind(5, limits.allow_from);
+  st->Bind(1, tenant).Bind(5, limits.allow_from).Bind(6, limits.sector).Bind(7, limits.home_province);
+  if (limits.min_domestic_share)
+    st->Bind(8, *limits.min_domestic_share);
+  else
+    st->BindNull(8);
   if (limits.max_priority)
     st->Bind(2, *limits.max_priority);
   else
@@ -714,7 +735,8 @@ Result<std::vector<std::string>> JobStore::DrainedCenters() {
 Result<std::map<std::string, TenantLimits>> JobStore::AllTenantLimits() {
   std::lock_guard lock(reader().mu);
   auto st = reader().db.Prepare(
-      "SELECT tenant, max_priority, submissions_per_s, max_pending, allow_from FROM tenant_limits");
+      "SELECT tenant, max_priority, submissions_per_s, max_pending, allow_from, sector, home_province, "
+      "min_domestic_share FROM tenant_limits");
   if (!st) return std::unexpected(st.error());
   std::map<std::string, TenantLimits> out;
   Status s = st->ForEach([&](sql::Statement& row) {
@@ -723,6 +745,9 @@ Result<std::map<std::string, TenantLimits>> JobStore::AllTenantLimits() {
     if (!row.ColumnIsNull(2)) l.submissions_per_s = row.ColumnDouble(2);
     if (!row.ColumnIsNull(3)) l.max_pending = row.ColumnInt(3);
     l.allow_from = row.ColumnText(4);
+    l.sector = row.ColumnText(5);
+    l.home_province = row.ColumnText(6);
+    if (!row.ColumnIsNull(7)) l.min_domestic_share = row.ColumnDouble(7);
     out[row.ColumnText(0)] = std::move(l);
   });
   if (!s) return std::unexpected(s.error());

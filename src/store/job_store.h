@@ -67,7 +67,8 @@ struct JobFilter {
 };
 
 struct UsageRow {
-  std::string key;  // tenant or center
+  std::string key;     // tenant or center
+  std::string center;  // UsageByTenantAndCenter: the center (key is the tenant)
   int64_t jobs = 0;
   double device_hours = 0, energy_kwh = 0, carbon_kg = 0;
   int64_t energy_fen = 0, price_fen = 0, transfer_fee_fen = 0;
@@ -93,6 +94,10 @@ struct TenantLimits {
   std::optional<double> submissions_per_s;
   std::optional<int64_t> max_pending;
   std::string allow_from;  // addresses or CIDR blocks, comma-separated; empty: anywhere
+  // Who the tenant is (for demand statistics) and its self-reliance policy; not limits, but set the same way.
+  std::string sector;         // GB/T 4754-2017 section letter, optionally with its division ("I64"); empty
+  std::string home_province;  // a region id of the registry; empty: unknown
+  std::optional<double> min_domestic_share;  // of its running devices, 0-1
 };
 
 // One change of a job: its new state and the event that records it.
@@ -120,6 +125,8 @@ class JobStore {
   Result<std::vector<JobEvent>> Events(int64_t id);
   // Finished jobs grouped by tenant or center, finishing in [from, to).
   Result<std::vector<UsageRow>> Usage(bool by_tenant, double from, double to);
+  // The same grouped by tenant and center together.
+  Result<std::vector<UsageRow>> UsageByTenantAndCenter(double from, double to);
 
   // PRAGMA quick_check on a connection of its own: kStore naming what is corrupt, or success.
   Status CheckIntegrity();

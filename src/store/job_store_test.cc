@@ -160,11 +160,23 @@ TEST_P(JobStoreTest, TokensAndQuotas) {
   EXPECT_FALSE(store_->RevokeToken(std::string(12, 'c'), 5)->has_value());
   ASSERT_TRUE(store_->SetTenantLimits(
       "acme",
-      {.max_priority = 10, .submissions_per_s = std::nullopt, .max_pending = 5, .allow_from = "10.0.0.0/8"}));
+      {.max_priority = 10,
+       .submissions_per_s = std::nullopt,
+       .max_pending = 5,
+       .allow_from = "10.0.0.0/8",
+       .sector = "I64",
+       .home_province = "beijing",
+       .min_domestic_share = 0.5}));
   const auto limits = *store_->AllTenantLimits();
   EXPECT_EQ(limits.at("acme").max_priority, 10);
   EXPECT_FALSE(limits.at("acme").submissions_per_s.has_value());
   EXPECT_EQ(limits.at("acme").allow_from, "10.0.0.0/8");
+  EXPECT_EQ(limits.at("acme").sector, "I64");
+  EXPECT_EQ(limits.at("acme").home_province, "beijing");
+  EXPECT_EQ(limits.at("acme").min_domestic_share, 0.5);
+  ASSERT_TRUE(store_->SetTenantLimits("acme", TenantLimits{}));  // a PUT replaces all: back to none
+  EXPECT_FALSE(store_->AllTenantLimits()->at("acme").min_domestic_share.has_value());
+  EXPECT_EQ(store_->AllTenantLimits()->at("acme").sector, "");
   ASSERT_TRUE(store_->SetQuota("acme", "acc-a", 8));
   ASSERT_TRUE(store_->SetQuota("acme", "acc-a", 4));
   const auto q = *store_->Quotas();

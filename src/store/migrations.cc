@@ -210,6 +210,14 @@ constexpr Migration kSqlite[] = {
         data TEXT NOT NULL
       );
     )sql"},
+    {12, R"sql(
+      -- Who a tenant is, for the supervisor's demand statistics: its industry (GB/T 4754-2017 section, or
+      -- section and division, e.g. I or I64) and home province; and its self-reliance policy: the smallest share
+      -- of its running devices that must be domestic accelerators (NULL: none).
+      ALTER TABLE tenant_limits ADD COLUMN sector TEXT NOT NULL DEFAULT '';
+      ALTER TABLE tenant_limits ADD COLUMN home_province TEXT NOT NULL DEFAULT '';
+      ALTER TABLE tenant_limits ADD COLUMN min_domestic_share REAL;
+    )sql"},
 };
 
 // The same versions for PostgreSQL: the same tables and columns, in its types (BIGINT for INTEGER, DOUBLE
@@ -396,6 +404,11 @@ constexpr Migration kPostgres[] = {
         at DOUBLE PRECISION PRIMARY KEY,
         data TEXT NOT NULL
       );
+    )sql"},
+    {12, R"sql(
+      ALTER TABLE tenant_limits ADD COLUMN sector TEXT NOT NULL DEFAULT '';
+      ALTER TABLE tenant_limits ADD COLUMN home_province TEXT NOT NULL DEFAULT '';
+      ALTER TABLE tenant_limits ADD COLUMN min_domestic_share DOUBLE PRECISION;
     )sql"},
 };
 
