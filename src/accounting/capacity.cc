@@ -48,6 +48,8 @@ std::string_view Name(GroupBy g) {
       return "kind";
     case GroupBy::kCategory:
       return "category";
+    case GroupBy::kBuilder:
+      return "builder";
     case GroupBy::kNation:
       return "nation";
   }
@@ -56,7 +58,7 @@ std::string_view Name(GroupBy g) {
 
 std::optional<GroupBy> ParseGroupBy(std::string_view s) {
   for (GroupBy g : {GroupBy::kCenter, GroupBy::kProvince, GroupBy::kHub, GroupBy::kCluster, GroupBy::kKind,
-                    GroupBy::kCategory, GroupBy::kNation}) {
+                    GroupBy::kCategory, GroupBy::kBuilder, GroupBy::kNation}) {
     if (Name(g) == s) return g;
   }
   return std::nullopt;
@@ -86,6 +88,14 @@ GroupName GroupOf(const Registry& registry, const Center& center, GroupBy by) {
       static constexpr const char* kZh[] = {"智算中心", "超算中心", "通用数据中心", "边缘"};
       return {std::string(Name(center.kind)), kZh[static_cast<int>(center.kind)],
               std::string(Name(center.kind))};
+    }
+    case GroupBy::kBuilder: {
+      if (!center.builder) return {"unknown", "未知", "unknown"};
+      static constexpr const char* kZh[] = {"地方政府", "基础电信运营商", "互联网及云厂商", "其他"};
+      static constexpr const char* kEn[] = {"local government", "telecom carrier", "internet and cloud",
+                                            "other"};
+      const int b = static_cast<int>(center.builder->type);
+      return {std::string(zhisuan::Name(center.builder->type)), kZh[b], kEn[b]};
     }
     case GroupBy::kCategory:  // handled per pool by the caller
     case GroupBy::kNation:

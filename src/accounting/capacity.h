@@ -25,10 +25,11 @@ struct Capacity {
 Capacity PoolCapacity(const Registry& registry, const Center& center, const Pool& pool, Measure measure);
 Capacity CenterCapacity(const Registry& registry, const Center& center, Measure measure);
 
-enum class GroupBy { kCenter, kProvince, kHub, kCluster, kKind, kCategory, kNation };
+enum class GroupBy { kCenter, kProvince, kHub, kCluster, kKind, kCategory, kBuilder, kNation };
 std::string_view Name(GroupBy g);
 std::optional<GroupBy> ParseGroupBy(std::string_view s);
-inline constexpr std::string_view kGroupByNames = "province, hub, cluster, kind, category, center, nation";
+inline constexpr std::string_view kGroupByNames =
+    "province, hub, cluster, kind, category, builder, center, nation";
 
 struct GroupCapacity {
   std::string key;      // "guangdong", "jing-jin-ji", "none" for centers outside any hub/cluster

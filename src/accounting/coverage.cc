@@ -1,10 +1,13 @@
 #include "accounting/coverage.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <fstream>
 #include <sstream>
 
 #include "accounting/capacity.h"
+#include "model/enums.h"
 #include "model/yaml_field.h"
 
 namespace zhisuan::accounting {
@@ -29,8 +32,8 @@ Result<NationalCompute> ParseNationalCompute(const std::string& label, const std
   const YamlField root(*doc, &label, "", &diag);
   if (root.ExpectMap({"national"})) {
     const YamlField n = root.Child("national");
-    if (n.ExpectMap(
-            {"year", "basis", "unit", "source", "figures", "sectors", "sectors_line", "sectors_quote"})) {
+    if (n.ExpectMap({"year", "basis", "unit", "source", "figures", "sectors", "sectors_line", "sectors_quote",
+                     "builders", "builders_line", "builders_quote", "infrastructure"})) {
       out.year = static_cast<int>(n.Integer("year", 1990, 2100).value_or(0));
       out.basis = n.String("basis").value_or("");
       if (!out.basis.empty() && out.basis != "fp32e") {
@@ -79,6 +82,40 @@ Result<NationalCompute> ParseNationalCompute(const std::string& label, const std
         if (const auto place = f.OptInteger("intelligent_place", 1, 100))
           sector.intelligent_place = static_cast<int>(*place);
         out.sectors.push_back(std::move(sector));
+      }
+      if (n.Has("builders")) {
+        const YamlField b = n.Child("builders");
+        if (b.ExpectMap({"government", "carrier", "cloud", "other"})) {
+          double sum = 0;
+          for (const char* type : {"government", "carrier", "cloud", "other"}) {
+            if (const auto share = b.OptNumber(type, 0, 1)) {
+              out.builders[type] = *share;
+              sum += *share;
+            }
+          }
+          if (sum > 1 + 1e-9) b.Error(fmt::format("the shares add up to {} (more than 1)", sum));
+        }
+        out.builders_line = n.OptString("builders_line");
+        out.builders_quote = n.OptString("builders_quote");
+        if (out.builders_line.empty()) n.Child("builders_line").Error("is required with builders");
+      }
+      for (const YamlField& f : n.Items("infrastructure", false)) {
+        if (!f.ExpectMap({"measure", "scope", "value", "as_of", "line", "quote"})) continue;
+        NationalCompute::Infrastructure x;
+        x.measure = f.String("measure").value_or("");
+        if (!x.measure.empty() && x.measure != "racks" && x.measure != "occupancy" &&
+            x.measure != "investment_cny" && x.measure != "leveraged_investment_cny") {
+          f.Child("measure").Error(
+              "must be one of racks, occupancy, investment_cny, leveraged_investment_cny");
+        }
+        x.scope = f.String("scope").value_or("");
+        if (!x.scope.empty() && x.scope != "nation" && x.scope != "hubs")
+          f.Child("scope").Error("must be nation or hubs");
+        x.value = f.Number("value", 0, x.measure == "occupancy" ? 1 : 1e15).value_or(0);
+        x.as_of = f.OptString("as_of");
+        x.line = f.String("line").value_or("");
+        x.quote = f.String("quote").value_or("");
+        out.infrastructure.push_back(std::move(x));
       }
       if (!out.sectors.empty() && out.sectors_line.empty())
         n.Child("sectors_line").Error("is required with sectors (where the source gives them)");
@@ -129,6 +166,58 @@ std::vector<CoverageRow> Coverage(const Registry& registry, const NationalComput
     r.national_eflops = f.eflops;
     r.figure = &f;
     if (f.eflops > 0) r.coverage = r.in_service_eflops / f.eflops;
+  }
+  return rows;
+}
+
+std::vector<BuilderRow> BuilderCoverage(const Registry& registry, const NationalCompute& nation) {
+  std::vector<BuilderRow> rows;
+  for (const char* type : {"government", "carrier", "cloud", "other", "unknown"}) {
+    BuilderRow r;
+    r.type = type;
+    if (auto it = nation.builders.find(type); it != nation.builders.end()) r.national_share = it->second;
+    rows.push_back(std::move(r));
+  }
+  int total = 0;
+  for (const Center& center : registry.centers()) {
+    if (center.kind != CenterKind::kIntelligent || !center.AnyInService()) continue;
+    const std::string type = center.builder ? std::string(zhisuan::Name(center.builder->type)) : "unknown";
+    for (BuilderRow& r : rows) {
+      if (r.type != type) continue;
+      ++r.centers;
+      for (const Pool& pool : center.pools) {
+        if (center.InService(pool))
+          r.fp32e_eflops += PoolCapacity(registry, center, pool, Measure::kFp32Equivalent).tflops / 1e6;
+      }
+    }
+    ++total;
+  }
+  for (BuilderRow& r : rows) r.share = total > 0 ? static_cast<double>(r.centers) / total : 0;
+  return rows;
+}
+
+std::vector<RackRow> RackCoverage(const Registry& registry, const NationalCompute& nation) {
+  std::vector<RackRow> rows = {{"nation", 0, {}, {}, {}, {}}, {"hubs", 0, {}, {}, {}, {}}};
+  for (const Center& center : registry.centers()) {
+    for (const Pool& pool : center.pools) {
+      if (!center.InService(pool)) continue;
+      const Accelerator* a = registry.FindAccelerator(pool.accelerator);
+      if (a == nullptr) continue;
+      const double racks = static_cast<double>(pool.devices) * a->tdp_w / 1000.0 / kStandardRackKw;
+      rows[0].registry_rack_equivalents += racks;
+      if (center.hub) rows[1].registry_rack_equivalents += racks;
+    }
+  }
+  for (RackRow& r : rows) {
+    for (const NationalCompute::Infrastructure& x : nation.infrastructure) {
+      if (x.scope != r.scope) continue;
+      if (x.measure == "racks") r.racks = x.value;
+      if (x.measure == "occupancy") r.occupancy = x.value;
+    }
+    if (r.racks && r.occupancy) {
+      r.occupied_racks = *r.racks * *r.occupancy;
+      if (*r.occupied_racks > 0) r.coverage = r.registry_rack_equivalents / *r.occupied_racks;
+    }
   }
   return rows;
 }

@@ -3,6 +3,7 @@
 // service (and, apart, planned), by category, at the same FP32-equivalent basis.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,17 @@ struct NationalCompute {
   std::string basis;  // fp32e
   std::string source;
   std::vector<NationalFigure> figures;
+  // Who builds 智算中心: shares by count per builder type (seed 001:8); empty when the file has none.
+  std::map<std::string, double> builders;
+  std::string builders_line, builders_quote;
+  // Racks, occupancy and investment of the nation or the 8 hubs as the seeds publish them.
+  struct Infrastructure {
+    std::string measure;  // racks, occupancy, investment_cny, leveraged_investment_cny
+    std::string scope;    // nation or hubs
+    double value = 0;
+    std::string as_of, line, quote;
+  };
+  std::vector<Infrastructure> infrastructure;
   // Demand by sector (004:685-699), with its line and quote; empty when the file has none.
   std::vector<NationalSector> sectors;
   std::string sectors_line, sectors_quote;
@@ -46,5 +58,29 @@ struct CoverageRow {
 
 // One row per category the registry or the source has, then the total; FP32-equivalent EFLOPS.
 std::vector<CoverageRow> Coverage(const Registry& registry, const NationalCompute& nation);
+
+// The registry's intelligent-computing centers in service by builder type ("unknown" without one), set beside
+// the national shares by count.
+struct BuilderRow {
+  std::string type;  // government, carrier, cloud, other, unknown
+  int centers = 0;
+  double share = 0;                      // of the registry's intelligent centers, by count
+  double fp32e_eflops = 0;               // their capacity in service
+  std::optional<double> national_share;  // seed 001:8
+};
+std::vector<BuilderRow> BuilderCoverage(const Registry& registry, const NationalCompute& nation);
+
+// A standard rack draws 2.5 kW; the registry's IT load in service (devices x TDP, without PUE) over 2.5 kW is
+// its rack-equivalents: the racks its devices fill when they run at TDP, an estimate to set against the
+// occupied racks the seeds imply (racks x occupancy).
+inline constexpr double kStandardRackKw = 2.5;
+struct RackRow {
+  std::string scope;  // nation or hubs
+  double registry_rack_equivalents = 0;
+  std::optional<double> racks, occupancy;  // published
+  std::optional<double> occupied_racks;    // racks x occupancy
+  std::optional<double> coverage;          // registry rack-equivalents / occupied racks
+};
+std::vector<RackRow> RackCoverage(const Registry& registry, const NationalCompute& nation);
 
 }  // namespace zhisuan::accounting

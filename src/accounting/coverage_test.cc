@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "model/loader.h"
 #include "testing/fixtures.h"
 
 namespace zhisuan::accounting {
@@ -101,6 +102,81 @@ TEST(Coverage, BadFilesNameTheField) {
   EXPECT_NE(error_of(bad).find("national.basis: must be fp32e"), std::string::npos) << error_of(bad);
   EXPECT_NE(error_of("national: [1, 2]\n").find("national"), std::string::npos);
   EXPECT_NE(error_of("national: {year: 2023\n").find("n.yaml"), std::string::npos);
+}
+
+// Racks by hand on the tiny network: c1 100 acc-a x 500 W = 50 kW = 20 rack-equivalents; c2 (in hub-w) 10 x
+// 500 W + 50 cpu-b x 400 W = 25 kW = 10. Builders: c1 is the only intelligent center, without a builder.
+TEST(Coverage, RacksAndBuildersByHand) {
+  const std::string text =
+      std::string(kNation) +
+      "  builders_line: \"001:8\"\n  builders: {government: 0.339, carrier: 0.191}\n"
+      "  infrastructure:\n"
+      "    - {measure: racks, scope: nation, value: 100, line: a, quote: q}\n"
+      "    - {measure: occupancy, scope: nation, value: 0.6, line: a, quote: q}\n"
+      "    - {measure: racks, scope: hubs, value: 40, line: b, quote: q}\n"
+      "    - {measure: investment_cny, scope: hubs, value: 4.35e10, line: c, quote: q}\n";
+  const auto nation = ParseNationalCompute("n.yaml", text);
+  ASSERT_TRUE(nation.has_value()) << nation.error().message;
+  const Registry registry = testing::TinyRegistry();
+  const std::vector<RackRow> racks = RackCoverage(registry, *nation);
+  ASSERT_EQ(racks.size(), 2u);
+  EXPECT_NEAR(racks[0].registry_rack_equivalents, 30, 1e-9);
+  EXPECT_NEAR(*racks[0].occupied_racks, 60, 1e-9);
+  EXPECT_NEAR(*racks[0].coverage, 0.5, 1e-12);
+  EXPECT_NEAR(racks[1].registry_rack_equivalents, 10, 1e-9);
+  EXPECT_EQ(*racks[1].racks, 40);
+  EXPECT_FALSE(racks[1].occupancy.has_value());  // the hubs' occupancy is not in this file: no coverage
+  EXPECT_FALSE(racks[1].coverage.has_value());
+  const std::vector<BuilderRow> builders = BuilderCoverage(registry, *nation);
+  ASSERT_EQ(builders.size(), 5u);
+  EXPECT_EQ(builders[0].type, "government");
+  EXPECT_EQ(*builders[0].national_share, 0.339);
+  EXPECT_EQ(builders[0].centers, 0);
+  EXPECT_EQ(builders[4].type, "unknown");
+  EXPECT_EQ(builders[4].centers, 1);
+  EXPECT_EQ(builders[4].share, 1.0);
+  EXPECT_NEAR(builders[4].fp32e_eflops, 0.005, 1e-12);   // c1: 100 x 100 TFLOPS FP16 x 0.5
+  EXPECT_FALSE(builders[3].national_share.has_value());  // other: not broken down
+
+  auto error_of = [&](const std::string& extra) {
+    const auto r = ParseNationalCompute("n.yaml", std::string(kNation) + extra);
+    return r ? std::string("(parsed)") : r.error().message;
+  };
+  EXPECT_NE(
+      error_of("  builders_line: x\n  builders: {government: 0.7, carrier: 0.7}\n").find("add up to 1.4"),
+      std::string::npos);
+  EXPECT_NE(error_of("  builders: {government: 0.3}\n").find("builders_line: is required"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of("  infrastructure:\n    - {measure: occupancy, scope: nation, value: 60, line: a, quote: q}\n")
+          .find("infrastructure[0].value"),
+      std::string::npos);
+  EXPECT_NE(error_of("  infrastructure:\n    - {measure: racks, scope: moon, value: 6, line: a, quote: q}\n")
+                .find("scope: must be nation or hubs"),
+            std::string::npos);
+}
+
+TEST(Coverage, TheShippedBuildersAndRacks) {
+  Result<NationalCompute> shipped =
+      LoadNationalCompute((testing::ShippedDataDir() / "national" / "compute-2023.yaml").string());
+  ASSERT_TRUE(shipped) << shipped.error().message;
+  EXPECT_EQ(shipped->builders.at("government"), 0.339);
+  EXPECT_EQ(shipped->builders_line, "001:8");
+  Result<std::vector<DataFile>> files = ReadDataDir(testing::ShippedDataDir());
+  ASSERT_TRUE(files);
+  Result<Registry> registry = LoadRegistry(*files);
+  ASSERT_TRUE(registry) << registry.error().message;
+  int classified = 0, centers = 0;
+  for (const BuilderRow& b : BuilderCoverage(*registry, *shipped)) {
+    centers += b.centers;
+    if (b.type != "unknown") classified += b.centers;
+  }
+  EXPECT_GT(classified, centers / 2);  // most intelligent centers say who built them
+  const std::vector<RackRow> racks = RackCoverage(*registry, *shipped);
+  EXPECT_NEAR(*racks[0].occupied_racks, 8100000 * 0.60, 1e-3);
+  EXPECT_NEAR(*racks[1].occupied_racks, 1950000 * 0.63, 1e-3);
+  EXPECT_GT(racks[0].registry_rack_equivalents, racks[1].registry_rack_equivalents);
+  EXPECT_LT(*racks[0].coverage, 1);
 }
 
 }  // namespace

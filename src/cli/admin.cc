@@ -204,7 +204,8 @@ int TenantSet(const std::string& db, const std::string& data_dir, const TenantAr
     if (Status s = lifecycle::CheckAllowList(*a.allow_from); !s) return cli::Report(s.error());
   }
   if (a.sector) {
-    if (Status s = accounting::CheckSector(*a.sector); !s) return cli::Report(s.error());
+    if (Status s = accounting::CheckSector(*a.sector); !s)
+      return Report(ErrorCode::kInvalidArgument, s.error().message);
   }
   if (a.min_domestic_share && !(*a.min_domestic_share >= 0 && *a.min_domestic_share <= 1))
     return Report(ErrorCode::kInvalidArgument, "min-domestic-share: must be from 0 to 1 (0: none)");

@@ -162,8 +162,36 @@ std::string RenderCoverage(const Json& j) {
               r["coverage"].is_null() ? "-" : fmt::format("{:.1f}%", 100 * r["coverage"].get<double>()),
               Str(r["source_line"])});
   }
-  return t.Render() + fmt::format("{} {} at {}: {}\n{}\n", Num(j["year"]), Str(j["unit"]), Str(j["basis"]),
-                                  Str(j["source"]), Str(j["method"]));
+  std::string out = t.Render() + fmt::format("{} {} at {}: {}\n{}\n", Num(j["year"]), Str(j["unit"]),
+                                             Str(j["basis"]), Str(j["source"]), Str(j["method"]));
+  auto pct = [](const Json& x) {
+    return x.is_number() ? fmt::format("{:.1f}%", 100 * x.get<double>()) : "-";
+  };
+  if (j.contains("builders")) {
+    Table b({"BUILDER", "CENTERS", "SHARE", "FP32E EFLOPS", "NATION SHARE"}, {kL, kR, kR, kR, kR});
+    for (const Json& r : j["builders"]["types"]) {
+      b.AddRow({Str(r["type"]), Num(r["centers"]), pct(r["share"]), Num(r["fp32e_eflops"], 2),
+                pct(r["national_share"])});
+    }
+    out += fmt::format("\nWho built the intelligent-computing centers (nation: seed {})\n",
+                       Str(j["builders"]["source_line"])) +
+           b.Render();
+  }
+  if (j.contains("racks")) {
+    Table r({"SCOPE", "REGISTRY RACK-EQUIVALENTS", "RACKS", "OCCUPANCY", "OCCUPIED", "COVERAGE"},
+            {kL, kR, kR, kR, kR, kR});
+    for (const Json& x : j["racks"]["scopes"]) {
+      r.AddRow({Str(x["scope"]), Num(x["registry_rack_equivalents"], 0), Num(x["racks"], 0),
+                pct(x["occupancy"]), Num(x["occupied_racks"], 0), pct(x["coverage"])});
+    }
+    out += "\nRacks (standard 2.5 kW racks)\n" + r.Render() + Str(j["racks"]["rule"]) + "\n";
+    for (const Json& x : j["racks"]["published"]) {
+      out += fmt::format("  {} {} {}: {} ({}, seed {})\n", Str(x["scope"]), Str(x["measure"]),
+                         Str(x["as_of"]), x["measure"] == "occupancy" ? pct(x["value"]) : Num(x["value"], 0),
+                         Str(x["quote"]), Str(x["source_line"]));
+    }
+  }
+  return out;
 }
 
 std::string RenderQuote(const Json& q) {

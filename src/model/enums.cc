@@ -28,6 +28,10 @@ constexpr Table<Lifecycle, 4> kLifecycles{{{Lifecycle::kPlanned, "planned"},
                                            {Lifecycle::kRetired, "retired"}}};
 constexpr Table<BackendKind, 3> kBackends{
     {{BackendKind::kSim, "sim"}, {BackendKind::kLocal, "local"}, {BackendKind::kSlurm, "slurm"}}};
+constexpr Table<BuilderType, 4> kBuilders{{{BuilderType::kGovernment, "government"},
+                                           {BuilderType::kCarrier, "carrier"},
+                                           {BuilderType::kCloud, "cloud"},
+                                           {BuilderType::kOther, "other"}}};
 
 template <typename E, size_t N>
 std::string_view NameIn(const Table<E, N>& table, E e) {
@@ -53,6 +57,7 @@ std::string_view Name(CenterKind k) { return NameIn(kKinds, k); }
 std::string_view Name(CenterState s) { return NameIn(kStates, s); }
 std::string_view Name(Lifecycle l) { return NameIn(kLifecycles, l); }
 std::string_view Name(BackendKind b) { return NameIn(kBackends, b); }
+std::string_view Name(BuilderType b) { return NameIn(kBuilders, b); }
 
 std::optional<Precision> ParsePrecision(std::string_view s) { return ParseIn(kPrecisions, s); }
 std::optional<DeviceClass> ParseDeviceClass(std::string_view s) { return ParseIn(kDeviceClasses, s); }
@@ -60,6 +65,7 @@ std::optional<CenterKind> ParseCenterKind(std::string_view s) { return ParseIn(k
 std::optional<CenterState> ParseCenterState(std::string_view s) { return ParseIn(kStates, s); }
 std::optional<Lifecycle> ParseLifecycle(std::string_view s) { return ParseIn(kLifecycles, s); }
 std::optional<BackendKind> ParseBackendKind(std::string_view s) { return ParseIn(kBackends, s); }
+std::optional<BuilderType> ParseBuilderType(std::string_view s) { return ParseIn(kBuilders, s); }
 
 std::string_view PrecisionNames() { return "fp64, fp32, fp16"; }
 std::string_view DeviceClassNames() { return "gpu, npu, dcu, xpu, cpu"; }
@@ -67,5 +73,6 @@ std::string_view CenterKindNames() { return "intelligent, super, general, edge";
 std::string_view CenterStateNames() { return "up, draining, down"; }
 std::string_view LifecycleNames() { return "planned, under_construction, in_service, retired"; }
 std::string_view BackendKindNames() { return "sim, local, slurm"; }
+std::string_view BuilderTypeNames() { return "government, carrier, cloud, other"; }
 
 }  // namespace zhisuan

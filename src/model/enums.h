@@ -14,6 +14,7 @@ std::string_view Name(CenterKind k);
 std::string_view Name(CenterState s);
 std::string_view Name(Lifecycle l);
 std::string_view Name(BackendKind b);
+std::string_view Name(BuilderType b);
 
 // Parsers return nullopt for an unknown name; callers report the field and the accepted names.
 std::optional<Precision> ParsePrecision(std::string_view s);
@@ -22,6 +23,7 @@ std::optional<CenterKind> ParseCenterKind(std::string_view s);
 std::optional<CenterState> ParseCenterState(std::string_view s);
 std::optional<Lifecycle> ParseLifecycle(std::string_view s);
 std::optional<BackendKind> ParseBackendKind(std::string_view s);
+std::optional<BuilderType> ParseBuilderType(std::string_view s);
 
 // "fp64, fp32, fp16" and so on, for error messages.
 std::string_view PrecisionNames();
@@ -30,5 +32,6 @@ std::string_view CenterKindNames();
 std::string_view CenterStateNames();
 std::string_view LifecycleNames();
 std::string_view BackendKindNames();
+std::string_view BuilderTypeNames();
 
 }  // namespace zhisuan

@@ -90,6 +90,7 @@ std::optional<Center> ReadCenter(const YamlField& f, const Registry& partial, Id
                     "backend",
                     "state",
                     "status",
+                    "builder",
                     "source",
                     "estimated",
                     "derivation"})) {
@@ -173,6 +174,24 @@ std::optional<Center> ReadCenter(const YamlField& f, const Registry& partial, Id
     if (status) c.status = std::move(*status);
   } else {
     c.status.provenance = {"", true, "status not given in the data: in service assumed"};
+  }
+  if (f.Has("builder")) {
+    const YamlField b = f.Child("builder");
+    if (b.ExpectMap({"type", "name", "source", "estimated", "derivation"})) {
+      Center::Builder builder;
+      builder.name = b.OptString("name");
+      builder.provenance = b.ReadProvenance();
+      if (const auto type = b.String("type")) {
+        if (const auto parsed = ParseBuilderType(*type)) {
+          builder.type = *parsed;
+          c.builder = std::move(builder);
+        } else {
+          b.Child("type").Error(
+              fmt::format("unknown builder type '{}' (one of {})", *type, BuilderTypeNames()));
+          ok = false;
+        }
+      }
+    }
   }
   const auto pools = f.Items("pools");
   if (f.Has("pools") && pools.empty()) f.Child("pools").Error("must list at least one pool");

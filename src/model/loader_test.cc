@@ -144,6 +144,28 @@ TEST(Loader, StatusAndItsDateAreChecked) {
   EXPECT_NE(msg.find("centers[0].pools[0].status.value: unknown status 'soon'"), std::string::npos) << msg;
 }
 
+// Who built a center (seed 001:8's categories), with its provenance; an unknown type names the field.
+TEST(Loader, BuilderTypeAndItsSource) {
+  Result<Registry> r = LoadRegistry(EditCenters("    city: EA\n",
+                                                "    city: EA\n    builder: {type: carrier, name: 中国移动, "
+                                                "estimated: true, derivation: from the name}\n"));
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_TRUE(r->FindCenter("c1")->builder.has_value());
+  EXPECT_EQ(r->FindCenter("c1")->builder->type, BuilderType::kCarrier);
+  EXPECT_EQ(r->FindCenter("c1")->builder->name, "中国移动");
+  EXPECT_TRUE(r->FindCenter("c1")->builder->provenance.estimated);
+  EXPECT_FALSE(r->FindCenter("c2")->builder.has_value());
+  std::string msg =
+      LoadError(EditCenters("    city: EA\n", "    city: EA\n    builder: {type: alien, source: t}\n"));
+  EXPECT_NE(
+      msg.find("centers[0].builder.type: unknown builder type 'alien' (one of government, carrier, cloud, "
+               "other)"),
+      std::string::npos)
+      << msg;
+  msg = LoadError(EditCenters("    city: EA\n", "    city: EA\n    builder: {type: cloud}\n"));
+  EXPECT_NE(msg.find("centers[0].builder.source: is required"), std::string::npos) << msg;
+}
+
 TEST(Loader, MalformedYaml) {
   auto files = WithFile(TinyDataFiles(), "hubs.yaml", "hubs:\n  - {id: hub-w, name_zh: [unclosed\n");
   const std::string msg = LoadError(files, ErrorCode::kParse);

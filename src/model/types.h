@@ -16,6 +16,9 @@ enum class DeviceClass { kGpu, kNpu, kDcu, kXpu, kCpu };
 enum class CenterKind { kIntelligent, kSuper, kGeneral, kEdge };
 enum class CenterState { kUp, kDraining, kDown };
 enum class BackendKind { kSim, kLocal, kSlurm };
+// Who built a center, in the categories seed 001:8 counts 智算中心 by: local government, basic telecom
+// carrier, internet and cloud company, and the rest.
+enum class BuilderType { kGovernment, kCarrier, kCloud, kOther };
 // Where a center or pool is in its life: only capacity in service takes jobs and counts in the statistics by
 // default; planned and building capacity are shown apart.
 enum class Lifecycle { kPlanned, kBuilding, kInService, kRetired };
@@ -144,6 +147,12 @@ struct Center {
   BackendKind backend = BackendKind::kSim;
   CenterState state = CenterState::kUp;
   LifecycleStatus status;  // not given in the data: in service, marked as assumed
+  struct Builder {
+    BuilderType type = BuilderType::kOther;
+    std::string name;  // who, as published (中国移动, 阿里云, 武汉市人民政府)
+    Provenance provenance;
+  };
+  std::optional<Builder> builder;
   Provenance provenance;
 
   const LifecycleStatus& StatusOf(const Pool& pool) const { return pool.status ? *pool.status : status; }

@@ -253,6 +253,35 @@ TEST_F(ServerTest, NationalCoverageByCategory) {
     }
   }
   EXPECT_NEAR(parts, nation["total"]["pflops"].get<double>() / 1000, 1e-9);
+  // Who built the intelligent centers, beside seed 001:8; the centers by builder agree with the capacity
+  // view.
+  EXPECT_EQ(j["builders"]["source_line"], "001:8");
+  int centers = 0;
+  for (const json& b : j["builders"]["types"]) {
+    centers += b["centers"].get<int>();
+    if (b["type"] == "government") {
+      EXPECT_EQ(b["national_share"], 0.339);
+    }
+    if (b["type"] == "other") {
+      EXPECT_TRUE(b["national_share"].is_null());
+    }
+  }
+  EXPECT_EQ(centers, Get("/api/v1/stats/capacity?by=kind")["groups"][0]["centers"].get<int>());
+  const json by_builder = Get("/api/v1/stats/capacity?by=builder");
+  EXPECT_GE(by_builder["groups"].size(), 4u);
+  // Racks: the registry's rack-equivalents set against the occupied racks the seeds imply.
+  ASSERT_EQ(j["racks"]["scopes"].size(), 2u);
+  const json& all = j["racks"]["scopes"][0];
+  EXPECT_EQ(all["scope"], "nation");
+  EXPECT_NEAR(all["occupied_racks"].get<double>(), 8100000 * 0.6, 1e-3);
+  EXPECT_NEAR(all["coverage"].get<double>(), all["registry_rack_equivalents"].get<double>() / (8100000 * 0.6),
+              1e-12);
+  EXPECT_EQ(j["racks"]["published"].size(), 6u);
+  // It takes no parameters, and says so.
+  auto res = client_->Get("/api/v1/stats/coverage?by=hub");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_NE(res->body.find("by"), std::string::npos) << res->body;
 }
 
 // CAICT's >= 500 AI cards rule on the shipped intelligent centers in service: the flag agrees with the count,

@@ -468,11 +468,56 @@ Result<Json> Coverage(const Registry& registry, const accounting::NationalComput
                     {"source_line", r.figure ? Json(r.figure->line) : Json(nullptr)},
                     {"quote", r.figure ? Json(r.figure->quote) : Json(nullptr)}});
   }
+  auto optional = [](const std::optional<double>& x) { return x ? Json(*x) : Json(nullptr); };
+  Json builders = Json::array();
+  for (const accounting::BuilderRow& b : accounting::BuilderCoverage(registry, *nation)) {
+    builders.push_back({{"type", b.type},
+                        {"centers", b.centers},
+                        {"share", b.share},
+                        {"fp32e_eflops", b.fp32e_eflops},
+                        {"national_share", optional(b.national_share)}});
+  }
+  Json racks = Json::array();
+  for (const accounting::RackRow& r : accounting::RackCoverage(registry, *nation)) {
+    racks.push_back({{"scope", r.scope},
+                     {"registry_rack_equivalents", r.registry_rack_equivalents},
+                     {"racks", optional(r.racks)},
+                     {"occupancy", optional(r.occupancy)},
+                     {"occupied_racks", optional(r.occupied_racks)},
+                     {"coverage", optional(r.coverage)}});
+  }
+  Json published = Json::array();
+  for (const accounting::NationalCompute::Infrastructure& x : nation->infrastructure) {
+    published.push_back({{"measure", x.measure},
+                         {"scope", x.scope},
+                         {"value", x.value},
+                         {"as_of", x.as_of},
+                         {"source_line", x.line},
+                         {"quote", x.quote}});
+  }
   return Json{
       {"year", nation->year},
       {"basis", nation->basis},
       {"unit", "EFLOPS"},
       {"source", nation->source},
+      {"builders",
+       {{"rule",
+         "the registry's intelligent-computing centers in service by who built them (each classified from "
+         "its "
+         "name: an estimate; unknown where the reference does not say), by count, beside the national shares "
+         "of 智算中心 projects to 2024-08 (the remaining 29.3% is not broken down)"},
+        {"source_line", nation->builders_line.empty() ? Json() : Json(nation->builders_line)},
+        {"quote", nation->builders_quote.empty() ? Json() : Json(nation->builders_quote)},
+        {"types", builders}}},
+      {"racks",
+       {{"rule",
+         "registry rack-equivalents = devices in service x TDP / 2.5 kW (a standard rack), the racks its "
+         "devices "
+         "fill at full power, without PUE: an estimate; occupied racks = published racks x occupancy "
+         "(上架率); "
+         "hubs: the registry's centers in the 8 hubs against the hubs' racks"},
+        {"scopes", racks},
+        {"published", published}}},
       {"method",
        "registry: capacity in service at FP32-equivalent (FP32 for CPUs, FP16 x 0.5 for accelerators, FP64 "
        "x 2 in supercomputing centers); planned and under construction shown apart and not counted; "

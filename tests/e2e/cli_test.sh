@@ -141,6 +141,14 @@ printf 'cdi: {method: ahp, matrix: [[1, 9, 1/9, 1, 1], [1/9, 1, 9, 1, 1], [9, 1/
 "$ZHISUAN" index compute --data "$SAMPLE" --weights "$WORK/w.yaml" >"$WORK/w.out" 2>&1
 check "inconsistent weights exit 3" test $? -eq 3
 check "inconsistent weights name the judgements" contains "$WORK/w.out" "inconsistent judgements: consistency ratio"
+"$ZHISUAN" --data "$DATA" index compute --data "$SAMPLE" --draws 0 --base-year 2023 >"$WORK/base.out" 2>&1
+check "index --base-year on a year of the data" test $? -eq 0
+check "index says it is comparable and why there is no lag model" bash -c \
+  "grep -q \"comparable across years: every year on 2023's references\" '$WORK/base.out' && grep -q 'lagged regression: the lagged regression needs at least two years' '$WORK/base.out'"
+check "index prints the seed's published slope beside ours" contains "$WORK/base.out" "[published: 1220 亿元, seed 004:1145-1149]"
+"$ZHISUAN" --data "$DATA" index compute --data "$SAMPLE" --draws 0 --base-year 2019 >"$WORK/base2.out" 2>&1
+check "a base year not in the data exits 3" test $? -eq 3
+check "and names the years the data has" contains "$WORK/base2.out" "base_year: 2019 is not in the data (it has 2023)"
 
 # --- server -------------------------------------------------------------------------------------------------
 "$ZHISUAN" --db "$DB" serve --port 0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
@@ -167,9 +175,25 @@ TOKEN=$("$ZHISUAN" --db "$DB" token create --tenant lab-a 2>/dev/null)
 for _ in 1 2 3; do
   curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" --data-binary @"$EXAMPLES/finetune.yaml" "$URL/api/v1/jobs"
 done
+# Who the tenant is, for the demand statistics; bad settings name the field and change nothing.
+"$ZHISUAN" --db "$DB" tenant set lab-a --sector Z9 >"$WORK/sector.out" 2>&1
+check "a bad sector exits 2" test $? -eq 2
+check "and names the field" contains "$WORK/sector.out" "sector: 'Z9' is not a GB/T 4754-2017 section"
+"$ZHISUAN" --db "$DB" --data "$DATA" tenant set lab-a --home-province atlantis >"$WORK/home.out" 2>&1
+check "an unknown home province exits 2" test $? -eq 2
+check "and names it" contains "$WORK/home.out" "home-province: 'atlantis' is not a region"
+"$ZHISUAN" --db "$DB" --data "$DATA" tenant set lab-a --sector I64 --home-province beijing >"$WORK/tenant.out" 2>&1
+check "tenant set --sector --home-province" contains "$WORK/tenant.out" "sector I64, home beijing"
+"$ZHISUAN" --db "$DB" token create --tenant ops --role operator >"$WORK/ops.token" 2>/dev/null
+"$ZHISUAN" demand --server "$URL" --token-file "$WORK/ops.token" >"$WORK/demand.out" 2>&1
+check "demand answers an operator" test $? -eq 0
+check "demand sets sectors beside CAICT's shares" bash -c "grep -q '004:685-699' '$WORK/demand.out' && grep -q '互联网 internet' '$WORK/demand.out'"
+ZHISUAN_TOKEN="$TOKEN" "$ZHISUAN" demand --server "$URL" >"$WORK/demand-tenant.out" 2>&1
+check "a tenant may not read demand" test $? -ne 0
+check "and is told why" contains "$WORK/demand-tenant.out" "only operators read demand"
 "$ZHISUAN" --db "$DB" backup "$WORK/copy.db" >"$WORK/backup.out" 2>&1
 check "backup while serving exits 0" test $? -eq 0
-check "backup says what the copy holds" contains "$WORK/backup.out" "3 jobs, 1 tokens, integrity ok"
+check "backup says what the copy holds" contains "$WORK/backup.out" "3 jobs, 2 tokens, integrity ok"
 check "the copy is the operator's alone (0600)" test "$(stat -c %a "$WORK/copy.db")" = 600
 check "the copy holds the same jobs" test "$(sqlite3 "$WORK/copy.db" 'SELECT COUNT(*) FROM jobs')" = 3
 check "the copy is a platform database (its tokens list)" bash -c "'$ZHISUAN' --db '$WORK/copy.db' token list | grep -q lab-a"
