@@ -33,7 +33,7 @@ Result<NationalCompute> ParseNationalCompute(const std::string& label, const std
   if (root.ExpectMap({"national"})) {
     const YamlField n = root.Child("national");
     if (n.ExpectMap({"year", "basis", "unit", "source", "figures", "sectors", "sectors_line", "sectors_quote",
-                     "builders", "builders_line", "builders_quote", "infrastructure"})) {
+                     "builders", "builders_line", "builders_quote", "infrastructure", "stock"})) {
       out.year = static_cast<int>(n.Integer("year", 1990, 2100).value_or(0));
       out.basis = n.String("basis").value_or("");
       if (!out.basis.empty() && out.basis != "fp32e") {
@@ -116,6 +116,23 @@ Result<NationalCompute> ParseNationalCompute(const std::string& label, const std
         x.line = f.String("line").value_or("");
         x.quote = f.String("quote").value_or("");
         out.infrastructure.push_back(std::move(x));
+      }
+      for (const YamlField& f : n.Items("stock", false)) {
+        if (!f.ExpectMap({"category", "six_year_servers", "lower_bound", "years", "line", "quote"})) continue;
+        NationalCompute::Stock x;
+        x.category = f.String("category").value_or("");
+        if (!x.category.empty() && x.category != "basic" && x.category != "intelligent")
+          f.Child("category").Error("must be basic or intelligent (the categories counted from shipments)");
+        x.six_year_servers = f.Number("six_year_servers", 1, 1e12).value_or(0);
+        x.lower_bound = f.Bool("lower_bound", false);
+        x.line = f.String("line").value_or("");
+        x.quote = f.String("quote").value_or("");
+        for (const YamlField& y : f.Items("years", false)) {
+          if (!y.ExpectMap({"year", "servers", "avg_tflops"})) continue;
+          x.years.push_back({static_cast<int>(y.Integer("year", 1990, 2100).value_or(0)),
+                             y.Number("servers", 0, 1e12).value_or(0), y.OptNumber("avg_tflops", 0, 1e9)});
+        }
+        out.stock.push_back(std::move(x));
       }
       if (!out.sectors.empty() && out.sectors_line.empty())
         n.Child("sectors_line").Error("is required with sectors (where the source gives them)");
@@ -218,6 +235,49 @@ std::vector<RackRow> RackCoverage(const Registry& registry, const NationalComput
       r.occupied_racks = *r.racks * *r.occupancy;
       if (*r.occupied_racks > 0) r.coverage = r.registry_rack_equivalents / *r.occupied_racks;
     }
+  }
+  return rows;
+}
+
+std::vector<StockRow> StockModel(const Registry& registry, const NationalCompute& nation) {
+  std::vector<StockRow> rows;
+  for (const NationalCompute::Stock& in : nation.stock) {
+    StockRow r;
+    r.category = in.category;
+    r.input = &in;
+    r.six_year_servers = in.six_year_servers;
+    r.lower_bound = in.lower_bound;
+    for (const NationalFigure& f : nation.figures) {
+      if (f.category == in.category) r.national_eflops = f.eflops;
+    }
+    if (r.national_eflops && in.six_year_servers > 0)
+      r.implied_tflops_per_server = *r.national_eflops * 1e6 / in.six_year_servers;
+    double modelled = 0;
+    for (const NationalCompute::StockYear& y : in.years) {
+      if (!y.avg_tflops) continue;
+      modelled += y.servers * *y.avg_tflops / 1e6;
+      ++r.modelled_years;
+    }
+    if (r.modelled_years > 0) r.modelled_eflops = modelled;
+    for (const Center& center : registry.centers()) {
+      for (const Pool& pool : center.pools) {
+        if (!center.InService(pool)) continue;
+        const Accelerator* a = registry.FindAccelerator(pool.accelerator);
+        if (a == nullptr || Name(CategoryOf(center.kind, *a)) != in.category) continue;
+        const bool cpu = a->device_class == DeviceClass::kCpu;
+        const int per_server = cpu ? 1
+                               : pool.devices_per_node >= 2 && pool.devices_per_node <= 16
+                                   ? pool.devices_per_node
+                                   : 8;
+        r.registry_servers += static_cast<double>(pool.devices) / per_server;
+        r.registry_eflops += PoolCapacity(registry, center, pool, Measure::kFp32Equivalent).tflops / 1e6;
+      }
+    }
+    if (r.registry_servers > 0) r.registry_tflops_per_server = r.registry_eflops * 1e6 / r.registry_servers;
+    if (in.six_year_servers > 0) r.server_coverage = r.registry_servers / in.six_year_servers;
+    if (r.national_eflops && *r.national_eflops > 0)
+      r.compute_coverage = r.registry_eflops / *r.national_eflops;
+    rows.push_back(std::move(r));
   }
   return rows;
 }

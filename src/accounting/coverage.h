@@ -37,6 +37,21 @@ struct NationalCompute {
     std::string as_of, line, quote;
   };
   std::vector<Infrastructure> infrastructure;
+  // The top-down stock model's inputs per category (basic, intelligent): servers shipped over the last six
+  // years and, where published, per year with that year's average compute (004:246-252).
+  struct StockYear {
+    int year = 0;
+    double servers = 0;
+    std::optional<double> avg_tflops;  // FP32-equivalent per server
+  };
+  struct Stock {
+    std::string category;
+    double six_year_servers = 0;
+    bool lower_bound = false;  // "超过": at least this many
+    std::vector<StockYear> years;
+    std::string line, quote;
+  };
+  std::vector<Stock> stock;
   // Demand by sector (004:685-699), with its line and quote; empty when the file has none.
   std::vector<NationalSector> sectors;
   std::string sectors_line, sectors_quote;
@@ -82,5 +97,23 @@ struct RackRow {
   std::optional<double> coverage;          // registry rack-equivalents / occupied racks
 };
 std::vector<RackRow> RackCoverage(const Registry& registry, const NationalCompute& nation);
+
+// The top-down stock model against the bottom-up registry, per category (basic, intelligent). Registry
+// servers are an estimate: CPU devices are servers; accelerators count 8 to an AI server (the common HGX and
+// Atlas 800 configuration), or their pool's devices_per_node when it is 2-16.
+struct StockRow {
+  std::string category;
+  std::optional<double> national_eflops;  // CAICT's figure (the model's result)
+  double six_year_servers = 0;            // shipped
+  bool lower_bound = false;
+  std::optional<double> implied_tflops_per_server;  // national / six-year servers: the mean the model implies
+  std::optional<double> modelled_eflops;  // Σ servers x avg_tflops over the years given with both (else null)
+  int modelled_years = 0;
+  double registry_servers = 0, registry_eflops = 0;
+  std::optional<double> registry_tflops_per_server;
+  std::optional<double> server_coverage, compute_coverage;  // registry / nation
+  const NationalCompute::Stock* input = nullptr;
+};
+std::vector<StockRow> StockModel(const Registry& registry, const NationalCompute& nation);
 
 }  // namespace zhisuan::accounting

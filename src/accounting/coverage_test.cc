@@ -156,6 +156,44 @@ TEST(Coverage, RacksAndBuildersByHand) {
             std::string::npos);
 }
 
+// The stock model by hand: 1,000 AI servers over six years, two years given with their average compute; the
+// tiny registry's c1 has 100 acc-a = 12.5 servers of 8 at 400 TFLOPS FP32e each (100 TFLOPS FP16 x 0.5 x 8).
+TEST(Coverage, StockModelByHand) {
+  const std::string text =
+      std::string(kNation) +
+      "  stock:\n"
+      "    - {category: intelligent, six_year_servers: 1000, line: s, quote: q, years: "
+      "[{year: 2022, servers: 400, avg_tflops: 10}, {year: 2023, servers: 600, avg_tflops: "
+      "20}]}\n"
+      "    - {category: basic, six_year_servers: 50, lower_bound: true, line: s, quote: q}\n";
+  const auto nation = ParseNationalCompute("n.yaml", text);
+  ASSERT_TRUE(nation.has_value()) << nation.error().message;
+  const std::vector<StockRow> rows = StockModel(testing::TinyRegistry(), *nation);
+  ASSERT_EQ(rows.size(), 2u);
+  const StockRow& ai = rows[0];
+  EXPECT_NEAR(*ai.national_eflops, 0.01, 1e-15);
+  EXPECT_NEAR(*ai.implied_tflops_per_server, 10, 1e-9);  // 0.01 EFLOPS / 1,000 servers
+  EXPECT_NEAR(*ai.modelled_eflops, 0.016, 1e-12);        // 400 x 10 + 600 x 20 TFLOPS
+  EXPECT_EQ(ai.modelled_years, 2);
+  EXPECT_NEAR(ai.registry_servers, 12.5, 1e-12);
+  EXPECT_NEAR(ai.registry_eflops, 0.005, 1e-12);
+  EXPECT_NEAR(*ai.registry_tflops_per_server, 400, 1e-9);
+  EXPECT_NEAR(*ai.server_coverage, 0.0125, 1e-12);
+  EXPECT_NEAR(*ai.compute_coverage, 0.5, 1e-12);
+  const StockRow& basic = rows[1];  // c2's CPUs are in a supercomputing center: no basic servers
+  EXPECT_TRUE(basic.lower_bound);
+  EXPECT_FALSE(basic.national_eflops.has_value());  // the fixture gives no basic figure
+  EXPECT_FALSE(basic.modelled_eflops.has_value());
+  EXPECT_EQ(basic.registry_servers, 0);
+  const auto bad = ParseNationalCompute(
+      "n.yaml",
+      std::string(kNation) + "  stock:\n    - {category: super, six_year_servers: 5, line: s, quote: q}\n");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("national.stock[0].category: must be basic or intelligent"),
+            std::string::npos)
+      << bad.error().message;
+}
+
 TEST(Coverage, TheShippedBuildersAndRacks) {
   Result<NationalCompute> shipped =
       LoadNationalCompute((testing::ShippedDataDir() / "national" / "compute-2023.yaml").string());
@@ -177,6 +215,13 @@ TEST(Coverage, TheShippedBuildersAndRacks) {
   EXPECT_NEAR(*racks[1].occupied_racks, 1950000 * 0.63, 1e-3);
   EXPECT_GT(racks[0].registry_rack_equivalents, racks[1].registry_rack_equivalents);
   EXPECT_LT(*racks[0].coverage, 1);
+  // The stock model on the shipped figures: 140.4 EFLOPS over 21.9 M servers, 289.4 over (at least) 1.14 M.
+  const std::vector<StockRow> stock = StockModel(*registry, *shipped);
+  ASSERT_EQ(stock.size(), 2u);
+  EXPECT_NEAR(*stock[0].implied_tflops_per_server, 140.4e6 / 21.9e6, 1e-9);
+  EXPECT_NEAR(*stock[1].implied_tflops_per_server, 289.4e6 / 1.14e6, 1e-9);
+  EXPECT_TRUE(stock[1].lower_bound);
+  EXPECT_GT(stock[1].registry_servers, 0);
 }
 
 }  // namespace

@@ -167,6 +167,22 @@ std::string RenderCoverage(const Json& j) {
   auto pct = [](const Json& x) {
     return x.is_number() ? fmt::format("{:.1f}%", 100 * x.get<double>()) : "-";
   };
+  if (j.contains("stock") && !j["stock"]["categories"].empty()) {
+    Table m({"CATEGORY", "NATION EFLOPS", "SERVERS 6 YR", "TFLOPS/SERVER", "REGISTRY SERVERS",
+             "REGISTRY EFLOPS", "TFLOPS/SERVER", "SERVERS", "COMPUTE", "SOURCE"},
+            {kL, kR, kR, kR, kR, kR, kR, kR, kR, kL});
+    for (const Json& r : j["stock"]["categories"]) {
+      m.AddRow({Str(r["category"]), Num(r["national_eflops"]),
+                (r["lower_bound"].get<bool>() ? ">" : "") + Num(r["six_year_servers"], 0),
+                Num(r["implied_tflops_per_server"], 2), Num(r["registry_servers"], 0),
+                Num(r["registry_eflops"], 2), Num(r["registry_tflops_per_server"], 2),
+                pct(r["server_coverage"]), pct(r["compute_coverage"]), Str(r["source_line"])});
+    }
+    out +=
+        "\nTop-down stock model against the registry (the nation's side, then the registry's; coverage of "
+        "servers and of compute)\n" +
+        m.Render() + Str(j["stock"]["model"]) + "\n";
+  }
   if (j.contains("builders")) {
     Table b({"BUILDER", "CENTERS", "SHARE", "FP32E EFLOPS", "NATION SHARE"}, {kL, kR, kR, kR, kR});
     for (const Json& r : j["builders"]["types"]) {

@@ -277,6 +277,17 @@ TEST_F(ServerTest, NationalCoverageByCategory) {
   EXPECT_NEAR(all["coverage"].get<double>(), all["registry_rack_equivalents"].get<double>() / (8100000 * 0.6),
               1e-12);
   EXPECT_EQ(j["racks"]["published"].size(), 6u);
+  // The top-down stock model beside the registry: the intelligent row's registry side is the registry's.
+  ASSERT_EQ(j["stock"]["categories"].size(), 2u);
+  const json& ai = j["stock"]["categories"][1];
+  EXPECT_EQ(ai["category"], "intelligent");
+  EXPECT_EQ(ai["source_line"], "004:537-539");
+  EXPECT_NEAR(ai["implied_tflops_per_server"].get<double>(), 289.4e6 / 1.14e6, 1e-6);
+  for (const json& r : j["categories"]) {
+    if (r["category"] == "intelligent") {
+      EXPECT_NEAR(ai["registry_eflops"].get<double>(), r["in_service_eflops"].get<double>(), 1e-9);
+    }
+  }
   // It takes no parameters, and says so.
   auto res = client_->Get("/api/v1/stats/coverage?by=hub");
   ASSERT_TRUE(res);

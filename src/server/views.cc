@@ -495,11 +495,37 @@ Result<Json> Coverage(const Registry& registry, const accounting::NationalComput
                          {"source_line", x.line},
                          {"quote", x.quote}});
   }
+  Json stock = Json::array();
+  for (const accounting::StockRow& r : accounting::StockModel(registry, *nation)) {
+    stock.push_back({{"category", r.category},
+                     {"national_eflops", optional(r.national_eflops)},
+                     {"six_year_servers", r.six_year_servers},
+                     {"lower_bound", r.lower_bound},
+                     {"implied_tflops_per_server", optional(r.implied_tflops_per_server)},
+                     {"modelled_eflops", optional(r.modelled_eflops)},
+                     {"modelled_years", r.modelled_years},
+                     {"registry_servers", r.registry_servers},
+                     {"registry_eflops", r.registry_eflops},
+                     {"registry_tflops_per_server", optional(r.registry_tflops_per_server)},
+                     {"server_coverage", optional(r.server_coverage)},
+                     {"compute_coverage", optional(r.compute_coverage)},
+                     {"source_line", r.input->line},
+                     {"quote", r.input->quote}});
+  }
   return Json{
       {"year", nation->year},
       {"basis", nation->basis},
       {"unit", "EFLOPS"},
       {"source", nation->source},
+      {"stock",
+       {{"model",
+         "top-down (004:246-252): stock = Σ over the last six years of servers shipped x that year's average "
+         "compute; the seed gives six-year shipments, not each year's average, so the table shows the mean "
+         "compute per server the national figure implies (national / six-year servers) and sums a year only "
+         "when its average is given (modelled_eflops). Bottom-up: the registry's servers in service (CPU "
+         "servers; accelerators 8 to a server unless the pool says 2-16 per node: an estimate) and their "
+         "FP32-equivalent compute"},
+        {"categories", stock}}},
       {"builders",
        {{"rule",
          "the registry's intelligent-computing centers in service by who built them (each classified from "
