@@ -268,8 +268,9 @@ async function networkView() {
   const list = el('div', { id: 'province-centers' });
   const historyNode = el('div', { class: 'chart small', id: 'network-history' });
   const coverage = el('p', { class: 'note', id: 'coverage' });
+  const infrastructure = el('p', { class: 'note', id: 'infrastructure' });
   show(el('h1', {}, L('Network')),
-    kpis, coverage,
+    kpis, coverage, infrastructure,
     el('div', { class: 'filters' }, L('Map shows') + ' ', measureSelect, filterNote),
     el('div', { class: 'row' }, el('div', { class: 'panel' }, mapNode), el('div', { class: 'panel' }, el('h2', {}, L('By hub')), hubs,
       el('h2', {}, L('The network over time')), historyNode)),
@@ -283,6 +284,13 @@ async function networkView() {
     coverage.textContent = state.lang === 'zh'
       ? `平台在役算力 ${fmt.n(total.in_service_eflops, 1)} EFlops，占全国 ${fmt.n(total.national_eflops)} EFlops 的 ${pct(total)}（FP32 等效，中国信通院 ${cv.year} 年，种子文件 ${total.source_line}）：智能算力 ${pct(row('intelligent'))}，超算 ${pct(row('super'))}，基础算力 ${pct(row('basic'))}；规划在建 ${fmt.n(total.planned_eflops, 1)} EFlops 不计入。`
       : `The registry sees ${fmt.n(total.in_service_eflops, 1)} EFLOPS in service, ${pct(total)} of China's ${fmt.n(total.national_eflops)} EFLOPS (FP32-equivalent, CAICT ${cv.year}, seed ${total.source_line}): intelligent ${pct(row('intelligent'))}, supercomputing ${pct(row('super'))}, basic ${pct(row('basic'))}; ${fmt.n(total.planned_eflops, 1)} EFLOPS planned or under construction not counted.`;
+    // Who built the intelligent centers beside the nation (seed 001:8), and racks against 上架率.
+    const b = (cv.builders && cv.builders.types) || [];
+    const share = (t) => { const r = b.find((x) => x.type === t); return r ? `${fmt.pct(r.share)} / ${r.national_share === null ? '–' : fmt.pct(r.national_share)}` : '–'; };
+    const racks = cv.racks && cv.racks.scopes ? cv.racks.scopes.find((x) => x.scope === 'hubs') : null;
+    infrastructure.textContent = state.lang === 'zh'
+      ? `智算中心建设主体（平台 / 全国，种子文件 ${cv.builders ? cv.builders.source_line : '–'}）：地方政府 ${share('government')}，基础电信运营商 ${share('carrier')}，互联网及云厂商 ${share('cloud')}。` + (racks ? `八大枢纽：平台折合 ${fmt.n(racks.registry_rack_equivalents)} 个标准机架（2.5 kW，估算），占已上架 ${fmt.n(racks.occupied_racks)} 架的 ${racks.coverage === null ? '–' : fmt.pct(racks.coverage)}。` : '')
+      : `Builders of intelligent centers (registry / nation, seed ${cv.builders ? cv.builders.source_line : '–'}): local government ${share('government')}, telecom carriers ${share('carrier')}, internet and cloud ${share('cloud')}.` + (racks ? ` The 8 hubs: the registry fills ${fmt.n(racks.registry_rack_equivalents)} standard racks (2.5 kW, an estimate), ${racks.coverage === null ? '–' : fmt.pct(racks.coverage)} of the ${fmt.n(racks.occupied_racks)} occupied.` : '');
   }).catch(() => {});
   measureSelect.addEventListener('change', () => draw());
   let data = null;

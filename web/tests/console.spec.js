@@ -66,6 +66,9 @@ test('a supervisor sees how much of the capacity is domestic and which centers a
   await expect(page.locator('#coverage')).toContainText("of China's 435 EFLOPS");
   await expect(page.locator('#coverage')).toContainText('004:523-525');
   await expect(page.locator('#coverage')).toContainText(/intelligent \d+\.\d%/);
+  await expect(page.locator('#infrastructure')).toContainText('seed 001:8');
+  await expect(page.locator('#infrastructure')).toContainText('33.9%');
+  await expect(page.locator('#infrastructure')).toContainText('standard racks');
   // A center whose published figure is a plan says so instead of 'up'.
   await expect(page.locator('#network-centers tbody tr', { hasText: 'Suihong Huachuang' })).toContainText('planned');
 });
