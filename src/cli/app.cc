@@ -456,6 +456,7 @@ int Run(int argc, char** argv) {
     o.server.index_spec_path = o.data + "/index/caict-3.0.yaml";
     o.server.index_sample_path = o.data + "/index/sample-2023.csv";
     o.server.national_path = o.data + "/national/compute-2023.yaml";
+    o.server.traces_dir = o.data + "/traces";
     if (web_dir.empty()) {
       if (const char* env = std::getenv("ZHISUAN_WEB"); env != nullptr && *env != '\0') web_dir = env;
     }

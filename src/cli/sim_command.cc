@@ -11,6 +11,7 @@
 #include "cli/common.h"
 #include "cli/table.h"
 #include "sim/report.h"
+#include "sim/run_scenario.h"
 #include "sim/scenario.h"
 
 namespace zhisuan::cli {
@@ -34,97 +35,29 @@ std::string EchartsPath() {
 }  // namespace
 
 int RunSim(const Registry& base, const SimArgs& a) {
-  sim::RunReport report;
-  report.trace_path = a.trace;
-  const auto format = sim::ParseTraceFormat(a.format, a.trace);
-  if (!format) return Report(format.error());
-  report.trace_format = *format == sim::TraceFormat::kPhilly    ? "philly"
-                        : *format == sim::TraceFormat::kAlibaba ? "alibaba"
-                                                                : "jsonl";
-  const auto objective = placement::ParseObjective(a.objective);
-  if (!objective) {
-    return Report({ErrorCode::kInvalidArgument, fmt::format("objective: unknown objective '{}' (one of {})",
-                                                            a.objective, placement::kObjectiveNames)});
-  }
-  sim::SimOptions& o = report.options;
-  o.objective.kind = *objective;
-  o.objective.carbon_price_cny_per_t = base.placement().carbon_price_cny_per_t;
-  std::vector<uint64_t> seeds{a.seed};
+  sim::Scenario scenario;
+  scenario.trace = a.trace;
+  scenario.format = a.format;
+  scenario.policies = SplitList(a.policies);
+  scenario.objective = a.objective;
+  scenario.seeds = {a.seed};
   if (!a.seeds.empty()) {
     auto parsed = sim::ParseSeeds(a.seeds);
     if (!parsed) return Report(parsed.error());
-    seeds = std::move(*parsed);
+    scenario.seeds = std::move(*parsed);
   }
-  o.seed = seeds.front();
-  o.time_scale = a.time_scale;
-  o.load_scale = a.load_scale;
-  o.sample_interval_s = a.sample_h * 3600;
-  if (!(a.time_scale > 0)) return Report({ErrorCode::kInvalidArgument, "time-scale: must be > 0"});
-  if (!(a.load_scale > 0 && a.load_scale <= 100)) {
-    return Report({ErrorCode::kInvalidArgument,
-                   fmt::format("load-scale: must be > 0 and at most 100 (got {})", a.load_scale)});
-  }
-  if (a.sample_h < 0) return Report({ErrorCode::kInvalidArgument, "sample-h: must be >= 0"});
-  for (const std::string& f : a.failures) {
-    auto failure = sim::ParseFailure(f);
-    if (!failure) return Report(failure.error());
-    o.failures.push_back(*failure);
-    report.what_if.push_back("fail " + f);
-  }
-  if (!a.random_failures.empty()) {
-    auto parsed = sim::ParseRandomFailures(a.random_failures);
-    if (!parsed) return Report(parsed.error());
-    o.random_mtbf_h = parsed->first;
-    o.random_mttr_h = parsed->second;
-    report.what_if.push_back("random-failures " + a.random_failures);
-  }
-  for (const std::string& t : a.tariff_scales) report.what_if.push_back("tariff-scale " + t);
-  for (const std::string& c : a.add_centers) report.what_if.push_back("add-center " + c);
-  auto registry = sim::ApplyWhatIf(base, a.tariff_scales, a.add_centers);
-  if (!registry) return Report(registry.error());
-  const std::vector<std::string> policies = SplitList(a.policies);
-  if (policies.empty()) return Report({ErrorCode::kInvalidArgument, "policy: give at least one policy"});
-  for (const std::string& p : policies) {
-    if (auto check = placement::MakePolicy(p); !check) return Report(check.error());
-  }
-
-  // Validate the trace once; per seed (the seed draws the provinces), the bound and every policy stream it.
-  // The first seed's run is the report's; the others are replicas without time series.
-  const auto trace = sim::TraceFile::Open(a.trace, *format, *registry, a.strict);
-  if (!trace) return Report(trace.error());
-  report.trace = (*trace)->stats();
-  for (const uint64_t seed : seeds) {
-    sim::SimOptions run_options = o;
-    run_options.seed = seed;
-    if (seed != seeds.front()) run_options.sample_interval_s = 0;
-    auto bound = sim::OfflineBound(*registry, *(*trace)->Stream(seed, o.load_scale), run_options);
-    if (!bound) return Report(bound.error());
-    std::vector<sim::SimResult> results;
-    for (const std::string& p : policies) {
-      run_options.policy = p;
-      auto result = sim::Simulate(*registry, *(*trace)->Stream(seed, o.load_scale), run_options);
-      if (!result) return Report(result.error());
-      results.push_back(std::move(*result));
-    }
-    // The time-indexed bound holds for schedules that finish by the horizon: the latest any policy finished.
-    double horizon_h = 0, upper = std::numeric_limits<double>::infinity();
-    for (const sim::SimResult& r : results) {
-      horizon_h = std::max(horizon_h, r.makespan_h);
-      if (r.pending_at_end == 0) upper = std::min(upper, r.tenant_cost_cny);
-    }
-    if (std::isfinite(upper)) {
-      auto ti = sim::ComputeTimeIndexedBound(*registry, *(*trace)->Stream(seed, o.load_scale), run_options,
-                                             horizon_h, upper);
-      if (!ti) return Report(ti.error());
-      bound->time_indexed = *ti;
-    }
-    if (seed == seeds.front()) {
-      report.bound = *bound;
-      report.results = std::move(results);
-    } else {
-      report.replicas.push_back({seed, *bound, std::move(results)});
-    }
-  }
+  scenario.time_scale = a.time_scale;
+  scenario.load_scale = a.load_scale;
+  scenario.sample_h = a.sample_h;
+  scenario.failures = a.failures;
+  scenario.random_failures = a.random_failures;
+  scenario.add_centers = a.add_centers;
+  scenario.tariff_scales = a.tariff_scales;
+  scenario.strict = a.strict;
+  const std::vector<uint64_t>& seeds = scenario.seeds;
+  Result<sim::RunReport> run = sim::RunScenario(base, scenario);
+  if (!run) return Report(run.error());
+  const sim::RunReport& report = *run;
   if (!a.report_dir.empty()) {
     if (Status s = sim::WriteReport(report, a.report_dir, EchartsPath()); !s) return Report(s.error());
   }

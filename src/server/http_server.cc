@@ -25,6 +25,7 @@
 #include "server/job_view.h"
 #include "server/metrics.h"
 #include "server/quote_view.h"
+#include "server/simulations.h"
 #include "server/views.h"
 
 namespace zhisuan {
@@ -152,6 +153,7 @@ struct HttpServer::Impl {
   std::optional<accounting::NationalCompute> national;  // data/national/, read at start
   std::optional<views::Console> console;
   lifecycle::JobService* jobs = nullptr;
+  std::unique_ptr<views::Simulations> simulations;  // with jobs (it needs their tokens)
   Clock::time_point started = Clock::now();
   Metrics metrics;
   std::vector<Route> routes;
@@ -238,6 +240,34 @@ struct HttpServer::Impl {
               std::function<void(const lifecycle::Principal&, Call&)> handle) {
     Add(std::move(method), pattern, [this, handle = std::move(handle)](Call& call) {
       if (std::optional<lifecycle::Principal> who = Authenticate(call)) handle(*who, call);
+    });
+  }
+
+  void SimulationRoutes() {
+    Authed("POST", "/api/v1/simulations", [this](const lifecycle::Principal& who, Call& c) {
+      if (Status s = views::CheckParams(c.params, {}); !s) return Reply(c.res, std::unexpected(s.error()));
+      Result<views::Json> run = simulations->Submit(who, c.req.body);
+      Reply(c.res, run);
+      if (run) {
+        c.res.status = 202;
+        c.res.headers.emplace_back("Location",
+                                   fmt::format("/api/v1/simulations/{}", (*run)["id"].get<int64_t>()));
+      }
+    });
+    Authed("GET", "/api/v1/simulations", [this](const lifecycle::Principal& who, Call& c) {
+      if (Status s = views::CheckParams(c.params, {}); !s) return Reply(c.res, std::unexpected(s.error()));
+      Reply(c.res, simulations->List(who));
+    });
+    Plain("/api/v1/simulations/traces", [this](Call&) { return simulations->Traces(); });
+    Authed("GET", "/api/v1/simulations/{id}", [this](const lifecycle::Principal& who, Call& c) {
+      Result<int64_t> id = JobId(c.req.matches[0]);
+      if (!id) return Reply(c.res, std::unexpected(id.error()));
+      Reply(c.res, simulations->Get(who, *id));
+    });
+    Authed("DELETE", "/api/v1/simulations/{id}", [this](const lifecycle::Principal& who, Call& c) {
+      Result<int64_t> id = JobId(c.req.matches[0]);
+      if (!id) return Reply(c.res, std::unexpected(id.error()));
+      Reply(c.res, simulations->Cancel(who, *id));
     });
   }
 
@@ -699,7 +729,12 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
     impl->console = std::move(*console);
   }
   impl->Routes();
-  if (jobs != nullptr) impl->JobRoutes();
+  if (jobs != nullptr) {
+    impl->simulations =
+        std::make_unique<views::Simulations>(registry, options.traces_dir, options.scratch_dir);
+    impl->SimulationRoutes();
+    impl->JobRoutes();
+  }
   http::LoopOptions loop;
   loop.host = options.host;
   loop.port = options.port;

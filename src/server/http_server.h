@@ -34,6 +34,10 @@ struct ServerOptions {
   // The national compute figures GET /api/v1/stats/coverage sets the registry against (empty or absent:
   // none; a malformed file is an error).
   std::string national_path = "";
+  // The shipped traces POST /api/v1/simulations runs by name (data/traces/; empty or absent: none), and where
+  // uploaded traces wait while they run (empty: the system's temporary directory).
+  std::string traces_dir = "";
+  std::string scratch_dir = "";
   // The console's files (web/: console/ and node_modules/); empty: `/` lists the API instead.
   std::string web_dir = "";
 };

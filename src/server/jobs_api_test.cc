@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
@@ -50,6 +51,8 @@ class JobsApiTest : public ::testing::Test {
     ASSERT_TRUE(service_);
     ServerOptions options{"127.0.0.1", 0, 8};
     options.national_path = (testing::ShippedDataDir() / "national" / "compute-2023.yaml").string();
+    options.traces_dir = (testing::ShippedDataDir() / "traces").string();
+    options.scratch_dir = dir_.path().string();
     auto server =
         HttpServer::Create(opened_->registry, opened_->store->SchemaVersion(), options, service_.get());
     ASSERT_TRUE(server) << server.error().message;
@@ -274,6 +277,110 @@ TEST_F(JobsApiTest, ATenantsMinimumDomesticShareHoldsAndIsExplained) {
   auto cancelled = client_->Delete("/api/v1/jobs/" + std::to_string(f), Auth(acme_));
   ASSERT_TRUE(cancelled);
   EXPECT_EQ(cancelled->status, 200) << cancelled->body;
+}
+
+// Issue 14: simulations run by the server. A tenant runs two policies on the shipped Philly sample and
+// follows it to its report (the same JSON as zhisuan sim --json); another tenant cannot see it; an uploaded
+// trace runs too; bad requests name the field and leave nothing behind; the queue is bounded per tenant; a
+// queued run can be cancelled.
+TEST_F(JobsApiTest, SimulationsRunOnShippedAndUploadedTracesWithProgress) {
+  auto post = [&](const std::string& token, const json& body) {
+    return client_->Post("/api/v1/simulations", Auth(token), body.dump(), "application/json");
+  };
+  auto traces = client_->Get("/api/v1/simulations/traces");
+  ASSERT_TRUE(traces && traces->status == 200);
+  const json list = json::parse(traces->body);
+  ASSERT_EQ(list.size(), 2u) << list.dump();
+  EXPECT_EQ(list[1]["name"], "philly-sample");
+  EXPECT_EQ(list[1]["rows"], 2000);
+  auto wait_done = [&](const std::string& token, int64_t id) {
+    json j;
+    for (int i = 0; i < 1200; ++i) {
+      auto r = client_->Get("/api/v1/simulations/" + std::to_string(id), Auth(token));
+      if (!r || r->status != 200) break;
+      j = json::parse(r->body);
+      if (j["state"] != "queued" && j["state"] != "running") return j;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "simulation " << id << " never ended: " << j.dump();
+    return j;
+  };
+  auto started = post(acme_, {{"trace", "philly-sample"}, {"policies", {"lowest-cost", "first-fit"}}});
+  ASSERT_TRUE(started);
+  ASSERT_EQ(started->status, 202) << started->body;
+  const json run = json::parse(started->body);
+  EXPECT_EQ(started->get_header_value("Location"),
+            "/api/v1/simulations/" + std::to_string(run["id"].get<int>()));
+  const json done = wait_done(acme_, run["id"]);
+  ASSERT_EQ(done["state"], "done") << done.dump();
+  EXPECT_EQ(done["progress"], 1.0);
+  const json& report = done["report"];
+  EXPECT_EQ(report["trace"]["path"], "philly-sample");  // never the server's path
+  EXPECT_EQ(report["trace"]["jobs"], 2000);
+  ASSERT_EQ(report["policies"].size(), 2u);
+  EXPECT_EQ(report["policies"][0]["policy"], "lowest-cost");
+  EXPECT_GE(report["policies"][0]["cost_ratio_to_bound"].get<double>(), 1.0 - 1e-9);
+  EXPECT_LE(report["policies"][0]["tenant_cost_cny"].get<double>(),
+            report["policies"][1]["tenant_cost_cny"].get<double>());
+  // Another tenant sees neither the run nor it in its list; an operator sees it.
+  EXPECT_EQ(client_->Get("/api/v1/simulations/" + std::to_string(run["id"].get<int>()), Auth(zeta_))->status,
+            404);
+  EXPECT_TRUE(json::parse(client_->Get("/api/v1/simulations", Auth(zeta_))->body)["simulations"].empty());
+  EXPECT_EQ(json::parse(client_->Get("/api/v1/simulations", Auth(ops_))->body)["simulations"].size(), 1u);
+  EXPECT_EQ(client_->Get("/api/v1/simulations")->status, 401);
+  // An uploaded trace (JSON lines of zhisuan's own format).
+  const std::string jsonl =
+      "{\"arrival_s\": 0, \"job\": {\"kind\": \"train\", \"devices\": 8, \"accelerator\": {\"models\": "
+      "[\"huawei-ascend-910b\"]}, \"work\": {\"reference_hours\": 2, \"reference\": "
+      "\"huawei-ascend-910b\"}}}\n";
+  auto up = post(zeta_, {{"trace_csv", jsonl}, {"format", "jsonl"}, {"policies", {"lowest-cost"}}});
+  ASSERT_TRUE(up);
+  ASSERT_EQ(up->status, 202) << up->body;
+  const json uploaded = wait_done(zeta_, json::parse(up->body)["id"]);
+  EXPECT_EQ(uploaded["state"], "done") << uploaded.dump();
+  EXPECT_EQ(uploaded["report"]["trace"]["jobs"], 1);
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    EXPECT_EQ(entry.path().filename().string().rfind("zhisuan-sim-", 0), std::string::npos)
+        << "an upload was left behind: " << entry.path();
+  }
+  // Bad requests name the field.
+  for (const auto& [body, expect] :
+       {std::pair{json{{"trace", "../../etc/passwd"}}, "trace: '../../etc/passwd' is not a shipped trace"},
+        std::pair{json{{"trace", "philly-sample"}, {"trace_csv", "x"}}, "not both or neither"},
+        std::pair{json::object(), "not both or neither"},
+        std::pair{json{{"trace", "philly-sample"}, {"policies", {"cheapest"}}}, "cheapest"},
+        std::pair{json{{"trace", "philly-sample"}, {"load_scale", 50}},
+                  "load_scale: must be > 0 and at most 10"},
+        std::pair{json{{"trace", "philly-sample"}, {"seeds", "1-50"}}, "seeds: at most 10"},
+        std::pair{json{{"trace", "philly-sample"}, {"failures", {"nowhere"}}}, "nowhere"},
+        std::pair{json{{"trace", "philly-sample"}, {"colour", 1}}, "colour: unknown field"},
+        std::pair{json{{"trace", "alibaba-gpu-2023-pods"}, {"load_scale", 10}, {"seeds", "1-10"}},
+                  "job placements"}}) {
+    auto r = post(acme_, body);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << body.dump() << " -> " << r->body;
+    EXPECT_NE(r->body.find(expect), std::string::npos) << r->body;
+  }
+  // Two waiting runs per tenant: the third is 429; a queued one is cancelled.
+  const json heavy = {{"trace", "alibaba-gpu-2023-pods"}, {"seeds", "1-3"}};
+  std::vector<int64_t> ids;
+  int refused = 0;
+  for (int i = 0; i < 3; ++i) {
+    auto r = post(acme_, heavy);
+    ASSERT_TRUE(r);
+    if (r->status == 202)
+      ids.push_back(json::parse(r->body)["id"]);
+    else if (r->status == 429)
+      ++refused;
+  }
+  EXPECT_EQ(ids.size(), 2u);
+  EXPECT_EQ(refused, 1);
+  for (int64_t id : ids) {
+    auto c = client_->Delete("/api/v1/simulations/" + std::to_string(id), Auth(acme_));
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->status, 200) << c->body;
+  }
+  for (int64_t id : ids) EXPECT_EQ(wait_done(acme_, id)["state"], "cancelled");
 }
 
 // Issue 13: the quote is the bill. A quote on the live network, the estimate recorded at placement and the

@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <sstream>
 #include <tuple>
@@ -11,6 +13,7 @@
 #include "sim/bound.h"
 #include "sim/event_queue.h"
 #include "sim/report.h"
+#include "sim/run_scenario.h"
 #include "sim/scenario.h"
 #include "store/registry_source.h"
 #include "testing/fixtures.h"
@@ -587,6 +590,68 @@ TEST(EventQueue, PopsInTimeThenPushOrder) {
       reference.erase(reference.begin());
     }
     ASSERT_EQ(q.size(), reference.size());
+  }
+}
+
+}  // namespace
+}  // namespace zhisuan::sim
+
+namespace zhisuan::sim {
+namespace {
+
+// The scenario runner that `zhisuan sim` and POST /api/v1/simulations share: progress after each step (per
+// seed: the bound, each policy, the time-indexed bound), the same figures as running the steps by hand, a
+// cancel between steps, and field errors before any work.
+TEST(RunScenario, ProgressCancelAndErrors) {
+  const Registry registry = testing::TinyRegistry();
+  Scenario s;
+  s.trace = kGoldenDir + "/tiny_trace.jsonl";
+  s.policies = {"lowest-cost", "first-fit"};
+  s.seeds = {1, 2};
+  std::vector<std::pair<int, int>> steps;
+  Result<RunReport> run =
+      RunScenario(registry, s, [&](int done, int total) { steps.emplace_back(done, total); });
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_EQ(steps.size(), 8u);  // 2 seeds x (bound + 2 policies + time-indexed bound)
+  for (size_t i = 0; i < steps.size(); ++i) EXPECT_EQ(steps[i], std::make_pair(static_cast<int>(i) + 1, 8));
+  ASSERT_EQ(run->results.size(), 2u);
+  ASSERT_EQ(run->replicas.size(), 1u);
+  EXPECT_EQ(run->replicas[0].seed, 2u);
+  // The same as one policy run by hand on seed 1.
+  SimOptions o = run->options;
+  o.policy = "lowest-cost";
+  o.seed = 1;
+  auto source = OpenTrace(s.trace, TraceFormat::kJsonl, registry, 1, false);
+  ASSERT_TRUE(source);
+  Result<SimResult> by_hand = Simulate(registry, **source, o);
+  ASSERT_TRUE(by_hand);
+  EXPECT_DOUBLE_EQ(run->results[0].tenant_cost_cny, by_hand->tenant_cost_cny);
+  // Cancelled after the first step.
+  std::atomic<bool> cancel{false};
+  int calls = 0;
+  Result<RunReport> stopped = RunScenario(
+      registry, s,
+      [&](int, int) {
+        ++calls;
+        cancel = true;
+      },
+      &cancel);
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(stopped.error().message, "cancelled");
+  EXPECT_EQ(calls, 1);
+  // Errors name the field, before the trace is read.
+  for (const auto& [edit, expect] : std::vector<std::pair<std::function<void(Scenario&)>, std::string>>{
+           {[](Scenario& x) { x.policies.clear(); }, "policy: give at least one policy"},
+           {[](Scenario& x) { x.load_scale = 0; }, "load-scale: must be > 0 and at most 100 (got 0)"},
+           {[](Scenario& x) { x.objective = "fastest"; }, "objective: unknown objective 'fastest'"},
+           {[](Scenario& x) { x.time_scale = -1; }, "time-scale: must be > 0"},
+           {[](Scenario& x) { x.trace = "/nonexistent.jsonl"; }, "/nonexistent.jsonl"}}) {
+    Scenario bad = s;
+    edit(bad);
+    Result<RunReport> r = RunScenario(registry, bad);
+    ASSERT_FALSE(r) << expect;
+    EXPECT_NE(r.error().message.find(expect), std::string::npos) << r.error().message;
   }
 }
 

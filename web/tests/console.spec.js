@@ -256,6 +256,29 @@ test('a planner reads the compute development index on the map and in the table'
   errors = errors.filter((e) => !e.includes('status of 400'));
 });
 
+test('a planner runs a what-if on a shipped trace, follows its progress to the report, and opens a saved one', async ({ page }) => {
+  await signIn(page, TENANT);
+  await page.goto('/#/simulations');
+  await expect(page.locator('#sim-trace')).toContainText('philly-sample (2,000 rows)');
+  await page.selectOption('#sim-trace', 'philly-sample');
+  await page.click('#sim-run');
+  await expect(page.locator('#sim-status')).toContainText('done', { timeout: 60000 });
+  await expect(page.locator('#sim-progress')).toHaveJSProperty('value', 1);
+  await expect(page.locator('#sim-policies tbody tr')).toHaveCount(2);  // lowest-cost and first-fit, checked by default
+  await expect(page.locator('#sim-policies')).toContainText('lowest-cost');
+  await expect(page.locator('#sim-summary')).toContainText('philly-sample (philly): 2,000 jobs');
+  await expect(page.locator('#sim-chart canvas').first()).toBeVisible();
+  await expect(page.locator('#sim-table tbody tr')).toHaveCount(1);
+  await page.screenshot({ path: 'test-results/screens/simulations.png', fullPage: true });
+  // A saved report.json opens without the server (the golden report of the tiny network: five policies).
+  await page.setInputFiles('#sim-open', require('path').join(__dirname, '../../tests/golden/tiny_report.json'));
+  await expect(page.locator('#sim-policies tbody tr')).toHaveCount(5);
+  await expect(page.locator('#sim-report h2')).toContainText('tiny_report.json');
+  // A file that is not a report says so, and the page goes on.
+  await page.setInputFiles('#sim-open', { name: 'x.json', mimeType: 'application/json', buffer: Buffer.from('{"a": 1}') });
+  await expect(page.locator('#sim-report')).toContainText('not a report.json');
+});
+
 test('the console speaks Chinese or English and is light or dark, and remembers', async ({ page }) => {
   await page.goto('/');
   await expect(page.locator('h1')).toHaveText('Network');
