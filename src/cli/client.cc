@@ -249,7 +249,7 @@ int ClientDemand(const ClientArgs& a) {
     const Json n = g.value("national", Json::object());
     std::string codes;
     for (const Json& c : g.value("codes", Json::array()))
-      codes += (codes.empty() ? "" : " ") + c.get<std::string>();
+      codes += fmt::format("{}{}", codes.empty() ? "" : " ", c.get<std::string>());
     sectors.AddRow({g.contains("name_zh") ? fmt::format("{} {}", g["name_zh"].get<std::string>(),
                                                         g["sector"].get<std::string>())
                                           : g["sector"].get<std::string>(),

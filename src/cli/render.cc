@@ -173,7 +173,7 @@ std::string RenderCoverage(const Json& j) {
             {kL, kR, kR, kR, kR, kR, kR, kR, kR, kL});
     for (const Json& r : j["stock"]["categories"]) {
       m.AddRow({Str(r["category"]), Num(r["national_eflops"]),
-                (r["lower_bound"].get<bool>() ? ">" : "") + Num(r["six_year_servers"], 0),
+                fmt::format("{}{}", r["lower_bound"].get<bool>() ? ">" : "", Num(r["six_year_servers"], 0)),
                 Num(r["implied_tflops_per_server"], 2), Num(r["registry_servers"], 0),
                 Num(r["registry_eflops"], 2), Num(r["registry_tflops_per_server"], 2),
                 pct(r["server_coverage"]), pct(r["compute_coverage"]), Str(r["source_line"])});

@@ -200,7 +200,7 @@ Result<std::vector<YearResult>> Compute(const IndexSpec& spec, const Dataset& da
   std::string have;
   for (const YearData& d : data.years) {
     if (d.year == *base_year) b = &d;
-    have += (have.empty() ? "" : ", ") + std::to_string(d.year);
+    have += fmt::format("{}{}", have.empty() ? "" : ", ", d.year);
   }
   if (b == nullptr)
     return Fail(ErrorCode::kValidation,

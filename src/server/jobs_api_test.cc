@@ -352,6 +352,8 @@ TEST_F(JobsApiTest, SimulationsRunOnShippedAndUploadedTracesWithProgress) {
         std::pair{json{{"trace", "philly-sample"}, {"load_scale", 50}},
                   "load_scale: must be > 0 and at most 10"},
         std::pair{json{{"trace", "philly-sample"}, {"seeds", "1-50"}}, "seeds: at most 10"},
+        std::pair{json{{"trace", "philly-sample"}, {"time_scale", 0.0001}},
+                  "time_scale: must be from 0.1 to 1000"},
         std::pair{json{{"trace", "philly-sample"}, {"failures", {"nowhere"}}}, "nowhere"},
         std::pair{json{{"trace", "philly-sample"}, {"colour", 1}}, "colour: unknown field"},
         std::pair{json{{"trace", "alibaba-gpu-2023-pods"}, {"load_scale", 10}, {"seeds", "1-10"}},

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "sim/run_scenario.h"
 #include "sim/scenario.h"
@@ -68,7 +69,26 @@ Simulations::Simulations(const Registry& registry, std::string traces_dir, std::
       traces_dir_(std::move(traces_dir)),
       scratch_dir_(std::move(scratch_dir)),
       limits_(limits),
-      worker_([this] { Work(); }) {}
+      traces_(Json::array()),
+      worker_([this] { Work(); }) {
+  std::error_code ec;
+  if (traces_dir_.empty() || !fs::is_directory(traces_dir_, ec)) return;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(traces_dir_, ec)) {
+    if (e.is_regular_file() && IsTraceFile(e.path())) files.push_back(e.path());
+  }
+  std::ranges::sort(files);
+  for (const fs::path& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    const std::string body = text.str();
+    traces_.push_back({{"name", f.stem().string()},
+                       {"file", f.filename().string()},
+                       {"bytes", body.size()},
+                       {"rows", Rows(body, f.extension() == ".jsonl")}});
+  }
+}
 
 Simulations::~Simulations() {
   {
@@ -81,26 +101,6 @@ Simulations::~Simulations() {
   for (const auto& r : runs_) {
     if (!r->upload_path.empty()) std::remove(r->upload_path.c_str());
   }
-}
-
-Json Simulations::Traces() const {
-  Json out = Json::array();
-  std::error_code ec;
-  if (traces_dir_.empty() || !fs::is_directory(traces_dir_, ec)) return out;
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(traces_dir_, ec)) {
-    if (e.is_regular_file() && IsTraceFile(e.path())) files.push_back(e.path());
-  }
-  std::ranges::sort(files);
-  for (const fs::path& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    out.push_back({{"name", f.stem().string()},
-                   {"file", f.filename().string()},
-                   {"bytes", text.size()},
-                   {"rows", Rows(text, f.extension() == ".jsonl")}});
-  }
-  return out;
 }
 
 Result<Json> Simulations::Submit(const lifecycle::Principal& who, std::string_view text) {
@@ -128,6 +128,9 @@ Result<Json> Simulations::Submit(const lifecycle::Principal& who, std::string_vi
   s.objective = body.value("objective", std::string("cost"));
   s.time_scale = body.value("time_scale", 1.0);
   s.load_scale = body.value("load_scale", 1.0);
+  // A slowed-down trace spans more hours, and the report samples every hour: bounded here.
+  if (!(s.time_scale >= 0.1 && s.time_scale <= 1000))
+    return Fail(ErrorCode::kValidation, "time_scale: must be from 0.1 to 1000 here (the CLI allows more)");
   if (!(s.load_scale > 0 && s.load_scale <= limits_.max_load_scale)) {
     return Fail(ErrorCode::kValidation,
                 fmt::format("load_scale: must be > 0 and at most {} here (the CLI allows more)",
@@ -176,7 +179,8 @@ Result<Json> Simulations::Submit(const lifecycle::Principal& who, std::string_vi
     }
     if (s.trace.empty()) {
       std::string names;
-      for (const Json& t : Traces()) names += (names.empty() ? "" : ", ") + t["name"].get<std::string>();
+      for (const Json& t : Traces())
+        names += fmt::format("{}{}", names.empty() ? "" : ", ", t["name"].get<std::string>());
       return Fail(ErrorCode::kValidation, fmt::format("trace: '{}' is not a shipped trace (one of: {})",
                                                       name.substr(0, 100), names.empty() ? "none" : names));
     }

@@ -45,8 +45,8 @@ class Simulations {
   Result<Json> Get(const lifecycle::Principal& who, int64_t id);
   Json List(const lifecycle::Principal& who);
   Result<Json> Cancel(const lifecycle::Principal& who, int64_t id);
-  // The shipped traces: name, format, rows, bytes.
-  Json Traces() const;
+  // The shipped traces: name, file, rows, bytes.
+  const Json& Traces() const { return traces_; }
 
  private:
   struct Run;
@@ -57,6 +57,7 @@ class Simulations {
   const Registry& registry_;
   std::string traces_dir_, scratch_dir_;
   SimulationLimits limits_;
+  Json traces_;  // the shipped traces, listed at construction
   std::mutex mu_;
   std::condition_variable wake_;
   std::deque<std::shared_ptr<Run>> runs_;  // every run kept, oldest first
