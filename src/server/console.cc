@@ -18,6 +18,7 @@ Result<Console> Console::Load(const std::string& web_dir) {
   static constexpr Source kFiles[] = {
       {"/", "console/index.html", "text/html; charset=utf-8"},
       {"/console/app.js", "console/app.js", "text/javascript; charset=utf-8"},
+      {"/console/lib.js", "console/lib.js", "text/javascript; charset=utf-8"},
       {"/console/app.css", "console/app.css", "text/css; charset=utf-8"},
       {"/console/echarts.min.js", "node_modules/echarts/dist/echarts.min.js",
        "text/javascript; charset=utf-8"},

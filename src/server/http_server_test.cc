@@ -621,6 +621,7 @@ TEST(HttpServerCreate, RejectsBadOptions) {
 TEST_F(ServerTest, TheConsoleAndItsAssetsWithTheirTypesAndPolicy) {
   for (const auto& [path, type] : {std::pair{"/", "text/html; charset=utf-8"},
                                    {"/console/app.js", "text/javascript; charset=utf-8"},
+                                   {"/console/lib.js", "text/javascript; charset=utf-8"},
                                    {"/console/app.css", "text/css; charset=utf-8"},
                                    {"/console/echarts.min.js", "text/javascript; charset=utf-8"},
                                    {"/console/china.json", "application/json"}}) {

@@ -3,6 +3,8 @@
 // job, submit and quote, usage, index, audit (operators). The token lives in this tab's sessionStorage (gone when
 // the tab closes); the server decides what it may see, never the page.
 
+import { fmt, compareValues, usageCsv, simulationBody, checkSimReport } from './lib.js';
+
 const TOKEN_KEY = 'zhisuan.token';
 const LANG_KEY = 'zhisuan.lang';
 const THEME_KEY = 'zhisuan.theme';
@@ -74,20 +76,6 @@ async function api(path, { method = 'GET', body, type = 'application/json' } = {
   return data;
 }
 
-const fmt = {
-  n: (x, d = 0) => (x === null || x === undefined || Number.isNaN(x)) ? '–'
-    : Number(x).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }),
-  pct: (x) => (x === null || x === undefined) ? '–' : (100 * x).toFixed(1) + '%',
-  time: (s) => s ? new Date(s * 1000).toISOString().replace('T', ' ').slice(0, 19) + 'Z' : '–',
-  ago: (s) => {
-    if (!s) return '–';
-    const d = Date.now() / 1000 - s;
-    return d < 90 ? `${Math.round(d)} s` : d < 5400 ? `${Math.round(d / 60)} min` : `${(d / 3600).toFixed(1)} h`;
-  },
-  cny: (x) => (x === null || x === undefined) ? '–' : '¥' + fmt.n(x, 2),
-  fen: (x) => (x === null || x === undefined) ? '–' : '¥' + fmt.n(x / 100, 2),
-};
-
 const stateBadge = (s) => el('span', { class: 'state ' + s }, s);
 const errorBox = (e) => el('div', { class: 'error', role: 'alert' }, e.message || String(e));
 
@@ -132,12 +120,7 @@ function table(columns, rows, { onclick, sortKey, id, page = TABLE_PAGE } = {}) 
     if (key) {
       const col = columns.find((c) => c.key === key);
       const v = col.sort || ((r) => r[key]);
-      sorted.sort((a, b) => {
-        const x = v(a), y = v(b);
-        const c = (x === y) ? 0 : (x === null || x === undefined) ? 1 : (y === null || y === undefined) ? -1
-          : (typeof x === 'number' && typeof y === 'number') ? x - y : String(x).localeCompare(String(y));
-        return asc ? c : -c;
-      });
+      sorted.sort((a, b) => compareValues(v(a), v(b), asc));
     }
     // Keyboard: headers and row links take the focus (Tab) and act on Enter (headers on Space too).
     const sortBy = (c, refocus) => {
@@ -1081,18 +1064,13 @@ async function simulationsView() {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     error.replaceChildren();
-    const body = {
-      policies: policies.map((l) => l.querySelector('input')).filter((i) => i.checked).map((i) => i.value),
-      seeds: seeds.value.trim() || '1', time_scale: Number(timeScale.value), load_scale: Number(loadScale.value),
-    };
-    if (failure.value.trim()) body.failures = [failure.value.trim()];
-    if (trace.value) body.trace = trace.value;
-    else {
-      const f = upload.files && upload.files[0];
-      if (!f) { error.replaceChildren(errorBox(new Error('trace: choose a shipped trace or a file to upload'))); return; }
-      body.trace_csv = await f.text();
-    }
     try {
+      const f = !trace.value && upload.files && upload.files[0];
+      const body = simulationBody({
+        trace: trace.value, upload: f ? await f.text() : null,
+        policies: policies.map((l) => l.querySelector('input')).filter((i) => i.checked).map((i) => i.value),
+        seeds: seeds.value, timeScale: timeScale.value, loadScale: loadScale.value, failure: failure.value,
+      });
       const r = await api('/api/v1/simulations', { method: 'POST', body: JSON.stringify(body) });
       refreshList();
       await follow(r.id);
@@ -1104,7 +1082,7 @@ async function simulationsView() {
 // A simulation report (the JSON of zhisuan sim --json): each policy's cost against the bounds, energy, carbon,
 // queueing and fairness, and the cost ratios drawn.
 function renderSimReport(holder, rep, label) {
-  if (!rep || !Array.isArray(rep.policies) || !rep.bound) throw new Error('no policies or bound in it');
+  checkSimReport(rep);
   for (const ch of state.charts) ch.dispose();
   state.charts = [];
   const ti = rep.bound.time_indexed ? rep.bound.time_indexed.tenant_cost_cny : null;
@@ -1137,11 +1115,7 @@ function renderSimReport(holder, rep, label) {
 
 // A download of `rows` as CSV (the usage table's columns, money in yuan).
 function csvLink(rows, key, filename) {
-  const header = [key, 'jobs', 'device_hours', 'energy_kwh', 'carbon_kg', 'compute_cny', 'transfer_cny', 'bill_cny'];
-  const quote = (v) => /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v);
-  const lines = [header.join(',')].concat(rows.map((r) => [r.key, r.jobs, r.device_hours, r.energy_kwh, r.carbon_kg,
-    (r.price_fen / 100).toFixed(2), (r.transfer_fee_fen / 100).toFixed(2), (r.bill_fen / 100).toFixed(2)].map(quote).join(',')));
-  const url = URL.createObjectURL(new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }));
+  const url = URL.createObjectURL(new Blob([usageCsv(rows, key)], { type: 'text/csv' }));
   return el('a', { href: url, download: filename, id: 'usage-csv' }, L('Download CSV'));
 }
 

@@ -276,7 +276,7 @@ test('a planner runs a what-if on a shipped trace, follows its progress to the r
   await expect(page.locator('#sim-report h2')).toContainText('tiny_report.json');
   // A file that is not a report says so, and the page goes on.
   await page.setInputFiles('#sim-open', { name: 'x.json', mimeType: 'application/json', buffer: Buffer.from('{"a": 1}') });
-  await expect(page.locator('#sim-report')).toContainText('not a report.json');
+  await expect(page.locator('#sim-report')).toContainText('not a report.json (no policies in it)');
 });
 
 test('the console speaks Chinese or English and is light or dark, and remembers', async ({ page }) => {

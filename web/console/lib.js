@@ -1,0 +1,62 @@
+// zhisuan console: the pure helpers of app.js (no DOM, no state), unit-tested with node:test in
+// web/unit/. Numbers and times as the console shows them, the table order, the usage CSV, the body of a
+// simulation request and the check of a simulation report.
+
+export const fmt = {
+  n: (x, d = 0) => (x === null || x === undefined || Number.isNaN(x)) ? '–'
+    : Number(x).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }),
+  pct: (x) => (x === null || x === undefined) ? '–' : (100 * x).toFixed(1) + '%',
+  time: (s) => s ? new Date(s * 1000).toISOString().replace('T', ' ').slice(0, 19) + 'Z' : '–',
+  ago: (s, now = Date.now() / 1000) => {
+    if (!s) return '–';
+    const d = now - s;
+    return d < 90 ? `${Math.round(d)} s` : d < 5400 ? `${Math.round(d / 60)} min` : `${(d / 3600).toFixed(1)} h`;
+  },
+  cny: (x) => (x === null || x === undefined) ? '–' : '¥' + fmt.n(x, 2),
+  fen: (x) => (x === null || x === undefined) ? '–' : '¥' + fmt.n(x / 100, 2),
+};
+
+// The order of a table column: numbers by value, the rest as text, missing values last; descending reverses it
+// all (missing values first).
+export function compareValues(x, y, asc = true) {
+  const c = (x === y) ? 0 : (x === null || x === undefined) ? 1 : (y === null || y === undefined) ? -1
+    : (typeof x === 'number' && typeof y === 'number') ? x - y : String(x).localeCompare(String(y));
+  return asc ? c : -c;
+}
+
+// One CSV field: quoted when it holds a comma, a quote or a line break (quotes doubled).
+export const csvField = (v) => /[",\n\r]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v);
+
+// The usage table as CSV, money in yuan.
+export function usageCsv(rows, key) {
+  const header = [key, 'jobs', 'device_hours', 'energy_kwh', 'carbon_kg', 'compute_cny', 'transfer_cny', 'bill_cny'];
+  return [header.join(',')].concat(rows.map((r) => [r.key, r.jobs, r.device_hours, r.energy_kwh, r.carbon_kg,
+    (r.price_fen / 100).toFixed(2), (r.transfer_fee_fen / 100).toFixed(2), (r.bill_fen / 100).toFixed(2)].map(csvField).join(','))).join('\n') + '\n';
+}
+
+// The body of POST /api/v1/simulations from the form's values; throws naming the field the user must fix.
+export function simulationBody({ trace, upload, policies, seeds, timeScale, loadScale, failure }) {
+  if (!policies || policies.length === 0) throw new Error('policies: choose at least one');
+  const body = { policies, seeds: (seeds || '').trim() || '1', time_scale: Number(timeScale), load_scale: Number(loadScale) };
+  for (const [k, v] of [['time_scale', body.time_scale], ['load_scale', body.load_scale]]) {
+    if (!(v > 0)) throw new Error(`${k}: must be a number > 0`);
+  }
+  if (failure && failure.trim()) body.failures = [failure.trim()];
+  if (trace) body.trace = trace;
+  else if (upload !== undefined && upload !== null) body.trace_csv = upload;
+  else throw new Error('trace: choose a shipped trace or a file to upload');
+  return body;
+}
+
+// Throws unless `rep` looks like the JSON of zhisuan sim (policies with their costs, and a bound).
+export function checkSimReport(rep) {
+  if (!rep || typeof rep !== 'object') throw new Error('not a JSON object');
+  if (!Array.isArray(rep.policies) || rep.policies.length === 0) throw new Error('no policies in it');
+  if (!rep.bound || typeof rep.bound.tenant_cost_cny !== 'number') throw new Error('no bound in it');
+  if (!rep.trace) throw new Error('no trace in it');
+  for (const p of rep.policies) {
+    if (typeof p.policy !== 'string' || typeof p.tenant_cost_cny !== 'number' || typeof p.cost_ratio_to_bound !== 'number')
+      throw new Error('a policy without its name, cost or ratio');
+  }
+  return rep;
+}

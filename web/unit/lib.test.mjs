@@ -1,0 +1,62 @@
+// Unit tests of the console's pure helpers (web/console/lib.js) with Node's own test runner (node --test; Node
+// 18 and newer, no package needed).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { fmt, compareValues, csvField, usageCsv, simulationBody, checkSimReport } from '../console/lib.js';
+
+test('numbers, shares, money and times read as the console shows them', () => {
+  assert.equal(fmt.n(1234567.891), '1,234,568');
+  assert.equal(fmt.n(0.5, 2), '0.50');
+  assert.equal(fmt.n(null), '–');
+  assert.equal(fmt.n(undefined), '–');
+  assert.equal(fmt.n(NaN), '–');
+  assert.equal(fmt.pct(0.3391), '33.9%');
+  assert.equal(fmt.pct(null), '–');
+  assert.equal(fmt.fen(123456), '¥1,234.56');
+  assert.equal(fmt.cny(2.016), '¥2.02');
+  assert.equal(fmt.time(1700000000), '2023-11-14 22:13:20Z');
+  assert.equal(fmt.time(0), '–');
+  assert.equal(fmt.ago(1000, 1030), '30 s');
+  assert.equal(fmt.ago(1000, 1000 + 600), '10 min');
+  assert.equal(fmt.ago(1000, 1000 + 7200), '2.0 h');
+});
+
+test('a column sorts numbers by value, text as text, and missing values last', () => {
+  const rows = [{ v: 10 }, { v: null }, { v: 9 }, { v: 100 }, {}];
+  const asc = [...rows].sort((a, b) => compareValues(a.v, b.v, true)).map((r) => r.v);
+  assert.deepEqual(asc, [9, 10, 100, null, undefined]);
+  const desc = [...rows].sort((a, b) => compareValues(a.v, b.v, false)).map((r) => r.v);
+  assert.deepEqual(desc, [undefined, null, 100, 10, 9]);
+  assert.deepEqual(['广东', 'beijing', 'Anhui'].sort((a, b) => compareValues(a, b)), ['Anhui', 'beijing', '广东']);
+});
+
+test('the usage CSV quotes what needs quoting and bills in yuan', () => {
+  assert.equal(csvField('plain'), 'plain');
+  assert.equal(csvField('a,b'), '"a,b"');
+  assert.equal(csvField('say "hi"'), '"say ""hi"""');
+  assert.equal(csvField('two\nlines'), '"two\nlines"');
+  const csv = usageCsv([{ key: 'lab,a', jobs: 2, device_hours: 16, energy_kwh: 9.6, carbon_kg: 3.1, price_fen: 12345, transfer_fee_fen: 5, bill_fen: 12350 }], 'tenant');
+  assert.equal(csv, 'tenant,jobs,device_hours,energy_kwh,carbon_kg,compute_cny,transfer_cny,bill_cny\n"lab,a",2,16,9.6,3.1,123.45,0.05,123.50\n');
+});
+
+test('a simulation request is built from the form, or the field to fix is named', () => {
+  assert.deepEqual(simulationBody({ trace: 'philly-sample', policies: ['lowest-cost'], seeds: ' 1-3 ', timeScale: '50', loadScale: '2', failure: ' c@24+12 ' }),
+    { policies: ['lowest-cost'], seeds: '1-3', time_scale: 50, load_scale: 2, failures: ['c@24+12'], trace: 'philly-sample' });
+  assert.deepEqual(simulationBody({ trace: '', upload: 'a,b\n1,2\n', policies: ['first-fit'], seeds: '', timeScale: '1', loadScale: '1', failure: '' }),
+    { policies: ['first-fit'], seeds: '1', time_scale: 1, load_scale: 1, trace_csv: 'a,b\n1,2\n' });
+  assert.throws(() => simulationBody({ trace: 'x', policies: [], timeScale: 1, loadScale: 1 }), /policies: choose at least one/);
+  assert.throws(() => simulationBody({ trace: 'x', policies: ['random'], timeScale: '0', loadScale: 1 }), /time_scale: must be a number > 0/);
+  assert.throws(() => simulationBody({ trace: 'x', policies: ['random'], timeScale: 1, loadScale: 'lots' }), /load_scale/);
+  assert.throws(() => simulationBody({ trace: '', upload: null, policies: ['random'], timeScale: 1, loadScale: 1 }), /trace: choose/);
+});
+
+test('a saved report is checked before it is drawn', () => {
+  const good = { trace: { path: 't' }, bound: { tenant_cost_cny: 10 }, policies: [{ policy: 'lowest-cost', tenant_cost_cny: 10, cost_ratio_to_bound: 1 }] };
+  assert.equal(checkSimReport(good), good);
+  assert.throws(() => checkSimReport(null), /not a JSON object/);
+  assert.throws(() => checkSimReport({ a: 1 }), /no policies in it/);
+  assert.throws(() => checkSimReport({ ...good, bound: {} }), /no bound in it/);
+  assert.throws(() => checkSimReport({ ...good, trace: undefined }), /no trace in it/);
+  assert.throws(() => checkSimReport({ ...good, policies: [{ policy: 'x' }] }), /without its name, cost or ratio/);
+});
