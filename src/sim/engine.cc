@@ -362,7 +362,17 @@ class Engine {
     s.running = core_.running_jobs();
     s.pending = core_.waiting();
     result_.samples.push_back(std::move(s));
-    Push(now_ + o_.sample_interval_s, EventKind::kSample, 0);
+    // A trace stretched over many hours (a small time scale) would sample without bound: past kMaxSamples,
+    // every other sample is dropped and the interval doubles, so the series keeps its shape in bounded
+    // memory.
+    if (result_.samples.size() > kMaxSamples) {
+      size_t kept = 0;
+      for (size_t i = 0; i < result_.samples.size(); i += 2)
+        result_.samples[kept++] = std::move(result_.samples[i]);
+      result_.samples.resize(kept);
+      sample_interval_s_ *= 2;
+    }
+    Push(now_ + sample_interval_s_, EventKind::kSample, 0);
   }
 
   Result<SimResult> Finalise() {
@@ -405,6 +415,8 @@ class Engine {
 
   const Registry& registry_;
   const SimOptions& o_;
+  static constexpr size_t kMaxSamples = 20000;
+  double sample_interval_s_ = o_.sample_interval_s;  // doubles each time the samples are thinned
   std::vector<Failure> failures_;  // scheduled ones first, then random ones as they are drawn
   std::mt19937_64 failure_rng_{o_.seed ^ 0x5DEECE66Dull};
   schedule::Scheduler core_;

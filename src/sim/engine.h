@@ -43,8 +43,9 @@ struct SimOptions {
   // after an exponential time with mean random_mttr_h. 0 turns them off.
   double random_mtbf_h = 0;
   double random_mttr_h = 4;
-  double sample_interval_s = 3600;               // utilisation samples; 0 turns them off
-  int max_pending_tries = 64;                    // jobs without a candidate re-tried per capacity change
+  double sample_interval_s = 3600;  // utilisation samples; 0 turns them off; past 20,000 samples every other
+                                    // one is dropped and the interval doubles (bounded memory)
+  int max_pending_tries = 64;       // jobs without a candidate re-tried per capacity change
   std::function<void(const JobRun&)> on_finish;  // each completed job; empty: none
 };
 
