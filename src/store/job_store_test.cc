@@ -158,15 +158,13 @@ TEST_P(JobStoreTest, TokensAndQuotas) {
   EXPECT_FALSE(store_->RevokeToken(std::string(12, 'a'), 5));  // ambiguous: a conflict, nothing revoked
   EXPECT_FALSE(store_->RevokeToken("not-an-id", 5));
   EXPECT_FALSE(store_->RevokeToken(std::string(12, 'c'), 5)->has_value());
-  ASSERT_TRUE(store_->SetTenantLimits(
-      "acme",
-      {.max_priority = 10,
-       .submissions_per_s = std::nullopt,
-       .max_pending = 5,
-       .allow_from = "10.0.0.0/8",
-       .sector = "I64",
-       .home_province = "beijing",
-       .min_domestic_share = 0.5}));
+  ASSERT_TRUE(store_->SetTenantLimits("acme", {.max_priority = 10,
+                                               .submissions_per_s = std::nullopt,
+                                               .max_pending = 5,
+                                               .allow_from = "10.0.0.0/8",
+                                               .sector = "I64",
+                                               .home_province = "beijing",
+                                               .min_domestic_share = 0.5}));
   const auto limits = *store_->AllTenantLimits();
   EXPECT_EQ(limits.at("acme").max_priority, 10);
   EXPECT_FALSE(limits.at("acme").submissions_per_s.has_value());
