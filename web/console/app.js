@@ -3,7 +3,7 @@
 // job, submit and quote, usage, index, audit (operators). The token lives in this tab's sessionStorage (gone when
 // the tab closes); the server decides what it may see, never the page.
 
-import { fmt, compareValues, usageCsv, simulationBody, checkSimReport } from './lib.js';
+import { fmt, compareValues, usageCsv, simulationBody, checkSimReport, wallText } from './lib.js';
 
 const TOKEN_KEY = 'zhisuan.token';
 const LANG_KEY = 'zhisuan.lang';
@@ -90,6 +90,15 @@ function show(...nodes) {
 function chart(node) {
   const c = echarts.init(node, state.dark ? 'dark' : null, { renderer: 'canvas' });
   if (state.dark) c.setOption({ backgroundColor: 'transparent' });
+  // On a wall screen the page's text doubles (app.css); ECharts draws its own at fixed sizes (axis labels 12
+  // px), so every option set on the chart is followed by one that doubles its text.
+  if (matchMedia('(min-width: 2400px)').matches) {
+    const set = c.setOption.bind(c);
+    c.setOption = (option, ...rest) => {
+      set(option, ...rest);
+      set(wallText(c.getOption()));
+    };
+  }
   state.charts.push(c);
   return c;
 }

@@ -60,3 +60,24 @@ export function checkSimReport(rep) {
   }
   return rep;
 }
+
+// The patch that doubles a chart's text for a wall screen, given the chart's option as ECharts holds it (every
+// component a list): axis labels and names, legends, tooltips, visual maps, radar names, series labels, and
+// the default text style. Components are patched by position, so the patch merges into what is there.
+export const WALL_FONT_PX = 24;
+export function wallText(option) {
+  const big = { fontSize: WALL_FONT_PX };
+  const each = (key, patch) => (Array.isArray(option[key]) ? option[key].map(() => patch) : undefined);
+  const out = { textStyle: big };
+  for (const axis of ['xAxis', 'yAxis', 'radiusAxis', 'angleAxis', 'singleAxis']) {
+    const p = each(axis, { axisLabel: big, nameTextStyle: big });
+    if (p) out[axis] = p;
+  }
+  for (const [key, patch] of [['legend', { textStyle: big }], ['tooltip', { textStyle: big }],
+    ['visualMap', { textStyle: big }], ['radar', { axisName: big }], ['title', { textStyle: big }],
+    ['series', { label: big }]]) {
+    const p = each(key, patch);
+    if (p) out[key] = p;
+  }
+  return out;
+}

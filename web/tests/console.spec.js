@@ -312,5 +312,10 @@ for (const [w, h] of [[1366, 768], [3840, 2160]]) {
       expect(scroll, `${path} at ${w}x${h}: the page is ${scroll} px wide in a ${inner} px window`).toBeLessThanOrEqual(inner);
       await page.screenshot({ path: `test-results/screens/${w}x${h}${path.replace(/[^a-z0-9]+/gi, '-')}.png` });
     }
+    // The charts' own text follows the page: 12 px on a laptop, doubled on a wall screen.
+    await page.goto('/#/index');
+    await expect(page.locator('#index-regression-gdp canvas').first()).toBeVisible();
+    const size = await page.evaluate(() => echarts.getInstanceByDom(document.getElementById('index-regression-gdp')).getOption().xAxis[0].axisLabel.fontSize);
+    expect(size).toBe(w >= 2400 ? 24 : 12);
   });
 }

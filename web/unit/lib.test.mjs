@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { fmt, compareValues, csvField, usageCsv, simulationBody, checkSimReport } from '../console/lib.js';
+import { fmt, compareValues, csvField, usageCsv, simulationBody, checkSimReport, wallText, WALL_FONT_PX } from '../console/lib.js';
 
 test('numbers, shares, money and times read as the console shows them', () => {
   assert.equal(fmt.n(1234567.891), '1,234,568');
@@ -59,4 +59,18 @@ test('a saved report is checked before it is drawn', () => {
   assert.throws(() => checkSimReport({ ...good, bound: {} }), /no bound in it/);
   assert.throws(() => checkSimReport({ ...good, trace: undefined }), /no trace in it/);
   assert.throws(() => checkSimReport({ ...good, policies: [{ policy: 'x' }] }), /without its name, cost or ratio/);
+});
+
+test('a wall screen doubles the text of a chart, component by component', () => {
+  const big = { fontSize: WALL_FONT_PX };
+  assert.equal(WALL_FONT_PX, 24);
+  assert.deepEqual(wallText({ xAxis: [{}], yAxis: [{}, {}], series: [{}, {}, {}], tooltip: [{}] }), {
+    textStyle: big,
+    xAxis: [{ axisLabel: big, nameTextStyle: big }],
+    yAxis: [{ axisLabel: big, nameTextStyle: big }, { axisLabel: big, nameTextStyle: big }],
+    tooltip: [{ textStyle: big }],
+    series: [{ label: big }, { label: big }, { label: big }],
+  });
+  assert.deepEqual(wallText({ radar: [{}], visualMap: [{}] }), { textStyle: big, visualMap: [{ textStyle: big }], radar: [{ axisName: big }] });
+  assert.deepEqual(wallText({}), { textStyle: big });
 });
