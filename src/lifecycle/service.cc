@@ -247,8 +247,8 @@ Status JobService::SetTenantLimits(const Principal& who, const std::string& tena
   if (Status s = CheckAllowList(limits.allow_from); !s) return s;
   if (Status s = accounting::CheckSector(limits.sector); !s) return s;
   if (!limits.home_province.empty() && snapshot().ProvinceIndex(limits.home_province) == placement::kNone) {
-    return Fail(ErrorCode::kValidation,
-                fmt::format("home_province: '{}' is not a region of the registry", limits.home_province));
+    return Fail(ErrorCode::kValidation, fmt::format("home_province: '{}' is not a region of the registry",
+                                                    limits.home_province.substr(0, 60)));
   }
   if (limits.min_domestic_share && !(*limits.min_domestic_share >= 0 && *limits.min_domestic_share <= 1))
     return Fail(ErrorCode::kValidation, "min_domestic_share: must be from 0 to 1");
