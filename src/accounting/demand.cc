@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <functional>
+#include <set>
 
 namespace zhisuan::accounting {
 namespace {
@@ -77,6 +79,10 @@ void DemandTotals::Add(const DemandUse& u) {
 DemandReport BuildDemand(const Registry& registry, const std::map<std::string, TenantProfile>& profiles,
                          const std::vector<NationalSector>& sectors, const std::vector<DemandUse>& uses) {
   DemandReport out;
+  std::set<std::string, std::less<>> west_provinces;  // the provinces of the western hubs
+  for (const Hub& h : registry.hubs()) {
+    if (h.west) west_provinces.insert(h.provinces.begin(), h.provinces.end());
+  }
   for (const DemandUse& u : uses) {
     const auto p = profiles.find(u.tenant);
     const std::string code = p != profiles.end() ? p->second.sector : "";
@@ -95,13 +101,7 @@ DemandReport BuildDemand(const Registry& registry, const std::map<std::string, T
     if (center != nullptr && center->province == home) out.home_device_hours[home] += u.device_hours;
     if (hub != nullptr && hub->west) out.west_device_hours[home] += u.device_hours;
     // Demand from outside the western hubs' provinces: how much of it went west.
-    const Region* region = registry.FindRegion(home);
-    bool home_in_west = false;
-    for (const Hub& h : registry.hubs()) {
-      for (const std::string& province : h.provinces)
-        home_in_west = home_in_west || (h.west && province == home);
-    }
-    if (region != nullptr && !home_in_west) {
+    if (registry.FindRegion(home) != nullptr && !west_provinces.contains(home)) {
       out.east_device_hours += u.device_hours;
       if (hub != nullptr && hub->west) out.east_in_west_device_hours += u.device_hours;
     }

@@ -131,6 +131,17 @@ int PrintJob(const std::string& body, bool json) {
   return 0;
 }
 
+// GETs `path`: with --json prints the answer as it came (j stays empty), else parses it into `j` for a table.
+int GetForTable(const ClientArgs& a, const std::string& path, Json& j) {
+  std::string body;
+  if (int rc = Call(a, "GET", path, "", {}, body); rc != 0) return rc;
+  if (a.json)
+    fmt::print("{}\n", body);
+  else
+    j = Json::parse(body);
+  return 0;
+}
+
 }  // namespace
 
 int ClientSubmit(const ClientArgs& a) {
@@ -147,18 +158,13 @@ int ClientSubmit(const ClientArgs& a) {
 }
 
 int ClientJobs(const ClientArgs& a) {
-  std::string body;
   const std::string q = Query({{"state", &a.state},
                                {"tenant", &a.tenant},
                                {"center", &a.center},
                                {"after", &a.after},
                                {"limit", &a.limit}});
-  if (int rc = Call(a, "GET", "/api/v1/jobs" + q, "", {}, body); rc != 0) return rc;
-  if (a.json) {
-    fmt::print("{}\n", body);
-    return 0;
-  }
-  const Json j = Json::parse(body);
+  Json j;
+  if (int rc = GetForTable(a, "/api/v1/jobs" + q, j); rc != 0 || a.json) return rc;
   Table t({"ID", "TENANT", "STATE", "CENTER", "DEVICES", "ACCELERATOR", "PRICE CNY", "MESSAGE"},
           {Table::Align::kRight, Table::Align::kLeft, Table::Align::kLeft, Table::Align::kLeft,
            Table::Align::kRight, Table::Align::kLeft, Table::Align::kRight, Table::Align::kLeft});
@@ -195,17 +201,10 @@ int ClientLogs(const ClientArgs& a) {
 }
 
 int ClientUsage(const ClientArgs& a) {
-  std::string body;
-  if (int rc = Call(a, "GET", "/api/v1/usage" + Query({{"by", &a.by}, {"from", &a.from}, {"to", &a.to}}), "",
-                    {}, body);
-      rc != 0) {
+  Json j;
+  if (int rc = GetForTable(a, "/api/v1/usage" + Query({{"by", &a.by}, {"from", &a.from}, {"to", &a.to}}), j);
+      rc != 0 || a.json)
     return rc;
-  }
-  if (a.json) {
-    fmt::print("{}\n", body);
-    return 0;
-  }
-  const Json j = Json::parse(body);
   const std::string by = j["by"];
   Table t(
       {by == "tenant" ? "TENANT" : "CENTER", "JOBS", "DEVICE-HOURS", "ENERGY kWh", "CARBON kg", "BILLED CNY"},
@@ -223,17 +222,10 @@ int ClientUsage(const ClientArgs& a) {
 }
 
 int ClientDemand(const ClientArgs& a) {
-  std::string body;
-  if (int rc =
-          Call(a, "GET", "/api/v1/stats/demand" + Query({{"from", &a.from}, {"to", &a.to}}), "", {}, body);
-      rc != 0) {
+  Json j;
+  if (int rc = GetForTable(a, "/api/v1/stats/demand" + Query({{"from", &a.from}, {"to", &a.to}}), j);
+      rc != 0 || a.json)
     return rc;
-  }
-  if (a.json) {
-    fmt::print("{}\n", body);
-    return 0;
-  }
-  const Json j = Json::parse(body);
   auto pct = [](const Json& x) {
     return x.is_number() ? fmt::format("{:.1f}%", 100 * x.get<double>()) : "-";
   };

@@ -385,6 +385,41 @@ TEST_F(JobsApiTest, SimulationsRunOnShippedAndUploadedTracesWithProgress) {
   for (int64_t id : ids) EXPECT_EQ(wait_done(acme_, id)["state"], "cancelled");
 }
 
+// A hostile tenant's simulation bodies and an operator's tenant settings, mutated at random: every answer is
+// 2xx, 400 or 429, never a crash or a 5xx, and the server serves on; accepted runs are cancelled.
+TEST_F(JobsApiTest, FuzzedSimulationAndTenantBodiesNeverBreakTheServer) {
+  const std::string sim = json{{"trace", "philly-sample"}, {"policies", {"lowest-cost", "random"}},
+                               {"seeds", {1, 2}},          {"time_scale", 10},
+                               {"load_scale", 1.5},        {"failures", {"cmcc-hohhot-aidc@1+2"}}}
+                              .dump();
+  const std::string limits = json{
+      {"sector", "I64"},
+      {"home_province", "beijing"},
+      {"min_domestic_share", 0.5},
+      {"max_pending", 10}}.dump();
+  std::mt19937_64 rng(2027);
+  for (int i = 0; i < 200; ++i) {
+    const bool simulation = i % 2 == 0;
+    std::string body = simulation ? sim : limits;
+    const int changes = i % 10 == 0 ? 0 : 1 + static_cast<int>(rng() % 5);
+    for (int k = 0; k < changes; ++k) body[rng() % body.size()] = static_cast<char>(32 + rng() % 95);
+    auto r = simulation ? client_->Post("/api/v1/simulations", Auth(acme_), body, "application/json")
+                        : client_->Put("/api/v1/tenants/acme/limits", Auth(ops_), body, "application/json");
+    ASSERT_TRUE(r) << "no answer to body " << i;
+    EXPECT_TRUE(r->status == 200 || r->status == 202 || r->status == 400 || r->status == 429)
+        << r->status << " " << body << " -> " << r->body;
+    if (r->status == 202)
+      client_->Delete("/api/v1/simulations/" + json::parse(r->body)["id"].dump(), Auth(acme_));
+  }
+  EXPECT_EQ(client_->Get("/api/v1/health")->status, 200);
+  auto big = client_->Post("/api/v1/simulations", Auth(acme_),
+                           json{{"trace", "philly-sample"}, {"seeds", std::vector<int>(100000, 1)}}.dump(),
+                           "application/json");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 400);
+  EXPECT_NE(big->body.find("seeds: at most 10"), std::string::npos) << big->body;
+}
+
 // Issue 13: the quote is the bill. A quote on the live network, the estimate recorded at placement and the
 // bill of the finished job price a run with the same functions: a 12-hour job in Guangdong crosses its
 // time-of-use periods, and its energy is billed over those periods as it was quoted, to the fen (the landed

@@ -148,13 +148,15 @@ Result<Json> Simulations::Submit(const lifecycle::Principal& who, std::string_vi
       auto seeds = sim::ParseSeeds(v.get<std::string>());
       if (!seeds) return std::unexpected(seeds.error());
       s.seeds = std::move(*seeds);
-    } else if (v.is_array() && !v.empty()) {
+    } else if (v.is_array() && !v.empty() && v.size() <= limits_.max_seeds) {
       s.seeds.clear();
       for (const nlohmann::json& x : v) {
         if (!x.is_number_unsigned())
           return Fail(ErrorCode::kValidation, "seeds: must be non-negative integers");
         s.seeds.push_back(x.get<uint64_t>());
       }
+    } else if (v.is_array() && v.size() > limits_.max_seeds) {
+      return Fail(ErrorCode::kValidation, fmt::format("seeds: at most {} here", limits_.max_seeds));
     } else {
       return Fail(ErrorCode::kValidation, "seeds: must be \"1-5\", \"1,2,3\" or a list of integers");
     }
