@@ -2,7 +2,8 @@
 # The console's first screen in headless Chromium (bench/console_first_screen.js): on the shipped network, the
 # same with a baseline console (BASE_WEB: another checkout's web/ directory, e.g. an earlier commit's, measured in
 # the same run), and on a synthetic network of 10,000 centers with 100,000 jobs in the database (submitted over
-# HTTP first and run to the end on simulated centers). Target (issue 14): interactive within 1 s on loopback.
+# HTTP first and run to the end on simulated centers), with both consoles again. Target (issue 14): interactive
+# within 1 s on loopback.
 # Usage: bench/console_first_screen.sh [BASE_WEB]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,11 @@ serve() {  # serve DATA WEB DB: starts the server, sets PID and URL
     >"$WORK/out" 2>"$WORK/err" &
   PID=$!
   URL=
-  until [ -n "$URL" ]; do URL=$(grep -oE 'http://[0-9.]+:[0-9]+' "$WORK/out" || true); sleep 0.05; done
+  until [ -n "$URL" ]; do
+    kill -0 "$PID" 2>/dev/null || { cat "$WORK/err" >&2; exit 1; }  # the server did not start: say why
+    URL=$(grep -oE 'http://[0-9.]+:[0-9]+' "$WORK/out" || true)
+    sleep 0.05
+  done
   until curl -sf "$URL/api/v1/health" >/dev/null; do sleep 0.1; done
 }
 stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; PID=; }
@@ -48,5 +53,10 @@ until [ "$(sqlite3 "$WORK/syn.db" 'SELECT COUNT(*) FROM jobs')" -ge 100000 ]; do
 done
 sleep 3
 echo "jobs in the database: $(sqlite3 "$WORK/syn.db" 'SELECT COUNT(*) FROM jobs')"
-node bench/console_first_screen.js "$URL" "10,000 centers, 100,000 jobs" 3
+node bench/console_first_screen.js "$URL" "10,000 centers, 100,000 jobs, this console" 3
 stop
+if [ -n "$BASE_WEB" ]; then
+  serve "$WORK/data" "$BASE_WEB" "$WORK/syn.db"
+  node bench/console_first_screen.js "$URL" "10,000 centers, 100,000 jobs, baseline console" 3
+  stop
+fi

@@ -38,7 +38,7 @@ Result<Registry> LoadRegistry(const std::vector<DataFile>& files) {
       parse_failed = true;
       continue;
     }
-    docs.push_back(ParseYaml(file->label, file->content, diag));
+    docs.push_back(ParseYaml(file->label, file->content, diag, kDataFileLimits));
     parse_failed = parse_failed || !docs.back().has_value();
   }
   if (parse_failed) return Fail(ErrorCode::kParse, diag.Join());

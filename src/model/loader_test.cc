@@ -4,6 +4,7 @@
 
 #include <regex>
 
+#include "model/yaml_field.h"
 #include "testing/fixtures.h"
 
 namespace zhisuan {
@@ -196,6 +197,23 @@ TEST(Loader, ReportsEveryProblemAtOnce) {
   const std::string msg = LoadError(files);
   EXPECT_NE(msg.find("accelerators[0].tdp_w"), std::string::npos) << msg;
   EXPECT_NE(msg.find("centers[0].pools[0].devices"), std::string::npos) << msg;
+}
+
+// The registry's files are the operator's: a national registry of 10,000 centers is ~10 MB of centers.yaml,
+// past the 8 MB bound on untrusted input (job specs, uploads), and loads; a file past the data files' own
+// bound is refused with its name before the parser sees it.
+TEST(Loader, DataFilesMayBeLargerThanUntrustedInput) {
+  auto files = TinyDataFiles();
+  const std::string centers = FileContent(files, "centers.yaml");
+  const std::string padding = "# " + std::string(9 << 20, 'x') + "\n";
+  Result<Registry> r = LoadRegistry(WithFile(files, "centers.yaml", padding + centers));
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->centers().size(), LoadRegistry(files)->centers().size());
+  EXPECT_GT(kDataFileLimits.max_bytes, kUntrustedInput.max_bytes);
+  const std::string message = LoadError(
+      WithFile(files, "centers.yaml", std::string(kDataFileLimits.max_bytes + 1, '#')), ErrorCode::kParse);
+  EXPECT_NE(message.find("centers.yaml"), std::string::npos) << message;
+  EXPECT_NE(message.find("too large"), std::string::npos) << message;
 }
 
 TEST(Loader, MissingFileIsAnIoError) {

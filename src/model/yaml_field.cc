@@ -318,8 +318,9 @@ std::optional<YAML::Node> FindDuplicateKey(const YAML::Node& root) {
 
 }  // namespace
 
-std::optional<YAML::Node> ParseYaml(const std::string& file, const std::string& content, Diagnostics& diag) {
-  if (Status s = CheckUntrusted(content, ""); !s) {
+std::optional<YAML::Node> ParseYaml(const std::string& file, const std::string& content, Diagnostics& diag,
+                                    const InputLimits& limits) {
+  if (Status s = CheckUntrusted(content, "", limits); !s) {
     diag.Add(file, 0, "", s.error().message);
     return std::nullopt;
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "model/types.h"
+#include "util/limits.h"
 #include "util/units.h"
 
 namespace zhisuan {
@@ -91,7 +92,14 @@ class YamlField {
   int line_hint_;  // the parent's line, for fields that are absent
 };
 
-// Parses a YAML document; a syntax error is recorded with its line and column and yields nullopt.
-std::optional<YAML::Node> ParseYaml(const std::string& file, const std::string& content, Diagnostics& diag);
+// Parses a YAML document; a syntax error is recorded with its line and column and yields nullopt. `limits`
+// bound it before the parser sees it (the untrusted defaults: job specs, uploads; the registry's own files
+// pass kDataFileLimits).
+std::optional<YAML::Node> ParseYaml(const std::string& file, const std::string& content, Diagnostics& diag,
+                                    const InputLimits& limits = kUntrustedInput);
+
+// The registry's data files are the operator's, not a caller's: a national registry of 10,000 centers is a
+// 10 MB centers.yaml. Still bounded, and nested no deeper than any input.
+inline constexpr InputLimits kDataFileLimits{.max_bytes = size_t{256} << 20, .max_depth = 64};
 
 }  // namespace zhisuan
