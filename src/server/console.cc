@@ -20,8 +20,7 @@ Result<Console> Console::Load(const std::string& web_dir) {
       {"/console/app.js", "console/app.js", "text/javascript; charset=utf-8"},
       {"/console/lib.js", "console/lib.js", "text/javascript; charset=utf-8"},
       {"/console/app.css", "console/app.css", "text/css; charset=utf-8"},
-      {"/console/echarts.min.js", "node_modules/echarts/dist/echarts.min.js",
-       "text/javascript; charset=utf-8"},
+      {"/console/echarts.js", "build/echarts.js", "text/javascript; charset=utf-8"},  // npm run build
       {"/console/china.json", "node_modules/echarts4/map/json/china.json", "application/json"},
   };
   Console c;
@@ -35,16 +34,21 @@ Result<Console> Console::Load(const std::string& web_dir) {
           ErrorCode::kIo,
           fmt::format("{}: cannot read the console's file (run scripts/setup.sh, or serve --web DIR)", path));
     }
-    ConsoleFile& file = c.files_[s.served_at];
-    file.content_type = s.content_type;
-    file.body = text.str();
-    file.gzip = http::Gzip(file.body, 9);
-    // FNV-1a of the bytes: the file changes only with a restart, and the tag with it.
-    uint64_t hash = 0xcbf29ce484222325ull;
-    for (const char ch : file.body) hash = (hash ^ static_cast<unsigned char>(ch)) * 0x100000001b3ull;
-    file.etag = fmt::format("\"{:016x}-{}\"", hash, file.body.size());
+    c.files_[s.served_at] = ConsoleFile::Of(s.content_type, text.str());
   }
   return c;
+}
+
+ConsoleFile ConsoleFile::Of(std::string content_type, std::string body) {
+  ConsoleFile file;
+  file.content_type = std::move(content_type);
+  file.body = std::move(body);
+  file.gzip = http::Gzip(file.body, 9);
+  // FNV-1a of the bytes: they change only with a restart, and the tag with them.
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (const char ch : file.body) hash = (hash ^ static_cast<unsigned char>(ch)) * 0x100000001b3ull;
+  file.etag = fmt::format("\"{:016x}-{}\"", hash, file.body.size());
+  return file;
 }
 
 const ConsoleFile* Console::Find(std::string_view path) const {

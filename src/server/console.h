@@ -12,11 +12,16 @@
 
 namespace zhisuan::views {
 
+// Bytes that do not change while the server runs: a console file, or an API answer made from the registry
+// alone (loaded once at start).
 struct ConsoleFile {
   std::string content_type;
   std::string body;
-  std::string gzip;  // the body compressed once at start at zlib's best level; empty when that saves nothing
+  std::string gzip;  // the body compressed once at zlib's best level; empty when that saves nothing
   std::string etag;  // a strong validator of the body: a browser revalidating gets 304 and no bytes
+
+  // `body` with its compressed form and tag.
+  static ConsoleFile Of(std::string content_type, std::string body);
 };
 
 class Console {

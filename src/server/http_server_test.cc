@@ -106,6 +106,50 @@ TEST_F(ServerTest, CentersAndFilters) {
   EXPECT_EQ(j["error"]["message"], "province: unknown province 'atlantis'");
 }
 
+// The registry is loaded once: its answers are made, serialized and compressed once, and served as bytes
+// with a tag (a console revalidating gets 304 and no body); a filtered list is still made per request.
+TEST_F(ServerTest, RegistryAnswersAreMadeOnceAndRevalidated) {
+  httplib::Client raw("127.0.0.1", server_->port());
+  raw.set_decompress(false);
+  for (const char* path : {"/api/v1/centers", "/api/v1/regions", "/api/v1/accelerators",
+                           "/api/v1/stats/coverage", "/api/v1/stats/intelligent-centers"}) {
+    auto first = raw.Get(path, {{"Accept-Encoding", "identity"}});
+    ASSERT_TRUE(first) << path;
+    ASSERT_EQ(first->status, 200) << path << first->body;
+    EXPECT_EQ(first->get_header_value("Content-Type"), "application/json") << path;
+    EXPECT_EQ(first->get_header_value("Cache-Control"), "no-cache") << path;
+    const std::string etag = first->get_header_value("ETag");
+    ASSERT_FALSE(etag.empty()) << path;
+    EXPECT_TRUE(json::accept(first->body)) << path;
+    auto again = raw.Get(path, {{"Accept-Encoding", "identity"}});
+    EXPECT_EQ(again->body, first->body) << path;
+    EXPECT_EQ(again->get_header_value("ETag"), etag) << path;
+    auto revalidated = raw.Get(path, {{"If-None-Match", etag}});
+    EXPECT_EQ(revalidated->status, 304) << path;
+    EXPECT_TRUE(revalidated->body.empty()) << path;
+    EXPECT_EQ(Get(std::string(path) + "?x=1", 400)["error"]["code"], "invalid_argument") << path;
+  }
+  auto packed = raw.Get("/api/v1/centers", {{"Accept-Encoding", "gzip"}});
+  EXPECT_EQ(packed->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(Get("/api/v1/centers?province=guangdong")["count"], 4);  // filtered: made for the request
+}
+
+// Without the job service the network page has the registry's states and no busy or queued devices.
+TEST_F(ServerTest, TheNetworkWithoutTheJobService) {
+  const json n = Get("/api/v1/network?limit=3");
+  EXPECT_FALSE(n["live"]);
+  EXPECT_EQ(n["totals"]["centers"], registry().centers().size());
+  EXPECT_EQ(n["totals"]["busy"], 0);
+  EXPECT_GT(n["totals"]["devices"].get<int64_t>(), 0);
+  ASSERT_EQ(n["centers"]["items"].size(), 3u);
+  EXPECT_TRUE(n["centers"]["items"][0]["busy"].is_null());
+  EXPECT_TRUE(n["centers"]["items"][0]["free"].is_null());
+  EXPECT_EQ(n["centers"]["count"], registry().centers().size());
+  EXPECT_EQ(Get("/api/v1/network?province=guangdong")["totals"]["centers"], 4);
+  EXPECT_EQ(Get("/api/v1/network?limit=-5", 400)["error"]["message"],
+            "limit: '-5' is not a whole number from 0 to 5000");
+}
+
 TEST_F(ServerTest, CenterDetailAndNotFound) {
   json j = Get("/api/v1/centers/pengcheng-cloud-brain-2");
   EXPECT_EQ(j["name"], "鹏城云脑II");
@@ -623,7 +667,7 @@ TEST_F(ServerTest, TheConsoleAndItsAssetsWithTheirTypesAndPolicy) {
                                    {"/console/app.js", "text/javascript; charset=utf-8"},
                                    {"/console/lib.js", "text/javascript; charset=utf-8"},
                                    {"/console/app.css", "text/css; charset=utf-8"},
-                                   {"/console/echarts.min.js", "text/javascript; charset=utf-8"},
+                                   {"/console/echarts.js", "text/javascript; charset=utf-8"},
                                    {"/console/china.json", "application/json"}}) {
     auto res = client_->Get(path);
     ASSERT_TRUE(res) << path;
@@ -638,26 +682,26 @@ TEST_F(ServerTest, TheConsoleAndItsAssetsWithTheirTypesAndPolicy) {
   // browser revalidating its copy gets 304 without a byte of it.
   httplib::Client raw("127.0.0.1", server_->port());
   raw.set_decompress(false);
-  auto plain = raw.Get("/console/echarts.min.js", {{"Accept-Encoding", "identity"}});
+  auto plain = raw.Get("/console/echarts.js", {{"Accept-Encoding", "identity"}});
   ASSERT_TRUE(plain);
   EXPECT_FALSE(plain->has_header("Content-Encoding"));
   EXPECT_EQ(plain->get_header_value("Vary"), "Accept-Encoding");
   const std::string etag = plain->get_header_value("ETag");
   EXPECT_EQ(etag.front(), '"');
-  auto packed = raw.Get("/console/echarts.min.js", {{"Accept-Encoding", "gzip, deflate, br"}});
+  auto packed = raw.Get("/console/echarts.js", {{"Accept-Encoding", "gzip, deflate, br"}});
   ASSERT_TRUE(packed);
   EXPECT_EQ(packed->status, 200);
   EXPECT_EQ(packed->get_header_value("Content-Encoding"), "gzip");
   EXPECT_EQ(packed->get_header_value("ETag"), etag);
   EXPECT_LT(packed->body.size(), plain->body.size() / 2);
-  auto read = client_->Get("/console/echarts.min.js", {{"Accept-Encoding", "gzip"}});  // decompressing
+  auto read = client_->Get("/console/echarts.js", {{"Accept-Encoding", "gzip"}});  // decompressing
   ASSERT_TRUE(read);
   EXPECT_EQ(read->body, plain->body);
-  auto again = raw.Get("/console/echarts.min.js", {{"If-None-Match", etag}, {"Accept-Encoding", "gzip"}});
+  auto again = raw.Get("/console/echarts.js", {{"If-None-Match", etag}, {"Accept-Encoding", "gzip"}});
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 304);
   EXPECT_TRUE(again->body.empty());
-  EXPECT_EQ(raw.Get("/console/echarts.min.js", {{"If-None-Match", "\"stale\""}})->status, 200);
+  EXPECT_EQ(raw.Get("/console/echarts.js", {{"If-None-Match", "\"stale\""}})->status, 200);
   // The connection is still usable after a 304 (no body was framed).
   EXPECT_EQ(raw.Get("/console/app.css")->status, 200);
   EXPECT_NE(client_->Get("/")->body.find("/console/app.js"), std::string::npos);

@@ -547,6 +547,87 @@ TEST_F(JobsApiTest, EveryStateChangingCallIsAuditedWithWhoFromWhereAndTheResult)
   EXPECT_EQ(target.substr(0, 1), "x");
 }
 
+// The console's first screen from the server: totals, hubs and provinces added up over the registry joined
+// with the live state, a filter by province or hub, a page of centers; and the live state's summary and one
+// center. Checked against /api/v1/live and /api/v1/centers, which hold the same figures one center at a time.
+TEST_F(JobsApiTest, TheNetworkAddedUpByTheServerAndTheLiveStateInPart) {
+  const json running = WaitFor(acme_, Submit(acme_, Train(8, 10000))["id"], "running");
+  const std::string where = running["center"];
+  auto drained = client_->Post("/api/v1/centers/cmcc-hohhot-aidc/drain", Auth(ops_), "", "application/json");
+  ASSERT_TRUE(drained && drained->status == 200) << (drained ? drained->body : "no answer");
+  const json live = json::parse(client_->Get("/api/v1/live")->body);
+  const json centers = json::parse(client_->Get("/api/v1/centers")->body)["centers"];
+  auto answer = client_->Get("/api/v1/network");
+  ASSERT_EQ(answer->status, 200) << answer->body;
+  const json n = json::parse(answer->body);
+  EXPECT_TRUE(n["live"]);
+  const json& t = n["totals"];
+  EXPECT_EQ(t["centers"], 30);
+  EXPECT_EQ(t["devices"], live["devices"]);
+  EXPECT_EQ(t["busy"], 8);
+  EXPECT_EQ(t["free"], live["free"]);
+  EXPECT_EQ(t["draining"], 1);
+  EXPECT_EQ(t["down"], 0);
+  // Capacity in service, and planned apart, as the registry's centers add up.
+  double fp16 = 0, planned = 0;
+  std::map<std::string, int> per_hub;
+  for (const json& c : centers) {
+    (c["status"]["value"] == "in_service" ? fp16 : planned) += c["capacity_pflops"]["fp16"].get<double>();
+    ++per_hub[c["hub"].is_null() ? "" : c["hub"].get<std::string>()];
+  }
+  EXPECT_NEAR(t["fp16"].get<double>(), fp16, 1e-6);
+  EXPECT_NEAR(t["planned_fp16"].get<double>(), planned, 1e-6);
+  EXPECT_GT(planned, 0);
+  ASSERT_EQ(n["by_hub"].size(), per_hub.size());
+  for (const json& h : n["by_hub"]) {
+    EXPECT_EQ(h["centers"], per_hub[h["hub"].is_null() ? "" : h["hub"].get<std::string>()]) << h.dump();
+  }
+  int64_t province_devices = 0, marker_centers = 0;
+  for (const json& p : n["by_province"]) province_devices += p["devices"].get<int64_t>();
+  for (const json& m : n["markers"]) marker_centers += m["centers"].get<int64_t>();
+  EXPECT_EQ(province_devices, live["devices"]);
+  EXPECT_EQ(marker_centers, 30);
+  // A page of 100 by default: here every center, with its live figures.
+  EXPECT_EQ(n["centers"]["count"], 30);
+  ASSERT_EQ(n["centers"]["items"].size(), 30u);
+  for (const json& c : n["centers"]["items"]) {
+    if (c["id"] == where) {
+      EXPECT_GE(c["busy"].get<int64_t>(), 8);
+    }
+    if (c["id"] == "cmcc-hohhot-aidc") {
+      EXPECT_EQ(c["state"], "draining");
+    }
+  }
+  // Filters: a province's centers, the centers outside the hubs; paging.
+  const json gd = json::parse(client_->Get("/api/v1/network?province=guangdong&limit=2&offset=1")->body);
+  EXPECT_EQ(gd["totals"]["centers"], 4);
+  EXPECT_EQ(gd["centers"]["count"], 4);
+  ASSERT_EQ(gd["centers"]["items"].size(), 2u);
+  EXPECT_EQ(gd["by_province"].size(), n["by_province"].size());  // the map's colours stay the whole network's
+  for (const json& c : gd["centers"]["items"]) EXPECT_EQ(c["province"], "guangdong");
+  const json none = json::parse(client_->Get("/api/v1/network?hub=none")->body);
+  EXPECT_EQ(none["totals"]["centers"], per_hub[""]);
+  for (const char* bad :
+       {"/api/v1/network?province=atlantis", "/api/v1/network?hub=mars", "/api/v1/network?limit=5001",
+        "/api/v1/network?offset=-1", "/api/v1/network?limit=1x", "/api/v1/network?sort=name",
+        "/api/v1/live?pools=maybe"}) {
+    auto r = client_->Get(bad);
+    EXPECT_EQ(r->status, 400) << bad << " " << r->body;
+  }
+  // The live state without pools (the centers' totals), and one center with its pools.
+  const json summary = json::parse(client_->Get("/api/v1/live?pools=false")->body);
+  ASSERT_EQ(summary["centers"].size(), 30u);
+  EXPECT_EQ(summary["busy"], live["busy"]);
+  EXPECT_FALSE(summary["centers"][0].contains("pools"));
+  EXPECT_LT(client_->Get("/api/v1/live?pools=false")->body.size(), live.dump().size() / 2);
+  const json one = json::parse(client_->Get("/api/v1/live?center=" + where)->body);
+  ASSERT_EQ(one["centers"].size(), 1u);
+  EXPECT_EQ(one["centers"][0]["id"], where);
+  EXPECT_GE(one["busy"].get<int64_t>(), 8);
+  EXPECT_FALSE(one["centers"][0]["pools"].empty());
+  EXPECT_EQ(client_->Get("/api/v1/live?center=nowhere")->status, 404);
+}
+
 TEST_F(JobsApiTest, LiveStateHistoryAndWhoAmI) {
   const int64_t id = Submit(acme_, Train(8, 10000))["id"];
   WaitFor(acme_, id, "running");

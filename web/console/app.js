@@ -3,7 +3,7 @@
 // job, submit and quote, usage, index, audit (operators). The token lives in this tab's sessionStorage (gone when
 // the tab closes); the server decides what it may see, never the page.
 
-import { fmt, compareValues, usageCsv, simulationBody, checkSimReport, wallText } from './lib.js';
+import { fmt, compareValues, usageCsv, simulationBody, checkSimReport, wallText, shortcut, GO_KEYS } from './lib.js';
 
 const TOKEN_KEY = 'zhisuan.token';
 const LANG_KEY = 'zhisuan.lang';
@@ -28,7 +28,12 @@ const ZH = {
   'Sign out': '退出', Compute: '计算', 'Device-h': '卡时', 'kg CO2': '千克二氧化碳', Billed: '计费',
   Seq: '序号', At: '时间', Who: '操作者', From: '来源', Action: '操作', Target: '对象', Result: '结果', Detail: '详情',
   'Start in (h)': '开始（小时后）', 'Run (h)': '运行（小时）', Transfer: '传输', Code: '代码', Reason: '原因',
-  'Not found': '未找到', 'Download CSV': '下载 CSV', Domestic: '国产占比',
+  'Not found': '未找到', centers: '个中心', 'click to filter': '点击筛选', Keyboard: '键盘', Close: '关闭',
+  "The page's filter or first field": '本页筛选框或第一个输入框', 'Links, table headers (Enter sorts), rows (Enter opens)': '链接、表头（回车排序）、行（回车打开）',
+  'The previous or next row of a table': '表格的上一行或下一行', 'This list': '本列表', 'Close it': '关闭本列表',
+  'All provinces': '全部省份', 'All hubs': '全部枢纽', '(no hub)': '（枢纽外）', of: '/',
+  'the Centers page lists them all': '算力中心页列出全部', 'click it again for all': '再次点击显示全部',
+  'click a province or a hub to filter': '点击省份或枢纽筛选', 'Download CSV': '下载 CSV', Domestic: '国产占比',
   'Domestic share of FP16 capacity': '国产加速卡算力占比（FP16）', 'Planned FP16 PFLOPS': '规划中 FP16 PFLOPS',
   'Compare two regions': '两地对比', 'Sub-indices': '一级分指数', 'What makes the difference': '差距来自哪里',
   'Show more': '显示更多', 'Power and carbon over time': '功率与碳排放随时间变化', 'Power (kW)': '功率（千瓦）',
@@ -145,7 +150,13 @@ function table(columns, rows, { onclick, sortKey, id, page = TABLE_PAGE } = {}) 
     }, c.label)));
     body.replaceChildren(...sorted.slice(0, shown).map((r) => el('tr', { class: onclick ? 'link' : '', tabindex: onclick ? 0 : null,
       onclick: onclick ? () => onclick(r) : null,
-      onkeydown: onclick ? (e) => { if (e.key === 'Enter') onclick(r); } : null },
+      onkeydown: onclick ? (e) => {
+        if (e.key === 'Enter') onclick(r);
+        // Up and down move between the rows (Home and End to the first and last drawn).
+        const to = { ArrowDown: e.currentTarget.nextElementSibling, ArrowUp: e.currentTarget.previousElementSibling,
+          Home: body.firstElementChild, End: body.lastElementChild }[e.key];
+        if (to) { e.preventDefault(); to.focus(); }
+      } : null },
       columns.map((c) => el('td', { class: c.num ? 'num' : '' }, c.render ? c.render(r) : (r[c.key] ?? '–'))))));
     const left = sorted.length - Math.min(shown, sorted.length);
     foot.replaceChildren(...(left > 0 ? [el('tr', {}, el('td', { colspan: columns.length, class: 'note' },
@@ -166,9 +177,9 @@ function echartsReady() {
   if (!echartsLoad) {
     echartsLoad = new Promise((resolve, reject) => {
       if (typeof window.echarts?.init === 'function') { resolve(); return; }
-      const script = el('script', { src: '/console/echarts.min.js' });
+      const script = el('script', { src: '/console/echarts.js' });
       script.addEventListener('load', resolve);
-      script.addEventListener('error', () => reject(new Error('the chart library did not load (/console/echarts.min.js)')));
+      script.addEventListener('error', () => reject(new Error('the chart library did not load (/console/echarts.js)')));
       document.head.append(script);
     });
     echartsLoad.catch(() => { echartsLoad = null; });
@@ -176,19 +187,30 @@ function echartsReady() {
   return echartsLoad;
 }
 
-// The registry, fetched once, all at once (every view starts from it); registry() also has the map of China
-// registered with ECharts, registryData() does not wait for the chart library.
-let registryLoad = null, mapLoad = null;
+// The registry, fetched once, all at once (every view but the first screen starts from it); registry() also has
+// the map of China registered with ECharts, registryData() does not wait for the chart library. The regions
+// (names, capitals, tariffs, carbon: 25 KB) are fetched apart, for the network page, which has the rest added
+// up by the server (GET /api/v1/network) instead of fetching every center.
+let registryLoad = null, regionsLoad = null, mapLoad = null;
+function regionsData() {
+  if (!regionsLoad) {
+    regionsLoad = api('/api/v1/regions').then((regions) => ({
+      regions: regions.regions, hubs: regions.hubs || [],
+      region: Object.fromEntries(regions.regions.map((r) => [r.id, r])),
+    }));
+    regionsLoad.catch(() => { regionsLoad = null; });
+  }
+  return regionsLoad;
+}
 function registryData() {
   if (!registryLoad) {
     registryLoad = (async () => {
       const [centers, regions, accelerators] = await Promise.all([
-        api('/api/v1/centers'), api('/api/v1/regions'), api('/api/v1/accelerators')]);
+        api('/api/v1/centers'), regionsData(), api('/api/v1/accelerators')]);
       state.registry = {
+        ...regions,
         centers: centers.centers,
-        regions: regions.regions,
         accelerators: accelerators.accelerators || [],
-        region: Object.fromEntries(regions.regions.map((r) => [r.id, r])),
         center: Object.fromEntries(centers.centers.map((c) => [c.id, c])),
       };
       return state.registry;
@@ -197,23 +219,28 @@ function registryData() {
   }
   return registryLoad;
 }
-async function registry() {
+function chinaMap() {
   if (!mapLoad) {
     mapLoad = Promise.all([fetch('/console/china.json').then((r) => r.json()), echartsReady()])
       .then(([china]) => echarts.registerMap('china', china));
     mapLoad.catch(() => { mapLoad = null; });
   }
-  const [reg] = await Promise.all([registryData(), mapLoad]);
+  return mapLoad;
+}
+async function registry() {
+  const [reg] = await Promise.all([registryData(), chinaMap()]);
   return reg;
 }
 
 // Resolves after the browser has painted what is on the page now.
 const afterPaint = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
-// Centers with their live state (devices free, busy, queued; up, draining, down) when the server runs jobs.
-async function liveCenters() {
+// Centers with their live state (devices free, busy, queued; up, draining, down) when the server runs jobs:
+// every center's totals (the live state's summary, without pools), or one center with its pools.
+async function liveCenters(one) {
   const [reg, live] = await Promise.all([registryData(),
-    api('/api/v1/live').catch(() => null)]);  // null: a server without the job service
+    api(one ? '/api/v1/live?center=' + encodeURIComponent(one) : '/api/v1/live?pools=false')
+      .catch(() => null)]);  // null: a server without the job service
   const byId = live ? Object.fromEntries(live.centers.map((c) => [c.id, c])) : {};
   return {
     live,
@@ -226,7 +253,7 @@ async function liveCenters() {
         busy: l ? l.busy : null,
         queued: l ? l.queued : null,
         utilisation: l && l.devices > 0 ? l.busy / l.devices : null,
-        pools: l ? l.pools : [],
+        pools: l && l.pools ? l.pools : [],
         region: reg.region[c.province],
       };
     }),
@@ -235,22 +262,25 @@ async function liveCenters() {
 
 // ---- network: the map of China ---------------------------------------------------------------------------------
 
+// The map's measures, of a province's sums (GET /api/v1/network's by_province: capacity in service, devices,
+// busy, free, PUE) or of its region (grid carbon, tariff: every province has them).
 const MEASURES = {
-  fp16: { label: L('Capacity FP16 (PFLOPS)'), value: (cs) => sum(cs, (c) => notInService(c) ? 0 : c.capacity_pflops.fp16) },
-  fp32e: { label: L('Capacity FP32-equivalent (PFLOPS)'), value: (cs) => sum(cs, (c) => notInService(c) ? 0 : c.capacity_pflops.fp32e) },
-  fp64: { label: L('Capacity FP64 (PFLOPS)'), value: (cs) => sum(cs, (c) => notInService(c) ? 0 : c.capacity_pflops.fp64) },
-  domestic: { label: L('Domestic share of FP16 capacity'), value: (cs) => ratio(sum(cs, (c) => notInService(c) ? 0 : c.domestic_pflops.fp16), sum(cs, (c) => notInService(c) ? 0 : c.capacity_pflops.fp16)) },
-  utilisation: { label: L('Utilisation (busy / devices)'), value: (cs) => ratio(sum(cs, (c) => c.busy), sum(cs, (c) => c.devices)) },
-  free: { label: L('Free devices'), value: (cs) => sum(cs, (c) => c.free) },
-  pue: { label: L('PUE (mean of centers)'), value: (cs) => cs.length ? sum(cs, (c) => c.pue) / cs.length : null },
-  carbon: { label: L('Grid carbon (kg/kWh)'), value: (cs, r) => r ? r.carbon.kg_per_kwh : null, all: true },
-  tariff: { label: L('Tariff (CNY/kWh, flat)'), value: (cs, r) => r ? r.tariff.flat_cny_per_kwh : null, all: true },
+  fp16: { label: L('Capacity FP16 (PFLOPS)'), value: (p) => p && p.fp16 },
+  fp32e: { label: L('Capacity FP32-equivalent (PFLOPS)'), value: (p) => p && p.fp32e },
+  fp64: { label: L('Capacity FP64 (PFLOPS)'), value: (p) => p && p.fp64 },
+  domestic: { label: L('Domestic share of FP16 capacity'), value: (p) => p && ratio(p.domestic_fp16, p.fp16) },
+  utilisation: { label: L('Utilisation (busy / devices)'), value: (p, r, live) => p && live ? ratio(p.busy, p.devices) : null },
+  free: { label: L('Free devices'), value: (p, r, live) => p && live ? p.free : null },
+  pue: { label: L('PUE (mean of centers)'), value: (p) => p && p.pue_mean },
+  carbon: { label: L('Grid carbon (kg/kWh)'), value: (p, r) => r ? r.carbon.kg_per_kwh : null },
+  tariff: { label: L('Tariff (CNY/kWh, flat)'), value: (p, r) => r ? r.tariff.flat_cny_per_kwh : null },
 };
-const sum = (xs, f) => xs.reduce((a, x) => a + (f(x) || 0), 0);
 // The share of a center's FP16 capacity on accelerators of vendors seated in China (null without capacity).
 const domesticShare = (c) => c.domestic_pflops && c.capacity_pflops.fp16 > 0 ? c.domestic_pflops.fp16 / c.capacity_pflops.fp16 : null;
 const ratio = (a, b) => b > 0 ? a / b : null;
 const STATE_COLOURS = { up: '#2e9e5b', draining: '#d99a00', down: '#d1453b' };
+// Up to this many centers the map draws each one; past it, a province's centers in one state are one marker.
+const MAP_EACH_CENTER = 2000;
 // Planned, under construction or retired (the registry's status): takes no jobs, shown grey.
 const notInService = (c) => c.status && c.status.value !== 'in_service';
 
@@ -260,6 +290,9 @@ async function networkView() {
   const kpis = el('div', { class: 'kpis', id: 'kpis' });
   const mapNode = el('div', { class: 'chart', id: 'map' });
   const filterNote = el('span', { class: 'note', id: 'filter' });
+  // The map's clicks as fields, for the keyboard: a province, a hub (the hub table's rows set it too).
+  const provinceSelect = el('select', { id: 'province', 'aria-label': L('Province'), 'data-filter': '' });
+  const hubSelect = el('select', { id: 'hub', 'aria-label': L('Hub') });
   const hubs = el('div', { id: 'hubs' });
   const list = el('div', { id: 'province-centers' });
   const historyNode = el('div', { class: 'chart small', id: 'network-history' });
@@ -267,11 +300,11 @@ async function networkView() {
   const infrastructure = el('p', { class: 'note', id: 'infrastructure' });
   show(el('h1', {}, L('Network')),
     kpis, coverage, infrastructure,
-    el('div', { class: 'filters' }, L('Map shows') + ' ', measureSelect, filterNote),
+    el('div', { class: 'filters' }, provinceSelect, hubSelect, L('Map shows') + ' ', measureSelect, filterNote),
     el('div', { class: 'row' }, el('div', { class: 'panel' }, mapNode), el('div', { class: 'panel' }, el('h2', {}, L('By hub')), hubs,
       el('h2', {}, L('The network over time')), historyNode)),
     el('div', { class: 'panel' }, el('h2', {}, L('Centers')), list));
-  let map = null, history = null, province = null;
+  let map = null, history = null, province = null, hub = null;
   // How much of the nation's compute the registry sees (CAICT's 2023 stock, FP32-equivalent).
   api('/api/v1/stats/coverage').then((cv) => {
     const row = (k) => cv.categories.find((r) => r.category === k);
@@ -288,95 +321,150 @@ async function networkView() {
       ? `智算中心建设主体（平台 / 全国，种子文件 ${cv.builders ? cv.builders.source_line : '–'}）：地方政府 ${share('government')}，基础电信运营商 ${share('carrier')}，互联网及云厂商 ${share('cloud')}。` + (racks ? `八大枢纽：平台折合 ${fmt.n(racks.registry_rack_equivalents)} 个标准机架（2.5 kW，估算），占已上架 ${fmt.n(racks.occupied_racks)} 架的 ${racks.coverage === null ? '–' : fmt.pct(racks.coverage)}。` : '')
       : `Builders of intelligent centers (registry / nation, seed ${cv.builders ? cv.builders.source_line : '–'}): local government ${share('government')}, telecom carriers ${share('carrier')}, internet and cloud ${share('cloud')}.` + (racks ? ` The 8 hubs: the registry fills ${fmt.n(racks.registry_rack_equivalents)} standard racks (2.5 kW, an estimate), ${racks.coverage === null ? '–' : fmt.pct(racks.coverage)} of the ${fmt.n(racks.occupied_racks)} occupied.` : '');
   }).catch(() => {});
-  measureSelect.addEventListener('change', () => draw());
-  let data = null;
+  // Filters are the server's: a change fetches the page's figures again.
+  measureSelect.addEventListener('change', () => { if (map) drawMap(); });
+  const refilter = () => { load(); };
+  provinceSelect.addEventListener('change', () => { province = provinceSelect.value || null; refilter(); });
+  hubSelect.addEventListener('change', () => { hub = hubSelect.value || null; refilter(); });
+  const setHub = (id) => { hub = id === hub ? null : id; refilter(); };
+  let data = null, regions = null;
+  // The centers asked for: a table's page (the first screen of a large network), or every center of a network
+  // small enough to draw each on the map.
+  let pageLimit = TABLE_PAGE;
   const draw = () => {
     if (!data) return;
     drawFigures();
     if (map) drawMap();
-    else afterPaint().then(registry).then(() => {  // the map once the figures are shown and ECharts is there
+    else afterPaint().then(chinaMap).then(() => {  // the map once the figures are shown and ECharts is there
       if (map || !mapNode.isConnected) return;
       map = chart(mapNode);
       map.on('click', (p) => {
         if (p.componentType === 'series' && p.seriesType !== 'map') {
-          const id = p.data && p.data.id;  // large mode keeps no data items: those markers are not links
-          if (id) location.hash = '#/centers/' + id;
+          if (p.data && p.data.id) location.hash = '#/centers/' + p.data.id;
+          else if (p.data && p.data.province) { province = p.data.province; refilter(); }  // a province's centers together
           return;
         }
-        const region = state.registry.regions.find((r) => r.name_zh === p.name);
+        const region = regions.regions.find((r) => r.name_zh === p.name);
         province = region && region.id !== province ? region.id : null;
-        draw();
+        refilter();
       });
       drawMap();
-    }).catch((e) => mapNode.replaceChildren(errorBox(e)));
+      mapDrawn();
+    }).catch((e) => { mapNode.replaceChildren(errorBox(e)); mapDrawn(); });
   };
+  // The chart of the network over time waits for the map (the first screen's own chart).
+  let mapDrawn;
+  const mapShown = new Promise((resolve) => { mapDrawn = resolve; });
   const drawFigures = () => {
-    const reg = state.registry;
-    const shown = province ? data.centers.filter((c) => c.province === province) : data.centers;
-    filterNote.textContent = province ? ` — ${reg.region[province].name_zh} (${reg.region[province].name_en}); click it again for all` : ' — click a province to filter';
-    // Devices and capacity in service; planned capacity apart.
-    const serving = shown.filter((c) => !notInService(c));
-    const total = (f) => sum(serving, f);
-    const devices = total((c) => c.devices), busy = total((c) => c.busy);
+    if (provinceSelect.options.length === 0) {
+      provinceSelect.replaceChildren(el('option', { value: '' }, L('All provinces')),
+        ...regions.regions.map((r) => el('option', { value: r.id }, nameOf(r))));
+      hubSelect.replaceChildren(el('option', { value: '' }, L('All hubs')),
+        ...regions.hubs.map((h) => el('option', { value: h.id }, nameOf(h))), el('option', { value: 'none' }, L('(no hub)')));
+    }
+    provinceSelect.value = province || '';
+    hubSelect.value = hub || '';
+    const region = province && regions.region[province];
+    filterNote.textContent = province || hub
+      ? ` — ${[region && `${region.name_zh} (${region.name_en})`, hub && `${L('Hub')} ${hub}`].filter(Boolean).join(', ')}; ${L('click it again for all')}`
+      : ' — ' + L('click a province or a hub to filter');
+    const t = data.totals;
     kpis.replaceChildren(...[
-      [L('Centers'), fmt.n(shown.length)],
-      [L('Devices'), fmt.n(devices)],
-      [L('Busy'), data.live ? fmt.n(busy) + ' (' + fmt.pct(ratio(busy, devices)) + ')' : '–'],
-      [L('Queued devices'), data.live ? fmt.n(total((c) => c.queued)) : '–'],
-      [L('FP16 PFLOPS'), fmt.n(total((c) => c.capacity_pflops.fp16))],
-      [L('FP32-eq. PFLOPS'), fmt.n(total((c) => c.capacity_pflops.fp32e))],
-      [L('Planned FP16 PFLOPS'), fmt.n(sum(shown.filter(notInService), (c) => c.capacity_pflops.fp16))],
-      [L('Draining / down'), `${shown.filter((c) => c.state === 'draining').length} / ${shown.filter((c) => c.state === 'down').length}`],
+      [L('Centers'), fmt.n(t.centers)],
+      [L('Devices'), fmt.n(t.devices)],
+      [L('Busy'), data.live ? fmt.n(t.busy) + ' (' + fmt.pct(ratio(t.busy, t.devices)) + ')' : '–'],
+      [L('Queued devices'), data.live ? fmt.n(t.queued) : '–'],
+      [L('FP16 PFLOPS'), fmt.n(t.fp16)],
+      [L('FP32-eq. PFLOPS'), fmt.n(t.fp32e)],
+      [L('Planned FP16 PFLOPS'), fmt.n(t.planned_fp16)],
+      [L('Draining / down'), `${t.draining} / ${t.down}`],
     ].map(([label, value]) => el('div', { class: 'kpi' }, el('div', { class: 'value' }, value), el('div', { class: 'label' }, label))));
-    hubs.replaceChildren(hubTable(shown));
-    list.replaceChildren(centersTable(shown, 'network-centers'));
+    hubs.replaceChildren(hubTable(data.by_hub, data.live, setHub));
+    const page = data.centers;
+    const rows = page.items.map((c) => ({ ...c, region: regions.region[c.province],
+      utilisation: data.live && c.devices > 0 ? c.busy / c.devices : null }));
+    list.replaceChildren(centersTable(rows, 'network-centers'), ...(page.count > rows.length
+      ? [el('p', { class: 'note', id: 'network-centers-more' }, `${fmt.n(rows.length)} ${L('of')} ${fmt.n(page.count)} ${L('centers')}; `,
+        el('a', { href: '#/centers' }, L('the Centers page lists them all')))] : []));
   };
   const drawMap = () => {
-    const reg = state.registry;
     const measure = MEASURES[measureSelect.value];
-    const byProvince = {};
-    for (const c of data.centers) (byProvince[c.province] ||= []).push(c);
-    const values = reg.regions.map((r) => {
-      const cs = byProvince[r.id] || [];
-      return { name: r.name_zh, value: (cs.length || measure.all) ? measure.value(cs, r) : null, id: r.id };
-    }).filter((v) => v.value !== null);
+    const byProvince = Object.fromEntries(data.by_province.map((p) => [p.province, p]));
+    const values = regions.regions.map((r) => ({ name: r.name_zh, value: measure.value(byProvince[r.id], r, data.live), id: r.id }))
+      .filter((v) => v.value !== null && v.value !== undefined);
     const max = Math.max(0.0001, ...values.map((v) => v.value));
-    let maxDevices = 1;
-    for (const c of data.centers) maxDevices = Math.max(maxDevices, c.devices);
-    // One series per colour (state, or grey when not in service): no style per marker, which thousands of
-    // centers would pay for; past 2,000 markers ECharts' large mode draws each series in one pass.
+    // One series per colour (state, or grey when not in service): no style per marker. When the page has every
+    // center (up to MAP_EACH_CENTER), each is a marker near its province's capital (the registry has no
+    // coordinates of its own); past that, the server's sums of a province's centers in one state are one
+    // marker each, sized by their devices (10,000 markers at 31 capitals are unreadable, and took ECharts most
+    // of a second to lay out).
     const groups = {};
-    data.centers.forEach((c, i) => {
-      const r = c.region;
-      const jitter = ((i * 7919) % 13 - 6) * 0.12;
-      const group = notInService(c) ? 'not_in_service' : (STATE_COLOURS[c.state] ? c.state : 'unknown');
-      (groups[group] ||= []).push({ id: c.id, name: c.name, value: [r.lon + jitter, r.lat + jitter * 0.6, c.devices],
-        tip: [`${c.name} (${c.id})`, `${notInService(c) ? c.status.value : c.state}, ${fmt.n(c.devices)} devices` +
-          (c.utilisation !== null ? `, ${fmt.pct(c.utilisation)} busy` : '')] });
-    });
-    const large = data.centers.length > 2000;
+    const page = data.centers;
+    if (page.count <= page.items.length) {
+      page.items.forEach((c, i) => {
+        const r = regions.region[c.province];
+        if (!r) return;
+        const jitter = ((i * 7919) % 13 - 6) * 0.12;
+        const group = notInService(c) ? 'not_in_service' : (STATE_COLOURS[c.state] ? c.state : 'unknown');
+        (groups[group] ||= []).push({ id: c.id, name: c.name, value: [r.lon + jitter, r.lat + jitter * 0.6, c.devices], center: c });
+      });
+    } else {
+      const offset = { up: [0, 0], draining: [0.5, 0.3], down: [-0.5, 0.3], not_in_service: [0, -0.5] };
+      for (const m of data.markers) {
+        const r = regions.region[m.province];
+        if (!r) continue;
+        const [dx, dy] = offset[m.group] || [0.5, -0.3];
+        (groups[m.group] ||= []).push({ name: nameOf(r), province: m.province, value: [r.lon + dx, r.lat + dy, m.devices], cluster: { ...m, region: r } });
+      }
+    }
+    let maxDevices = 1;
+    for (const markers of Object.values(groups)) for (const m of markers) maxDevices = Math.max(maxDevices, m.value[2]);
+    // A marker's tooltip is written when it is shown, not for every marker up front.
+    const tip = (m) => {
+      if (m.cluster) {
+        const x = m.cluster;
+        return [`${nameOf(x.region)}: ${fmt.n(x.centers)} ${L('centers')}, ${x.group}`,
+          `${fmt.n(x.devices)} devices` + (x.devices > 0 && data.live ? `, ${fmt.pct(x.busy / x.devices)} busy` : ''), L('click to filter')];
+      }
+      const c = m.center;
+      return [`${c.name} (${c.id})`, `${notInService(c) ? c.status.value : c.state}, ${fmt.n(c.devices)} devices` +
+        (data.live && c.devices > 0 ? `, ${fmt.pct(c.busy / c.devices)} busy` : '')];
+    };
     map.setOption({
-      tooltip: { trigger: 'item', formatter: (p) => p.seriesType === 'map' ? `${escapeText(p.name)}: ${p.value === undefined || Number.isNaN(p.value) ? '–' : fmt.n(p.value, 2)}` : p.data && p.data.tip ? p.data.tip.map(escapeText).join('<br>') : escapeText(p.name) },
+      tooltip: { trigger: 'item', formatter: (p) => p.seriesType === 'map' ? `${escapeText(p.name)}: ${p.value === undefined || Number.isNaN(p.value) ? '–' : fmt.n(p.value, 2)}` : p.data && (p.data.center || p.data.cluster) ? tip(p.data).map(escapeText).join('<br>') : escapeText(p.name) },
       visualMap: { seriesIndex: 0, min: 0, max, calculable: true, left: 10, bottom: 10, inRange: { color: ['#e8f1fb', '#5b9bd5', '#0b3d91'] }, text: [measure.label, ''] },
       geo: { map: 'china', roam: true, zoom: 1.15, label: { show: false }, itemStyle: { areaColor: '#eef2f7', borderColor: '#9aa8b8' } },
       series: [
         { type: 'map', geoIndex: 0, data: values, selectedMode: false },
         ...Object.entries(groups).map(([group, markers]) => ({
-          type: 'scatter', name: group, coordinateSystem: 'geo', data: markers, encode: { value: 2 }, zlevel: 2, large,
+          type: 'scatter', name: group, coordinateSystem: 'geo', data: markers, encode: { value: 2 }, zlevel: 2,
           itemStyle: { color: group === 'not_in_service' ? '#8a94a3' : STATE_COLOURS[group] || '#888' },
-          symbolSize: large ? 4 : (v) => 6 + 24 * Math.sqrt(v[2] / maxDevices),
+          symbolSize: (v) => 6 + 24 * Math.sqrt(v[2] / maxDevices),
         })),
       ],
     }, true);
   };
+  // The page's figures, filtered by the province and hub chosen, with every center when there are at most
+  // MAP_EACH_CENTER of them (the map's markers), and the network over time.
   const load = async () => {
     try {
-      const fresh = await liveCenters();
+      const query = new URLSearchParams({ limit: String(pageLimit) });
+      if (province) query.set('province', province);
+      if (hub) query.set('hub', hub);
+      const [fresh, regs] = await Promise.all([api('/api/v1/network?' + query), regionsData()]);
       if (!mapNode.isConnected) return;  // another view (or a language or theme switch) replaced this one
+      if ((fresh.filter.province || null) !== province || (fresh.filter.hub || null) !== hub) return;  // an older filter's
+      // A network of at most MAP_EACH_CENTER centers has each drawn on the map: all of them, asked again.
+      const count = fresh.centers.count;
+      if (count > fresh.centers.items.length && count <= MAP_EACH_CENTER && pageLimit < MAP_EACH_CENTER) {
+        pageLimit = MAP_EACH_CENTER;
+        return load();
+      }
       data = fresh;
+      regions = regs;
       draw();
       if (data.live) {
-        const [h] = await Promise.all([api('/api/v1/live/history'), registry()]);
+        const [h] = await Promise.all([api('/api/v1/live/history'), mapShown]);
         if (!historyNode.isConnected) return;
         if (!history) {
           historyChart(historyNode, h);
@@ -397,21 +485,17 @@ function escapeText(s) {
   return String(s).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[ch]));
 }
 
-function hubTable(centers) {
-  const groups = {};
-  for (const c of centers) {
-    const g = (groups[c.hub || '(no hub)'] ||= { hub: c.hub || '(no hub)', centers: 0, devices: 0, busy: 0, fp16: 0, fp32e: 0 });
-    g.centers += 1; g.devices += c.devices; g.busy += c.busy || 0;
-    g.fp16 += c.capacity_pflops.fp16; g.fp32e += c.capacity_pflops.fp32e;
-  }
+// The hubs' sums (GET /api/v1/network's by_hub; hub null: the centers outside the hubs); a row filters the
+// page by its hub.
+function hubTable(rows, live, onHub) {
   return table([
-    { key: 'hub', label: L('Hub') },
+    { key: 'hub', label: L('Hub'), render: (g) => g.hub || L('(no hub)'), sort: (g) => g.hub || '' },
     { key: 'centers', label: L('Centers'), num: true },
     { key: 'devices', label: L('Devices'), num: true, render: (g) => fmt.n(g.devices) },
-    { key: 'busy', label: L('Busy'), num: true, render: (g) => fmt.pct(ratio(g.busy, g.devices)) },
+    { key: 'busy', label: L('Busy'), num: true, render: (g) => live ? fmt.pct(ratio(g.busy, g.devices)) : '–' },
     { key: 'fp16', label: L('FP16 PF'), num: true, render: (g) => fmt.n(g.fp16) },
     { key: 'fp32e', label: L('FP32e PF'), num: true, render: (g) => fmt.n(g.fp32e) },
-  ], Object.values(groups), { sortKey: 'fp16', id: 'hub-table' });
+  ], rows, { sortKey: 'fp16', id: 'hub-table', onclick: onHub ? (g) => onHub(g.hub || 'none') : null });
 }
 
 function centersTable(centers, id) {
@@ -468,7 +552,7 @@ async function centerView(id) {
   show(el('p', {}, el('a', { href: '#/centers' }, '← Centers')), holder);
   const load = async () => {
     try {
-      const [detail, data] = await Promise.all([api('/api/v1/centers/' + encodeURIComponent(id)), liveCenters()]);
+      const [detail, data] = await Promise.all([api('/api/v1/centers/' + encodeURIComponent(id)), liveCenters(id)]);
       const c = data.centers.find((x) => x.id === id) || { state: detail.state, pools: [] };
       const parts = [
         el('h1', {}, nameOf(detail), ' ', stateBadge(c.state)),
@@ -1159,6 +1243,47 @@ async function auditView() {
   await load();
 }
 
+// ---- keyboard ------------------------------------------------------------------------------------------------
+
+// Shortcuts (lib.js: "g" then a letter goes to a page, "/" to the page's filter, "?" lists them), never while the
+// focus is in a field, and never with Ctrl, Alt or Meta (the browser's own).
+let lastKey = '', lastKeyAt = 0;
+function showHelp() {
+  const dialog = document.getElementById('help');
+  dialog.replaceChildren(el('h2', {}, L('Keyboard')), el('dl', {},
+    ...Object.entries(GO_KEYS).flatMap(([k, [, label]]) => [el('dt', {}, el('kbd', {}, 'g'), ' ', el('kbd', {}, k)), el('dd', {}, L(label))]),
+    el('dt', {}, el('kbd', {}, '/')), el('dd', {}, L("The page's filter or first field")),
+    el('dt', {}, el('kbd', {}, 'Tab')), el('dd', {}, L('Links, table headers (Enter sorts), rows (Enter opens)')),
+    el('dt', {}, el('kbd', {}, '↑'), ' ', el('kbd', {}, '↓')), el('dd', {}, L('The previous or next row of a table')),
+    el('dt', {}, el('kbd', {}, '?')), el('dd', {}, L('This list')),
+    el('dt', {}, el('kbd', {}, 'Esc')), el('dd', {}, L('Close it'))),
+  el('form', { method: 'dialog' }, el('button', { id: 'help-close' }, L('Close'))));
+  if (!dialog.open) dialog.showModal();
+}
+document.addEventListener('keydown', (ev) => {
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.defaultPrevented) return;
+  if (ev.target.closest && ev.target.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"], dialog')) return;
+  const now = performance.now();
+  const act = shortcut(now - lastKeyAt < 1500 ? lastKey : '', ev.key);
+  lastKey = act && act.wait ? ev.key : '';
+  lastKeyAt = now;
+  if (!act || act.wait) return;
+  ev.preventDefault();
+  if (act.go) location.hash = act.go;
+  else if (act.help) showHelp();
+  else if (act.focus) {
+    const field = view().querySelector('[data-filter], input:not([type=hidden]):not([disabled]), select, textarea');
+    if (field) field.focus();
+  }
+});
+document.getElementById('skip').addEventListener('click', () => focusView());
+// The view's heading takes the focus after a navigation the keyboard made (the focus was on the page's body,
+// the header's links or in a view now gone), so that Tab goes on from the new page and a screen reader reads it.
+function focusView() {
+  const h = view().querySelector('h1');
+  if (h) { h.tabIndex = -1; h.focus({ preventScroll: true }); }
+}
+
 // ---- sign-in and routing ---------------------------------------------------------------------------------------
 
 async function whoAmI() {
@@ -1184,7 +1309,8 @@ async function route() {
   const name = parts[0] || 'network';
   for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.view === name);
   try {
-    registryData().catch(() => {});  // the data is fetched while the chart library loads
+    // The registry is fetched while the chart library loads (the network page has its figures from the server).
+    if (name !== 'network') registryData().catch(() => {});
     // The first screen draws its figures and tables before the chart library runs, its charts after.
     if (name !== 'network') await echartsReady();
     if (name === 'network') await networkView();
@@ -1199,6 +1325,8 @@ async function route() {
     else if (name === 'simulations') await simulationsView();
     else show(el('h1', {}, L('Not found')), el('p', {}, el('a', { href: '#/' }, 'Network')));
   } catch (e) { show(errorBox(e)); }
+  const focused = document.activeElement;
+  if (!focused || focused === document.body || !focused.isConnected || focused.closest('nav')) focusView();
 }
 
 document.getElementById('signin').addEventListener('submit', async (ev) => {

@@ -42,7 +42,7 @@ test('the network page draws the map, the totals and the hubs, and refreshes its
   await expect(page.locator('#network-centers tbody tr')).toHaveCount(30);
   for (const measure of ['utilisation', 'tariff', 'pue', 'fp32e']) await page.selectOption('#measure', measure);
   // Live: the page asks the server again without a reload.
-  const asked = page.waitForRequest((r) => r.url().endsWith('/api/v1/live'), { timeout: 12000 });
+  const asked = page.waitForRequest((r) => r.url().includes('/api/v1/network?'), { timeout: 12000 });
   await asked;
   // A center marker's row leads to the center.
   await page.locator('#network-centers tbody tr').first().click();
@@ -52,6 +52,75 @@ test('the network page draws the map, the totals and the hubs, and refreshes its
   await expect(page.locator('#energy-chart canvas').first()).toBeVisible();  // power and carbon over time
   await page.goto('/');
   await expect(page.locator('#network-history canvas').first()).toBeVisible();
+});
+
+test('the keyboard alone: the map filters as fields, a hub row, shortcuts to pages, rows and the list of keys', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.locator('#network-centers tbody tr')).toHaveCount(30);
+  await expect(page.locator('h1')).toBeFocused();  // the page's heading starts the keyboard's path
+  // "/" goes to the page's first filter: the province, the map's click as a field. The server filters.
+  await page.keyboard.press('/');
+  await expect(page.locator('#province')).toBeFocused();
+  const filtered = page.waitForRequest((r) => r.url().includes('province=guangdong'));
+  await page.selectOption('#province', 'guangdong');
+  await filtered;
+  await expect(page.locator('#kpis .kpi').first()).toContainText('4');
+  await expect(page.locator('#network-centers tbody tr')).toHaveCount(4);
+  await expect(page.locator('#filter')).toContainText('广东');
+  await page.selectOption('#province', '');
+  await expect(page.locator('#network-centers tbody tr')).toHaveCount(30);
+  // A hub's row takes the focus and filters the page by its hub on Enter; again shows all.
+  await page.locator('#hub-table tbody tr', { hasText: 'yangtze-delta' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#hub')).toHaveValue('yangtze-delta');
+  await expect(page.locator('#network-centers tbody tr')).toHaveCount(5);
+  await page.locator('#hub-table tbody tr', { hasText: 'yangtze-delta' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#network-centers tbody tr')).toHaveCount(30);
+  // "g" then "c": the centers page, its heading focused; "/" its filter; keys typed there are text, not shortcuts.
+  await page.locator('h1').focus();
+  await page.keyboard.press('g');
+  await page.keyboard.press('c');
+  await expect(page).toHaveURL(/#\/centers$/);
+  await expect(page.locator('h1')).toBeFocused();
+  await page.keyboard.press('/');
+  await expect(page.locator('#center-search')).toBeFocused();
+  await page.keyboard.type('gc');
+  await expect(page).toHaveURL(/#\/centers$/);
+  await expect(page.locator('#center-search')).toHaveValue('gc');
+  await page.fill('#center-search', '');
+  // Up and down move between the rows; Enter opens one.
+  const rows = page.locator('#centers-table tbody tr');
+  await expect(rows).toHaveCount(30);
+  await rows.first().focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(rows.nth(1)).toBeFocused();
+  await page.keyboard.press('End');
+  await expect(rows.nth(29)).toBeFocused();
+  await page.keyboard.press('ArrowUp');
+  await expect(rows.nth(28)).toBeFocused();
+  const name = (await rows.nth(28).locator('td').first().textContent()).trim();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/#\/centers\/.+/);
+  await expect(page.locator('h1')).toContainText(name);
+  // "?" lists the keys in a dialog; Escape closes it. "g i": the index page.
+  await page.locator('h1').focus();
+  await page.keyboard.press('?');
+  await expect(page.locator('#help')).toBeVisible();
+  await expect(page.locator('#help')).toContainText('Simulations');
+  await page.keyboard.press('Escape');
+  await expect(page.locator('#help')).toBeHidden();
+  await page.keyboard.press('g');
+  await page.keyboard.press('i');
+  await expect(page).toHaveURL(/#\/index$/);
+  // The skip button is the first stop of Tab and leads into the page.
+  await page.goto('/#/usage');
+  await expect(page.locator('#view h1')).toBeFocused();
+  await page.evaluate(() => document.activeElement.blur());
+  await page.keyboard.press('Tab');
+  await expect(page.locator('#skip')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#view h1')).toBeFocused();
 });
 
 test('a supervisor sees how much of the capacity is domestic and which centers are only planned', async ({ page }) => {

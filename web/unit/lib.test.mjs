@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { fmt, compareValues, csvField, usageCsv, simulationBody, checkSimReport, wallText, WALL_FONT_PX } from '../console/lib.js';
+import { fmt, compareValues, csvField, usageCsv, simulationBody, checkSimReport, wallText, WALL_FONT_PX, shortcut, GO_KEYS } from '../console/lib.js';
 
 test('numbers, shares, money and times read as the console shows them', () => {
   assert.equal(fmt.n(1234567.891), '1,234,568');
@@ -73,4 +73,18 @@ test('a wall screen doubles the text of a chart, component by component', () => 
   });
   assert.deepEqual(wallText({ radar: [{}], visualMap: [{}] }), { textStyle: big, visualMap: [{ textStyle: big }], radar: [{ axisName: big }] });
   assert.deepEqual(wallText({}), { textStyle: big });
+});
+
+test('shortcut: g then a letter goes to a page, / to the filter, ? to the list, others nothing', () => {
+  assert.deepEqual(shortcut('', 'g'), { wait: true });
+  assert.deepEqual(shortcut('g', 'c'), { go: '#/centers' });
+  assert.deepEqual(shortcut('g', 'n'), { go: '#/' });
+  assert.deepEqual(shortcut('g', 'm'), { go: '#/simulations' });
+  assert.deepEqual(shortcut('g', 'g'), { wait: true });  // a second g starts again
+  assert.equal(shortcut('g', 'x'), null);
+  assert.equal(shortcut('', 'c'), null);  // a letter alone does nothing
+  assert.deepEqual(shortcut('', '/'), { focus: 'filter' });
+  assert.deepEqual(shortcut('x', '?'), { help: true });
+  assert.equal(shortcut('g', 'toString'), null);  // only the table's own keys
+  for (const [hash] of Object.values(GO_KEYS)) assert.match(hash, /^#\//);
 });

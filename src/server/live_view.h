@@ -1,0 +1,16 @@
+// server/live_view.h — the network as the scheduler sees it now (GET /api/v1/live): every center's state and
+// its devices free, busy and queued for, with its pools unless the caller asks for the summary. Public, like
+// the registry: no tenant's jobs in it.
+#pragma once
+
+#include "placement/snapshot.h"
+#include "server/views.h"
+
+namespace zhisuan::views {
+
+// Parameters: `center` (one center, with its pools; 404 when unknown), `pools` (true, the default, or false:
+// the centers' totals only, a tenth of the bytes for a map of the whole network). Devices count pools in
+// service only.
+Result<Json> Live(const placement::Snapshot& live, const Params& params, double now_s);
+
+}  // namespace zhisuan::views
