@@ -615,7 +615,10 @@ struct HttpServer::Impl {
       c.res.content_type = "text/csv; charset=utf-8";
       c.res.body = index_sample;
     });
+    // Prometheus text; ?name=a,b keeps those metric families only (the console's health page).
     Add("GET", "/metrics", [this](Call& c) {
+      if (Status s = views::CheckParams(c.params, {"name"}); !s)
+        return Reply(c.res, std::unexpected(s.error()));
       std::string body = metrics.Render();
       body += CapacityGauges(registry);
       const double uptime = std::chrono::duration<double>(Clock::now() - started).count();
@@ -643,6 +646,11 @@ struct HttpServer::Impl {
             "# TYPE zhisuan_store_unsaved_transitions gauge\nzhisuan_store_unsaved_transitions {}\n",
             store.ok ? 1 : 0, store.unsaved);
         body += jobs->MetricsText();
+      }
+      if (auto it = c.params.find("name"); it != c.params.end()) {
+        Result<std::string> kept = FilterFamilies(body, it->second);
+        if (!kept) return Reply(c.res, std::unexpected(kept.error()));
+        body = std::move(*kept);
       }
       c.res.content_type = "text/plain; version=0.0.4";
       c.res.body = std::move(body);

@@ -405,7 +405,16 @@ TEST_F(ServerTest, MetricsCountRequestsAndExposeCapacity) {
   EXPECT_NE(
       text.find("zhisuan_center_capacity_pflops{center=\"pengcheng-cloud-brain-2\",province=\"guangdong\","
                 "precision=\"fp16\"}"),
-      std::string::npos);
+      std::string::npos);  // Some families only, for the console's health page; an ill-formed name or another parameter is 400.
+  auto some = client_->Get("/metrics?name=zhisuan_uptime_seconds,zhisuan_http_request_duration_seconds");
+  ASSERT_EQ(some->status, 200);
+  EXPECT_NE(some->body.find("zhisuan_uptime_seconds "), std::string::npos);
+  EXPECT_NE(some->body.find("zhisuan_http_request_duration_seconds_count{route=\"/api/v1/health\"}"),
+            std::string::npos);
+  EXPECT_EQ(some->body.find("zhisuan_center_capacity_pflops"), std::string::npos);
+  EXPECT_EQ(some->body.find("zhisuan_http_requests_total"), std::string::npos);
+  EXPECT_EQ(client_->Get("/metrics?name=9lives")->status, 400);
+  EXPECT_EQ(client_->Get("/metrics?format=json")->status, 400);
 }
 
 TEST_F(ServerTest, ConcurrentClients) {

@@ -2,6 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "util/limits.h"
+
 namespace zhisuan {
 
 void Metrics::Observe(std::string_view route, std::string_view method, int status, double seconds) {
@@ -36,6 +42,52 @@ std::string Metrics::Render() const {
                        h.count);
     out += fmt::format("zhisuan_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", route, h.sum);
     out += fmt::format("zhisuan_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", route, h.count);
+  }
+  return out;
+}
+
+Result<std::string> FilterFamilies(std::string_view text, std::string_view names) {
+  std::set<std::string, std::less<>> wanted;
+  size_t start = 0;
+  while (start <= names.size()) {
+    const size_t comma = std::min(names.find(',', start), names.size());
+    const std::string_view name = names.substr(start, comma - start);
+    const bool valid = !name.empty() && name.size() <= 200 &&
+                       !std::isdigit(static_cast<unsigned char>(name[0])) &&
+                       std::ranges::all_of(name, [](char ch) {
+                         return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == ':';
+                       });
+    if (!valid) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("name: '{}' is not a metric name", Printable(name, 60)));
+    }
+    wanted.emplace(name);
+    start = comma + 1;
+  }
+  auto kept = [&](std::string_view metric) {
+    if (wanted.contains(metric)) return true;
+    for (std::string_view suffix : {"_bucket", "_sum", "_count", "_max"}) {
+      if (metric.ends_with(suffix) && wanted.contains(metric.substr(0, metric.size() - suffix.size())))
+        return true;
+    }
+    return false;
+  };
+  std::string out;
+  size_t at = 0;
+  while (at < text.size()) {
+    const size_t end = std::min(text.find('\n', at), text.size());
+    const std::string_view line = text.substr(at, end - at);
+    at = end + 1;
+    std::string_view metric = line;
+    if (line.starts_with("# HELP ") || line.starts_with("# TYPE "))
+      metric = line.substr(7);
+    else if (line.starts_with('#'))
+      continue;
+    metric = metric.substr(0, metric.find_first_of("{ "));
+    if (kept(metric)) {
+      out.append(line);
+      out.push_back('\n');
+    }
   }
   return out;
 }

@@ -9,8 +9,17 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <vector>
+
+#include "util/error.h"
 
 namespace zhisuan {
+
+// The metric families named in `names` (a comma-separated list, e.g. "zhisuan_jobs,zhisuan_backend_up") out
+// of a Prometheus text exposition: their HELP, TYPE and sample lines; a histogram's or summary's _bucket,
+// _sum and _count and a _max gauge go with their family's name. An ill-formed name is kInvalidArgument naming
+// it. (At 10,000 centers the whole exposition is 13 MB; the console's health page needs a few KB of it.)
+Result<std::string> FilterFamilies(std::string_view text, std::string_view names);
 
 class Metrics {
  public:

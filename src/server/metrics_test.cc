@@ -32,3 +32,32 @@ TEST(Metrics, CountsAndBuckets) {
 
 }  // namespace
 }  // namespace zhisuan
+
+namespace zhisuan {
+namespace {
+
+TEST(Metrics, FilterFamiliesKeepsTheNamedFamiliesWithTheirParts) {
+  const std::string text =
+      "# HELP zhisuan_jobs Jobs by state.\n# TYPE zhisuan_jobs gauge\nzhisuan_jobs{state=\"running\"} 2\n"
+      "# TYPE zhisuan_jobs_finished_total counter\nzhisuan_jobs_finished_total{state=\"failed\"} 1\n"
+      "# TYPE zhisuan_pass_seconds summary\nzhisuan_pass_seconds_sum 0.5\nzhisuan_pass_seconds_count 4\n"
+      "# TYPE zhisuan_pass_seconds_max gauge\nzhisuan_pass_seconds_max 0.2\n"
+      "# TYPE zhisuan_uptime_seconds gauge\nzhisuan_uptime_seconds 9\n# a comment\n";
+  Result<std::string> kept = FilterFamilies(text, "zhisuan_jobs,zhisuan_pass_seconds");
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_EQ(
+      *kept,
+      "# HELP zhisuan_jobs Jobs by state.\n# TYPE zhisuan_jobs gauge\nzhisuan_jobs{state=\"running\"} 2\n"
+      "# TYPE zhisuan_pass_seconds summary\nzhisuan_pass_seconds_sum 0.5\nzhisuan_pass_seconds_count 4\n"
+      "# TYPE zhisuan_pass_seconds_max gauge\nzhisuan_pass_seconds_max 0.2\n");
+  EXPECT_EQ(*FilterFamilies(text, "zhisuan_nothing"), "");
+  for (const char* bad : {"", "a,,b", "9lives", "a b", "x{y}", "zhisuan_jobs,"}) {
+    Result<std::string> r = FilterFamilies(text, bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(r.error().message.rfind("name: '", 0), 0u) << r.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace zhisuan

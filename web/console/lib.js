@@ -95,7 +95,8 @@ export function wallText(option) {
 // when it starts a sequence, or null.
 export const GO_KEYS = {
   n: ['#/', 'Network'], c: ['#/centers', 'Centers'], j: ['#/jobs', 'Jobs'], s: ['#/submit', 'Submit'],
-  u: ['#/usage', 'Usage'], i: ['#/index', 'Index'], m: ['#/simulations', 'Simulations'], a: ['#/audit', 'Audit'],
+  u: ['#/usage', 'Usage'], i: ['#/index', 'Index'], m: ['#/simulations', 'Simulations'], h: ['#/health', 'Health'],
+  a: ['#/audit', 'Audit'],
 };
 export function shortcut(previous, key) {
   if (previous === 'g' && Object.hasOwn(GO_KEYS, key)) return { go: GO_KEYS[key][0] };
@@ -103,4 +104,60 @@ export function shortcut(previous, key) {
   if (key === '/') return { focus: 'filter' };
   if (key === '?') return { help: true };
   return null;
+}
+
+// The Prometheus text format (what GET /metrics answers) as {name: [{labels, value}]}: HELP, TYPE and comment
+// lines skipped, label values unescaped (\\, \", \n), values as numbers (+Inf, -Inf and NaN included).
+export function parseMetrics(text) {
+  const out = {};
+  for (const line of String(text).split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const labels = {};
+    if (m[3]) {
+      for (const l of m[3].matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+        labels[l[1]] = l[2].replace(/\\(.)/g, (_, ch) => (ch === 'n' ? '\n' : ch));
+      }
+    }
+    const value = m[4] === '+Inf' ? Infinity : m[4] === '-Inf' ? -Infinity : Number(m[4]);
+    (out[m[1]] ||= []).push({ labels, value });
+  }
+  return out;
+}
+
+// The sum of a metric's samples whose labels include `match` (0 when there is none).
+export const metricSum = (metrics, name, match = {}) => (metrics[name] || [])
+  .filter((s) => Object.entries(match).every(([k, v]) => s.labels[k] === v))
+  .reduce((a, s) => a + s.value, 0);
+
+// The q-quantile of a Prometheus histogram from its cumulative buckets [{le, count}] (le may be Infinity), by
+// linear interpolation within the bucket it falls in, as PromQL's histogram_quantile does; null without
+// observations; the highest finite bound when it falls in the +Inf bucket.
+export function histogramQuantile(buckets, q) {
+  const sorted = [...buckets].sort((a, b) => a.le - b.le);
+  const total = sorted.length ? sorted[sorted.length - 1].count : 0;
+  if (!(total > 0)) return null;
+  const rank = q * total;
+  let lower = 0, below = 0;
+  for (const b of sorted) {
+    if (b.count >= rank) {
+      if (b.le === Infinity) return lower;
+      if (b.count === below) return b.le;
+      return lower + (b.le - lower) * (rank - below) / (b.count - below);
+    }
+    lower = b.le;
+    below = b.count;
+  }
+  return lower;
+}
+
+// A histogram's buckets summed over its series (e.g. every route), from parseMetrics' samples of NAME_bucket.
+export function histogramBuckets(metrics, name) {
+  const by = new Map();
+  for (const s of metrics[name + '_bucket'] || []) {
+    const le = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
+    by.set(le, (by.get(le) || 0) + s.value);
+  }
+  return [...by].map(([le, count]) => ({ le, count }));
 }

@@ -14,6 +14,9 @@ work: {reference_hours: 2, reference: nvidia-a100-sxm-80gb}
 data: {size_gb: 50, province: beijing}
 `;
 
+// The shipped network's 30 centers and the test's local one (tests/e2e/console_test.sh).
+const CENTERS = 31;
+
 let errors = [];
 test.beforeEach(async ({ page }) => {
   errors = [];
@@ -35,11 +38,11 @@ async function signIn(page, token) {
 
 test('the network page draws the map, the totals and the hubs, and refreshes itself', async ({ page }) => {
   await page.goto('/');
-  await expect(page.locator('#kpis .kpi').first()).toContainText('30');
+  await expect(page.locator('#kpis .kpi').first()).toContainText(String(CENTERS));
   await expect(page.locator('#map canvas').first()).toBeVisible();
   await expect(page.locator('#hub-table')).toContainText('(no hub)');  // the hubs with centers, and those outside
   expect(await page.locator('#hub-table tbody tr').count()).toBeGreaterThan(4);
-  await expect(page.locator('#network-centers tbody tr')).toHaveCount(30);
+  await expect(page.locator('#network-centers tbody tr')).toHaveCount(CENTERS);
   for (const measure of ['utilisation', 'tariff', 'pue', 'fp32e']) await page.selectOption('#measure', measure);
   // Live: the page asks the server again without a reload.
   const asked = page.waitForRequest((r) => r.url().includes('/api/v1/network?'), { timeout: 12000 });
@@ -56,7 +59,7 @@ test('the network page draws the map, the totals and the hubs, and refreshes its
 
 test('the keyboard alone: the map filters as fields, a hub row, shortcuts to pages, rows and the list of keys', async ({ page }) => {
   await page.goto('/');
-  await expect(page.locator('#network-centers tbody tr')).toHaveCount(30);
+  await expect(page.locator('#network-centers tbody tr')).toHaveCount(CENTERS);
   await expect(page.locator('h1')).toBeFocused();  // the page's heading starts the keyboard's path
   // "/" goes to the page's first filter: the province, the map's click as a field. The server filters.
   await page.keyboard.press('/');
@@ -68,7 +71,7 @@ test('the keyboard alone: the map filters as fields, a hub row, shortcuts to pag
   await expect(page.locator('#network-centers tbody tr')).toHaveCount(4);
   await expect(page.locator('#filter')).toContainText('广东');
   await page.selectOption('#province', '');
-  await expect(page.locator('#network-centers tbody tr')).toHaveCount(30);
+  await expect(page.locator('#network-centers tbody tr')).toHaveCount(CENTERS);
   // A hub's row takes the focus and filters the page by its hub on Enter; again shows all.
   await page.locator('#hub-table tbody tr', { hasText: 'yangtze-delta' }).focus();
   await page.keyboard.press('Enter');
@@ -76,7 +79,7 @@ test('the keyboard alone: the map filters as fields, a hub row, shortcuts to pag
   await expect(page.locator('#network-centers tbody tr')).toHaveCount(5);
   await page.locator('#hub-table tbody tr', { hasText: 'yangtze-delta' }).focus();
   await page.keyboard.press('Enter');
-  await expect(page.locator('#network-centers tbody tr')).toHaveCount(30);
+  await expect(page.locator('#network-centers tbody tr')).toHaveCount(CENTERS);
   // "g" then "c": the centers page, its heading focused; "/" its filter; keys typed there are text, not shortcuts.
   await page.locator('h1').focus();
   await page.keyboard.press('g');
@@ -91,15 +94,15 @@ test('the keyboard alone: the map filters as fields, a hub row, shortcuts to pag
   await page.fill('#center-search', '');
   // Up and down move between the rows; Enter opens one.
   const rows = page.locator('#centers-table tbody tr');
-  await expect(rows).toHaveCount(30);
+  await expect(rows).toHaveCount(CENTERS);
   await rows.first().focus();
   await page.keyboard.press('ArrowDown');
   await expect(rows.nth(1)).toBeFocused();
   await page.keyboard.press('End');
-  await expect(rows.nth(29)).toBeFocused();
+  await expect(rows.nth(CENTERS - 1)).toBeFocused();
   await page.keyboard.press('ArrowUp');
-  await expect(rows.nth(28)).toBeFocused();
-  const name = (await rows.nth(28).locator('td').first().textContent()).trim();
+  await expect(rows.nth(CENTERS - 2)).toBeFocused();
+  const name = (await rows.nth(CENTERS - 2).locator('td').first().textContent()).trim();
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/#\/centers\/.+/);
   await expect(page.locator('h1')).toContainText(name);
@@ -123,6 +126,30 @@ test('the keyboard alone: the map filters as fields, a hub row, shortcuts to pag
   await expect(page.locator('#view h1')).toBeFocused();
 });
 
+test('the health page reads the service from /metrics: the store, the scheduler, the backends, requests by route', async ({ page }) => {
+  const asked = [];
+  page.on('request', (r) => { if (r.url().includes('/metrics')) asked.push(r.url()); });
+  await page.goto('/');
+  await expect(page.locator('#network-centers tbody tr').first()).toBeVisible();
+  await page.keyboard.press('g');
+  await page.keyboard.press('h');
+  await expect(page).toHaveURL(/#\/health$/);
+  await expect(page.locator('#health-kpis')).toContainText('commits');  // the store
+  await expect(page.locator('#health-kpis')).toContainText('this server (no replicas)');  // one server leads itself
+  // Every shipped center runs on the simulated backend here, and answers.
+  const sim = page.locator('#backend-table tbody tr', { hasText: 'sim' });
+  await expect(sim).toBeVisible();
+  expect(Number((await sim.locator('td').nth(1).textContent()).replace(/,/g, ''))).toBeGreaterThan(20);
+  await expect(page.locator('#health-backends')).toContainText('Every backend answers.');
+  await expect(page.locator('#health-scheduler')).toContainText('Scheduler pass, mean');
+  await expect(page.locator('#route-table')).toContainText('/api/v1/network');
+  // The second scrape gives rates: the line chart of this page's life appears.
+  await expect(page.locator('#health-chart canvas').first()).toBeVisible({ timeout: 15000 });
+  // Only the families the page reads are asked for, never the whole exposition.
+  expect(asked.length).toBeGreaterThan(1);
+  for (const url of asked) expect(url).toContain('/metrics?name=zhisuan_http_requests_total,');
+});
+
 test('a supervisor sees how much of the capacity is domestic and which centers are only planned', async ({ page }) => {
   await page.goto('/');
   await page.selectOption('#measure', 'domestic');
@@ -144,7 +171,7 @@ test('a supervisor sees how much of the capacity is domestic and which centers a
 
 test('the centers table filters and sorts', async ({ page }) => {
   await page.goto('/#/centers');
-  await expect(page.locator('#centers-table tbody tr')).toHaveCount(30);
+  await expect(page.locator('#centers-table tbody tr')).toHaveCount(CENTERS);
   // CAICT's >= 500 AI cards rule: 15 of the 19 intelligent-computing centers in service count.
   await expect(page.locator('#caict-count')).toContainText('15 of the 19');
   await expect(page.locator('#caict-count a')).toHaveCount(4);
@@ -154,7 +181,7 @@ test('the centers table filters and sorts', async ({ page }) => {
   await page.selectOption('#center-kind', 'super');
   const supers = await page.locator('#centers-table tbody tr').count();
   expect(supers).toBeGreaterThan(0);
-  expect(supers).toBeLessThan(30);
+  expect(supers).toBeLessThan(CENTERS);
   await page.click('#centers-table th:has-text("Devices")');
   const first = Number((await page.locator('#centers-table tbody tr:first-child td:nth-child(6)').innerText()).replace(/,/g, ''));
   const last = Number((await page.locator('#centers-table tbody tr:last-child td:nth-child(6)').innerText()).replace(/,/g, ''));
@@ -213,6 +240,30 @@ test('a tenant quotes a job as it types, sees field errors, submits it and follo
   const csv = require('fs').readFileSync(await (await download).path(), 'utf8');
   expect(csv.split('\n')[0]).toBe('tenant,jobs,device_hours,energy_kwh,carbon_kg,compute_cny,transfer_cny,bill_cny');
   expect(csv).toContain('lab-a,');
+});
+
+test('a tenant runs a real process on the local center and follows its logs as they are written', async ({ page }) => {
+  await signIn(page, TENANT);
+  await page.goto('/#/submit');
+  await page.fill('#spec-input', `name: console-logs
+kind: batch
+devices: 1
+accelerator: {models: [intel-xeon-8480plus-2s]}
+work: {reference_hours: 0.01, reference: intel-xeon-8480plus-2s}
+walltime_h: 0.1
+command: [/bin/sh, -c, "for i in 1 2 3 4 5 6 7 8; do echo line-$i; sleep 1; done"]
+`);
+  await expect(page.locator('#chosen')).toContainText('local-lab');
+  await page.click('#submit');
+  await expect(page).toHaveURL(/#\/jobs\/\d+$/);
+  await expect(page.locator('#job-facts')).toContainText('local-lab');
+  await page.check('#follow-logs');
+  // Lines appear while the job runs, without a click, and the job ends with all of them.
+  await expect(page.locator('#logs')).toContainText('line-2', { timeout: 20000 });
+  await expect(page.locator('h1 .state')).toHaveText('running');
+  await expect(page.locator('h1 .state')).toHaveText('succeeded', { timeout: 30000 });
+  await expect(page.locator('#logs')).toContainText('line-8');
+  await expect(page.locator('#follow-logs')).toBeChecked();  // kept across the page's refreshes
 });
 
 test('another tenant sees none of lab-a\'s jobs, in the console or through the API', async ({ page, request }) => {
@@ -374,7 +425,7 @@ for (const [w, h] of [[1366, 768], [3840, 2160]]) {
     await page.setViewportSize({ width: w, height: h });
     for (const [path, ready] of [['/', '#network-centers tbody tr'], ['/#/centers', '#centers-table tbody tr'],
       ['/#/centers/cmcc-hohhot-aidc', '#pools-table tbody tr'], ['/#/index', '#index-table tbody tr'],
-      ['/#/submit', '#spec-input'], ['/#/jobs', 'h1']]) {
+      ['/#/submit', '#spec-input'], ['/#/jobs', 'h1'], ['/#/health', '#route-table tbody tr']]) {
       await page.goto(path);
       await expect(page.locator(ready).first()).toBeVisible();
       const [scroll, inner] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { fmt, compareValues, csvField, usageCsv, simulationBody, checkSimReport, wallText, WALL_FONT_PX, shortcut, GO_KEYS } from '../console/lib.js';
+import { fmt, compareValues, csvField, usageCsv, simulationBody, checkSimReport, wallText, WALL_FONT_PX, shortcut, GO_KEYS, parseMetrics, metricSum, histogramQuantile, histogramBuckets } from '../console/lib.js';
 
 test('numbers, shares, money and times read as the console shows them', () => {
   assert.equal(fmt.n(1234567.891), '1,234,568');
@@ -87,4 +87,29 @@ test('shortcut: g then a letter goes to a page, / to the filter, ? to the list, 
   assert.deepEqual(shortcut('x', '?'), { help: true });
   assert.equal(shortcut('g', 'toString'), null);  // only the table's own keys
   for (const [hash] of Object.values(GO_KEYS)) assert.match(hash, /^#\//);
+});
+
+test('the Prometheus text format: samples with labels, sums, and quantiles from histogram buckets', () => {
+  const text = [
+    '# HELP zhisuan_jobs Jobs by state.', '# TYPE zhisuan_jobs gauge',
+    'zhisuan_jobs{state="running"} 3', 'zhisuan_jobs{state="pending"} 2',
+    'zhisuan_backend_up{center="a\\"b",kind="sim"} 1', 'zhisuan_uptime_seconds 12.5',
+    'zhisuan_d_bucket{route="/a",le="0.1"} 2', 'zhisuan_d_bucket{route="/a",le="1"} 4', 'zhisuan_d_bucket{route="/a",le="+Inf"} 4',
+    'zhisuan_d_bucket{route="/b",le="0.1"} 0', 'zhisuan_d_bucket{route="/b",le="1"} 2', 'zhisuan_d_bucket{route="/b",le="+Inf"} 4',
+    'not a sample line', '',
+  ].join('\n');
+  const m = parseMetrics(text);
+  assert.equal(metricSum(m, 'zhisuan_jobs'), 5);
+  assert.equal(metricSum(m, 'zhisuan_jobs', { state: 'running' }), 3);
+  assert.equal(metricSum(m, 'zhisuan_missing'), 0);
+  assert.equal(m.zhisuan_backend_up[0].labels.center, 'a"b');
+  assert.equal(m.zhisuan_uptime_seconds[0].value, 12.5);
+  const buckets = histogramBuckets(m, 'zhisuan_d');
+  assert.deepEqual(buckets.sort((a, b) => a.le - b.le), [{ le: 0.1, count: 2 }, { le: 1, count: 6 }, { le: Infinity, count: 8 }]);
+  // 8 observations: the median (rank 4) lies in (0.1, 1] after 2 of them: 0.1 + 0.9 * 2/4.
+  assert.ok(Math.abs(histogramQuantile(buckets, 0.5) - 0.55) < 1e-12);
+  assert.equal(histogramQuantile(buckets, 0.25), 0.1);
+  assert.equal(histogramQuantile(buckets, 0.99), 1);  // in the +Inf bucket: the highest finite bound
+  assert.equal(histogramQuantile([], 0.5), null);
+  assert.equal(histogramQuantile([{ le: 1, count: 0 }, { le: Infinity, count: 0 }], 0.5), null);
 });
