@@ -571,17 +571,29 @@ TEST_F(JobsApiTest, TheNetworkAddedUpByTheServerAndTheLiveStateInPart) {
   // Capacity in service, and planned apart, as the registry's centers add up.
   double fp16 = 0, planned = 0;
   std::map<std::string, int> per_hub;
+  bool outside_clusters = false;
   for (const json& c : centers) {
+    outside_clusters = outside_clusters || c["cluster"].is_null();
     (c["status"]["value"] == "in_service" ? fp16 : planned) += c["capacity_pflops"]["fp16"].get<double>();
     ++per_hub[c["hub"].is_null() ? "" : c["hub"].get<std::string>()];
   }
   EXPECT_NEAR(t["fp16"].get<double>(), fp16, 1e-6);
   EXPECT_NEAR(t["planned_fp16"].get<double>(), planned, 1e-6);
   EXPECT_GT(planned, 0);
-  ASSERT_EQ(n["by_hub"].size(), per_hub.size());
+  // Every hub and cluster is listed, those without centers too (the 8 hubs, the 10 clusters), then the centers
+  // outside them; by kind, every center once.
+  const json regions = json::parse(client_->Get("/api/v1/regions")->body);
+  ASSERT_EQ(n["by_hub"].size(), regions["hubs"].size() + (per_hub.contains("") ? 1 : 0));
   for (const json& h : n["by_hub"]) {
     EXPECT_EQ(h["centers"], per_hub[h["hub"].is_null() ? "" : h["hub"].get<std::string>()]) << h.dump();
+    EXPECT_EQ(h["name_zh"].is_null(), h["hub"].is_null()) << h.dump();
   }
+  EXPECT_EQ(n["by_cluster"].size(), regions["clusters"].size() + (outside_clusters ? 1 : 0));
+  int64_t cluster_centers = 0, kind_centers = 0;
+  for (const json& k : n["by_cluster"]) cluster_centers += k["centers"].get<int64_t>();
+  for (const json& k : n["by_kind"]) kind_centers += k["centers"].get<int64_t>();
+  EXPECT_EQ(cluster_centers, 30);
+  EXPECT_EQ(kind_centers, 30);
   int64_t province_devices = 0, marker_centers = 0;
   for (const json& p : n["by_province"]) province_devices += p["devices"].get<int64_t>();
   for (const json& m : n["markers"]) marker_centers += m["centers"].get<int64_t>();

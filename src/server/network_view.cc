@@ -33,7 +33,7 @@ Result<int64_t> Count(const Params& params, const char* key, int64_t fallback, i
 // planned apart.
 struct Sums {
   int64_t centers = 0, devices = 0, busy = 0, free = 0, queued = 0, draining = 0, down = 0;
-  double fp16 = 0, fp32e = 0, fp64 = 0, domestic_fp16 = 0, planned_fp16 = 0,
+  double fp16 = 0, fp32 = 0, fp32e = 0, fp64 = 0, domestic_fp16 = 0, planned_fp16 = 0,
          pue = 0;  // pue: a sum, for the mean
 };
 
@@ -44,6 +44,7 @@ NetworkView::NetworkView(const Registry& registry) : registry_(registry) {
   for (const zhisuan::Center& c : registry.centers()) {
     Row r{.center = &c};
     r.fp16 = accounting::CenterCapacity(registry, c, accounting::Measure::kFp16).tflops / 1000.0;
+    r.fp32 = accounting::CenterCapacity(registry, c, accounting::Measure::kFp32).tflops / 1000.0;
     r.fp32e = accounting::CenterCapacity(registry, c, accounting::Measure::kFp32Equivalent).tflops / 1000.0;
     r.fp64 = accounting::CenterCapacity(registry, c, accounting::Measure::kFp64).tflops / 1000.0;
     for (const Pool& p : c.pools) {
@@ -102,7 +103,10 @@ Result<Json> NetworkView::Answer(const std::vector<Live>* live, const Params& pa
   if (live != nullptr && live->size() != rows_.size()) live = nullptr;
 
   Sums totals;
-  std::map<std::string, Sums> by_hub;       // "" for centers outside the hubs
+  // Every hub and cluster of the registry is listed, with or without centers; "" for centers outside them.
+  std::map<std::string, Sums> by_hub, by_cluster, by_kind;
+  for (const Hub& h : registry_.hubs()) by_hub[h.id];
+  for (const Cluster& k : registry_.clusters()) by_cluster[k.id];
   std::map<std::string, Sums> by_province;  // the whole network
   struct Marker {
     int64_t centers = 0, devices = 0, busy = 0;  // devices: a center's own when it is not in service
@@ -135,6 +139,7 @@ Result<Json> NetworkView::Answer(const std::vector<Live>* live, const Params& pa
       s.free += std::max<int64_t>(free, 0);
       s.queued += std::max<int64_t>(queued, 0);
       s.fp16 += r.fp16;
+      s.fp32 += r.fp32;
       s.fp32e += r.fp32e;
       s.fp64 += r.fp64;
       s.domestic_fp16 += r.domestic_fp16;
@@ -146,6 +151,8 @@ Result<Json> NetworkView::Answer(const std::vector<Live>* live, const Params& pa
     if (hub && c.hub.value_or("none") != *hub) continue;
     add(totals);
     add(by_hub[c.hub.value_or("")]);
+    add(by_cluster[c.cluster.value_or("")]);
+    add(by_kind[std::string(Name(c.kind))]);
     Marker& m = markers[{c.province, r.in_service ? std::string(Name(state)) : "not_in_service"}];
     ++m.centers;
     m.devices += r.in_service ? devices : r.devices;
@@ -179,17 +186,34 @@ Result<Json> NetworkView::Answer(const std::vector<Live>* live, const Params& pa
                 {"draining", s.draining},
                 {"down", s.down},
                 {"fp16", s.fp16},
+                {"fp32", s.fp32},
                 {"fp32e", s.fp32e},
                 {"fp64", s.fp64},
                 {"domestic_fp16", s.domestic_fp16},
                 {"planned_fp16", s.planned_fp16},
                 {"pue_mean", s.centers > 0 ? Json(s.pue / static_cast<double>(s.centers)) : Json(nullptr)}};
   };
-  Json hubs = Json::array();
-  for (const auto& [id, s] : by_hub) {
+  // A hub's or cluster's row with its names (null: the centers outside them).
+  auto named = [&](const std::map<std::string, Sums>& groups, const char* key, auto find) {
+    Json rows = Json::array();
+    for (const auto& [id, s] : groups) {
+      Json j = sums(s);
+      j[key] = id.empty() ? Json(nullptr) : Json(id);
+      const auto* found = id.empty() ? nullptr : find(id);
+      j["name_zh"] = found ? Json(found->name_zh) : Json(nullptr);
+      j["name_en"] = found ? Json(found->name_en) : Json(nullptr);
+      rows.push_back(std::move(j));
+    }
+    return rows;
+  };
+  Json hubs = named(by_hub, "hub", [&](const std::string& id) { return registry_.FindHub(id); });
+  Json clusters =
+      named(by_cluster, "cluster", [&](const std::string& id) { return registry_.FindCluster(id); });
+  Json kinds = Json::array();
+  for (const auto& [id, s] : by_kind) {
     Json j = sums(s);
-    j["hub"] = id.empty() ? Json(nullptr) : Json(id);
-    hubs.push_back(std::move(j));
+    j["kind"] = id;
+    kinds.push_back(std::move(j));
   }
   Json provinces = Json::array();
   for (const auto& [id, s] : by_province) {
@@ -212,6 +236,8 @@ Result<Json> NetworkView::Answer(const std::vector<Live>* live, const Params& pa
        {{"province", province ? Json(*province) : Json(nullptr)}, {"hub", hub ? Json(*hub) : Json(nullptr)}}},
       {"totals", sums(totals)},
       {"by_hub", std::move(hubs)},
+      {"by_cluster", std::move(clusters)},
+      {"by_kind", std::move(kinds)},
       {"by_province", std::move(provinces)},
       {"markers", std::move(groups)},
       {"centers", {{"count", count}, {"offset", *offset}, {"limit", *limit}, {"items", std::move(items)}}}};

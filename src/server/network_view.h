@@ -1,9 +1,10 @@
 // server/network_view.h — the network page's first screen from the server (GET /api/v1/network): the
 // registry's capacity joined with the scheduler's live state and added up by the server — totals, by hub, by
-// province (the map's measures), a province's centers by state (the map's markers past a few thousand
-// centers) — and one page of the centers themselves. A console over 10,000 centers fetched 6.7 MB of
-// /api/v1/centers and 1.1 MB of /api/v1/live to draw this; the answer here is a few tens of KB. Public, like
-// the registry and /api/v1/live: no tenant's jobs in it.
+// cluster and by kind (every hub and cluster of the registry listed), by province (the map's measures), a
+// province's centers by state (the map's markers past a few thousand centers) — and one page of the centers
+// themselves. A console over 10,000 centers fetched 6.7 MB of /api/v1/centers and 1.1 MB of /api/v1/live to
+// draw this; the answer here is a few tens of KB. Public, like the registry and /api/v1/live: no tenant's
+// jobs in it.
 #pragma once
 
 #include <cstdint>
@@ -39,7 +40,7 @@ class NetworkView {
  private:
   struct Row {
     const zhisuan::Center* center;
-    double fp16 = 0, fp32e = 0, fp64 = 0, domestic_fp16 = 0;
+    double fp16 = 0, fp32 = 0, fp32e = 0, fp64 = 0, domestic_fp16 = 0;
     int64_t devices = 0;  // every pool's, as the registry has them
     bool in_service = true;
   };

@@ -305,6 +305,9 @@ async function networkView() {
   const provinceSelect = el('select', { id: 'province', 'aria-label': L('Province'), 'data-filter': '' });
   const hubSelect = el('select', { id: 'hub', 'aria-label': L('Hub') });
   const hubs = el('div', { id: 'hubs' });
+  // Totals by hub (the 8 hubs: a row filters the page), by cluster (the 10 clusters) or by kind.
+  const groupSelect = el('select', { id: 'group-by', 'aria-label': L('Totals by') },
+    [['hub', L('Hub')], ['cluster', L('Cluster')], ['kind', L('Kind')]].map(([v, label]) => el('option', { value: v }, label)));
   const list = el('div', { id: 'province-centers' });
   const historyNode = el('div', { class: 'chart small', id: 'network-history' });
   const coverage = el('p', { class: 'note', id: 'coverage' });
@@ -312,7 +315,7 @@ async function networkView() {
   show(el('h1', {}, L('Network')),
     kpis, coverage, infrastructure,
     el('div', { class: 'filters' }, provinceSelect, hubSelect, L('Map shows') + ' ', measureSelect, filterNote),
-    el('div', { class: 'row' }, el('div', { class: 'panel' }, mapNode), el('div', { class: 'panel' }, el('h2', {}, L('By hub')), hubs,
+    el('div', { class: 'row' }, el('div', { class: 'panel' }, mapNode), el('div', { class: 'panel' }, el('h2', {}, L('Totals by'), ' ', groupSelect), hubs,
       el('h2', {}, L('The network over time')), historyNode)),
     el('div', { class: 'panel' }, el('h2', {}, L('Centers')), list));
   let map = null, history = null, province = null, hub = null;
@@ -334,6 +337,7 @@ async function networkView() {
   }).catch(() => {});
   // Filters are the server's: a change fetches the page's figures again.
   measureSelect.addEventListener('change', () => { if (map) drawMap(); });
+  groupSelect.addEventListener('change', () => { if (data) hubs.replaceChildren(groupTable(groupSelect.value, data, setHub)); });
   const refilter = () => { load(); };
   provinceSelect.addEventListener('change', () => { province = provinceSelect.value || null; refilter(); });
   hubSelect.addEventListener('change', () => { hub = hubSelect.value || null; refilter(); });
@@ -377,7 +381,8 @@ async function networkView() {
     hubSelect.value = hub || '';
     const region = province && regions.region[province];
     filterNote.textContent = province || hub
-      ? ` — ${[region && `${region.name_zh} (${region.name_en})`, hub && `${L('Hub')} ${hub}`].filter(Boolean).join(', ')}; ${L('click it again for all')}`
+      ? ` — ${[region && `${region.name_zh} (${region.name_en})`,
+        hub && `${L('Hub')} ${hub === 'none' ? L('(no hub)') : nameOf(regions.hubs.find((h) => h.id === hub))}`].filter(Boolean).join(', ')}; ${L('click it again for all')}`
       : ' — ' + L('click a province or a hub to filter');
     const t = data.totals;
     kpis.replaceChildren(...[
@@ -390,7 +395,7 @@ async function networkView() {
       [L('Planned FP16 PFLOPS'), fmt.n(t.planned_fp16)],
       [L('Draining / down'), `${t.draining} / ${t.down}`],
     ].map(([label, value]) => el('div', { class: 'kpi' }, el('div', { class: 'value' }, value), el('div', { class: 'label' }, label))));
-    hubs.replaceChildren(hubTable(data.by_hub, data.live, setHub));
+    hubs.replaceChildren(groupTable(groupSelect.value, data, setHub));
     const page = data.centers;
     const rows = page.items.map((c) => ({ ...c, region: regions.region[c.province],
       utilisation: data.live && c.devices > 0 ? c.busy / c.devices : null }));
@@ -496,17 +501,24 @@ function escapeText(s) {
   return String(s).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[ch]));
 }
 
-// The hubs' sums (GET /api/v1/network's by_hub; hub null: the centers outside the hubs); a row filters the
+// The sums by hub, cluster or kind (GET /api/v1/network's by_hub, by_cluster, by_kind: every hub and cluster,
+// those without centers too; null for the centers outside them) at each precision; a hub's row filters the
 // page by its hub.
-function hubTable(rows, live, onHub) {
+function groupTable(by, data, onHub) {
+  const rows = data['by_' + by];
+  const none = by === 'hub' ? L('(no hub)') : L('(no cluster)');
+  const live = data.live;
   return table([
-    { key: 'hub', label: L('Hub'), render: (g) => g.hub || L('(no hub)'), sort: (g) => g.hub || '' },
+    { key: by, label: L(by === 'hub' ? 'Hub' : by === 'cluster' ? 'Cluster' : 'Kind'),
+      render: (g) => by === 'kind' ? g.kind : g[by] ? nameOf(g) : none, sort: (g) => by === 'kind' ? g.kind : g[by] ? nameOf(g) : '' },
     { key: 'centers', label: L('Centers'), num: true },
     { key: 'devices', label: L('Devices'), num: true, render: (g) => fmt.n(g.devices) },
     { key: 'busy', label: L('Busy'), num: true, render: (g) => live ? fmt.pct(ratio(g.busy, g.devices)) : '–' },
     { key: 'fp16', label: L('FP16 PF'), num: true, render: (g) => fmt.n(g.fp16) },
+    { key: 'fp32', label: L('FP32 PF'), num: true, render: (g) => fmt.n(g.fp32) },
+    { key: 'fp64', label: L('FP64 PF'), num: true, render: (g) => fmt.n(g.fp64) },
     { key: 'fp32e', label: L('FP32e PF'), num: true, render: (g) => fmt.n(g.fp32e) },
-  ], rows, { sortKey: 'fp16', id: 'hub-table', onclick: onHub ? (g) => onHub(g.hub || 'none') : null });
+  ], rows, { sortKey: 'fp16', id: by + '-table', onclick: by === 'hub' && onHub ? (g) => onHub(g.hub || 'none') : null });
 }
 
 function centersTable(centers, id) {

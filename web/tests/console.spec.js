@@ -40,8 +40,17 @@ test('the network page draws the map, the totals and the hubs, and refreshes its
   await page.goto('/');
   await expect(page.locator('#kpis .kpi').first()).toContainText(String(CENTERS));
   await expect(page.locator('#map canvas').first()).toBeVisible();
-  await expect(page.locator('#hub-table')).toContainText('(no hub)');  // the hubs with centers, and those outside
-  expect(await page.locator('#hub-table tbody tr').count()).toBeGreaterThan(4);
+  await expect(page.locator('#hub-table')).toContainText('(no hub)');  // the hubs, and the centers outside them
+  await expect(page.locator('#hub-table tbody tr')).toHaveCount(9);  // the 8 hubs, Ningxia's without a center too
+  await expect(page.locator('#hub-table')).toContainText('Ningxia');
+  await expect(page.locator('#hub-table thead')).toContainText('FP64 PF');
+  // Totals by cluster (the 10 clusters and the centers outside them) and by kind, at every precision.
+  await page.selectOption('#group-by', 'cluster');
+  await expect(page.locator('#cluster-table tbody tr')).toHaveCount(11);
+  await expect(page.locator('#cluster-table')).toContainText('Zhangjiakou');
+  await page.selectOption('#group-by', 'kind');
+  await expect(page.locator('#kind-table')).toContainText('intelligent');
+  await page.selectOption('#group-by', 'hub');
   await expect(page.locator('#network-centers tbody tr')).toHaveCount(CENTERS);
   for (const measure of ['utilisation', 'tariff', 'pue', 'fp32e']) await page.selectOption('#measure', measure);
   // Live: the page asks the server again without a reload.
@@ -73,11 +82,11 @@ test('the keyboard alone: the map filters as fields, a hub row, shortcuts to pag
   await page.selectOption('#province', '');
   await expect(page.locator('#network-centers tbody tr')).toHaveCount(CENTERS);
   // A hub's row takes the focus and filters the page by its hub on Enter; again shows all.
-  await page.locator('#hub-table tbody tr', { hasText: 'yangtze-delta' }).focus();
+  await page.locator('#hub-table tbody tr', { hasText: 'Yangtze River Delta' }).focus();
   await page.keyboard.press('Enter');
   await expect(page.locator('#hub')).toHaveValue('yangtze-delta');
   await expect(page.locator('#network-centers tbody tr')).toHaveCount(5);
-  await page.locator('#hub-table tbody tr', { hasText: 'yangtze-delta' }).focus();
+  await page.locator('#hub-table tbody tr', { hasText: 'Yangtze River Delta' }).focus();
   await page.keyboard.press('Enter');
   await expect(page.locator('#network-centers tbody tr')).toHaveCount(CENTERS);
   // "g" then "c": the centers page, its heading focused; "/" its filter; keys typed there are text, not shortcuts.
