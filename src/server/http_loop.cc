@@ -20,12 +20,15 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <functional>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "server/http_gzip.h"
+#include "server/http_stream.h"
 
 namespace zhisuan::http {
 namespace {
@@ -50,7 +53,8 @@ std::string PeerAddress(const sockaddr_storage& peer) {
   return text;
 }
 
-enum class Phase { kIdle, kHead, kBody, kBusy, kWrite };
+// kStream: the head of a streamed answer is written; the connection now carries what its Stream sends.
+enum class Phase { kIdle, kHead, kBody, kBusy, kWrite, kStream };
 
 struct Conn {
   int fd = -1;
@@ -65,6 +69,7 @@ struct Conn {
   std::string out;
   size_t out_offset = 0;
   bool close_after_write = false;
+  std::shared_ptr<Stream> stream;  // a streamed answer: after its head is written, the connection is its
 };
 
 struct Done {
@@ -72,6 +77,14 @@ struct Done {
   uint64_t conn_id;
   std::string bytes;
   bool keep_alive;
+  std::shared_ptr<Stream> stream;
+};
+
+// What a Stream calls to wake the loop: safe to call from any thread at any time, also after the loop has
+// gone (the loop clears `impl` before it goes).
+struct Waker {
+  std::mutex mu;
+  std::function<void(int fd, uint64_t conn_id)> wake;  // GUARDED_BY(mu); empty once the loop has stopped
 };
 
 struct Bucket {
@@ -110,6 +123,9 @@ struct Loop::Impl {
   bool workers_stop = false;
   std::mutex done_mu;
   std::vector<Done> done;
+  std::vector<std::pair<int, uint64_t>>
+      ready;  // GUARDED_BY(done_mu): streamed connections with bytes to write
+  std::shared_ptr<Waker> waker = std::make_shared<Waker>();
 
   ~Impl() {
     for (auto& [fd, c] : conns) ::close(fd);
@@ -126,6 +142,7 @@ struct Loop::Impl {
   }
 
   void Close(Conn& c) {
+    if (c.stream) c.stream->Gone();
     const int fd = c.fd;
     ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
     ::close(fd);
@@ -208,6 +225,15 @@ struct Loop::Impl {
       if (n < 0 && errno == EINTR) continue;
       return Close(c);
     }
+    if (c.stream) {
+      // A streamed answer: wait for the stream's next bytes (read only to see the client go).
+      c.out.clear();
+      c.out_offset = 0;
+      c.phase = Phase::kStream;
+      c.deadline = std::numeric_limits<double>::infinity();
+      Watch(c.fd, EPOLLIN, EPOLL_CTL_MOD);
+      return Pump(c);
+    }
     if (c.close_after_write) {
       // Half-close and let the client read the answer before the socket goes (an unread request body would
       // otherwise turn the close into a reset that can destroy the answer in flight).
@@ -220,6 +246,25 @@ struct Loop::Impl {
     c.deadline = Now() + options.idle_timeout_s;
     Watch(c.fd, EPOLLIN, EPOLL_CTL_MOD);
     Advance(c);  // a pipelined request may be waiting in the buffer
+  }
+
+  // A streamed connection: writes what its stream has queued; closes it once the stream has ended and all is
+  // written.
+  void Pump(Conn& c) {
+    if (c.phase != Phase::kStream) return;  // still writing the head: Write comes back here
+    bool ended = false;
+    std::string bytes = c.stream->Take(ended);
+    if (bytes.empty()) {
+      if (!ended) return;
+      ::shutdown(c.fd, SHUT_WR);
+      return Close(c);
+    }
+    c.out = std::move(bytes);
+    c.out_offset = 0;
+    c.phase = Phase::kWrite;
+    c.close_after_write = false;
+    c.deadline = Now() + options.write_timeout_s;  // a client that does not read is dropped
+    Write(c);
   }
 
   bool RateAllows(const std::string& address) {
@@ -293,6 +338,7 @@ struct Loop::Impl {
     while (true) {
       const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
       if (n > 0) {
+        if (c.phase == Phase::kStream) continue;  // a streamed answer's client has nothing to say: dropped
         c.in.append(chunk, static_cast<size_t>(n));
         Advance(c);
         // An answer written at once (a refusal) may have closed the connection.
@@ -310,14 +356,35 @@ struct Loop::Impl {
     uint64_t counter = 0;
     [[maybe_unused]] const ssize_t n = ::read(wake_fd, &counter, sizeof counter);
     std::vector<Done> batch;
+    std::vector<std::pair<int, uint64_t>> streams;
     {
       std::lock_guard lock(done_mu);
       batch.swap(done);
+      streams.swap(ready);
     }
     for (Done& d : batch) {
       auto it = conns.find(d.fd);
-      if (it == conns.end() || it->second->id != d.conn_id) continue;  // the client went away
-      Respond(*it->second, std::move(d.bytes), d.keep_alive);
+      if (it == conns.end() || it->second->id != d.conn_id) {  // the client went away
+        if (d.stream) d.stream->Gone();
+        continue;
+      }
+      Conn& c = *it->second;
+      if (d.stream) {
+        c.stream = d.stream;
+        std::weak_ptr<Waker> weak = waker;
+        c.stream->Attach([weak, fd = d.fd, id = d.conn_id] {
+          if (std::shared_ptr<Waker> w = weak.lock()) {
+            std::lock_guard lock(w->mu);
+            if (w->wake) w->wake(fd, id);
+          }
+        });
+      }
+      Respond(c, std::move(d.bytes), d.keep_alive);
+    }
+    for (const auto& [fd, id] : streams) {
+      auto it = conns.find(fd);
+      if (it == conns.end() || it->second->id != id) continue;
+      Pump(*it->second);
     }
   }
 
@@ -370,9 +437,10 @@ struct Loop::Impl {
       } catch (...) {
         response = refusal(request.get(), 500, "internal error");
       }
-      GzipIfAccepted(*request, response);
-      Done d{where.first, where.second, Serialize(response, request->id, request->keep_alive),
-             request->keep_alive};
+      if (!response.stream) GzipIfAccepted(*request, response);
+      const bool keep_alive = request->keep_alive && !response.stream;
+      Done d{where.first, where.second, Serialize(response, request->id, keep_alive), keep_alive,
+             std::move(response.stream)};
       {
         std::lock_guard lock(done_mu);
         done.push_back(std::move(d));
@@ -438,6 +506,18 @@ Result<std::unique_ptr<Loop>> Loop::Bind(const LoopOptions& options, Handler han
   uint64_t nonce = 0;
   [[maybe_unused]] const ssize_t got = ::getrandom(&nonce, sizeof nonce, 0);
   impl->id_prefix = fmt::format("{:08x}", static_cast<uint32_t>(nonce));
+  {
+    Impl* self = impl.get();
+    std::lock_guard lock(impl->waker->mu);
+    impl->waker->wake = [self](int fd, uint64_t conn_id) {
+      {
+        std::lock_guard done_lock(self->done_mu);
+        self->ready.emplace_back(fd, conn_id);
+      }
+      const uint64_t one = 1;
+      [[maybe_unused]] const ssize_t n = ::write(self->wake_fd, &one, sizeof one);
+    };
+  }
   return std::unique_ptr<Loop>(new Loop(std::move(impl)));
 }
 
@@ -491,6 +571,13 @@ void Loop::Run() {
   }
   s.work_cv.notify_all();
   for (std::thread& t : workers) t.join();
+  {
+    std::lock_guard lock(s.waker->mu);
+    s.waker->wake = nullptr;  // streams outliving the loop wake nothing
+  }
+  for (auto& [fd, c] : s.conns) {
+    if (c->stream) c->stream->Gone();
+  }
   ::epoll_ctl(s.epoll_fd, EPOLL_CTL_DEL, s.listen_fd, nullptr);
   ::close(s.listen_fd);
   s.listen_fd = -1;

@@ -22,8 +22,10 @@
 #include "placement/snapshot.h"
 #include "server/auth_view.h"
 #include "server/console.h"
+#include "server/events.h"
 #include "server/http_gzip.h"
 #include "server/http_loop.h"
+#include "server/http_stream.h"
 #include "server/index_view.h"
 #include "server/job_view.h"
 #include "server/live_view.h"
@@ -159,7 +161,39 @@ struct HttpServer::Impl {
   std::optional<accounting::NationalCompute> national;  // data/national/, read at start
   std::optional<views::Console> console;
   lifecycle::JobService* jobs = nullptr;
-  views::NetworkView network{registry};             // the console's first screen, joined and summed here
+  views::NetworkView network{registry};       // the console's first screen, joined and summed here
+  std::unique_ptr<views::LiveEvents> events;  // GET /api/v1/events
+
+  // The network's live totals as the events carry them (no clock in it: an event means a change).
+  std::string LiveState() {
+    int64_t devices = 0, free = 0, queued = 0, draining = 0, down = 0;
+    if (jobs == nullptr) {
+      for (const zhisuan::Center& c : registry.centers()) {
+        for (const Pool& p : c.pools) devices += p.devices;
+      }
+      free = devices;
+    } else {
+      jobs->WithLiveSnapshot([&](const placement::Snapshot& s) {
+        for (const placement::CenterInfo& center : s.centers()) {
+          draining += center.state == CenterState::kDraining;
+          down += center.state == CenterState::kDown;
+          for (uint32_t p = center.first_pool; p < center.first_pool + center.pool_count; ++p) {
+            const placement::PoolInfo& pool = s.pools()[p];
+            if (!pool.in_service) continue;
+            devices += pool.devices;
+            free += pool.free_devices;
+            queued += pool.queued_devices;
+          }
+        }
+      });
+    }
+    return views::Dump(views::Json{{"devices", devices},
+                                   {"busy", devices - free},
+                                   {"free", free},
+                                   {"queued", queued},
+                                   {"draining", draining},
+                                   {"down", down}});
+  }
   std::unique_ptr<views::Simulations> simulations;  // with jobs (it needs their tokens)
   Clock::time_point started = Clock::now();
   Metrics metrics;
@@ -563,6 +597,18 @@ struct HttpServer::Impl {
     });
     Fixed("/api/v1/accelerators", [this] { return views::Accelerators(registry); });
     Fixed("/api/v1/regions", [this] { return views::Regions(registry); });
+    // The live state as server-sent events: the totals now, then again whenever they change (the console's
+    // pages refresh on them). Public, like /api/v1/live.
+    Add("GET", "/api/v1/events", [this](Call& c) {
+      if (Status s = views::CheckParams(c.params, {}); !s) return Reply(c.res, std::unexpected(s.error()));
+      Result<std::shared_ptr<http::Stream>> stream = events->Subscribe(LiveState());
+      if (!stream) return Reply(c.res, std::unexpected(stream.error()));
+      c.res.status = 200;
+      c.res.content_type = "text/event-stream; charset=utf-8";
+      c.res.SetHeader("Cache-Control", "no-cache");
+      c.res.SetHeader("X-Accel-Buffering", "no");  // a proxy in front must not hold the events back
+      c.res.stream = std::move(*stream);
+    });
     // The network's first screen: capacity and live state added up by the server (console, network page).
     Add("GET", "/api/v1/network", [this](Call& c) {
       const double now_s =
@@ -635,8 +681,10 @@ struct HttpServer::Impl {
           "# HELP zhisuan_http_timeouts_total Connections closed at a deadline (slow or idle clients).\n"
           "# TYPE zhisuan_http_timeouts_total counter\nzhisuan_http_timeouts_total {}\n"
           "# HELP zhisuan_http_rejected_total Requests refused before a handler (limits, rate).\n"
-          "# TYPE zhisuan_http_rejected_total counter\nzhisuan_http_rejected_total {}\n",
-          s.open_connections, s.refused_connections, s.timeouts, s.rejected_requests);
+          "# TYPE zhisuan_http_rejected_total counter\nzhisuan_http_rejected_total {}\n"
+          "# HELP zhisuan_http_event_clients Clients following /api/v1/events now.\n"
+          "# TYPE zhisuan_http_event_clients gauge\nzhisuan_http_event_clients {}\n",
+          s.open_connections, s.refused_connections, s.timeouts, s.rejected_requests, events->subscribers());
       if (jobs != nullptr) {
         const lifecycle::StoreHealth store = jobs->Health();
         body += fmt::format(
@@ -754,6 +802,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
     impl->national = std::move(*national);
   }
   impl->jobs = jobs;
+  impl->events = std::make_unique<views::LiveEvents>(options.events_interval_s, options.max_event_clients);
   if (options.log) impl->log = options.log;
   if (!options.web_dir.empty()) {
     Result<views::Console> console = views::Console::Load(options.web_dir);
@@ -792,7 +841,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
 int HttpServer::port() const { return impl_->loop->port(); }
 void HttpServer::Run() {
   std::thread warm([this] { impl_->Warm(); });
+  impl_->events->Start([this] { return impl_->LiveState(); });
   impl_->loop->Run();
+  impl_->events->Stop();
   warm.join();
 }
 void HttpServer::Stop() { impl_->loop->Stop(); }

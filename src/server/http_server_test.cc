@@ -37,6 +37,8 @@ class ServerTest : public ::testing::Test {
     options.index_sample_path = (testing::ShippedDataDir() / "index" / "sample-2023.csv").string();
     options.national_path = (testing::ShippedDataDir() / "national" / "compute-2023.yaml").string();
     options.web_dir = (testing::ShippedDataDir().parent_path() / "web").string();
+    options.events_interval_s = 0.05;
+    options.max_event_clients = 3;
     auto server = HttpServer::Create(opened_->registry, opened_->store->SchemaVersion(), options);
     ASSERT_TRUE(server.has_value()) << server.error().message;
     server_ = std::move(*server);
@@ -367,6 +369,74 @@ TEST_F(ServerTest, BadRequestsAre4xx) {
   EXPECT_LT(res->status, 500);
 }
 
+// A raw connection that asked for /api/v1/events; Head reads up to the first event.
+struct EventClient {
+  int fd = -1;
+  explicit EventClient(int port) {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return;
+    const std::string request = "GET /api/v1/events HTTP/1.1\r\nHost: test\r\n\r\n";
+    (void)::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+    timeval timeout{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  }
+  ~EventClient() { Close(); }
+  void Close() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+  // What arrives until `until` has (or the connection ends, or 5 s pass).
+  std::string ReadUntil(std::string_view until) {
+    std::string got;
+    char buf[4096];
+    while (got.find(until) == std::string::npos) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+    return got;
+  }
+};
+
+// The live state as server-sent events: the head says so and has no length, the state comes at once; the
+// clients are bounded (503 past the limit, a place freed by a client that leaves); the server stops with
+// streams open.
+TEST_F(ServerTest, EventsStreamTheLiveStateToABoundedNumberOfClients) {
+  std::vector<std::unique_ptr<EventClient>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<EventClient>(server_->port()));
+    const std::string got = clients.back()->ReadUntil("}\n\n");
+    EXPECT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << got;
+    EXPECT_NE(got.find("Content-Type: text/event-stream; charset=utf-8\r\n"), std::string::npos) << got;
+    EXPECT_EQ(got.find("Content-Length"), std::string::npos) << got;
+    EXPECT_NE(got.find("Connection: close\r\n"), std::string::npos) << got;
+    EXPECT_NE(got.find("retry: 3000\n\nevent: live\nid: "), std::string::npos) << got;
+    EXPECT_NE(got.find("data: {\"devices\":"), std::string::npos) << got;
+  }
+  auto metrics = client_->Get("/metrics?name=zhisuan_http_event_clients");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("\nzhisuan_http_event_clients 3\n"), std::string::npos) << metrics->body;
+  EventClient fourth(server_->port());
+  const std::string refused = fourth.ReadUntil("}}");
+  EXPECT_EQ(refused.rfind("HTTP/1.1 503", 0), 0u) << refused;
+  EXPECT_NE(refused.find("events: 3 clients are listening"), std::string::npos) << refused;
+  // A client that leaves frees its place (once the loop has seen it go).
+  clients.front()->Close();
+  std::string again;
+  for (int i = 0; i < 100 && again.rfind("HTTP/1.1 200", 0) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EventClient next(server_->port());
+    again = next.ReadUntil("\r\n\r\n");
+  }
+  EXPECT_EQ(again.rfind("HTTP/1.1 200", 0), 0u) << again;
+  EXPECT_EQ(Get("/api/v1/events?x=1", 400)["error"]["code"], "invalid_argument");
+  EXPECT_EQ(Get("/api/v1/health")["status"], "ok");  // streams hold no worker
+}
+
 TEST_F(ServerTest, GarbageOnTheSocketDoesNotKillTheServer) {
   for (const std::string& garbage :
        {std::string("\x16\x03\x01\x02\x00\x01", 6), std::string("GET /%zz%%% HTTP/9.9\r\n\r\n"),
@@ -405,7 +475,8 @@ TEST_F(ServerTest, MetricsCountRequestsAndExposeCapacity) {
   EXPECT_NE(
       text.find("zhisuan_center_capacity_pflops{center=\"pengcheng-cloud-brain-2\",province=\"guangdong\","
                 "precision=\"fp16\"}"),
-      std::string::npos);  // Some families only, for the console's health page; an ill-formed name or another parameter is 400.
+      std::string::npos);  // Some families only, for the console's health page; an ill-formed name or another
+                           // parameter is 400.
   auto some = client_->Get("/metrics?name=zhisuan_uptime_seconds,zhisuan_http_request_duration_seconds");
   ASSERT_EQ(some->status, 200);
   EXPECT_NE(some->body.find("zhisuan_uptime_seconds "), std::string::npos);

@@ -303,9 +303,11 @@ std::string_view Reason(int status) {
 std::string Serialize(const Response& response, std::string_view request_id, bool keep_alive) {
   // 204 and 304 have no body by definition (RFC 9110 8.6): no length, and nothing after the head.
   const bool bodiless = response.status == 204 || response.status == 304;
+  // A streamed body has no length: the connection's close ends it.
+  if (response.stream) keep_alive = false;
   std::string out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\n", response.status,
                                 Reason(response.status), response.content_type);
-  if (!bodiless) out += fmt::format("Content-Length: {}\r\n", response.body.size());
+  if (!bodiless && !response.stream) out += fmt::format("Content-Length: {}\r\n", response.body.size());
   if (!request_id.empty()) out += fmt::format("X-Request-Id: {}\r\n", request_id);
   out += keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
   for (const auto& [name, value] : response.headers) out += fmt::format("{}: {}\r\n", name, value);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,11 +40,16 @@ struct Request {
   bool HasHeader(std::string_view name) const;
 };
 
+class Stream;  // server/http_stream.h
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers, as given
+  // Set: the body is `body` and then what the stream sends until it ends (no Content-Length; the connection
+  // closes after it). Server-sent events.
+  std::shared_ptr<Stream> stream;
 
   void SetHeader(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

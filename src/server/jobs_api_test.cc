@@ -580,8 +580,8 @@ TEST_F(JobsApiTest, TheNetworkAddedUpByTheServerAndTheLiveStateInPart) {
   EXPECT_NEAR(t["fp16"].get<double>(), fp16, 1e-6);
   EXPECT_NEAR(t["planned_fp16"].get<double>(), planned, 1e-6);
   EXPECT_GT(planned, 0);
-  // Every hub and cluster is listed, those without centers too (the 8 hubs, the 10 clusters), then the centers
-  // outside them; by kind, every center once.
+  // Every hub and cluster is listed, those without centers too (the 8 hubs, the 10 clusters), then the
+  // centers outside them; by kind, every center once.
   const json regions = json::parse(client_->Get("/api/v1/regions")->body);
   ASSERT_EQ(n["by_hub"].size(), regions["hubs"].size() + (per_hub.contains("") ? 1 : 0));
   for (const json& h : n["by_hub"]) {
@@ -638,6 +638,26 @@ TEST_F(JobsApiTest, TheNetworkAddedUpByTheServerAndTheLiveStateInPart) {
   EXPECT_GE(one["busy"].get<int64_t>(), 8);
   EXPECT_FALSE(one["centers"][0]["pools"].empty());
   EXPECT_EQ(client_->Get("/api/v1/live?center=nowhere")->status, 404);
+}
+
+// The live state pushed as it changes: a job that starts shows as an event with its busy devices, without
+// asking again.
+TEST_F(JobsApiTest, LiveEventsFollowTheNetwork) {
+  httplib::Client events("127.0.0.1", server_->port());
+  events.set_read_timeout(10, 0);
+  std::string seen;
+  bool submitted = false;
+  auto res = events.Get("/api/v1/events", [&](const char* data, size_t size) {
+    seen.append(data, size);
+    if (!submitted && seen.find("\"busy\":0") != std::string::npos) {
+      submitted = true;
+      Submit(acme_, Train(8, 10000));
+    }
+    return seen.find("\"busy\":8") == std::string::npos;  // until the job's devices show
+  });
+  EXPECT_TRUE(submitted) << seen;
+  EXPECT_NE(seen.find("event: live\n"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("\"busy\":8"), std::string::npos) << seen;
 }
 
 TEST_F(JobsApiTest, LiveStateHistoryAndWhoAmI) {
