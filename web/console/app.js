@@ -12,7 +12,8 @@ const THEME_KEY = 'zhisuan.theme';
 const state = {
   lang: localStorage.getItem(LANG_KEY) || ((navigator.language || '').startsWith('zh') ? 'zh' : 'en'),
   dark: (localStorage.getItem(THEME_KEY) || (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light')) === 'dark',
-  token: sessionStorage.getItem(TOKEN_KEY) || '', who: null, registry: null, timers: [], charts: [] };
+  token: sessionStorage.getItem(TOKEN_KEY) || '', who: null, registry: null, timers: [], charts: [], streams: [],
+  events: 0 };
 
 // ---- language: English labels are the keys; Chinese names of places and centers come from the data ----------
 
@@ -42,6 +43,8 @@ const ZH = {
   Up: '在线', Down: '离线', 'Every backend answers.': '所有执行后端均在线。', 'No backends (this server runs no jobs).': '无执行后端（本服务不运行作业）。',
   Route: '路由', Requests: '请求',
   'From GET /metrics (Prometheus text); deploy/grafana and deploy/prometheus have the dashboard and alert rules for the same figures.': '数据来自 GET /metrics（Prometheus 文本格式）；deploy/grafana 与 deploy/prometheus 提供同一指标的仪表盘与告警规则。',
+  'On the network now': '当前网络上的候选', 'Quoting…': '询价中…', 'Quote again': '重新询价',
+  "The decision above was made on the network as it was then; this quotes the same spec on the network as it is now (a running job's own devices count as busy).": '上面的决策基于当时的网络状态；这里按当前网络对同一作业规格重新询价（运行中作业自身占用的设备计为忙）。',
   'Show the tail': '显示末尾', 'Follow (every 3 s while it runs)': '跟随（运行中每 3 秒）', 'All provinces': '全部省份', 'All hubs': '全部枢纽', '(no hub)': '（枢纽外）', of: '/',
   'the Centers page lists them all': '算力中心页列出全部', 'click it again for all': '再次点击显示全部',
   'click a province or a hub to filter': '点击省份或枢纽筛选', 'Download CSV': '下载 CSV', Domestic: '国产占比',
@@ -98,9 +101,18 @@ const errorBox = (e) => el('div', { class: 'error', role: 'alert' }, e.message |
 function view() { return document.getElementById('view'); }
 
 function show(...nodes) {
-  for (const c of state.charts) c.dispose();
-  state.charts = [];
+  disposeCharts();
   view().replaceChildren(...nodes);
+}
+
+// Disposes the charts drawn inside `node` (every chart without one) but not inside `except`, and forgets them.
+function disposeCharts(node, except) {
+  state.charts = state.charts.filter((c) => {
+    const dom = c.getDom();
+    const mine = (!node || node.contains(dom)) && !(except && except.contains(dom));
+    if (mine) c.dispose();
+    return !mine;
+  });
 }
 
 function chart(node) {
@@ -128,6 +140,45 @@ function every(ms, fn, anchor) {
     fn();
   }, ms);
   state.timers.push(id);
+}
+
+// How many live events this page has had (for a look from the browser's console, and the tests).
+window.__zhisuanEvents = () => state.events;
+
+// Runs `load` now and again whenever the network's live state changes, pushed by the server (GET
+// /api/v1/events, server-sent events; the browser reconnects by itself after a drop), while the view that
+// `anchor` belongs to stays. While no events flow (refused past the server's bound, or a proxy that buffers)
+// it asks every `pollMs`; while they flow, every 30 s as well (a change the totals do not show). Loads never
+// overlap and come at most one a second (a busy network changes every second; a page of 10,000 centers is
+// 1 MB): an event during a load, or within a second of the last, runs one more load after it.
+async function followLive(load, anchor, pollMs = 5000) {
+  let open = false, loading = false, waiting = null, lastLoad = 0;
+  const refresh = async () => {
+    const since = Date.now() - lastLoad;
+    if (loading || waiting || since < 1000) {
+      if (!waiting) waiting = setTimeout(later, loading ? 1000 : 1000 - since);
+      return;
+    }
+    loading = true;
+    try { await load(); } finally { loading = false; lastLoad = Date.now(); }
+  };
+  const later = () => {
+    waiting = null;
+    if (anchor.isConnected) refresh();
+  };
+  const es = new EventSource('/api/v1/events');
+  es.addEventListener('open', () => { open = true; });
+  es.addEventListener('error', () => { open = false; });
+  let first = true;  // the state as the stream opens: the load below reads it already
+  es.addEventListener('live', () => {
+    state.events += 1;
+    if (first) { first = false; return; }
+    if (anchor.isConnected) refresh();
+  });
+  state.streams.push(es);
+  await refresh();
+  const flowing = () => open && es.readyState === EventSource.OPEN;
+  every(pollMs, () => { if (!flowing() || Date.now() - lastLoad > 30000) refresh(); }, anchor);
 }
 
 // A sortable table: columns [{key, label, num, render}], rows objects; onclick(row) makes rows links.
@@ -492,8 +543,7 @@ async function networkView() {
       }
     } catch (e) { kpis.replaceChildren(errorBox(e)); }
   };
-  await load();
-  every(5000, load, mapNode);
+  await followLive(load, mapNode);
 }
 
 // Tooltip text goes through ECharts' HTML renderer: escape it.
@@ -566,8 +616,7 @@ async function centersView() {
   const load = async () => {
     try { data = await liveCenters(); draw(); } catch (e) { holder.replaceChildren(errorBox(e)); }
   };
-  await load();
-  every(5000, load, holder);
+  await followLive(load, holder);
 }
 
 async function centerView(id) {
@@ -634,8 +683,7 @@ async function centerView(id) {
       holder.replaceChildren(...parts);
     } catch (e) { holder.replaceChildren(errorBox(e)); }
   };
-  await load();
-  every(5000, load, holder);
+  await followLive(load, holder);
 }
 
 // Busy and queued devices over time from the loop's samples, with the center's (or network's) devices.
@@ -732,8 +780,7 @@ async function jobsView(params) {
   };
   stateSelect.addEventListener('change', () => { after.length = 1; load(); });
   tenant.addEventListener('change', () => { after.length = 1; load(); });
-  await load();
-  every(5000, load, holder);
+  await followLive(load, holder);
 }
 
 async function jobView(id) {
@@ -743,6 +790,19 @@ async function jobView(id) {
   // The tail of the logs, fetched on demand, or on every refresh while "follow" is on (the job's own output as
   // its backend has it: the last 64 KB).
   let logs = null, follow = false;
+  // The same spec quoted on the network now (POST /api/v1/quote, as the submit page does): the ranked
+  // candidates with their costs, and every rejected center with its reason. Asked once as the page opens for
+  // a job not yet ended, and again on the button; kept across the page's refreshes with its charts.
+  const alternatives = el('div', { id: 'alternatives' });
+  let quoted = false;
+  const quoteNow = async (spec) => {
+    quoted = true;
+    alternatives.replaceChildren(el('p', { class: 'note' }, L('Quoting…')));
+    try {
+      const q = await api('/api/v1/quote?top=5&explain=true', { method: 'POST', body: spec, type: 'application/yaml' });
+      drawQuote(alternatives, q);
+    } catch (e) { disposeCharts(alternatives); alternatives.replaceChildren(errorBox(e)); }
+  };
   const readLogs = async (jobId) => {
     try { logs = (await api(`/api/v1/jobs/${jobId}/logs`)) || '(empty)'; } catch (e) { logs = e.message; }
   };
@@ -779,6 +839,10 @@ async function jobView(id) {
         factList([['Policy', d.policy], ['Center', d.center], ['Run', `${fmt.n(d.run_h, 2)} h`], ['Finish (estimate)', fmt.time(d.finish_at)]]), node));
       setTimeout(() => breakdownChart(node, [{ name: d.center, ...d.estimate }]), 0);
     }
+    parts.push(el('div', { class: 'panel' }, el('h2', {}, L('On the network now')),
+      el('p', { class: 'note' }, L('The decision above was made on the network as it was then; this quotes the same spec on the network as it is now (a running job\'s own devices count as busy).'), ' ',
+        el('button', { id: 'quote-now', onclick: () => quoteNow(j.spec) }, L('Quote again'))), alternatives));
+    if (!quoted && !terminal) quoteNow(j.spec);
     parts.push(el('div', { class: 'panel' }, el('h2', {}, L('Spec')), el('pre', { id: 'spec' }, j.spec)));
     const logBox = el('pre', { id: 'logs', class: 'logs' }, logs ?? '');
     parts.push(el('div', { class: 'panel' }, el('h2', {}, L('Logs')), el('div', { class: 'filters' },
@@ -786,8 +850,7 @@ async function jobView(id) {
       el('label', {}, el('input', { type: 'checkbox', id: 'follow-logs', checked: follow,
         onchange: (e) => { follow = e.target.checked; if (follow) load(); } }), ' ', L('Follow (every 3 s while it runs)'))), logBox));
     if (!holder.isConnected) return;  // this view was replaced while it loaded
-    for (const ch of state.charts) ch.dispose();
-    state.charts = [];
+    disposeCharts(holder, alternatives);
     holder.replaceChildren(...parts);
     if (follow) logBox.scrollTop = logBox.scrollHeight;  // the newest lines in view
   };
@@ -868,8 +931,7 @@ async function submitView() {
 
 function drawQuote(box, q) {
   if (!box.isConnected) return;  // the tenant left the page while the quote was on its way
-  for (const ch of state.charts) ch.dispose();
-  state.charts = [];
+  disposeCharts(box);
   const parts = [el('h2', {}, `Quote (${q.objective}, on the ${q.network_state} network)`)];
   if (!q.chosen) parts.push(el('div', { class: 'error', id: 'no-center' }, 'No center can run this job now. ' + (q.why || '')));
   else parts.push(el('p', { id: 'chosen' }, el('strong', {}, `${q.chosen.center_name || q.chosen.center}: ${fmt.cny(q.chosen.price_cny + q.chosen.transfer_fee_cny)}`), ' — ', q.why));
@@ -1481,6 +1543,8 @@ async function whoAmI() {
 
 async function route() {
   for (const t of state.timers) clearInterval(t);
+  for (const es of state.streams) es.close();
+  state.streams = [];
   state.timers = [];
   const [path, query] = (location.hash.slice(1) || '/').split('?');
   const params = new URLSearchParams(query || '');

@@ -37,6 +37,9 @@ async function signIn(page, token) {
 }
 
 test('the network page draws the map, the totals and the hubs, and refreshes itself', async ({ page }) => {
+  // The events cut off at once (a proxy that ends them): the page asks every 5 s instead (the next test has
+  // them flowing).
+  await page.route('**/api/v1/events', (r) => r.fulfill({ status: 200, contentType: 'text/event-stream', body: ': cut\n\n' }));
   await page.goto('/');
   await expect(page.locator('#kpis .kpi').first()).toContainText(String(CENTERS));
   await expect(page.locator('#map canvas').first()).toBeVisible();
@@ -53,7 +56,7 @@ test('the network page draws the map, the totals and the hubs, and refreshes its
   await page.selectOption('#group-by', 'hub');
   await expect(page.locator('#network-centers tbody tr')).toHaveCount(CENTERS);
   for (const measure of ['utilisation', 'tariff', 'pue', 'fp32e']) await page.selectOption('#measure', measure);
-  // Live: the page asks the server again without a reload.
+  // Live without events: the page asks the server again without a reload.
   const asked = page.waitForRequest((r) => r.url().includes('/api/v1/network?'), { timeout: 12000 });
   await asked;
   // A center marker's row leads to the center.
@@ -64,6 +67,37 @@ test('the network page draws the map, the totals and the hubs, and refreshes its
   await expect(page.locator('#energy-chart canvas').first()).toBeVisible();  // power and carbon over time
   await page.goto('/');
   await expect(page.locator('#network-history canvas').first()).toBeVisible();
+});
+
+test('the network page changes as the network does: the server pushes the live state', async ({ page, request }) => {
+  const streams = [];
+  page.on('request', (r) => { if (r.url().endsWith('/api/v1/events')) streams.push(r.url()); });
+  await page.goto('/');
+  await expect(page.locator('#network-centers tbody tr')).toHaveCount(CENTERS);
+  expect(streams.length).toBe(1);
+  const drainingKpi = page.locator('#kpis .kpi', { hasText: 'Draining / down' }).locator('.value');
+  await expect(drainingKpi).toHaveText('0 / 0');
+  const before = await page.evaluate(() => window.__zhisuanEvents());
+  const auth = { headers: { Authorization: `Bearer ${OPERATOR}` } };
+  expect((await request.post('/api/v1/centers/cmcc-hohhot-aidc/drain', auth)).status()).toBe(200);
+  try {
+    await expect(drainingKpi).toHaveText('1 / 0', { timeout: 4000 });
+    expect(await page.evaluate(() => window.__zhisuanEvents())).toBeGreaterThan(before);
+  } finally {
+    expect((await request.post('/api/v1/centers/cmcc-hohhot-aidc/undrain', auth)).status()).toBe(200);
+  }
+  await expect(drainingKpi).toHaveText('0 / 0', { timeout: 4000 });
+  // Another page closes the network page's stream and opens its own: the server counts one client.
+  await page.goto('/#/centers');
+  await expect(page.locator('#centers-table tbody tr')).toHaveCount(CENTERS);
+  expect(streams.length).toBe(2);
+  const clients = async () => {
+    const text = await (await request.get('/metrics?name=zhisuan_http_event_clients')).text();
+    return Number((/^zhisuan_http_event_clients (\d+)$/m.exec(text) || [])[1]);
+  };
+  await expect.poll(clients, { timeout: 5000 }).toBe(1);
+  await page.goto('/#/usage');
+  await expect.poll(clients, { timeout: 5000 }).toBe(0);
 });
 
 test('the keyboard alone: the map filters as fields, a hub row, shortcuts to pages, rows and the list of keys', async ({ page }) => {
@@ -94,6 +128,7 @@ test('the keyboard alone: the map filters as fields, a hub row, shortcuts to pag
   await page.keyboard.press('g');
   await page.keyboard.press('c');
   await expect(page).toHaveURL(/#\/centers$/);
+  await expect(page.locator('h1')).toHaveText('Centers');  // the new page drawn, not the old one's heading
   await expect(page.locator('h1')).toBeFocused();
   await page.keyboard.press('/');
   await expect(page.locator('#center-search')).toBeFocused();
@@ -237,6 +272,10 @@ test('a tenant quotes a job as it types, sees field errors, submits it and follo
   await expect(page.locator('#why')).not.toBeEmpty();
   await expect(page.locator('h1 .state')).toHaveText('succeeded', { timeout: 30000 });
   await expect(page.locator('#job-facts')).toContainText('device-h');
+  // An ended job is quoted again on the button: its candidates on the network now.
+  await page.click('#quote-now');
+  await expect(page.locator('#alternatives #candidates tbody tr').first()).toBeVisible();
+  await expect(page.locator('#alternatives #rejected summary')).toContainText('rejected');
   await page.goto('/#/jobs');
   await expect(page.locator('#jobs-table tbody tr').first()).toContainText('succeeded');
   // Its bill in the tenant's usage.
@@ -300,6 +339,11 @@ test('a job that waits says why', async ({ page }) => {
   await expect(page).toHaveURL(/#\/jobs\/\d+$/);
   await expect(page.locator('#waiting')).toContainText('quota');
   await expect(page.locator('#waiting')).toContainText("tenant 'lab-a' holds 0 of its 0 huawei-ascend-910b");
+  // Where it would run on the network now, had it the quota: the ranked candidates, the rejected centers, the map.
+  await expect(page.locator('#alternatives #candidates tbody tr').first()).toContainText('huawei-ascend-910b');
+  await expect(page.locator('#alternatives #rejected summary')).toContainText('rejected');
+  await expect(page.locator('#alternatives #quote-map canvas').first()).toBeVisible();
+  await expect(page.locator('#alternatives #breakdown canvas').first()).toBeVisible();
   page.on('dialog', (d) => d.accept());
   await page.click('#cancel');
   await expect(page.locator('h1 .state')).toHaveText('cancelled');
@@ -317,7 +361,8 @@ test('an operator drains and undrains a center from its page, and reads the audi
   await expect(page.locator('#audit-table')).toContainText('center.undrain');
   await expect(page.locator('#audit-table')).toContainText('job.submit');
   await page.selectOption('#audit-action', 'center.drain');
-  await expect(page.locator('#audit-table tbody tr')).toHaveCount(1);
+  await expect(page.locator('#audit-table tbody tr', { hasText: 'wuhan-aicc' })).toHaveCount(1);
+  await expect(page.locator('#audit-table tbody tr', { hasText: 'center.undrain' })).toHaveCount(0);
   await page.goto('/#/usage');
   await page.selectOption('#usage-by', 'center');
   await expect(page.locator('#usage-table tbody tr').first()).toBeVisible();
