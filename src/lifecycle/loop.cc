@@ -392,6 +392,7 @@ void JobService::Schedule() {
           "domestic share of {:.0f}% of its running devices",
           l->rec.tenant, 100 * kept);
     }
+    const std::shared_ptr<dispatch::Backend>& backend = backends_.at(center.id);
     const Json decision = {{"policy", d.policy},
                            {"center", center.id},
                            {"accelerator", snapshot().accelerators()[c.accelerator].id},
@@ -410,8 +411,10 @@ void JobService::Schedule() {
                              {"transfer_fee_cny", c.transfer_fee_cny},
                              {"scarcity_cny", c.scarcity_cny},
                              {"rtt_ms", c.rtt_ms}}},
-                           {"why", why}};
-    const std::shared_ptr<dispatch::Backend>& backend = backends_.at(center.id);
+                           {"why", why},
+                           // The backend's hours of run per hour of clock (a simulated center runs faster):
+                           // what the cost so far of the job's run is counted in.
+                           {"time_scale", backend->time_scale()}};
     l->rec.state = JobState::kPlaced;
     l->rec.waiting.clear();
     l->rec.queue_position = 0;

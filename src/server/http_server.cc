@@ -38,6 +38,11 @@
 namespace zhisuan {
 namespace {
 
+// Seconds since the epoch, now (the clock jobs' times are kept on).
+double EpochNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 using Clock = std::chrono::steady_clock;
 
 // The success or the error of a call, for the audit log.
@@ -323,11 +328,11 @@ struct HttpServer::Impl {
           jobs->Audit(who, "job.submit", "", std::unexpected(submitted.error()));
         return Reply(c.res, std::unexpected(submitted.error()));
       }
-      Reply(c.res, views::JobJson(submitted->job));
+      Reply(c.res, views::JobJson(submitted->job, EpochNow()));
       if (submitted->created) c.res.status = 201;
     });
     Authed("GET", "/api/v1/jobs", [this](const lifecycle::Principal& who, Call& c) {
-      Reply(c.res, views::ListJobs(*jobs, who, c.params));
+      Reply(c.res, views::ListJobs(*jobs, who, c.params, EpochNow()));
     });
     Authed("GET", "/api/v1/jobs/{id}", [this](const lifecycle::Principal& who, Call& c) {
       Result<int64_t> id = JobId(c.req.matches[0]);
@@ -336,14 +341,15 @@ struct HttpServer::Impl {
       if (!job) return Reply(c.res, std::unexpected(job.error()));
       Result<std::vector<JobEvent>> history = jobs->History(who, *id);
       if (!history) return Reply(c.res, std::unexpected(history.error()));
-      Reply(c.res, views::JobDetail(*job, *history));
+      Reply(c.res, views::JobDetail(*job, *history, EpochNow()));
     });
     Authed("DELETE", "/api/v1/jobs/{id}", [this](const lifecycle::Principal& who, Call& c) {
       Result<int64_t> id = JobId(c.req.matches[0]);
       if (!id) return Reply(c.res, std::unexpected(id.error()));
       Result<JobRecord> job = jobs->Cancel(who, *id);
       jobs->Audit(who, "job.cancel", c.req.matches[0], StatusOf(job));
-      Reply(c.res, job ? Result<views::Json>(views::JobJson(*job)) : std::unexpected(job.error()));
+      Reply(c.res,
+            job ? Result<views::Json>(views::JobJson(*job, EpochNow())) : std::unexpected(job.error()));
     });
     Authed("GET", "/api/v1/jobs/{id}/logs", [this](const lifecycle::Principal& who, Call& c) {
       Result<int64_t> id = JobId(c.req.matches[0]);
@@ -361,8 +367,7 @@ struct HttpServer::Impl {
       Reply(c.res, views::Demand(*jobs, registry, national ? &*national : nullptr, who, c.params));
     });
     Add("GET", "/api/v1/live", [this](Call& c) {
-      const double now_s =
-          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+      const double now_s = EpochNow();
       Result<views::Json> live = views::Json();
       jobs->WithLiveSnapshot([&](const placement::Snapshot& s) { live = views::Live(s, c.params, now_s); });
       Reply(c.res, live);
@@ -611,8 +616,7 @@ struct HttpServer::Impl {
     });
     // The network's first screen: capacity and live state added up by the server (console, network page).
     Add("GET", "/api/v1/network", [this](Call& c) {
-      const double now_s =
-          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+      const double now_s = EpochNow();
       if (jobs == nullptr) return Reply(c.res, network.Answer(nullptr, c.params, now_s));
       std::vector<views::NetworkView::Live> live;
       jobs->WithLiveSnapshot([&](const placement::Snapshot& s) { live = views::NetworkView::Read(s); });
@@ -632,8 +636,7 @@ struct HttpServer::Impl {
     Fixed("/api/v1/stats/coverage",
           [this] { return views::Coverage(registry, national ? &*national : nullptr); });
     Add("POST", "/api/v1/quote", [this](Call& c) {
-      const double now_s =
-          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+      const double now_s = EpochNow();
       c.params.try_emplace("policy", default_policy);
       c.params.try_emplace("objective", default_objective);
       if (jobs == nullptr) {

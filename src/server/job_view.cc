@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <ctime>
@@ -46,9 +47,33 @@ Result<double> ParseTime(const std::string& key, const std::string& text) {
   return static_cast<double>(t);
 }
 
+// A running job's cost so far: its placement's estimate per hour of run (price, energy, carbon; the transfer
+// fee whole, paid as it starts) times the hours it has run, in its backend's time. Null for a job not running
+// or whose decision has no estimate.
+Json SoFar(const JobRecord& r, double now_s) {
+  if (r.state != JobState::kRunning || !r.started_at || r.decision.empty()) return nullptr;
+  const Json d = Json::parse(r.decision, nullptr, false);
+  if (d.is_discarded() || !d.contains("estimate")) return nullptr;
+  const double run_h = d.value("run_h", 0.0);
+  const double scale = d.value("time_scale", 1.0);
+  if (!(run_h > 0) || !(scale > 0)) return nullptr;
+  const Json& e = d["estimate"];
+  const double hours = std::max(0.0, now_s - *r.started_at) / 3600.0 * scale;
+  const double price = e.value("price_cny", 0.0) / run_h * hours;
+  const double transfer = e.value("transfer_fee_cny", 0.0);
+  return Json{{"hours", hours},
+              {"device_hours", hours * r.devices},
+              {"price_cny", price},
+              {"transfer_fee_cny", transfer},
+              {"bill_cny", price + transfer},
+              {"energy_kwh", e.value("energy_kwh", 0.0) / run_h * hours},
+              {"carbon_kg", e.value("carbon_kg", 0.0) / run_h * hours},
+              {"of_estimate", hours / run_h}};
+}
+
 }  // namespace
 
-Json JobJson(const JobRecord& r) {
+Json JobJson(const JobRecord& r, double now_s) {
   Json j = {{"id", r.id},
             {"tenant", r.tenant},
             {"state", Name(r.state)},
@@ -83,11 +108,12 @@ Json JobJson(const JobRecord& r) {
   } else {
     j["accounting"] = nullptr;
   }
+  j["so_far"] = SoFar(r, now_s);
   return j;
 }
 
-Json JobDetail(const JobRecord& r, const std::vector<JobEvent>& history) {
-  Json j = JobJson(r);
+Json JobDetail(const JobRecord& r, const std::vector<JobEvent>& history, double now_s) {
+  Json j = JobJson(r, now_s);
   j["spec"] = r.spec;
   j["decision"] = r.decision.empty() ? Json() : Json::parse(r.decision, nullptr, false);
   if (j["decision"].is_discarded()) j["decision"] = nullptr;
@@ -98,7 +124,8 @@ Json JobDetail(const JobRecord& r, const std::vector<JobEvent>& history) {
   return j;
 }
 
-Result<Json> ListJobs(lifecycle::JobService& jobs, const lifecycle::Principal& who, const Params& params) {
+Result<Json> ListJobs(lifecycle::JobService& jobs, const lifecycle::Principal& who, const Params& params,
+                      double now_s) {
   if (Status s = CheckParams(params, {"state", "tenant", "center", "after", "limit"}); !s)
     return std::unexpected(s.error());
   JobFilter f;
@@ -132,7 +159,7 @@ Result<Json> ListJobs(lifecycle::JobService& jobs, const lifecycle::Principal& w
   Result<std::vector<JobRecord>> rows = jobs.List(who, f);
   if (!rows) return std::unexpected(rows.error());
   Json list = Json::array();
-  for (const JobRecord& r : *rows) list.push_back(JobJson(r));
+  for (const JobRecord& r : *rows) list.push_back(JobJson(r, now_s));
   const bool more = static_cast<int>(rows->size()) == f.limit;
   return Json{{"jobs", list}, {"next_after", more ? Json(rows->back().id) : Json()}};
 }

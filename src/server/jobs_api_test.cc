@@ -16,6 +16,7 @@
 #include "lifecycle/service.h"
 #include "model/enums.h"
 #include "server/http_server.h"
+#include "server/job_view.h"
 #include "store/job_store.h"
 #include "store/leader_lease.h"
 #include "store/registry_source.h"
@@ -545,6 +546,67 @@ TEST_F(JobsApiTest, EveryStateChangingCallIsAuditedWithWhoFromWhereAndTheResult)
   EXPECT_FALSE(HasControlCharacter(target)) << target;
   EXPECT_LE(target.size(), 200u);
   EXPECT_EQ(target.substr(0, 1), "x");
+}
+
+// A running job's cost so far, by hand: its estimate per hour of run, times the hours it has run in its
+// backend's time; the transfer fee whole. Null for a job that does not run.
+TEST(JobView, CostSoFarOfARunningJob) {
+  JobRecord r;
+  r.state = JobState::kRunning;
+  r.devices = 8;
+  r.started_at = 1000;
+  r.decision = R"({"run_h": 2, "time_scale": 3, "estimate": {"price_cny": 100, "transfer_fee_cny": 10,
+                   "energy_kwh": 50, "carbon_kg": 20}})";
+  const json j = views::JobJson(r, 1000 + 600);  // 10 minutes of clock: 0.5 h of run at 3x
+  const json& s = j["so_far"];
+  EXPECT_DOUBLE_EQ(s["hours"], 0.5);
+  EXPECT_DOUBLE_EQ(s["device_hours"], 4);
+  EXPECT_DOUBLE_EQ(s["price_cny"], 25);
+  EXPECT_DOUBLE_EQ(s["transfer_fee_cny"], 10);
+  EXPECT_DOUBLE_EQ(s["bill_cny"], 35);
+  EXPECT_DOUBLE_EQ(s["energy_kwh"], 12.5);
+  EXPECT_DOUBLE_EQ(s["carbon_kg"], 5);
+  EXPECT_DOUBLE_EQ(s["of_estimate"], 0.25);
+  EXPECT_DOUBLE_EQ(views::JobJson(r, 900)["so_far"]["hours"], 0);  // a clock behind the start counts none
+  r.state = JobState::kSucceeded;
+  EXPECT_TRUE(views::JobJson(r, 1600)["so_far"].is_null());
+  r.state = JobState::kRunning;
+  r.decision = R"({"run_h": 0, "estimate": {"price_cny": 100}})";
+  EXPECT_TRUE(views::JobJson(r, 1600)["so_far"].is_null());
+  r.decision = "not json";
+  EXPECT_TRUE(views::JobJson(r, 1600)["so_far"].is_null());
+}
+
+// The API's: a running job's cost grows as it runs, in the list too, and its bill when it ends is at least
+// the last cost so far (the same rates, a little later).
+TEST_F(JobsApiTest, ARunningJobShowsItsCostSoFar) {
+  const int64_t id = Submit(acme_, Train(8, 10000))["id"];
+  const json first = WaitFor(acme_, id, "running");
+  ASSERT_TRUE(first["so_far"].is_object()) << first.dump();
+  const json decision = first["decision"];
+  EXPECT_DOUBLE_EQ(decision["time_scale"], 100000);  // sim_factor 0.00001
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const json later = Get(acme_, id);
+  EXPECT_GT(later["so_far"]["hours"], first["so_far"]["hours"]);
+  EXPECT_GT(later["so_far"]["price_cny"], first["so_far"]["price_cny"]);
+  const double rate = decision["estimate"]["price_cny"].get<double>() / decision["run_h"].get<double>();
+  EXPECT_NEAR(later["so_far"]["price_cny"].get<double>() / later["so_far"]["hours"].get<double>(), rate,
+              1e-6 * rate);
+  EXPECT_DOUBLE_EQ(later["so_far"]["transfer_fee_cny"], decision["estimate"]["transfer_fee_cny"]);
+  EXPECT_TRUE(later["accounting"].is_null());
+  auto list = client_->Get("/api/v1/jobs?state=running", Auth(acme_));
+  ASSERT_TRUE(list && list->status == 200);
+  const json listed = json::parse(list->body)["jobs"];
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_GE(listed[0]["so_far"]["hours"], later["so_far"]["hours"]);
+  const double last = Get(acme_, id)["so_far"]["bill_cny"];
+  auto cancelled = client_->Delete("/api/v1/jobs/" + std::to_string(id), Auth(acme_));
+  ASSERT_TRUE(cancelled && cancelled->status == 200) << (cancelled ? cancelled->body : "no answer");
+  const json ended = Get(acme_, id);
+  EXPECT_EQ(ended["state"], "cancelled");
+  EXPECT_TRUE(ended["so_far"].is_null());
+  ASSERT_TRUE(ended["accounting"].is_object()) << ended.dump();
+  EXPECT_GE(ended["accounting"]["bill_fen"].get<double>() / 100, last - 0.01);
 }
 
 // The console's first screen from the server: totals, hubs and provinces added up over the registry joined

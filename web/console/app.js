@@ -43,7 +43,7 @@ const ZH = {
   Up: '在线', Down: '离线', 'Every backend answers.': '所有执行后端均在线。', 'No backends (this server runs no jobs).': '无执行后端（本服务不运行作业）。',
   Route: '路由', Requests: '请求',
   'From GET /metrics (Prometheus text); deploy/grafana and deploy/prometheus have the dashboard and alert rules for the same figures.': '数据来自 GET /metrics（Prometheus 文本格式）；deploy/grafana 与 deploy/prometheus 提供同一指标的仪表盘与告警规则。',
-  'On the network now': '当前网络上的候选', 'Quoting…': '询价中…', 'Quote again': '重新询价',
+  'On the network now': '当前网络上的候选', Cost: '费用', 'so far': '截至目前', 'Cost so far': '截至目前费用', 'Quoting…': '询价中…', 'Quote again': '重新询价',
   "The decision above was made on the network as it was then; this quotes the same spec on the network as it is now (a running job's own devices count as busy).": '上面的决策基于当时的网络状态；这里按当前网络对同一作业规格重新询价（运行中作业自身占用的设备计为忙）。',
   'Show the tail': '显示末尾', 'Follow (every 3 s while it runs)': '跟随（运行中每 3 秒）', 'All provinces': '全部省份', 'All hubs': '全部枢纽', '(no hub)': '（枢纽外）', of: '/',
   'the Centers page lists them all': '算力中心页列出全部', 'click it again for all': '再次点击显示全部',
@@ -749,8 +749,16 @@ function jobsTable(jobs) {
     { key: 'devices', label: L('Devices'), num: true, render: (j) => j.devices || '–' },
     { key: 'submitted_at', label: L('Age'), render: (j) => fmt.ago(j.submitted_at) },
     { key: 'waiting', label: L('Waiting'), render: (j) => j.waiting ? j.waiting.code + (j.waiting.position ? ` #${j.waiting.position}` : '') : '', sort: (j) => j.waiting ? j.waiting.code : '' },
-    { key: 'bill', label: L('Bill'), num: true, render: (j) => j.accounting ? fmt.fen(j.accounting.bill_fen) : '–', sort: (j) => j.accounting ? j.accounting.bill_fen : null },
+    // The bill of an ended job; a running job's cost so far (at its placement's rates), marked "so far".
+    { key: 'bill', label: L('Cost'), num: true, sort: costFen,
+      render: (j) => j.accounting ? fmt.fen(j.accounting.bill_fen) : j.so_far ? el('span', { class: 'so-far', title: L('so far') }, `${fmt.cny(j.so_far.bill_cny)} …`) : '–' },
   ], jobs, { onclick: (j) => { location.hash = '#/jobs/' + j.id; }, id: 'jobs-table' });
+}
+
+// What a job has cost, in fen: its bill, or while it runs its cost so far; null for one that has not run.
+function costFen(j) {
+  if (j.accounting) return j.accounting.bill_fen;
+  return j.so_far ? Math.round(j.so_far.bill_cny * 100) : null;
 }
 
 function needToken() {
@@ -823,6 +831,7 @@ async function jobView(id) {
         ['State', j.state], ['Message', j.message || '–'], ['Center', j.center || '–'], ['Accelerator', j.accelerator || '–'],
         ['Devices', String(j.devices || '–')], ['Backend', j.backend ? `${j.backend} ${j.backend_id || ''}` : '–'],
         ['Submitted', fmt.time(j.submitted_at)], ['Started', fmt.time(j.started_at)], ['Finished', fmt.time(j.finished_at)],
+        ...(j.so_far ? [['Cost so far', `${fmt.cny(j.so_far.bill_cny)} (compute ${fmt.cny(j.so_far.price_cny)}, transfer ${fmt.cny(j.so_far.transfer_fee_cny)}) after ${fmt.n(j.so_far.hours, 2)} h of run, ${fmt.pct(j.so_far.of_estimate)} of the estimate; ${fmt.n(j.so_far.energy_kwh, 1)} kWh, ${fmt.n(j.so_far.carbon_kg, 1)} kg CO2`]] : []),
         ['Attempts', String(j.attempts)], ['Exit code', j.exit_code === null ? '–' : String(j.exit_code)],
         ['Bill', j.accounting ? `${fmt.fen(j.accounting.bill_fen)} (compute ${fmt.fen(j.accounting.price_fen)}, transfer ${fmt.fen(j.accounting.transfer_fee_fen)}); ${fmt.n(j.accounting.device_hours, 2)} device-h, ${fmt.n(j.accounting.energy_kwh, 1)} kWh, ${fmt.n(j.accounting.carbon_kg, 1)} kg CO2` : '–'],
       ], 'job-facts'), terminal ? null : el('p', {}, el('button', {

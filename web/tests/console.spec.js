@@ -309,7 +309,10 @@ command: [/bin/sh, -c, "for i in 1 2 3 4 5 6 7 8; do echo line-$i; sleep 1; done
   // Lines appear while the job runs, without a click, and the job ends with all of them.
   await expect(page.locator('#logs')).toContainText('line-2', { timeout: 20000 });
   await expect(page.locator('h1 .state')).toHaveText('running');
+  await expect(page.locator('#job-facts')).toContainText('Cost so far');  // at its placement's rates
+  await expect(page.locator('#job-facts')).toContainText('of the estimate');
   await expect(page.locator('h1 .state')).toHaveText('succeeded', { timeout: 30000 });
+  await expect(page.locator('#job-facts')).not.toContainText('Cost so far');  // its bill instead
   await expect(page.locator('#logs')).toContainText('line-8');
   await expect(page.locator('#follow-logs')).toBeChecked();  // kept across the page's refreshes
 });
