@@ -1,7 +1,7 @@
-// server/console.h — the supervision console's files: the single-page app in web/console (index.html, app.js,
-// app.css) and the two assets it draws with, ECharts and the China province map (web/node_modules, pinned by
-// web/package-lock.json). Read once at start, compressed once, and served from memory with a strict
-// Content-Security-Policy.
+// server/console.h — the supervision console's files: the single-page app in web/console (index.html, its
+// modules and styles: app.js, core.js, widgets.js, pages/*.js, lib.js, app.css) and the two assets it draws
+// with, ECharts and the China province map (web/node_modules, pinned by web/package-lock.json). Read once at
+// start, compressed once, and served from memory with a strict Content-Security-Policy.
 #pragma once
 
 #include <map>

@@ -569,6 +569,11 @@ struct HttpServer::Impl {
         return Reply(c.res, Fail(ErrorCode::kNotFound, "this server has no console (serve --web DIR)"));
       ServeConsole(c, "/console/" + c.req.matches[0]);
     });
+    Add("GET", "/console/pages/{id}", [this](Call& c) {  // the pages' modules, each loaded on its first visit
+      if (!console)
+        return Reply(c.res, Fail(ErrorCode::kNotFound, "this server has no console (serve --web DIR)"));
+      ServeConsole(c, "/console/pages/" + c.req.matches[0]);
+    });
     Add("GET", "/api/v1/health", [this](Call& c) {
       if (Status s = views::CheckParams(c.params, {}); !s) return Reply(c.res, std::unexpected(s.error()));
       const double uptime = std::chrono::duration<double>(Clock::now() - started).count();

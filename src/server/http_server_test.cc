@@ -10,13 +10,17 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "accounting/capacity.h"
+#include "server/console.h"
 #include "store/registry_source.h"
 #include "store/sql_store.h"
 #include "testing/fixtures.h"
@@ -782,6 +786,32 @@ TEST_F(ServerTest, TheConsoleAndItsAssetsWithTheirTypesAndPolicy) {
   EXPECT_EQ(again->status, 304);
   EXPECT_TRUE(again->body.empty());
   EXPECT_EQ(raw.Get("/console/echarts.js", {{"If-None-Match", "\"stale\""}})->status, 200);
+  // Every module the console's start module loads (its imports and its pages, loaded on their first visit) is
+  // served as JavaScript, and so is what those modules import.
+  std::vector<std::string> modules = {"/console/app.js"};
+  std::set<std::string> seen;
+  for (size_t i = 0; i < modules.size(); ++i) {
+    auto res = client_->Get(modules[i]);
+    ASSERT_TRUE(res && res->status == 200) << modules[i];
+    EXPECT_EQ(res->get_header_value("Content-Type"), "text/javascript; charset=utf-8") << modules[i];
+    const std::string base = modules[i].substr(0, modules[i].rfind('/') + 1);
+    static const std::regex kImport(R"((?:from|import\()\s*'(\.{1,2}/[^']+\.js)')");
+    for (auto m = std::sregex_iterator(res->body.begin(), res->body.end(), kImport);
+         m != std::sregex_iterator(); ++m) {
+      std::string to = (*m)[1];
+      std::string dir = base;
+      if (to.starts_with("../")) {
+        dir = dir.substr(0, dir.rfind('/', dir.size() - 2) + 1);
+        to = to.substr(3);
+      } else {
+        to = to.substr(2);
+      }
+      if (seen.insert(dir + to).second) modules.push_back(dir + to);
+    }
+  }
+  EXPECT_GE(modules.size(), 13u);  // app, lib, core, widgets and the nine pages
+  EXPECT_TRUE(seen.contains("/console/pages/network.js"));
+  EXPECT_TRUE(seen.contains("/console/core.js"));
   // The connection is still usable after a 304 (no body was framed).
   EXPECT_EQ(raw.Get("/console/app.css")->status, 200);
   EXPECT_NE(client_->Get("/")->body.find("/console/app.js"), std::string::npos);
@@ -794,6 +824,34 @@ TEST_F(ServerTest, TheConsoleAndItsAssetsWithTheirTypesAndPolicy) {
   EXPECT_EQ(sample->status, 200);
   EXPECT_EQ(sample->get_header_value("Content-Type"), "text/csv; charset=utf-8");
   EXPECT_NE(sample->body.find("region,year"), std::string::npos);
+}
+
+// The console's modules are the plain .js and .css names of web/console and web/console/pages: nothing else
+// there (a dotfile, an editor's backup, notes) is served.
+TEST(ServerConsole, OnlyTheConsolesOwnModulesAreServed) {
+  testing::TempDir dir;
+  const auto write = [&](const std::string& file, const std::string& text) {
+    std::filesystem::create_directories((dir.path() / file).parent_path());
+    std::ofstream(dir.path() / file) << text;
+  };
+  for (const char* file :
+       {"console/index.html", "console/app.js", "console/core.js", "console/app.css",
+        "console/pages/network.js", "console/.secret.js", "console/app.js~", "console/notes.txt",
+        "console/pages/a.b.js", "build/echarts.js", "node_modules/echarts4/map/json/china.json"}) {
+    write(file, std::string("content of ") + file);
+  }
+  auto console = views::Console::Load(dir.path().string());
+  ASSERT_TRUE(console) << console.error().message;
+  for (const char* served : {"/", "/console/app.js", "/console/core.js", "/console/app.css",
+                             "/console/pages/network.js", "/console/echarts.js", "/console/china.json"}) {
+    EXPECT_NE(console->Find(served), nullptr) << served;
+  }
+  EXPECT_EQ(console->Find("/console/pages/network.js")->content_type, "text/javascript; charset=utf-8");
+  EXPECT_EQ(console->Find("/console/app.css")->content_type, "text/css; charset=utf-8");
+  for (const char* hidden : {"/console/.secret.js", "/console/app.js~", "/console/notes.txt",
+                             "/console/pages/a.b.js", "/console/index.html"}) {
+    EXPECT_EQ(console->Find(hidden), nullptr) << hidden;
+  }
 }
 
 TEST(ServerConsole, AMissingConsoleFileIsNamedAtStart) {
