@@ -26,11 +26,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # Front-end assets (ECharts for the console and the reports, echarts4 for its China map, esbuild to bundle the
-# console's part of ECharts) and the console's browser tests (@playwright/test, driving Debian's chromium: no browser download), pinned by
-# web/package-lock.json.
+# console's part of ECharts), the console's browser tests (@playwright/test, driving Debian's chromium: no browser
+# download) and its lint (ESLint), pinned by web/package-lock.json.
 cd "$(dirname "$0")/../web"
 if [ ! -f node_modules/echarts/dist/echarts.min.js ] || [ ! -f node_modules/echarts4/map/json/china.json ] ||
-  [ ! -f node_modules/@playwright/test/package.json ] || [ ! -x node_modules/.bin/esbuild ]; then
+  [ ! -f node_modules/@playwright/test/package.json ] || [ ! -x node_modules/.bin/esbuild ] ||
+  [ ! -x node_modules/.bin/eslint ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 fi
 # The console's part of ECharts (web/charts/echarts.js), bundled by esbuild into web/build/echarts.js.
