@@ -272,7 +272,8 @@ int Run(int argc, char** argv) {
     cmd->add_option("id", client.id, "job id")->required();
   CLI::App* usage_cmd =
       app.add_subcommand("usage", "device-hours, energy, carbon and money of finished jobs");
-  usage_cmd->add_option("--by", client.by, "tenant (default) or center");
+  usage_cmd->add_option("--by", client.by, "tenant (default), center or accelerator");
+  usage_cmd->add_option("--tenant", client.tenant, "one tenant's jobs (operators; a tenant reads its own)");
   usage_cmd->add_option("--from", client.from, "from (seconds since the epoch or YYYY-MM-DD)");
   usage_cmd->add_option("--to", client.to, "to (exclusive)");
   CLI::App* demand_cmd = app.add_subcommand(

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -202,14 +204,18 @@ int ClientLogs(const ClientArgs& a) {
 
 int ClientUsage(const ClientArgs& a) {
   Json j;
-  if (int rc = GetForTable(a, "/api/v1/usage" + Query({{"by", &a.by}, {"from", &a.from}, {"to", &a.to}}), j);
+  if (int rc = GetForTable(
+          a,
+          "/api/v1/usage" + Query({{"by", &a.by}, {"tenant", &a.tenant}, {"from", &a.from}, {"to", &a.to}}),
+          j);
       rc != 0 || a.json)
     return rc;
   const std::string by = j["by"];
-  Table t(
-      {by == "tenant" ? "TENANT" : "CENTER", "JOBS", "DEVICE-HOURS", "ENERGY kWh", "CARBON kg", "BILLED CNY"},
-      {Table::Align::kLeft, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight,
-       Table::Align::kRight, Table::Align::kRight});
+  std::string key = by;
+  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char ch) { return std::toupper(ch); });
+  Table t({key, "JOBS", "DEVICE-HOURS", "ENERGY kWh", "CARBON kg", "BILLED CNY"},
+          {Table::Align::kLeft, Table::Align::kRight, Table::Align::kRight, Table::Align::kRight,
+           Table::Align::kRight, Table::Align::kRight});
   for (const Json& g : j["groups"]) {
     const int64_t fen = g["price_fen"].get<int64_t>();
     t.AddRow(

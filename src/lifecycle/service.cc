@@ -608,14 +608,16 @@ Result<std::string> JobService::Logs(const Principal& who, int64_t id) {
   return it->second->Logs(r->backend_id, 64 * 1024);
 }
 
-Result<std::vector<UsageRow>> JobService::Usage(const Principal& who, bool by_tenant, double from,
-                                                double to) {
-  if (!who.is_operator && !by_tenant)
-    return Fail(ErrorCode::kPermissionDenied, "by: tenants see usage by tenant only");
-  Result<std::vector<UsageRow>> rows = store_.Usage(by_tenant, from, to);
-  if (!rows || who.is_operator) return rows;
-  std::erase_if(*rows, [&](const UsageRow& u) { return u.key != who.tenant; });
-  return rows;
+Result<std::vector<UsageRow>> JobService::Usage(const Principal& who, UsageBy by, double from, double to,
+                                                std::string tenant) {
+  if (!who.is_operator) {
+    if (!tenant.empty() && tenant != who.tenant) {
+      return Fail(ErrorCode::kPermissionDenied,
+                  fmt::format("tenant: you may read the usage of tenant '{}' only", who.tenant));
+    }
+    tenant = who.tenant;
+  }
+  return store_.Usage(by, from, to, tenant);
 }
 
 Result<JobService::Demand> JobService::DemandOf(const Principal& who, double from, double to) {

@@ -129,7 +129,10 @@ class JobService {
   Result<std::vector<JobRecord>> List(const Principal& who, JobFilter filter);
   Result<JobRecord> Cancel(const Principal& who, int64_t id);
   Result<std::string> Logs(const Principal& who, int64_t id);
-  Result<std::vector<UsageRow>> Usage(const Principal& who, bool by_tenant, double from, double to);
+  // Finished work grouped by tenant, center or accelerator: an operator's of every tenant or of `tenant`; a
+  // tenant's of its own jobs only (another tenant named is kPermissionDenied).
+  Result<std::vector<UsageRow>> Usage(const Principal& who, UsageBy by, double from, double to,
+                                      std::string tenant = "");
   // Operators only: usage by tenant and center together, with every tenant's settings (sector, home
   // province), for the supervisor's demand statistics.
   struct Demand {
@@ -281,7 +284,7 @@ class JobService {
   std::vector<int64_t> arrived_;                                   // jobs to hand to the core
   std::vector<std::vector<char>> device_used_;                     // per snapshot pool (small pools only)
   std::map<std::pair<std::string, std::string>, int64_t> quotas_;  // (tenant, accelerator) -> max devices
-  std::map<std::string, double> domestic_shares_;                   // tenant -> minimum domestic share
+  std::map<std::string, double> domestic_shares_;                  // tenant -> minimum domestic share
   std::map<std::string, double> failing_since_;                    // center -> first failed ping
   struct Sample {
     double at = 0;

@@ -292,14 +292,20 @@ Result<Json> Demand(lifecycle::JobService& jobs, const Registry& registry,
 }
 
 Result<Json> Usage(lifecycle::JobService& jobs, const lifecycle::Principal& who, const Params& params) {
-  if (Status s = CheckParams(params, {"by", "from", "to"}); !s) return std::unexpected(s.error());
+  if (Status s = CheckParams(params, {"by", "from", "to", "tenant"}); !s) return std::unexpected(s.error());
   const std::string by = params.contains("by") ? params.at("by") : "tenant";
-  if (by != "tenant" && by != "center") {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("by: '{}' is not one of: tenant, center", by));
+  const std::optional<UsageBy> group = by == "tenant"        ? std::optional(UsageBy::kTenant)
+                                       : by == "center"      ? std::optional(UsageBy::kCenter)
+                                       : by == "accelerator" ? std::optional(UsageBy::kAccelerator)
+                                                             : std::nullopt;
+  if (!group) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("by: '{}' is not one of: tenant, center, accelerator", by.substr(0, 60)));
   }
   double from = 0, to = 0;
   if (Status s = ParsePeriod(params, from, to); !s) return std::unexpected(s.error());
-  Result<std::vector<UsageRow>> rows = jobs.Usage(who, by == "tenant", from, to);
+  const std::string tenant = params.contains("tenant") ? params.at("tenant") : "";
+  Result<std::vector<UsageRow>> rows = jobs.Usage(who, *group, from, to, tenant);
   if (!rows) return std::unexpected(rows.error());
   Json groups = Json::array();
   for (const UsageRow& u : *rows) {
@@ -314,7 +320,11 @@ Result<Json> Usage(lifecycle::JobService& jobs, const lifecycle::Principal& who,
                       {"carbon_kg", u.carbon_kg}});
   }
   return Json{
-      {"by", by}, {"from", from}, {"to", params.contains("to") ? Json(to) : Json()}, {"groups", groups}};
+      {"by", by},
+      {"tenant", who.is_operator && tenant.empty() ? Json() : Json(who.is_operator ? tenant : who.tenant)},
+      {"from", from},
+      {"to", params.contains("to") ? Json(to) : Json()},
+      {"groups", groups}};
 }
 
 }  // namespace zhisuan::views

@@ -19,7 +19,8 @@ Json JobDetail(const JobRecord& job, const std::vector<JobEvent>& history, doubl
 // GET /api/v1/jobs?state=&tenant=&center=&after=&limit=
 Result<Json> ListJobs(lifecycle::JobService& jobs, const lifecycle::Principal& who, const Params& params,
                       double now_s);
-// GET /api/v1/usage?by=tenant|center&from=&to= (seconds since the epoch or YYYY-MM-DD, UTC)
+// GET /api/v1/usage?by=tenant|center|accelerator&tenant=&from=&to= (seconds since the epoch or YYYY-MM-DD,
+// UTC): an operator's of every tenant or of one; a tenant's of its own jobs.
 Result<Json> Usage(lifecycle::JobService& jobs, const lifecycle::Principal& who, const Params& params);
 // GET /api/v1/stats/demand?from=&to= (operators): finished work by the tenants' sector (beside the national
 // shares `nation` carries, when loaded), home province and supply hub, and the flows between them.

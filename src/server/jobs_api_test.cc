@@ -170,6 +170,34 @@ TEST_F(JobsApiTest, AJobGoesThroughEveryStateAndIsAccounted) {
   auto usage = client_->Get("/api/v1/usage?by=tenant", Auth(acme_));
   ASSERT_TRUE(usage && usage->status == 200);
   EXPECT_EQ(json::parse(usage->body)["groups"][0]["jobs"], 1);
+  // By accelerator and by center, a tenant reads its own jobs; an operator every tenant's, or one's.
+  const json run_by_zeta = WaitFor(zeta_, Submit(zeta_, Train(8, 1))["id"], "succeeded");
+  auto usage_of = [&](const std::string& token, const std::string& query) {
+    auto r = client_->Get("/api/v1/usage?" + query, Auth(token));
+    EXPECT_TRUE(r && r->status == 200) << query << ": " << (r ? r->body : "no answer");
+    return r ? json::parse(r->body) : json();
+  };
+  const json mine = usage_of(acme_, "by=accelerator");
+  EXPECT_EQ(mine["tenant"], "acme");
+  ASSERT_EQ(mine["groups"].size(), 1u) << mine.dump();
+  EXPECT_EQ(mine["groups"][0]["accelerator"], "huawei-ascend-910b");
+  EXPECT_EQ(mine["groups"][0]["jobs"], 1);
+  EXPECT_EQ(mine["groups"][0]["bill_fen"], done["accounting"]["bill_fen"]);
+  EXPECT_EQ(usage_of(acme_, "by=center")["groups"][0]["center"], done["center"]);
+  EXPECT_EQ(usage_of(acme_, "by=center")["groups"][0]["jobs"], 1);
+  const json all = usage_of(ops_, "by=accelerator");
+  EXPECT_TRUE(all["tenant"].is_null());
+  EXPECT_EQ(all["groups"][0]["jobs"], 2) << all.dump();  // acme's and zeta's, on the same model
+  EXPECT_EQ(usage_of(ops_, "by=accelerator&tenant=zeta")["groups"][0]["bill_fen"],
+            run_by_zeta["accounting"]["bill_fen"]);
+  auto other = client_->Get("/api/v1/usage?by=accelerator&tenant=zeta", Auth(acme_));
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 403) << other->body;
+  EXPECT_NE(other->body.find("tenant: you may read the usage of tenant 'acme' only"), std::string::npos);
+  auto bad = client_->Get("/api/v1/usage?by=model", Auth(acme_));
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("by: 'model' is not one of: tenant, center, accelerator"), std::string::npos);
 }
 
 // Issue 16: who demands compute. An operator gives tenants a sector and a home province; the demand report
@@ -1015,7 +1043,7 @@ TEST_F(JobsApiTest, ErrorsAreJson4xx) {
   EXPECT_EQ(client_->Get("/api/v1/jobs/999999", Auth(acme_))->status, 404);
   EXPECT_EQ(client_->Get("/api/v1/jobs?state=sleeping", Auth(acme_))->status, 400);
   EXPECT_EQ(client_->Get("/api/v1/jobs?limit=0", Auth(acme_))->status, 400);
-  EXPECT_EQ(client_->Get("/api/v1/usage?by=center", Auth(acme_))->status, 403);
+  EXPECT_EQ(client_->Get("/api/v1/usage?by=center&tenant=zeta", Auth(acme_))->status, 403);
   EXPECT_EQ(client_->Get("/api/v1/usage?from=yesterday", Auth(ops_))->status, 400);
   auto bad = client_->Post("/api/v1/jobs", Auth(acme_), "kind: train\ndevices: 0\n", "application/yaml");
   ASSERT_TRUE(bad);

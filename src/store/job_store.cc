@@ -460,16 +460,17 @@ Result<std::vector<JobEvent>> JobStore::Events(int64_t id) {
 namespace {
 
 Result<std::vector<UsageRow>> GroupedUsage(sql::Connection& db, const char* group, bool pairs, double from,
-                                           double to) {
+                                           double to, const std::string& tenant = "") {
   auto st = db.Prepare(
       fmt::format("SELECT {}, COUNT(*), SUM(s.device_hours), SUM(s.energy_kwh), SUM(s.carbon_kg), "
                   "SUM(s.energy_fen), "
                   "SUM(s.price_fen), SUM(COALESCE(s.transfer_fee_fen, 0)) FROM jobs j JOIN job_state s ON "
                   "s.job_id = j.id WHERE s.device_hours IS NOT NULL AND "
-                  "s.finished_at >= ?1 AND s.finished_at < ?2 GROUP BY {} ORDER BY {}",
-                  group, group, group));
+                  "s.finished_at >= ?1 AND s.finished_at < ?2{} GROUP BY {} ORDER BY {}",
+                  group, tenant.empty() ? "" : " AND j.tenant = ?3", group, group));
   if (!st) return std::unexpected(st.error());
   st->Bind(1, from).Bind(2, to);
+  if (!tenant.empty()) st->Bind(3, tenant);
   std::vector<UsageRow> out;
   const int k = pairs ? 1 : 0;  // the columns after the group's
   if (Status done = st->ForEach([&](const sql::Statement& s) {
@@ -484,9 +485,12 @@ Result<std::vector<UsageRow>> GroupedUsage(sql::Connection& db, const char* grou
 
 }  // namespace
 
-Result<std::vector<UsageRow>> JobStore::Usage(bool by_tenant, double from, double to) {
+Result<std::vector<UsageRow>> JobStore::Usage(UsageBy by, double from, double to, const std::string& tenant) {
+  const char* group = by == UsageBy::kTenant   ? "j.tenant"
+                      : by == UsageBy::kCenter ? "s.center"
+                                               : "s.accelerator";
   std::lock_guard lock(reader().mu);
-  return GroupedUsage(reader().db, by_tenant ? "j.tenant" : "s.center", false, from, to);
+  return GroupedUsage(reader().db, group, false, from, to, tenant);
 }
 
 Result<std::vector<UsageRow>> JobStore::UsageByTenantAndCenter(double from, double to) {

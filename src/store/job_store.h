@@ -66,8 +66,11 @@ struct JobFilter {
   int limit = 100;
 };
 
+// What finished work is grouped by.
+enum class UsageBy { kTenant, kCenter, kAccelerator };
+
 struct UsageRow {
-  std::string key;     // tenant or center
+  std::string key;     // the tenant, center or accelerator
   std::string center;  // UsageByTenantAndCenter: the center (key is the tenant)
   int64_t jobs = 0;
   double device_hours = 0, energy_kwh = 0, carbon_kg = 0;
@@ -123,8 +126,9 @@ class JobStore {
   // How many of a tenant's jobs have not ended.
   Result<int64_t> UnfinishedCount(const std::string& tenant);
   Result<std::vector<JobEvent>> Events(int64_t id);
-  // Finished jobs grouped by tenant or center, finishing in [from, to).
-  Result<std::vector<UsageRow>> Usage(bool by_tenant, double from, double to);
+  // Finished jobs grouped by tenant, center or accelerator, finishing in [from, to); of one tenant's jobs
+  // only unless `tenant` is empty.
+  Result<std::vector<UsageRow>> Usage(UsageBy by, double from, double to, const std::string& tenant = "");
   // The same grouped by tenant and center together.
   Result<std::vector<UsageRow>> UsageByTenantAndCenter(double from, double to);
 

@@ -84,10 +84,16 @@ TEST_P(JobStoreTest, TransitionsAreRecordedWithTheirEvents) {
   EXPECT_EQ(events[1].detail, "placed on c1");
   EXPECT_EQ(events[2].state, JobState::kSucceeded);
   EXPECT_TRUE(store_->Unfinished()->empty());
-  const auto usage = *store_->Usage(true, 0, 1e12);
+  const auto usage = *store_->Usage(UsageBy::kTenant, 0, 1e12);
   ASSERT_EQ(usage.size(), 1u);
   EXPECT_EQ(usage[0].key, "acme");
   EXPECT_EQ(usage[0].price_fen, 12345);
+  const auto by_model = *store_->Usage(UsageBy::kAccelerator, 0, 1e12);
+  ASSERT_EQ(by_model.size(), 1u);
+  EXPECT_EQ(by_model[0].key, back.accelerator);
+  EXPECT_EQ(by_model[0].price_fen, 12345);
+  EXPECT_EQ(store_->Usage(UsageBy::kCenter, 0, 1e12, "acme")->size(), 1u);
+  EXPECT_TRUE(store_->Usage(UsageBy::kCenter, 0, 1e12, "zeta")->empty());
   // A transition of a job that does not exist changes nothing.
   r.id = 999;
   EXPECT_FALSE(store_->Save(std::vector<Transition>{{r, "x"}}));

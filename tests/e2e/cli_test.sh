@@ -191,6 +191,12 @@ check "demand sets sectors beside CAICT's shares" bash -c "grep -q '004:685-699'
 ZHISUAN_TOKEN="$TOKEN" "$ZHISUAN" demand --server "$URL" >"$WORK/demand-tenant.out" 2>&1
 check "a tenant may not read demand" test $? -ne 0
 check "and is told why" contains "$WORK/demand-tenant.out" "only operators read demand"
+ZHISUAN_TOKEN="$TOKEN" "$ZHISUAN" usage --by accelerator --server "$URL" >"$WORK/usage.out" 2>&1
+check "usage --by accelerator answers a tenant" test $? -eq 0
+check "grouped by accelerator" contains "$WORK/usage.out" "ACCELERATOR"
+ZHISUAN_TOKEN="$TOKEN" "$ZHISUAN" usage --tenant ops --server "$URL" >"$WORK/usage-other.out" 2>&1
+check "a tenant may not read another's usage" test $? -ne 0
+check "and is told whose it may" contains "$WORK/usage-other.out" "you may read the usage of tenant 'lab-a' only"
 "$ZHISUAN" --db "$DB" backup "$WORK/copy.db" >"$WORK/backup.out" 2>&1
 check "backup while serving exits 0" test $? -eq 0
 check "backup says what the copy holds" contains "$WORK/backup.out" "3 jobs, 2 tokens, integrity ok"

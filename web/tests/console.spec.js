@@ -282,12 +282,18 @@ test('a tenant quotes a job as it types, sees field errors, submits it and follo
   await page.goto('/#/usage');
   await expect(page.locator('#usage-table')).toContainText('lab-a');
   await expect(page.locator('#usage-table')).toContainText('¥');
-  await expect(page.locator('#usage-by option')).toHaveCount(1);  // by center: operators only
+  await expect(page.locator('#usage-tenant')).toHaveCount(0);  // another tenant's: operators only
   const download = page.waitForEvent('download');
   await page.click('#usage-csv');
   const csv = require('fs').readFileSync(await (await download).path(), 'utf8');
   expect(csv.split('\n')[0]).toBe('tenant,jobs,device_hours,energy_kwh,carbon_kg,compute_cny,transfer_cny,bill_cny');
   expect(csv).toContain('lab-a,');
+  // Its own use by accelerator and by center.
+  await page.selectOption('#usage-by', 'accelerator');
+  await expect(page.locator('#usage-table thead')).toContainText('Accelerator');
+  await expect(page.locator('#usage-table tbody')).toContainText('nvidia-');
+  await page.selectOption('#usage-by', 'center');
+  await expect(page.locator('#usage-table thead')).toContainText('Center');
 });
 
 test('a tenant runs a real process on the local center and follows its logs as they are written', async ({ page }) => {
@@ -369,6 +375,14 @@ test('an operator drains and undrains a center from its page, and reads the audi
   await page.goto('/#/usage');
   await page.selectOption('#usage-by', 'center');
   await expect(page.locator('#usage-table tbody tr').first()).toBeVisible();
+  // One tenant's use by accelerator; a tenant with none has no rows.
+  await page.selectOption('#usage-by', 'accelerator');
+  await page.fill('#usage-tenant', 'lab-a');
+  await page.locator('#usage-tenant').press('Enter');
+  await expect(page.locator('#usage-table tbody')).toContainText('nvidia-');
+  await page.fill('#usage-tenant', 'nobody');
+  await page.locator('#usage-tenant').press('Enter');
+  await expect(page.locator('#usage-table tbody tr')).toHaveCount(0);
 });
 
 test('a bad token is refused and nothing private shows', async ({ page }) => {

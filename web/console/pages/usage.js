@@ -1,29 +1,31 @@
-// zhisuan console: usage and billing by tenant, center or accelerator, with CSV.
+// zhisuan console: usage and billing by tenant, center or accelerator over a period, with CSV.
 
 import { fmt } from '../lib.js';
-import { state, L, el, api, errorBox, show, chart, table } from '../core.js';
+import { state, L, el, api, errorBox, show, disposeCharts, chart, table } from '../core.js';
 import { needToken, csvLink } from '../widgets.js';
 
 export async function usageView() {
   if (!state.token) return show(el('h1', {}, L('Usage')), needToken());
-  // By center is for operators: it would show other tenants' use of a center.
-  const choices = state.who && state.who.role === 'operator' ? ['tenant', 'center'] : ['tenant'];
-  const by = el('select', { id: 'usage-by' }, choices.map((b) => el('option', { value: b }, 'by ' + b)));
+  // A tenant's groups are of its own jobs (the server sees to it); an operator's of every tenant or of one.
+  const operator = state.who && state.who.role === 'operator';
+  const by = el('select', { id: 'usage-by' }, ['tenant', 'center', 'accelerator'].map((b) => el('option', { value: b }, L('by ' + b))));
+  const tenant = el('input', { id: 'usage-tenant', placeholder: L('tenant (all)'), 'aria-label': L('Tenant') });
   const range = el('select', { id: 'usage-range' }, [['1', 'last 24 h'], ['7', 'last 7 days'], ['30', 'last 30 days'], ['3650', 'all']].map(([d, l]) => el('option', { value: d }, l)));
   range.value = '30';
   const holder = el('div');
-  show(el('h1', {}, L('Usage')), el('p', { class: 'note' }, 'Finished jobs, billed as they ran (a tenant sees its own).'), el('div', { class: 'filters' }, by, range), holder);
+  show(el('h1', {}, L('Usage')), el('p', { class: 'note' }, 'Finished jobs, billed as they ran (a tenant sees its own).'), el('div', { class: 'filters' }, by, operator ? tenant : null, range), holder);
   const load = async () => {
     const from = Math.max(0, Date.now() / 1000 - Number(range.value) * 86400);
     try {
-      const u = await api(`/api/v1/usage?by=${by.value}&from=${from.toFixed(0)}`);
+      const q = new URLSearchParams({ by: by.value, from: from.toFixed(0) });
+      if (operator && tenant.value.trim()) q.set('tenant', tenant.value.trim());
+      const u = await api('/api/v1/usage?' + q);
       const rows = u.groups.map((g) => ({ ...g, key: g[by.value] }));
       const node = el('div', { class: 'chart small', id: 'usage-chart' });
       if (!holder.isConnected) return;  // this view was replaced while it loaded
-      for (const ch of state.charts) ch.dispose();
-      state.charts = [];
+      disposeCharts(holder);
       holder.replaceChildren(table([
-        { key: 'key', label: by.value === 'tenant' ? 'Tenant' : 'Center' },
+        { key: 'key', label: L({ tenant: 'Tenant', center: 'Center', accelerator: 'Accelerator' }[by.value]) },
         { key: 'jobs', label: L('Jobs'), num: true },
         { key: 'device_hours', label: L('Device-h'), num: true, render: (r) => fmt.n(r.device_hours, 1) },
         { key: 'energy_kwh', label: L('kWh'), num: true, render: (r) => fmt.n(r.energy_kwh, 1) },
@@ -40,5 +42,6 @@ export async function usageView() {
   };
   by.addEventListener('change', load);
   range.addEventListener('change', load);
+  tenant.addEventListener('change', load);
   await load();
 }
