@@ -42,6 +42,7 @@ const ZH = {
   Up: '在线', Down: '离线', 'Every backend answers.': '所有执行后端均在线。', 'No backends (this server runs no jobs).': '无执行后端（本服务不运行作业）。',
   Route: '路由', Requests: '请求',
   'From GET /metrics (Prometheus text); deploy/grafana and deploy/prometheus have the dashboard and alert rules for the same figures.': '数据来自 GET /metrics（Prometheus 文本格式）；deploy/grafana 与 deploy/prometheus 提供同一指标的仪表盘与告警规则。',
+  'All clusters': '全部集群', '(no cluster)': '（集群外）', 'All accelerators': '全部加速卡',
   'by tenant': '按租户', 'by center': '按中心', 'by accelerator': '按加速卡', 'tenant (all)': '租户（全部）',
   'On the network now': '当前网络上的候选', Cost: '费用', 'so far': '截至目前', 'Cost so far': '截至目前费用', 'Quoting…': '询价中…', 'Quote again': '重新询价',
   "The decision above was made on the network as it was then; this quotes the same spec on the network as it is now (a running job's own devices count as busy).": '上面的决策基于当时的网络状态；这里按当前网络对同一作业规格重新询价（运行中作业自身占用的设备计为忙）。',

@@ -222,6 +222,18 @@ test('the centers table filters and sorts', async ({ page }) => {
   await page.fill('#center-search', 'gansu');
   await expect(page.locator('#centers-table tbody tr')).toHaveCount(2);
   await page.fill('#center-search', '');
+  // By province, cluster and accelerator, as fields.
+  await page.selectOption('#center-province', 'guangdong');
+  await expect(page.locator('#centers-table tbody tr')).toHaveCount(4);
+  await page.selectOption('#center-province', '*');
+  await page.selectOption('#center-cluster', 'horinger');  // 和林格尔: three of Inner Mongolia's centers
+  await expect(page.locator('#centers-table tbody tr')).toHaveCount(3);
+  await page.selectOption('#center-cluster', '*');
+  await page.selectOption('#center-accelerator', 'sunway-sw26010');
+  await expect(page.locator('#centers-table tbody tr')).toHaveCount(1);
+  await expect(page.locator('#centers-table tbody tr')).toContainText('TaihuLight');
+  await page.selectOption('#center-accelerator', '*');
+  await expect(page.locator('#centers-table tbody tr')).toHaveCount(CENTERS);
   await page.selectOption('#center-kind', 'super');
   const supers = await page.locator('#centers-table tbody tr').count();
   expect(supers).toBeGreaterThan(0);

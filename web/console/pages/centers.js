@@ -5,12 +5,30 @@ import { state, L, nameOf, el, api, stateBadge, errorBox, show, chart, followLiv
 import { centersTable, historyChart, factList, jobsTable } from '../widgets.js';
 
 export async function centersView() {
-  const search = el('input', { id: 'center-search', placeholder: 'filter: name, province, hub, accelerator' });
+  const search = el('input', { id: 'center-search', placeholder: 'filter: name, province, hub, cluster, accelerator' });
   const stateSelect = el('select', { id: 'center-state' }, ['', 'up', 'draining', 'down'].map((s) => el('option', { value: s }, s || 'any state')));
   const kindSelect = el('select', { id: 'center-kind' }, ['', 'intelligent', 'super', 'general'].map((s) => el('option', { value: s }, s || 'any kind')));
+  // Province, hub, cluster and accelerator: the values the centers have, filled at the first load.
+  const facets = {
+    province: { label: L('All provinces'), of: (c) => [c.province], name: (c) => c.region ? nameOf(c.region) : c.province },
+    hub: { label: L('All hubs'), of: (c) => [c.hub || ''], name: (c, v) => v || L('(no hub)') },
+    cluster: { label: L('All clusters'), of: (c) => [c.cluster || ''], name: (c, v) => v || L('(no cluster)') },
+    accelerator: { label: L('All accelerators'), of: (c) => c.accelerators, name: (c, v) => v },
+  };
+  for (const [key, f] of Object.entries(facets)) {
+    f.select = el('select', { id: 'center-' + key, 'aria-label': f.label }, el('option', { value: '*' }, f.label));
+  }
+  const fillFacets = (centers) => {
+    for (const f of Object.values(facets)) {
+      const names = new Map();
+      for (const c of centers) for (const v of f.of(c)) if (!names.has(v)) names.set(v, f.name(c, v));
+      f.select.append(...[...names].sort((a, b) => String(a[1]).localeCompare(String(b[1]))).map(([v, n]) => el('option', { value: v }, n)));
+    }
+  };
   const holder = el('div');
   const counted = el('p', { class: 'note', id: 'caict-count' });
-  show(el('h1', {}, L('Centers')), el('div', { class: 'filters' }, search, stateSelect, kindSelect), holder, counted);
+  show(el('h1', {}, L('Centers')), el('div', { class: 'filters' }, search, stateSelect, kindSelect,
+    ...Object.values(facets).map((f) => f.select)), holder, counted);
   // CAICT's rule for counting intelligent-computing centers (seed 004): which of ours count, and which fall short.
   api('/api/v1/stats/intelligent-centers').then((ic) => {
     const short = ic.centers.filter((c) => !c.counts);
@@ -23,12 +41,17 @@ export async function centersView() {
     const q = search.value.trim().toLowerCase();
     const rows = data.centers.filter((c) => (!stateSelect.value || c.state === stateSelect.value) &&
       (!kindSelect.value || c.kind === kindSelect.value) &&
-      (!q || [c.id, c.name, c.name_en, c.province, c.region && c.region.name_zh, c.hub, ...c.accelerators].join(' ').toLowerCase().includes(q)));
+      Object.values(facets).every((f) => f.select.value === '*' || f.of(c).includes(f.select.value)) &&
+      (!q || [c.id, c.name, c.name_en, c.province, c.region && c.region.name_zh, c.hub, c.cluster, ...c.accelerators].join(' ').toLowerCase().includes(q)));
     holder.replaceChildren(el('p', { class: 'note' }, `${rows.length} of ${data.centers.length} centers`), centersTable(rows, 'centers-table'));
   };
-  for (const i of [search, stateSelect, kindSelect]) i.addEventListener('input', draw);
+  for (const i of [search, stateSelect, kindSelect, ...Object.values(facets).map((f) => f.select)]) i.addEventListener('input', draw);
   const load = async () => {
-    try { data = await liveCenters(); draw(); } catch (e) { holder.replaceChildren(errorBox(e)); }
+    try {
+      data = await liveCenters();
+      if (facets.province.select.options.length === 1) fillFacets(data.centers);
+      draw();
+    } catch (e) { holder.replaceChildren(errorBox(e)); }
   };
   await followLive(load, holder);
 }
