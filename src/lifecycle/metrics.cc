@@ -32,7 +32,7 @@ void Head(std::string& out, std::string_view name, std::string_view type, std::s
 
 }  // namespace
 
-std::string JobService::MetricsText() {
+std::string JobService::MetricsText(bool with_tenants) {
   std::string out;
   {
     const Leadership l = Leader();
@@ -59,25 +59,28 @@ std::string JobService::MetricsText() {
   for (JobState s : {JobState::kSucceeded, JobState::kFailed, JobState::kCancelled}) {
     out += fmt::format("zhisuan_jobs_finished_total{{state=\"{}\"}} {}\n", Name(s), finished_[s]);
   }
-  // The 20 tenants with most unfinished jobs by name; the rest summed as "other" (bounded cardinality).
-  std::vector<std::pair<int64_t, std::string>> tenants;
-  for (const auto& [tenant, n] : unfinished_) tenants.emplace_back(n, tenant);
-  std::ranges::sort(tenants, [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  });
-  Head(out, "zhisuan_tenant_unfinished_jobs", "gauge",
-       "Unfinished jobs of the 20 busiest tenants; the rest as tenant=\"other\".");
-  int64_t other = 0;
-  for (size_t i = 0; i < tenants.size(); ++i) {
-    if (i < 20) {
-      out += fmt::format("zhisuan_tenant_unfinished_jobs{{tenant=\"{}\"}} {}\n", Label(tenants[i].second),
-                         tenants[i].first);
-    } else {
-      other += tenants[i].first;
+  // The 20 tenants with most unfinished jobs by name; the rest summed as "other" (bounded cardinality). For
+  // operators only: who runs how much is not public.
+  if (with_tenants) {
+    std::vector<std::pair<int64_t, std::string>> tenants;
+    for (const auto& [tenant, n] : unfinished_) tenants.emplace_back(n, tenant);
+    std::ranges::sort(tenants, [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    Head(out, "zhisuan_tenant_unfinished_jobs", "gauge",
+         "Unfinished jobs of the 20 busiest tenants; the rest as tenant=\"other\".");
+    int64_t other = 0;
+    for (size_t i = 0; i < tenants.size(); ++i) {
+      if (i < 20) {
+        out += fmt::format("zhisuan_tenant_unfinished_jobs{{tenant=\"{}\"}} {}\n", Label(tenants[i].second),
+                           tenants[i].first);
+      } else {
+        other += tenants[i].first;
+      }
     }
+    if (tenants.size() > 20)
+      out += fmt::format("zhisuan_tenant_unfinished_jobs{{tenant=\"other\"}} {}\n", other);
   }
-  if (tenants.size() > 20)
-    out += fmt::format("zhisuan_tenant_unfinished_jobs{{tenant=\"other\"}} {}\n", other);
 
   const placement::Snapshot& net = snapshot();
   Head(out, "zhisuan_center_devices_by_use", "gauge",

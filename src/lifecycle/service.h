@@ -158,8 +158,9 @@ class JobService {
   // The scheduler's and the store's state for Prometheus (text format): jobs by state and by tenant (the 20
   // tenants with most unfinished jobs, the rest as "other"), devices busy, free and queued for per center,
   // center state, backend health, jobs waiting per pool and the oldest wait, pass and commit durations, and
-  // what finished jobs have used and been billed.
-  std::string MetricsText();
+  // what finished jobs have used and been billed. The family by tenant only `with_tenants` (for operators:
+  // tenants' names and load are not public).
+  std::string MetricsText(bool with_tenants);
   // Passes the scheduling loop has completed (each: schedule, dispatch, poll); for /metrics and for tests
   // that step a clock and wait for the loop to catch up.
   uint64_t LoopPasses() const { return loop_passes_.load(); }

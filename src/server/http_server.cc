@@ -670,9 +670,18 @@ struct HttpServer::Impl {
       c.res.body = index_sample;
     });
     // Prometheus text; ?name=a,b keeps those metric families only (the console's health page).
+    // Public, but the families that name tenants (who runs how much) go to operators only: a scraper sends an
+    // operator's token (Prometheus: `authorization: {credentials_file: ...}`); a bad token is 401, so a
+    // misconfigured scraper is told rather than silently given less.
     Add("GET", "/metrics", [this](Call& c) {
       if (Status s = views::CheckParams(c.params, {"name"}); !s)
         return Reply(c.res, std::unexpected(s.error()));
+      bool with_tenants = false;
+      if (jobs != nullptr && !c.req.Header("Authorization").empty()) {
+        std::optional<lifecycle::Principal> who = Authenticate(c);
+        if (!who) return;  // 401 written
+        with_tenants = who->is_operator;
+      }
       std::string body = metrics.Render();
       body += CapacityGauges(registry);
       const double uptime = std::chrono::duration<double>(Clock::now() - started).count();
@@ -701,7 +710,7 @@ struct HttpServer::Impl {
             "# HELP zhisuan_store_unsaved_transitions Job transitions acted on and waiting for the store.\n"
             "# TYPE zhisuan_store_unsaved_transitions gauge\nzhisuan_store_unsaved_transitions {}\n",
             store.ok ? 1 : 0, store.unsaved);
-        body += jobs->MetricsText();
+        body += jobs->MetricsText(with_tenants);
       }
       if (auto it = c.params.find("name"); it != c.params.end()) {
         Result<std::string> kept = FilterFamilies(body, it->second);

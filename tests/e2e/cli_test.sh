@@ -216,8 +216,18 @@ check "audit lists the submissions with the token and the address" jqq \
 "$ZHISUAN" --db "$DB" audit --action job.submit --limit 2 >"$WORK/audit.txt" 2>&1
 check "audit filters and prints a table" test "$(grep -c 'job.submit' "$WORK/audit.txt")" -eq 2
 check "the audit log cannot be edited, even with sqlite3" bash -c "! sqlite3 '$DB' 'DELETE FROM audit_log' 2>/dev/null"
-curl -sf "$URL/metrics" >"$WORK/metrics.txt"
+# Scraped as Prometheus would with an operator's token: every family. Without one, or with a tenant's, no
+# family names tenants; a bad token is told so (401).
+curl -sf -H "Authorization: Bearer $(cat "$WORK/ops.token")" "$URL/metrics" >"$WORK/metrics.txt"
 check "metrics pass promtool's check and lint" bash -c "promtool check metrics <'$WORK/metrics.txt'"
+check "an operator's scrape has the tenants' load" contains "$WORK/metrics.txt" '# TYPE zhisuan_tenant_unfinished_jobs gauge'
+curl -sf "$URL/metrics" >"$WORK/metrics-public.txt"
+check "the public metrics pass promtool too" bash -c "promtool check metrics <'$WORK/metrics-public.txt'"
+check "and name no tenant" bash -c "! grep -q 'tenant' '$WORK/metrics-public.txt'"
+curl -sf -H "Authorization: Bearer $TOKEN" "$URL/metrics" >"$WORK/metrics-tenant.txt"
+check "nor to a tenant" bash -c "! grep -q 'tenant' '$WORK/metrics-tenant.txt'"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer zs_not-a-token" "$URL/metrics")
+check "a bad token on /metrics is 401" test "$code" = 401
 check "metrics count jobs by state" contains "$WORK/metrics.txt" 'zhisuan_jobs_finished_total{state="succeeded"}'
 check "metrics show devices by use per center" contains "$WORK/metrics.txt" 'zhisuan_center_devices_by_use{center="nsc-wuxi",use="busy"}'
 check "metrics show a planned center's status" contains "$WORK/metrics.txt" 'zhisuan_center_status{center="suihong-qingyang-aidc",status="planned"} 1'
