@@ -117,6 +117,16 @@ int Run(int argc, char** argv) {
                    "open connections from one address (503 past it)")
       ->capture_default_str();
   serve
+      ->add_option("--event-clients", o.server.max_event_clients,
+                   "clients following /api/v1/events at once (503 past it; the console polls instead)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve
+      ->add_option("--event-clients-per-address", o.server.max_event_clients_per_address,
+                   "of them from one address (429 past it)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve
       ->add_option("--rate-per-address", o.server.requests_per_s_per_address,
                    "requests per second from one address (429 past it; 0: no limit)")
       ->check(FiniteAtLeast(0))

@@ -21,14 +21,17 @@ namespace zhisuan::views {
 
 class LiveEvents {
  public:
-  LiveEvents(double interval_s, size_t max_subscribers) : interval_s_(interval_s), max_(max_subscribers) {}
+  LiveEvents(double interval_s, size_t max_subscribers, size_t max_per_address = 8)
+      : interval_s_(interval_s), max_(max_subscribers), max_per_address_(max_per_address) {}
   ~LiveEvents() { Stop(); }
   LiveEvents(const LiveEvents&) = delete;
   LiveEvents& operator=(const LiveEvents&) = delete;
 
   // A new subscriber's stream, opened with the reconnection delay and the state now; kUnavailable (503) when
-  // `max_subscribers` are listening.
-  Result<std::shared_ptr<http::Stream>> Subscribe(const std::string& state_json);
+  // `max_subscribers` are listening, kRateLimited (429) when `max_per_address` of them come from `address`
+  // (one client cannot take every place).
+  Result<std::shared_ptr<http::Stream>> Subscribe(const std::string& state_json,
+                                                  const std::string& address = "");
   // Starts the publisher: every interval `read` gives the state as JSON (on the publisher's thread).
   void Start(std::function<std::string()> read);
   // Stops the publisher and ends every stream. Idempotent.
@@ -43,13 +46,18 @@ class LiveEvents {
 
   const double interval_s_;
   const size_t max_;
+  const size_t max_per_address_;
   std::function<std::string()> read_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool stopping_ = false;                            // GUARDED_BY(mu_)
-  std::vector<std::shared_ptr<http::Stream>> subs_;  // GUARDED_BY(mu_)
-  std::string last_;                                 // GUARDED_BY(mu_): the state last sent
-  uint64_t sequence_ = 0;                            // GUARDED_BY(mu_)
+  bool stopping_ = false;  // GUARDED_BY(mu_)
+  struct Subscriber {
+    std::shared_ptr<http::Stream> stream;
+    std::string address;
+  };
+  std::vector<Subscriber> subs_;  // GUARDED_BY(mu_)
+  std::string last_;              // GUARDED_BY(mu_): the state last sent
+  uint64_t sequence_ = 0;         // GUARDED_BY(mu_)
   std::thread thread_;
 };
 

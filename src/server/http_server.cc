@@ -611,7 +611,7 @@ struct HttpServer::Impl {
     // pages refresh on them). Public, like /api/v1/live.
     Add("GET", "/api/v1/events", [this](Call& c) {
       if (Status s = views::CheckParams(c.params, {}); !s) return Reply(c.res, std::unexpected(s.error()));
-      Result<std::shared_ptr<http::Stream>> stream = events->Subscribe(LiveState());
+      Result<std::shared_ptr<http::Stream>> stream = events->Subscribe(LiveState(), c.req.remote_address);
       if (!stream) return Reply(c.res, std::unexpected(stream.error()));
       c.res.status = 200;
       c.res.content_type = "text/event-stream; charset=utf-8";
@@ -819,7 +819,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
     impl->national = std::move(*national);
   }
   impl->jobs = jobs;
-  impl->events = std::make_unique<views::LiveEvents>(options.events_interval_s, options.max_event_clients);
+  impl->events = std::make_unique<views::LiveEvents>(options.events_interval_s, options.max_event_clients,
+                                                     options.max_event_clients_per_address);
   if (options.log) impl->log = options.log;
   if (!options.web_dir.empty()) {
     Result<views::Console> console = views::Console::Load(options.web_dir);

@@ -40,10 +40,11 @@ struct ServerOptions {
   std::string scratch_dir = "";
   // The console's files (web/: console/ and node_modules/); empty: `/` lists the API instead.
   std::string web_dir = "";
-  // GET /api/v1/events: how often the live state is read (an event when it has changed), and how many clients
-  // may listen at once (503 past it).
+  // GET /api/v1/events: how often the live state is read (an event when it has changed), how many clients
+  // may listen at once (503 past it), and how many of them from one address (429 past it).
   double events_interval_s = 1;
   size_t max_event_clients = 256;
+  size_t max_event_clients_per_address = 8;
 };
 
 class HttpServer {

@@ -76,5 +76,20 @@ TEST(LiveEvents, SendsTheStateWhenItChangesAndBoundsItsClients) {
   EXPECT_FALSE(events.Subscribe("{}"));
 }
 
+TEST(LiveEvents, OneAddressCannotTakeEveryPlace) {
+  views::LiveEvents events(10, 5, 2);
+  auto a = events.Subscribe("{}", "10.0.0.1");
+  auto b = events.Subscribe("{}", "10.0.0.1");
+  ASSERT_TRUE(a && b);
+  auto c = events.Subscribe("{}", "10.0.0.1");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, ErrorCode::kRateLimited);
+  EXPECT_EQ(c.error().message, "events: 2 streams from 10.0.0.1 already (at most 2 from one address)");
+  EXPECT_TRUE(events.Subscribe("{}", "10.0.0.2"));  // another address still has room
+  (*a)->Gone();
+  EXPECT_TRUE(events.Subscribe("{}", "10.0.0.1"));  // a stream gone frees its address's place
+  events.Stop();
+}
+
 }  // namespace
 }  // namespace zhisuan::http
