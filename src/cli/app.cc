@@ -119,12 +119,12 @@ int Run(int argc, char** argv) {
   serve
       ->add_option("--event-clients", o.server.max_event_clients,
                    "clients following /api/v1/events at once (503 past it; the console polls instead)")
-      ->check(CLI::PositiveNumber)
+      ->check(FiniteAtLeast(1))
       ->capture_default_str();
   serve
       ->add_option("--event-clients-per-address", o.server.max_event_clients_per_address,
                    "of them from one address (429 past it)")
-      ->check(CLI::PositiveNumber)
+      ->check(FiniteAtLeast(1))
       ->capture_default_str();
   serve
       ->add_option("--rate-per-address", o.server.requests_per_s_per_address,
