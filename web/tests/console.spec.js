@@ -489,6 +489,7 @@ test('the console speaks Chinese or English and is light or dark, and remembers'
   await expect(page.locator('h1')).toHaveText('全国算力一张图');
   await expect(page.locator('nav a[data-view="centers"]')).toHaveText('算力中心');
   await expect(page.locator('#network-centers')).toContainText('鹏城云脑II');  // the data's own Chinese name
+  await expect(page.locator('#measure option').first()).toHaveText('算力规模 FP16（PFLOPS）');  // the map's measures too
   await page.click('#theme');
   await expect(page.locator('body')).toHaveClass(/dark/);
   await expect(page.locator('#map canvas').first()).toBeVisible();
@@ -499,6 +500,7 @@ test('the console speaks Chinese or English and is light or dark, and remembers'
   await page.click('#theme');
   await expect(page.locator('h1')).toHaveText('Network');
   await expect(page.locator('#network-centers')).toContainText('Peng Cheng Cloud Brain II');
+  await expect(page.locator('#measure option').first()).toHaveText('Capacity FP16 (PFLOPS)');
 });
 
 // Readable on a laptop and on a wall screen: no page is wider than the window (tables scroll inside their

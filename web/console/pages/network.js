@@ -6,16 +6,17 @@ import { escapeText, centersTable, historyChart } from '../widgets.js';
 
 // The map's measures, of a province's sums (GET /api/v1/network's by_province: capacity in service, devices,
 // busy, free, PUE) or of its region (grid carbon, tariff: every province has them).
+// (Labels in English, put into the page's language as they are drawn: the module outlives a switch.)
 const MEASURES = {
-  fp16: { label: L('Capacity FP16 (PFLOPS)'), value: (p) => p && p.fp16 },
-  fp32e: { label: L('Capacity FP32-equivalent (PFLOPS)'), value: (p) => p && p.fp32e },
-  fp64: { label: L('Capacity FP64 (PFLOPS)'), value: (p) => p && p.fp64 },
-  domestic: { label: L('Domestic share of FP16 capacity'), value: (p) => p && ratio(p.domestic_fp16, p.fp16) },
-  utilisation: { label: L('Utilisation (busy / devices)'), value: (p, r, live) => p && live ? ratio(p.busy, p.devices) : null },
-  free: { label: L('Free devices'), value: (p, r, live) => p && live ? p.free : null },
-  pue: { label: L('PUE (mean of centers)'), value: (p) => p && p.pue_mean },
-  carbon: { label: L('Grid carbon (kg/kWh)'), value: (p, r) => r ? r.carbon.kg_per_kwh : null },
-  tariff: { label: L('Tariff (CNY/kWh, flat)'), value: (p, r) => r ? r.tariff.flat_cny_per_kwh : null },
+  fp16: { label: 'Capacity FP16 (PFLOPS)', value: (p) => p && p.fp16 },
+  fp32e: { label: 'Capacity FP32-equivalent (PFLOPS)', value: (p) => p && p.fp32e },
+  fp64: { label: 'Capacity FP64 (PFLOPS)', value: (p) => p && p.fp64 },
+  domestic: { label: 'Domestic share of FP16 capacity', value: (p) => p && ratio(p.domestic_fp16, p.fp16) },
+  utilisation: { label: 'Utilisation (busy / devices)', value: (p, r, live) => p && live ? ratio(p.busy, p.devices) : null },
+  free: { label: 'Free devices', value: (p, r, live) => p && live ? p.free : null },
+  pue: { label: 'PUE (mean of centers)', value: (p) => p && p.pue_mean },
+  carbon: { label: 'Grid carbon (kg/kWh)', value: (p, r) => r ? r.carbon.kg_per_kwh : null },
+  tariff: { label: 'Tariff (CNY/kWh, flat)', value: (p, r) => r ? r.tariff.flat_cny_per_kwh : null },
 };
 const ratio = (a, b) => b > 0 ? a / b : null;
 const STATE_COLOURS = { up: '#2e9e5b', draining: '#d99a00', down: '#d1453b' };
@@ -23,7 +24,7 @@ const STATE_COLOURS = { up: '#2e9e5b', draining: '#d99a00', down: '#d1453b' };
 const MAP_EACH_CENTER = 2000;
 export async function networkView() {
   const measureSelect = el('select', { id: 'measure', 'aria-label': 'measure' },
-    Object.entries(MEASURES).map(([k, m]) => el('option', { value: k }, m.label)));
+    Object.entries(MEASURES).map(([k, m]) => el('option', { value: k }, L(m.label))));
   const kpis = el('div', { class: 'kpis', id: 'kpis' });
   const mapNode = el('div', { class: 'chart', id: 'map' });
   const filterNote = el('span', { class: 'note', id: 'filter' });
@@ -174,7 +175,7 @@ export async function networkView() {
     };
     map.setOption({
       tooltip: { trigger: 'item', formatter: (p) => p.seriesType === 'map' ? `${escapeText(p.name)}: ${p.value === undefined || Number.isNaN(p.value) ? '–' : fmt.n(p.value, 2)}` : p.data && (p.data.center || p.data.cluster) ? tip(p.data).map(escapeText).join('<br>') : escapeText(p.name) },
-      visualMap: { seriesIndex: 0, min: 0, max, calculable: true, left: 10, bottom: 10, inRange: { color: ['#e8f1fb', '#5b9bd5', '#0b3d91'] }, text: [measure.label, ''] },
+      visualMap: { seriesIndex: 0, min: 0, max, calculable: true, left: 10, bottom: 10, inRange: { color: ['#e8f1fb', '#5b9bd5', '#0b3d91'] }, text: [L(measure.label), ''] },
       geo: { map: 'china', roam: true, zoom: 1.15, label: { show: false }, itemStyle: { areaColor: '#eef2f7', borderColor: '#9aa8b8' } },
       series: [
         { type: 'map', geoIndex: 0, data: values, selectedMode: false },
