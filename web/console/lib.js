@@ -23,11 +23,12 @@ export const fmt = {
   fen: (x) => (x === null || x === undefined) ? '–' : '¥' + fmt.n(x / 100, 2),
 };
 
-// The order of a table column: numbers by value, the rest as text, missing values last; descending reverses it
-// all (missing values first).
+// The order of a table column: numbers by value, the rest as text, missing values last either way (sorting by
+// Busy descending shows the busiest centers first, not the planned ones without a figure).
 export function compareValues(x, y, asc = true) {
-  const c = (x === y) ? 0 : (x === null || x === undefined) ? 1 : (y === null || y === undefined) ? -1
-    : (typeof x === 'number' && typeof y === 'number') ? x - y : String(x).localeCompare(String(y));
+  const noX = x === null || x === undefined, noY = y === null || y === undefined;
+  if (noX || noY) return noX === noY ? 0 : noX ? 1 : -1;  // missing values last, either way
+  const c = (x === y) ? 0 : (typeof x === 'number' && typeof y === 'number') ? x - y : String(x).localeCompare(String(y));
   return asc ? c : -c;
 }
 

@@ -65,7 +65,7 @@ export function jobsTable(jobs) {
 }
 
 // What a job has cost, in fen: its bill, or while it runs its cost so far; null for one that has not run.
-function costFen(j) {
+export function costFen(j) {
   if (j.accounting) return j.accounting.bill_fen;
   return j.so_far ? Math.round(j.so_far.bill_cny * 100) : null;
 }
