@@ -153,6 +153,10 @@ POST /api/v1/centers/{id}/drain and /undrain (Authorization: Bearer TOKEN)</li>
 </ul></body></html>
 )html";
 
+// The console's pages (web/console/app.js routes them after '#'), served its page as paths too.
+constexpr std::string_view kConsolePages[] = {"network", "centers",     "jobs",   "submit", "usage",
+                                              "index",   "simulations", "health", "audit"};
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -564,6 +568,17 @@ struct HttpServer::Impl {
       }
       ServeConsole(c, "/");
     });
+    // The console's pages as paths (a link or a bookmark of /centers/ID): the console's page, which shows the
+    // route (its own routes are after '#': /#/centers/ID).
+    for (const std::string_view page : kConsolePages) {
+      for (const std::string& pattern : {fmt::format("/{}", page), fmt::format("/{}/{{id}}", page)}) {
+        Add("GET", pattern, [this](Call& c) {
+          if (!console)
+            return Reply(c.res, Fail(ErrorCode::kNotFound, "this server has no console (serve --web DIR)"));
+          ServeConsole(c, "/");
+        });
+      }
+    }
     Add("GET", "/console/{id}", [this](Call& c) {
       if (!console)
         return Reply(c.res, Fail(ErrorCode::kNotFound, "this server has no console (serve --web DIR)"));

@@ -815,7 +815,19 @@ TEST_F(ServerTest, TheConsoleAndItsAssetsWithTheirTypesAndPolicy) {
   // The connection is still usable after a 304 (no body was framed).
   EXPECT_EQ(raw.Get("/console/app.css")->status, 200);
   EXPECT_NE(client_->Get("/")->body.find("/console/app.js"), std::string::npos);
-  // The console's pages are routes after '#': the server never sees them; unknown files are 404.
+  // The console's pages as paths are the console's page (it turns them into its '#' routes); others are 404.
+  const std::string index = client_->Get("/")->body;
+  for (const char* route : {"/network", "/centers", "/centers/wuhan-aicc", "/jobs", "/jobs/12", "/submit",
+                            "/usage", "/index", "/simulations", "/health", "/audit", "/jobs?state=running"}) {
+    auto res = client_->Get(route);
+    ASSERT_TRUE(res) << route;
+    EXPECT_EQ(res->status, 200) << route;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "text/html; charset=utf-8") << route;
+    EXPECT_EQ(res->body, index) << route;
+  }
+  EXPECT_EQ(client_->Get("/nowhere")->status, 404);
+  EXPECT_EQ(client_->Get("/centers/a/b")->status, 404);
+  // Unknown console files are 404.
   EXPECT_EQ(client_->Get("/console/nope.js")->status, 404);
   EXPECT_EQ(client_->Get("/console/../data/regions.yaml")->status, 404);
   // The shipped indicator data the index page computes from.

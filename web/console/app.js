@@ -159,6 +159,10 @@ window.addEventListener('resize', () => {
   }
 });
 
+// A page linked or typed as a path (/centers/ID: the server answers it with this page) becomes its route.
+if (location.pathname !== '/' && !location.hash) {
+  history.replaceState(null, '', '/#' + location.pathname + location.search);
+}
 applyChrome();
 await whoAmI();
 await route();

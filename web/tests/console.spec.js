@@ -242,6 +242,12 @@ test('the centers table filters and sorts', async ({ page }) => {
   const first = Number((await page.locator('#centers-table tbody tr:first-child td:nth-child(6)').innerText()).replace(/,/g, ''));
   const last = Number((await page.locator('#centers-table tbody tr:last-child td:nth-child(6)').innerText()).replace(/,/g, ''));
   expect(first).toBeLessThanOrEqual(last);
+  // A center linked as a path (a bookmark, a link in a mail) opens its page.
+  await page.goto('/centers/wuhan-aicc');
+  await expect(page).toHaveURL(/\/#\/centers\/wuhan-aicc$/);
+  await expect(page.locator('#pools-table tbody tr').first()).toBeVisible();
+  await page.goto('/jobs?state=running');
+  await expect(page).toHaveURL(/\/#\/jobs\?state=running$/);
 });
 
 test('the tables work from the keyboard: a header sorts on Enter, a row opens on Enter', async ({ page }) => {
