@@ -811,6 +811,13 @@ TEST_F(ServerTest, TheConsoleAndItsAssetsWithTheirTypesAndPolicy) {
   }
   EXPECT_GE(modules.size(), 13u);  // app, lib, core, widgets and the nine pages
   EXPECT_TRUE(seen.contains("/console/pages/network.js"));
+  for (const std::string& module : seen) {  // each page of the console is its page as a path too
+    if (!module.starts_with("/console/pages/")) continue;
+    const std::string page = "/" + module.substr(15, module.size() - 15 - 3);
+    auto res = client_->Get(page);
+    ASSERT_TRUE(res) << page;
+    EXPECT_EQ(res->status, 200) << page << " (add it to kConsolePages)";
+  }
   EXPECT_TRUE(seen.contains("/console/core.js"));
   // The connection is still usable after a 304 (no body was framed).
   EXPECT_EQ(raw.Get("/console/app.css")->status, 200);
