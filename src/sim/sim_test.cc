@@ -246,17 +246,21 @@ TEST_F(ShippedNetwork, PhillyRowsMapAndMalformedRowsAreCounted) {
                                      "2017-10-09 99:01:55,60.0,1,60.0,vc2\n"
                                      "2017-10-09 08:00:00,-5,1,60.0,vc2\n"
                                      "2017-10-09 08:00:00,5,0.5,60.0,vc2\n"
-                                     "2017-10-09 08:00:00,5\n");
+                                     "2017-10-09 08:00:00,5\n"
+                                     "2017-10-09 08:00:00,5,2e85,60.0,vc2\n");
   auto source = OpenTrace(path, TraceFormat::kPhilly, *registry_, 1, false);
   ASSERT_TRUE(source.has_value()) << source.error().message;
   const TraceStats& st = (*source)->stats();
-  EXPECT_EQ(st.rows, 6);
+  EXPECT_EQ(st.rows, 7);
   EXPECT_EQ(st.jobs, 2);
-  EXPECT_EQ(st.malformed, 4);
+  EXPECT_EQ(st.malformed, 5);
   EXPECT_NE(st.problems[0].find("p.csv:4: timestamp"), std::string::npos) << st.problems[0];
   EXPECT_NE(st.problems[1].find("p.csv:5: duration"), std::string::npos);
   EXPECT_NE(st.problems[2].find("p.csv:6: num_gpus"), std::string::npos);
   EXPECT_NE(st.problems[3].find("p.csv:7: expected 5 fields, got 2"), std::string::npos);
+  EXPECT_NE(st.problems[4].find("p.csv:8: num_gpus: '2e85' is not a positive integer up to a million"),
+            std::string::npos)
+      << st.problems[4];
   auto first = (*source)->Next();  // sorted by arrival: the 06:01:55 row first, at 0 s
   ASSERT_TRUE(first);
   EXPECT_EQ(first->arrival_s, 0);
@@ -404,11 +408,13 @@ TEST_F(ShippedNetwork, AlibabaPodsMap) {
                 "p2,6000,12288,2,1000,A10|T4,BE,Succeeded,20,3620,20\n"
                 "p3,6000,12288,2,1000,,BE,Succeeded,20,10,20\n"
                 "p4,6000,12288,1,1000,,BE,Pending,30,90,\n"
-                "p5,6000,12288,1,1000,,BE,Running,30,90,\n");
+                "p5,6000,12288,1,1000,,BE,Running,30,90,\n"
+                "p6,6000,12288,2e85,1000,,BE,Running,30,90,30\n");
   auto source = OpenTrace(path, TraceFormat::kAlibaba, *registry_, 1, false);
   ASSERT_TRUE(source.has_value()) << source.error().message;
-  EXPECT_EQ((*source)->stats().skipped, 2);    // p1 has no GPU; p4 was never scheduled
-  EXPECT_EQ((*source)->stats().malformed, 2);  // p3 ends before it starts; p5 runs without a scheduled time
+  EXPECT_EQ((*source)->stats().skipped, 2);  // p1 has no GPU; p4 was never scheduled
+  // p3 ends before it starts; p5 runs without a scheduled time; p6 asks for 2e85 GPUs (found by trace_fuzz)
+  EXPECT_EQ((*source)->stats().malformed, 3);
   auto ls = (*source)->Next();
   EXPECT_EQ(ls->job.kind, JobKind::kInfer);
   EXPECT_EQ(ls->job.latency_slo_ms, 20);

@@ -90,6 +90,10 @@ struct Row {
 
 Row Malformed(std::string problem) { return {RowKind::kMalformed, 0, false, std::move(problem)}; }
 
+// A row's devices as a job spec bounds them (model/load_job.cc): a count from 1 to a million. Regression: a
+// trace row of 2e85 GPUs was cast to int64_t (undefined behaviour; found by trace_fuzz).
+constexpr double kMaxRowDevices = 1'000'000;
+
 // What a row parser needs besides the line: the registry's reference accelerators.
 struct RowContext {
   const Registry& registry;
@@ -105,8 +109,8 @@ Row ParsePhillyRow(const RowContext& ctx, std::string_view line, int64_t line_no
   if (!ts) return Malformed(fmt::format("timestamp: '{}' is not YYYY-MM-DD HH:MM:SS", f[0]));
   if (!duration || *duration < 0)
     return Malformed(fmt::format("duration: '{}' is not a non-negative number", f[1]));
-  if (!gpus || *gpus < 1 || *gpus != std::floor(*gpus)) {
-    return Malformed(fmt::format("num_gpus: '{}' is not a positive integer", f[2]));
+  if (!gpus || *gpus < 1 || *gpus != std::floor(*gpus) || *gpus > kMaxRowDevices) {
+    return Malformed(fmt::format("num_gpus: '{}' is not a positive integer up to a million", f[2]));
   }
   job = TraceJobSpec(JobKind::kTrain, static_cast<int64_t>(*gpus), *duration / 3600.0,
                      "nvidia-p100-sxm2-16gb", 16, ctx.p100_fp16_tflops);
@@ -132,8 +136,8 @@ Row ParseAlibabaRow(const RowContext& ctx, std::string_view line, int64_t, Job& 
   const auto created = ToDouble(f[8]);
   const auto deleted = ToDouble(f[9]);
   const auto scheduled = ToDouble(f[10]);
-  if (!gpus || *gpus < 0 || *gpus != std::floor(*gpus))
-    return Malformed(fmt::format("num_gpu: '{}' is not a count", f[3]));
+  if (!gpus || *gpus < 0 || *gpus != std::floor(*gpus) || *gpus > kMaxRowDevices)
+    return Malformed(fmt::format("num_gpu: '{}' is not a count up to a million", f[3]));
   if (!created || !deleted || !scheduled)
     return Malformed("creation_time, deletion_time, scheduled_time must be numbers");
   if (*gpus == 0) return {RowKind::kSkipped, 0, false, {}};
