@@ -163,6 +163,7 @@ void JobService::WithLiveSnapshot(const std::function<void(const placement::Snap
     std::lock_guard lock(load_mu_);
     if (follower_live_) return fn(*follower_live_);
   }
+  std::lock_guard one_reader(reader_mu_);
   std::lock_guard lock(mu_);
   fn(snapshot());
 }
