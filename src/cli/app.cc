@@ -127,6 +127,11 @@ int Run(int argc, char** argv) {
       ->check(FiniteAtLeast(1))
       ->capture_default_str();
   serve
+      ->add_option("--anonymous-quote-rate", o.server.anonymous_quotes_per_s,
+                   "quotes a second from one address without a token (429 past it; 0: no limit)")
+      ->check(FiniteAtLeast(0))
+      ->capture_default_str();
+  serve
       ->add_option("--rate-per-address", o.server.requests_per_s_per_address,
                    "requests per second from one address (429 past it; 0: no limit)")
       ->check(FiniteAtLeast(0))

@@ -32,6 +32,7 @@
 #include "server/metrics.h"
 #include "server/network_view.h"
 #include "server/quote_view.h"
+#include "server/rate_limit.h"
 #include "server/simulations.h"
 #include "server/views.h"
 
@@ -170,8 +171,9 @@ struct HttpServer::Impl {
   std::optional<accounting::NationalCompute> national;  // data/national/, read at start
   std::optional<views::Console> console;
   lifecycle::JobService* jobs = nullptr;
-  views::NetworkView network{registry};       // the console's first screen, joined and summed here
-  std::unique_ptr<views::LiveEvents> events;  // GET /api/v1/events
+  views::NetworkView network{registry};                 // the console's first screen, joined and summed here
+  std::unique_ptr<views::LiveEvents> events;            // GET /api/v1/events
+  std::unique_ptr<http::RateLimiter> anonymous_quotes;  // POST /api/v1/quote without a token, per address
 
   // The network's live totals as the events carry them (no clock in it: an event means a change).
   std::string LiveState() {
@@ -663,6 +665,20 @@ struct HttpServer::Impl {
         return Reply(c.res, views::Quote(registry, snapshot, c.req.body, c.params, now_s, "request body"));
       }
       // On the network as it is now, so the quote is what a submission would get; parsed before the lock.
+      // Without a token, a few a second from one address: the scheduler's own CPU is at stake. A token sent
+      // must be valid (a made-up one is 401, not a way around the limit).
+      if (!c.req.Header("Authorization").empty()) {
+        if (!Authenticate(c)) return;  // 401 written
+      } else if (!anonymous_quotes->Allow(
+                     c.req.remote_address,
+                     std::chrono::duration<double>(Clock::now().time_since_epoch()).count())) {
+        Reply(c.res, Fail(ErrorCode::kRateLimited,
+                          fmt::format("quote: without a token, {} a second from one address (send one: "
+                                      "Authorization: Bearer TOKEN)",
+                                      anonymous_quotes->per_s())));
+        c.res.SetHeader("Retry-After", "1");
+        return;
+      }
       Result<Job> job = ParseJob(c.req.body, registry, "request body");
       if (!job) return Reply(c.res, std::unexpected(job.error()));
       Result<views::Json> quote = std::unexpected(Error{});
@@ -834,6 +850,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
     impl->national = std::move(*national);
   }
   impl->jobs = jobs;
+  impl->anonymous_quotes = std::make_unique<http::RateLimiter>(options.anonymous_quotes_per_s);
   impl->events = std::make_unique<views::LiveEvents>(options.events_interval_s, options.max_event_clients,
                                                      options.max_event_clients_per_address);
   if (options.log) impl->log = options.log;

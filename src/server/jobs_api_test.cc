@@ -54,6 +54,7 @@ class JobsApiTest : public ::testing::Test {
     options.national_path = (testing::ShippedDataDir() / "national" / "compute-2023.yaml").string();
     options.traces_dir = (testing::ShippedDataDir() / "traces").string();
     options.scratch_dir = dir_.path().string();
+    options.anonymous_quotes_per_s = 1;  // bursts of 2: a test quotes without a token at most twice in a row
     auto server =
         HttpServer::Create(opened_->registry, opened_->store->SchemaVersion(), options, service_.get());
     ASSERT_TRUE(server) << server.error().message;
@@ -635,6 +636,37 @@ TEST_F(JobsApiTest, ARunningJobShowsItsCostSoFar) {
   EXPECT_TRUE(ended["so_far"].is_null());
   ASSERT_TRUE(ended["accounting"].is_object()) << ended.dump();
   EXPECT_GE(ended["accounting"]["bill_fen"].get<double>() / 100, last - 0.01);
+}
+
+// Quotes without a token are a few a second from one address (each costs CPU the scheduler shares); a
+// tenant's token is not limited, and a made-up token is 401 rather than a way around the limit.
+TEST_F(JobsApiTest, AnonymousQuotesAreBoundedPerAddress) {
+  const std::string spec = Train(8, 1).dump();
+  int ok = 0, limited = 0;
+  std::string refusal;
+  for (int i = 0; i < 60; ++i) {
+    auto r = client_->Post("/api/v1/quote", spec, "application/json");
+    ASSERT_TRUE(r);
+    if (r->status == 200) ++ok;
+    if (r->status == 429) {
+      ++limited;
+      refusal = r->body;
+      EXPECT_EQ(r->get_header_value("Retry-After"), "1");
+    }
+  }
+  EXPECT_GE(ok, 2);  // the burst: twice the rate (1 a second here)
+  EXPECT_LT(ok, 60);
+  EXPECT_EQ(ok + limited, 60);
+  EXPECT_NE(refusal.find("quote: without a token, 1 a second from one address"), std::string::npos)
+      << refusal;
+  for (int i = 0; i < 5; ++i) {
+    auto r = client_->Post("/api/v1/quote", Auth(acme_), spec, "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+  }
+  auto forged = client_->Post("/api/v1/quote", Auth("zs_made-up"), spec, "application/json");
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 401) << forged->body;
 }
 
 // The console's first screen from the server: totals, hubs and provinces added up over the registry joined
