@@ -4,7 +4,7 @@
 # while another asks POST /api/v1/quote?explain=true (no token needed) on QUOTERS connections. Printed per
 # server: submissions/s, quotes/s, and what the scheduler did with the jobs (finished, still pending) and its
 # passes. BASE (a release binary built from an earlier commit) first, then this tree's, with its default limit
-# on quotes without a token and without it (`--anonymous-quote-rate 0`), on the same machine. Quotes/s counts
+# on quotes without a token and without it (`--anonymous-read-rate 0`), on the same machine. Quotes/s counts
 # the answered ones (200), and apart the refused (429).
 # Usage: bench/quote_flood.sh BASE_BINARY [QUOTERS, default 8]
 set -euo pipefail
@@ -78,5 +78,5 @@ LUA
 for q in 0 "$QUOTERS"; do
   run base "$BASE" "$q"
   run this build/release/zhisuan "$q"
-  [ "$q" -gt 0 ] && run "this, no limit" build/release/zhisuan "$q" --anonymous-quote-rate 0
+  [ "$q" -gt 0 ] && run "this, no limit" build/release/zhisuan "$q" --anonymous-read-rate 0
 done

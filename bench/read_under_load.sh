@@ -41,8 +41,10 @@ LUA
   cat >"$WORK/get.lua" <<LUA
 wrk.headers["Authorization"] = "Bearer $token"
 LUA
+  # With the tenant's token: quotes without one are limited per address (serve --anonymous-read-rate).
   cat >"$WORK/quote.lua" <<LUA
 wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer $token"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"kind": "train", "devices": 8, "accelerator": {"models": ["huawei-ascend-910b"]}, "work": {"reference_hours": 2, "reference": "huawei-ascend-910b"}}'
 LUA

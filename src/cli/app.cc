@@ -127,8 +127,9 @@ int Run(int argc, char** argv) {
       ->check(FiniteAtLeast(1))
       ->capture_default_str();
   serve
-      ->add_option("--anonymous-quote-rate", o.server.anonymous_quotes_per_s,
-                   "quotes a second from one address without a token (429 past it; 0: no limit)")
+      ->add_option("--anonymous-read-rate", o.server.anonymous_reads_per_s,
+                   "quotes, and reads of the live state, a second from one address without a token (429 past "
+                   "it; 0: no limit)")
       ->check(FiniteAtLeast(0))
       ->capture_default_str();
   serve

@@ -171,9 +171,10 @@ struct HttpServer::Impl {
   std::optional<accounting::NationalCompute> national;  // data/national/, read at start
   std::optional<views::Console> console;
   lifecycle::JobService* jobs = nullptr;
-  views::NetworkView network{registry};                 // the console's first screen, joined and summed here
-  std::unique_ptr<views::LiveEvents> events;            // GET /api/v1/events
-  std::unique_ptr<http::RateLimiter> anonymous_quotes;  // POST /api/v1/quote without a token, per address
+  views::NetworkView network{registry};       // the console's first screen, joined and summed here
+  std::unique_ptr<views::LiveEvents> events;  // GET /api/v1/events
+  std::unique_ptr<http::RateLimiter>
+      anonymous_reads;  // quotes and the live state without a token, per address
 
   // The network's live totals as the events carry them (no clock in it: an event means a change).
   std::string LiveState() {
@@ -257,6 +258,22 @@ struct HttpServer::Impl {
     metrics.Observe(route_name, req.method, res.status, seconds);
     LogRequest(&req, res.status, seconds, route_name);
     return res;
+  }
+
+  // A public read made under the scheduler's lock (a quote, the live state as JSON: on 10,000 centers ~10-50
+  // ms of it, and of the CPU the scheduler shares): without a token, a few a second from one address per
+  // route (429 written, false); a token sent must be valid (401 written, false), and is not limited.
+  bool LockingReadAllowed(Call& c, std::string_view route) {
+    if (!c.req.Header("Authorization").empty()) return Authenticate(c).has_value();
+    const double now = std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+    if (anonymous_reads->Allow(fmt::format("{} {}", route, c.req.remote_address), now)) return true;
+    Reply(c.res,
+          Fail(ErrorCode::kRateLimited,
+               fmt::format("{}: without a token, {} a second from one address (send one: Authorization: "
+                           "Bearer TOKEN)",
+                           route, anonymous_reads->per_s())));
+    c.res.SetHeader("Retry-After", "1");
+    return false;
   }
 
   // The caller of a job route, or a 401 already written to `res`.
@@ -373,6 +390,7 @@ struct HttpServer::Impl {
       Reply(c.res, views::Demand(*jobs, registry, national ? &*national : nullptr, who, c.params));
     });
     Add("GET", "/api/v1/live", [this](Call& c) {
+      if (!LockingReadAllowed(c, "live")) return;
       const double now_s = EpochNow();
       Result<views::Json> live = views::Json();
       jobs->WithLiveSnapshot([&](const placement::Snapshot& s) { live = views::Live(s, c.params, now_s); });
@@ -665,20 +683,7 @@ struct HttpServer::Impl {
         return Reply(c.res, views::Quote(registry, snapshot, c.req.body, c.params, now_s, "request body"));
       }
       // On the network as it is now, so the quote is what a submission would get; parsed before the lock.
-      // Without a token, a few a second from one address: the scheduler's own CPU is at stake. A token sent
-      // must be valid (a made-up one is 401, not a way around the limit).
-      if (!c.req.Header("Authorization").empty()) {
-        if (!Authenticate(c)) return;  // 401 written
-      } else if (!anonymous_quotes->Allow(
-                     c.req.remote_address,
-                     std::chrono::duration<double>(Clock::now().time_since_epoch()).count())) {
-        Reply(c.res, Fail(ErrorCode::kRateLimited,
-                          fmt::format("quote: without a token, {} a second from one address (send one: "
-                                      "Authorization: Bearer TOKEN)",
-                                      anonymous_quotes->per_s())));
-        c.res.SetHeader("Retry-After", "1");
-        return;
-      }
+      if (!LockingReadAllowed(c, "quote")) return;  // a few a second without a token
       Result<Job> job = ParseJob(c.req.body, registry, "request body");
       if (!job) return Reply(c.res, std::unexpected(job.error()));
       Result<views::Json> quote = std::unexpected(Error{});
@@ -850,7 +855,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Registry& registry,
     impl->national = std::move(*national);
   }
   impl->jobs = jobs;
-  impl->anonymous_quotes = std::make_unique<http::RateLimiter>(options.anonymous_quotes_per_s);
+  impl->anonymous_reads = std::make_unique<http::RateLimiter>(options.anonymous_reads_per_s);
   impl->events = std::make_unique<views::LiveEvents>(options.events_interval_s, options.max_event_clients,
                                                      options.max_event_clients_per_address);
   if (options.log) impl->log = options.log;

@@ -45,9 +45,10 @@ struct ServerOptions {
   double events_interval_s = 1;
   size_t max_event_clients = 256;
   size_t max_event_clients_per_address = 8;
-  // POST /api/v1/quote without a token, on the live network: quotes a second from one address (429 past them;
-  // 0: no limit). An explained quote on 10,000 centers costs ~10 ms of CPU; a tenant's token is not limited.
-  double anonymous_quotes_per_s = 20;
+  // POST /api/v1/quote and GET /api/v1/live without a token, on the live network: requests a second from one
+  // address to each (429 past them; 0: no limit). They are made under the scheduler's lock, and an explained
+  // quote on 10,000 centers costs ~10 ms of CPU; a token is not limited.
+  double anonymous_reads_per_s = 20;
 };
 
 class HttpServer {

@@ -54,7 +54,8 @@ class JobsApiTest : public ::testing::Test {
     options.national_path = (testing::ShippedDataDir() / "national" / "compute-2023.yaml").string();
     options.traces_dir = (testing::ShippedDataDir() / "traces").string();
     options.scratch_dir = dir_.path().string();
-    options.anonymous_quotes_per_s = 1;  // bursts of 2: a test quotes without a token at most twice in a row
+    options.anonymous_reads_per_s = 0;  // the tests read without a token as fast as they like (but one)
+    Adjust(options);
     auto server =
         HttpServer::Create(opened_->registry, opened_->store->SchemaVersion(), options, service_.get());
     ASSERT_TRUE(server) << server.error().message;
@@ -133,6 +134,8 @@ class JobsApiTest : public ::testing::Test {
     ADD_FAILURE() << "job " << id << " never became " << state << ": " << j.dump();
     return j;
   }
+  // A fixture's own server options.
+  virtual void Adjust(ServerOptions&) {}
   static json Train(int devices, double hours, const std::string& province = "") {
     json j = {{"kind", "train"},
               {"devices", devices},
@@ -638,9 +641,14 @@ TEST_F(JobsApiTest, ARunningJobShowsItsCostSoFar) {
   EXPECT_GE(ended["accounting"]["bill_fen"].get<double>() / 100, last - 0.01);
 }
 
-// Quotes without a token are a few a second from one address (each costs CPU the scheduler shares); a
-// tenant's token is not limited, and a made-up token is 401 rather than a way around the limit.
-TEST_F(JobsApiTest, AnonymousQuotesAreBoundedPerAddress) {
+// Quotes and the live state without a token are a few a second from one address (made under the scheduler's
+// lock, with CPU it shares); a tenant's token is not limited, and a made-up token is 401 rather than a way
+// around the limit.
+class AnonymousReadsTest : public JobsApiTest {
+  void Adjust(ServerOptions& options) override { options.anonymous_reads_per_s = 1; }  // bursts of 2
+};
+
+TEST_F(AnonymousReadsTest, AreBoundedPerAddressAndRoute) {
   const std::string spec = Train(8, 1).dump();
   int ok = 0, limited = 0;
   std::string refusal;
@@ -667,6 +675,20 @@ TEST_F(JobsApiTest, AnonymousQuotesAreBoundedPerAddress) {
   auto forged = client_->Post("/api/v1/quote", Auth("zs_made-up"), spec, "application/json");
   ASSERT_TRUE(forged);
   EXPECT_EQ(forged->status, 401) << forged->body;
+  // The live state has its own bucket: answered, then refused the same way; with a token, answered.
+  EXPECT_EQ(client_->Get("/api/v1/live?pools=false")->status, 200);
+  int refused = 0;
+  for (int i = 0; i < 60 && refused == 0; ++i) {
+    auto r = client_->Get("/api/v1/live?pools=false");
+    ASSERT_TRUE(r);
+    if (r->status == 429) {
+      ++refused;
+      EXPECT_NE(r->body.find("live: without a token, 1 a second from one address"), std::string::npos)
+          << r->body;
+    }
+  }
+  EXPECT_EQ(refused, 1);
+  EXPECT_EQ(client_->Get("/api/v1/live?pools=false", Auth(ops_))->status, 200);
 }
 
 // The console's first screen from the server: totals, hubs and provinces added up over the registry joined
