@@ -3,6 +3,8 @@
 // the registry: no tenant's jobs in it.
 #pragma once
 
+#include <functional>
+
 #include "placement/snapshot.h"
 #include "server/views.h"
 
@@ -10,7 +12,10 @@ namespace zhisuan::views {
 
 // Parameters: `center` (one center, with its pools; 404 when unknown), `pools` (true, the default, or false:
 // the centers' totals only, a tenth of the bytes for a map of the whole network). Devices count pools in
-// service only.
-Result<Json> Live(const placement::Snapshot& live, const Params& params, double now_s);
+// service only. `with_live` runs its argument on the live snapshot (JobService::WithLiveSnapshot, under the
+// scheduler's lock): only the figures are copied there; the JSON is made after.
+Result<Json> Live(
+    const std::function<void(const std::function<void(const placement::Snapshot&)>&)>& with_live,
+    const Params& params, double now_s);
 
 }  // namespace zhisuan::views
