@@ -131,9 +131,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "zhisuan-runner: %s/launch is missing or incomplete\n", dir.c_str());
     return 3;
   }
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);  // whatever the parent blocked, the job gets every signal
+  // SIGTERM and SIGINT wait (blocked) until the handler that ends the job as cancelled is installed: a cancel
+  // sent as soon as the claim names this process must not kill it before it can say so. Regression: a cancel
+  // in that window left the job "lost" (LocalBackend.CancelWorksFromAThreadThatBlocksSigterm, now and then).
+  sigset_t term_only;
+  sigemptyset(&term_only);
+  sigaddset(&term_only, SIGTERM);
+  sigaddset(&term_only, SIGINT);
+  ::sigprocmask(SIG_SETMASK, &term_only, nullptr);
   // Detach: the server reaps this process at once; the grandchild is adopted by init and outlives the server.
   const pid_t first = ::fork();
   if (first < 0) return 1;
@@ -178,6 +183,10 @@ int main(int argc, char** argv) {
   term.sa_handler = OnTerm;
   ::sigaction(SIGTERM, &term, nullptr);
   ::sigaction(SIGINT, &term, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);  // a SIGTERM held meanwhile is handled now; the job gets every
+                                               // signal, whatever the server blocked
   // Everything the child needs is prepared before the fork (no allocation between fork and exec).
   const std::string work = dir + "/" + zhisuan::dispatch::kWorkDir;
   const size_t slash = dir.find_last_of('/');
