@@ -111,28 +111,6 @@ bool Matches(const Route& route, const std::vector<std::string_view>& path,
   return true;
 }
 
-std::string CapacityGauges(const Registry& registry) {
-  std::string out =
-      "# HELP zhisuan_center_capacity_pflops Peak capacity of a center in PFLOPS by precision.\n"
-      "# TYPE zhisuan_center_capacity_pflops gauge\n";
-  for (const Center& c : registry.centers()) {
-    for (auto m : {accounting::Measure::kFp16, accounting::Measure::kFp32, accounting::Measure::kFp64,
-                   accounting::Measure::kFp32Equivalent}) {
-      out += fmt::format(
-          "zhisuan_center_capacity_pflops{{center=\"{}\",province=\"{}\",precision=\"{}\"}} {}\n", c.id,
-          c.province, accounting::Name(m), accounting::CenterCapacity(registry, c, m).tflops / 1000.0);
-    }
-  }
-  out +=
-      "# HELP zhisuan_center_devices Devices of a center (accelerators and CPU servers).\n"
-      "# TYPE zhisuan_center_devices gauge\n";
-  for (const Center& c : registry.centers()) {
-    out += fmt::format("zhisuan_center_devices{{center=\"{}\"}} {}\n", c.id,
-                       accounting::CenterCapacity(registry, c, accounting::Measure::kFp16).devices);
-  }
-  return out;
-}
-
 constexpr const char* kIndexHtml = R"html(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>zhisuan 智算</title></head>
 <body><h1>zhisuan 智算 — compute-network supervision and scheduling</h1>
@@ -179,33 +157,10 @@ struct HttpServer::Impl {
 
   // The network's live totals as the events carry them (no clock in it: an event means a change).
   std::string LiveState() {
-    int64_t devices = 0, free = 0, queued = 0, draining = 0, down = 0;
-    if (jobs == nullptr) {
-      for (const zhisuan::Center& c : registry.centers()) {
-        for (const Pool& p : c.pools) devices += p.devices;
-      }
-      free = devices;
-    } else {
-      jobs->WithLiveSnapshot([&](const placement::Snapshot& s) {
-        for (const placement::CenterInfo& center : s.centers()) {
-          draining += center.state == CenterState::kDraining;
-          down += center.state == CenterState::kDown;
-          for (uint32_t p = center.first_pool; p < center.first_pool + center.pool_count; ++p) {
-            const placement::PoolInfo& pool = s.pools()[p];
-            if (!pool.in_service) continue;
-            devices += pool.devices;
-            free += pool.free_devices;
-            queued += pool.queued_devices;
-          }
-        }
-      });
-    }
-    return views::Dump(views::Json{{"devices", devices},
-                                   {"busy", devices - free},
-                                   {"free", free},
-                                   {"queued", queued},
-                                   {"draining", draining},
-                                   {"down", down}});
+    if (jobs == nullptr) return views::LiveTotals(registry);
+    std::string state;
+    jobs->WithLiveSnapshot([&](const placement::Snapshot& s) { state = views::LiveTotals(s); });
+    return state;
   }
   std::unique_ptr<views::Simulations> simulations;  // with jobs (it needs their tokens)
   Clock::time_point started = Clock::now();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "model/enums.h"
+#include "model/registry.h"
 
 namespace zhisuan::views {
 namespace {
@@ -101,6 +102,43 @@ Result<Json> Live(
   }
   return Json{{"at", now_s},      {"devices", devices},           {"free", free}, {"busy", devices - free},
               {"queued", queued}, {"centers", std::move(centers)}};
+}
+
+namespace {
+
+std::string TotalsJson(int64_t devices, int64_t free, int64_t queued, int64_t draining, int64_t down) {
+  return Dump(Json{{"devices", devices},
+                   {"busy", devices - free},
+                   {"free", free},
+                   {"queued", queued},
+                   {"draining", draining},
+                   {"down", down}});
+}
+
+}  // namespace
+
+std::string LiveTotals(const placement::Snapshot& s) {
+  int64_t devices = 0, free = 0, queued = 0, draining = 0, down = 0;
+  for (const placement::CenterInfo& center : s.centers()) {
+    draining += center.state == CenterState::kDraining;
+    down += center.state == CenterState::kDown;
+    for (uint32_t p = center.first_pool; p < center.first_pool + center.pool_count; ++p) {
+      const placement::PoolInfo& pool = s.pools()[p];
+      if (!pool.in_service) continue;
+      devices += pool.devices;
+      free += pool.free_devices;
+      queued += pool.queued_devices;
+    }
+  }
+  return TotalsJson(devices, free, queued, draining, down);
+}
+
+std::string LiveTotals(const Registry& registry) {
+  int64_t devices = 0;
+  for (const zhisuan::Center& c : registry.centers()) {
+    for (const zhisuan::Pool& p : c.pools) devices += p.devices;
+  }
+  return TotalsJson(devices, devices, 0, 0, 0);
 }
 
 }  // namespace zhisuan::views

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <set>
 
+#include "accounting/capacity.h"
+#include "model/registry.h"
 #include "util/limits.h"
 
 namespace zhisuan {
@@ -88,6 +90,28 @@ Result<std::string> FilterFamilies(std::string_view text, std::string_view names
       out.append(line);
       out.push_back('\n');
     }
+  }
+  return out;
+}
+
+std::string CapacityGauges(const Registry& registry) {
+  std::string out =
+      "# HELP zhisuan_center_capacity_pflops Peak capacity of a center in PFLOPS by precision.\n"
+      "# TYPE zhisuan_center_capacity_pflops gauge\n";
+  for (const Center& c : registry.centers()) {
+    for (auto m : {accounting::Measure::kFp16, accounting::Measure::kFp32, accounting::Measure::kFp64,
+                   accounting::Measure::kFp32Equivalent}) {
+      out += fmt::format(
+          "zhisuan_center_capacity_pflops{{center=\"{}\",province=\"{}\",precision=\"{}\"}} {}\n", c.id,
+          c.province, accounting::Name(m), accounting::CenterCapacity(registry, c, m).tflops / 1000.0);
+    }
+  }
+  out +=
+      "# HELP zhisuan_center_devices Devices of a center (accelerators and CPU servers).\n"
+      "# TYPE zhisuan_center_devices gauge\n";
+  for (const Center& c : registry.centers()) {
+    out += fmt::format("zhisuan_center_devices{{center=\"{}\"}} {}\n", c.id,
+                       accounting::CenterCapacity(registry, c, accounting::Measure::kFp16).devices);
   }
   return out;
 }

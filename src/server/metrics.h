@@ -21,6 +21,11 @@ namespace zhisuan {
 // it. (At 10,000 centers the whole exposition is 13 MB; the console's health page needs a few KB of it.)
 Result<std::string> FilterFamilies(std::string_view text, std::string_view names);
 
+class Registry;
+// The registry's capacity per center by precision, and its devices (zhisuan_center_capacity_pflops,
+// zhisuan_center_devices): what /metrics has without the job service too.
+std::string CapacityGauges(const Registry& registry);
+
 class Metrics {
  public:
   // Upper bounds of the latency buckets, seconds.
