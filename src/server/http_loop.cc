@@ -29,6 +29,7 @@
 
 #include "server/http_gzip.h"
 #include "server/http_stream.h"
+#include "server/rate_limit.h"
 
 namespace zhisuan::http {
 namespace {
@@ -87,11 +88,6 @@ struct Waker {
   std::function<void(int fd, uint64_t conn_id)> wake;  // GUARDED_BY(mu); empty once the loop has stopped
 };
 
-struct Bucket {
-  double tokens = 0;
-  double last = 0;
-};
-
 }  // namespace
 
 struct Loop::Impl {
@@ -110,8 +106,8 @@ struct Loop::Impl {
   // Loop thread only.
   std::unordered_map<int, std::unique_ptr<Conn>> conns;
   std::unordered_map<std::string, size_t> per_address;
-  std::unordered_map<std::string, Bucket> buckets;
-  double listen_paused_until = 0;  // after EMFILE: let descriptors free up before accepting again
+  std::unique_ptr<RateLimiter> rate;  // requests per second per address (options)
+  double listen_paused_until = 0;     // after EMFILE: let descriptors free up before accepting again
 
   // Stats, read by other threads.
   std::atomic<uint64_t> open{0}, accepted{0}, refused{0}, timeouts{0}, rejected{0};
@@ -267,19 +263,6 @@ struct Loop::Impl {
     Write(c);
   }
 
-  bool RateAllows(const std::string& address) {
-    if (options.requests_per_s_per_address <= 0) return true;
-    const double now = Now();
-    const double burst = std::max(1.0, 2 * options.requests_per_s_per_address);
-    Bucket& b = buckets[address];
-    if (b.last == 0) b.tokens = burst;
-    b.tokens = std::min(burst, b.tokens + (now - b.last) * options.requests_per_s_per_address);
-    b.last = now;
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
-  }
-
   // Parses what has arrived; hands a complete request to the workers.
   void Advance(Conn& c) {
     if (c.phase == Phase::kIdle) {
@@ -315,7 +298,7 @@ struct Loop::Impl {
     }
     c.request.body = c.in.substr(c.head_bytes, c.request.content_length);
     c.in.erase(0, need);
-    if (!RateAllows(c.address)) {
+    if (!rate->Allow(c.address, Now())) {
       Response response = refusal(&c.request, 429, "requests: this address's rate limit is reached");
       response.SetHeader("Retry-After", "1");
       rejected.fetch_add(1);
@@ -414,7 +397,6 @@ struct Loop::Impl {
       }
       Close(*c);
     }
-    if (buckets.size() > 4 * conns.size() + 1024) buckets.clear();  // forget idle addresses
   }
 
   void Work() {
@@ -457,6 +439,7 @@ Loop::~Loop() { Stop(); }
 Result<std::unique_ptr<Loop>> Loop::Bind(const LoopOptions& options, Handler handler, Refusal refusal) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  impl->rate = std::make_unique<RateLimiter>(options.requests_per_s_per_address);
   impl->handler = std::move(handler);
   impl->refusal = std::move(refusal);
   // Connections cost descriptors: raise the soft limit to the hard one so the caps above are what binds.

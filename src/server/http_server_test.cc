@@ -873,6 +873,36 @@ TEST(ServerConsole, OnlyTheConsolesOwnModulesAreServed) {
   }
 }
 
+// The loop's limit of requests per second from one address (serve --rate-per-address): a burst of twice the
+// rate, then 429 with Retry-After, and the server serving on.
+TEST(ServerRate, RequestsPastAnAddresssRateAreRefused) {
+  testing::TempDir dir;
+  auto opened = OpenRegistry(dir.path() / "zhisuan.db", testing::ShippedDataDir());
+  ASSERT_TRUE(opened);
+  ServerOptions options{"127.0.0.1", 0, 2};
+  options.requests_per_s_per_address = 1;  // bursts of 2
+  auto server = HttpServer::Create(opened->registry, opened->store->SchemaVersion(), options);
+  ASSERT_TRUE(server) << server.error().message;
+  std::thread serving([&] { (*server)->Run(); });
+  httplib::Client client("127.0.0.1", (*server)->port());
+  int ok = 0, refused = 0;
+  for (int i = 0; i < 40; ++i) {
+    auto r = client.Get("/api/v1/health");
+    ASSERT_TRUE(r);
+    if (r->status == 200) ++ok;
+    if (r->status == 429) {
+      ++refused;
+      EXPECT_EQ(r->get_header_value("Retry-After"), "1");
+      EXPECT_NE(r->body.find("this address's rate limit is reached"), std::string::npos) << r->body;
+    }
+  }
+  EXPECT_GE(ok, 2);
+  EXPECT_GT(refused, 0);
+  EXPECT_EQ(ok + refused, 40);
+  (*server)->Stop();
+  serving.join();
+}
+
 TEST(ServerConsole, AMissingConsoleFileIsNamedAtStart) {
   testing::TempDir dir;
   auto opened = OpenRegistry(dir.path() / "zhisuan.db", testing::ShippedDataDir());

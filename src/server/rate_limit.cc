@@ -13,7 +13,9 @@ bool RateLimiter::Allow(const std::string& key, double now_s) {
       return kv.second.tokens + (now_s - kv.second.last) * per_s_ >= burst;  // full again: as if new
     });
   }
-  if (buckets_.size() >= max_keys_ && !buckets_.contains(key)) return false;  // all busy: a new key waits
+  // Still full (as many busy keys as it keeps): forget them all rather than refuse every new client (many
+  // addresses must not lock others out); the busy ones start again from a full burst.
+  if (buckets_.size() >= max_keys_ && !buckets_.contains(key)) buckets_.clear();
   auto [it, fresh] = buckets_.try_emplace(key);
   Bucket& b = it->second;
   b.tokens = fresh ? burst : std::min(burst, b.tokens + (now_s - b.last) * per_s_);
@@ -21,6 +23,11 @@ bool RateLimiter::Allow(const std::string& key, double now_s) {
   if (b.tokens < 1) return false;
   b.tokens -= 1;
   return true;
+}
+
+size_t RateLimiter::keys() const {
+  std::lock_guard lock(mu_);
+  return buckets_.size();
 }
 
 }  // namespace zhisuan::http

@@ -1,6 +1,7 @@
 // server/rate_limit.h — token buckets by key (a client's address): `per_s` a second, bursts of twice that.
-// Thread-safe (handlers on any worker call it). Buckets that have filled again are forgotten once there are
-// many, so a stream of new addresses cannot grow the map without bound.
+// Thread-safe (handlers on any worker call it; the event loop's per-address limit too). Buckets that have
+// filled again are forgotten once there are `max_keys`, and all are when none has: a stream of new addresses
+// can neither grow the map without bound nor lock other clients out.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +19,7 @@ class RateLimiter {
   // 0.
   bool Allow(const std::string& key, double now_s);
   double per_s() const { return per_s_; }
+  size_t keys() const;
 
  private:
   struct Bucket {
@@ -26,7 +28,7 @@ class RateLimiter {
   };
   const double per_s_;
   const size_t max_keys_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::unordered_map<std::string, Bucket> buckets_;  // GUARDED_BY(mu_)
 };
 

@@ -16,14 +16,20 @@ TEST(RateLimiter, ABurstOfTwiceTheRateThenTheRate) {
   EXPECT_TRUE(RateLimiter(0).Allow("a", 0));  // 0: no limit
 }
 
-TEST(RateLimiter, NewKeysCannotGrowItWithoutBound) {
+TEST(RateLimiter, NewKeysCannotGrowItWithoutBoundNorLockOthersOut) {
   RateLimiter limit(1, 3);
-  EXPECT_TRUE(limit.Allow("a", 10));
-  EXPECT_TRUE(limit.Allow("b", 10));
-  EXPECT_TRUE(limit.Allow("c", 10));
-  EXPECT_FALSE(limit.Allow("d", 10));  // three keys with spent tokens: a fourth waits
-  EXPECT_TRUE(limit.Allow("d", 20));   // their buckets full again: forgotten, room for it
-  EXPECT_TRUE(limit.Allow("a", 20));
+  for (const char* key : {"a", "b", "c"}) {
+    EXPECT_TRUE(limit.Allow(key, 10));
+    EXPECT_TRUE(limit.Allow(key, 10));  // the burst of 2 spent
+  }
+  EXPECT_FALSE(limit.Allow("a", 10));
+  EXPECT_EQ(limit.keys(), 3u);
+  EXPECT_TRUE(limit.Allow("d", 10));  // three busy keys kept: all forgotten, a fourth still gets in
+  EXPECT_EQ(limit.keys(), 1u);
+  EXPECT_TRUE(limit.Allow("e", 10));
+  EXPECT_TRUE(limit.Allow("f", 10));
+  EXPECT_TRUE(limit.Allow("g", 20));  // their buckets full again: forgotten, room for it
+  EXPECT_LE(limit.keys(), 3u);
 }
 
 }  // namespace
